@@ -1,0 +1,44 @@
+# The two commands a new user needs are `make run` and `make test`; both set up everything first.
+# Only python3 (3.11+) is assumed: uv is bootstrapped into .tools/, the locked environment into .venv/.
+SHELL := /bin/bash
+UV_VERSION := 0.13.9
+UV := .tools/bin/uv
+VENV := .venv
+BIN := $(VENV)/bin
+export DO_NOT_TRACK := 1
+export UV_PYTHON_DOWNLOADS := never
+
+.PHONY: install run test ui docs bench clean
+
+$(UV):
+	python3 -m venv .tools
+	.tools/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+$(VENV)/.synced: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --frozen --quiet
+	touch $@
+
+install: $(VENV)/.synced
+
+## make run: generate the synthetic deliveries if data/landing/ is empty, load every year, build, publish.
+run: install
+	$(BIN)/itip run
+
+## make test: the whole test suite (what .ci/run calls).
+test: install
+	$(BIN)/python -m pytest
+
+## make ui: the Dagster UI on this project (http://127.0.0.1:3000).
+ui: install
+	$(BIN)/itip ui
+
+## make docs: the dbt docs site, written to dbt_project/target/ (served with `itip docs --serve`).
+docs: install
+	$(BIN)/itip docs
+
+## make bench: generate at scale 1, 10 and 100 and time the pipeline against the plain-SQL floor.
+bench: install
+	$(BIN)/python benchmarks/run_benchmark.py
+
+clean:
+	rm -rf data/work data/warehouse data/marts data/reports data/dagster_home dbt_project/target dbt_project/logs

@@ -1,0 +1,81 @@
+"""The delivery contract as constants: file names, identifier columns, codes and value sets.
+
+docs/data_contract.md explains these to a survey vendor; this module is what the code checks against.
+Question columns are not listed here: each year's codebook (data, not code) maps them to question ids.
+"""
+
+from __future__ import annotations
+
+import re
+
+SURVEYS = ("org", "panel")
+
+# A year's delivery lives in data/landing/<year>/. Files are recognised by the start of their name.
+FILE_PREFIXES = {"org": "org_survey", "panel": "citizen_panel"}
+CODEBOOK_FILE = "codebook.csv"
+ACCEPTED_SUFFIXES = (".xlsx", ".csv", ".sav", ".parquet")
+YEAR_DIR = re.compile(r"^(19|20)\d{2}$")
+
+# Identifier and background columns: delivered name -> raw-table name. Matched case-insensitively.
+ORG_ID_COLUMNS = {"aar": "survey_year", "orgnr": "orgnr", "sektor": "sector", "kommunenr": "kommunenr"}
+PANEL_ID_COLUMNS = {
+    "aar": "survey_year",
+    "respondent_id": "respondent_id",
+    "vekt": "weight",
+    "kjonn": "gender",
+    "aldersgruppe": "age_group",
+    "landsdel": "region",
+}
+ID_COLUMNS = {"org": ORG_ID_COLUMNS, "panel": PANEL_ID_COLUMNS}
+# Required in every file of that survey (kommunenr may be blank for non-municipal sectors).
+REQUIRED_ID_COLUMNS = {
+    "org": ("aar", "orgnr", "sektor", "kommunenr"),
+    "panel": ("aar", "respondent_id", "vekt", "kjonn", "aldersgruppe", "landsdel"),
+}
+
+SECTORS = ("stat", "kommune", "fylkeskommune")
+GENDERS = ("mann", "kvinne", "annet")
+AGE_GROUPS = ("18-29", "30-44", "45-59", "60+")
+REGIONS = ("oslo", "ostlandet", "sorlandet", "vestlandet", "trondelag", "nord_norge")
+
+# Direct identifiers that must never reach the warehouse: a file carrying one is refused.
+FORBIDDEN_COLUMNS = (
+    "navn", "name", "epost", "e_post", "email", "telefon", "tlf", "phone",
+    "fodselsnummer", "fnr", "personnummer", "adresse", "address", "fritekst", "kommentar", "comment",
+)
+
+# Codebook: one row per delivered question column.
+CODEBOOK_COLUMNS = (
+    "survey", "source_column", "question_id", "scale", "min_code", "max_code", "dont_know_code", "wording",
+)
+SCALES = ("extent5", "agree5", "agree5_panel", "importance5", "trust5", "choice")
+DEFAULT_DONT_KNOW_CODE = 9
+
+# County (fylke) prefixes of the kommunenummer, by the years they were valid.
+COUNTIES_2020_2023 = ("03", "11", "15", "18", "30", "34", "38", "42", "46", "50", "54")
+COUNTIES_FROM_2024 = ("03", "11", "15", "18", "31", "32", "33", "34", "39", "40", "42", "46", "50", "55", "56")
+
+
+def valid_counties(year: int) -> tuple[str, ...]:
+    """County prefixes a kommunenummer may start with in the given survey year."""
+    return COUNTIES_FROM_2024 if year >= 2024 else COUNTIES_2020_2023
+
+
+ORGNR_WEIGHTS = (3, 2, 7, 6, 5, 4, 3, 2)
+
+
+def orgnr_check_digit(first_eight: str) -> int | None:
+    """The mod-11 check digit for the first eight digits, or None when no valid number has them."""
+    remainder = sum(int(d) * w for d, w in zip(first_eight, ORGNR_WEIGHTS)) % 11
+    if remainder == 0:
+        return 0
+    if remainder == 1:
+        return None
+    return 11 - remainder
+
+
+def is_valid_orgnr(value: str) -> bool:
+    """True for a 9-digit organisasjonsnummer whose last digit is its mod-11 check digit."""
+    if not (isinstance(value, str) and len(value) == 9 and value.isdigit()):
+        return False
+    return orgnr_check_digit(value[:8]) == int(value[8])

@@ -1,0 +1,1 @@
+"""Reading, validating and loading one year's delivery into the raw schema."""

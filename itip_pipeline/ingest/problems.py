@@ -1,0 +1,49 @@
+"""What went wrong with a delivery, said so a data engineer can act on it.
+
+Every reader and validation rule reports through `Problem` (file, row, column, value, rule) and raises
+`DeliveryRejected`, so the loader can quarantine the file and write one readable report.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Problem:
+    file: str
+    rule: str
+    row: int | None = None  # 1-based row in the delivered file, header included, as a spreadsheet shows it
+    column: str | None = None
+    value: str | None = None
+
+    def __str__(self) -> str:
+        where = [self.file]
+        if self.row is not None:
+            where.append(f"row {self.row}")
+        if self.column is not None:
+            where.append(f"column {self.column!r}")
+        text = ", ".join(where)
+        if self.value is not None:
+            text += f", value {self.value!r}"
+        return f"{text}: {self.rule}"
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+class DeliveryRejected(Exception):
+    """A delivered file cannot be loaded. Carries every problem found, not just the first."""
+
+    def __init__(self, problems: list[Problem], max_shown: int = 20):
+        if not problems:
+            raise ValueError("DeliveryRejected needs at least one problem")
+        self.problems = problems
+        shown = "\n".join(f"  - {p}" for p in problems[:max_shown])
+        more = f"\n  ... and {len(problems) - max_shown} more" if len(problems) > max_shown else ""
+        super().__init__(f"{len(problems)} problem(s) in the delivery:\n{shown}{more}")
+
+    @classmethod
+    def single(cls, file: Path | str, rule: str, **where) -> "DeliveryRejected":
+        return cls([Problem(file=str(file), rule=rule, **where)])
