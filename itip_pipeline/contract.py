@@ -79,3 +79,10 @@ def is_valid_orgnr(value: str) -> bool:
     if not (isinstance(value, str) and len(value) == 9 and value.isdigit()):
         return False
     return orgnr_check_digit(value[:8]) == int(value[8])
+
+# Memory guards for the readers: a delivered file larger than this is refused unread, and an xlsx (a zip)
+# whose entries would decompress to more than the second bound is refused as a possible zip bomb.
+MAX_FILE_BYTES = 512 * 1024 * 1024
+MAX_XLSX_UNCOMPRESSED_BYTES = 2 * 1024 * 1024 * 1024
+# Title rows an xlsx may carry above its header row.
+MAX_XLSX_TITLE_ROWS = 20

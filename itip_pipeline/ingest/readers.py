@@ -1,0 +1,241 @@
+"""Reading one delivered table (xlsx, csv, sav or parquet) into a frame of text, refusing unreadable files.
+
+Readers decide nothing about meaning: every value comes back as text so validation can report a bad
+value exactly as delivered. What belongs here is the file format: suffixes, encodings, delimiters,
+header rows, row numbers as a person sees them, and the guards against corrupt or oversized files.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+import openpyxl
+import pandas as pd
+import pyarrow.parquet as pq
+import pyreadstat
+
+from itip_pipeline import contract
+from itip_pipeline.ingest.problems import DeliveryRejected, Problem
+
+ACCEPTED_DELIMITERS = (";", ",")
+DELIMITER_NAMES = {";": "';'", ",": "','", "\t": "tab", "|": "'|'"}
+
+# What a format reader hands back: the header cells, the body as raw cell values with positional column
+# labels, and each body row's 1-based row number in the file.
+RawTable = tuple[list[object], pd.DataFrame, list[int]]
+
+
+def column_key(name: object) -> str:
+    """A delivered column name as it is matched against the contract: trimmed and lower-cased."""
+    return "" if name is None else str(name).strip().lower()
+
+
+def read_table(path: Path, required_columns: Sequence[str]) -> pd.DataFrame:
+    """Read a delivered table by its suffix: every column as pandas "string" (blanks <NA>), plus `source_row`.
+
+    Column names come back trimmed and lower-cased. `source_row` is the 1-based row a person sees in the
+    file, header and title rows counted (for xlsx and csv as a spreadsheet shows it). sav and parquet have
+    no visible rows, so there it is the 1-based record number + 1, as if a header row came first.
+    `required_columns` (delivered names) locate the header row of an xlsx below its title rows, and a
+    file without one of them is refused. Every failure is a DeliveryRejected naming `path.name`.
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    reader = FORMAT_READERS.get(suffix)
+    if reader is None:
+        raise DeliveryRejected.single(
+            path.name, f"unsupported file type {suffix or '(none)'!r}; accepted: {', '.join(contract.ACCEPTED_SUFFIXES)}"
+        )
+    _check_size(path)
+    required = [column_key(c) for c in required_columns]
+    try:
+        header, body, source_rows = reader(path, required)
+    except DeliveryRejected:
+        raise
+    # A corrupt file can fail anywhere inside a third-party parser; whatever it raises, the file is refused.
+    except Exception as exc:  # noqa: BLE001
+        raise DeliveryRejected.single(
+            path.name, f"cannot be read as {suffix[1:]}: the file is corrupt or truncated ({type(exc).__name__}: {exc})"
+        ) from exc
+    return _as_delivered_frame(path.name, header, body, source_rows, required)
+
+
+def _check_size(path: Path) -> None:
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise DeliveryRejected.single(path.name, f"cannot be opened: {exc.strerror}") from exc
+    if size == 0:
+        raise DeliveryRejected.single(path.name, "the file is empty (0 bytes)")
+    if size > contract.MAX_FILE_BYTES:
+        raise DeliveryRejected.single(
+            path.name, f"the file is {size} bytes, more than the limit of {contract.MAX_FILE_BYTES} bytes"
+        )
+
+
+def _read_csv(path: Path, required: Sequence[str]) -> RawTable:
+    data = path.read_bytes()
+    if b"\x00" in data:
+        raise DeliveryRejected.single(path.name, "binary content (NUL bytes) in a .csv file")
+    text = _decode(path.name, data)
+    header_line = text.splitlines()[0] if text else ""
+    delimiter = _detect_delimiter(path.name, header_line)
+    records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    if not records:
+        raise DeliveryRejected.single(path.name, "the file holds no text, not even a header")
+    header, rows = records[0], records[1:]
+    ragged = [
+        Problem(file=path.name, row=number, rule=f"has {len(row)} fields, the header has {len(header)}")
+        for number, row in enumerate(rows, start=2)
+        if row and len(row) != len(header)
+    ]
+    if ragged:
+        raise DeliveryRejected(ragged)
+    body = [row or [None] * len(header) for row in rows]
+    return header, pd.DataFrame(body, columns=range(len(header)), dtype=object), list(range(2, len(rows) + 2))
+
+
+def _decode(file: str, data: bytes) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1252")
+    except UnicodeDecodeError as exc:
+        raise DeliveryRejected.single(
+            file, f"byte 0x{data[exc.start]:02x} at offset {exc.start} is neither UTF-8 nor Windows-1252 text"
+        ) from exc
+
+
+def _detect_delimiter(file: str, header_line: str) -> str:
+    counts = {d: header_line.count(d) for d in DELIMITER_NAMES}
+    found = max(counts, key=counts.get)
+    if counts[found] == 0:
+        return ACCEPTED_DELIMITERS[0]  # a one-column header; the required-column check reports what is missing
+    if found not in ACCEPTED_DELIMITERS:
+        raise DeliveryRejected.single(
+            file, f"the header is separated by {DELIMITER_NAMES[found]}; only ';' or ',' are accepted", row=1
+        )
+    return found
+
+
+def _read_xlsx(path: Path, required: Sequence[str]) -> RawTable:
+    with zipfile.ZipFile(path) as archive:
+        unpacked = sum(info.file_size for info in archive.infolist())
+    if unpacked > contract.MAX_XLSX_UNCOMPRESSED_BYTES:
+        raise DeliveryRejected.single(
+            path.name,
+            f"the workbook unpacks to {unpacked} bytes, more than the limit of "
+            f"{contract.MAX_XLSX_UNCOMPRESSED_BYTES} bytes (possible zip bomb)",
+        )
+    workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    try:
+        rows = list(workbook.worksheets[0].iter_rows(values_only=True))
+    finally:
+        workbook.close()
+    if not rows:
+        raise DeliveryRejected.single(path.name, "the first sheet is empty")
+    header_index = _header_row_index(rows, required)
+    width = max(len(row) for row in rows)
+    padded = [list(row) + [None] * (width - len(row)) for row in rows]
+    body = padded[header_index + 1 :]
+    first_data_row = header_index + 2
+    return padded[header_index], pd.DataFrame(body, columns=range(width), dtype=object), list(
+        range(first_data_row, first_data_row + len(body))
+    )
+
+
+def _header_row_index(rows: Sequence[Sequence[object]], required: Sequence[str]) -> int:
+    """The first row holding every required column; failing that, the row holding most of them."""
+    candidates = rows[: contract.MAX_XLSX_TITLE_ROWS + 1]
+    found = [len(set(required) & {column_key(cell) for cell in row}) for row in candidates]
+    return found.index(max(found))
+
+
+def _read_sav(path: Path, required: Sequence[str]) -> RawTable:
+    frame, _meta = pyreadstat.read_sav(str(path), apply_value_formats=False)
+    return _records_table(list(frame.columns), frame)
+
+
+def _read_parquet(path: Path, required: Sequence[str]) -> RawTable:
+    table = pq.read_table(path)
+    frame = pd.DataFrame({i: column.to_pandas() for i, column in enumerate(table.columns)})
+    return _records_table(table.column_names, frame)
+
+
+def _records_table(header: list[object], frame: pd.DataFrame) -> RawTable:
+    body = frame.set_axis(range(frame.shape[1]), axis=1).reset_index(drop=True)
+    return header, body, list(range(2, len(body) + 2))
+
+
+FORMAT_READERS: dict[str, Callable[[Path, Sequence[str]], RawTable]] = {
+    ".csv": _read_csv,
+    ".xlsx": _read_xlsx,
+    ".sav": _read_sav,
+    ".parquet": _read_parquet,
+}
+
+
+def _as_text(values: pd.Series) -> pd.Series:
+    """Cell values as trimmed text, blanks as <NA>; integral floats (3.0 from Excel or SPSS) written as 3."""
+    if pd.api.types.is_float_dtype(values):
+        numbers = values.astype("float64")
+        integral = np.isfinite(numbers) & (numbers == np.round(numbers)) & (numbers.abs() < 2**53)
+        text = numbers.map(repr).astype(object)
+        text[integral] = numbers[integral].astype("int64").astype(str)
+        text[numbers.isna()] = None
+    elif values.dtype == object:
+        text = values.map(_cell_text)
+    else:
+        text = values.astype("string")
+    text = pd.Series(text, index=values.index, dtype="string").str.strip()
+    return text.mask(text == "")
+
+
+def _cell_text(value: object) -> str | None:
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
+        return str(int(value))
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value)
+
+
+def _as_delivered_frame(
+    file: str, header: list[object], body: pd.DataFrame, source_rows: list[int], required: Sequence[str]
+) -> pd.DataFrame:
+    names = [column_key(_cell_text(cell)) for cell in header]
+    text = pd.DataFrame({i: _as_text(body[i]) for i in body.columns}, index=body.index)
+    filled = text.notna().any(axis=1)
+    text = text[filled]
+    rows = pd.Series(source_rows, index=body.index, dtype="int64")[filled]
+
+    problems: list[Problem] = []
+    keep: list[int] = []
+    for position, name in enumerate(names):
+        if name:
+            keep.append(position)
+        elif text[position].notna().any():
+            first = int(rows[text[position].notna()].iloc[0])
+            problems.append(Problem(file=file, row=first, column=f"#{position + 1}", rule="values in a column without a header"))
+    kept_names = [names[i] for i in keep]
+    for name in sorted({n for n in kept_names if kept_names.count(n) > 1}):
+        problems.append(Problem(file=file, column=name, rule="the column name appears more than once in the header"))
+    for name in required:
+        if name not in kept_names:
+            problems.append(Problem(file=file, column=name, rule="required column is missing"))
+    if text.empty:
+        problems.append(Problem(file=file, rule="the file has a header but no data rows"))
+    if problems:
+        raise DeliveryRejected(problems)
+
+    frame = text[keep].set_axis(kept_names, axis=1).reset_index(drop=True)
+    frame["source_row"] = rows.to_numpy()
+    return frame
