@@ -1,0 +1,272 @@
+"""Pandera schemas of delivered frames, and the translation of their failures into Problems.
+
+The frames checked here are as `readers.read_table` returns them: delivered (lower-cased) column names,
+every value text, plus `source_file` and `source_row` so a failure points at the file's own row. Each
+check's `error` is the rule a Problem states; rules that depend on the year or on the codebook are
+added to the static models by the `*_schema` builders.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pandera.pandas as pa
+from pandera.typing import Series
+
+from itip_pipeline import contract
+from itip_pipeline.ingest.problems import Problem
+
+NOT_A_NUMBER = "must be a number, not text"
+NOT_WHOLE = "must be a whole number"
+KOMMUNENR_BY_SECTOR = "kommunenr is required for sektor kommune and must be blank for stat and fylkeskommune"
+MIN_ABOVE_MAX = "max_code must not be below min_code"
+DUPLICATE_SOURCE_COLUMN = "the pair (survey, source_column) appears more than once"
+DUPLICATE_QUESTION_ID = "the pair (survey, question_id) appears more than once"
+# Row-level checks see several columns; each failure is reported once, at the column named here.
+ROW_CHECK_COLUMNS = {
+    KOMMUNENR_BY_SECTOR: "kommunenr",
+    MIN_ABOVE_MAX: "max_code",
+    DUPLICATE_SOURCE_COLUMN: "source_column",
+    DUPLICATE_QUESTION_ID: "question_id",
+}
+BUILTIN_RULES = {"not_nullable": "must not be blank", "column_in_dataframe": "required column is missing"}
+
+
+def as_numbers(values: pd.Series) -> pd.Series:
+    """Text as float64; NaN where blank or not a number."""
+    return pd.to_numeric(values, errors="coerce").astype("float64")
+
+
+def is_number(values: pd.Series) -> pd.Series:
+    return as_numbers(values).notna()
+
+
+def is_whole_or_text(values: pd.Series) -> pd.Series:
+    """True unless the value is a number with a fraction (text is the number check's to report)."""
+    numbers = as_numbers(values)
+    return numbers.isna() | (np.isfinite(numbers) & (numbers == np.round(numbers)))
+
+
+def one_of_or_unreadable(values: pd.Series, allowed: set[float]) -> pd.Series:
+    """True when the number is allowed, or when it is no whole number (reported by the checks above)."""
+    numbers = as_numbers(values)
+    return ~is_whole_or_text(values) | numbers.isna() | numbers.isin(allowed)
+
+
+def _in_set(name: str, allowed: tuple[str, ...]) -> pa.Check:
+    return pa.Check(lambda s: s.isin(allowed), error=f"{name} must be one of {', '.join(allowed)}")
+
+
+def _whole_number_checks() -> list[pa.Check]:
+    return [pa.Check(is_number, error=NOT_A_NUMBER), pa.Check(is_whole_or_text, error=NOT_WHOLE)]
+
+
+Text = Series[pd.StringDtype]
+
+
+class Delivered(pa.DataFrameModel):
+    """What every delivered frame carries besides its own columns."""
+
+    source_file: Text = pa.Field(nullable=False)
+    source_row: Series[int] = pa.Field(ge=1)
+
+    class Config:
+        strict = False
+
+
+class CodebookModel(Delivered):
+    survey: Text = pa.Field(nullable=False)
+    source_column: Text = pa.Field(nullable=False)
+    question_id: Text = pa.Field(nullable=False)
+    scale: Text = pa.Field(nullable=False)
+    min_code: Text = pa.Field(nullable=False)
+    max_code: Text = pa.Field(nullable=False)
+    dont_know_code: Text = pa.Field(nullable=True)
+    wording: Text = pa.Field(nullable=True)
+
+    @pa.check("survey", error=f"survey must be one of {', '.join(contract.SURVEYS)}")
+    def known_survey(cls, survey: Text) -> Series[bool]:
+        return survey.isin(contract.SURVEYS)
+
+    @pa.check("scale", error=f"scale must be one of {', '.join(contract.SCALES)}")
+    def known_scale(cls, scale: Text) -> Series[bool]:
+        return scale.isin(contract.SCALES)
+
+    @pa.check("source_column", error="source_column must not be an identifier or a forbidden column")
+    def answer_column(cls, source_column: Text) -> Series[bool]:
+        reserved = set(contract.FORBIDDEN_COLUMNS).union(*contract.ID_COLUMNS.values())
+        return ~source_column.str.strip().str.lower().isin(reserved)
+
+    @pa.check("min_code", "max_code", "dont_know_code", error=NOT_A_NUMBER)
+    def code_is_number(cls, code: Text) -> Series[bool]:
+        return is_number(code)
+
+    @pa.check("min_code", "max_code", "dont_know_code", error=NOT_WHOLE)
+    def code_is_whole(cls, code: Text) -> Series[bool]:
+        return is_whole_or_text(code)
+
+    @pa.dataframe_check(error=MIN_ABOVE_MAX)
+    def min_not_above_max(cls, frame: pd.DataFrame) -> Series[bool]:
+        return ~(as_numbers(frame["min_code"]) > as_numbers(frame["max_code"]))
+
+    @pa.dataframe_check(error=DUPLICATE_SOURCE_COLUMN)
+    def unique_source_column(cls, frame: pd.DataFrame) -> Series[bool]:
+        key = frame["source_column"].str.strip().str.lower()
+        return ~pd.DataFrame({"survey": frame["survey"], "key": key}).duplicated(keep=False)
+
+    @pa.dataframe_check(error=DUPLICATE_QUESTION_ID)
+    def unique_question_id(cls, frame: pd.DataFrame) -> Series[bool]:
+        return ~frame[["survey", "question_id"]].duplicated(keep=False)
+
+
+class OrgRespondentsModel(Delivered):
+    aar: Text = pa.Field(nullable=False)
+    orgnr: Text = pa.Field(nullable=False)
+    sektor: Text = pa.Field(nullable=False)
+    kommunenr: Text = pa.Field(nullable=True)
+
+    @pa.check("orgnr", error="orgnr must be 9 digits ending in a valid mod-11 check digit")
+    def valid_orgnr(cls, orgnr: Text) -> Series[bool]:
+        return orgnr.map(contract.is_valid_orgnr, na_action="ignore").astype(bool)
+
+    @pa.check("sektor", error=f"sektor must be one of {', '.join(contract.SECTORS)}")
+    def known_sector(cls, sektor: Text) -> Series[bool]:
+        return sektor.isin(contract.SECTORS)
+
+    @pa.check("kommunenr", error="kommunenr must be 4 digits")
+    def four_digits(cls, kommunenr: Text) -> Series[bool]:
+        return kommunenr.str.fullmatch(r"\d{4}").astype(bool)
+
+    @pa.dataframe_check(error=KOMMUNENR_BY_SECTOR)
+    def kommunenr_by_sector(cls, frame: pd.DataFrame) -> Series[bool]:
+        if not {"sektor", "kommunenr"} <= set(frame.columns):
+            return pd.Series(True, index=frame.index)
+        blank = frame["kommunenr"].isna()
+        municipal = frame["sektor"] == "kommune"
+        other = frame["sektor"].isin(("stat", "fylkeskommune"))
+        return ~((municipal & blank) | (other & ~blank)).fillna(False).astype(bool)
+
+
+class PanelRespondentsModel(Delivered):
+    aar: Text = pa.Field(nullable=False)
+    respondent_id: Text = pa.Field(nullable=False)
+    vekt: Text = pa.Field(nullable=False)
+    kjonn: Text = pa.Field(nullable=False)
+    aldersgruppe: Text = pa.Field(nullable=False)
+    landsdel: Text = pa.Field(nullable=False)
+
+    @pa.check("vekt", error=NOT_A_NUMBER)
+    def weight_is_number(cls, vekt: Text) -> Series[bool]:
+        return is_number(vekt)
+
+    @pa.check("vekt", error="vekt must be a finite number greater than 0")
+    def weight_positive(cls, vekt: Text) -> Series[bool]:
+        weights = as_numbers(vekt)
+        return weights.isna() | (np.isfinite(weights) & (weights > 0))
+
+    @pa.check("kjonn", error=f"kjonn must be one of {', '.join(contract.GENDERS)}")
+    def known_gender(cls, kjonn: Text) -> Series[bool]:
+        return kjonn.isin(contract.GENDERS)
+
+    @pa.check("aldersgruppe", error=f"aldersgruppe must be one of {', '.join(contract.AGE_GROUPS)}")
+    def known_age_group(cls, aldersgruppe: Text) -> Series[bool]:
+        return aldersgruppe.isin(contract.AGE_GROUPS)
+
+    @pa.check("landsdel", error=f"landsdel must be one of {', '.join(contract.REGIONS)}")
+    def known_region(cls, landsdel: Text) -> Series[bool]:
+        return landsdel.isin(contract.REGIONS)
+
+
+RESPONDENT_MODELS = {"org": OrgRespondentsModel, "panel": PanelRespondentsModel}
+
+
+def respondents_schema(survey: str, year: int) -> pa.DataFrameSchema:
+    """The survey's respondent model plus the rules that depend on the delivery's year."""
+    schema = RESPONDENT_MODELS[survey].to_schema()
+    year_check = pa.Check(
+        lambda aar: as_numbers(aar) == year, error=f"aar must equal {year}, the year of the delivery folder"
+    )
+    schema = schema.update_column("aar", checks=[*schema.columns["aar"].checks, year_check])
+    if survey == "org":
+        counties = contract.valid_counties(year)
+        county_check = pa.Check(
+            lambda kommunenr: ~kommunenr.str.fullmatch(r"\d{4}").astype(bool) | kommunenr.str[:2].isin(counties),
+            error=f"kommunenr must start with a county valid in {year}: {', '.join(counties)}",
+        )
+        schema = schema.update_column("kommunenr", checks=[*schema.columns["kommunenr"].checks, county_check])
+    return schema
+
+
+def answers_schema(questions: pd.DataFrame, present: set[str]) -> pa.DataFrameSchema:
+    """Answer-code rules for the codebook questions (one survey's rows) whose column is in the frame.
+
+    `questions` needs source_key (the matched column name), question_id, min_code, max_code, dont_know_code.
+    """
+    columns = {}
+    for question in questions.itertuples(index=False):
+        if question.source_key not in present:
+            continue
+        allowed = set(range(question.min_code, question.max_code + 1))
+        dont_know = ""
+        if not pd.isna(question.dont_know_code):
+            allowed.add(question.dont_know_code)
+            dont_know = f" or {question.dont_know_code} (vet ikke)"
+        rule = f"must be a code {question.min_code}-{question.max_code}{dont_know} of {question.question_id}, or blank"
+        codes = {float(code) for code in allowed}
+        columns[question.source_key] = pa.Column(
+            pd.StringDtype(),
+            nullable=True,
+            checks=[*_whole_number_checks(), pa.Check(lambda s, codes=codes: one_of_or_unreadable(s, codes), error=rule)],
+        )
+    return pa.DataFrameSchema(columns)
+
+
+def unique_schema(column: str) -> pa.DataFrameSchema:
+    return pa.DataFrameSchema({column: pa.Column(pd.StringDtype(), unique=True, report_duplicates="all")})
+
+
+def validation_problems(schema: pa.DataFrameSchema, frame: pd.DataFrame) -> list[Problem]:
+    """Every failure of the schema on the frame as a Problem at the file's own row, or [] if it passes."""
+    try:
+        schema.validate(frame, lazy=True)
+    except pa.errors.SchemaErrors as errors:
+        return _failures_to_problems(errors.failure_cases, frame)
+    return []
+
+
+def _failures_to_problems(failures: pd.DataFrame, frame: pd.DataFrame) -> list[Problem]:
+    file = str(frame["source_file"].iloc[0]) if len(frame) else ""
+    problems: list[Problem] = []
+    row_checks_seen: set[tuple[str, object]] = set()
+    for failure in failures.itertuples(index=False):
+        rule = BUILTIN_RULES.get(failure.check, failure.check)
+        if pd.isna(failure.index):
+            column = failure.failure_case if failure.check == "column_in_dataframe" else failure.column
+            problems.append(Problem(file=file, column=column, rule=rule))
+            continue
+        at = frame.loc[failure.index]
+        column = failure.column
+        if failure.schema_context == "DataFrameSchema":
+            if (rule, failure.index) in row_checks_seen:
+                continue
+            row_checks_seen.add((rule, failure.index))
+            column = ROW_CHECK_COLUMNS.get(rule, column)
+        value = frame.at[failure.index, column]
+        if failure.check == "field_uniqueness":
+            first = frame.index[frame[column] == value][0]
+            if first == failure.index:
+                continue
+            rule = (
+                f"{column} appears more than once: also in {frame.at[first, 'source_file']} "
+                f"row {frame.at[first, 'source_row']}"
+            )
+        problems.append(
+            Problem(
+                file=str(at["source_file"]),
+                row=int(at["source_row"]),
+                column=column,
+                value=None if pd.isna(value) else str(value),
+                rule=rule,
+            )
+        )
+    return problems

@@ -1,0 +1,87 @@
+"""read_codebook: a good codebook comes back typed; each broken rule is reported at the file's row."""
+
+from __future__ import annotations
+
+import pytest
+from delivery_builders import codebook_records, write_csv
+
+from itip_pipeline import contract
+from itip_pipeline.ingest.codebook import read_codebook
+from itip_pipeline.ingest.problems import DeliveryRejected
+
+
+def problems_of(tmp_path, records):
+    path = write_csv(tmp_path / contract.CODEBOOK_FILE, records, delimiter=",")
+    with pytest.raises(DeliveryRejected) as caught:
+        read_codebook(path, 2024)
+    assert {p.file for p in caught.value.problems} == {contract.CODEBOOK_FILE}
+    return [(p.row, p.column, p.value, p.rule) for p in caught.value.problems]
+
+
+def test_good_codebook_is_typed(tmp_path):
+    records = codebook_records()
+    records.loc[3, "dont_know_code"] = ""
+    codebook = read_codebook(write_csv(tmp_path / contract.CODEBOOK_FILE, records, delimiter=","), 2024)
+    assert list(codebook.columns) == [*contract.CODEBOOK_COLUMNS, "survey_year"]
+    assert codebook["question_id"].tolist() == records["question_id"].tolist()
+    assert codebook["min_code"].dtype == "int64" and codebook["max_code"].tolist() == [5, 5, 5, 5]
+    assert codebook["dont_know_code"].iloc[0] == 9
+    assert codebook["dont_know_code"].isna().tolist() == [False, False, False, True]
+    assert (codebook["survey_year"] == 2024).all()
+    assert codebook["wording"].iloc[0] == "Spørsmål ai_adoption"
+
+
+def test_missing_codebook(tmp_path):
+    with pytest.raises(DeliveryRejected) as caught:
+        read_codebook(tmp_path / contract.CODEBOOK_FILE, 2024)
+    assert caught.value.problems[0].file == contract.CODEBOOK_FILE
+    assert "no codebook.csv" in caught.value.problems[0].rule
+
+
+def test_missing_codebook_column(tmp_path):
+    assert problems_of(tmp_path, codebook_records().drop(columns="scale")) == [
+        (None, "scale", None, "required column is missing")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "rule"),
+    [
+        ("survey", "kommuner", "survey must be one of org, panel"),
+        ("scale", "extent7", f"scale must be one of {', '.join(contract.SCALES)}"),
+        ("question_id", "", "must not be blank"),
+        ("min_code", "en", "must be a number, not text"),
+        ("max_code", "4.5", "must be a whole number"),
+        ("source_column", "Kommentar", "source_column must not be an identifier or a forbidden column"),
+        ("source_column", "orgnr", "source_column must not be an identifier or a forbidden column"),
+    ],
+)
+def test_bad_codebook_value(tmp_path, column, value, rule):
+    records = codebook_records()
+    records.loc[1, column] = value
+    assert problems_of(tmp_path, records) == [(3, column, value or None, rule)]
+
+
+def test_min_above_max(tmp_path):
+    records = codebook_records()
+    records.loc[0, "min_code"] = "6"
+    assert problems_of(tmp_path, records) == [(2, "max_code", "5", "max_code must not be below min_code")]
+
+
+def test_duplicate_keys_name_both_rows(tmp_path):
+    records = codebook_records()
+    records.loc[1, "source_column"] = "k01"  # the same column as row 2's K01, matched case-insensitively
+    records.loc[3, "question_id"] = records.loc[2, "question_id"]
+    assert problems_of(tmp_path, records) == [
+        (2, "source_column", "K01", "the pair (survey, source_column) appears more than once"),
+        (3, "source_column", "k01", "the pair (survey, source_column) appears more than once"),
+        (4, "question_id", "trust_data_protection", "the pair (survey, question_id) appears more than once"),
+        (5, "question_id", "trust_data_protection", "the pair (survey, question_id) appears more than once"),
+    ]
+
+
+def test_all_problems_are_collected(tmp_path):
+    records = codebook_records()
+    records.loc[0, "survey"] = "x"
+    records.loc[2, "scale"] = "y"
+    assert [row for row, *_ in problems_of(tmp_path, records)] == [2, 4]
