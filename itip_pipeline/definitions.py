@@ -1,0 +1,24 @@
+"""The one Dagster code location: `dagster dev -m itip_pipeline.definitions` (or `make ui`)."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from itip_pipeline.defs.automation import annual_load, annual_schedule, build_and_publish, ingest_year, landing_sensor
+from itip_pipeline.defs.dbt_assets import dbt_resource, itip_dbt
+from itip_pipeline.defs.ingest_assets import INGEST_ASSETS, LANDING_SPECS
+from itip_pipeline.defs.mart_checks import build_mart_checks, mart_keys
+from itip_pipeline.defs.publish_assets import build_publish_asset
+
+MART_KEYS = mart_keys(itip_dbt)
+
+defs = dg.Definitions(
+    assets=[*LANDING_SPECS, *INGEST_ASSETS, itip_dbt, build_publish_asset(MART_KEYS)],
+    asset_checks=[build_mart_checks(MART_KEYS)],
+    jobs=[annual_load, ingest_year, build_and_publish],
+    schedules=[annual_schedule],
+    sensors=[landing_sensor],
+    resources={"dbt": dbt_resource()},
+    # DuckDB takes one writer at a time: running steps in one process avoids re-importing per step.
+    executor=dg.in_process_executor,
+)

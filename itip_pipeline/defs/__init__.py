@@ -1,0 +1,1 @@
+"""Dagster definitions, split by what they do: ingest, dbt, quality checks, publishing, automation."""

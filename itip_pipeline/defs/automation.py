@@ -1,0 +1,56 @@
+"""Jobs, the annual schedule and the landing-folder sensor."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from itip_pipeline.defs.partitions import survey_years
+from itip_pipeline.ingest.delivery_files import year_dir
+from itip_pipeline.landing_watch import LandingCursor, changed_years
+from itip_pipeline.settings import get_settings
+
+INGEST_GROUP = "ingest"
+
+# One year's delivery loaded, then every model rebuilt over all years, checked and published.
+annual_load = dg.define_asset_job(
+    "annual_load",
+    selection=dg.AssetSelection.groups(INGEST_GROUP).downstream(),
+    partitions_def=survey_years,
+    description="Load one survey year's delivery, rebuild the marts for all years, check them and publish.",
+)
+ingest_year = dg.define_asset_job(
+    "ingest_year", selection=dg.AssetSelection.groups(INGEST_GROUP), partitions_def=survey_years,
+    description="Load one survey year's delivery into the raw schema (validated; nothing else).",
+)
+build_and_publish = dg.define_asset_job(
+    "build_and_publish",
+    selection=dg.AssetSelection.groups(INGEST_GROUP).downstream() - dg.AssetSelection.groups(INGEST_GROUP),
+    description="Rebuild every dbt model from the raw schema, run all checks and publish the marts.",
+)
+
+
+@dg.schedule(
+    job=annual_load, cron_schedule="0 6 15 6 *", execution_timezone="Europe/Oslo",
+    description="Fieldwork runs March–May: on 15 June load this year's delivery if it has landed.",
+)
+def annual_schedule(context: dg.ScheduleEvaluationContext):
+    year = context.scheduled_execution_time.year
+    if not year_dir(get_settings().landing_dir, year).is_dir():
+        return dg.SkipReason(f"no delivery for {year} in the landing folder yet")
+    return dg.RunRequest(partition_key=str(year), run_key=f"schedule-{year}")
+
+
+@dg.sensor(
+    job=annual_load, minimum_interval_seconds=30, default_status=dg.DefaultSensorStatus.RUNNING,
+    description="Starts a year's load when its delivery in data/landing/<year>/ is new or changed (by content hash).",
+)
+def landing_sensor(context: dg.SensorEvaluationContext):
+    cursor = LandingCursor.loads(context.cursor)
+    known = {int(k) for k in survey_years.get_partition_keys()}
+    requests = []
+    for scan in changed_years(get_settings().landing_dir, cursor, known):
+        cursor.fingerprints[str(scan.year)] = scan.fingerprint
+        requests.append(dg.RunRequest(partition_key=str(scan.year), run_key=f"{scan.year}-{scan.fingerprint[:16]}",
+                                      tags={"itip/delivery_fingerprint": scan.fingerprint}))
+    context.update_cursor(cursor.dumps())
+    return requests or dg.SkipReason("no new or changed delivery")

@@ -1,0 +1,51 @@
+"""Great Expectations on every mart as blocking Dagster asset checks: a failure stops publishing."""
+
+from __future__ import annotations
+
+import dagster as dg
+import duckdb
+
+from itip_pipeline.settings import get_settings
+from itip_pipeline.work_db import writer_lock
+
+CHECK_NAME = "great_expectations"
+
+
+def mart_keys(dbt_assets_def: dg.AssetsDefinition) -> list[dg.AssetKey]:
+    return sorted((k for k in dbt_assets_def.keys if k.path[0] == "marts"), key=lambda k: k.to_user_string())
+
+
+def build_mart_checks(keys: list[dg.AssetKey]) -> dg.AssetChecksDefinition:
+    @dg.multi_asset_check(
+        specs=[
+            dg.AssetCheckSpec(CHECK_NAME, asset=key, blocking=True,
+                              description="Great Expectations suite (itip_pipeline/quality/mart_suite.py); "
+                              "HTML report under data/reports/great_expectations/.")
+            for key in keys
+        ],
+        name="mart_expectations",
+    )
+    def _checks():
+        from itip_pipeline.quality.mart_suite import report_index, validate_marts
+
+        settings = get_settings()
+        report_root = settings.reports_dir / "great_expectations"
+        with writer_lock(settings.work_db):
+            con = duckdb.connect(str(settings.work_db), read_only=True)
+            try:
+                frames = {key.path[-1]: con.execute(f"select * from marts.{key.path[-1]}").df() for key in keys}
+            finally:
+                con.close()
+        results = {r.table: r for r in validate_marts(frames, settings.dbt_project_dir / "seeds", report_root)}
+        for key in keys:
+            result = results[key.path[-1]]
+            yield dg.AssetCheckResult(
+                asset_key=key, check_name=CHECK_NAME, passed=result.success,
+                metadata={
+                    "expectations": result.evaluated,
+                    "failures": dg.MetadataValue.md("\n".join(f"- {f}" for f in result.failures) or "none"),
+                    "report": dg.MetadataValue.path(str(report_index(report_root))),
+                },
+            )
+
+    return _checks

@@ -1,0 +1,1 @@
+"""Checks on the built marts, independent of dbt's own tests."""

@@ -1,0 +1,123 @@
+"""The Great Expectations suite on the marts, with its results kept as an HTML report under data/reports/.
+
+What it asserts: shares within 0–100, confidence intervals ordered around the share, suppressed cells
+carrying no share, unique keys, every indicator present for every year its question was asked (from the
+question and indicator catalogues, not from the marts themselves), and every high- and medium-confidence
+published figure reproduced within tolerance. great_expectations is imported here only: it costs seconds.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+POPULATIONS = ["stat", "kommune", "alle", "innbyggere"]
+
+
+@dataclass(frozen=True)
+class MartValidation:
+    table: str
+    success: bool
+    evaluated: int
+    failures: list[str]  # "expectation type (column): a few unexpected values"
+
+
+def expected_indicator_years(seeds_dir: Path) -> set[str]:
+    """'indicator_id:year' for every indicator and every year one of its questions was asked."""
+    with (seeds_dir / "question_catalogue.csv").open(encoding="utf-8") as handle:
+        asked: dict[str, set[int]] = {}
+        for row in csv.DictReader(handle):
+            asked.setdefault(row["question_id"], set()).add(int(row["survey_year"]))
+    with (seeds_dir / "indicator_catalogue.csv").open(encoding="utf-8") as handle:
+        return {
+            f"{row['indicator_id']}:{year}"
+            for row in csv.DictReader(handle)
+            for year in asked.get(row["question_id"], ())
+        }
+
+
+def _share_expectations(gxe) -> list:
+    return [
+        gxe.ExpectColumnValuesToBeBetween(column="share_pct", min_value=0, max_value=100),
+        gxe.ExpectColumnPairValuesAToBeGreaterThanB(
+            column_A="share_pct", column_B="ci_low_pct", or_equal=True, ignore_row_if="either_value_is_missing"),
+        gxe.ExpectColumnPairValuesAToBeGreaterThanB(
+            column_A="ci_high_pct", column_B="share_pct", or_equal=True, ignore_row_if="either_value_is_missing"),
+        gxe.ExpectColumnValuesToNotBeNull(column="year"),
+        gxe.ExpectColumnValuesToBeInSet(column="population", value_set=POPULATIONS),
+        gxe.ExpectTableRowCountToBeBetween(min_value=1),
+    ]
+
+
+def _suite_for(table: str, frame: pd.DataFrame, expected: set[str], gxe) -> list:
+    if table == "fct_indicator":
+        return [
+            *_share_expectations(gxe),
+            gxe.ExpectColumnValuesToNotBeNull(column="indicator_id"),
+            gxe.ExpectColumnValuesToNotBeNull(column="n_base"),
+            gxe.ExpectCompoundColumnsToBeUnique(column_list=["indicator_id", "item_key", "population", "year"]),
+            gxe.ExpectColumnValuesToBeNull(
+                column="share_pct", row_condition="suppressed == True", condition_parser="pandas"),
+            gxe.ExpectColumnDistinctValuesToContainSet(column="indicator_year", value_set=sorted(expected)),
+        ]
+    if table == "published_reconciliation":
+        return [
+            gxe.ExpectColumnValuesToBeInSet(
+                column="within_tolerance", value_set=[True],
+                row_condition='confidence in ["high", "medium"]', condition_parser="pandas"),
+            gxe.ExpectTableRowCountToBeBetween(min_value=1),
+        ]
+    if {"share_pct", "population", "year"} <= set(frame.columns):
+        return _share_expectations(gxe)
+    return [gxe.ExpectTableRowCountToBeBetween(min_value=1)]
+
+
+def _prepared(table: str, frame: pd.DataFrame) -> pd.DataFrame:
+    if table != "fct_indicator":
+        return frame
+    return frame.assign(
+        item_key=frame["item"].fillna(""),
+        indicator_year=frame["indicator_id"] + ":" + frame["year"].astype(str),
+    )
+
+
+def validate_marts(frames: dict[str, pd.DataFrame], seeds_dir: Path, report_root: Path) -> list[MartValidation]:
+    """Run the suite on every mart frame; data docs (HTML) are rebuilt under report_root."""
+    import great_expectations as gx
+    import great_expectations.expectations as gxe
+
+    context = gx.get_context(mode="file", project_root_dir=str(report_root))
+    context.variables.progress_bars = {"globally": False}
+    source = context.data_sources.add_or_update_pandas("itip_marts")
+    expected = expected_indicator_years(seeds_dir)
+    definitions, prepared = [], {}
+    for table, frame in sorted(frames.items()):
+        prepared[table] = _prepared(table, frame)
+        asset = source.add_dataframe_asset(table) if table not in [a.name for a in source.assets] \
+            else source.get_asset(table)
+        batch = asset.batch_definitions[0] if asset.batch_definitions else \
+            asset.add_batch_definition_whole_dataframe("whole_table")
+        suite = gx.ExpectationSuite(name=table)
+        for expectation in _suite_for(table, prepared[table], expected, gxe):
+            suite.add_expectation(expectation)
+        suite = context.suites.add_or_update(suite)
+        definitions.append(context.validation_definitions.add_or_update(
+            gx.ValidationDefinition(name=table, data=batch, suite=suite)))
+    results = []
+    for definition in definitions:
+        result = definition.run(batch_parameters={"dataframe": prepared[definition.name]})
+        failures = [
+            f"{r.expectation_config.type} ({r.expectation_config.kwargs.get('column', '')}): "
+            f"{(r.result or {}).get('partial_unexpected_list', '')}"[:300]
+            for r in result.results if not r.success
+        ]
+        results.append(MartValidation(definition.name, result.success, len(result.results), failures))
+    context.build_data_docs()
+    return results
+
+
+def report_index(report_root: Path) -> Path:
+    return report_root / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"
