@@ -72,6 +72,15 @@ def panel_records(year: int, n: int = 3) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def delivered_frame(records: pd.DataFrame, file: str, first_row: int = 2) -> pd.DataFrame:
+    """The records as read_table returns them (lower-case names, text, blanks <NA>, source_row), plus
+    the source_file column validation adds."""
+    frame = records.rename(columns=str.lower).astype("string").replace("", pd.NA)
+    frame.insert(0, "source_file", pd.array([file] * len(frame), dtype="string"))
+    frame["source_row"] = range(first_row, first_row + len(frame))
+    return frame
+
+
 def write_csv(
     path: Path, frame: pd.DataFrame, delimiter: str = ";", encoding: str = "utf-8", lines: Sequence[str] = ()
 ) -> Path:

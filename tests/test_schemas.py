@@ -1,0 +1,165 @@
+"""The pandera rules, each with a good and a bad frame, and the Problems their failures become."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from delivery_builders import delivered_frame, org_records, panel_records
+
+from itip_pipeline import contract
+from itip_pipeline.ingest.schemas import answers_schema, respondents_schema, unique_schema, validation_problems
+
+ORG_FILE = "org_survey_2024.csv"
+PANEL_FILE = "citizen_panel_2024.csv"
+
+
+def org_problems(records: pd.DataFrame, year: int = 2024) -> list[tuple]:
+    frame = delivered_frame(records, ORG_FILE)
+    return [(p.file, p.row, p.column, p.value, p.rule) for p in validation_problems(respondents_schema("org", year), frame)]
+
+
+def panel_problems(records: pd.DataFrame) -> list[tuple]:
+    frame = delivered_frame(records, PANEL_FILE)
+    return [(p.row, p.column, p.value, p.rule) for p in validation_problems(respondents_schema("panel", 2024), frame)]
+
+
+def test_good_frames_pass():
+    assert org_problems(org_records(2024)) == []
+    assert panel_problems(panel_records(2024)) == []
+
+
+def test_invalid_orgnr():
+    records = org_records(2024)
+    records.loc[1, "orgnr"] = "974760674"
+    assert org_problems(records) == [
+        (ORG_FILE, 3, "orgnr", "974760674", "orgnr must be 9 digits ending in a valid mod-11 check digit")
+    ]
+
+
+def test_year_mismatch_names_both_years():
+    records = org_records(2023)
+    problems = org_problems(records, year=2024)
+    assert [(row, value) for _, row, _, value, _ in problems] == [(2, "2023"), (3, "2023"), (4, "2023")]
+    assert problems[0][4] == "aar must equal 2024, the year of the delivery folder"
+
+
+def test_missing_required_column():
+    assert org_problems(org_records(2024).drop(columns="sektor")) == [
+        (ORG_FILE, None, "sektor", None, "required column is missing")
+    ]
+
+
+def test_unknown_sector():
+    records = org_records(2024)
+    records.loc[0, "sektor"] = "privat"
+    assert org_problems(records) == [
+        (ORG_FILE, 2, "sektor", "privat", "sektor must be one of stat, kommune, fylkeskommune")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("year", "kommunenr", "valid"),
+    [(2023, "3001", True), (2023, "3101", False), (2024, "3101", True), (2024, "3001", False), (2024, "5501", True)],
+)
+def test_kommunenr_county_prefix_depends_on_year(year, kommunenr, valid):
+    records = org_records(year)
+    records.loc[1, "kommunenr"] = kommunenr
+    problems = org_problems(records, year=year)
+    if valid:
+        assert problems == []
+    else:
+        counties = ", ".join(contract.valid_counties(year))
+        assert problems == [
+            (ORG_FILE, 3, "kommunenr", kommunenr, f"kommunenr must start with a county valid in {year}: {counties}")
+        ]
+
+
+def test_kommunenr_must_be_four_digits():
+    records = org_records(2024)
+    records.loc[1, "kommunenr"] = "301"
+    assert org_problems(records) == [(ORG_FILE, 3, "kommunenr", "301", "kommunenr must be 4 digits")]
+
+
+def test_kommunenr_required_for_municipalities_and_blank_for_others():
+    records = org_records(2024)
+    records.loc[0, "kommunenr"] = "0301"  # row 2 is a state agency
+    records.loc[1, "kommunenr"] = ""  # row 3 is a municipality
+    rule = "kommunenr is required for sektor kommune and must be blank for stat and fylkeskommune"
+    assert org_problems(records) == [(ORG_FILE, 2, "kommunenr", "0301", rule), (ORG_FILE, 3, "kommunenr", None, rule)]
+
+
+@pytest.mark.parametrize(
+    ("weight", "rule"),
+    [
+        ("0", "vekt must be a finite number greater than 0"),
+        ("-1.5", "vekt must be a finite number greater than 0"),
+        ("inf", "vekt must be a finite number greater than 0"),
+        ("", "must not be blank"),
+        ("abc", "must be a number, not text"),
+    ],
+)
+def test_bad_weights(weight, rule):
+    records = panel_records(2024)
+    records.loc[2, "vekt"] = weight
+    assert panel_problems(records) == [(4, "vekt", weight or None, rule)]
+
+
+@pytest.mark.parametrize(
+    ("column", "value"), [("kjonn", "ukjent"), ("aldersgruppe", "15-17"), ("landsdel", "Oslo")]
+)
+def test_background_values_outside_their_sets(column, value):
+    records = panel_records(2024)
+    records.loc[0, column] = value
+    [(row, problem_column, problem_value, rule)] = panel_problems(records)
+    assert (row, problem_column, problem_value) == (2, column, value)
+    assert rule.startswith(f"{column} must be one of")
+
+
+def test_blank_respondent_id():
+    records = panel_records(2024)
+    records.loc[1, "respondent_id"] = ""
+    assert panel_problems(records) == [(3, "respondent_id", None, "must not be blank")]
+
+
+QUESTIONS = pd.DataFrame(
+    {
+        "source_key": ["k01", "k02"],
+        "question_id": ["ai_adoption", "ai_task_administrative"],
+        "min_code": [1, 1],
+        "max_code": [5, 4],
+        "dont_know_code": pd.array([9, None], dtype="Int64"),
+    }
+)
+
+
+def answer_problems(k01: list[str], k02: list[str]) -> list[tuple]:
+    frame = delivered_frame(pd.DataFrame({"K01": k01, "K02": k02}), ORG_FILE)
+    return [(p.row, p.column, p.value, p.rule) for p in validation_problems(answers_schema(QUESTIONS, {"k01", "k02"}), frame)]
+
+
+def test_answer_codes_in_scale_dont_know_blank_and_integral_floats_pass():
+    assert answer_problems(["1", "5", "9", "", "3.0"], ["4", "", "1", "2", "3"]) == []
+
+
+def test_answer_codes_that_are_outside_the_scale_text_or_fractions():
+    assert sorted(answer_problems(["6", "tre", "3.5", "1", "0"], ["9", "1", "1", "1", "1"])) == [
+        (2, "k01", "6", "must be a code 1-5 or 9 (vet ikke) of ai_adoption, or blank"),
+        (2, "k02", "9", "must be a code 1-4 of ai_task_administrative, or blank"),
+        (3, "k01", "tre", "must be a number, not text"),
+        (4, "k01", "3.5", "must be a whole number"),
+        (6, "k01", "0", "must be a code 1-5 or 9 (vet ikke) of ai_adoption, or blank"),
+    ]
+
+
+def test_answers_schema_only_checks_columns_in_the_file():
+    assert list(answers_schema(QUESTIONS, {"k02"}).columns) == ["k02"]
+
+
+def test_duplicates_name_the_first_row_and_file():
+    first = delivered_frame(org_records(2024, n=3), "org_a.csv")
+    second = delivered_frame(org_records(2024, n=2, first=2), "org_b.csv")
+    ids = pd.concat([first, second], ignore_index=True)[["orgnr", "source_file", "source_row"]]
+    problems = validation_problems(unique_schema("orgnr"), ids)
+    assert [(p.file, p.row, p.column, p.value, p.rule) for p in problems] == [
+        ("org_b.csv", 2, "orgnr", first["orgnr"].iloc[2], "orgnr appears more than once: also in org_a.csv row 4")
+    ]
