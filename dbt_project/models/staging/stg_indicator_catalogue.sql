@@ -1,0 +1,12 @@
+select
+    indicator_id,
+    item,
+    question_id,
+    measure,
+    family,
+    string_split(populations, '|') as populations,
+    cast(string_split(success_codes, '|') as integer[]) as success_codes,
+    dont_know_in_base,
+    label_no,
+    label_en
+from {{ ref('indicator_catalogue') }}

@@ -1,0 +1,11 @@
+select
+    load_id,
+    survey_year,
+    survey,
+    file_name,
+    sha256,
+    n_rows,
+    status,
+    message,
+    loaded_at
+from {{ source('raw', 'load_log') }}

@@ -1,0 +1,11 @@
+select
+    survey_year,
+    respondent_key,
+    weight,
+    gender,
+    age_group,
+    region,
+    source_file,
+    source_row,
+    load_id
+from {{ source('raw', 'panel_respondents') }}
