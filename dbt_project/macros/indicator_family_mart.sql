@@ -1,0 +1,29 @@
+{#- The BI shape shared by every family mart: one row per year × population × item of one family from
+    fct_indicator, with the labels a chart needs. Each mart_<family> model is this one call. -#}
+{% macro indicator_family_mart(family) %}
+select
+    year,
+    population,
+    population_label_no,
+    population_label_en,
+    indicator_id,
+    item,
+    label_no,
+    label_en,
+    measure,
+    share_pct,
+    ci_low_pct,
+    ci_high_pct,
+    n_base,
+    n_effective,
+    dont_know_pct,
+    suppressed,
+    low_reliability,
+    previous_year,
+    change_pp,
+    change_significant,
+    series_break
+from {{ ref('fct_indicator') }}
+where family = '{{ family }}'
+order by year, population, indicator_id, item
+{% endmacro %}

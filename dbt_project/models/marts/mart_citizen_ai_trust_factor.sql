@@ -1,0 +1,1 @@
+{{ indicator_family_mart('citizen_ai_trust_factor') }}

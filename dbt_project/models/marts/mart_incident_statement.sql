@@ -1,0 +1,1 @@
+{{ indicator_family_mart('incident_statement') }}

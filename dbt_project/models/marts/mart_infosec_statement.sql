@@ -1,0 +1,1 @@
+{{ indicator_family_mart('infosec_statement') }}
