@@ -1,0 +1,156 @@
+"""Validating one survey-year's files against the contract and the codebook, and shaping the raw frames.
+
+`validate_survey` collects every problem in every file before deciding; only a clean survey-year comes
+back as frames ready for the raw tables (respondents, and answers long by question id).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from itip_pipeline import contract
+from itip_pipeline.ingest.problems import DeliveryRejected, Problem
+from itip_pipeline.ingest.pseudonymise import pseudonymise
+from itip_pipeline.ingest.readers import column_key
+from itip_pipeline.ingest.schemas import (
+    answers_schema,
+    as_numbers,
+    respondents_schema,
+    unique_schema,
+    validation_problems,
+)
+
+# The raw.<survey>_respondents columns, load_id left to the loader.
+RESPONDENT_COLUMNS = {
+    "org": ("survey_year", "orgnr", "sector", "kommunenr", "source_file", "source_row"),
+    "panel": ("survey_year", "respondent_key", "weight", "gender", "age_group", "region", "source_file", "source_row"),
+}
+RESPONDENT_KEYS = {"org": ("orgnr", "orgnr"), "panel": ("respondent_id", "respondent_key")}  # delivered, stored
+
+
+@dataclass(frozen=True)
+class SurveyFrames:
+    respondents: pd.DataFrame
+    answers: pd.DataFrame
+    warnings: list[Problem]
+    n_rows: int
+
+
+def validate_survey(
+    files: Sequence[tuple[str, pd.DataFrame]], codebook: pd.DataFrame, survey: str, year: int, pseudonym_key: str
+) -> SurveyFrames:
+    """Check the survey's files (name, frame from read_table) for the year; raise DeliveryRejected with all problems.
+
+    On success: respondents in the raw table's columns (no load_id), answers as one row per respondent ×
+    codebook question (answer_code Int64, <NA> = blank), warnings for unknown columns (not loaded) and for
+    codebook questions a file lacks (loaded as blank), and the number of respondents.
+    """
+    if not files:
+        raise DeliveryRejected.single(f"{contract.FILE_PREFIXES[survey]}*", f"no {survey} file in the {year} delivery")
+    questions = codebook[codebook["survey"] == survey].assign(
+        source_key=lambda q: q["source_column"].map(column_key)
+    )
+    frames = [_with_source(name, frame) for name, frame in files]
+    problems: list[Problem] = []
+    warnings: list[Problem] = []
+    for frame in frames:
+        file_problems, file_warnings = _column_problems(frame, questions, survey, year)
+        present = set(frame.columns)
+        schema = respondents_schema(survey, year).add_columns(answers_schema(questions, present).columns)
+        problems += file_problems + validation_problems(schema, frame)
+        warnings += file_warnings
+    problems += _duplicate_respondents(frames, survey)
+    if problems:
+        raise DeliveryRejected(problems)
+
+    respondents = [_respondents(frame, survey, year, pseudonym_key) for frame in frames]
+    stored_key = RESPONDENT_KEYS[survey][1]
+    answers = [
+        _answers(frame, file_respondents[stored_key], questions, survey, year)
+        for frame, file_respondents in zip(frames, respondents)
+    ]
+    return SurveyFrames(
+        respondents=pd.concat(respondents, ignore_index=True),
+        answers=pd.concat(answers, ignore_index=True),
+        warnings=warnings,
+        n_rows=sum(len(r) for r in respondents),
+    )
+
+
+def problems_table(problems: Sequence[Problem]) -> list[dict]:
+    """Problems as records (file, rule, row, column, value), e.g. for Dagster metadata or a report."""
+    return [problem.as_dict() for problem in problems]
+
+
+def _with_source(name: str, frame: pd.DataFrame) -> pd.DataFrame:
+    text = frame.drop(columns="source_row").astype("string").reset_index(drop=True)
+    text.insert(0, "source_file", pd.array([name] * len(text), dtype="string"))
+    text["source_row"] = frame["source_row"].to_numpy(dtype="int64")
+    return text
+
+
+def _column_problems(
+    frame: pd.DataFrame, questions: pd.DataFrame, survey: str, year: int
+) -> tuple[list[Problem], list[Problem]]:
+    """Forbidden columns (errors), and unknown columns and absent codebook questions (warnings)."""
+    file = str(frame["source_file"].iloc[0])
+    delivered = [c for c in frame.columns if c not in ("source_file", "source_row")]
+    expected = set(contract.ID_COLUMNS[survey]) | set(questions["source_key"])
+    errors = [
+        Problem(file=file, column=c, rule="direct identifiers and free text must not be delivered; remove the column")
+        for c in delivered
+        if c in contract.FORBIDDEN_COLUMNS
+    ]
+    warnings = [
+        Problem(file=file, column=c, rule=f"not in the {year} codebook for {survey}; the column is not loaded")
+        for c in delivered
+        if c not in expected and c not in contract.FORBIDDEN_COLUMNS
+    ]
+    warnings += [
+        Problem(
+            file=file,
+            column=q.source_column,
+            rule=f"question {q.question_id} is in the codebook but not in the file; its answers are loaded as blank",
+        )
+        for q in questions.itertuples(index=False)
+        if q.source_key not in delivered
+    ]
+    return errors, warnings
+
+
+def _duplicate_respondents(frames: list[pd.DataFrame], survey: str) -> list[Problem]:
+    """The same respondent twice, within a file or across the survey's files for the year."""
+    delivered_key = RESPONDENT_KEYS[survey][0]
+    ids = pd.concat(
+        [f[[delivered_key, "source_file", "source_row"]] for f in frames if delivered_key in f.columns],
+        ignore_index=True,
+    )
+    ids = ids.dropna(subset=[delivered_key]).reset_index(drop=True)
+    return validation_problems(unique_schema(delivered_key), ids) if len(ids) else []
+
+
+def _respondents(frame: pd.DataFrame, survey: str, year: int, pseudonym_key: str) -> pd.DataFrame:
+    respondents = frame.rename(columns=contract.ID_COLUMNS[survey])
+    respondents["survey_year"] = np.int64(year)
+    if survey == "panel":
+        respondents["respondent_key"] = pd.array(
+            [pseudonymise(rid, pseudonym_key) for rid in respondents["respondent_id"]], dtype="string"
+        )
+        respondents["weight"] = as_numbers(respondents["weight"])
+    return respondents[list(RESPONDENT_COLUMNS[survey])]
+
+
+def _answers(frame: pd.DataFrame, keys: pd.Series, questions: pd.DataFrame, survey: str, year: int) -> pd.DataFrame:
+    codes = {
+        q.question_id: as_numbers(frame[q.source_key]).to_numpy() if q.source_key in frame.columns else np.nan
+        for q in questions.itertuples(index=False)
+    }
+    wide = pd.DataFrame(codes, index=range(len(frame)), dtype="float64")
+    wide.insert(0, RESPONDENT_KEYS[survey][1], keys.to_numpy())
+    answers = wide.melt(id_vars=[RESPONDENT_KEYS[survey][1]], var_name="question_id", value_name="answer_code")
+    answers.insert(0, "survey_year", np.int64(year))
+    return answers.astype({"question_id": "string", "answer_code": "Int64", RESPONDENT_KEYS[survey][1]: "string"})

@@ -1,0 +1,177 @@
+"""validate_survey: the raw frames of a clean survey-year, and every problem of a bad one, at the file's row."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+import pandas as pd
+import pytest
+from delivery_builders import (
+    ORG_QUESTIONS,
+    PANEL_QUESTIONS,
+    codebook_records,
+    org_records,
+    panel_records,
+    write_csv,
+    write_xlsx,
+)
+
+from itip_pipeline import contract
+from itip_pipeline.ingest.codebook import read_codebook
+from itip_pipeline.ingest.problems import DeliveryRejected
+from itip_pipeline.ingest.pseudonymise import pseudonymise
+from itip_pipeline.ingest.readers import read_table
+from itip_pipeline.ingest.validate import problems_table, validate_survey
+
+KEY = "test-key"
+
+
+@pytest.fixture
+def codebook(tmp_path):
+    return read_codebook(write_csv(tmp_path / contract.CODEBOOK_FILE, codebook_records(), delimiter=","), 2024)
+
+
+def read_back(tmp_path, name: str, records: pd.DataFrame, survey: str = "org") -> tuple[str, pd.DataFrame]:
+    return name, read_table(write_csv(tmp_path / name, records), contract.REQUIRED_ID_COLUMNS[survey])
+
+
+def rejected(files, codebook, survey="org", year=2024) -> list[tuple]:
+    with pytest.raises(DeliveryRejected) as caught:
+        validate_survey(files, codebook, survey, year, KEY)
+    return [(p.file, p.row, p.column, p.value, p.rule) for p in caught.value.problems]
+
+
+def test_org_files_become_raw_frames(tmp_path, codebook):
+    files = [
+        read_back(tmp_path, "org_survey_a.csv", org_records(2024, n=3)),
+        read_back(tmp_path, "org_survey_b.csv", org_records(2024, n=2, first=3)),
+    ]
+    result = validate_survey(files, codebook, "org", 2024, KEY)
+    assert list(result.respondents.columns) == [
+        "survey_year", "orgnr", "sector", "kommunenr", "source_file", "source_row",
+    ]
+    assert result.n_rows == 5
+    assert result.respondents["source_file"].tolist() == ["org_survey_a.csv"] * 3 + ["org_survey_b.csv"] * 2
+    assert result.respondents["source_row"].tolist() == [2, 3, 4, 2, 3]
+    assert result.respondents["sector"].tolist() == ["stat", "kommune", "kommune", "stat", "kommune"]
+    assert result.respondents["kommunenr"].isna().tolist() == [True, False, False, True, False]
+    assert (result.respondents["survey_year"] == 2024).all()
+
+    assert list(result.answers.columns) == ["survey_year", "orgnr", "question_id", "answer_code"]
+    assert len(result.answers) == 5 * len(ORG_QUESTIONS)
+    assert result.answers["answer_code"].dtype == "Int64"
+    first = result.answers[result.answers["orgnr"] == files[0][1]["orgnr"].iloc[1]]
+    assert dict(zip(first["question_id"], first["answer_code"])) == {"ai_adoption": 2, "ai_task_administrative": 9}
+    assert result.answers["answer_code"].isna().sum() == 3  # K02 is blank for every even respondent
+    assert result.warnings == []
+
+
+def test_panel_ids_are_pseudonymised_and_dropped(tmp_path, codebook):
+    result = validate_survey(
+        [read_back(tmp_path, "citizen_panel.csv", panel_records(2024), "panel")], codebook, "panel", 2024, KEY
+    )
+    assert list(result.respondents.columns) == [
+        "survey_year", "respondent_key", "weight", "gender", "age_group", "region", "source_file", "source_row",
+    ]
+    expected = hmac.new(KEY.encode(), b"R00001", hashlib.sha256).hexdigest()
+    assert result.respondents["respondent_key"].iloc[1] == expected
+    assert result.respondents["weight"].tolist() == [0.5, 0.6, 0.7]
+    assert set(result.answers["respondent_key"]) == set(result.respondents["respondent_key"])
+    assert len(result.answers) == 3 * len(PANEL_QUESTIONS)
+    for frame in (result.respondents, result.answers):
+        assert "respondent_id" not in frame.columns
+        assert not frame.astype(str).isin(["R00000", "R00001", "R00002"]).any().any()
+
+
+def test_pseudonymise_is_keyed_and_stable():
+    assert pseudonymise("R1", "a") == pseudonymise("R1", "a")
+    assert pseudonymise("R1", "a") != pseudonymise("R1", "b")
+    assert pseudonymise("R1", "a") != pseudonymise("R2", "a")
+    assert len(pseudonymise("R1", "a")) == 64
+    with pytest.raises(ValueError):
+        pseudonymise("R1", "")
+
+
+def test_unknown_column_is_a_warning_and_not_loaded(tmp_path, codebook):
+    records = org_records(2024).assign(Q99=["1", "2", "3"])
+    result = validate_survey([read_back(tmp_path, "org_survey.csv", records)], codebook, "org", 2024, KEY)
+    [warning] = result.warnings
+    assert (warning.file, warning.column) == ("org_survey.csv", "q99")
+    assert "not in the 2024 codebook for org" in warning.rule
+    assert "q99" not in set(result.answers["question_id"])
+
+
+def test_codebook_question_absent_from_file_is_a_warning_and_loaded_blank(tmp_path, codebook):
+    records = org_records(2024).drop(columns="K02")
+    result = validate_survey([read_back(tmp_path, "org_survey.csv", records)], codebook, "org", 2024, KEY)
+    [warning] = result.warnings
+    assert (warning.column, warning.rule.split(" is ")[0]) == ("K02", "question ai_task_administrative")
+    absent = result.answers[result.answers["question_id"] == "ai_task_administrative"]
+    assert len(absent) == 3 and absent["answer_code"].isna().all()
+
+
+def test_forbidden_column_is_refused(tmp_path, codebook):
+    records = org_records(2024).assign(Epost=["a@b.no", "", ""])
+    assert rejected([read_back(tmp_path, "org_survey.csv", records)], codebook) == [
+        ("org_survey.csv", None, "epost", None,
+         "direct identifiers and free text must not be delivered; remove the column"),
+    ]
+
+
+def test_duplicate_respondent_across_files_names_both_rows(tmp_path, codebook):
+    files = [
+        read_back(tmp_path, "org_survey_a.csv", org_records(2024, n=3)),
+        read_back(tmp_path, "org_survey_b.csv", org_records(2024, n=2, first=2)),
+    ]
+    duplicated = files[0][1]["orgnr"].iloc[2]
+    assert rejected(files, codebook) == [
+        ("org_survey_b.csv", 2, "orgnr", duplicated, "orgnr appears more than once: also in org_survey_a.csv row 4"),
+    ]
+
+
+def test_duplicate_panel_respondent_within_a_file(tmp_path, codebook):
+    records = panel_records(2024)
+    records.loc[2, "respondent_id"] = "R00000"
+    problems = rejected([read_back(tmp_path, "citizen_panel.csv", records, "panel")], codebook, "panel")
+    assert problems == [
+        ("citizen_panel.csv", 4, "respondent_id", "R00000",
+         "respondent_id appears more than once: also in citizen_panel.csv row 2"),
+    ]
+
+
+def test_every_problem_is_collected(tmp_path, codebook):
+    records = org_records(2024)
+    records.loc[0, "orgnr"] = "123456789"
+    records.loc[1, "K01"] = "tre"
+    records.loc[2, "K02"] = "7"
+    records.loc[2, "aar"] = "2023"
+    problems = rejected([read_back(tmp_path, "org_survey.csv", records)], codebook)
+    assert sorted((row, column, value) for _, row, column, value, _ in problems) == [
+        (2, "orgnr", "123456789"), (3, "k01", "tre"), (4, "aar", "2023"), (4, "k02", "7"),
+    ]
+
+
+def test_rows_are_the_files_rows_below_xlsx_title_rows(tmp_path, codebook):
+    records = panel_records(2024)
+    records.loc[0, "vekt"] = "abc"
+    path = write_xlsx(tmp_path / "citizen_panel.xlsx", records, title_rows=["Innbyggerpanelet", "2024"])
+    frame = read_table(path, contract.REQUIRED_ID_COLUMNS["panel"])
+    problems = rejected([("citizen_panel.xlsx", frame)], codebook, "panel")
+    assert problems == [("citizen_panel.xlsx", 4, "vekt", "abc", "must be a number, not text")]
+
+
+def test_no_files(codebook):
+    assert rejected([], codebook) == [("org_survey*", None, None, None, "no org file in the 2024 delivery")]
+
+
+def test_problems_table_carries_every_field(tmp_path, codebook):
+    records = org_records(2024)
+    records.loc[1, "sektor"] = "privat"
+    with pytest.raises(DeliveryRejected) as caught:
+        validate_survey([read_back(tmp_path, "org_survey.csv", records)], codebook, "org", 2024, KEY)
+    assert problems_table(caught.value.problems) == [
+        {"file": "org_survey.csv", "row": 3, "column": "sektor", "value": "privat",
+         "rule": "sektor must be one of stat, kommune, fylkeskommune"},
+    ]
+    assert "org_survey.csv, row 3, column 'sektor', value 'privat'" in str(caught.value)
