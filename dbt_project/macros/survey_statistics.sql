@@ -19,18 +19,19 @@ create or replace macro fpc_n_effective(n, frame_size) as
         else n * (frame_size - 1) / (frame_size - n)
     end;
 
-create or replace macro z_critical_95() as 1.959963984540054;
+create or replace macro z_critical_95() as 1.959963984540054::double;
 
 -- Wilson score interval; with n = infinity it collapses to [p, p].
 create or replace macro wilson_center(p, n, z) as
     (p + z * z / (2 * n)) / (1 + z * z / n);
 create or replace macro wilson_half_width(p, n, z) as
     z / (1 + z * z / n) * sqrt(p * (1 - p) / n + z * z / (4 * n * n));
--- greatest/least only absorb floating-point dust at p = 0 or 1; the bounds lie in [0, 1] by construction.
+-- The Wilson bounds satisfy 0 ≤ low ≤ p ≤ high ≤ 1 exactly; the clamps only absorb floating-point dust
+-- (at p = 0 the computed low bound can come out as 3e-18, above the share).
 create or replace macro wilson_low(p, n, z) as
-    case when n > 0 then greatest(0.0, wilson_center(p, n, z) - wilson_half_width(p, n, z)) end;
+    case when n > 0 then greatest(0.0, least(p, wilson_center(p, n, z) - wilson_half_width(p, n, z))) end;
 create or replace macro wilson_high(p, n, z) as
-    case when n > 0 then least(1.0, wilson_center(p, n, z) + wilson_half_width(p, n, z)) end;
+    case when n > 0 then least(1.0, greatest(p, wilson_center(p, n, z) + wilson_half_width(p, n, z))) end;
 
 create or replace macro proportion_variance(p, n) as
     p * (1 - p) / nullif(n, 0);
