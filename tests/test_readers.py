@@ -129,6 +129,14 @@ def test_bytes_that_are_neither_utf8_nor_cp1252(tmp_path):
     assert "byte 0x81" in rejected(path).problems[0].rule
 
 
+@pytest.mark.parametrize("content", [b"\xef\xbb\xbf", b"\r\naar;orgnr;sektor;kommunenr\r\n2024;974760673;stat;\r\n"])
+def test_csv_whose_first_line_is_not_a_header(tmp_path, content):
+    path = tmp_path / "org_survey.csv"
+    path.write_bytes(content)
+    problem = rejected(path).problems[0]
+    assert (problem.row, problem.rule) == (1, "the first line must be the header row, but it is blank")
+
+
 def test_ragged_csv_rows_are_named(tmp_path):
     path = write_csv(tmp_path / "org_survey.csv", org_records(2024), lines=["2024;974760673;stat", "1;2;3;4;5;6;7"])
     problems = rejected(path).problems

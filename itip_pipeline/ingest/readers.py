@@ -86,8 +86,8 @@ def _read_csv(path: Path, required: Sequence[str]) -> RawTable:
     header_line = text.splitlines()[0] if text else ""
     delimiter = _detect_delimiter(path.name, header_line)
     records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
-    if not records:
-        raise DeliveryRejected.single(path.name, "the file holds no text, not even a header")
+    if not records or not any(cell.strip() for cell in records[0]):
+        raise DeliveryRejected.single(path.name, "the first line must be the header row, but it is blank", row=1)
     header, rows = records[0], records[1:]
     ragged = [
         Problem(file=path.name, row=number, rule=f"has {len(row)} fields, the header has {len(header)}")

@@ -53,14 +53,6 @@ def one_of_or_unreadable(values: pd.Series, allowed: set[float]) -> pd.Series:
     return ~is_whole_or_text(values) | numbers.isna() | numbers.isin(allowed)
 
 
-def _in_set(name: str, allowed: tuple[str, ...]) -> pa.Check:
-    return pa.Check(lambda s: s.isin(allowed), error=f"{name} must be one of {', '.join(allowed)}")
-
-
-def _whole_number_checks() -> list[pa.Check]:
-    return [pa.Check(is_number, error=NOT_A_NUMBER), pa.Check(is_whole_or_text, error=NOT_WHOLE)]
-
-
 Text = Series[pd.StringDtype]
 
 
@@ -216,7 +208,10 @@ def answers_schema(questions: pd.DataFrame, present: set[str]) -> pa.DataFrameSc
         columns[question.source_key] = pa.Column(
             pd.StringDtype(),
             nullable=True,
-            checks=[*_whole_number_checks(), pa.Check(lambda s, codes=codes: one_of_or_unreadable(s, codes), error=rule)],
+            checks=[
+                pa.Check(is_number, error=NOT_A_NUMBER),
+                pa.Check(is_whole_or_text, error=NOT_WHOLE),
+                pa.Check(lambda s, codes=codes: one_of_or_unreadable(s, codes), error=rule)],
         )
     return pa.DataFrameSchema(columns)
 
