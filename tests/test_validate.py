@@ -161,6 +161,15 @@ def test_rows_are_the_files_rows_below_xlsx_title_rows(tmp_path, codebook):
     assert problems == [("citizen_panel.xlsx", 4, "vekt", "abc", "must be a number, not text")]
 
 
+def test_codebook_codes_as_the_database_returns_them(tmp_path, codebook):
+    stored = codebook.astype({"min_code": "int32", "max_code": "int32", "dont_know_code": "float64"})
+    records = org_records(2024)
+    records.loc[0, "K01"] = "8"
+    assert rejected([read_back(tmp_path, "org_survey.csv", records)], stored) == [
+        ("org_survey.csv", 2, "k01", "8", "must be a code 1-5 or 9 (vet ikke) of ai_adoption, or blank"),
+    ]
+
+
 def test_no_files(codebook):
     assert rejected([], codebook) == [("org_survey*", None, None, None, "no org file in the 2024 delivery")]
 

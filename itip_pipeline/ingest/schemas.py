@@ -198,12 +198,14 @@ def answers_schema(questions: pd.DataFrame, present: set[str]) -> pa.DataFrameSc
     for question in questions.itertuples(index=False):
         if question.source_key not in present:
             continue
-        allowed = set(range(question.min_code, question.max_code + 1))
+        # int(): a codebook read back from the database may carry its codes as int32 or float.
+        low, high = int(question.min_code), int(question.max_code)
+        allowed = set(range(low, high + 1))
         dont_know = ""
         if not pd.isna(question.dont_know_code):
-            allowed.add(question.dont_know_code)
-            dont_know = f" or {question.dont_know_code} (vet ikke)"
-        rule = f"must be a code {question.min_code}-{question.max_code}{dont_know} of {question.question_id}, or blank"
+            allowed.add(int(question.dont_know_code))
+            dont_know = f" or {int(question.dont_know_code)} (vet ikke)"
+        rule = f"must be a code {low}-{high}{dont_know} of {question.question_id}, or blank"
         codes = {float(code) for code in allowed}
         columns[question.source_key] = pa.Column(
             pd.StringDtype(),
