@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 import yaml
 
+from itip_pipeline.cli import parse_years
 from itip_pipeline.contract import SECTORS
 from itip_pipeline.synthetic.calibration import CALIBRATION_FILE, TargetBook
 from test_synthetic_files import read_survey, synthetic_root  # noqa: F401 (fixture)
@@ -23,11 +24,6 @@ INDICATORS = pd.read_csv(SEEDS / "indicator_catalogue.csv", dtype=str, keep_defa
 CALIBRATION = yaml.safe_load(CALIBRATION_FILE.read_text(encoding="utf-8"))
 SURVEY_FIGURES = FIGURES[FIGURES.value_pct != ""].merge(INDICATORS, on=["indicator_id", "item", "measure"])
 TARGETED = SURVEY_FIGURES[~SURVEY_FIGURES.figure_id.isin(CALIBRATION["unattainable"])]
-
-
-def _years(text: str) -> list[int]:
-    first, _, last = text.partition("-")
-    return list(range(int(first), int(last or first) + 1))
 
 
 def _answered(root, year: int, question_id: str, population: str) -> tuple[pd.Series, pd.Series]:
@@ -56,13 +52,13 @@ def test_every_survey_figure_is_either_targeted_or_declared_unattainable():
 @pytest.mark.parametrize("figure", TARGETED.itertuples(), ids=lambda f: f.figure_id)
 def test_published_figure_is_reproduced_within_one_point(synthetic_root, figure):
     codes = [int(c) for c in figure.success_codes.split("|")]
-    shares = [_share(synthetic_root, y, figure.question_id, codes, figure.population) for y in _years(figure.year)]
+    shares = [_share(synthetic_root, y, figure.question_id, codes, figure.population) for y in parse_years(figure.year)]
     assert abs(100 * sum(shares) / len(shares) - float(figure.value_pct)) <= 1.0
 
 
 def test_unattainable_figures_are_out_of_reach_even_with_every_county_municipality_counted(synthetic_root):
     for figure in SURVEY_FIGURES[SURVEY_FIGURES.figure_id.isin(CALIBRATION["unattainable"])].itertuples():
-        year = _years(figure.year)[0]
+        year = parse_years(figure.year)[0]
         codes = [int(c) for c in figure.success_codes.split("|")]
         answers = {s: _answered(synthetic_root, year, figure.question_id, s)[0] for s in SECTORS}
         best = (answers["stat"].isin(codes).sum() + answers["kommune"].isin(codes).sum()
