@@ -2,11 +2,14 @@
 
 The frames checked here are as `readers.read_table` returns them: delivered (lower-cased) column names,
 every value text, plus `source_file` and `source_row` so a failure points at the file's own row. Each
-check's `error` is the rule a Problem states; rules that depend on the year or on the codebook are
-added to the static models by the `*_schema` builders.
+check's `error` is the rule a Problem states (value sets, declared with Field(isin=...), are phrased
+from pandera's check name); rules that depend on the year or on the codebook are added to the static
+models by the `*_schema` builders.
 """
 
 from __future__ import annotations
+
+import ast
 
 import numpy as np
 import pandas as pd
@@ -67,22 +70,14 @@ class Delivered(pa.DataFrameModel):
 
 
 class CodebookModel(Delivered):
-    survey: Text = pa.Field(nullable=False)
+    survey: Text = pa.Field(nullable=False, isin=contract.SURVEYS)
     source_column: Text = pa.Field(nullable=False)
     question_id: Text = pa.Field(nullable=False)
-    scale: Text = pa.Field(nullable=False)
+    scale: Text = pa.Field(nullable=False, isin=contract.SCALES)
     min_code: Text = pa.Field(nullable=False)
     max_code: Text = pa.Field(nullable=False)
     dont_know_code: Text = pa.Field(nullable=True)
     wording: Text = pa.Field(nullable=True)
-
-    @pa.check("survey", error=f"survey must be one of {', '.join(contract.SURVEYS)}")
-    def known_survey(cls, survey: Text) -> Series[bool]:
-        return survey.isin(contract.SURVEYS)
-
-    @pa.check("scale", error=f"scale must be one of {', '.join(contract.SCALES)}")
-    def known_scale(cls, scale: Text) -> Series[bool]:
-        return scale.isin(contract.SCALES)
 
     @pa.check("source_column", error="source_column must not be an identifier or a forbidden column")
     def answer_column(cls, source_column: Text) -> Series[bool]:
@@ -114,16 +109,12 @@ class CodebookModel(Delivered):
 class OrgRespondentsModel(Delivered):
     aar: Text = pa.Field(nullable=False)
     orgnr: Text = pa.Field(nullable=False)
-    sektor: Text = pa.Field(nullable=False)
+    sektor: Text = pa.Field(nullable=False, isin=contract.SECTORS)
     kommunenr: Text = pa.Field(nullable=True)
 
     @pa.check("orgnr", error="orgnr must be 9 digits ending in a valid mod-11 check digit")
     def valid_orgnr(cls, orgnr: Text) -> Series[bool]:
         return orgnr.map(contract.is_valid_orgnr, na_action="ignore").astype(bool)
-
-    @pa.check("sektor", error=f"sektor must be one of {', '.join(contract.SECTORS)}")
-    def known_sector(cls, sektor: Text) -> Series[bool]:
-        return sektor.isin(contract.SECTORS)
 
     @pa.check("kommunenr", error="kommunenr must be 4 digits")
     def four_digits(cls, kommunenr: Text) -> Series[bool]:
@@ -143,9 +134,9 @@ class PanelRespondentsModel(Delivered):
     aar: Text = pa.Field(nullable=False)
     respondent_id: Text = pa.Field(nullable=False)
     vekt: Text = pa.Field(nullable=False)
-    kjonn: Text = pa.Field(nullable=False)
-    aldersgruppe: Text = pa.Field(nullable=False)
-    landsdel: Text = pa.Field(nullable=False)
+    kjonn: Text = pa.Field(nullable=False, isin=contract.GENDERS)
+    aldersgruppe: Text = pa.Field(nullable=False, isin=contract.AGE_GROUPS)
+    landsdel: Text = pa.Field(nullable=False, isin=contract.REGIONS)
 
     @pa.check("vekt", error=NOT_A_NUMBER)
     def weight_is_number(cls, vekt: Text) -> Series[bool]:
@@ -155,18 +146,6 @@ class PanelRespondentsModel(Delivered):
     def weight_positive(cls, vekt: Text) -> Series[bool]:
         weights = as_numbers(vekt)
         return weights.isna() | (np.isfinite(weights) & (weights > 0))
-
-    @pa.check("kjonn", error=f"kjonn must be one of {', '.join(contract.GENDERS)}")
-    def known_gender(cls, kjonn: Text) -> Series[bool]:
-        return kjonn.isin(contract.GENDERS)
-
-    @pa.check("aldersgruppe", error=f"aldersgruppe must be one of {', '.join(contract.AGE_GROUPS)}")
-    def known_age_group(cls, aldersgruppe: Text) -> Series[bool]:
-        return aldersgruppe.isin(contract.AGE_GROUPS)
-
-    @pa.check("landsdel", error=f"landsdel must be one of {', '.join(contract.REGIONS)}")
-    def known_region(cls, landsdel: Text) -> Series[bool]:
-        return landsdel.isin(contract.REGIONS)
 
 
 RESPONDENT_MODELS = {"org": OrgRespondentsModel, "panel": PanelRespondentsModel}
@@ -231,12 +210,19 @@ def validation_problems(schema: pa.DataFrameSchema, frame: pd.DataFrame) -> list
     return []
 
 
+def _rule(check: str, column: str | None) -> str:
+    if check.startswith("isin("):
+        allowed = ast.literal_eval(check.removeprefix("isin(").removesuffix(")"))
+        return f"{column} must be one of {', '.join(allowed)}"
+    return BUILTIN_RULES.get(check, check)
+
+
 def _failures_to_problems(failures: pd.DataFrame, frame: pd.DataFrame) -> list[Problem]:
     file = str(frame["source_file"].iloc[0]) if len(frame) else ""
     problems: list[Problem] = []
     row_checks_seen: set[tuple[str, object]] = set()
     for failure in failures.itertuples(index=False):
-        rule = BUILTIN_RULES.get(failure.check, failure.check)
+        rule = _rule(failure.check, failure.column)
         if pd.isna(failure.index):
             column = failure.failure_case if failure.check == "column_in_dataframe" else failure.column
             problems.append(Problem(file=file, column=column, rule=rule))
