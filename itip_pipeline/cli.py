@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from itip_pipeline.settings import get_settings
@@ -25,6 +26,58 @@ def _generate(args: argparse.Namespace) -> None:
     print(f"Wrote {len(written)} SYNTHETIC delivery files under {out}")
 
 
+def _run(args: argparse.Namespace) -> None:
+    from itip_pipeline.pipeline_run import run_all
+
+    settings = get_settings()
+    summary = run_all(settings)
+    if summary.generated:
+        print(f"Generated SYNTHETIC deliveries for {summary.years} in {settings.landing_dir}")
+    for year, message in summary.failed_years.items():
+        print(f"\nFAILED {'build and publish' if year == 0 else year}:\n{message}")
+    if summary.failed_years:
+        print(f"\nRejected files are in {settings.quarantine_dir} with a report each; "
+              f"the published warehouse {settings.warehouse_db} was left as it was.")
+        raise SystemExit(1)
+    print(f"\nLoaded {summary.years} and published in {summary.seconds:.1f} s:")
+    print(f"  warehouse (BI, read-only): {settings.warehouse_db}  (schema marts)")
+    print(f"  Parquet exports:           {settings.marts_dir}/")
+    print(f"  validation report (HTML):  {settings.reports_dir}/great_expectations/")
+    print(f"  working database:          {settings.work_db}")
+    print("  lineage and run history:   make ui")
+
+
+def _ui(args: argparse.Namespace) -> None:
+    import os
+
+    from itip_pipeline.dagster_home import prepare_dagster_home
+    from itip_pipeline.defs.dbt_project import prepare_dbt_manifest
+
+    settings = get_settings()
+    settings.ensure_dirs()
+    prepare_dagster_home(settings)
+    prepare_dbt_manifest()
+    workspace = str(Path(__file__).resolve().parent.parent / "workspace.yaml")
+    os.execv(sys.executable, [sys.executable, "-m", "dagster", "dev", "-w", workspace,
+                              "-h", args.host, "-p", str(args.port)])
+
+
+def _docs(args: argparse.Namespace) -> None:
+    import os
+    import subprocess
+
+    settings = get_settings()
+    env = {**os.environ, "ITIP_WORK_DB": str(settings.work_db), "DO_NOT_TRACK": "1"}
+    dbt = str(Path(sys.executable).parent / "dbt")
+    command = [dbt, "docs", "generate", "--project-dir", str(settings.dbt_project_dir),
+               "--profiles-dir", str(settings.dbt_profiles_dir)]
+    subprocess.run(command, env=env, check=True)
+    print(f"dbt docs written to {settings.dbt_project_dir / 'target' / 'index.html'}")
+    if args.serve:
+        subprocess.run([dbt, "docs", "serve", "--project-dir", str(settings.dbt_project_dir),
+                        "--profiles-dir", str(settings.dbt_profiles_dir), "--port", str(args.port)], env=env, check=True)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="itip", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -35,6 +88,19 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--scale", type=float, default=1.0, help="multiplies the citizen panel's size")
     gen.add_argument("--out", help="landing folder (default: the settings' data/landing)")
     gen.set_defaults(func=_generate)
+
+    run = sub.add_parser("run", help="load every landed year, build, check and publish (what `make run` does)")
+    run.set_defaults(func=_run)
+
+    ui = sub.add_parser("ui", help="the Dagster UI on this project")
+    ui.add_argument("--host", default="127.0.0.1")
+    ui.add_argument("--port", type=int, default=3000)
+    ui.set_defaults(func=_ui)
+
+    docs = sub.add_parser("docs", help="generate the dbt docs site (needs a built working database)")
+    docs.add_argument("--serve", action="store_true")
+    docs.add_argument("--port", type=int, default=8080)
+    docs.set_defaults(func=_docs)
     return parser
 
 

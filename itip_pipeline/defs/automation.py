@@ -10,11 +10,13 @@ from itip_pipeline.landing_watch import LandingCursor, changed_years
 from itip_pipeline.settings import get_settings
 
 INGEST_GROUP = "ingest"
+LANDING_GROUP = "landing"
+_everything = dg.AssetSelection.all() - dg.AssetSelection.groups(LANDING_GROUP)
 
 # One year's delivery loaded, then every model rebuilt over all years, checked and published.
 annual_load = dg.define_asset_job(
     "annual_load",
-    selection=dg.AssetSelection.groups(INGEST_GROUP).downstream(),
+    selection=_everything,
     partitions_def=survey_years,
     description="Load one survey year's delivery, rebuild the marts for all years, check them and publish.",
 )
@@ -24,7 +26,7 @@ ingest_year = dg.define_asset_job(
 )
 build_and_publish = dg.define_asset_job(
     "build_and_publish",
-    selection=dg.AssetSelection.groups(INGEST_GROUP).downstream() - dg.AssetSelection.groups(INGEST_GROUP),
+    selection=_everything - dg.AssetSelection.groups(INGEST_GROUP),
     description="Rebuild every dbt model from the raw schema, run all checks and publish the marts.",
 )
 

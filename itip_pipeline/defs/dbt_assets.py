@@ -1,60 +1,32 @@
 """The dbt project as Dagster assets: every model and seed an asset, every dbt test an asset check.
 
 dbt sources on the raw schema are mapped onto the ingest assets, so the lineage reads landing files →
-ingest → staging → intermediate → marts. The manifest is prepared once (`prepare_dbt_manifest`), not at
-every import: `dbt parse` costs seconds.
+ingest → staging → intermediate → marts. Importing this module needs a prepared manifest
+(itip_pipeline.defs.dbt_project.prepare_dbt_manifest; `dagster dev` prepares it itself).
 """
-
-from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 import dagster as dg
-from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
+from dagster import AssetExecutionContext
+from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
+from itip_pipeline.defs.dbt_project import DBT_EXECUTABLE, dbt_project
 from itip_pipeline.settings import get_settings
 from itip_pipeline.work_db import writer_lock
 
-# Which ingest asset writes each raw table that dbt reads as a source.
-RAW_TABLE_ASSETS = {
-    "codebook": ["raw", "codebook"],
-    "org_respondents": ["raw", "org_survey"],
-    "org_answers": ["raw", "org_survey"],
-    "panel_respondents": ["raw", "citizen_panel"],
-    "panel_answers": ["raw", "citizen_panel"],
-}
-DBT_SOURCES_WATCHED = ("models", "macros", "seeds", "tests", "dbt_project.yml")
-
-
-def dbt_project() -> DbtProject:
-    settings = get_settings()
-    return DbtProject(project_dir=settings.dbt_project_dir, profiles_dir=settings.dbt_profiles_dir)
-
-
-def _newest_source_mtime(project_dir: Path) -> float:
-    paths = [project_dir / name for name in DBT_SOURCES_WATCHED]
-    files = [p for path in paths for p in ([path] if path.is_file() else path.rglob("*")) if p.is_file()]
-    return max((p.stat().st_mtime for p in files), default=0.0)
-
-
-def prepare_dbt_manifest() -> Path:
-    """Run `dbt parse` only when the manifest is missing or older than the dbt project's files."""
-    project = dbt_project()
-    manifest = project.manifest_path
-    if not manifest.exists() or manifest.stat().st_mtime < _newest_source_mtime(project.project_dir):
-        project.preparer.prepare(project)
-    return manifest
+RAW_SOURCE = "raw"
 
 
 class ItipDbtTranslator(DagsterDbtTranslator):
     def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
-        name = dbt_resource_props["name"]
+        # Sources keep the raw table's name, which is the ingest asset's key; models and seeds are keyed
+        # by their schema (staging, intermediate, marts, reference), as a BI user sees them.
         if dbt_resource_props["resource_type"] == "source":
-            return dg.AssetKey(RAW_TABLE_ASSETS.get(name, ["raw", name]))
-        return dg.AssetKey([dbt_resource_props["schema"], name])
+            return dg.AssetKey([RAW_SOURCE, dbt_resource_props["name"]])
+        return dg.AssetKey([dbt_resource_props["schema"], dbt_resource_props["name"]])
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         return dbt_resource_props["schema"]
@@ -70,7 +42,7 @@ DBT_PROJECT.prepare_if_dev()
     dagster_dbt_translator=ItipDbtTranslator(),
     name="itip_dbt",
 )
-def itip_dbt(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+def itip_dbt(context: AssetExecutionContext, dbt: DbtCliResource):
     settings = get_settings()
     # profiles.yml reads the working database's path from the environment of the dbt process.
     os.environ["ITIP_WORK_DB"] = str(settings.work_db)
@@ -79,4 +51,6 @@ def itip_dbt(context: dg.AssetExecutionContext, dbt: DbtCliResource):
 
 
 def dbt_resource() -> DbtCliResource:
-    return DbtCliResource(project_dir=DBT_PROJECT, profiles_dir=str(get_settings().dbt_profiles_dir))
+    return DbtCliResource(
+        project_dir=DBT_PROJECT, profiles_dir=str(get_settings().dbt_profiles_dir), dbt_executable=DBT_EXECUTABLE
+    )

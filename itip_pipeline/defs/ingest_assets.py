@@ -5,11 +5,10 @@ the organisation survey and the citizen panel, each validated against that codeb
 records a failed `delivery_contract` check listing the failing cases, is quarantined, and fails the step.
 """
 
-from __future__ import annotations
-
 from collections.abc import Callable
 
 import dagster as dg
+from dagster import AssetExecutionContext
 
 from itip_pipeline.defs.partitions import survey_years
 from itip_pipeline.ingest.loader import LoadOutcome, LoadRejected, load_codebook, load_survey
@@ -52,17 +51,17 @@ def _outcome_metadata(outcome: LoadOutcome) -> dict:
 
 
 def _ingest_asset(
-    name: str, landing: dg.AssetSpec, description: str, load: Callable, extra_deps: tuple = ()
+    name: str, tables: list[str], landing: dg.AssetSpec, description: str, load: Callable, extra_deps: tuple = ()
 ) -> dg.AssetsDefinition:
-    key = dg.AssetKey(["raw", name])
+    keys = [dg.AssetKey(["raw", table]) for table in tables]
 
-    @dg.asset(
-        key=key,
-        deps=[landing, *extra_deps],
-        partitions_def=survey_years,
-        group_name="ingest",
-        description=description,
-        kinds={"duckdb", "pandera"},
+    @dg.multi_asset(
+        name=f"ingest_{name}",
+        specs=[
+            dg.AssetSpec(key, deps=[landing, *extra_deps], partitions_def=survey_years, group_name="ingest",
+                         description=f"raw.{key.path[-1]} — {description}", kinds={"duckdb", "pandera"})
+            for key in keys
+        ],
         check_specs=[
             dg.AssetCheckSpec(
                 CONTRACT_CHECK, asset=key, blocking=True,
@@ -70,57 +69,68 @@ def _ingest_asset(
                 "codebook, unique respondents, organisasjonsnummer check digit, kommunenummer county, "
                 "sector, weights, survey year, required columns. Failing cases are in the metadata.",
             )
+            for key in keys
         ],
     )
-    def _asset(context: dg.AssetExecutionContext):
+    def _asset(context: AssetExecutionContext):
         settings = get_settings()
         year = int(context.partition_key)
         with open_for_writing(settings.work_db) as con:
             try:
                 outcome = load(con, settings, year)
             except LoadRejected as rejected:
-                yield dg.AssetCheckResult(
-                    check_name=CONTRACT_CHECK, passed=False,
-                    metadata={
-                        "failing_cases": dg.MetadataValue.md(problems_markdown(rejected.problems, MAX_PROBLEMS_SHOWN)),
-                        "n_problems": len(rejected.problems),
-                        "quarantined_to": str(rejected.quarantine_folder),
-                    },
-                )
+                for key in keys:
+                    yield dg.AssetCheckResult(
+                        asset_key=key, check_name=CONTRACT_CHECK, passed=False,
+                        metadata={
+                            "failing_cases": dg.MetadataValue.md(problems_markdown(rejected.problems, MAX_PROBLEMS_SHOWN)),
+                            "n_problems": len(rejected.problems),
+                            "quarantined_to": str(rejected.quarantine_folder),
+                        },
+                    )
                 raise dg.Failure(
                     description=f"{name} {year} rejected; quarantined to {rejected.quarantine_folder}\n{rejected}",
                     allow_retries=False,
                 ) from None
+            previews = {key: _preview(con, key.path[-1], year) for key in keys}
         warnings = outcome.warnings
-        yield dg.MaterializeResult(
-            metadata=_outcome_metadata(outcome),
-            check_results=[
-                dg.AssetCheckResult(
-                    check_name=CONTRACT_CHECK, passed=True,
-                    metadata={"warnings": len(warnings), "warning_cases": dg.MetadataValue.md(problems_markdown(warnings, MAX_PROBLEMS_SHOWN))},
-                )
-            ],
-        )
+        for key in keys:
+            yield dg.MaterializeResult(
+                asset_key=key,
+                metadata={**_outcome_metadata(outcome), "preview": dg.MetadataValue.md(previews[key])},
+                check_results=[
+                    dg.AssetCheckResult(
+                        asset_key=key, check_name=CONTRACT_CHECK, passed=True,
+                        metadata={"warnings": len(warnings),
+                                  "warning_cases": dg.MetadataValue.md(problems_markdown(warnings, MAX_PROBLEMS_SHOWN))},
+                    )
+                ],
+            )
 
     return _asset
 
 
+def _preview(con, table: str, year: int, rows: int = 5) -> str:
+    frame = con.execute(f"select * from raw.{table} where survey_year = ? limit {rows}", [year]).df()
+    return frame.to_markdown(index=False) if not frame.empty else "(no rows)"
+
+
 raw_codebook = _ingest_asset(
-    "codebook", LANDING["codebook"],
-    "raw.codebook: the delivered codebook for the year, replacing the year's rows.",
+    "codebook", ["codebook"], LANDING["codebook"],
+    "the delivered codebook (source column → question id) for the year, replacing the year's rows.",
     load_codebook,
 )
 raw_org_survey = _ingest_asset(
-    "org_survey", LANDING["org"],
-    "raw.org_respondents and raw.org_answers (long: one row per organisation × question) for the year.",
+    "org_survey", ["org_respondents", "org_answers"], LANDING["org"],
+    "the organisation survey for the year: organisations, and answers long (one row per organisation × question).",
     lambda con, settings, year: load_survey(con, settings, "org", year),
-    extra_deps=(raw_codebook,),
+    extra_deps=(dg.AssetKey(["raw", "codebook"]),),
 )
 raw_citizen_panel = _ingest_asset(
-    "citizen_panel", LANDING["panel"],
-    "raw.panel_respondents (pseudonymised, with weights) and raw.panel_answers for the year.",
+    "citizen_panel", ["panel_respondents", "panel_answers"], LANDING["panel"],
+    "the citizen panel for the year: pseudonymised respondents with vendor weights, and answers long.",
     lambda con, settings, year: load_survey(con, settings, "panel", year),
-    extra_deps=(raw_codebook,),
+    extra_deps=(dg.AssetKey(["raw", "codebook"]),),
 )
 
 INGEST_ASSETS = [raw_codebook, raw_org_survey, raw_citizen_panel]

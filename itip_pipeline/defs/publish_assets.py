@@ -1,8 +1,7 @@
 """The published warehouse and its Parquet exports: what BI tools read, built only from checked marts."""
 
-from __future__ import annotations
-
 import dagster as dg
+from dagster import AssetExecutionContext
 
 from itip_pipeline.publish import publish
 from itip_pipeline.settings import get_settings
@@ -23,7 +22,7 @@ def build_publish_asset(mart_keys: list[dg.AssetKey]) -> dg.AssetsDefinition:
         ],
         name="publish_marts",
     )
-    def _publish(context: dg.AssetExecutionContext):
+    def _publish(context: AssetExecutionContext):
         settings = get_settings()
         with writer_lock(settings.work_db):
             result = publish(settings.work_db, settings.warehouse_db, settings.marts_dir)
