@@ -13,13 +13,7 @@ with asked as (
 )
 
 select
-    survey,
-    question_id,
-    survey_year,
-    scale,
-    wording,
-    previous_year,
-    previous_wording,
+    * exclude (previous_scale),
     previous_year is not null
         and (wording is distinct from previous_wording or scale is distinct from previous_scale) as series_break
 from asked

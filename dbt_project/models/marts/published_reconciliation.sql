@@ -4,21 +4,9 @@ with figures as (
     where value_pct is not null and not is_external_source
 ),
 
-compared as (
+warehouse_values as (
     select
         figures.figure_id,
-        figures.indicator_id,
-        figures.item,
-        figures.population,
-        figures.year,
-        figures.year_from,
-        figures.year_to,
-        figures.measure,
-        figures.source,
-        figures.confidence,
-        figures.label_no,
-        figures.note,
-        figures.value_pct as published_pct,
         -- A published range (2021-2024) is one level for several years: compare with the mean yearly share.
         avg(warehouse.share_pct) as warehouse_pct,
         count(warehouse.share_pct) as n_years_compared
@@ -28,31 +16,21 @@ compared as (
         and figures.item is not distinct from warehouse.item
         and figures.population = warehouse.population
         and warehouse.year between figures.year_from and figures.year_to
-    group by all
+    group by figures.figure_id
 )
 
 select
-    figure_id,
-    indicator_id,
-    item,
-    population,
-    year,
-    year_from,
-    year_to,
-    measure,
-    source,
-    confidence,
-    label_no,
-    published_pct,
-    warehouse_pct,
-    cast(n_years_compared as integer) as n_years_compared,
-    warehouse_pct - published_pct as diff_pp,
+    figures.* exclude (value_pct, is_external_source),
+    figures.value_pct as published_pct,
+    warehouse_values.warehouse_pct,
+    cast(warehouse_values.n_years_compared as integer) as n_years_compared,
+    warehouse_values.warehouse_pct - figures.value_pct as diff_pp,
     {{ var('reconciliation_tolerance_pp') }}::double as tolerance_pp,
     case
-        when confidence = 'low' then null
+        when figures.confidence = 'low' then null
         -- A figure the warehouse cannot reproduce for every year of its range is a mismatch, not a pass.
-        when n_years_compared < year_to - year_from + 1 then false
-        else abs(warehouse_pct - published_pct) <= {{ var('reconciliation_tolerance_pp') }}
-    end as within_tolerance,
-    note
-from compared
+        when warehouse_values.n_years_compared < figures.year_to - figures.year_from + 1 then false
+        else abs(warehouse_values.warehouse_pct - figures.value_pct) <= {{ var('reconciliation_tolerance_pp') }}
+    end as within_tolerance
+from figures
+inner join warehouse_values using (figure_id)
