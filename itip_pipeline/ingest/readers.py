@@ -136,24 +136,37 @@ def _read_xlsx(path: Path, required: Sequence[str]) -> RawTable:
         )
     workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
     try:
-        rows = list(workbook.worksheets[0].iter_rows(values_only=True))
+        sheet = workbook.worksheets[0]
+        # The sheet's stored <dimension> is the writer's claim: trusted, a stale one silently drops rows
+        # below it and a huge one pads every row (and every gap) out to it, a memory bomb in a tiny file.
+        sheet.reset_dimensions()
+        # Blank rows are kept only as gaps in the row numbers, so a lone cell at row 1048576 costs nothing.
+        numbered = [
+            (number, row)
+            for number, row in enumerate(sheet.iter_rows(values_only=True), start=1)
+            if any(cell is not None for cell in row)
+        ]
     finally:
         workbook.close()
-    if not rows:
+    if not numbered:
         raise DeliveryRejected.single(path.name, "the first sheet is empty")
-    header_index = _header_row_index(rows, required)
-    width = max(len(row) for row in rows)
-    padded = [list(row) + [None] * (width - len(row)) for row in rows]
+    if numbered[0][0] > contract.MAX_XLSX_TITLE_ROWS + 1:
+        raise DeliveryRejected.single(
+            path.name, f"no header row: rows 1-{contract.MAX_XLSX_TITLE_ROWS + 1} of the first sheet are blank"
+        )
+    header_index = _header_row_index(numbered, required)
+    width = max(len(row) for _, row in numbered)
+    padded = [list(row) + [None] * (width - len(row)) for _, row in numbered]
     body = padded[header_index + 1 :]
-    first_data_row = header_index + 2
-    return padded[header_index], pd.DataFrame(body, columns=range(width), dtype=object), list(
-        range(first_data_row, first_data_row + len(body))
-    )
+    return padded[header_index], pd.DataFrame(body, columns=range(width), dtype=object), [
+        number for number, _ in numbered[header_index + 1 :]
+    ]
 
 
-def _header_row_index(rows: Sequence[Sequence[object]], required: Sequence[str]) -> int:
-    """The first row holding every required column; failing that, the row holding most of them."""
-    candidates = rows[: contract.MAX_XLSX_TITLE_ROWS + 1]
+def _header_row_index(numbered: Sequence[tuple[int, Sequence[object]]], required: Sequence[str]) -> int:
+    """Among the (row number, cells) pairs within the title rows, the first holding every required column;
+    failing that, the one holding most of them."""
+    candidates = [row for number, row in numbered if number <= contract.MAX_XLSX_TITLE_ROWS + 1]
     found = [len(set(required) & {column_key(cell) for cell in row}) for row in candidates]
     return found.index(max(found))
 
