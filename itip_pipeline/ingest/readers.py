@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import openpyxl
 import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pyreadstat
 
@@ -178,6 +179,16 @@ def _read_sav(path: Path, required: Sequence[str]) -> RawTable:
 
 def _read_parquet(path: Path, required: Sequence[str]) -> RawTable:
     table = pq.read_table(path)
+    nested = [
+        Problem(
+            file=path.name, column=column_key(field.name),
+            rule=f"a column of {field.type} values; every cell must hold one value",
+        )
+        for field in table.schema
+        if pa.types.is_nested(field.type)
+    ]
+    if nested:
+        raise DeliveryRejected(nested)
     frame = pd.DataFrame({i: column.to_pandas() for i, column in enumerate(table.columns)})
     return _records_table(table.column_names, frame)
 
