@@ -1,0 +1,69 @@
+"""The Dagster code location loads and holds the assets, checks, jobs, schedule and sensor the pipeline needs."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import dagster as dg
+import pytest
+
+
+@pytest.fixture(scope="module")
+def defs(dbt_manifest):
+    from itip_pipeline.definitions import defs
+
+    return defs
+
+
+def _keys(defs) -> set[str]:
+    return {k.to_user_string() for k in defs.resolve_asset_graph().get_all_asset_keys()}
+
+
+def test_lineage_runs_from_landing_to_published(defs):
+    graph = defs.resolve_asset_graph()
+    keys = _keys(defs)
+    assert {"landing/org_survey_files", "landing/citizen_panel_file", "landing/codebook"} <= keys
+    assert {"raw/org_respondents", "raw/org_answers", "raw/panel_respondents", "raw/panel_answers",
+            "raw/codebook"} <= keys
+    assert {"marts/fct_indicator", "marts/published_reconciliation", "published/warehouse",
+            "published/parquet_exports"} <= keys
+    # every step of the chain is an upstream of the next
+    upstream = graph.get(dg.AssetKey(["published", "warehouse"])).parent_keys
+    assert dg.AssetKey(["marts", "fct_indicator"]) in upstream
+    staging_parents = graph.get(dg.AssetKey(["staging", "stg_org_answers"])).parent_keys
+    assert staging_parents == {dg.AssetKey(["raw", "org_answers"])}
+    assert graph.get(dg.AssetKey(["raw", "org_answers"])).parent_keys >= {dg.AssetKey(["landing", "org_survey_files"])}
+
+
+def test_every_mart_family_and_the_layers_are_assets(defs):
+    keys = _keys(defs)
+    families = {"ai_adoption", "ai_task_area", "ai_benefit", "ai_barrier", "ai_strategy", "citizen_ai_view",
+                "citizen_ai_trust_factor", "citizen_data_protection_trust", "infosec_statement",
+                "infosec_leadership_guidance", "risk_statement", "incident_statement", "authority_support",
+                "ai_use_mode_external"}
+    assert {f"marts/mart_{f}" for f in families} <= keys
+    assert any(k.startswith("staging/") for k in keys) and any(k.startswith("intermediate/") for k in keys)
+
+
+def test_checks_cover_ingest_dbt_tests_and_great_expectations(defs):
+    checks = defs.resolve_asset_graph().asset_check_keys
+    names = {(c.asset_key.to_user_string(), c.name) for c in checks}
+    assert ("raw/org_respondents", "delivery_contract") in names
+    assert ("raw/panel_respondents", "delivery_contract") in names
+    assert ("marts/fct_indicator", "great_expectations") in names
+    dbt_tests = [c for c in checks if c.name not in {"delivery_contract", "great_expectations"}]
+    assert any(c.asset_key == dg.AssetKey(["marts", "fct_indicator"]) for c in dbt_tests)
+
+
+def test_jobs_schedule_and_sensor(defs, settings):
+    assert {"annual_load", "ingest_year", "build_and_publish"} <= {j.name for j in defs.resolve_all_job_defs()}
+    schedule = defs.resolve_schedule_def("annual_schedule")
+    sensor = defs.resolve_sensor_def("landing_sensor")
+    assert sensor.job_name == schedule.job_name == "annual_load"
+    when = datetime(2025, 6, 15, 6, 0)
+    with dg.instance_for_test() as instance:
+        skipped = schedule(dg.build_schedule_context(instance=instance, scheduled_execution_time=when))
+        assert isinstance(skipped, dg.SkipReason)
+        (settings.landing_dir / "2025").mkdir(parents=True)
+        request = schedule(dg.build_schedule_context(instance=instance, scheduled_execution_time=when))
+    assert request.partition_key == "2025"
