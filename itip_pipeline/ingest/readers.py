@@ -24,6 +24,8 @@ from itip_pipeline import contract
 from itip_pipeline.ingest.problems import DeliveryRejected, Problem
 
 ACCEPTED_DELIMITERS = (";", ",")
+# Columns the ingest adds to every delivered frame (validate adds source_file); a delivered one would clash.
+RESERVED_COLUMNS = ("source_row", "source_file")
 DELIMITER_NAMES = {";": "';'", ",": "','", "\t": "tab", "|": "'|'"}
 
 # What a format reader hands back: the header cells, the body as raw cell values with positional column
@@ -252,6 +254,10 @@ def _as_delivered_frame(
     kept_names = [names[i] for i in keep]
     for name in sorted({n for n in kept_names if kept_names.count(n) > 1}):
         problems.append(Problem(file=file, column=name, rule="the column name appears more than once in the header"))
+    for name in sorted(set(kept_names) & set(RESERVED_COLUMNS)):
+        problems.append(
+            Problem(file=file, column=name, rule="the name is reserved by the warehouse; rename or remove the column")
+        )
     for name in required:
         if name not in kept_names:
             problems.append(Problem(file=file, column=name, rule="required column is missing"))
