@@ -18,6 +18,14 @@ def year_dir(landing_dir: Path, year: int) -> Path:
     return landing_dir / str(year)
 
 
+def _real_year_dir(landing_dir: Path, year: int) -> Path:
+    """The year's folder, refused when it is a link: the files inside it would all pass as "in the folder"."""
+    folder = year_dir(landing_dir, year)
+    if folder.is_symlink():
+        raise DeliveryRejected.single(str(year), "the year's landing folder is a link; deliver a real folder")
+    return folder
+
+
 def _is_safe(path: Path, folder: Path) -> bool:
     """A regular file, not a link, that really lives directly in `folder`."""
     return not path.is_symlink() and path.is_file() and path.resolve().parent == folder.resolve()
@@ -25,7 +33,7 @@ def _is_safe(path: Path, folder: Path) -> bool:
 
 def survey_files(landing_dir: Path, year: int, survey: str) -> list[Path]:
     """The survey's files for the year, sorted by name; DeliveryRejected when there are none or one is unsafe."""
-    folder = year_dir(landing_dir, year)
+    folder = _real_year_dir(landing_dir, year)
     prefix = FILE_PREFIXES[survey]
     if not folder.is_dir():
         raise DeliveryRejected.single(str(folder), f"no delivery folder for {year}")
@@ -49,7 +57,7 @@ def survey_files(landing_dir: Path, year: int, survey: str) -> list[Path]:
 
 
 def codebook_file(landing_dir: Path, year: int) -> Path:
-    folder = year_dir(landing_dir, year)
+    folder = _real_year_dir(landing_dir, year)
     path = folder / CODEBOOK_FILE
     if not path.exists() and not path.is_symlink():
         raise DeliveryRejected.single(f"{year}/{CODEBOOK_FILE}", f"the {year} delivery has no {CODEBOOK_FILE}")
