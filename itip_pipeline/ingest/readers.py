@@ -88,7 +88,11 @@ def _read_csv(path: Path, required: Sequence[str]) -> RawTable:
     text = _decode(path.name, data)
     header_line = text.splitlines()[0] if text else ""
     delimiter = _detect_delimiter(path.name, header_line)
-    records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        records = list(reader)
+    except csv.Error as exc:  # e.g. a field over csv's limit of 131072 characters
+        raise DeliveryRejected.single(path.name, f"not readable as csv text: {exc}", row=reader.line_num) from exc
     if not records or not any(cell.strip() for cell in records[0]):
         raise DeliveryRejected.single(path.name, "the first line must be the header row, but it is blank", row=1)
     header, rows = records[0], records[1:]
