@@ -1,0 +1,101 @@
+"""End to end, in process: five synthetic years loaded, built, checked and published; a rerun and a bad file.
+
+One full run (the expensive part) is shared by the tests in this module.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import dagster as dg
+import duckdb
+import pandas as pd
+import pytest
+
+from itip_pipeline.pipeline_run import run_all
+from itip_pipeline.settings import get_settings
+
+
+@pytest.fixture(scope="module")
+def published(tmp_path_factory, dbt_manifest):
+    root = tmp_path_factory.mktemp("e2e")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("ITIP_DATA_DIR", str(root / "data"))
+        patch.setenv("DAGSTER_HOME", str(root / "data" / "dagster_home"))
+        settings = get_settings()
+        summary = run_all(settings)
+        yield settings, summary
+
+
+def _sha(path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _read(settings, sql):
+    con = duckdb.connect(str(settings.warehouse_db), read_only=True)
+    try:
+        return con.execute(sql).df()
+    finally:
+        con.close()
+
+
+def test_a_fresh_run_generates_loads_and_publishes_every_mart(published):
+    settings, summary = published
+    assert summary.generated and summary.published and not summary.failed_years, summary.failed_years
+    assert summary.years == [2021, 2022, 2023, 2024, 2025]
+    tables = set(_read(settings, "select table_name from duckdb_tables() where schema_name = 'marts'")["table_name"])
+    assert {"fct_indicator", "published_reconciliation", "mart_ai_adoption", "mart_citizen_data_protection_trust",
+            "mart_ai_use_mode_external"} <= tables
+    assert {p.stem for p in settings.marts_dir.glob("*.parquet")} == tables
+    years = _read(settings, "select distinct year from marts.fct_indicator order by 1")["year"].tolist()
+    assert years == [2021, 2022, 2023, 2024, 2025]
+    assert (settings.reports_dir / "great_expectations").rglob("index.html")
+
+
+def test_every_high_and_medium_published_figure_is_reproduced(published):
+    settings, _ = published
+    judged = _read(settings, "select * from marts.published_reconciliation where confidence in ('high', 'medium')")
+    assert len(judged) >= 50
+    off = judged[judged["within_tolerance"] != True]  # noqa: E712 (NULL must fail too)
+    assert off.empty, off[["figure_id", "published_pct", "warehouse_pct"]]
+    assert (judged["diff_pp"].abs() <= 1.0).all()
+
+
+def test_rerunning_a_loaded_year_changes_nothing(published):
+    settings, _ = published
+    from itip_pipeline.definitions import defs
+
+    with duckdb.connect(str(settings.work_db), read_only=True) as con:
+        counts = con.execute("select count(*) from raw.org_answers where survey_year = 2025").fetchone()
+    result = defs.resolve_job_def("ingest_year").execute_in_process(
+        partition_key="2025", instance=dg.DagsterInstance.get())
+    statuses = {m.metadata["status"].value
+                for m in result.asset_materializations_for_node("ingest_org_survey")}
+    assert statuses == {"unchanged"}
+    with duckdb.connect(str(settings.work_db), read_only=True) as con:
+        assert con.execute("select count(*) from raw.org_answers where survey_year = 2025").fetchone() == counts
+
+
+def test_a_bad_delivery_fails_its_year_quarantines_and_leaves_published_as_it_was(published):
+    settings, _ = published
+    from itip_pipeline.definitions import defs
+
+    panel = next((settings.landing_dir / "2025").glob("citizen_panel*.csv"))
+    frame = pd.read_csv(panel, sep=";", encoding="cp1252", dtype=str, keep_default_na=False)
+    frame.loc[3, "vekt"] = "-1"
+    frame.to_csv(panel, sep=";", encoding="cp1252", index=False)
+    published_before = _sha(settings.warehouse_db)
+    parquet_before = {p.name: _sha(p) for p in settings.marts_dir.glob("*.parquet")}
+
+    result = defs.resolve_job_def("annual_load").execute_in_process(
+        partition_key="2025", instance=dg.DagsterInstance.get(), raise_on_error=False)
+
+    assert not result.success
+    failed_checks = [e.event_specific_data for e in result.all_events
+                     if e.event_type_value == "ASSET_CHECK_EVALUATION" and not e.event_specific_data.passed]
+    assert failed_checks and "vekt" in failed_checks[0].metadata["failing_cases"].value
+    assert not result.asset_materializations_for_node("itip_dbt"), "nothing downstream ran"
+    assert _sha(settings.warehouse_db) == published_before
+    assert {p.name: _sha(p) for p in settings.marts_dir.glob("*.parquet")} == parquet_before
+    [report] = (settings.quarantine_dir / "2025" / "panel").glob("*/report.md")
+    assert "vekt" in report.read_text() and "-1" in report.read_text()
