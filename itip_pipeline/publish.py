@@ -56,9 +56,17 @@ def _copy_marts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     return counts
 
 
+def _remove_stale_staged(warehouse_db: Path, marts_dir: Path) -> None:
+    """Staged files a killed publish left behind (its `finally` never ran); they would pile up forever."""
+    for stale in [*warehouse_db.parent.glob(f".{warehouse_db.name}.*.new"), *marts_dir.glob(".*.parquet.*.new")]:
+        stale.unlink(missing_ok=True)
+
+
 def publish(work_db: Path, warehouse_db: Path, marts_dir: Path) -> PublishResult:
+    """Callers hold the writer lock (work_db.writer_lock), so no other publish is staging files now."""
     warehouse_db.parent.mkdir(parents=True, exist_ok=True)
     marts_dir.mkdir(parents=True, exist_ok=True)
+    _remove_stale_staged(warehouse_db, marts_dir)
     staged = warehouse_db.with_name(f".{warehouse_db.name}.{os.getpid()}.new")
     staged_parquet: list[tuple[Path, Path]] = []
     staged.unlink(missing_ok=True)
