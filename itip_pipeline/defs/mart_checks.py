@@ -30,13 +30,15 @@ def build_mart_checks(keys: list[dg.AssetKey]) -> dg.AssetChecksDefinition:
 
         settings = get_settings()
         report_root = settings.reports_dir / "great_expectations"
+        # The lock covers the validation too: Great Expectations rewrites its suite files under report_root,
+        # and two runs writing them at once left JSON that neither could read back.
         with writer_lock(settings.work_db):
             con = duckdb.connect(str(settings.work_db), read_only=True)
             try:
                 frames = {key.path[-1]: con.execute(f"select * from marts.{key.path[-1]}").df() for key in keys}
             finally:
                 con.close()
-        results = {r.table: r for r in validate_marts(frames, settings.dbt_project_dir / "seeds", report_root)}
+            results = {r.table: r for r in validate_marts(frames, settings.dbt_project_dir / "seeds", report_root)}
         for key in keys:
             result = results[key.path[-1]]
             yield dg.AssetCheckResult(
