@@ -1,9 +1,10 @@
-"""Deciding which years' deliveries are new or changed, from the landing folder and the last cursor.
+"""Deciding which years' deliveries are new or changed, from the landing folder, the load log and a cursor.
 
 A year's fingerprint is the hash of its delivery files' names and content hashes. A year is reported only
 when every file in its folder has settled (not modified for `settle_seconds`, no temporary name), so a
-file still being copied is never picked up half-written. Content hashes are cached by (size, mtime) in the
-cursor, so an unchanged multi-gigabyte panel is not re-read at every tick.
+file still being copied is never picked up half-written, and only when its fingerprint differs both from
+what the load log says is loaded and from what the cursor says was already requested. Content hashes are
+cached by (size, mtime) in the cursor, so an unchanged multi-gigabyte panel is not re-read at every tick.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ import json
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import duckdb
 
 from itip_pipeline.contract import CODEBOOK_FILE, FILE_PREFIXES
 from itip_pipeline.ingest.delivery_files import delivery_years, sha256_of, year_dir
@@ -73,20 +76,56 @@ def scan_year(landing_dir: Path, year: int, cursor: LandingCursor, settle_second
             sha = sha256_of(path)
             cursor.hashes[key] = [stat.st_size, stat.st_mtime_ns, sha]
         parts.append(f"{path.name}:{sha}")
-    return YearScan(year, hashlib.sha256("\n".join(parts).encode()).hexdigest(), "ready")
+    return YearScan(year, fingerprint(parts), "ready")
+
+
+def fingerprint(name_hashes: list[str]) -> str:
+    """One hash for a year's delivery from its sorted 'file name:sha256' entries."""
+    return hashlib.sha256("\n".join(sorted(name_hashes)).encode()).hexdigest()
+
+
+def loaded_fingerprints(work_db: Path) -> dict[int, str]:
+    """Fingerprints of the deliveries the load log says are loaded, by year.
+
+    Raises duckdb.IOException while a load holds the database: the caller should try again later.
+    """
+    if not work_db.exists():
+        return {}
+    con = duckdb.connect(str(work_db), read_only=True)
+    try:
+        if not con.execute("select count(*) from duckdb_tables() where schema_name = 'raw' "
+                           "and table_name = 'load_log'").fetchone()[0]:
+            return {}
+        rows = con.execute(
+            """
+            with latest as (
+                select survey_year, survey, max(loaded_at) as loaded_at from raw.load_log
+                where status = 'loaded' group by all)
+            select distinct survey_year, file_name, sha256
+            from raw.load_log join latest using (survey_year, survey, loaded_at)
+            where status = 'loaded'
+            """
+        ).fetchall()
+    finally:
+        con.close()
+    by_year: dict[int, list[str]] = {}
+    for year, name, sha in rows:
+        by_year.setdefault(year, []).append(f"{name}:{sha}")
+    return {year: fingerprint(parts) for year, parts in by_year.items()}
 
 
 def changed_years(
-    landing_dir: Path, cursor: LandingCursor, known_years: set[int], settle_seconds: float = 10.0,
-    now: float | None = None,
+    landing_dir: Path, cursor: LandingCursor, known_years: set[int], loaded: dict[int, str] | None = None,
+    settle_seconds: float = 10.0, now: float | None = None,
 ) -> list[YearScan]:
-    """Scans of the years whose settled delivery differs from the cursor (cursor hashes are updated)."""
+    """Scans of the years whose settled delivery is neither loaded nor already requested (cursor hashes are updated)."""
     now = time.time() if now is None else now
+    loaded = loaded or {}
     changed = []
     for year in delivery_years(landing_dir):
         if year not in known_years:
             continue
         scan = scan_year(landing_dir, year, cursor, settle_seconds, now)
-        if scan.fingerprint and cursor.fingerprints.get(str(year)) != scan.fingerprint:
+        if scan.fingerprint and scan.fingerprint not in (cursor.fingerprints.get(str(year)), loaded.get(year)):
             changed.append(scan)
     return changed

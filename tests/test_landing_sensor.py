@@ -8,7 +8,7 @@ import time
 import dagster as dg
 
 from delivery_builders import org_records, write_csv, write_delivery
-from itip_pipeline.landing_watch import LandingCursor, changed_years
+from itip_pipeline.landing_watch import LandingCursor, changed_years, loaded_fingerprints
 
 KNOWN = {2024, 2025}
 
@@ -68,6 +68,23 @@ def test_cached_hashes_are_reused_while_size_and_mtime_stay(tmp_path, monkeypatc
 
     monkeypatch.setattr(watch, "sha256_of", no_hashing)
     assert len(changed_years(tmp_path, cursor, KNOWN)) == 1  # cursor has hashes but no fingerprint yet
+
+
+def test_a_year_the_load_log_holds_is_not_requested_again(settings):
+    from itip_pipeline.ingest.loader import load_codebook, load_survey
+    from itip_pipeline.work_db import open_for_writing
+
+    write_delivery(settings.landing_dir / "2025", 2025)
+    _age(settings.landing_dir / "2025")
+    with open_for_writing(settings.work_db) as con:
+        load_codebook(con, settings, 2025)
+        load_survey(con, settings, "org", 2025)
+    half_loaded = loaded_fingerprints(settings.work_db)
+    assert [s.year for s in changed_years(settings.landing_dir, LandingCursor(), KNOWN, half_loaded)] == [2025]
+    with open_for_writing(settings.work_db) as con:
+        load_survey(con, settings, "panel", 2025)
+    loaded = loaded_fingerprints(settings.work_db)
+    assert changed_years(settings.landing_dir, LandingCursor(), KNOWN, loaded) == []
 
 
 def test_the_dagster_sensor_requests_the_right_partition_once(settings, dbt_manifest):

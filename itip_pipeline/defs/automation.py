@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import dagster as dg
+import duckdb
 
 from itip_pipeline.defs.partitions import survey_years
 from itip_pipeline.ingest.delivery_files import year_dir
-from itip_pipeline.landing_watch import LandingCursor, changed_years
+from itip_pipeline.landing_watch import LandingCursor, changed_years, loaded_fingerprints
 from itip_pipeline.settings import get_settings
 
 INGEST_GROUP = "ingest"
@@ -47,10 +48,15 @@ def annual_schedule(context: dg.ScheduleEvaluationContext):
     description="Starts a year's load when its delivery in data/landing/<year>/ is new or changed (by content hash).",
 )
 def landing_sensor(context: dg.SensorEvaluationContext):
+    settings = get_settings()
     cursor = LandingCursor.loads(context.cursor)
     known = {int(k) for k in survey_years.get_partition_keys()}
+    try:
+        loaded = loaded_fingerprints(settings.work_db)
+    except duckdb.IOException:
+        return dg.SkipReason("a load holds the working database; looking again at the next tick")
     requests = []
-    for scan in changed_years(get_settings().landing_dir, cursor, known):
+    for scan in changed_years(settings.landing_dir, cursor, known, loaded):
         cursor.fingerprints[str(scan.year)] = scan.fingerprint
         requests.append(dg.RunRequest(partition_key=str(scan.year), run_key=f"{scan.year}-{scan.fingerprint[:16]}",
                                       tags={"itip/delivery_fingerprint": scan.fingerprint}))

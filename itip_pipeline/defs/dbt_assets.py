@@ -1,8 +1,7 @@
 """The dbt project as Dagster assets: every model and seed an asset, every dbt test an asset check.
 
 dbt sources on the raw schema are mapped onto the ingest assets, so the lineage reads landing files →
-ingest → staging → intermediate → marts. Importing this module needs a prepared manifest
-(itip_pipeline.defs.dbt_project.prepare_dbt_manifest; `dagster dev` prepares it itself).
+ingest → staging → intermediate → marts. Importing this module brings the manifest up to date first.
 """
 
 import os
@@ -13,7 +12,7 @@ import dagster as dg
 from dagster import AssetExecutionContext
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
-from itip_pipeline.defs.dbt_project import DBT_EXECUTABLE, dbt_project
+from itip_pipeline.defs.dbt_project import DBT_EXECUTABLE, dbt_project, prepare_dbt_manifest
 from itip_pipeline.settings import get_settings
 from itip_pipeline.work_db import writer_lock
 
@@ -33,7 +32,7 @@ class ItipDbtTranslator(DagsterDbtTranslator):
 
 
 DBT_PROJECT = dbt_project()
-DBT_PROJECT.prepare_if_dev()
+prepare_dbt_manifest()  # parses only when the project changed since the last manifest
 
 
 @dbt_assets(

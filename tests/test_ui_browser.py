@@ -1,0 +1,132 @@
+"""The Dagster UI, as a person sees it: started on 127.0.0.1, the lineage shows the ingest assets and the marts."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+CHROMIUM, CHROMEDRIVER = shutil.which("chromium"), shutil.which("chromedriver")
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not (CHROMIUM and CHROMEDRIVER),
+                       reason="needs Debian's chromium and chromium-driver (.ci/run installs them)"),
+]
+REPO = Path(__file__).resolve().parent.parent
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _graphql(base: str, query: str) -> dict:
+    request = urllib.request.Request(f"{base}/graphql", data=json.dumps({"query": query}).encode(),
+                                     headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.load(response)
+
+
+@pytest.fixture(scope="module")
+def dagster_ui(tmp_path_factory, dbt_manifest):
+    home = tmp_path_factory.mktemp("dagster_home")
+    (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = {**os.environ, "DAGSTER_HOME": str(home), "DO_NOT_TRACK": "1",
+           "ITIP_DATA_DIR": str(tmp_path_factory.mktemp("data"))}
+    # `dagster dev` in the background ignores SIGINT/SIGTERM unless their default handlers are restored.
+    process = subprocess.Popen(
+        ["env", "--default-signal=INT,TERM", sys.executable, "-m", "dagster", "dev",
+         "-w", str(REPO / "workspace.yaml"), "-h", "127.0.0.1", "-p", str(port)],
+        cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 180
+        while True:
+            try:
+                status = _graphql(base, "{ workspaceOrError { ... on Workspace { locationEntries { loadStatus "
+                                        "locationOrLoadError { __typename ... on PythonError { message } } } } } }")
+                entries = status["data"]["workspaceOrError"]["locationEntries"]
+                if entries and all(e["loadStatus"] == "LOADED" for e in entries):
+                    errors = [e["locationOrLoadError"].get("message") for e in entries
+                              if e["locationOrLoadError"]["__typename"] == "PythonError"]
+                    assert not errors, f"the code location failed to load: {errors}"
+                    break
+            except OSError:
+                pass
+            assert process.poll() is None, "dagster dev exited"
+            assert time.monotonic() < deadline, "the UI did not load the code location in 180 s"
+            time.sleep(1)
+        _graphql(base, "mutation { setNuxSeen }")  # the community dialog would cover the page
+        yield base
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory):
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--no-first-run", "--window-size=1600,1000",
+                 f"--user-data-dir={tmp_path_factory.mktemp('chromium')}"):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    yield driver
+    driver.quit()
+
+
+def _wait_for_text(driver, texts: list[str], timeout: float = 90) -> str:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        page = driver.find_element("tag name", "body").text
+        if all(t in page for t in texts):
+            return page
+        time.sleep(1)
+    return driver.find_element("tag name", "body").text
+
+
+def _page_shows(driver, url: str, wanted: list[str], screenshot=None) -> list[str]:
+    driver.get(url)
+    page = _wait_for_text(driver, wanted)
+    if screenshot:
+        driver.save_screenshot(str(screenshot))
+    return [t for t in wanted if t not in page]
+
+
+def test_the_global_lineage_runs_from_landing_to_published(dagster_ui, browser, tmp_path):
+    layers = ["landing", "ingest", "staging", "intermediate", "marts", "published"]
+    assert not _page_shows(browser, f"{dagster_ui}/asset-groups", layers, tmp_path / "lineage.png")
+
+
+def test_the_ingest_and_mart_lineage_show_their_assets(dagster_ui, browser):
+    groups = f"{dagster_ui}/locations/itip/asset-groups"
+    assert not _page_shows(browser, f"{groups}/ingest/lineage",
+                           ["org_survey_files", "codebook", "org_respondents", "panel_respondents", "stg_org_answers"])
+    assert not _page_shows(browser, f"{groups}/marts/lineage",
+                           ["int_indicator_estimates", "fct_indicator", "mart_authority_support", "warehouse"])
+
+
+def test_an_asset_page_shows_its_contract_check(dagster_ui, browser):
+    browser.get(f"{dagster_ui}/assets/raw/org_respondents?view=checks")
+    page = _wait_for_text(browser, ["delivery_contract"])
+    assert "delivery_contract" in page
