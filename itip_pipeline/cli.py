@@ -30,7 +30,7 @@ def _run(args: argparse.Namespace) -> None:
     from itip_pipeline.pipeline_run import run_all
 
     settings = get_settings()
-    summary = run_all(settings)
+    summary = run_all(settings, parse_years(args.years) if args.years else None)
     if summary.generated:
         print(f"Generated SYNTHETIC deliveries for {summary.years} in {settings.landing_dir}")
     for year, message in summary.failed_years.items():
@@ -90,6 +90,7 @@ def build_parser() -> argparse.ArgumentParser:
     gen.set_defaults(func=_generate)
 
     run = sub.add_parser("run", help="load every landed year, build, check and publish (what `make run` does)")
+    run.add_argument("--years", help="load only these years, e.g. 2021-2025 or 2024 (a command-line backfill)")
     run.set_defaults(func=_run)
 
     ui = sub.add_parser("ui", help="the Dagster UI on this project")

@@ -28,7 +28,8 @@ class RunSummary:
     seconds: float
 
 
-def run_all(settings: Settings, seed: int = 2025) -> RunSummary:
+def run_all(settings: Settings, years: list[int] | None = None, seed: int = 2025) -> RunSummary:
+    """Load `years` (default: every year in the landing folder), then build, check and publish once."""
     started = time.monotonic()
     settings.ensure_dirs()
     generated = False
@@ -48,7 +49,11 @@ def run_all(settings: Settings, seed: int = 2025) -> RunSummary:
 
     instance = dg.DagsterInstance.get()
     failed: dict[int, str] = {}
-    years = delivery_years(settings.landing_dir)
+    landed = delivery_years(settings.landing_dir)
+    missing = sorted(set(years or []) - set(landed))
+    if missing:
+        raise SystemExit(f"no delivery folder in {settings.landing_dir} for {missing}")
+    years = years or landed
     ingest = defs.resolve_job_def("ingest_year")
     for year in years:
         result = ingest.execute_in_process(

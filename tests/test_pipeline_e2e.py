@@ -11,6 +11,7 @@ import dagster as dg
 import duckdb
 import pandas as pd
 import pytest
+import yaml
 
 from itip_pipeline.pipeline_run import run_all
 from itip_pipeline.settings import get_settings
@@ -59,6 +60,19 @@ def test_every_high_and_medium_published_figure_is_reproduced(published):
     off = judged[judged["within_tolerance"] != True]  # noqa: E712 (NULL must fail too)
     assert off.empty, off[["figure_id", "published_pct", "warehouse_pct"]]
     assert (judged["diff_pp"].abs() <= 1.0).all()
+
+
+def test_no_published_share_rests_on_fewer_answers_than_the_suppression_rule_allows(published):
+    settings, _ = published
+    tables = _read(settings, "select table_name from duckdb_columns() where schema_name = 'marts' "
+                             "and column_name = 'n_base' and table_name in (select table_name from duckdb_columns() "
+                             "where column_name = 'share_pct')")["table_name"].unique()
+    assert len(tables) > 10
+    min_base_n = yaml.safe_load((settings.dbt_project_dir / "dbt_project.yml").read_text())["vars"]["min_base_n"]
+    for table in tables:
+        exposed = _read(settings, f"select count(*) as n from marts.{table} where n_base < {min_base_n} "
+                                  "and (share_pct is not null or ci_low_pct is not null)")["n"][0]
+        assert exposed == 0, table
 
 
 def test_rerunning_a_loaded_year_changes_nothing(published):
