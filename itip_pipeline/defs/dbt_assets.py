@@ -7,6 +7,7 @@ ingest → staging → intermediate → marts. Importing this module brings the 
 import os
 from collections.abc import Mapping
 from typing import Any
+from unittest.mock import patch
 
 import dagster as dg
 from dagster import AssetExecutionContext
@@ -43,10 +44,12 @@ prepare_dbt_manifest()  # parses only when the project changed since the last ma
 )
 def itip_dbt(context: AssetExecutionContext, dbt: DbtCliResource):
     settings = get_settings()
-    # profiles.yml reads the working database's path from the environment of the dbt process.
-    os.environ["ITIP_WORK_DB"] = str(settings.work_db)
     with writer_lock(settings.work_db):
-        yield from dbt.cli(["build"], context=context).stream()
+        # profiles.yml reads the working database's path from the dbt process's environment; the process
+        # starts inside cli(), so the variable is set only around that call and this process is left as it was.
+        with patch.dict(os.environ, {"ITIP_WORK_DB": str(settings.work_db)}):
+            invocation = dbt.cli(["build"], context=context)
+        yield from invocation.stream()
 
 
 def dbt_resource() -> DbtCliResource:
