@@ -10,6 +10,7 @@ from typing import Any
 from unittest.mock import patch
 
 import dagster as dg
+import duckdb
 from dagster import AssetExecutionContext
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
@@ -48,8 +49,30 @@ def itip_dbt(context: AssetExecutionContext, dbt: DbtCliResource):
         # profiles.yml reads the working database's path from the dbt process's environment; the process
         # starts inside cli(), so the variable is set only around that call and this process is left as it was.
         with patch.dict(os.environ, {"ITIP_WORK_DB": str(settings.work_db)}):
-            invocation = dbt.cli(["build"], context=context)
-        yield from invocation.stream()
+            invocation = dbt.cli(["build"], context=context, raise_on_error=False)
+        events = list(invocation.stream())
+        row_counts = _row_counts(settings.work_db)
+    for event in events:
+        if isinstance(event, dg.Output):
+            count = row_counts.get(tuple(context.asset_key_for_output(event.output_name).path))
+            if count is not None:
+                event = event.with_metadata({**event.metadata, "dagster/row_count": count})
+        yield event
+    error = invocation.get_error()
+    if error:
+        raise error
+
+
+def _row_counts(work_db) -> dict[tuple[str, str], int]:
+    """Rows of every dbt-built table (views are not counted: that would run their queries)."""
+    con = duckdb.connect(str(work_db), read_only=True)
+    try:
+        tables = con.execute("select schema_name, table_name from duckdb_tables() "
+                             "where schema_name in ('reference', 'intermediate', 'marts')").fetchall()
+        return {(schema, table): con.execute(f'select count(*) from "{schema}"."{table}"').fetchone()[0]
+                for schema, table in tables}
+    finally:
+        con.close()
 
 
 def dbt_resource() -> DbtCliResource:
