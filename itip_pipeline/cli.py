@@ -37,13 +37,14 @@ def _run(args: argparse.Namespace) -> None:
         print(f"\nFAILED {'build and publish' if year == 0 else year}:\n{message}")
     if summary.failed_years:
         print(f"\nRejected files are in {settings.quarantine_dir} with a report each; "
-              f"the published warehouse {settings.warehouse_db} was left as it was.")
+              f"the published warehouse {settings.warehouse_db} was left as it was. Full log: {summary.log}")
         raise SystemExit(1)
     print(f"\nLoaded {summary.years} and published in {summary.seconds:.1f} s:")
     print(f"  warehouse (BI, read-only): {settings.warehouse_db}  (schema marts)")
     print(f"  Parquet exports:           {settings.marts_dir}/")
     print(f"  validation report (HTML):  {settings.reports_dir}/great_expectations/")
     print(f"  working database:          {settings.work_db}")
+    print(f"  full log of this run:      {summary.log}")
     print("  lineage and run history:   make ui")
 
 

@@ -8,7 +8,9 @@ the landing folder is empty (a fresh clone).
 from __future__ import annotations
 
 import time
+from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass
+from pathlib import Path
 
 from itip_pipeline.dagster_home import prepare_dagster_home
 from itip_pipeline.ingest.delivery_files import delivery_years
@@ -26,6 +28,7 @@ class RunSummary:
     failed_years: dict[int, str]  # year (0 = the build and publish step) -> what went wrong
     published: bool
     seconds: float
+    log: Path
 
 
 def run_all(settings: Settings, years: list[int] | None = None, seed: int = 2025) -> RunSummary:
@@ -39,7 +42,19 @@ def run_all(settings: Settings, years: list[int] | None = None, seed: int = 2025
         generate_deliveries(settings.landing_dir, DEFAULT_YEARS, seed=seed)
         generated = True
     prepare_dagster_home(settings)
+    landed = delivery_years(settings.landing_dir)
+    missing = sorted(set(years or []) - set(landed))
+    if missing:
+        raise SystemExit(f"no delivery folder in {settings.landing_dir} for {missing}")
+    years = years or landed
+    log_path = settings.reports_dir / "itip_run.log"
+    # dbt's progress and Dagster's warnings go to the log; the terminal gets the summary.
+    with log_path.open("w", encoding="utf-8") as log, redirect_stdout(log), redirect_stderr(log):
+        failed, published = _load_and_publish(years)
+    return RunSummary(years, generated, failed, published, time.monotonic() - started, log_path)
 
+
+def _load_and_publish(years: list[int]) -> tuple[dict[int, str], bool]:
     from itip_pipeline.defs.dbt_project import prepare_dbt_manifest
 
     prepare_dbt_manifest()
@@ -49,11 +64,6 @@ def run_all(settings: Settings, years: list[int] | None = None, seed: int = 2025
 
     instance = dg.DagsterInstance.get()
     failed: dict[int, str] = {}
-    landed = delivery_years(settings.landing_dir)
-    missing = sorted(set(years or []) - set(landed))
-    if missing:
-        raise SystemExit(f"no delivery folder in {settings.landing_dir} for {missing}")
-    years = years or landed
     ingest = defs.resolve_job_def("ingest_year")
     for year in years:
         result = ingest.execute_in_process(
@@ -71,7 +81,7 @@ def run_all(settings: Settings, years: list[int] | None = None, seed: int = 2025
         published = result.success
         if not result.success:
             failed[0] = _failure_text(result)
-    return RunSummary(years, generated, failed, published, time.monotonic() - started)
+    return failed, published
 
 
 def _failure_text(result) -> str:
