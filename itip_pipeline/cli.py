@@ -28,6 +28,7 @@ def _generate(args: argparse.Namespace) -> None:
 
 def _run(args: argparse.Namespace) -> None:
     from itip_pipeline.pipeline_run import run_all
+    from itip_pipeline.quality.mart_suite import report_index
 
     settings = get_settings()
     summary = run_all(settings, parse_years(args.years) if args.years else None)
@@ -42,7 +43,7 @@ def _run(args: argparse.Namespace) -> None:
     print(f"\nLoaded {summary.years} and published in {summary.seconds:.1f} s:")
     print(f"  warehouse (BI, read-only): {settings.warehouse_db}  (schema marts)")
     print(f"  Parquet exports:           {settings.marts_dir}/")
-    print(f"  validation report (HTML):  {settings.reports_dir}/great_expectations/")
+    print(f"  validation report (HTML):  {report_index(settings.gx_report_dir)}")
     print(f"  working database:          {settings.work_db}")
     print(f"  full log of this run:      {summary.log}")
     print("  lineage and run history:   make ui")

@@ -37,6 +37,11 @@ class Settings:
     dagster_home: Path
     pseudonym_key: str
 
+    @property
+    def gx_report_dir(self) -> Path:
+        """Great Expectations' project folder; its HTML report is under gx/uncommitted/data_docs/."""
+        return self.reports_dir / "great_expectations"
+
     def ensure_dirs(self) -> None:
         for path in (
             self.landing_dir,

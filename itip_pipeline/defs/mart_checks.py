@@ -29,7 +29,7 @@ def build_mart_checks(keys: list[dg.AssetKey]) -> dg.AssetChecksDefinition:
         from itip_pipeline.quality.mart_suite import report_index, validate_marts
 
         settings = get_settings()
-        report_root = settings.reports_dir / "great_expectations"
+        report_root = settings.gx_report_dir
         # The lock covers the validation too: Great Expectations rewrites its suite files under report_root,
         # and two runs writing them at once left JSON that neither could read back.
         with writer_lock(settings.work_db):
