@@ -4,17 +4,15 @@ dbt sources on the raw schema are mapped onto the ingest assets, so the lineage 
 ingest → staging → intermediate → marts. Importing this module brings the manifest up to date first.
 """
 
-import os
 from collections.abc import Mapping
 from typing import Any
-from unittest.mock import patch
 
 import dagster as dg
 import duckdb
 from dagster import AssetExecutionContext
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
-from itip_pipeline.defs.dbt_project import DBT_EXECUTABLE, dbt_project, prepare_dbt_manifest
+from itip_pipeline.defs.dbt_project import DBT_EXECUTABLE, dbt_environment, dbt_project, prepare_dbt_manifest
 from itip_pipeline.settings import get_settings
 from itip_pipeline.work_db import writer_lock
 
@@ -46,9 +44,7 @@ prepare_dbt_manifest()  # parses only when the project changed since the last ma
 def itip_dbt(context: AssetExecutionContext, dbt: DbtCliResource):
     settings = get_settings()
     with writer_lock(settings.work_db):
-        # profiles.yml reads the working database's path from the dbt process's environment; the process
-        # starts inside cli(), so the variable is set only around that call and this process is left as it was.
-        with patch.dict(os.environ, {"ITIP_WORK_DB": str(settings.work_db)}):
+        with dbt_environment():  # the dbt process starts inside cli()
             invocation = dbt.cli(["build"], context=context, raise_on_error=False)
         events = list(invocation.stream())
         row_counts = _row_counts(settings.work_db)

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import fcntl
+import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from unittest.mock import patch
 
 from dagster_dbt import DbtProject
 
@@ -19,6 +24,16 @@ def dbt_project() -> DbtProject:
     return DbtProject(project_dir=settings.dbt_project_dir, profiles_dir=settings.dbt_profiles_dir)
 
 
+@contextmanager
+def dbt_environment() -> Iterator[None]:
+    """ITIP_WORK_DB for profiles.yml, set only while a dbt process is started.
+
+    Parse and build must see the same profile, or dbt discards its partial-parse state and parses again.
+    """
+    with patch.dict(os.environ, {"ITIP_WORK_DB": str(get_settings().work_db)}):
+        yield
+
+
 def _newest_source_mtime(project_dir: Path) -> float:
     paths = [project_dir / name for name in DBT_SOURCES_WATCHED]
     files = [p for path in paths for p in ([path] if path.is_file() else path.rglob("*")) if p.is_file()]
@@ -26,13 +41,29 @@ def _newest_source_mtime(project_dir: Path) -> float:
 
 
 def prepare_dbt_manifest() -> Path:
-    """Run `dbt parse` only when the manifest is missing or older than the dbt project's files."""
+    """Run `dbt parse` only when the manifest is missing, older than the dbt project's files, or was parsed
+    for another working database (then dbt's partial-parse state would not match the build's profile)."""
     project = dbt_project()
     manifest = project.manifest_path
-    if not manifest.exists() or manifest.stat().st_mtime < _newest_source_mtime(project.project_dir):
-        from dagster_dbt import DbtCliResource
+    parsed_for = manifest.with_name("itip_parsed_for.txt")
+    work_db = str(get_settings().work_db)
+    manifest.parent.mkdir(parents=True, exist_ok=True)
+    # Two loads starting at once must not both write the manifest.
+    with manifest.with_name(".itip_parse.lock").open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        stale = (
+            not manifest.exists()
+            or manifest.stat().st_mtime < _newest_source_mtime(project.project_dir)
+            or not parsed_for.exists()
+            or parsed_for.read_text() != work_db
+        )
+        if stale:
+            from dagster_dbt import DbtCliResource
 
-        DbtCliResource(project_dir=project, dbt_executable=DBT_EXECUTABLE).cli(
-            ["parse", "--quiet"], target_path=project.target_path
-        ).wait()
+            with dbt_environment():
+                invocation = DbtCliResource(project_dir=project, dbt_executable=DBT_EXECUTABLE).cli(
+                    ["parse", "--quiet"], target_path=project.target_path
+                )
+            invocation.wait()
+            parsed_for.write_text(work_db)
     return manifest
