@@ -37,8 +37,9 @@ def _run(args: argparse.Namespace) -> None:
     for year, message in summary.failed_years.items():
         print(f"\nFAILED {'build and publish' if year == 0 else year}:\n{message}")
     if summary.failed_years:
-        print(f"\nRejected files are in {settings.quarantine_dir} with a report each; "
-              f"the published warehouse {settings.warehouse_db} was left as it was. Full log: {summary.log}")
+        if set(summary.failed_years) - {0}:
+            print(f"\nRejected files are in {settings.quarantine_dir} with a report each.")
+        print(f"The published warehouse {settings.warehouse_db} was left as it was. Full log: {summary.log}")
         raise SystemExit(1)
     print(f"\nLoaded {summary.years} and published in {summary.seconds:.1f} s:")
     print(f"  warehouse (BI, read-only): {settings.warehouse_db}  (schema marts)")

@@ -17,6 +17,19 @@ warehouse_values as (
         and figures.population = warehouse.population
         and warehouse.year between figures.year_from and figures.year_to
     group by figures.figure_id
+),
+
+-- A figure can only be judged once the warehouse holds every survey year it covers: a warehouse loaded
+-- up to 2024 has nothing to say about a 2025 figure yet, which is not a mismatch.
+loaded_years as (
+    select distinct year from {{ ref('fct_indicator') }}
+),
+
+coverage as (
+    select figures.figure_id, count(loaded_years.year) as n_years_loaded
+    from figures
+    left join loaded_years on loaded_years.year between figures.year_from and figures.year_to
+    group by figures.figure_id
 )
 
 select
@@ -28,9 +41,20 @@ select
     {{ var('reconciliation_tolerance_pp') }}::double as tolerance_pp,
     case
         when figures.confidence = 'low' then null
-        -- A figure the warehouse cannot reproduce for every year of its range is a mismatch, not a pass.
+        when coverage.n_years_loaded < figures.year_to - figures.year_from + 1 then null
+        -- A loaded year the warehouse cannot reproduce the figure for is a mismatch, not a pass.
         when warehouse_values.n_years_compared < figures.year_to - figures.year_from + 1 then false
         else abs(warehouse_values.warehouse_pct - figures.value_pct) <= {{ var('reconciliation_tolerance_pp') }}
-    end as within_tolerance
+    end as within_tolerance,
+    case
+        when figures.confidence = 'low' then 'not judged: low confidence reading'
+        when coverage.n_years_loaded < figures.year_to - figures.year_from + 1 then 'not judged: year not loaded'
+        when warehouse_values.n_years_compared < figures.year_to - figures.year_from + 1
+            then 'outside tolerance: no warehouse value for a loaded year'
+        when abs(warehouse_values.warehouse_pct - figures.value_pct) <= {{ var('reconciliation_tolerance_pp') }}
+            then 'within tolerance'
+        else 'outside tolerance'
+    end as verdict
 from figures
 inner join warehouse_values using (figure_id)
+inner join coverage using (figure_id)

@@ -1,0 +1,68 @@
+"""The Great Expectations suite catches what it claims to: out-of-range shares, misordered intervals,
+shares left on suppressed cells, missing indicator-years, and published figures out of tolerance."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from itip_pipeline.quality.mart_suite import expected_indicator_years, report_index, validate_marts
+from itip_pipeline.settings import REPO_ROOT
+
+SEEDS = REPO_ROOT / "dbt_project" / "seeds"
+
+
+def _fct(rows: list[dict]) -> pd.DataFrame:
+    base = {"item": None, "population": "stat", "n_base": 90, "suppressed": False,
+            "share_pct": 50.0, "ci_low_pct": 40.0, "ci_high_pct": 60.0}
+    return pd.DataFrame([{**base, **row} for row in rows])
+
+
+def _complete_fct(loaded: set[int]) -> list[dict]:
+    return [{"indicator_id": key.split(":")[0], "year": int(key.split(":")[1]), "item": f"i{n}"}
+            for n, key in enumerate(sorted(expected_indicator_years(SEEDS, loaded)))]
+
+
+def _reconciliation(within: list) -> pd.DataFrame:
+    return pd.DataFrame({"figure_id": [f"F{i}" for i in range(len(within))], "confidence": ["high"] * len(within),
+                         "within_tolerance": within})
+
+
+def _validate(tmp_path, fct: pd.DataFrame, reconciliation: pd.DataFrame, loaded: set[int]):
+    results = validate_marts({"fct_indicator": fct, "published_reconciliation": reconciliation},
+                             SEEDS, loaded, tmp_path / "gx")
+    return {r.table: r for r in results}
+
+
+def test_expected_indicator_years_follow_the_catalogue_and_the_loaded_years():
+    all_years = expected_indicator_years(SEEDS, {2021, 2022, 2023, 2024, 2025})
+    assert "ai_adoption:2021" in all_years and "incident_statement:2025" in all_years
+    assert "incident_statement:2024" not in all_years and "ai_barrier:2023" not in all_years
+    assert not {k for k in expected_indicator_years(SEEDS, {2021, 2022, 2023, 2024}) if k.endswith(":2025")}
+
+
+def test_a_complete_and_consistent_mart_passes_and_the_report_is_written(tmp_path):
+    loaded = {2024}
+    results = _validate(tmp_path, _fct(_complete_fct(loaded)), _reconciliation([True, None]), loaded)
+    assert all(r.success for r in results.values()), results
+    assert report_index(tmp_path / "gx").is_file()
+
+
+@pytest.mark.parametrize("spoil, expectation", [
+    ({"share_pct": 101.0, "ci_high_pct": 102.0}, "expect_column_values_to_be_between"),
+    ({"ci_low_pct": 55.0}, "expect_column_pair_values_a_to_be_greater_than_b"),
+    ({"suppressed": True}, "expect_column_values_to_be_null"),
+])
+def test_a_bad_row_fails_the_suite(tmp_path, spoil, expectation):
+    rows = _complete_fct({2024})
+    rows[0].update(spoil)
+    result = _validate(tmp_path, _fct(rows), _reconciliation([True]), {2024})["fct_indicator"]
+    assert not result.success
+    assert any(f.startswith(expectation) for f in result.failures), result.failures
+
+
+def test_a_missing_indicator_year_and_a_failed_reconciliation_fail(tmp_path):
+    rows = _complete_fct({2024})[1:]
+    results = _validate(tmp_path, _fct(rows), _reconciliation([True, False]), {2024})
+    assert any("distinct_values_to_contain_set" in f for f in results["fct_indicator"].failures)
+    assert not results["published_reconciliation"].success
