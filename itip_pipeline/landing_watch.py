@@ -19,6 +19,7 @@ import duckdb
 
 from itip_pipeline.contract import CODEBOOK_FILE, FILE_PREFIXES
 from itip_pipeline.ingest.delivery_files import delivery_years, sha256_of, year_dir
+from itip_pipeline.work_db import writer_lock
 
 TEMPORARY_MARKERS = (".partial", ".tmp", ".part", ".crdownload")
 
@@ -87,10 +88,16 @@ def fingerprint(name_hashes: list[str]) -> str:
 def loaded_fingerprints(work_db: Path) -> dict[int, str]:
     """Fingerprints of the deliveries the load log says are loaded, by year.
 
-    Raises duckdb.IOException while a load holds the database: the caller should try again later.
+    Raises WarehouseBusy while a load holds the database (try again later). The read takes the writers'
+    lock, so no load can fail on this reader's DuckDB lock while it looks.
     """
     if not work_db.exists():
         return {}
+    with writer_lock(work_db, timeout_s=0):
+        return _loaded_fingerprints(work_db)
+
+
+def _loaded_fingerprints(work_db: Path) -> dict[int, str]:
     con = duckdb.connect(str(work_db), read_only=True)
     try:
         if not con.execute("select count(*) from duckdb_tables() where schema_name = 'raw' "

@@ -99,3 +99,14 @@ def test_the_dagster_sensor_requests_the_right_partition_once(settings, dbt_mani
         assert first[0].tags["itip/delivery_fingerprint"] in context.cursor
         second = landing_sensor(dg.build_sensor_context(instance=instance, cursor=context.cursor))
     assert isinstance(second, dg.SkipReason)
+
+
+def test_the_sensor_waits_while_a_load_holds_the_working_database(settings, dbt_manifest):
+    from itip_pipeline.defs.automation import landing_sensor
+    from itip_pipeline.work_db import open_for_writing
+
+    write_delivery(settings.landing_dir / "2024", 2024)
+    _age(settings.landing_dir / "2024")
+    with dg.instance_for_test() as instance, open_for_writing(settings.work_db):
+        result = landing_sensor(dg.build_sensor_context(instance=instance))
+    assert isinstance(result, dg.SkipReason) and "load holds" in result.skip_message

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import dagster as dg
-import duckdb
 
 from itip_pipeline.defs.partitions import survey_years
 from itip_pipeline.ingest.delivery_files import year_dir
 from itip_pipeline.landing_watch import LandingCursor, changed_years, loaded_fingerprints
 from itip_pipeline.settings import get_settings
+from itip_pipeline.work_db import WarehouseBusy
 
 INGEST_GROUP = "ingest"
 LANDING_GROUP = "landing"
@@ -53,7 +53,7 @@ def landing_sensor(context: dg.SensorEvaluationContext):
     known = {int(k) for k in survey_years.get_partition_keys()}
     try:
         loaded = loaded_fingerprints(settings.work_db)
-    except duckdb.IOException:
+    except WarehouseBusy:
         return dg.SkipReason("a load holds the working database; looking again at the next tick")
     requests = []
     for scan in changed_years(settings.landing_dir, cursor, known, loaded):
