@@ -74,6 +74,28 @@ def _profile_section(result: dict, profile: dict) -> list[str]:
     return lines + [""]
 
 
+def _growth_section(results: list[dict]) -> list[str]:
+    """How much of the end-to-end time is constant and how much grows with the data, from the smallest to
+    the largest scale measured."""
+    small, large = min(results, key=lambda r: r["scale"]), max(results, key=lambda r: r["scale"])
+    if small is large:
+        return []
+    e2e = [r["end_to_end"]["seconds"] for r in (small, large)]
+    floor = [r["floor"]["seconds"] for r in (small, large)]
+    overhead = e2e[0] - floor[0]
+    return [
+        "## Fixed cost and growth", "",
+        f"From scale {small['scale']:g} to {large['scale']:g} the floor grows by {floor[1] - floor[0]:.1f} s and the "
+        f"pipeline by {e2e[1] - e2e[0]:.1f} s, while at scale {small['scale']:g} the pipeline already spends "
+        f"{overhead:.1f} s more than the floor. That extra time is nearly constant: Python imports of Dagster, "
+        "dagster-dbt and Great Expectations, dbt's own start-up and its nodes (each a query plus its tests, "
+        "recorded as Dagster events), the Great Expectations suite, and one Dagster run per loaded year. "
+        "The data path itself (read, validate, load, aggregate) grows about as the floor does, so the ratio "
+        "end-to-end/floor falls as the data grow; the 3× target at scale 100 is missed on the constant, not "
+        "on the data path.", "",
+    ]
+
+
 def write_report(results: list[dict], path: Path, profiler: Callable[[dict], dict], started: float | None) -> None:
     """`started` (time.time() when measuring began) gives the total; None when rewriting from saved results."""
     took = f"Benchmark wall time: {(time.time() - started) / 60:.0f} min. " if started else ""
@@ -94,7 +116,7 @@ def write_report(results: list[dict], path: Path, profiler: Callable[[dict], dic
         summary += [f"- scale {result['scale']:g}: {text}: **{'met' if met else 'missed'}**" for text, met in checks]
         if not all(met for _, met in checks):
             profiled.append(result)
-    lines += summary + [""]
+    lines += summary + [""] + _growth_section(results)
     if profiled:
         lines += ["## Profiles of the missed targets", ""]
         for result in profiled:

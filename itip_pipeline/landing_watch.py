@@ -85,15 +85,15 @@ def fingerprint(name_hashes: list[str]) -> str:
     return hashlib.sha256("\n".join(sorted(name_hashes)).encode()).hexdigest()
 
 
-def loaded_fingerprints(work_db: Path) -> dict[int, str]:
+def loaded_fingerprints(work_db: Path, timeout_s: float = 0) -> dict[int, str]:
     """Fingerprints of the deliveries the load log says are loaded, by year.
 
-    Raises WarehouseBusy while a load holds the database (try again later). The read takes the writers'
-    lock, so no load can fail on this reader's DuckDB lock while it looks.
+    Raises WarehouseBusy when a load holds the database for more than `timeout_s`. The read takes the
+    writers' lock, so no load can fail on this reader's DuckDB lock while it looks.
     """
     if not work_db.exists():
         return {}
-    with writer_lock(work_db, timeout_s=0):
+    with writer_lock(work_db, timeout_s=timeout_s):
         return _loaded_fingerprints(work_db)
 
 

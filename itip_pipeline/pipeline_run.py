@@ -14,6 +14,7 @@ from pathlib import Path
 
 from itip_pipeline.dagster_home import prepare_dagster_home
 from itip_pipeline.ingest.delivery_files import delivery_years
+from itip_pipeline.landing_watch import LandingCursor, loaded_fingerprints, scan_year
 from itip_pipeline.settings import Settings
 
 DEFAULT_YEARS = list(range(2021, 2026))
@@ -23,7 +24,8 @@ QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 
 @dataclass(frozen=True)
 class RunSummary:
-    years: list[int]
+    years: list[int]  # loaded in this run
+    unchanged: list[int]  # landed, already loaded exactly as delivered, so skipped
     generated: bool
     failed_years: dict[int, str]  # year (0 = the build and publish step) -> what went wrong
     published: bool
@@ -32,7 +34,7 @@ class RunSummary:
 
 
 def run_all(settings: Settings, years: list[int] | None = None, seed: int = 2025) -> RunSummary:
-    """Load `years` (default: every year in the landing folder), then build, check and publish once."""
+    """Load `years` (default: every landed year that is new or changed), then build, check and publish once."""
     started = time.monotonic()
     settings.ensure_dirs()
     generated = False
@@ -46,12 +48,21 @@ def run_all(settings: Settings, years: list[int] | None = None, seed: int = 2025
     missing = sorted(set(years or []) - set(landed))
     if missing:
         raise SystemExit(f"no delivery folder in {settings.landing_dir} for {missing}")
-    years = years or landed
+    unchanged = [] if years else _unchanged_years(settings, landed)
+    years = years or [y for y in landed if y not in unchanged]
     log_path = settings.reports_dir / "itip_run.log"
     # dbt's progress and Dagster's warnings go to the log; the terminal gets the summary.
     with log_path.open("w", encoding="utf-8") as log, redirect_stdout(log), redirect_stderr(log):
         failed, published = _load_and_publish(years)
-    return RunSummary(years, generated, failed, published, time.monotonic() - started, log_path)
+    return RunSummary(years, unchanged, generated, failed, published, time.monotonic() - started, log_path)
+
+
+def _unchanged_years(settings: Settings, landed: list[int]) -> list[int]:
+    """Landed years whose delivery is exactly what the load log says is loaded: nothing to reload."""
+    loaded = loaded_fingerprints(settings.work_db, timeout_s=600)
+    cursor, now = LandingCursor(), time.time()
+    return [y for y in landed
+            if loaded.get(y) and scan_year(settings.landing_dir, y, cursor, 0, now).fingerprint == loaded[y]]
 
 
 def _load_and_publish(years: list[int]) -> tuple[dict[int, str], bool]:
