@@ -1,4 +1,5 @@
-"""Shared fixtures: a settings object pointed at a temporary data folder, and the dbt manifest, prepared once."""
+"""Shared fixtures: settings pointed at a temporary data folder, the synthetic deliveries and the dbt manifest,
+each made once."""
 
 from __future__ import annotations
 
@@ -19,6 +20,17 @@ def settings(tmp_path, monkeypatch) -> Settings:
     configured = get_settings()
     configured.ensure_dirs()
     return configured
+
+
+@pytest.fixture(scope="session")
+def synthetic_root(tmp_path_factory):
+    """The five synthetic years 2021-2025 (seed 2025), generated once for the whole session."""
+    from itip_pipeline.pipeline_run import DEFAULT_YEARS
+    from itip_pipeline.synthetic.generator import generate_deliveries
+
+    root = tmp_path_factory.mktemp("synthetic")
+    generate_deliveries(root, DEFAULT_YEARS, seed=2025)
+    return root
 
 
 @pytest.fixture(scope="session")

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-import shutil
 
-import pandas as pd
 import pytest
 
 from delivery_builders import codebook_records, org_records, panel_records, write_csv, write_delivery, write_parquet

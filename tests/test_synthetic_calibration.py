@@ -16,7 +16,7 @@ import yaml
 from itip_pipeline.cli import parse_years
 from itip_pipeline.contract import SECTORS
 from itip_pipeline.synthetic.calibration import CALIBRATION_FILE, TargetBook
-from test_synthetic_files import read_survey, synthetic_root  # noqa: F401 (fixture)
+from test_synthetic_files import read_survey
 
 SEEDS = CALIBRATION_FILE.parents[2] / "dbt_project" / "seeds"
 FIGURES = pd.read_csv(SEEDS / "published_figures.csv", dtype=str, keep_default_na=False)

@@ -1,7 +1,7 @@
 """The synthetic deliveries on disk: one shared generation, read back with plain pandas/pyreadstat.
 
-Other tests import `synthetic_root` and `read_delivery` from here, so the deliveries are generated once.
-Reading is deliberately independent of the project's own readers.
+Other tests import the readers from here; the deliveries come from the session fixture `synthetic_root`
+in conftest.py, so they are generated once. Reading is deliberately independent of the project's readers.
 """
 
 from __future__ import annotations
@@ -17,19 +17,12 @@ import pytest
 import yaml
 
 from itip_pipeline.synthetic.calibration import CALIBRATION_FILE
-from itip_pipeline.synthetic.generator import generate_deliveries
+from itip_pipeline.pipeline_run import DEFAULT_YEARS
 
-YEARS = [2021, 2022, 2023, 2024, 2025]
+YEARS = DEFAULT_YEARS
 ID_COLUMNS = {"org": ["aar", "orgnr", "sektor", "kommunenr"],
               "panel": ["aar", "respondent_id", "vekt", "kjonn", "aldersgruppe", "landsdel"]}
 PLAN = yaml.safe_load(CALIBRATION_FILE.read_text(encoding="utf-8"))["deliveries"]
-
-
-@pytest.fixture(scope="session")
-def synthetic_root(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("synthetic")
-    generate_deliveries(root, YEARS, seed=2025)
-    return root
 
 
 def _csv_text(path: Path) -> tuple[str, str]:

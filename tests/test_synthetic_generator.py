@@ -10,7 +10,7 @@ from itip_pipeline.contract import AGE_GROUPS, GENDERS, REGIONS, is_valid_orgnr,
 from itip_pipeline.synthetic.allocation import allocate, split_counts
 from itip_pipeline.synthetic.calibration import CodePlan
 from itip_pipeline.synthetic.generator import generate_deliveries
-from test_synthetic_files import YEARS, read_delivery, read_survey, synthetic_root  # noqa: F401 (fixture)
+from test_synthetic_files import YEARS, read_delivery, read_survey
 
 SIZE_RANGES = {"stat": (95, 100), "kommune": (230, 240), "fylkeskommune": (6, 11)}
 

@@ -1,8 +1,10 @@
 """Ingest assets: a year's landing files → validated raw tables, with the contract check blocking downstream.
 
-Three assets per survey year: the codebook (the crosswalk from source columns to question ids) first, then
-the organisation survey and the citizen panel, each validated against that codebook. A rejected delivery
-records a failed `delivery_contract` check listing the failing cases, is quarantined, and fails the step.
+Each raw table is an asset partitioned by survey year. Three steps write them: the codebook (the crosswalk
+from source columns to question ids) first, then the organisation survey (raw/org_respondents,
+raw/org_answers) and the citizen panel (raw/panel_respondents, raw/panel_answers), each validated against
+that codebook. A rejected delivery records a failed `delivery_contract` check listing the failing cases,
+is quarantined, and fails the step, so nothing downstream runs.
 """
 
 from collections.abc import Callable
@@ -11,8 +13,8 @@ import dagster as dg
 from dagster import AssetExecutionContext
 
 from itip_pipeline.defs.partitions import survey_years
-from itip_pipeline.ingest.loader import LoadOutcome, LoadRejected, load_codebook, load_survey
 from itip_pipeline.ingest.custody import problems_markdown
+from itip_pipeline.ingest.loader import LoadOutcome, LoadRejected, load_codebook, load_survey
 from itip_pipeline.settings import get_settings
 from itip_pipeline.work_db import open_for_writing
 
@@ -83,7 +85,9 @@ def _ingest_asset(
                     yield dg.AssetCheckResult(
                         asset_key=key, check_name=CONTRACT_CHECK, passed=False,
                         metadata={
-                            "failing_cases": dg.MetadataValue.md(problems_markdown(rejected.problems, MAX_PROBLEMS_SHOWN)),
+                            "failing_cases": dg.MetadataValue.md(
+                                problems_markdown(rejected.problems, MAX_PROBLEMS_SHOWN)
+                            ),
                             "n_problems": len(rejected.problems),
                             "quarantined_to": str(rejected.quarantine_folder),
                         },
@@ -101,8 +105,10 @@ def _ingest_asset(
                 check_results=[
                     dg.AssetCheckResult(
                         asset_key=key, check_name=CONTRACT_CHECK, passed=True,
-                        metadata={"warnings": len(warnings),
-                                  "warning_cases": dg.MetadataValue.md(problems_markdown(warnings, MAX_PROBLEMS_SHOWN))},
+                        metadata={
+                            "warnings": len(warnings),
+                            "warning_cases": dg.MetadataValue.md(problems_markdown(warnings, MAX_PROBLEMS_SHOWN)),
+                        },
                     )
                 ],
             )
