@@ -19,6 +19,7 @@ import duckdb
 
 from itip_pipeline.contract import CODEBOOK_FILE, FILE_PREFIXES
 from itip_pipeline.ingest.delivery_files import delivery_years, sha256_of, year_dir
+from itip_pipeline.ingest.loader import loaded_files
 from itip_pipeline.work_db import writer_lock
 
 TEMPORARY_MARKERS = (".partial", ".tmp", ".part", ".crdownload")
@@ -103,22 +104,15 @@ def _loaded_fingerprints(work_db: Path) -> dict[int, str]:
         if not con.execute("select count(*) from duckdb_tables() where schema_name = 'raw' "
                            "and table_name = 'load_log'").fetchone()[0]:
             return {}
-        rows = con.execute(
-            """
-            with latest as (
-                select survey_year, survey, max(loaded_at) as loaded_at from raw.load_log
-                where status = 'loaded' group by all)
-            select distinct survey_year, file_name, sha256
-            from raw.load_log join latest using (survey_year, survey, loaded_at)
-            where status = 'loaded'
-            """
-        ).fetchall()
+        files = loaded_files(con)
     finally:
         con.close()
-    by_year: dict[int, list[str]] = {}
-    for year, name, sha in rows:
-        by_year.setdefault(year, []).append(f"{name}:{sha}")
-    return {year: fingerprint(parts) for year, parts in by_year.items()}
+    # A set, not a merge by name: a codebook.csv loaded with two contents (one survey still on the old
+    # crosswalk) must not look like the single codebook in the landing folder.
+    by_year: dict[int, set[str]] = {}
+    for (year, _survey), names in files.items():
+        by_year.setdefault(year, set()).update(f"{name}:{sha}" for name, sha in names.items())
+    return {year: fingerprint(list(parts)) for year, parts in by_year.items()}
 
 
 def changed_years(

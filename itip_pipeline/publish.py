@@ -69,7 +69,6 @@ def publish(work_db: Path, warehouse_db: Path, marts_dir: Path) -> PublishResult
     _remove_stale_staged(warehouse_db, marts_dir)
     staged = warehouse_db.with_name(f".{warehouse_db.name}.{os.getpid()}.new")
     staged_parquet: list[tuple[Path, Path]] = []
-    staged.unlink(missing_ok=True)
     try:
         con = duckdb.connect(str(staged))
         try:

@@ -22,7 +22,7 @@ from itip_pipeline.ingest.codebook import read_codebook
 from itip_pipeline.ingest.problems import DeliveryRejected
 from itip_pipeline.ingest.pseudonymise import pseudonymise
 from itip_pipeline.ingest.readers import read_table
-from itip_pipeline.ingest.validate import problems_table, validate_survey
+from itip_pipeline.ingest.validate import validate_survey
 
 KEY = "test-key"
 
@@ -174,12 +174,12 @@ def test_no_files(codebook):
     assert rejected([], codebook) == [("org_survey*", None, None, None, "no org file in the 2024 delivery")]
 
 
-def test_problems_table_carries_every_field(tmp_path, codebook):
+def test_problems_carry_every_field(tmp_path, codebook):
     records = org_records(2024)
     records.loc[1, "sektor"] = "privat"
     with pytest.raises(DeliveryRejected) as caught:
         validate_survey([read_back(tmp_path, "org_survey.csv", records)], codebook, "org", 2024, KEY)
-    assert problems_table(caught.value.problems) == [
+    assert [p.as_dict() for p in caught.value.problems] == [
         {"file": "org_survey.csv", "row": 3, "column": "sektor", "value": "privat",
          "rule": "sektor must be one of stat, kommune, fylkeskommune"},
     ]

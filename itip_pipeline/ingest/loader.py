@@ -8,6 +8,8 @@ skipped. A rejected delivery is quarantined with its report and logged; the data
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -48,18 +50,33 @@ class LoadRejected(DeliveryRejected):
         self.quarantine_folder = quarantine_folder
 
 
-def _last_loaded_files(con: duckdb.DuckDBPyConnection, year: int, survey: str) -> dict[str, str]:
+def loaded_files(con: duckdb.DuckDBPyConnection) -> dict[tuple[int, str], dict[str, str]]:
+    """The files of the latest successful load of each (year, survey), file name -> sha256, from the load log."""
     rows = con.execute(
         """
-        select file_name, sha256 from raw.load_log
-        where survey_year = $year and survey = $survey and status = 'loaded' and load_id = (
-            select load_id from raw.load_log
-            where survey_year = $year and survey = $survey and status = 'loaded'
-            order by loaded_at desc limit 1)
-        """,
-        {"year": year, "survey": survey},
+        with latest as (
+            select survey_year, survey, arg_max(load_id, loaded_at) as load_id
+            from raw.load_log where status = 'loaded' group by all)
+        select survey_year, survey, file_name, sha256
+        from raw.load_log join latest using (survey_year, survey, load_id)
+        where status = 'loaded'
+        """
     ).fetchall()
-    return dict(rows)
+    files: dict[tuple[int, str], dict[str, str]] = {}
+    for year, survey, name, sha in rows:
+        files.setdefault((year, survey), {})[name] = sha
+    return files
+
+
+@contextmanager
+def _transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    con.begin()
+    try:
+        yield
+        con.commit()
+    except BaseException:
+        con.rollback()
+        raise
 
 
 def _log(con, load_id: str, year: int, survey: str, files: dict[str, str], n_rows: dict[str, int],
@@ -95,22 +112,17 @@ def load_codebook(con: duckdb.DuckDBPyConnection, settings: Settings, year: int)
     path = codebook_file(settings.landing_dir, year)
     files = {path.name: sha256_of(path)}
     load_id = uuid.uuid4().hex
-    if _last_loaded_files(con, year, CODEBOOK) == files:
+    if loaded_files(con).get((year, CODEBOOK)) == files:
         return LoadOutcome(CODEBOOK, year, "unchanged", load_id, files, 0)
     try:
         codebook = read_codebook(path, year)
     except DeliveryRejected as error:
         raise _reject(con, settings, year, CODEBOOK, [path], files, load_id, error) from None
     archive(path, files[path.name], settings.archive_dir)
-    con.begin()
-    try:
+    with _transaction(con):
         con.execute("delete from raw.codebook where survey_year = ?", [year])
         _insert(con, "raw.codebook", codebook)
         _log(con, load_id, year, CODEBOOK, files, {path.name: len(codebook)}, "loaded", None)
-        con.commit()
-    except BaseException:
-        con.rollback()
-        raise
     return LoadOutcome(CODEBOOK, year, "loaded", load_id, files, len(codebook))
 
 
@@ -132,7 +144,7 @@ def load_survey(con: duckdb.DuckDBPyConnection, settings: Settings, survey: str,
     # The codebook is part of the fingerprint: a corrected crosswalk must remap unchanged data files.
     files = {p.name: sha256_of(p) for p in [*paths, book]}
     load_id = uuid.uuid4().hex
-    if _last_loaded_files(con, year, survey) == files:
+    if loaded_files(con).get((year, survey)) == files:
         return LoadOutcome(survey, year, "unchanged", load_id, files, 0)
     try:
         codebook = _loaded_codebook(con, year, survey)
@@ -147,16 +159,11 @@ def load_survey(con: duckdb.DuckDBPyConnection, settings: Settings, survey: str,
     rows_per_file = frames.respondents.groupby("source_file").size().to_dict()
     rows_per_file[book.name] = len(codebook)
     respondents_table, answers_table = SURVEY_TABLES[survey]
-    con.begin()
-    try:
+    with _transaction(con):
         for table in (respondents_table, answers_table):
             con.execute(f"delete from {table} where survey_year = ?", [year])
         _insert(con, respondents_table, frames.respondents, load_id)
         _insert(con, answers_table, frames.answers)
         _log(con, load_id, year, survey, files, rows_per_file, "loaded", None)
-        con.commit()
-    except BaseException:
-        con.rollback()
-        raise
     return LoadOutcome(survey, year, "loaded", load_id, files, len(frames.respondents), len(frames.answers),
                        list(frames.warnings))

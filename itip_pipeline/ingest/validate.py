@@ -81,11 +81,6 @@ def validate_survey(
     )
 
 
-def problems_table(problems: Sequence[Problem]) -> list[dict]:
-    """Problems as records (file, rule, row, column, value), e.g. for Dagster metadata or a report."""
-    return [problem.as_dict() for problem in problems]
-
-
 def _with_source(name: str, frame: pd.DataFrame) -> pd.DataFrame:
     text = frame.drop(columns="source_row").astype("string").reset_index(drop=True)
     text.insert(0, "source_file", pd.array([name] * len(text), dtype="string"))
