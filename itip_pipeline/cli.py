@@ -55,12 +55,10 @@ def _ui(args: argparse.Namespace) -> None:
     import os
 
     from itip_pipeline.dagster_home import prepare_dagster_home
-    from itip_pipeline.defs.dbt_project import prepare_dbt_manifest
 
     settings = get_settings()
     settings.ensure_dirs()
-    prepare_dagster_home(settings)
-    prepare_dbt_manifest()
+    prepare_dagster_home(settings)  # the code location prepares the dbt manifest when it loads
     workspace = str(Path(__file__).resolve().parent.parent / "workspace.yaml")
     os.execv(sys.executable, [sys.executable, "-m", "dagster", "dev", "-w", workspace,
                               "-h", args.host, "-p", str(args.port)])

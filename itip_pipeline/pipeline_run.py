@@ -68,12 +68,9 @@ def _unchanged_years(settings: Settings, landed: list[int]) -> list[int]:
 
 
 def _load_and_publish(years: list[int]) -> tuple[dict[int, str], bool]:
-    from itip_pipeline.defs.dbt_project import prepare_dbt_manifest
-
-    prepare_dbt_manifest()
     import dagster as dg
 
-    from itip_pipeline.definitions import defs
+    from itip_pipeline.definitions import defs  # brings the dbt manifest up to date on import
 
     instance = dg.DagsterInstance.get()
     failed: dict[int, str] = {}
