@@ -14,6 +14,12 @@ SURVEYS = ("org", "panel")
 FILE_PREFIXES = {"org": "org_survey", "panel": "citizen_panel"}
 CODEBOOK_FILE = "codebook.csv"
 ACCEPTED_SUFFIXES = (".xlsx", ".csv", ".sav", ".parquet")
+# Besides the codebook and the survey files, a year folder may hold only documentation for people, e.g. the
+# generator's SYNTHETIC_README.txt: a name starting "readme" or ending "_readme", as text, Markdown or PDF.
+# Anything else (a subfolder, a .bak copy, a hidden file) refuses the delivery, naming the entry.
+DOCUMENTATION_FILE = re.compile(r"^([a-z0-9_]*_)?readme([._-][a-z0-9_-]*)?\.(txt|md|pdf)$", re.IGNORECASE)
+# The organisation survey may be split over several files; the panel is exactly one file.
+MAX_FILES = {"org": None, "panel": 1}
 YEAR_DIR = re.compile(r"^(19|20)\d{2}$")
 
 # Identifier and background columns: delivered name -> raw-table name. Matched case-insensitively.
@@ -50,6 +56,14 @@ CODEBOOK_COLUMNS = (
 )
 SCALES = ("extent5", "agree5", "agree5_panel", "importance5", "trust5", "choice")
 DEFAULT_DONT_KNOW_CODE = 9
+# Every answer code (min_code, max_code, dont_know_code) lies in this range. It is checked on the codebook
+# before any code is used, so a bound like 2147483647 or 3000000000 is refused rather than allocated or
+# overflowing the integer columns of the raw schema.
+CODE_RANGE = (0, 99)
+
+# A panel weight outside this range is refused as implausible. Vendors' raked weights have a mean near 1
+# and usually lie in 0.3-3.5; the range is generous so that only a broken weight (1e308, 1e-9) trips it.
+WEIGHT_RANGE = (0.01, 100.0)
 
 # County (fylke) prefixes of the kommunenummer, by the years they were valid.
 COUNTIES_2020_2023 = ("03", "11", "15", "18", "30", "34", "38", "42", "46", "50", "54")
@@ -59,6 +73,12 @@ COUNTIES_FROM_2024 = ("03", "11", "15", "18", "31", "32", "33", "34", "39", "40"
 def valid_counties(year: int) -> tuple[str, ...]:
     """County prefixes a kommunenummer may start with in the given survey year."""
     return COUNTIES_FROM_2024 if year >= 2024 else COUNTIES_2020_2023
+
+
+def is_ascii_digits(value: str, length: int) -> bool:
+    """Exactly `length` of the digits 0-9. str.isdigit() would also pass Arabic-Indic or full-width digits,
+    which would count one organisation twice under two spellings."""
+    return len(value) == length and value.isascii() and value.isdigit()
 
 
 ORGNR_WEIGHTS = (3, 2, 7, 6, 5, 4, 3, 2)
@@ -76,7 +96,7 @@ def orgnr_check_digit(first_eight: str) -> int | None:
 
 def is_valid_orgnr(value: str) -> bool:
     """True for a 9-digit organisasjonsnummer whose last digit is its mod-11 check digit."""
-    if not (isinstance(value, str) and len(value) == 9 and value.isdigit()):
+    if not (isinstance(value, str) and is_ascii_digits(value, 9)):
         return False
     return orgnr_check_digit(value[:8]) == int(value[8])
 

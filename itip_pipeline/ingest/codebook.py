@@ -1,7 +1,9 @@
 """Reading a year's codebook.csv, the map from delivered question columns to stable question ids.
 
-The codebook is checked as a whole (schemas.CodebookModel) before any survey file is read against it,
-and comes back typed: integer codes, trimmed text. Columns beyond the contract's are ignored.
+The codebook is checked as a whole before any survey file is read against it: first against the contract
+(schemas.CodebookModel: columns, value sets, code bounds within contract.CODE_RANGE), then against the
+question catalogue (catalogue_rules). It comes back typed: integer codes, trimmed text. Columns beyond
+the contract's are ignored.
 """
 
 from __future__ import annotations
@@ -11,13 +13,17 @@ from pathlib import Path
 import pandas as pd
 
 from itip_pipeline import contract
+from itip_pipeline.ingest.catalogue_rules import catalogue_problems
 from itip_pipeline.ingest.problems import DeliveryRejected
 from itip_pipeline.ingest.readers import read_table
 from itip_pipeline.ingest.schemas import CodebookModel, as_numbers, validation_problems
 
+# raw.codebook's columns: what a loaded codebook keeps of the checked one.
+RAW_CODEBOOK_COLUMNS = ("survey_year", *contract.CODEBOOK_COLUMNS)
+
 
 def read_codebook(path: Path, year: int) -> pd.DataFrame:
-    """The checked codebook: contract.CODEBOOK_COLUMNS plus survey_year, one row per question column.
+    """The checked codebook: survey_year, contract.CODEBOOK_COLUMNS and source_row, one row per question column.
 
     min_code and max_code are int64, dont_know_code Int64 (<NA> when the question has none), the rest
     "string". A missing or bad codebook raises DeliveryRejected naming the file, row, column, value, rule.
@@ -31,9 +37,13 @@ def read_codebook(path: Path, year: int) -> pd.DataFrame:
     if problems:
         raise DeliveryRejected(problems)
 
-    codebook = frame[list(contract.CODEBOOK_COLUMNS)].copy()
+    codebook = frame[[*contract.CODEBOOK_COLUMNS, "source_row"]].copy()
+    # Safe casts: CodebookModel has checked every code is a whole number within contract.CODE_RANGE.
     for column in ("min_code", "max_code", "dont_know_code"):
         codebook[column] = as_numbers(codebook[column]).astype("Int64")
     codebook = codebook.astype({"min_code": "int64", "max_code": "int64"})
-    codebook["survey_year"] = year
+    codebook.insert(0, "survey_year", year)
+    problems = catalogue_problems(codebook, year, path.name)
+    if problems:
+        raise DeliveryRejected(problems)
     return codebook.reset_index(drop=True)

@@ -22,6 +22,7 @@ import pyreadstat
 
 from itip_pipeline import contract
 from itip_pipeline.ingest.problems import DeliveryRejected, Problem
+from itip_pipeline.ingest.reader_traps import user_missing_declarations, workbook_traps
 
 ACCEPTED_DELIMITERS = (";", ",")
 # Columns the ingest adds to every delivered frame (validate adds source_file); a delivered one would clash.
@@ -141,8 +142,10 @@ def _read_xlsx(path: Path, required: Sequence[str]) -> RawTable:
             f"the workbook unpacks to {unpacked} bytes, more than the limit of "
             f"{contract.MAX_XLSX_UNCOMPRESSED_BYTES} bytes (possible zip bomb)",
         )
-    workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    # data_only=False: a formula comes back as its text, never as a cached value that may be stale or absent.
+    workbook = openpyxl.load_workbook(path, read_only=True, data_only=False)
     try:
+        workbook_traps(path, workbook)
         sheet = workbook.worksheets[0]
         # The sheet's stored <dimension> is the writer's claim: trusted, a stale one silently drops rows
         # below it and a huge one pads every row (and every gap) out to it, a memory bomb in a tiny file.
@@ -179,7 +182,9 @@ def _header_row_index(numbered: Sequence[tuple[int, Sequence[object]]], required
 
 
 def _read_sav(path: Path, required: Sequence[str]) -> RawTable:
-    frame, _meta = pyreadstat.read_sav(str(path), apply_value_formats=False)
+    # user_missing=True: declared codes come back as values, so a declaration can be seen and refused below.
+    frame, meta = pyreadstat.read_sav(str(path), apply_value_formats=False, user_missing=True)
+    user_missing_declarations(path.name, meta)
     return _records_table(list(frame.columns), frame)
 
 

@@ -23,6 +23,10 @@ NOT_A_NUMBER = "must be a number, not text"
 NOT_WHOLE = "must be a whole number"
 KOMMUNENR_BY_SECTOR = "kommunenr is required for sektor kommune and must be blank for stat and fylkeskommune"
 MIN_ABOVE_MAX = "max_code must not be below min_code"
+CODE_OUT_OF_RANGE = f"answer codes must lie in {contract.CODE_RANGE[0]}-{contract.CODE_RANGE[1]}"
+WEIGHT_OUT_OF_RANGE = (
+    f"vekt must be a number from {contract.WEIGHT_RANGE[0]} to {contract.WEIGHT_RANGE[1]} (a plausible weight)"
+)
 DUPLICATE_SOURCE_COLUMN = "the pair (survey, source_column) appears more than once"
 DUPLICATE_QUESTION_ID = "the pair (survey, question_id) appears more than once"
 # Row-level checks see several columns; each failure is reported once, at the column named here.
@@ -32,6 +36,8 @@ ROW_CHECK_COLUMNS = {
     DUPLICATE_SOURCE_COLUMN: "source_column",
     DUPLICATE_QUESTION_ID: "question_id",
 }
+# [0-9], not \d: a regular expression's \d also matches Arabic-Indic and full-width digits.
+ASCII_4_DIGITS = r"[0-9]{4}"
 BUILTIN_RULES = {"not_nullable": "must not be blank", "column_in_dataframe": "required column is missing"}
 
 
@@ -50,10 +56,12 @@ def is_whole_or_text(values: pd.Series) -> pd.Series:
     return numbers.isna() | (np.isfinite(numbers) & (numbers == np.round(numbers)))
 
 
-def one_of_or_unreadable(values: pd.Series, allowed: set[float]) -> pd.Series:
-    """True when the number is allowed, or when it is no whole number (reported by the checks above)."""
+def code_or_unreadable(values: pd.Series, low: int, high: int, dont_know: int | None) -> pd.Series:
+    """True when the number is a code low..high or the "vet ikke" code, or when it is no whole number
+    (reported by the checks above). A comparison, not a set of codes: the bounds cost nothing to check."""
     numbers = as_numbers(values)
-    return ~is_whole_or_text(values) | numbers.isna() | numbers.isin(allowed)
+    allowed = numbers.between(low, high) | (numbers == dont_know if dont_know is not None else False)
+    return ~is_whole_or_text(values) | numbers.isna() | allowed
 
 
 Text = Series[pd.StringDtype]
@@ -92,6 +100,12 @@ class CodebookModel(Delivered):
     def code_is_whole(cls, code: Text) -> Series[bool]:
         return is_whole_or_text(code)
 
+    @pa.check("min_code", "max_code", "dont_know_code", error=CODE_OUT_OF_RANGE)
+    def code_in_range(cls, code: Text) -> Series[bool]:
+        low, high = contract.CODE_RANGE
+        numbers = as_numbers(code)
+        return numbers.isna() | ((numbers >= low) & (numbers <= high))
+
     @pa.dataframe_check(error=MIN_ABOVE_MAX)
     def min_not_above_max(cls, frame: pd.DataFrame) -> Series[bool]:
         return ~(as_numbers(frame["min_code"]) > as_numbers(frame["max_code"]))
@@ -118,7 +132,7 @@ class OrgRespondentsModel(Delivered):
 
     @pa.check("kommunenr", error="kommunenr must be 4 digits")
     def four_digits(cls, kommunenr: Text) -> Series[bool]:
-        return kommunenr.str.fullmatch(r"\d{4}").astype(bool)
+        return kommunenr.str.fullmatch(ASCII_4_DIGITS).astype(bool)
 
     @pa.dataframe_check(error=KOMMUNENR_BY_SECTOR)
     def kommunenr_by_sector(cls, frame: pd.DataFrame) -> Series[bool]:
@@ -142,10 +156,11 @@ class PanelRespondentsModel(Delivered):
     def weight_is_number(cls, vekt: Text) -> Series[bool]:
         return is_number(vekt)
 
-    @pa.check("vekt", error="vekt must be a finite number greater than 0")
-    def weight_positive(cls, vekt: Text) -> Series[bool]:
+    @pa.check("vekt", error=WEIGHT_OUT_OF_RANGE)
+    def weight_plausible(cls, vekt: Text) -> Series[bool]:
+        low, high = contract.WEIGHT_RANGE
         weights = as_numbers(vekt)
-        return weights.isna() | (np.isfinite(weights) & (weights > 0))
+        return weights.isna() | ((weights >= low) & (weights <= high))
 
 
 RESPONDENT_MODELS = {"org": OrgRespondentsModel, "panel": PanelRespondentsModel}
@@ -161,7 +176,7 @@ def respondents_schema(survey: str, year: int) -> pa.DataFrameSchema:
     if survey == "org":
         counties = contract.valid_counties(year)
         county_check = pa.Check(
-            lambda kommunenr: ~kommunenr.str.fullmatch(r"\d{4}").astype(bool) | kommunenr.str[:2].isin(counties),
+            lambda kommunenr: ~kommunenr.str.fullmatch(ASCII_4_DIGITS).astype(bool) | kommunenr.str[:2].isin(counties),
             error=f"kommunenr must start with a county valid in {year}: {', '.join(counties)}",
         )
         schema = schema.update_column("kommunenr", checks=[*schema.columns["kommunenr"].checks, county_check])
@@ -179,20 +194,16 @@ def answers_schema(questions: pd.DataFrame, present: set[str]) -> pa.DataFrameSc
             continue
         # int(): a codebook read back from the database may carry its codes as int32 or float.
         low, high = int(question.min_code), int(question.max_code)
-        allowed = set(range(low, high + 1))
-        dont_know = ""
-        if not pd.isna(question.dont_know_code):
-            allowed.add(int(question.dont_know_code))
-            dont_know = f" or {int(question.dont_know_code)} (vet ikke)"
-        rule = f"must be a code {low}-{high}{dont_know} of {question.question_id}, or blank"
-        codes = {float(code) for code in allowed}
+        dont_know = None if pd.isna(question.dont_know_code) else int(question.dont_know_code)
+        named = "" if dont_know is None else f" or {dont_know} (vet ikke)"
+        rule = f"must be a code {low}-{high}{named} of {question.question_id}, or blank"
         columns[question.source_key] = pa.Column(
             pd.StringDtype(),
             nullable=True,
             checks=[
                 pa.Check(is_number, error=NOT_A_NUMBER),
                 pa.Check(is_whole_or_text, error=NOT_WHOLE),
-                pa.Check(lambda s, codes=codes: one_of_or_unreadable(s, codes), error=rule)],
+                pa.Check(lambda s, low=low, high=high, dk=dont_know: code_or_unreadable(s, low, high, dk), error=rule)],
         )
     return pa.DataFrameSchema(columns)
 

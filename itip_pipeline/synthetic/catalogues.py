@@ -6,19 +6,12 @@ from functools import cache
 
 import pandas as pd
 
+from itip_pipeline.question_catalogue import question_catalogue  # noqa: F401  (re-exported for the generator)
 from itip_pipeline.settings import get_settings
 
 
 def _seed(name: str) -> pd.DataFrame:
     return pd.read_csv(get_settings().dbt_project_dir / "seeds" / f"{name}.csv", dtype=str, keep_default_na=False)
-
-
-@cache
-def question_catalogue() -> pd.DataFrame:
-    frame = _seed("question_catalogue")
-    for column in ("survey_year", "min_code", "max_code", "dont_know_code"):
-        frame[column] = frame[column].astype(int)
-    return frame
 
 
 @cache

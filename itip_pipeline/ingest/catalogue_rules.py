@@ -1,0 +1,100 @@
+"""A delivered codebook checked against the question catalogue: ids, their history and their code bounds.
+
+The catalogue (itip_pipeline.question_catalogue) is the warehouse's memory of every question: which source
+column carried it in each year, its scale, code bounds and "vet ikke" code. A codebook that disagrees with
+it would publish numbers under the wrong question or count blanks in a base, and the dbt tests would catch
+that only after loading, blocking every later year. So ingest refuses it, row by row:
+
+- every (survey, question_id) must be in the catalogue (new questions are agreed, and catalogued, first);
+- for a year the catalogue has, each row must be that year's catalogue row: the same source column for the
+  id (two ids swapped are refused) and the same scale, min_code, max_code and dont_know_code;
+- for a year the catalogue does not have yet (e.g. 2026), scale and bounds must match the id's latest
+  catalogue row, and a source column that the latest earlier year used for another id is refused (a
+  renumbered questionnaire must rename columns, not reuse them under new meanings).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from itip_pipeline.ingest.problems import Problem
+from itip_pipeline.question_catalogue import question_catalogue
+
+BOUND_COLUMNS = ("scale", "min_code", "max_code", "dont_know_code")
+
+
+def _key(column: str) -> str:
+    return str(column).strip().lower()
+
+
+def catalogue_problems(codebook: pd.DataFrame, year: int, file: str) -> list[Problem]:
+    """Problems of the codebook (typed rows with source_row) against the catalogue; [] when it agrees."""
+    catalogue = question_catalogue()
+    problems: list[Problem] = []
+    for row in codebook.itertuples(index=False):
+        history = catalogue[(catalogue["survey"] == row.survey) & (catalogue["question_id"] == row.question_id)]
+        where = {"file": file, "row": int(row.source_row)}
+        if history.empty:
+            problems.append(Problem(
+                **where, column="question_id", value=row.question_id,
+                rule=f"not a {row.survey} question in the question catalogue; a new question needs an id agreed "
+                     "with the warehouse team before delivery",
+            ))
+            continue
+        survey_years = catalogue.loc[catalogue["survey"] == row.survey, "survey_year"]
+        if (survey_years == year).any():
+            problems += _known_year_problems(row, history, catalogue, year, where)
+        else:
+            reference = history.sort_values("survey_year").iloc[-1]
+            problems += _bound_problems(row, reference, where)
+            earlier = survey_years[survey_years < year]
+            if not earlier.empty:
+                problems += _reused_column_problems(row, catalogue, int(earlier.max()), where)
+    return problems
+
+
+def _known_year_problems(row, history: pd.DataFrame, catalogue: pd.DataFrame, year: int, where: dict) -> list[Problem]:
+    that_year = history[history["survey_year"] == year]
+    if that_year.empty:
+        return [Problem(**where, column="question_id", value=row.question_id,
+                        rule=f"the question catalogue has no {row.survey} question {row.question_id} in {year}")]
+    reference = that_year.iloc[0]
+    if _key(reference["source_column"]) != _key(row.source_column):
+        other = _question_of_column(catalogue, row.survey, year, row.source_column)
+        also = f", and {row.source_column} is {other}" if other else ""
+        return [Problem(
+            **where, column="source_column", value=row.source_column,
+            rule=f"contradicts the question catalogue: in {year} {row.question_id} is column "
+                 f"{reference['source_column']}{also} (question ids swapped or mistyped?)",
+        )]
+    return _bound_problems(row, reference, where)
+
+
+def _reused_column_problems(row, catalogue: pd.DataFrame, earlier_year: int, where: dict) -> list[Problem]:
+    other = _question_of_column(catalogue, row.survey, earlier_year, row.source_column)
+    if other is None or other == row.question_id:
+        return []
+    return [Problem(
+        **where, column="source_column", value=row.source_column,
+        rule=f"in {earlier_year} column {row.source_column} was question {other}, not {row.question_id}; "
+             "a column that changes meaning needs a new name",
+    )]
+
+
+def _question_of_column(catalogue: pd.DataFrame, survey: str, year: int, source_column: str) -> str | None:
+    match = catalogue[(catalogue["survey"] == survey) & (catalogue["survey_year"] == year)
+                      & (catalogue["source_column"].str.strip().str.lower() == _key(source_column))]
+    return None if match.empty else str(match["question_id"].iloc[0])
+
+
+def _bound_problems(row, reference: pd.Series, where: dict) -> list[Problem]:
+    problems = []
+    for column in BOUND_COLUMNS:
+        delivered, expected = getattr(row, column), reference[column]
+        if pd.isna(delivered) or str(delivered) != str(expected):
+            problems.append(Problem(
+                **where, column=column, value=None if pd.isna(delivered) else str(delivered),
+                rule=f"must be {expected} for {row.question_id}, as in the question catalogue "
+                     f"({int(reference['survey_year'])})",
+            ))
+    return problems

@@ -1,0 +1,101 @@
+"""Format features that make a reader return something other than what the vendor sees, refused outright.
+
+Each would load without an error and publish wrong numbers:
+- xlsx: a hidden or very hidden sheet (a stale copy may be read as the data); data on any sheet but the
+  first (the data sheet must be the first and only non-empty one); formulas, with or without a cached value
+  (without one the cell reads blank; a cached one may be stale, e.g. written by a tool that never
+  recalculates, and the warehouse cannot recalculate it). The contract asks for values only.
+- sav: user-missing declarations (MISSING VALUES). A reader drops the declared codes to blank, so "vet ikke"
+  would leave the base; restoring them would be guessing whether a declared code means "vet ikke" or
+  "not asked", so the file is refused naming the column and the codes.
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from pathlib import Path
+
+from openpyxl.utils import get_column_letter
+
+from itip_pipeline.ingest.problems import DeliveryRejected, Problem
+
+# A <f> element (formula) in a worksheet part, with or without a namespace prefix.
+_FORMULA_ELEMENT = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s>/]")
+_CHUNK = 1 << 20
+
+
+def workbook_traps(path: Path, workbook) -> None:
+    """DeliveryRejected for hidden sheets, data beyond the first sheet and formulas; None for a clean workbook."""
+    problems = [
+        Problem(file=path.name, column=f"sheet {sheet.title!r}",
+                rule=f"the workbook has a {sheet.sheet_state} sheet; unhide or delete it (only one visible sheet "
+                     "of data is read)")
+        for sheet in workbook.worksheets if sheet.sheet_state != "visible"
+    ]
+    problems += [
+        Problem(file=path.name, column=f"sheet {sheet.title!r}",
+                rule="a sheet other than the first holds data; the data must be on the first and only non-empty sheet")
+        for sheet in workbook.worksheets[1:]
+        if sheet.sheet_state == "visible" and _has_values(sheet)
+    ]
+    if not problems and workbook.worksheets and _has_formula_parts(path):
+        problems = _formula_cells(path.name, workbook.worksheets[0])
+    if problems:
+        raise DeliveryRejected(problems)
+
+
+def _has_values(sheet) -> bool:
+    sheet.reset_dimensions()
+    return any(cell is not None for row in sheet.iter_rows(values_only=True) for cell in row)
+
+
+def _has_formula_parts(path: Path) -> bool:
+    """Whether any worksheet part contains a formula, by a byte scan far cheaper than reading the cells."""
+    with zipfile.ZipFile(path) as archive:
+        for name in archive.namelist():
+            if not (name.startswith("xl/worksheets/") and name.endswith(".xml")):
+                continue
+            with archive.open(name) as part:
+                tail = b""
+                while chunk := part.read(_CHUNK):
+                    if _FORMULA_ELEMENT.search(tail + chunk):
+                        return True
+                    tail = chunk[-64:]
+    return False
+
+
+def _formula_cells(file: str, sheet) -> list[Problem]:
+    sheet.reset_dimensions()
+    return [
+        Problem(file=file, row=cell.row, column=get_column_letter(cell.column), value=str(cell.value),
+                rule="a formula; deliver values only (paste as values): a formula's cached result may be stale or "
+                     "missing and is not recalculated")
+        for row in sheet.iter_rows()
+        for cell in row
+        if getattr(cell, "data_type", None) == "f"
+    ]
+
+
+def user_missing_declarations(file: str, meta) -> None:
+    """DeliveryRejected naming each column of a .sav that declares user-missing values, and its codes."""
+    problems = []
+    for column, ranges in sorted(meta.missing_ranges.items()):
+        codes = ", ".join(_code(r["lo"]) if r["lo"] == r["hi"] else f"{_code(r['lo'])}-{_code(r['hi'])}" for r in ranges)
+        problems.append(Problem(
+            file=file, column=column.strip().lower(), value=codes,
+            rule="declares user-missing values (SPSS MISSING VALUES), which readers turn into blanks; remove the "
+                 "declaration and deliver the codes as ordinary values (\"vet ikke\" is 9)",
+        ))
+    for column, values in sorted(meta.missing_user_values.items()):
+        if column not in meta.missing_ranges:
+            problems.append(Problem(
+                file=file, column=column.strip().lower(), value=", ".join(map(str, values)),
+                rule="declares user-missing values (SPSS MISSING VALUES); remove the declaration",
+            ))
+    if problems:
+        raise DeliveryRejected(problems)
+
+
+def _code(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else str(value)
