@@ -17,7 +17,9 @@ import pyreadstat
 from itip_pipeline import contract
 
 ORG_QUESTIONS = (("K01", "ai_adoption", "extent5"), ("K02", "ai_task_administrative", "extent5"))
-PANEL_QUESTIONS = (("P01", "trust_data_protection", "trust5"), ("P02", "digital_services_importance", "importance5"))
+PANEL_QUESTIONS = (
+    ("P01", "citizen_ai_public_services", "agree5_panel"), ("P02", "citizen_ai_health_decision_support", "agree5_panel")
+)
 
 
 def valid_orgnr(n: int) -> str:
@@ -34,7 +36,11 @@ def valid_orgnr(n: int) -> str:
 
 
 def codebook_records() -> pd.DataFrame:
-    """A good codebook: two org and two panel questions, all 1–5 with 9 as "vet ikke"."""
+    """A good codebook: two org and two panel questions, all 1–5 with 9 as "vet ikke".
+
+    It agrees with the question catalogue for 2025 (K01, K02, P01, P02) and for the years after it that the
+    catalogue does not know yet; loader tests therefore use 2025 and 2026, not earlier years.
+    """
     rows = [
         {
             "survey": survey, "source_column": column, "question_id": question_id, "scale": scale,

@@ -9,31 +9,32 @@ from itip_pipeline import contract
 from itip_pipeline.ingest.codebook import read_codebook
 from itip_pipeline.ingest.problems import DeliveryRejected
 
+YEAR = 2025  # the codebook_records fixture is the catalogue's 2025 questionnaire
+
 
 def problems_of(tmp_path, records):
     path = write_csv(tmp_path / contract.CODEBOOK_FILE, records, delimiter=",")
     with pytest.raises(DeliveryRejected) as caught:
-        read_codebook(path, 2024)
+        read_codebook(path, YEAR)
     assert {p.file for p in caught.value.problems} == {contract.CODEBOOK_FILE}
     return [(p.row, p.column, p.value, p.rule) for p in caught.value.problems]
 
 
 def test_good_codebook_is_typed(tmp_path):
     records = codebook_records()
-    records.loc[3, "dont_know_code"] = ""
-    codebook = read_codebook(write_csv(tmp_path / contract.CODEBOOK_FILE, records, delimiter=","), 2024)
-    assert list(codebook.columns) == [*contract.CODEBOOK_COLUMNS, "survey_year"]
+    codebook = read_codebook(write_csv(tmp_path / contract.CODEBOOK_FILE, records, delimiter=","), YEAR)
+    assert list(codebook.columns) == ["survey_year", *contract.CODEBOOK_COLUMNS, "source_row"]
     assert codebook["question_id"].tolist() == records["question_id"].tolist()
     assert codebook["min_code"].dtype == "int64" and codebook["max_code"].tolist() == [5, 5, 5, 5]
-    assert codebook["dont_know_code"].iloc[0] == 9
-    assert codebook["dont_know_code"].isna().tolist() == [False, False, False, True]
-    assert (codebook["survey_year"] == 2024).all()
+    assert codebook["dont_know_code"].dtype == "Int64" and codebook["dont_know_code"].tolist() == [9, 9, 9, 9]
+    assert codebook["source_row"].tolist() == [2, 3, 4, 5]
+    assert (codebook["survey_year"] == YEAR).all()
     assert codebook["wording"].iloc[0] == "Spørsmål ai_adoption"
 
 
 def test_missing_codebook(tmp_path):
     with pytest.raises(DeliveryRejected) as caught:
-        read_codebook(tmp_path / contract.CODEBOOK_FILE, 2024)
+        read_codebook(tmp_path / contract.CODEBOOK_FILE, YEAR)
     assert caught.value.problems[0].file == contract.CODEBOOK_FILE
     assert "no codebook.csv" in caught.value.problems[0].rule
 
@@ -75,8 +76,8 @@ def test_duplicate_keys_name_both_rows(tmp_path):
     assert problems_of(tmp_path, records) == [
         (2, "source_column", "K01", "the pair (survey, source_column) appears more than once"),
         (3, "source_column", "k01", "the pair (survey, source_column) appears more than once"),
-        (4, "question_id", "trust_data_protection", "the pair (survey, question_id) appears more than once"),
-        (5, "question_id", "trust_data_protection", "the pair (survey, question_id) appears more than once"),
+        (4, "question_id", "citizen_ai_public_services", "the pair (survey, question_id) appears more than once"),
+        (5, "question_id", "citizen_ai_public_services", "the pair (survey, question_id) appears more than once"),
     ]
 
 

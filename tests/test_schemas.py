@@ -7,7 +7,13 @@ import pytest
 from delivery_builders import delivered_frame, org_records, panel_records
 
 from itip_pipeline import contract
-from itip_pipeline.ingest.schemas import answers_schema, respondents_schema, unique_schema, validation_problems
+from itip_pipeline.ingest.schemas import (
+    WEIGHT_OUT_OF_RANGE,
+    answers_schema,
+    respondents_schema,
+    unique_schema,
+    validation_problems,
+)
 
 ORG_FILE = "org_survey_2024.csv"
 PANEL_FILE = "citizen_panel_2024.csv"
@@ -33,6 +39,23 @@ def test_invalid_orgnr():
     records.loc[1, "orgnr"] = "974760674"
     assert org_problems(records) == [
         (ORG_FILE, 3, "orgnr", "974760674", "orgnr must be 9 digits ending in a valid mod-11 check digit")
+    ]
+
+
+ARABIC_INDIC = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
+FULL_WIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
+
+
+@pytest.mark.parametrize("digits", [ARABIC_INDIC, FULL_WIDTH], ids=["arabic-indic", "full-width"])
+def test_ids_in_non_ascii_digits_are_refused(digits):
+    # str.isdigit() and a regular expression's \d accept these; the organisation would count twice.
+    records = org_records(2024)
+    orgnr, kommunenr = records.loc[0, "orgnr"].translate(digits), records.loc[1, "kommunenr"].translate(digits)
+    records.loc[0, "orgnr"], records.loc[1, "kommunenr"] = orgnr, kommunenr
+    assert orgnr.isdigit() and not contract.is_valid_orgnr(orgnr)
+    assert org_problems(records) == [
+        (ORG_FILE, 2, "orgnr", orgnr, "orgnr must be 9 digits ending in a valid mod-11 check digit"),
+        (ORG_FILE, 3, "kommunenr", kommunenr, "kommunenr must be 4 digits"),
     ]
 
 
@@ -91,14 +114,18 @@ def test_kommunenr_required_for_municipalities_and_blank_for_others():
 @pytest.mark.parametrize(
     ("weight", "rule"),
     [
-        ("0", "vekt must be a finite number greater than 0"),
-        ("-1.5", "vekt must be a finite number greater than 0"),
-        ("inf", "vekt must be a finite number greater than 0"),
+        ("0", WEIGHT_OUT_OF_RANGE),
+        ("-1.5", WEIGHT_OUT_OF_RANGE),
+        ("inf", WEIGHT_OUT_OF_RANGE),
+        ("1e308", WEIGHT_OUT_OF_RANGE),
+        ("100.5", WEIGHT_OUT_OF_RANGE),
+        ("0.009", WEIGHT_OUT_OF_RANGE),
         ("", "must not be blank"),
         ("abc", "must be a number, not text"),
     ],
 )
 def test_bad_weights(weight, rule):
+    assert WEIGHT_OUT_OF_RANGE == "vekt must be a number from 0.01 to 100.0 (a plausible weight)"
     records = panel_records(2024)
     records.loc[2, "vekt"] = weight
     assert panel_problems(records) == [(4, "vekt", weight or None, rule)]

@@ -1,20 +1,19 @@
 """Ingest assets: a year's landing files → validated raw tables, with the contract check blocking downstream.
 
-Each raw table is an asset partitioned by survey year. Three steps write them: the codebook (the crosswalk
-from source columns to question ids) first, then the organisation survey (raw/org_respondents,
-raw/org_answers) and the citizen panel (raw/panel_respondents, raw/panel_answers), each validated against
-that codebook. A rejected delivery records a failed `delivery_contract` check listing the failing cases,
-is quarantined, and fails the step, so nothing downstream runs.
+Each raw table is an asset partitioned by survey year: raw/codebook (the crosswalk from source columns to
+question ids), raw/org_respondents and raw/org_answers (the organisation survey), raw/panel_respondents and
+raw/panel_answers (the citizen panel). One step writes all five, because a year's codebook and surveys are
+accepted or refused together (ingest/loader.load_year). A rejected delivery records a failed
+`delivery_contract` check on every table listing the failing cases, is quarantined, and fails the step, so
+nothing downstream runs.
 """
-
-from collections.abc import Callable
 
 import dagster as dg
 from dagster import AssetExecutionContext
 
 from itip_pipeline.defs.partitions import survey_years
 from itip_pipeline.ingest.custody import problems_markdown
-from itip_pipeline.ingest.loader import LoadOutcome, LoadRejected, load_codebook, load_survey
+from itip_pipeline.ingest.loader import LoadOutcome, LoadRejected, load_year
 from itip_pipeline.settings import get_settings
 from itip_pipeline.work_db import open_for_writing
 
@@ -52,68 +51,74 @@ def _outcome_metadata(outcome: LoadOutcome) -> dict:
     }
 
 
-def _ingest_asset(
-    name: str, tables: list[str], landing: dg.AssetSpec, description: str, load: Callable, extra_deps: tuple = ()
-) -> dg.AssetsDefinition:
-    keys = [dg.AssetKey(["raw", table]) for table in tables]
+# Each raw table, the part of the year's delivery it comes from, and what it holds.
+RAW_TABLES = {
+    "codebook": ("codebook", "the delivered codebook (source column → question id) for the year."),
+    "org_respondents": ("org", "the organisation survey for the year: one row per organisation."),
+    "org_answers": ("org", "the organisation survey's answers, long (one row per organisation × question)."),
+    "panel_respondents": ("panel", "the citizen panel for the year: pseudonymised respondents with vendor weights."),
+    "panel_answers": ("panel", "the citizen panel's answers, long (one row per respondent × question)."),
+}
 
-    @dg.multi_asset(
-        name=f"ingest_{name}",
-        specs=[
-            dg.AssetSpec(key, deps=[landing, *extra_deps], partitions_def=survey_years, group_name="ingest",
-                         description=f"raw.{key.path[-1]} — {description}", kinds={"duckdb", "pandera"})
-            for key in keys
-        ],
-        check_specs=[
-            dg.AssetCheckSpec(
-                CONTRACT_CHECK, asset=key, blocking=True,
-                description="The delivery meets docs/data_contract.md (pandera): types, codes allowed by the "
-                "codebook, unique respondents, organisasjonsnummer check digit, kommunenummer county, "
-                "sector, weights, survey year, required columns. Failing cases are in the metadata.",
-            )
-            for key in keys
-        ],
-    )
-    def _asset(context: AssetExecutionContext):
-        settings = get_settings()
-        year = int(context.partition_key)
-        with open_for_writing(settings.work_db) as con:
-            try:
-                outcome = load(con, settings, year)
-            except LoadRejected as rejected:
-                for key in keys:
-                    yield dg.AssetCheckResult(
-                        asset_key=key, check_name=CONTRACT_CHECK, passed=False,
-                        metadata={
-                            "failing_cases": dg.MetadataValue.md(
-                                problems_markdown(rejected.problems, MAX_PROBLEMS_SHOWN)
-                            ),
-                            "n_problems": len(rejected.problems),
-                            "quarantined_to": str(rejected.quarantine_folder),
-                        },
-                    )
-                raise dg.Failure(
-                    description=f"{name} {year} rejected; quarantined to {rejected.quarantine_folder}\n{rejected}",
-                    allow_retries=False,
-                ) from None
-            previews = {key: _preview(con, key.path[-1], year) for key in keys}
-        warnings = outcome.warnings
-        for key in keys:
-            yield dg.MaterializeResult(
-                asset_key=key,
-                metadata={**_outcome_metadata(outcome), "preview": dg.MetadataValue.md(previews[key])},
-                check_results=[
-                    dg.AssetCheckResult(
-                        asset_key=key, check_name=CONTRACT_CHECK, passed=True,
-                        metadata={
-                            "warnings": len(warnings),
-                            "warning_cases": dg.MetadataValue.md(problems_markdown(warnings, MAX_PROBLEMS_SHOWN)),
-                        },
-                    )
-                ],
-            )
 
-    return _asset
+@dg.multi_asset(
+    name="ingest_delivery",
+    specs=[
+        dg.AssetSpec(["raw", table], deps=[LANDING[part]], partitions_def=survey_years, group_name="ingest",
+                     description=f"raw.{table} — {description} Loaded only together with the rest of the year's "
+                     "delivery: the codebook and both surveys are accepted or refused as one.",
+                     kinds={"duckdb", "pandera"})
+        for table, (part, description) in RAW_TABLES.items()
+    ],
+    check_specs=[
+        dg.AssetCheckSpec(
+            CONTRACT_CHECK, asset=dg.AssetKey(["raw", table]), blocking=True,
+            description="The delivery meets docs/data_contract.md: folder contents, formats (no hidden sheets, "
+            "formulas or SPSS user-missing values), codebook against the question catalogue, types, codes allowed "
+            "by the codebook, unique respondents, organisasjonsnummer check digit, kommunenummer county, sector, "
+            "plausible weights, survey year, required columns. Failing cases are in the metadata.",
+        )
+        for table in RAW_TABLES
+    ],
+)
+def raw_delivery(context: AssetExecutionContext):
+    """One step for the year: validate the whole delivery, then write the five raw tables in one transaction."""
+    settings = get_settings()
+    year = int(context.partition_key)
+    keys = [dg.AssetKey(["raw", table]) for table in RAW_TABLES]
+    with open_for_writing(settings.work_db) as con:
+        try:
+            outcomes = load_year(con, settings, year)
+        except LoadRejected as rejected:
+            for key in keys:
+                yield dg.AssetCheckResult(
+                    asset_key=key, check_name=CONTRACT_CHECK, passed=False,
+                    metadata={
+                        "failing_cases": dg.MetadataValue.md(problems_markdown(rejected.problems, MAX_PROBLEMS_SHOWN)),
+                        "n_problems": len(rejected.problems),
+                        "quarantined_to": str(rejected.quarantine_folder),
+                    },
+                )
+            raise dg.Failure(
+                description=f"delivery {year} rejected; quarantined to {rejected.quarantine_folder}\n{rejected}",
+                allow_retries=False,
+            ) from None
+        previews = {key: _preview(con, key.path[-1], year) for key in keys}
+    for key, (part, _description) in zip(keys, RAW_TABLES.values()):
+        outcome = outcomes[part]
+        yield dg.MaterializeResult(
+            asset_key=key,
+            metadata={**_outcome_metadata(outcome), "preview": dg.MetadataValue.md(previews[key])},
+            check_results=[
+                dg.AssetCheckResult(
+                    asset_key=key, check_name=CONTRACT_CHECK, passed=True,
+                    metadata={
+                        "warnings": len(outcome.warnings),
+                        "warning_cases": dg.MetadataValue.md(problems_markdown(outcome.warnings, MAX_PROBLEMS_SHOWN)),
+                    },
+                )
+            ],
+        )
 
 
 def _preview(con, table: str, year: int, rows: int = 5) -> str:
@@ -121,23 +126,5 @@ def _preview(con, table: str, year: int, rows: int = 5) -> str:
     return frame.to_markdown(index=False) if not frame.empty else "(no rows)"
 
 
-raw_codebook = _ingest_asset(
-    "codebook", ["codebook"], LANDING["codebook"],
-    "the delivered codebook (source column → question id) for the year, replacing the year's rows.",
-    load_codebook,
-)
-raw_org_survey = _ingest_asset(
-    "org_survey", ["org_respondents", "org_answers"], LANDING["org"],
-    "the organisation survey for the year: organisations, and answers long (one row per organisation × question).",
-    lambda con, settings, year: load_survey(con, settings, "org", year),
-    extra_deps=(dg.AssetKey(["raw", "codebook"]),),
-)
-raw_citizen_panel = _ingest_asset(
-    "citizen_panel", ["panel_respondents", "panel_answers"], LANDING["panel"],
-    "the citizen panel for the year: pseudonymised respondents with vendor weights, and answers long.",
-    lambda con, settings, year: load_survey(con, settings, "panel", year),
-    extra_deps=(dg.AssetKey(["raw", "codebook"]),),
-)
-
-INGEST_ASSETS = [raw_codebook, raw_org_survey, raw_citizen_panel]
+INGEST_ASSETS = [raw_delivery]
 LANDING_SPECS = list(LANDING.values())

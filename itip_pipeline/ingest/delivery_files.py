@@ -126,3 +126,9 @@ def delivery_years(landing_dir: Path) -> list[int]:
     if not landing_dir.is_dir():
         return []
     return sorted(int(p.name) for p in landing_dir.iterdir() if p.is_dir() and p.name.isdigit() and len(p.name) == 4)
+
+
+def safe_files(landing_dir: Path, year: int) -> list[Path]:
+    """The regular files (no links) directly in the year folder: what a load or a refusal may read or copy."""
+    folder = year_dir(landing_dir, year)
+    return [p for p in entries(landing_dir, year) if _is_safe(p, folder)]

@@ -1,8 +1,9 @@
-"""Loading one year's codebook or one survey's files into the raw schema: all or nothing, and idempotent.
+"""Loading one year's delivery (codebook and both surveys) into the raw schema: all or nothing, and idempotent.
 
-A load reads and validates every file first; only a fully valid delivery touches the database, in one
-transaction that replaces the year's rows. A file set already loaded (same names and content hashes) is
-skipped. A rejected delivery is quarantined with its report and logged; the data tables stay as they were.
+A load validates the whole year first (year_delivery); only a fully valid year touches the database, in one
+transaction that replaces the year's codebook and both surveys' rows. A year whose files are all already
+loaded (same names and content hashes) is skipped. Every refusal goes through `_reject`: quarantine with
+its report, and a load-log row; the data tables stay as they were.
 """
 
 from __future__ import annotations
@@ -17,17 +18,16 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from itip_pipeline.contract import REQUIRED_ID_COLUMNS
-from itip_pipeline.ingest.codebook import read_codebook
+from itip_pipeline.ingest.codebook import RAW_CODEBOOK_COLUMNS
 from itip_pipeline.ingest.custody import archive, quarantine
-from itip_pipeline.ingest.delivery_files import codebook_file, sha256_of, survey_files
+from itip_pipeline.ingest.delivery_files import safe_files, sha256_of, survey_of, year_dir
 from itip_pipeline.ingest.problems import DeliveryRejected, Problem
 from itip_pipeline.ingest.raw_tables import SURVEY_TABLES
-from itip_pipeline.ingest.readers import read_table
-from itip_pipeline.ingest.validate import validate_survey
+from itip_pipeline.ingest.year_delivery import ValidYear, validate_year
 from itip_pipeline.settings import Settings
 
 CODEBOOK = "codebook"
+DELIVERY = "delivery"  # the load log's and quarantine's name for a refusal about the year folder as a whole
 
 
 @dataclass(frozen=True)
@@ -88,13 +88,29 @@ def _log(con, load_id: str, year: int, survey: str, files: dict[str, str], n_row
     )
 
 
-def _reject(con, settings: Settings, year: int, survey: str, paths: list[Path], files: dict[str, str],
-            load_id: str, error: DeliveryRejected) -> LoadRejected:
+def _reject(con, settings: Settings, year: int, present: dict[str, str], load_id: str,
+            error: DeliveryRejected) -> LoadRejected:
+    """The one refusal path: quarantine the files the problems name, write the report, log the refusal."""
     named = {p.file for p in error.problems}
+    paths = [year_dir(settings.landing_dir, year) / name for name in present]
     bad = [p for p in paths if p.name in named] or paths
-    folder = quarantine(bad, error.problems, settings.quarantine_dir, year, survey)
-    _log(con, load_id, year, survey, files, {}, "rejected", f"{len(error.problems)} problem(s); report in {folder}")
+    part = _refused_part(error)
+    folder = quarantine(bad, error.problems, settings.quarantine_dir, year, part)
+    message = f"{len(error.problems)} problem(s); report in {folder}"
+    by_part: dict[str, dict[str, str]] = {}
+    for name, sha in present.items():
+        by_part.setdefault(survey_of(name) or DELIVERY, {})[name] = sha
+    if not by_part:  # nothing safe to fingerprint (an empty or missing folder): log the refusal itself
+        by_part = {part: {error.problems[0].file: ""}}
+    for logged_part, part_files in by_part.items():
+        _log(con, load_id, year, logged_part, part_files, {}, "rejected", message)
     return LoadRejected(error, folder)
+
+
+def _refused_part(error: DeliveryRejected) -> str:
+    """The part the problems are about ("codebook", "org", "panel"), or "delivery" when several or the folder."""
+    parts = {survey_of(p.file.rsplit("/", 1)[-1].rstrip("*")) for p in error.problems}
+    return parts.pop() if len(parts) == 1 and None not in parts else DELIVERY
 
 
 def _insert(con, table: str, frame: pd.DataFrame, load_id: str | None = None) -> None:
@@ -107,63 +123,57 @@ def _insert(con, table: str, frame: pd.DataFrame, load_id: str | None = None) ->
         con.unregister("incoming")
 
 
-def load_codebook(con: duckdb.DuckDBPyConnection, settings: Settings, year: int) -> LoadOutcome:
-    """Replace raw.codebook for the year with the delivered codebook.csv."""
-    path = codebook_file(settings.landing_dir, year)
-    files = {path.name: sha256_of(path)}
+def load_year(con: duckdb.DuckDBPyConnection, settings: Settings, year: int) -> dict[str, LoadOutcome]:
+    """Validate the year's whole delivery, then replace the year's codebook and both surveys in one transaction.
+
+    Returns an outcome per part ("codebook", "org", "panel"). Every refusal — a missing or unexpected file,
+    an unreadable one, a broken rule, memory or integer limits — is quarantined, logged and raised as
+    LoadRejected, and leaves every raw table as it was.
+    """
     load_id = uuid.uuid4().hex
-    if loaded_files(con).get((year, CODEBOOK)) == files:
-        return LoadOutcome(CODEBOOK, year, "unchanged", load_id, files, 0)
+    present = {p.name: sha256_of(p) for p in safe_files(settings.landing_dir, year)}
     try:
-        codebook = read_codebook(path, year)
+        valid = validate_year(settings.landing_dir, year, settings.pseudonym_key)
+        parts = {CODEBOOK: [valid.files.codebook], **valid.files.surveys}
+        files = {part: {p.name: present[p.name] for p in paths} for part, paths in parts.items()}
+        loaded = loaded_files(con)
+        if all(loaded.get((year, part)) == part_files for part, part_files in files.items()):
+            return {part: LoadOutcome(part, year, "unchanged", load_id, part_files, 0)
+                    for part, part_files in files.items()}
+        for path in valid.files.data_files:
+            archive(path, present[path.name], settings.archive_dir)
+        with _transaction(con):
+            _replace_year(con, valid, load_id)
+            for part, part_files in files.items():
+                _log(con, load_id, year, part, part_files, _rows_per_file(valid, part), "loaded", None)
     except DeliveryRejected as error:
-        raise _reject(con, settings, year, CODEBOOK, [path], files, load_id, error) from None
-    archive(path, files[path.name], settings.archive_dir)
-    with _transaction(con):
-        con.execute("delete from raw.codebook where survey_year = ?", [year])
-        _insert(con, "raw.codebook", codebook)
-        _log(con, load_id, year, CODEBOOK, files, {path.name: len(codebook)}, "loaded", None)
-    return LoadOutcome(CODEBOOK, year, "loaded", load_id, files, len(codebook))
+        raise _reject(con, settings, year, present, load_id, error) from None
+    except (OverflowError, duckdb.ConversionException, duckdb.OutOfRangeException) as error:
+        # The contract's bounds should make this impossible; should a value still not fit, refuse the year.
+        rejected = DeliveryRejected.single(
+            str(year), f"a value does not fit the warehouse's columns ({type(error).__name__})")
+        raise _reject(con, settings, year, present, load_id, rejected) from None
+    return {
+        CODEBOOK: LoadOutcome(CODEBOOK, year, "loaded", load_id, files[CODEBOOK], len(valid.codebook)),
+        **{survey: LoadOutcome(survey, year, "loaded", load_id, files[survey], frames.n_rows, len(frames.answers),
+                               list(frames.warnings))
+           for survey, frames in valid.surveys.items()},
+    }
 
 
-def _loaded_codebook(con, year: int, survey: str) -> pd.DataFrame:
-    codebook = con.execute(
-        "select * from raw.codebook where survey_year = ? and survey = ?", [year, survey]
-    ).df()
-    if codebook.empty:
-        raise DeliveryRejected.single(
-            f"{year}/codebook.csv", f"no {survey} questions in the loaded {year} codebook: load the codebook first"
-        )
-    return codebook
-
-
-def load_survey(con: duckdb.DuckDBPyConnection, settings: Settings, survey: str, year: int) -> LoadOutcome:
-    """Validate every file of one survey's delivery for the year, then replace that year's rows."""
-    paths = survey_files(settings.landing_dir, year, survey)
-    book = codebook_file(settings.landing_dir, year)
-    # The codebook is part of the fingerprint: a corrected crosswalk must remap unchanged data files.
-    files = {p.name: sha256_of(p) for p in [*paths, book]}
-    load_id = uuid.uuid4().hex
-    if loaded_files(con).get((year, survey)) == files:
-        return LoadOutcome(survey, year, "unchanged", load_id, files, 0)
-    try:
-        codebook = _loaded_codebook(con, year, survey)
-        frames = validate_survey(
-            [(p.name, read_table(p, REQUIRED_ID_COLUMNS[survey])) for p in paths],
-            codebook, survey, year, settings.pseudonym_key,
-        )
-    except DeliveryRejected as error:
-        raise _reject(con, settings, year, survey, paths, files, load_id, error) from None
-    for path in paths:
-        archive(path, files[path.name], settings.archive_dir)
-    rows_per_file = frames.respondents.groupby("source_file").size().to_dict()
-    rows_per_file[book.name] = len(codebook)
-    respondents_table, answers_table = SURVEY_TABLES[survey]
-    with _transaction(con):
+def _replace_year(con, valid: ValidYear, load_id: str) -> None:
+    year = valid.year
+    con.execute("delete from raw.codebook where survey_year = ?", [year])
+    _insert(con, "raw.codebook", valid.codebook[list(RAW_CODEBOOK_COLUMNS)])
+    for survey, frames in valid.surveys.items():
+        respondents_table, answers_table = SURVEY_TABLES[survey]
         for table in (respondents_table, answers_table):
             con.execute(f"delete from {table} where survey_year = ?", [year])
         _insert(con, respondents_table, frames.respondents, load_id)
         _insert(con, answers_table, frames.answers)
-        _log(con, load_id, year, survey, files, rows_per_file, "loaded", None)
-    return LoadOutcome(survey, year, "loaded", load_id, files, len(frames.respondents), len(frames.answers),
-                       list(frames.warnings))
+
+
+def _rows_per_file(valid: ValidYear, part: str) -> dict[str, int]:
+    if part == CODEBOOK:
+        return {valid.files.codebook.name: len(valid.codebook)}
+    return valid.surveys[part].respondents.groupby("source_file").size().to_dict()

@@ -46,8 +46,8 @@ def validate_survey(
     """Check the survey's files (name, frame from read_table) for the year; raise DeliveryRejected with all problems.
 
     On success: respondents in the raw table's columns (no load_id), answers as one row per respondent ×
-    codebook question (answer_code Int64, <NA> = blank), warnings for unknown columns (not loaded) and for
-    codebook questions a file lacks (loaded as blank), and the number of respondents.
+    codebook question (answer_code Int64, <NA> = blank), warnings for unknown columns (not loaded), and
+    the number of respondents.
     """
     if not files:
         raise DeliveryRejected.single(f"{contract.FILE_PREFIXES[survey]}*", f"no {survey} file in the {year} delivery")
@@ -91,7 +91,7 @@ def _with_source(name: str, frame: pd.DataFrame) -> pd.DataFrame:
 def _column_problems(
     frame: pd.DataFrame, questions: pd.DataFrame, survey: str, year: int
 ) -> tuple[list[Problem], list[Problem]]:
-    """Forbidden columns (errors), and unknown columns and absent codebook questions (warnings)."""
+    """Forbidden columns and absent codebook questions (errors), and unknown columns (warnings)."""
     file = str(frame["source_file"].iloc[0])
     delivered = [c for c in frame.columns if c not in ("source_file", "source_row")]
     expected = set(contract.ID_COLUMNS[survey]) | set(questions["source_key"])
@@ -105,16 +105,21 @@ def _column_problems(
         for c in delivered
         if c not in expected and c not in contract.FORBIDDEN_COLUMNS
     ]
-    warnings += [
+    return errors + _absent_questions(file, delivered, questions), warnings
+
+
+def _absent_questions(file: str, delivered: list[str], questions: pd.DataFrame) -> list[Problem]:
+    """Codebook questions the file lacks: refused, since a look-alike header (q24_O7 for q24_07) would
+    otherwise load the question as blank for everyone. A question not asked goes in as an empty column."""
+    return [
         Problem(
-            file=file,
-            column=q.source_column,
-            rule=f"question {q.question_id} is in the codebook but not in the file; its answers are loaded as blank",
+            file=file, column=q.source_column,
+            rule=f"question {q.question_id} is in the codebook but not in the file; deliver the column (blank "
+                 "where not asked), or check the header for a mistyped name",
         )
         for q in questions.itertuples(index=False)
         if q.source_key not in delivered
     ]
-    return errors, warnings
 
 
 def _duplicate_respondents(frames: list[pd.DataFrame], survey: str) -> list[Problem]:
