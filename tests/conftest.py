@@ -22,6 +22,20 @@ def settings(tmp_path, monkeypatch) -> Settings:
     return configured
 
 
+@pytest.fixture
+def loaded(settings) -> Settings:
+    """Settings whose working database holds a good LOADED_YEAR delivery, loaded from data/landing/<year>/."""
+    from delivery_builders import LOADED_YEAR, write_delivery
+
+    from itip_pipeline.ingest.loader import load_year
+    from itip_pipeline.work_db import open_for_writing
+
+    write_delivery(settings.landing_dir / str(LOADED_YEAR), LOADED_YEAR)
+    with open_for_writing(settings.work_db) as con:
+        load_year(con, settings, LOADED_YEAR)
+    return settings
+
+
 @pytest.fixture(scope="session")
 def synthetic_root(tmp_path_factory):
     """The five synthetic years 2021-2025 (seed 2025), generated once for the whole session."""

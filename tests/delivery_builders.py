@@ -7,6 +7,7 @@ thing it is about, and writes it in the format it needs with one of the `write_*
 from __future__ import annotations
 
 import csv
+import hashlib
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -134,6 +135,20 @@ def write_sav(path: Path, frame: pd.DataFrame, value_labels: dict[str, dict[floa
 def write_parquet(path: Path, frame: pd.DataFrame) -> Path:
     frame.to_parquet(path, index=False)
     return path
+
+
+LOADED_YEAR = 2025  # the year conftest's `loaded` fixture delivers and loads
+RAW_DATA_TABLES = ("raw.codebook", "raw.org_respondents", "raw.org_answers", "raw.panel_respondents", "raw.panel_answers")
+
+
+def raw_fingerprint(con) -> str:
+    """A hash of every raw data table's rows (load ids aside): equal before and after means nothing changed."""
+    digest = hashlib.sha256()
+    for table in RAW_DATA_TABLES:
+        rows = con.execute(f"select * exclude (load_id) from {table} order by all"
+                           if "respondents" in table else f"select * from {table} order by all").fetchall()
+        digest.update(repr(rows).encode())
+    return digest.hexdigest()
 
 
 def write_delivery(year_dir: Path, year: int) -> Path:

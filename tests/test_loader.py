@@ -7,44 +7,35 @@ import json
 
 import pytest
 
-from delivery_builders import codebook_records, org_records, panel_records, write_csv, write_delivery, write_parquet
+from delivery_builders import (
+    LOADED_YEAR,
+    codebook_records,
+    org_records,
+    panel_records,
+    raw_fingerprint,
+    write_csv,
+    write_delivery,
+    write_parquet,
+)
 from itip_pipeline import contract
-from itip_pipeline.ingest.loader import LoadRejected, load_codebook, load_survey
+from itip_pipeline.ingest.loader import LoadRejected, load_year
 from itip_pipeline.work_db import open_for_writing
 
-YEAR = 2025
-DATA_TABLES = ("raw.codebook", "raw.org_respondents", "raw.org_answers", "raw.panel_respondents", "raw.panel_answers")
+YEAR = LOADED_YEAR  # the year the `loaded` fixture (conftest) has loaded
 
 
 def _load_year(con, settings, year=YEAR):
-    return [load_codebook(con, settings, year), load_survey(con, settings, "org", year),
-            load_survey(con, settings, "panel", year)]
-
-
-def _fingerprint(con) -> str:
-    digest = hashlib.sha256()
-    for table in DATA_TABLES:
-        rows = con.execute(f"select * exclude (load_id) from {table} order by all"
-                           if "respondents" in table else f"select * from {table} order by all").fetchall()
-        digest.update(repr(rows).encode())
-    return digest.hexdigest()
-
-
-@pytest.fixture
-def loaded(settings):
-    write_delivery(settings.landing_dir / str(YEAR), YEAR)
-    with open_for_writing(settings.work_db) as con:
-        _load_year(con, settings)
-    return settings
+    outcomes = load_year(con, settings, year)
+    return [outcomes[part] for part in ("codebook", "org", "panel")]
 
 
 def test_a_year_loads_and_loading_it_again_changes_nothing(loaded):
     with open_for_writing(loaded.work_db) as con:
-        before = _fingerprint(con)
+        before = raw_fingerprint(con)
         log_rows = con.execute("select count(*) from raw.load_log").fetchone()[0]
         outcomes = _load_year(con, loaded)
         assert [o.status for o in outcomes] == ["unchanged"] * 3
-        assert _fingerprint(con) == before
+        assert raw_fingerprint(con) == before
         assert con.execute("select count(*) from raw.load_log").fetchone()[0] == log_rows
         assert con.execute("select count(*) from raw.org_respondents").fetchone()[0] == len(org_records(YEAR))
         statuses = con.execute("select distinct status from raw.load_log").fetchall()
@@ -55,16 +46,16 @@ def test_a_year_loads_and_loading_it_again_changes_nothing(loaded):
 
 
 def test_a_corrected_redelivery_replaces_only_that_year(loaded):
-    write_delivery(loaded.landing_dir / "2024", 2024)
+    write_delivery(loaded.landing_dir / "2026", 2026)
     with open_for_writing(loaded.work_db) as con:
-        _load_year(con, loaded, 2024)
-        other_year = con.execute("select * from raw.org_answers where survey_year = 2024 order by all").fetchall()
+        _load_year(con, loaded, 2026)
+        other_year = con.execute("select * from raw.org_answers where survey_year = 2026 order by all").fetchall()
         org_file = next((loaded.landing_dir / str(YEAR)).glob("org_survey*"))
         write_csv(org_file, org_records(YEAR, n=5))
-        outcome = load_survey(con, loaded, "org", YEAR)
-        assert outcome.status == "loaded" and outcome.n_rows == 5
+        _codebook, org, panel = _load_year(con, loaded)
+        assert org.status == "loaded" and org.n_rows == 5 and panel.status == "loaded"
         assert con.execute("select count(*) from raw.org_respondents where survey_year = ?", [YEAR]).fetchone()[0] == 5
-        assert con.execute("select * from raw.org_answers where survey_year = 2024 order by all").fetchall() == other_year
+        assert con.execute("select * from raw.org_answers where survey_year = 2026 order by all").fetchall() == other_year
 
 
 def _org_file(settings):
@@ -132,10 +123,10 @@ def test_a_bad_file_is_refused_quarantined_and_changes_nothing(loaded, case):
     bad_file = spoil(loaded)
     survey = "panel" if bad_file.name.startswith(contract.FILE_PREFIXES["panel"]) else "org"
     with open_for_writing(loaded.work_db) as con:
-        before = _fingerprint(con)
+        before = raw_fingerprint(con)
         with pytest.raises(LoadRejected) as rejected:
-            load_survey(con, loaded, survey, YEAR)
-        assert _fingerprint(con) == before
+            load_year(con, loaded, YEAR)
+        assert raw_fingerprint(con) == before
         status = con.execute(
             "select status from raw.load_log where survey = ? order by loaded_at desc limit 1", [survey]
         ).fetchone()[0]
@@ -151,18 +142,12 @@ def test_a_bad_file_is_refused_quarantined_and_changes_nothing(loaded, case):
     assert bad_file.exists(), "the delivered file stays in landing"
 
 
-def test_a_survey_without_a_loaded_codebook_is_refused(settings):
-    write_delivery(settings.landing_dir / str(YEAR), YEAR)
-    with open_for_writing(settings.work_db) as con, pytest.raises(LoadRejected, match="load the codebook first"):
-        load_survey(con, settings, "org", YEAR)
-
-
 def test_a_changed_codebook_remaps_unchanged_data_files(loaded):
     book = codebook_records()
-    book.loc[book["source_column"] == "K01", "question_id"] = "ai_adoption_renamed"
+    book = book[book["source_column"] != "K02"]  # K02 is no longer a question: an unknown column, not loaded
     write_csv(loaded.landing_dir / str(YEAR) / contract.CODEBOOK_FILE, book, delimiter=",")
     with open_for_writing(loaded.work_db) as con:
-        assert load_codebook(con, loaded, YEAR).status == "loaded"
-        assert load_survey(con, loaded, "org", YEAR).status == "loaded"
+        _codebook, org, _panel = _load_year(con, loaded)
+        assert org.status == "loaded" and [w.column for w in org.warnings] == ["k02"]
         ids = {r[0] for r in con.execute("select distinct question_id from raw.org_answers").fetchall()}
-    assert "ai_adoption_renamed" in ids and "ai_adoption" not in ids
+    assert ids == {"ai_adoption"}
