@@ -28,13 +28,13 @@ from hypothesis import HealthCheck, given, settings as hypothesis_settings, stra
 
 from itip_pipeline import contract
 from itip_pipeline.ingest.codebook import read_codebook
-from itip_pipeline.ingest.loader import LoadRejected, load_codebook, load_survey
+from itip_pipeline.ingest.loader import LoadRejected, load_year
 from itip_pipeline.ingest.problems import DeliveryRejected
 from itip_pipeline.ingest.readers import read_table
 from itip_pipeline.ingest.validate import RESPONDENT_COLUMNS, validate_survey
 from itip_pipeline.work_db import open_for_writing
 
-YEAR = 2024
+YEAR = 2025  # the question catalogue year the delivery builders follow
 KEY = "fuzz-key"
 PANEL_REQUIRED = contract.REQUIRED_ID_COLUMNS["panel"]
 RAW_TABLES = ("raw.codebook", "raw.org_respondents", "raw.org_answers", "raw.panel_respondents", "raw.panel_answers")
@@ -290,8 +290,7 @@ def test_a_rejected_load_leaves_the_raw_tables_as_they_were(settings, good_files
     if not folder.exists():
         write_delivery(folder, YEAR)
         with open_for_writing(settings.work_db) as con:
-            load_codebook(con, settings, YEAR)
-            load_survey(con, settings, "panel", YEAR)
+            load_year(con, settings, YEAR)
     for old in folder.glob("citizen_panel*"):
         old.unlink()
     path = folder / f"citizen_panel_{YEAR}{suffix}"
@@ -303,7 +302,7 @@ def test_a_rejected_load_leaves_the_raw_tables_as_they_were(settings, good_files
     with open_for_writing(settings.work_db) as con:
         before = _raw_rows(con)
         try:
-            outcome = load_survey(con, settings, "panel", YEAR)
+            outcome = load_year(con, settings, YEAR)["panel"]
         except LoadRejected as rejection:
             assert_problems_located(rejection, {p.name for p in folder.iterdir()} | {f"{YEAR}/codebook.csv"})
             assert _raw_rows(con) == before

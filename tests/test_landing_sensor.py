@@ -71,20 +71,19 @@ def test_cached_hashes_are_reused_while_size_and_mtime_stay(tmp_path, monkeypatc
 
 
 def test_a_year_the_load_log_holds_is_not_requested_again(settings):
-    from itip_pipeline.ingest.loader import load_codebook, load_survey
+    from itip_pipeline.ingest.loader import load_year
     from itip_pipeline.work_db import open_for_writing
 
-    write_delivery(settings.landing_dir / "2025", 2025)
-    _age(settings.landing_dir / "2025")
+    folder = write_delivery(settings.landing_dir / "2025", 2025)
+    _age(folder)
+    assert [s.year for s in changed_years(settings.landing_dir, LandingCursor(), KNOWN, {})] == [2025]
     with open_for_writing(settings.work_db) as con:
-        load_codebook(con, settings, 2025)
-        load_survey(con, settings, "org", 2025)
-    half_loaded = loaded_fingerprints(settings.work_db)
-    assert [s.year for s in changed_years(settings.landing_dir, LandingCursor(), KNOWN, half_loaded)] == [2025]
-    with open_for_writing(settings.work_db) as con:
-        load_survey(con, settings, "panel", 2025)
+        load_year(con, settings, 2025)
     loaded = loaded_fingerprints(settings.work_db)
     assert changed_years(settings.landing_dir, LandingCursor(), KNOWN, loaded) == []
+    write_csv(next(folder.glob("org_survey*")), org_records(2025, n=4))
+    _age(folder)
+    assert [s.year for s in changed_years(settings.landing_dir, LandingCursor(), KNOWN, loaded)] == [2025]
 
 
 def test_the_dagster_sensor_requests_the_right_partition_once(settings, dbt_manifest):

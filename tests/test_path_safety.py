@@ -15,11 +15,11 @@ from delivery_builders import panel_records, write_csv, write_delivery, write_xl
 
 from itip_pipeline import contract
 from itip_pipeline.ingest.custody import archive, quarantine
-from itip_pipeline.ingest.delivery_files import codebook_file, sha256_of, survey_files
+from itip_pipeline.ingest.delivery_files import delivery_files, sha256_of
 from itip_pipeline.ingest.problems import DeliveryRejected, Problem
 from itip_pipeline.ingest.readers import read_table
 
-YEAR = 2024
+YEAR = 2025
 PANEL_REQUIRED = contract.REQUIRED_ID_COLUMNS["panel"]
 
 
@@ -35,8 +35,9 @@ def test_a_survey_file_that_is_a_link_is_refused(tmp_path, outside_tmp):
     landing = tmp_path / "data" / "landing"
     folder = write_delivery(landing / str(YEAR), YEAR)
     target = write_csv(tmp_path / "outside.csv", panel_records(YEAR)) if outside_tmp else "/etc/passwd"
+    (folder / f"citizen_panel_{YEAR}.xlsx").unlink()
     (folder / f"citizen_panel_{YEAR}_extra.csv").symlink_to(target)
-    problems = _refused(lambda: survey_files(landing, YEAR, "panel"))
+    problems = _refused(lambda: delivery_files(landing, YEAR))
     assert [p.file for p in problems] == [f"citizen_panel_{YEAR}_extra.csv"]
 
 
@@ -45,7 +46,7 @@ def test_a_codebook_that_is_a_link_is_refused(tmp_path):
     folder = write_delivery(landing / str(YEAR), YEAR)
     (folder / contract.CODEBOOK_FILE).rename(tmp_path / "real_codebook.csv")
     (folder / contract.CODEBOOK_FILE).symlink_to(tmp_path / "real_codebook.csv")
-    assert [p.file for p in _refused(lambda: codebook_file(landing, YEAR))] == [contract.CODEBOOK_FILE]
+    assert [p.file for p in _refused(lambda: delivery_files(landing, YEAR))] == [contract.CODEBOOK_FILE]
 
 
 def test_a_year_folder_that_is_a_link_outside_data_is_refused(tmp_path):
@@ -53,8 +54,17 @@ def test_a_year_folder_that_is_a_link_outside_data_is_refused(tmp_path):
     landing = tmp_path / "data" / "landing"
     landing.mkdir(parents=True)
     (landing / str(YEAR)).symlink_to(elsewhere, target_is_directory=True)
-    for find in (lambda: survey_files(landing, YEAR, "panel"), lambda: codebook_file(landing, YEAR)):
-        assert [p.file for p in _refused(find)] == [str(YEAR)]
+    assert [p.file for p in _refused(lambda: delivery_files(landing, YEAR))] == [str(YEAR)]
+
+
+@pytest.mark.parametrize("where", ["inside", "outside"])
+def test_a_hard_linked_file_is_refused_like_a_symlink(tmp_path, where):
+    landing = tmp_path / "data" / "landing"
+    folder = write_delivery(landing / str(YEAR), YEAR)
+    panel = folder / f"citizen_panel_{YEAR}.xlsx"
+    other_name = (folder.parent / "kopi.xlsx") if where == "inside" else (tmp_path / "elsewhere.xlsx")
+    other_name.hardlink_to(panel)
+    assert [p.file for p in _refused(lambda: delivery_files(landing, YEAR))] == [panel.name]
 
 
 ODD_NAMES = [

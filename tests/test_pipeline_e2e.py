@@ -86,7 +86,7 @@ def test_rerunning_a_loaded_year_changes_nothing(published):
     result = defs.resolve_job_def("ingest_year").execute_in_process(
         partition_key="2025", instance=dg.DagsterInstance.get())
     statuses = {m.metadata["status"].value
-                for m in result.asset_materializations_for_node("ingest_org_survey")}
+                for m in result.asset_materializations_for_node("ingest_delivery")}
     assert statuses == {"unchanged"}
     with duckdb.connect(str(settings.work_db), read_only=True) as con:
         assert con.execute("select count(*) from raw.org_answers where survey_year = 2025").fetchone() == counts

@@ -12,18 +12,18 @@ import hmac
 import subprocess
 
 import pytest
-from delivery_builders import codebook_records, panel_records, write_csv, write_xlsx
+from delivery_builders import codebook_records, panel_records, write_csv, write_delivery, write_xlsx
 
 from itip_pipeline import contract
 from itip_pipeline.ingest.codebook import read_codebook
-from itip_pipeline.ingest.loader import load_codebook, load_survey
+from itip_pipeline.ingest.loader import load_year
 from itip_pipeline.ingest.problems import DeliveryRejected
 from itip_pipeline.ingest.readers import read_table
 from itip_pipeline.ingest.validate import validate_survey
 from itip_pipeline.settings import LOCAL_PSEUDONYM_KEY, REPO_ROOT, get_settings
 from itip_pipeline.work_db import open_for_writing
 
-YEAR = 2024
+YEAR = 2025  # the question catalogue year the delivery builders follow
 BIRTH_NUMBER = "01017012345"
 PANEL_TABLES = ("raw.panel_respondents", "raw.panel_answers")
 SPELLINGS = (str.upper, str.title, lambda name: f"  {name} ", lambda name: f"{name.upper()}\t")
@@ -42,14 +42,11 @@ def test_a_panel_file_with_a_forbidden_column_is_refused(tmp_path, column):
 
 
 def _load_panel(settings, records) -> list[tuple]:
-    """Deliver the codebook and the records as the year's panel file, load both, return the panel tables' rows."""
-    folder = settings.landing_dir / str(YEAR)
-    folder.mkdir(parents=True, exist_ok=True)
-    write_csv(folder / contract.CODEBOOK_FILE, codebook_records(), delimiter=",")
+    """Deliver a good year with the records as its panel file, load it, return the panel tables' rows."""
+    folder = write_delivery(settings.landing_dir / str(YEAR), YEAR)
     write_xlsx(folder / f"citizen_panel_{YEAR}.xlsx", records)
     with open_for_writing(settings.work_db) as con:
-        load_codebook(con, settings, YEAR)
-        outcome = load_survey(con, settings, "panel", YEAR)
+        outcome = load_year(con, settings, YEAR)["panel"]
         rows = [row for table in PANEL_TABLES for row in con.execute(f"select * from {table}").fetchall()]
     assert outcome.status == "loaded" and rows
     return rows
