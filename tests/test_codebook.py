@@ -86,3 +86,37 @@ def test_all_problems_are_collected(tmp_path):
     records.loc[0, "survey"] = "x"
     records.loc[2, "scale"] = "y"
     assert [row for row, *_ in problems_of(tmp_path, records)] == [2, 4]
+
+
+@pytest.mark.parametrize("year", [2021, 2022, 2023, 2024, 2025])
+def test_a_codebook_written_from_the_catalogue_passes_in_every_catalogued_year(tmp_path, year):
+    from itip_pipeline.question_catalogue import question_catalogue
+
+    rows = question_catalogue().query("survey_year == @year")
+    records = rows[list(contract.CODEBOOK_COLUMNS)].astype(str)
+    codebook = read_codebook(write_csv(tmp_path / contract.CODEBOOK_FILE, records, delimiter=","), year)
+    assert codebook["question_id"].tolist() == rows["question_id"].tolist()
+
+
+def test_last_years_codebook_delivered_for_another_year_is_refused(tmp_path):
+    # 2024's columns are q24_*; delivered again as the 2025 codebook they contradict the 2025 catalogue.
+    from itip_pipeline.question_catalogue import question_catalogue
+
+    rows = question_catalogue().query("survey_year == 2024 and question_id == 'ai_adoption'")
+    path = write_csv(tmp_path / contract.CODEBOOK_FILE, rows[list(contract.CODEBOOK_COLUMNS)].astype(str), delimiter=",")
+    with pytest.raises(DeliveryRejected) as caught:
+        read_codebook(path, 2025)
+    assert [(p.row, p.column, p.value) for p in caught.value.problems] == [(2, "source_column", "q24_07")]
+    assert "in 2025 ai_adoption is column K01" in caught.value.problems[0].rule
+
+
+@pytest.mark.parametrize(("column", "value"), [("max_code", "4"), ("scale", "agree5"), ("dont_know_code", "")])
+def test_a_year_the_catalogue_does_not_know_must_keep_each_questions_bounds(tmp_path, column, value):
+    records = codebook_records()
+    records.loc[0, column] = value
+    path = write_csv(tmp_path / contract.CODEBOOK_FILE, records, delimiter=",")
+    with pytest.raises(DeliveryRejected) as caught:
+        read_codebook(path, 2026)
+    [problem] = caught.value.problems
+    assert (problem.row, problem.column, problem.value) == (2, column, value or None)
+    assert "for ai_adoption, as in the question catalogue (2025)" in problem.rule
