@@ -17,8 +17,7 @@ from pathlib import Path
 
 import duckdb
 
-from itip_pipeline.contract import CODEBOOK_FILE, FILE_PREFIXES
-from itip_pipeline.ingest.delivery_files import delivery_years, sha256_of, year_dir
+from itip_pipeline.ingest.delivery_files import delivery_years, sha256_of, survey_of, year_dir
 from itip_pipeline.ingest.loader import loaded_files
 from itip_pipeline.work_db import writer_lock
 
@@ -48,11 +47,6 @@ class YearScan:
     reason: str
 
 
-def _is_delivery_file(name: str) -> bool:
-    lower = name.lower()
-    return lower == CODEBOOK_FILE or any(lower.startswith(p) for p in FILE_PREFIXES.values())
-
-
 def _is_temporary(name: str) -> bool:
     return name.startswith((".", "~$")) or name.lower().endswith(TEMPORARY_MARKERS)
 
@@ -62,7 +56,7 @@ def scan_year(landing_dir: Path, year: int, cursor: LandingCursor, settle_second
     entries = sorted(p for p in folder.iterdir() if p.is_file())
     if any(_is_temporary(p.name) for p in entries):
         return YearScan(year, None, "a file is still being written (temporary name)")
-    files = [p for p in entries if _is_delivery_file(p.name)]
+    files = [p for p in entries if survey_of(p.name) is not None]
     if not files:
         return YearScan(year, None, "no delivery files yet")
     parts = []

@@ -20,7 +20,7 @@ import pandas as pd
 
 from itip_pipeline.ingest.codebook import RAW_CODEBOOK_COLUMNS
 from itip_pipeline.ingest.custody import archive, quarantine
-from itip_pipeline.ingest.delivery_files import safe_files, sha256_of, survey_of, year_dir
+from itip_pipeline.ingest.delivery_files import delivery_files, safe_files, sha256_of, survey_of, year_dir
 from itip_pipeline.ingest.problems import DeliveryRejected, Problem
 from itip_pipeline.ingest.raw_tables import SURVEY_TABLES
 from itip_pipeline.ingest.year_delivery import ValidYear, validate_year
@@ -133,14 +133,15 @@ def load_year(con: duckdb.DuckDBPyConnection, settings: Settings, year: int) -> 
     load_id = uuid.uuid4().hex
     present = {p.name: sha256_of(p) for p in safe_files(settings.landing_dir, year)}
     try:
-        valid = validate_year(settings.landing_dir, year, settings.pseudonym_key)
-        parts = {CODEBOOK: [valid.files.codebook], **valid.files.surveys}
+        delivered = delivery_files(settings.landing_dir, year)
+        parts = {CODEBOOK: [delivered.codebook], **delivered.surveys}
         files = {part: {p.name: present[p.name] for p in paths} for part, paths in parts.items()}
         loaded = loaded_files(con)
         if all(loaded.get((year, part)) == part_files for part, part_files in files.items()):
             return {part: LoadOutcome(part, year, "unchanged", load_id, part_files, 0)
                     for part, part_files in files.items()}
-        for path in valid.files.data_files:
+        valid = validate_year(delivered, year, settings.pseudonym_key)
+        for path in delivered.data_files:
             archive(path, present[path.name], settings.archive_dir)
         with _transaction(con):
             _replace_year(con, valid, load_id)

@@ -1,4 +1,4 @@
-"""Validating one year's whole delivery — folder, codebook and both surveys — with nothing written.
+"""Validating one year's whole delivery — codebook and both surveys — with nothing written.
 
 A year is accepted or refused as one: the codebook is read and checked first (against the contract and
 the question catalogue), then every file of both surveys is read and validated against that delivered
@@ -9,13 +9,12 @@ back from here; a vendor self-check would call this and stop.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 import pandas as pd
 
 from itip_pipeline.contract import REQUIRED_ID_COLUMNS, SURVEYS
 from itip_pipeline.ingest.codebook import read_codebook
-from itip_pipeline.ingest.delivery_files import DeliveryFiles, delivery_files
+from itip_pipeline.ingest.delivery_files import DeliveryFiles
 from itip_pipeline.ingest.problems import DeliveryRejected, Problem
 from itip_pipeline.ingest.readers import read_table
 from itip_pipeline.ingest.validate import SurveyFrames, validate_survey
@@ -29,14 +28,14 @@ class ValidYear:
     surveys: dict[str, SurveyFrames]
 
 
-def validate_year(landing_dir: Path, year: int, pseudonym_key: str) -> ValidYear:
-    """The year's delivery, checked as a whole; DeliveryRejected with every problem found.
+def validate_year(files: DeliveryFiles, year: int, pseudonym_key: str) -> ValidYear:
+    """The year's delivery (as delivery_files.delivery_files found it), checked as a whole; DeliveryRejected
+    with every problem found.
 
     Running out of memory is a refusal too (naming the year folder), never a traceback: the delivery is
     larger than this machine can check, and nothing of it is loaded.
     """
     try:
-        files = delivery_files(landing_dir, year)
         codebook = read_codebook(files.codebook, year)
         surveys: dict[str, SurveyFrames] = {}
         problems: list[Problem] = []
