@@ -42,6 +42,11 @@ class Settings:
         """Great Expectations' project folder; its HTML report is under gx/uncommitted/data_docs/."""
         return self.reports_dir / "great_expectations"
 
+    @property
+    def candidates_dir(self) -> Path:
+        """Each run's built marts, frozen until that run has checked and published them (itip_pipeline.candidates)."""
+        return self.work_db.parent / "candidates"
+
     def ensure_dirs(self) -> None:
         for path in (
             self.landing_dir,
