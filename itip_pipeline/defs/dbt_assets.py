@@ -8,7 +8,6 @@ from collections.abc import Mapping
 from typing import Any
 
 import dagster as dg
-import duckdb
 from dagster import AssetExecutionContext
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
@@ -16,7 +15,7 @@ from itip_pipeline import candidates
 from itip_pipeline.defs.dbt_project import DBT_EXECUTABLE, dbt_environment, dbt_project, prepare_dbt_manifest
 from itip_pipeline.defs.dbt_target import prune_invocation_dirs
 from itip_pipeline.settings import get_settings
-from itip_pipeline.work_db import writer_lock
+from itip_pipeline.work_db import connect, writer_lock
 
 RAW_SOURCE = "raw"
 
@@ -74,7 +73,7 @@ def _in_progress(instance: dg.DagsterInstance, run_id: str) -> bool:
 
 def _row_counts(work_db) -> dict[tuple[str, str], int]:
     """Rows of every dbt-built table (views are not counted: that would run their queries)."""
-    con = duckdb.connect(str(work_db), read_only=True)
+    con = connect(work_db, read_only=True)
     try:
         tables = con.execute("select schema_name, table_name from duckdb_tables() "
                              "where schema_name in ('reference', 'intermediate', 'marts')").fetchall()

@@ -7,6 +7,7 @@ they judge exactly the marts this run will publish.
 from __future__ import annotations
 
 import dagster as dg
+from dagster import AssetCheckExecutionContext
 
 from itip_pipeline import candidates
 from itip_pipeline.settings import get_settings
@@ -29,7 +30,7 @@ def build_mart_checks(keys: list[dg.AssetKey]) -> dg.AssetChecksDefinition:
         ],
         name="mart_expectations",
     )
-    def _checks(context: dg.AssetCheckExecutionContext):
+    def _checks(context: AssetCheckExecutionContext):
         from itip_pipeline.quality.mart_suite import report_index, validate_marts
 
         settings = get_settings()
