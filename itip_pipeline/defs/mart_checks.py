@@ -7,7 +7,6 @@ they judge exactly the marts this run will publish.
 from __future__ import annotations
 
 import dagster as dg
-from dagster import AssetCheckExecutionContext
 
 from itip_pipeline import candidates
 from itip_pipeline.settings import get_settings
@@ -30,7 +29,7 @@ def build_mart_checks(keys: list[dg.AssetKey]) -> dg.AssetChecksDefinition:
         ],
         name="mart_expectations",
     )
-    def _checks(context: AssetCheckExecutionContext):
+    def _checks(context):  # an AssetCheckExecutionContext (a string annotation here would not be recognised)
         from itip_pipeline.quality.mart_suite import report_index, validate_marts
 
         settings = get_settings()
