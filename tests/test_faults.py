@@ -1,4 +1,5 @@
-"""Faults with real processes: a load killed mid-way, two loads at once, a writer lock held by another process.
+"""Faults with real processes: a load killed mid-way, two loads at once, a run overtaken between its checks and its
+publish, a writer lock held by another process.
 
 Every `itip run` here is a child process in its own process group (session), so SIGKILL reaches it and its
 `dbt` child together, exactly as an out-of-memory kill or a pulled plug would. One published data folder
@@ -77,8 +78,8 @@ def _published_state(data_dir: Path) -> dict:
             "counts": counts, "years": years}
 
 
-def _published_matches_landing(data_dir: Path) -> dict:
-    con, _ = floor.compute(data_dir / "landing")
+def _published_matches_landing(data_dir: Path, landing: Path | None = None) -> dict:
+    con, _ = floor.compute(landing or data_dir / "landing")
     try:
         return floor.compare(con, data_dir / "warehouse" / "itip.duckdb")
     finally:
@@ -123,6 +124,46 @@ def _group_alive(pgid: int) -> bool:
     except ProcessLookupError:
         return False
     return True
+
+
+def _locks_held(pids: set[int]) -> list[str]:
+    """Lines of /proc/locks (flock and DuckDB's POSIX locks) held by any of `pids`."""
+    return [line for line in Path("/proc/locks").read_text().splitlines()
+            if len(line.split()) > 4 and line.split()[4].isdigit() and int(line.split()[4]) in pids]
+
+
+def _pause_once_its_build_is_frozen(process: subprocess.Popen, candidates_dir: Path) -> None:
+    """SIGSTOP the run's process group after its candidate build exists, at a moment it holds no lock (a run
+    paused holding the writer lock would only make the other run wait, which proves nothing)."""
+    deadline = time.monotonic() + RUN_TIMEOUT_S
+    while time.monotonic() < deadline:
+        assert process.poll() is None, "the run finished before it could be paused"
+        if candidates_dir.is_dir() and any(p.suffix == ".duckdb" and not p.name.startswith(".")
+                                           for p in candidates_dir.iterdir()):
+            os.killpg(process.pid, signal.SIGSTOP)
+            if not _locks_held(set(proctree.tree_pids(process.pid))):
+                return
+            os.killpg(process.pid, signal.SIGCONT)
+        time.sleep(0.02)
+    raise AssertionError("the run never froze a candidate build")
+
+
+def _answers_disagreeing_with_the_report(data_dir: Path, year: int) -> None:
+    """Valid codes, wrong numbers: every municipality answers 'i liten grad' on AI adoption (K01), so the
+    reconciliation with the report (51 %) fails in the build. Nothing at ingest can tell this from real data."""
+    path = data_dir / "landing" / str(year) / "org_survey_kommune_synthetic.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    column = lines[0].split(",").index("K01")
+    rows = [line.split(",") for line in lines[1:]]
+    for row in rows:
+        row[column] = "2" if row[column] else ""
+    path.write_text("\n".join([lines[0], *(",".join(row) for row in rows)]) + "\n", encoding="utf-8")
+
+
+def _share(database: Path, indicator: str, population: str, year: int) -> float:
+    with duckdb.connect(str(database), read_only=True) as con:
+        return con.execute("select share_pct from marts.fct_indicator where indicator_id = ? and population = ? "
+                           "and year = ? and item is null", [indicator, population, year]).fetchone()[0]
 
 
 @pytest.fixture(scope="module")
@@ -180,6 +221,31 @@ def test_two_loads_started_together_both_finish_and_publish_one_consistent_wareh
     assert codes == [0, 0], "\n\n".join(log.read_text()[-3000:] for log in logs)
     assert _published_state(data_dir)["years"] == YEARS
     assert _published_matches_landing(data_dir)["equal"]
+
+
+def test_a_run_publishes_the_build_it_checked_though_another_run_rebuilt_the_marts_before_its_publish(
+        published, tmp_path):
+    data_dir = tmp_path / "data"
+    shutil.copytree(published, data_dir, ignore=shutil.ignore_patterns("dagster_home"))
+    _redeliver(data_dir, CHANGED_YEAR, seed=7)  # run A: a valid new delivery
+    landing_of_a = tmp_path / "landing_of_a"
+    shutil.copytree(data_dir / "landing", landing_of_a)
+
+    run_a = _start(data_dir, tmp_path / "a.log")
+    try:
+        _pause_once_its_build_is_frozen(run_a, data_dir / "work" / "candidates")
+        _answers_disagreeing_with_the_report(data_dir, CHANGED_YEAR)  # run B: loads, builds, fails its checks
+        assert _run(data_dir, tmp_path / "b.log") == 1, (tmp_path / "b.log").read_text()[-3000:]
+        b_share = _share(data_dir / "work" / "itip_work.duckdb", "ai_adoption", "kommune", CHANGED_YEAR)
+        assert b_share < 20, "B rebuilt the shared working database with its own numbers"
+    finally:
+        os.killpg(run_a.pid, signal.SIGCONT)
+    assert run_a.wait(timeout=RUN_TIMEOUT_S) == 0, (tmp_path / "a.log").read_text()[-3000:]
+
+    warehouse = data_dir / "warehouse" / "itip.duckdb"
+    assert _published_matches_landing(data_dir, landing_of_a)["equal"], "A published exactly A's build"
+    assert _share(warehouse, "ai_adoption", "kommune", CHANGED_YEAR) > 40
+    assert list((data_dir / "work" / "candidates").glob("*.duckdb")) == [], "A's candidate went with its publish"
 
 
 def test_a_writer_waits_for_a_lock_held_by_another_process_then_gets_it_when_that_process_dies(tmp_path):
