@@ -8,7 +8,6 @@ full pipeline's file is opened by the old client in tests/test_pipeline_e2e.py.
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 import textwrap
@@ -17,10 +16,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from duckdb_clients import OLD_CLIENT, OLD_CLIENT_VERSION, every_table_and_comment, new_client_reads, old_client_reads
 from itip_pipeline.publish import STORAGE_VERSION, current_version_dir, publish
-
-OLD_CLIENT = Path(sys.executable).parent / "duckdb"  # from the duckdb-cli package, not the Python module
-OLD_CLIENT_VERSION = "v1.5.6"
 
 TABLES = {
     "fct_indicator": ("one row per indicator, population and year",
@@ -52,33 +49,6 @@ def published(tmp_path):
     return work, warehouse, marts
 
 
-def old_client_reads(database: Path, sql: str) -> list[dict]:
-    """Rows of `sql` run by the DuckDB 1.x command-line client, opening `database` read-only."""
-    result = subprocess.run([str(OLD_CLIENT), "-readonly", "-json", str(database), "-c", sql],
-                            capture_output=True, text=True, timeout=120)
-    assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout or "[]")
-
-
-def every_table_and_comment(database: Path, read) -> dict:
-    tables = read(database, "select table_name, comment from duckdb_tables() where schema_name = 'marts' order by 1")
-    columns = read(database, "select table_name, column_name, comment from duckdb_columns() "
-                             "where schema_name = 'marts' and comment is not null order by 1, 2")
-    return {
-        "tables": {t["table_name"]: t["comment"] for t in tables},
-        "rows": {t["table_name"]: read(database, f"select count(*) as n from marts.{t['table_name']}")[0]["n"]
-                 for t in tables},
-        "column_comments": {(c["table_name"], c["column_name"]): c["comment"] for c in columns},
-    }
-
-
-def _new_client_reads(database: Path, sql: str) -> list[dict]:
-    with duckdb.connect(str(database), read_only=True) as con:
-        cursor = con.execute(sql)
-        names = [d[0] for d in cursor.description]
-        return [dict(zip(names, row)) for row in cursor.fetchall()]
-
-
 def test_the_old_client_is_really_duckdb_1x_and_refuses_the_newest_storage_format(published, tmp_path):
     _, warehouse, _ = published
     assert old_client_reads(warehouse, "pragma version")[0]["library_version"] == OLD_CLIENT_VERSION
@@ -94,7 +64,7 @@ def test_an_old_duckdb_client_reads_every_published_table_and_comment(published)
     _, warehouse, marts = published
     for database in (warehouse, current_version_dir(marts) / "itip.duckdb"):
         seen = every_table_and_comment(database, old_client_reads)
-        assert seen == every_table_and_comment(database, _new_client_reads)
+        assert seen == every_table_and_comment(database, new_client_reads)
         assert seen["tables"] == {table: comment for table, (comment, _) in TABLES.items()}
         assert seen["rows"] == {"fct_indicator": 3, "mart_ai_adoption": 1}
         assert seen["column_comments"] == COLUMN_COMMENTS

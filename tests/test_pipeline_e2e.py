@@ -61,6 +61,16 @@ def test_a_fresh_run_generates_loads_and_publishes_every_mart(published):
     assert report_index(settings.gx_report_dir).is_file()
 
 
+def test_an_old_duckdb_client_reads_every_published_table_and_comment(published):
+    from duckdb_clients import every_table_and_comment, new_client_reads, old_client_reads
+
+    settings, _ = published
+    seen = every_table_and_comment(settings.warehouse_db, old_client_reads)
+    assert seen == every_table_and_comment(settings.warehouse_db, new_client_reads)
+    assert "fct_indicator" in seen["tables"] and seen["rows"]["fct_indicator"] > 0
+    assert len(seen["column_comments"]) >= len(seen["tables"]), "dbt's column docs reach the old client"
+
+
 def test_every_high_and_medium_published_figure_is_reproduced(published):
     settings, _ = published
     judged = _read(settings, "select * from marts.published_reconciliation where confidence in ('high', 'medium')")

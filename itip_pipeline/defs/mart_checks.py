@@ -34,7 +34,8 @@ def build_mart_checks(keys: list[dg.AssetKey]) -> dg.AssetChecksDefinition:
 
         settings = get_settings()
         report_root = settings.gx_report_dir
-        candidate = candidates.require(candidates.candidate_path(settings.candidates_dir, context.run_id), context.run_id)
+        candidate = candidates.require(candidates.candidate_path(settings.candidates_dir, context.run.run_id),
+                                       context.run.run_id)
         frames, loaded_years = candidates.read_marts(candidate, [key.path[-1] for key in keys])
         # Great Expectations rewrites its suite files under report_root; two runs writing them at once left JSON
         # that neither could read back. The folder's own lock, not the working database's: these files only.
