@@ -48,7 +48,7 @@ def _run(args: argparse.Namespace) -> None:
     unchanged = f" ({summary.unchanged} unchanged since their last load)" if summary.unchanged else ""
     print(f"\nLoaded {summary.years or 'no new delivery'}{unchanged}, built and published in {summary.seconds:.1f} s:")
     print(f"  warehouse (BI, read-only): {settings.warehouse_db}  (schema marts)")
-    print(f"  Parquet exports:           {settings.marts_dir}/")
+    print(f"  Parquet exports:           {settings.marts_dir}/current/  (the same version as the warehouse)")
     print(f"  validation report (HTML):  {report_index(settings.gx_report_dir)}")
     print(f"  working database:          {settings.work_db}")
     print(f"  full log of this run:      {summary.log}")
