@@ -154,6 +154,8 @@ def _publish(source_db: Path, warehouse_db: Path, marts_dir: Path, label: str) -
         # Staged before anything is swapped, so an unwritable warehouse folder changes nothing readers see.
         shutil.copyfile(staging / WAREHOUSE_FILE, staged_warehouse)
         staging.rename(final)
+        if (marts_dir / CURRENT).is_dir() and not (marts_dir / CURRENT).is_symlink():
+            shutil.rmtree(marts_dir / CURRENT)  # the data folder was copied following links: a folder, not a pointer
         _point(marts_dir / CURRENT, f"{VERSIONS_DIR}/{version}")
         parquet = _update_stable_parquet_links(marts_dir, list(counts))
         os.replace(staged_warehouse, warehouse_db)

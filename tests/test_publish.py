@@ -106,6 +106,21 @@ def test_each_publish_is_one_version_folder_made_current_in_one_step_and_old_one
     assert first.version not in versions
 
 
+def test_a_data_folder_copied_with_its_links_followed_still_publishes(tmp_path):
+    import shutil
+
+    work, marts = tmp_path / "work.duckdb", tmp_path / "marts"
+    _work_db(work, 3)
+    publish(work, tmp_path / "wh" / "itip.duckdb", marts)
+    restored = tmp_path / "restored"
+    shutil.copytree(marts, restored)  # like `cp -r` or a backup: `current` and the links become real copies
+    assert not (restored / "current").is_symlink()
+    _work_db(work, 4)
+    publish(work, tmp_path / "wh" / "itip.duckdb", restored)
+    assert (restored / "current").is_symlink() and _count(current_version_dir(restored) / "itip.duckdb") == 4
+    assert _parquet_count(restored / "fct_indicator.parquet") == 4
+
+
 def test_a_table_no_longer_published_leaves_no_dangling_parquet_link(tmp_path):
     work, warehouse, marts = tmp_path / "work.duckdb", tmp_path / "wh" / "itip.duckdb", tmp_path / "marts"
     _work_db(work, 3)
