@@ -34,6 +34,10 @@ def _run(args: argparse.Namespace) -> None:
     summary = run_all(settings, parse_years(args.years) if args.years else None)
     if summary.generated:
         print(f"Generated SYNTHETIC deliveries for {summary.years} in {settings.landing_dir}")
+    for run_id in summary.orphaned_runs:
+        print(f"Run {run_id} had lost its process (killed?); marked it failed in the Dagster instance.")
+    for reason in summary.skipped.values():
+        print(f"Skipped: {reason}")
     for year, message in summary.failed_years.items():
         print(f"\nFAILED {'build and publish' if year == 0 else year}:\n{message}")
     if summary.failed_years:
@@ -44,7 +48,7 @@ def _run(args: argparse.Namespace) -> None:
     unchanged = f" ({summary.unchanged} unchanged since their last load)" if summary.unchanged else ""
     print(f"\nLoaded {summary.years or 'no new delivery'}{unchanged}, built and published in {summary.seconds:.1f} s:")
     print(f"  warehouse (BI, read-only): {settings.warehouse_db}  (schema marts)")
-    print(f"  Parquet exports:           {settings.marts_dir}/")
+    print(f"  Parquet exports:           {settings.marts_dir}/current/  (the same version as the warehouse)")
     print(f"  validation report (HTML):  {report_index(settings.gx_report_dir)}")
     print(f"  working database:          {settings.work_db}")
     print(f"  full log of this run:      {summary.log}")
@@ -59,6 +63,12 @@ def _ui(args: argparse.Namespace) -> None:
     settings = get_settings()
     settings.ensure_dirs()
     prepare_dagster_home(settings)  # the code location prepares the dbt manifest when it loads
+    import dagster as dg
+
+    from itip_pipeline.orphaned_runs import fail_orphaned_runs
+
+    for run_id in fail_orphaned_runs(dg.DagsterInstance.get()):
+        print(f"Run {run_id} had lost its process (killed?); marked it failed.")
     workspace = str(Path(__file__).resolve().parent.parent / "workspace.yaml")
     os.execv(sys.executable, [sys.executable, "-m", "dagster", "dev", "-w", workspace,
                               "-h", args.host, "-p", str(args.port)])

@@ -1,4 +1,5 @@
-"""Dagster's instance folder (DAGSTER_HOME) with the settings this project needs: no telemetry, one run at a time."""
+"""Dagster's instance folder (DAGSTER_HOME) with the settings this project needs: no telemetry, one run at a time,
+runs that never start or lost their process failed rather than left in progress."""
 
 from __future__ import annotations
 
@@ -15,6 +16,13 @@ telemetry:
 concurrency:
   runs:
     max_concurrent_runs: 1
+# A run the UI launched whose worker never starts is failed after 3 minutes (the daemon's run monitoring).
+# A run whose process died after starting is marked failed by itip_pipeline/orphaned_runs.py, at the start
+# of `itip run` / `itip ui` and at every landing-sensor tick: the default run launcher cannot check workers.
+run_monitoring:
+  enabled: true
+  start_timeout_seconds: 180
+  poll_interval_seconds: 60
 """
 
 

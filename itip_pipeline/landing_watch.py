@@ -15,11 +15,9 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import duckdb
-
-from itip_pipeline.ingest.delivery_files import delivery_years, sha256_of, survey_of, year_dir
+from itip_pipeline.ingest.delivery_files import sha256_of, survey_of, year_dir
 from itip_pipeline.ingest.loader import loaded_files
-from itip_pipeline.work_db import writer_lock
+from itip_pipeline.work_db import connect, writer_lock
 
 TEMPORARY_MARKERS = (".partial", ".tmp", ".part", ".crdownload")
 
@@ -38,6 +36,32 @@ class LandingCursor:
             return cls()
         data = json.loads(text)
         return cls(data.get("fingerprints", {}), data.get("hashes", {}))
+
+
+@dataclass(frozen=True)
+class LandingFolders:
+    years: list[int]  # delivery folders of survey years this warehouse has partitions for
+    skipped: dict[str, str]  # anything else in the landing folder -> why it is skipped
+
+
+def landing_folders(landing_dir: Path, known_years: set[int]) -> LandingFolders:
+    """The year folders to consider, and a sentence for every other entry (a year outside the partitions,
+    a folder or file that is not a year folder), so a stray entry is reported and skipped, never loaded."""
+    years, skipped = [], {}
+    first, last = min(known_years), max(known_years)
+    for path in sorted(landing_dir.iterdir()) if landing_dir.is_dir() else []:
+        name = path.name
+        if name.startswith("."):
+            continue
+        if path.is_dir() and name.isdigit() and len(name) == 4:
+            if int(name) in known_years:
+                years.append(int(name))
+            else:
+                skipped[name] = (f"{path} is not a survey year of this warehouse ({first}–{last}); skipped. "
+                                 "Move it out of the landing folder if it is not a delivery.")
+        else:
+            skipped[name] = (f"{path} is not a year folder (deliveries go in {landing_dir}/<year>/); skipped.")
+    return LandingFolders(years, skipped)
 
 
 @dataclass(frozen=True)
@@ -93,7 +117,7 @@ def loaded_fingerprints(work_db: Path, timeout_s: float = 0) -> dict[int, str]:
 
 
 def _loaded_fingerprints(work_db: Path) -> dict[int, str]:
-    con = duckdb.connect(str(work_db), read_only=True)
+    con = connect(work_db, read_only=True)
     try:
         if not con.execute("select count(*) from duckdb_tables() where schema_name = 'raw' "
                            "and table_name = 'load_log'").fetchone()[0]:
@@ -117,9 +141,7 @@ def changed_years(
     now = time.time() if now is None else now
     loaded = loaded or {}
     changed = []
-    for year in delivery_years(landing_dir):
-        if year not in known_years:
-            continue
+    for year in landing_folders(landing_dir, known_years).years:
         scan = scan_year(landing_dir, year, cursor, settle_seconds, now)
         if scan.fingerprint and scan.fingerprint not in (cursor.fingerprints.get(str(year)), loaded.get(year)):
             changed.append(scan)

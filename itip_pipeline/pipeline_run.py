@@ -8,6 +8,7 @@ the landing folder is empty (a fresh clone).
 from __future__ import annotations
 
 import importlib
+import tempfile
 import threading
 import time
 from contextlib import redirect_stderr, redirect_stdout
@@ -15,9 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from itip_pipeline.dagster_home import prepare_dagster_home
-from itip_pipeline.ingest.delivery_files import delivery_years
-from itip_pipeline.landing_watch import LandingCursor, loaded_fingerprints, scan_year
+from itip_pipeline.landing_watch import LandingCursor, landing_folders, loaded_fingerprints, scan_year
 from itip_pipeline.settings import Settings
+from itip_pipeline.work_db import WarehouseBusy, open_for_writing
 
 DEFAULT_YEARS = list(range(2021, 2026))
 # Step events stay in the Dagster UI; the terminal shows warnings and errors only.
@@ -30,6 +31,8 @@ class RunSummary:
     unchanged: list[int]  # landed, already loaded exactly as delivered, so skipped
     generated: bool
     failed_years: dict[int, str]  # year (0 = the build and publish step) -> what went wrong
+    skipped: dict[str, str]  # entries of the landing folder that are not a survey year's folder -> why
+    orphaned_runs: list[str]  # runs whose process had died, marked failed at start-up
     published: bool
     seconds: float
     log: Path
@@ -38,15 +41,24 @@ class RunSummary:
 def run_all(settings: Settings, years: list[int] | None = None, seed: int = 2025) -> RunSummary:
     """Load `years` (default: every landed year that is new or changed), then build, check and publish once."""
     started = time.monotonic()
-    settings.ensure_dirs()
+    _check_writable(settings)
+    _check_work_db_free(settings)
+    from itip_pipeline.defs.partitions import survey_year_keys
+
+    known = {int(key) for key in survey_year_keys()}
     generated = False
-    if not delivery_years(settings.landing_dir):
+    if not landing_folders(settings.landing_dir, known).years:
         from itip_pipeline.synthetic.generator import generate_deliveries
 
         generate_deliveries(settings.landing_dir, DEFAULT_YEARS, seed=seed)
         generated = True
     prepare_dagster_home(settings)
-    landed = delivery_years(settings.landing_dir)
+    orphaned = _fail_orphaned_runs()
+    outside = sorted(set(years or []) - known)
+    if outside:
+        raise SystemExit(f"{outside} are not survey years of this warehouse ({min(known)}–{max(known)})")
+    folders = landing_folders(settings.landing_dir, known)
+    landed = folders.years
     missing = sorted(set(years or []) - set(landed))
     if missing:
         raise SystemExit(f"no delivery folder in {settings.landing_dir} for {missing}")
@@ -56,7 +68,40 @@ def run_all(settings: Settings, years: list[int] | None = None, seed: int = 2025
     # dbt's progress and Dagster's warnings go to the log; the terminal gets the summary.
     with log_path.open("w", encoding="utf-8") as log, redirect_stdout(log), redirect_stderr(log):
         failed, published = _load_and_publish(years)
-    return RunSummary(years, unchanged, generated, failed, published, time.monotonic() - started, log_path)
+    return RunSummary(years, unchanged, generated, failed, folders.skipped, orphaned, published,
+                      time.monotonic() - started, log_path)
+
+
+def _check_writable(settings: Settings) -> None:
+    """Every folder the run writes, created and written to now: a sentence at once, not a failure at publish."""
+    for folder in settings.written_dirs:
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            with tempfile.TemporaryFile(dir=folder):
+                pass
+        except OSError as error:
+            raise SystemExit(
+                f"Cannot write to {folder} ({error.strerror or error}). Make it a folder this user can write "
+                "(or point ITIP_DATA_DIR, ITIP_WAREHOUSE_DB or ITIP_MARTS_DIR elsewhere) and run again; "
+                "nothing was loaded and the published warehouse was left as it was."
+            ) from None
+
+
+def _check_work_db_free(settings: Settings) -> None:
+    """Another program holding DuckDB's lock on the working database would fail every step: say so now."""
+    try:
+        with open_for_writing(settings.work_db):
+            pass
+    except WarehouseBusy as busy:
+        raise SystemExit(str(busy)) from None
+
+
+def _fail_orphaned_runs() -> list[str]:
+    import dagster as dg
+
+    from itip_pipeline.orphaned_runs import fail_orphaned_runs
+
+    return fail_orphaned_runs(dg.DagsterInstance.get())
 
 
 def _unchanged_years(settings: Settings, landed: list[int]) -> list[int]:
@@ -99,8 +144,14 @@ def _load_and_publish(years: list[int]) -> tuple[dict[int, str], bool]:
 
 def _failure_text(result) -> str:
     messages = [
-        event.event_specific_data.error.message.strip()
+        _without_class_name(event.event_specific_data.error.message.strip())
         for event in result.all_events
         if event.event_type_value == "STEP_FAILURE" and event.event_specific_data.error
     ]
     return "\n".join(messages) or "the run failed (see the Dagster UI)"
+
+
+def _without_class_name(message: str) -> str:
+    """'dagster._core.definitions.events.Failure: Could not publish ...' -> 'Could not publish ...'."""
+    head, sep, rest = message.partition(": ")
+    return rest if sep and head.replace(".", "").replace("_", "").isalnum() and "." in head else message

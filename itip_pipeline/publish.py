@@ -1,93 +1,174 @@
-"""Publishing the marts for BI: a new DuckDB file swapped in atomically, and Parquet copies.
+"""Publishing the checked marts for BI: one versioned folder (DuckDB file + Parquet set) made current in one step.
 
-BI tools open data/warehouse/itip.duckdb read-only. We never write that file in place: the marts are copied
-from the working database into a new file beside it, exported to Parquet from that new file, and only then
-renamed over the old one. A reader holding the old file keeps reading the old inode undisturbed; a failure
-at any point leaves the published file and Parquet exports exactly as they were.
+Layout under the marts folder (data/marts/):
+  versions/<version>/itip.duckdb, <table>.parquet   one published build; never changed once in place
+  current -> versions/<version>                    the pointer BI tools resolve; replaced atomically by rename
+  <table>.parquet -> current/<table>.parquet       stable Parquet paths, following the pointer
+and the warehouse file (data/warehouse/itip.duckdb, the README's BI path): a copy of the current version's
+DuckDB file, also replaced atomically by rename.
+
+A version is written in a hidden staging folder, with a staged copy of the warehouse file beside the real
+one; only then is the folder renamed into place, the pointer swapped and the warehouse file replaced. A reader that resolves `current` once sees one consistent version (the
+DuckDB file and the Parquet set of the same build); a reader holding an old file keeps its inode. A failure
+at any point leaves what readers see as it was; what a killed publish left (staging folders, `*.new` files
+and their `.wal`) is removed by the next publish. The last KEEP_VERSIONS versions are kept.
+
+The DuckDB file is written in storage format STORAGE_VERSION, which DuckDB 1.x clients (the CLI, DBeaver's
+and Metabase's drivers) open; the newest format of the duckdb library we write with is refused by them.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 
 import duckdb
 
-PUBLISHED_SCHEMA = "marts"
+from itip_pipeline.marts_copy import MARTS_SCHEMA, copy_marts, quote
+
+PUBLISHED_SCHEMA = MARTS_SCHEMA
+# DuckDB's storage format of release 1.0.0 (storage version 64): every DuckDB client from 1.0 on opens it.
+STORAGE_VERSION = "v1.0.0"
+WAREHOUSE_FILE = "itip.duckdb"
+VERSIONS_DIR = "versions"
+CURRENT = "current"
+KEEP_VERSIONS = 3
+STAGED_SUFFIX = ".new"
+
+
+class PublishFailed(RuntimeError):
+    """A publish that could not write; the message says which path and what to do."""
 
 
 @dataclass(frozen=True)
 class PublishResult:
     warehouse: Path
     tables: dict[str, int]  # table -> row count
-    parquet_files: list[Path]
+    parquet_files: list[Path]  # the stable paths, data/marts/<table>.parquet
+    version: str
+    version_dir: Path
 
 
-def _quote(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
+def version_name(label: str) -> str:
+    """Sortable by publish time; the label (a run id) says which build it is."""
+    return f"{datetime.now(timezone.utc):%Y%m%dT%H%M%S%fZ}-{label[:8]}"
 
 
-def _copy_marts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
-    tables = [r[0] for r in con.execute(
-        "select table_name from duckdb_tables() where database_name = 'work' and schema_name = ? order by 1",
-        [PUBLISHED_SCHEMA],
-    ).fetchall()]
-    if not tables:
-        raise RuntimeError("the working database has no marts to publish: run dbt first")
-    con.execute(f"create schema {PUBLISHED_SCHEMA}")
-    counts = {}
-    for table in tables:
-        con.execute(f"create table {PUBLISHED_SCHEMA}.{table} as select * from work.{PUBLISHED_SCHEMA}.{table}")
-        counts[table] = con.execute(f"select count(*) from {PUBLISHED_SCHEMA}.{table}").fetchone()[0]
-    # CREATE TABLE AS drops comments; BI tools show them, so carry dbt's persisted docs across.
-    comments = con.execute(
-        """select table_name, comment from duckdb_tables()
-           where database_name = 'work' and schema_name = ? and comment is not null""", [PUBLISHED_SCHEMA]
-    ).fetchall()
-    for table, comment in comments:
-        con.execute(f"comment on table {PUBLISHED_SCHEMA}.{table} is {_quote(comment)}")
-    column_comments = con.execute(
-        """select table_name, column_name, comment from duckdb_columns()
-           where database_name = 'work' and schema_name = ? and comment is not null""", [PUBLISHED_SCHEMA]
-    ).fetchall()
-    for table, column, comment in column_comments:
-        con.execute(f'comment on column {PUBLISHED_SCHEMA}.{table}."{column}" is {_quote(comment)}')
+def current_version_dir(marts_dir: Path) -> Path | None:
+    """The published version folder a reader should use now (resolve once, then read only inside it)."""
+    pointer = marts_dir / CURRENT
+    return pointer.resolve() if pointer.is_symlink() and pointer.resolve().is_dir() else None
+
+
+def _staged(path: Path) -> Path:
+    return path.with_name(f".{path.name}.{os.getpid()}{STAGED_SUFFIX}")
+
+
+def _remove_leftovers(warehouse_db: Path, marts_dir: Path) -> None:
+    """What a killed publish left (its `finally` never ran): staged files, their DuckDB WAL, staging folders."""
+    patterns = [(warehouse_db.parent, f".{warehouse_db.name}.*{STAGED_SUFFIX}"),
+                (warehouse_db.parent, f".{warehouse_db.name}.*{STAGED_SUFFIX}.wal"),
+                (marts_dir, f".*{STAGED_SUFFIX}"), (marts_dir, f".*{STAGED_SUFFIX}.wal"),
+                (marts_dir / VERSIONS_DIR, f".*{STAGED_SUFFIX}")]
+    for folder, pattern in patterns:
+        for stale in folder.glob(pattern):
+            if stale.is_dir() and not stale.is_symlink():
+                shutil.rmtree(stale, ignore_errors=True)
+            else:
+                stale.unlink(missing_ok=True)
+
+
+def _write_version(source_db: Path, staging: Path) -> dict[str, int]:
+    """The DuckDB file (old-client storage format) and one Parquet file per table, into `staging`."""
+    con = duckdb.connect()
+    try:
+        con.execute(f"attach {quote(str(source_db))} as source (read_only)")
+        con.execute(f"attach {quote(str(staging / WAREHOUSE_FILE))} as published "
+                    f"(storage_version {quote(STORAGE_VERSION)})")
+        counts = copy_marts(con, "source", "published")
+        for table in counts:
+            con.execute(f"copy published.{PUBLISHED_SCHEMA}.{table} "
+                        f"to {quote(str(staging / f'{table}.parquet'))} (format parquet)")
+        con.execute("checkpoint published")
+        con.execute("detach published")
+    finally:
+        con.close()
     return counts
 
 
-def _remove_stale_staged(warehouse_db: Path, marts_dir: Path) -> None:
-    """Staged files a killed publish left behind (its `finally` never ran); they would pile up forever."""
-    for stale in [*warehouse_db.parent.glob(f".{warehouse_db.name}.*.new"), *marts_dir.glob(".*.parquet.*.new")]:
-        stale.unlink(missing_ok=True)
+def _point(link: Path, target: str) -> None:
+    """Make `link` a symlink to `target` in one rename, so nobody ever sees it missing or half-made."""
+    tmp = _staged(link)
+    tmp.unlink(missing_ok=True)
+    tmp.symlink_to(target)
+    os.replace(tmp, link)
 
 
-def publish(work_db: Path, warehouse_db: Path, marts_dir: Path) -> PublishResult:
-    """Callers hold the writer lock (work_db.writer_lock), so no other publish is staging files now."""
-    warehouse_db.parent.mkdir(parents=True, exist_ok=True)
-    marts_dir.mkdir(parents=True, exist_ok=True)
-    _remove_stale_staged(warehouse_db, marts_dir)
-    staged = warehouse_db.with_name(f".{warehouse_db.name}.{os.getpid()}.new")
-    staged_parquet: list[tuple[Path, Path]] = []
+def _update_stable_parquet_links(marts_dir: Path, tables: list[str]) -> list[Path]:
+    paths = []
+    for table in tables:
+        path = marts_dir / f"{table}.parquet"
+        target = f"{CURRENT}/{table}.parquet"
+        if not (path.is_symlink() and os.readlink(path) == target):
+            _point(path, target)  # also replaces a regular file from the unversioned layout
+        paths.append(path)
+    for path in marts_dir.glob("*.parquet"):  # a table no longer published: its link would dangle
+        if path.is_symlink() and path not in paths:
+            path.unlink()
+    return paths
+
+
+def _prune_versions(versions: Path, current: Path) -> None:
+    kept = sorted((p for p in versions.iterdir() if p.is_dir() and not p.name.startswith(".")), reverse=True)
+    for old in kept[KEEP_VERSIONS:]:
+        if old.resolve() != current.resolve():  # readers holding its files keep their inodes
+            shutil.rmtree(old, ignore_errors=True)
+
+
+def publish(source_db: Path, warehouse_db: Path, marts_dir: Path, label: str = "manual") -> PublishResult:
+    """Publish the marts of `source_db` (a run's checked candidate) as a new current version.
+
+    Callers hold the writer lock (work_db.writer_lock), so no other publish is staging or pruning now.
+    """
     try:
-        con = duckdb.connect(str(staged))
-        try:
-            con.execute(f"attach {_quote(str(work_db))} as work (read_only)")
-            counts = _copy_marts(con)
-            con.execute("detach work")
-            for table in counts:
-                final = marts_dir / f"{table}.parquet"
-                tmp = final.with_name(f".{final.name}.{os.getpid()}.new")
-                con.execute(f"copy {PUBLISHED_SCHEMA}.{table} to {_quote(str(tmp))} (format parquet)")
-                staged_parquet.append((tmp, final))
-            con.execute("checkpoint")
-        finally:
-            con.close()
-        staged.replace(warehouse_db)
-        for tmp, final in staged_parquet:
-            tmp.replace(final)
+        return _publish(source_db, warehouse_db, marts_dir, label)
+    except (OSError, duckdb.IOException, duckdb.PermissionException) as error:
+        raise PublishFailed(_cannot_write(error, warehouse_db, marts_dir)) from None
+
+
+def _publish(source_db: Path, warehouse_db: Path, marts_dir: Path, label: str) -> PublishResult:
+    versions = marts_dir / VERSIONS_DIR
+    for folder in (warehouse_db.parent, versions):
+        folder.mkdir(parents=True, exist_ok=True)
+    _remove_leftovers(warehouse_db, marts_dir)
+    version = version_name(label)
+    staging = versions / f".{version}{STAGED_SUFFIX}"
+    final = versions / version
+    staged_warehouse = _staged(warehouse_db)
+    try:
+        staging.mkdir()
+        counts = _write_version(source_db, staging)
+        # Staged before anything is swapped, so an unwritable warehouse folder changes nothing readers see.
+        shutil.copyfile(staging / WAREHOUSE_FILE, staged_warehouse)
+        staging.rename(final)
+        if (marts_dir / CURRENT).is_dir() and not (marts_dir / CURRENT).is_symlink():
+            shutil.rmtree(marts_dir / CURRENT)  # the data folder was copied following links: a folder, not a pointer
+        _point(marts_dir / CURRENT, f"{VERSIONS_DIR}/{version}")
+        parquet = _update_stable_parquet_links(marts_dir, list(counts))
+        os.replace(staged_warehouse, warehouse_db)
     finally:
-        staged.unlink(missing_ok=True)
-        for tmp, _ in staged_parquet:
-            tmp.unlink(missing_ok=True)
-    return PublishResult(warehouse_db, counts, [final for _, final in staged_parquet])
+        shutil.rmtree(staging, ignore_errors=True)
+        staged_warehouse.unlink(missing_ok=True)
+    _prune_versions(versions, final)
+    return PublishResult(warehouse_db, counts, parquet, version, final)
+
+
+def _cannot_write(error: Exception, warehouse_db: Path, marts_dir: Path) -> str:
+    path = getattr(error, "filename", None) or f"{warehouse_db.parent} or {marts_dir}"
+    reason = getattr(error, "strerror", None) or str(error).splitlines()[0]
+    return (f"Could not publish: {path} cannot be written ({reason}). Make {warehouse_db.parent} and {marts_dir} "
+            "writable folders for this user (or set ITIP_WAREHOUSE_DB / ITIP_MARTS_DIR to ones that are) and run "
+            "again; what BI tools read was left as it was.")

@@ -42,17 +42,19 @@ class Settings:
         """Great Expectations' project folder; its HTML report is under gx/uncommitted/data_docs/."""
         return self.reports_dir / "great_expectations"
 
+    @property
+    def candidates_dir(self) -> Path:
+        """Each run's built marts, frozen until that run has checked and published them (itip_pipeline.candidates)."""
+        return self.work_db.parent / "candidates"
+
+    @property
+    def written_dirs(self) -> tuple[Path, ...]:
+        """Every folder the pipeline writes into."""
+        return (self.landing_dir, self.quarantine_dir, self.archive_dir, self.reports_dir, self.marts_dir,
+                self.work_db.parent, self.warehouse_db.parent, self.dagster_home)
+
     def ensure_dirs(self) -> None:
-        for path in (
-            self.landing_dir,
-            self.quarantine_dir,
-            self.archive_dir,
-            self.reports_dir,
-            self.marts_dir,
-            self.work_db.parent,
-            self.warehouse_db.parent,
-            self.dagster_home,
-        ):
+        for path in self.written_dirs:
             path.mkdir(parents=True, exist_ok=True)
 
 

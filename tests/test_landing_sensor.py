@@ -8,7 +8,7 @@ import time
 import dagster as dg
 
 from delivery_builders import org_records, write_csv, write_delivery
-from itip_pipeline.landing_watch import LandingCursor, changed_years, loaded_fingerprints
+from itip_pipeline.landing_watch import LandingCursor, changed_years, landing_folders, loaded_fingerprints
 
 KNOWN = {2024, 2025}
 
@@ -56,6 +56,17 @@ def test_years_outside_the_partitions_and_stray_files_are_ignored(tmp_path):
     assert changed_years(tmp_path, LandingCursor(), KNOWN) == []
 
 
+def test_every_stray_entry_of_the_landing_folder_is_named_with_the_reason_it_is_skipped(tmp_path):
+    for name in ("2019", "2020", "1999", "2025", "misc", "2025_old", ".hidden"):
+        (tmp_path / name).mkdir()
+    (tmp_path / "notes.txt").write_text("not a delivery")
+    folders = landing_folders(tmp_path, KNOWN | {2020, 2023})
+    assert folders.years == [2020, 2025]
+    assert sorted(folders.skipped) == ["1999", "2019", "2025_old", "misc", "notes.txt"]
+    assert str(tmp_path / "1999") in folders.skipped["1999"] and "2020–2025" in folders.skipped["1999"]
+    assert "not a year folder" in folders.skipped["misc"]
+
+
 def test_cached_hashes_are_reused_while_size_and_mtime_stay(tmp_path, monkeypatch):
     write_delivery(tmp_path / "2025", 2025)
     _age(tmp_path / "2025")
@@ -91,6 +102,7 @@ def test_the_dagster_sensor_requests_the_right_partition_once(settings, dbt_mani
 
     write_delivery(settings.landing_dir / "2024", 2024)
     _age(settings.landing_dir / "2024")
+    (settings.landing_dir / "2020").mkdir()  # outside the partitions: skipped with a warning, never requested
     with dg.instance_for_test() as instance:
         context = dg.build_sensor_context(instance=instance)
         first = landing_sensor(context)

@@ -24,6 +24,10 @@ def published(tmp_path_factory, dbt_manifest):
         patch.setenv("ITIP_DATA_DIR", str(root / "data"))
         patch.setenv("DAGSTER_HOME", str(root / "data" / "dagster_home"))
         settings = get_settings()
+        # Stray entries beside the deliveries: a year outside the partitions and a folder that is no year.
+        for stray in ("2020", "misc"):
+            (settings.landing_dir / stray).mkdir(parents=True)
+            (settings.landing_dir / stray / "codebook.csv").write_text("survey,source_column\n")
         summary = run_all(settings)
         yield settings, summary
 
@@ -44,6 +48,8 @@ def test_a_fresh_run_generates_loads_and_publishes_every_mart(published):
     settings, summary = published
     assert summary.generated and summary.published and not summary.failed_years, summary.failed_years
     assert summary.years == [2021, 2022, 2023, 2024, 2025]
+    assert sorted(summary.skipped) == ["2020", "misc"], "reported and skipped, not a crash"
+    assert "not a survey year" in summary.skipped["2020"] and "not a year folder" in summary.skipped["misc"]
     tables = set(_read(settings, "select table_name from duckdb_tables() where schema_name = 'marts'")["table_name"])
     assert {"fct_indicator", "published_reconciliation", "mart_ai_adoption", "mart_citizen_data_protection_trust",
             "mart_ai_use_mode_external"} <= tables
@@ -53,6 +59,16 @@ def test_a_fresh_run_generates_loads_and_publishes_every_mart(published):
     from itip_pipeline.quality.mart_suite import report_index
 
     assert report_index(settings.gx_report_dir).is_file()
+
+
+def test_an_old_duckdb_client_reads_every_published_table_and_comment(published):
+    from duckdb_clients import every_table_and_comment, new_client_reads, old_client_reads
+
+    settings, _ = published
+    seen = every_table_and_comment(settings.warehouse_db, old_client_reads)
+    assert seen == every_table_and_comment(settings.warehouse_db, new_client_reads)
+    assert "fct_indicator" in seen["tables"] and seen["rows"]["fct_indicator"] > 0
+    assert len(seen["column_comments"]) >= len(seen["tables"]), "dbt's column docs reach the old client"
 
 
 def test_every_high_and_medium_published_figure_is_reproduced(published):

@@ -1,4 +1,5 @@
-"""Publishing: BI readers holding the published file are never blocked or disturbed; a failure changes nothing."""
+"""Publishing: BI readers holding the published file are never blocked or disturbed; a failure changes nothing;
+each publish is one version (DuckDB file + Parquet set) made current in one step."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import textwrap
 import duckdb
 import pytest
 
-from itip_pipeline.publish import publish
+from itip_pipeline.publish import KEEP_VERSIONS, PublishFailed, current_version_dir, publish
 
 READER = textwrap.dedent("""
     import sys, duckdb
@@ -71,4 +72,96 @@ def test_a_failed_publish_leaves_everything_as_it_was(tmp_path):
         publish(work, warehouse, marts)
     assert (_sha(warehouse), _sha(marts / "fct_indicator.parquet")) == before
     assert sorted(p.name for p in warehouse.parent.iterdir()) == ["itip.duckdb"]
-    assert sorted(p.name for p in marts.iterdir()) == ["fct_indicator.parquet"]
+    assert sorted(p.name for p in marts.iterdir()) == ["current", "fct_indicator.parquet", "versions"]
+    assert len(list((marts / "versions").iterdir())) == 1
+
+
+def _count(db, table="fct_indicator"):
+    with duckdb.connect(str(db), read_only=True) as con:
+        return con.execute(f"select count(*) from marts.{table}").fetchone()[0]
+
+
+def _parquet_count(path):
+    with duckdb.connect() as con:
+        return con.execute(f"select count(*) from '{path}'").fetchone()[0]
+
+
+def test_each_publish_is_one_version_folder_made_current_in_one_step_and_old_ones_are_pruned(tmp_path):
+    work, warehouse, marts = tmp_path / "work.duckdb", tmp_path / "wh" / "itip.duckdb", tmp_path / "marts"
+    _work_db(work, 3)
+    first = publish(work, warehouse, marts, label="run-one")
+    resolved_once = current_version_dir(marts)  # a reader that resolves the pointer once ...
+    assert resolved_once == first.version_dir.resolve()
+    for rows in range(4, 4 + KEEP_VERSIONS + 1):
+        _work_db(work, rows)
+        last = publish(work, warehouse, marts, label=f"run-{rows}")
+    # ... goes on reading one consistent version while later publishes happen (until it is pruned).
+    current = current_version_dir(marts)
+    assert current == last.version_dir.resolve() and current.name == last.version
+    assert _count(current / "itip.duckdb") == _parquet_count(current / "fct_indicator.parquet") == rows
+    assert _sha(warehouse) == _sha(current / "itip.duckdb"), "the BI path is the current version"
+    assert (marts / "fct_indicator.parquet").resolve() == current / "fct_indicator.parquet"
+    versions = sorted(p.name for p in (marts / "versions").iterdir())
+    assert len(versions) == KEEP_VERSIONS and versions[-1] == last.version
+    assert first.version not in versions
+
+
+def test_a_data_folder_copied_with_its_links_followed_still_publishes(tmp_path):
+    import shutil
+
+    work, marts = tmp_path / "work.duckdb", tmp_path / "marts"
+    _work_db(work, 3)
+    publish(work, tmp_path / "wh" / "itip.duckdb", marts)
+    restored = tmp_path / "restored"
+    shutil.copytree(marts, restored)  # like `cp -r` or a backup: `current` and the links become real copies
+    assert not (restored / "current").is_symlink()
+    _work_db(work, 4)
+    publish(work, tmp_path / "wh" / "itip.duckdb", restored)
+    assert (restored / "current").is_symlink() and _count(current_version_dir(restored) / "itip.duckdb") == 4
+    assert _parquet_count(restored / "fct_indicator.parquet") == 4
+
+
+def test_a_table_no_longer_published_leaves_no_dangling_parquet_link(tmp_path):
+    work, warehouse, marts = tmp_path / "work.duckdb", tmp_path / "wh" / "itip.duckdb", tmp_path / "marts"
+    _work_db(work, 3)
+    with duckdb.connect(str(work)) as con:
+        con.execute("create table marts.mart_old as select 1 as x")
+    publish(work, warehouse, marts)
+    assert (marts / "mart_old.parquet").is_symlink()
+    with duckdb.connect(str(work)) as con:
+        con.execute("drop table marts.mart_old")
+    publish(work, warehouse, marts)
+    assert sorted(p.name for p in marts.glob("*.parquet")) == ["fct_indicator.parquet"]
+
+
+def test_leftovers_of_a_killed_publish_are_removed_by_the_next_and_change_nothing_readers_see(tmp_path):
+    work, warehouse, marts = tmp_path / "work.duckdb", tmp_path / "wh" / "itip.duckdb", tmp_path / "marts"
+    _work_db(work, 3)
+    publish(work, warehouse, marts)
+    half_version = marts / "versions" / ".20990101T000000000000Z-killed.new"
+    half_version.mkdir()
+    (half_version / "itip.duckdb").write_bytes(b"half-written")
+    leftovers = [warehouse.with_name(".itip.duckdb.4194305.new"), warehouse.with_name(".itip.duckdb.4194305.new.wal"),
+                 marts / ".current.4194305.new", marts / ".fct_indicator.parquet.4194305.new"]
+    for path in leftovers:
+        path.write_bytes(b"half-written")
+    assert current_version_dir(marts) != half_version, "a staging folder is never current"
+    _work_db(work, 4)
+    publish(work, warehouse, marts)
+    assert [p.name for p in [half_version, *leftovers] if p.exists()] == []
+    assert _count(warehouse) == 4
+
+
+def test_a_warehouse_folder_that_cannot_be_written_fails_with_a_sentence_and_changes_nothing(tmp_path):
+    work, marts = tmp_path / "work.duckdb", tmp_path / "marts"
+    _work_db(work, 3)
+    publish(work, tmp_path / "wh" / "itip.duckdb", marts)
+    before = _sha(marts / "fct_indicator.parquet")
+    blocked = tmp_path / "not_a_folder"
+    blocked.write_text("a file where the warehouse folder should be")
+    with pytest.raises(PublishFailed) as failed:
+        publish(work, blocked / "itip.duckdb", marts)
+    message = str(failed.value)
+    assert str(blocked) in message and "writable" in message and "Traceback" not in message
+    assert _sha(marts / "fct_indicator.parquet") == before
+    assert len(list((marts / "versions").iterdir())) == 1

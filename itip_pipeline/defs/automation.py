@@ -6,7 +6,8 @@ import dagster as dg
 
 from itip_pipeline.defs.partitions import survey_years
 from itip_pipeline.ingest.delivery_files import year_dir
-from itip_pipeline.landing_watch import LandingCursor, changed_years, loaded_fingerprints
+from itip_pipeline.landing_watch import LandingCursor, changed_years, landing_folders, loaded_fingerprints
+from itip_pipeline.orphaned_runs import fail_orphaned_runs
 from itip_pipeline.settings import get_settings
 from itip_pipeline.work_db import WarehouseBusy
 
@@ -49,8 +50,13 @@ def annual_schedule(context: dg.ScheduleEvaluationContext):
 )
 def landing_sensor(context: dg.SensorEvaluationContext):
     settings = get_settings()
+    # A run whose process was killed would stay STARTED and hold the one-run queue this sensor's runs wait in.
+    for run_id in fail_orphaned_runs(context.instance):
+        context.log.warning(f"run {run_id} lost its process; marked failed")
     cursor = LandingCursor.loads(context.cursor)
     known = {int(k) for k in survey_years.get_partition_keys()}
+    for reason in landing_folders(settings.landing_dir, known).skipped.values():
+        context.log.warning(reason)
     try:
         loaded = loaded_fingerprints(settings.work_db)
     except WarehouseBusy:

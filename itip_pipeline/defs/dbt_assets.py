@@ -8,13 +8,14 @@ from collections.abc import Mapping
 from typing import Any
 
 import dagster as dg
-import duckdb
 from dagster import AssetExecutionContext
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
+from itip_pipeline import candidates
 from itip_pipeline.defs.dbt_project import DBT_EXECUTABLE, dbt_environment, dbt_project, prepare_dbt_manifest
+from itip_pipeline.defs.dbt_target import prune_invocation_dirs
 from itip_pipeline.settings import get_settings
-from itip_pipeline.work_db import writer_lock
+from itip_pipeline.work_db import connect, writer_lock
 
 RAW_SOURCE = "raw"
 
@@ -48,6 +49,12 @@ def itip_dbt(context: AssetExecutionContext, dbt: DbtCliResource):
             invocation = dbt.cli(["build"], context=context, raise_on_error=False)
         events = list(invocation.stream())
         row_counts = _row_counts(settings.work_db)
+        if invocation.is_successful():
+            # Frozen in this same hold of the lock: what the checks read and publish publishes is what dbt
+            # built and tested here, whatever another run does to the working database afterwards.
+            candidates.snapshot(settings.work_db, candidates.candidate_path(settings.candidates_dir, context.run_id))
+        candidates.prune(settings.candidates_dir, lambda run_id: _in_progress(context.instance, run_id))
+        prune_invocation_dirs(DBT_PROJECT.target_path, keep=invocation.target_path)
     for event in events:
         if isinstance(event, dg.Output):
             count = row_counts.get(tuple(context.asset_key_for_output(event.output_name).path))
@@ -59,9 +66,14 @@ def itip_dbt(context: AssetExecutionContext, dbt: DbtCliResource):
         raise error
 
 
+def _in_progress(instance: dg.DagsterInstance, run_id: str) -> bool:
+    run = instance.get_run_by_id(run_id)
+    return run is not None and not run.is_finished
+
+
 def _row_counts(work_db) -> dict[tuple[str, str], int]:
     """Rows of every dbt-built table (views are not counted: that would run their queries)."""
-    con = duckdb.connect(str(work_db), read_only=True)
+    con = connect(work_db, read_only=True)
     try:
         tables = con.execute("select schema_name, table_name from duckdb_tables() "
                              "where schema_name in ('reference', 'intermediate', 'marts')").fetchall()

@@ -1,10 +1,14 @@
-"""Great Expectations on every mart as blocking Dagster asset checks: a failure stops publishing."""
+"""Great Expectations on every mart as blocking Dagster asset checks: a failure stops publishing.
+
+The checks read the run's candidate build (itip_pipeline.candidates), not the shared working database, so
+they judge exactly the marts this run will publish.
+"""
 
 from __future__ import annotations
 
 import dagster as dg
-import duckdb
 
+from itip_pipeline import candidates
 from itip_pipeline.settings import get_settings
 from itip_pipeline.work_db import writer_lock
 
@@ -25,21 +29,17 @@ def build_mart_checks(keys: list[dg.AssetKey]) -> dg.AssetChecksDefinition:
         ],
         name="mart_expectations",
     )
-    def _checks():
+    def _checks(context):  # an AssetCheckExecutionContext (a string annotation here would not be recognised)
         from itip_pipeline.quality.mart_suite import report_index, validate_marts
 
         settings = get_settings()
         report_root = settings.gx_report_dir
-        # The lock covers the validation too: Great Expectations rewrites its suite files under report_root,
-        # and two runs writing them at once left JSON that neither could read back.
-        with writer_lock(settings.work_db):
-            con = duckdb.connect(str(settings.work_db), read_only=True)
-            try:
-                frames = {key.path[-1]: con.execute(f"select * from marts.{key.path[-1]}").df() for key in keys}
-                loaded = con.execute("select distinct survey_year from raw.codebook").fetchall()
-                loaded_years = {year for (year,) in loaded}
-            finally:
-                con.close()
+        candidate = candidates.require(candidates.candidate_path(settings.candidates_dir, context.run.run_id),
+                                       context.run.run_id)
+        frames, loaded_years = candidates.read_marts(candidate, [key.path[-1] for key in keys])
+        # Great Expectations rewrites its suite files under report_root; two runs writing them at once left JSON
+        # that neither could read back. The folder's own lock, not the working database's: these files only.
+        with writer_lock(report_root):
             validations = validate_marts(frames, settings.dbt_project_dir / "seeds", loaded_years, report_root)
         results = {r.table: r for r in validations}
         for key in keys:

@@ -1,9 +1,10 @@
-"""The published warehouse and its Parquet exports: what BI tools read, built only from checked marts."""
+"""The published warehouse and its Parquet exports: what BI tools read, built only from this run's checked marts."""
 
 import dagster as dg
 from dagster import AssetExecutionContext
 
-from itip_pipeline.publish import publish
+from itip_pipeline import candidates
+from itip_pipeline.publish import PublishFailed, publish
 from itip_pipeline.settings import get_settings
 from itip_pipeline.work_db import writer_lock
 
@@ -16,20 +17,31 @@ def build_publish_asset(mart_keys: list[dg.AssetKey]) -> dg.AssetsDefinition:
         specs=[
             dg.AssetSpec(WAREHOUSE_KEY, deps=mart_keys, group_name="published", kinds={"duckdb"},
                          description="data/warehouse/itip.duckdb, schema marts: the file BI tools open read-only; "
-                         "replaced atomically, only after every blocking check passed."),
+                         "replaced atomically, only after every blocking check passed, with the marts this "
+                         "run built and checked (its candidate), never another run's. The same version is "
+                         "data/marts/current/itip.duckdb."),
             dg.AssetSpec(PARQUET_KEY, deps=[WAREHOUSE_KEY], group_name="published", kinds={"parquet"},
-                         description="data/marts/<table>.parquet: every published mart for tools without DuckDB."),
+                         description="data/marts/current/<table>.parquet (and data/marts/<table>.parquet, links to them): "
+                         "every published mart for tools without DuckDB, the same version as the warehouse."),
         ],
         name="publish_marts",
     )
     def _publish(context: AssetExecutionContext):
         settings = get_settings()
-        with writer_lock(settings.work_db):
-            result = publish(settings.work_db, settings.warehouse_db, settings.marts_dir)
-        context.log.info(f"Published {len(result.tables)} tables to {result.warehouse}")
+        candidate = candidates.candidate_path(settings.candidates_dir, context.run_id)
+        try:
+            candidates.require(candidate, context.run_id)
+            with writer_lock(settings.work_db):  # one publish at a time: each prunes old versions
+                result = publish(candidate, settings.warehouse_db, settings.marts_dir, label=context.run_id)
+        except (candidates.CandidateMissing, PublishFailed) as error:
+            raise dg.Failure(description=str(error), allow_retries=False) from None
+        candidates.discard(candidate)
+        context.log.info(f"Published {len(result.tables)} tables as version {result.version} to {result.warehouse}")
         yield dg.MaterializeResult(
             asset_key=WAREHOUSE_KEY,
             metadata={"path": dg.MetadataValue.path(str(result.warehouse)),
+                      "version": result.version,
+                      "version_folder": dg.MetadataValue.path(str(result.version_dir)),
                       "tables": dg.MetadataValue.json(result.tables)},
         )
         yield dg.MaterializeResult(
