@@ -42,6 +42,11 @@ class Settings:
         """Great Expectations' project folder; its HTML report is under gx/uncommitted/data_docs/."""
         return self.reports_dir / "great_expectations"
 
+    @property
+    def figure_book_dir(self) -> Path:
+        """The figure book, a static HTML site (itip_pipeline.report)."""
+        return self.reports_dir / "figures"
+
     def ensure_dirs(self) -> None:
         for path in (
             self.landing_dir,

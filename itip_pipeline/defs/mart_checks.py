@@ -25,7 +25,7 @@ def build_mart_checks(keys: list[dg.AssetKey]) -> dg.AssetChecksDefinition:
         ],
         name="mart_expectations",
     )
-    def _checks():
+    def _checks(context: dg.AssetCheckExecutionContext):
         from itip_pipeline.quality.mart_suite import report_index, validate_marts
 
         settings = get_settings()
@@ -40,7 +40,8 @@ def build_mart_checks(keys: list[dg.AssetKey]) -> dg.AssetChecksDefinition:
                 loaded_years = {year for (year,) in loaded}
             finally:
                 con.close()
-            validations = validate_marts(frames, settings.dbt_project_dir / "seeds", loaded_years, report_root)
+            validations = validate_marts(frames, settings.dbt_project_dir / "seeds", loaded_years, report_root,
+                                         run_name=context.run_id)
         results = {r.table: r for r in validations}
         for key in keys:
             result = results[key.path[-1]]
@@ -50,6 +51,7 @@ def build_mart_checks(keys: list[dg.AssetKey]) -> dg.AssetChecksDefinition:
                     "expectations": result.evaluated,
                     "failures": dg.MetadataValue.md("\n".join(f"- {f}" for f in result.failures) or "none"),
                     "report": dg.MetadataValue.path(str(report_index(report_root))),
+                    "survey years": ", ".join(map(str, sorted(loaded_years))),
                 },
             )
 
