@@ -25,7 +25,7 @@ def build_mart_checks(keys: list[dg.AssetKey]) -> dg.AssetChecksDefinition:
         ],
         name="mart_expectations",
     )
-    def _checks(context: dg.AssetCheckExecutionContext):
+    def _checks(context):  # AssetCheckExecutionContext (a string annotation is refused by Dagster)
         from itip_pipeline.quality.mart_suite import report_index, validate_marts
 
         settings = get_settings()

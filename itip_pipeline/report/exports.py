@@ -70,10 +70,19 @@ def _staged(final: Path) -> Path:
     return final.with_name(f".{final.name}.{os.getpid()}.new")
 
 
+def _decimal_comma(value: object) -> object:
+    """A number in a column that also holds the mark (so pandas' decimal option does not reach it)."""
+    return repr(float(value)).replace(".", ",") if isinstance(value, float) and not pd.isna(value) else value
+
+
 def write_csv(frame: pd.DataFrame, path: Path) -> None:
+    marked = with_suppression_marks(frame)
+    for column in SUPPRESSIBLE:
+        if column in marked and marked[column].dtype == object:
+            marked[column] = marked[column].map(_decimal_comma)
     staged = _staged(path)
     try:
-        _ordered(with_suppression_marks(frame)).to_csv(
+        _ordered(marked).to_csv(
             staged, sep=";", decimal=",", index=False, encoding="utf-8-sig", lineterminator="\r\n",
             date_format="%Y-%m-%d %H:%M:%S")
         staged.replace(path)
