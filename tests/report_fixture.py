@@ -21,7 +21,7 @@ def _rows(family: str, indicator: str, items: dict[str | None, tuple[str, str]],
         for population, (pop_no, pop_en) in POPULATIONS.items():
             for i, year in enumerate(years):
                 share = 20.0 + 10 * i + (5 if population == "stat" else 0)
-                suppressed = family == "ai_adoption" and population == "stat" and year == years[1]
+                suppressed = family == "ai_adoption" and population == "stat" and year == years[-1]
                 rows.append({
                     "year": year, "population": population, "population_label_no": pop_no,
                     "population_label_en": pop_en, "indicator_id": indicator, "item": item, "label_no": label_no,

@@ -41,7 +41,7 @@ def build_mart_checks(keys: list[dg.AssetKey]) -> dg.AssetChecksDefinition:
             finally:
                 con.close()
             validations = validate_marts(frames, settings.dbt_project_dir / "seeds", loaded_years, report_root,
-                                         run_name=context.run_id)
+                                         run_name=context.run.run_id)
         results = {r.table: r for r in validations}
         for key in keys:
             result = results[key.path[-1]]
