@@ -65,19 +65,16 @@ def _ui(args: argparse.Namespace) -> None:
 
 
 def _docs(args: argparse.Namespace) -> None:
-    import os
     import subprocess
 
+    from itip_pipeline.dbt_docs import dbt_command, dbt_env, generate_static_docs
+
     settings = get_settings()
-    env = {**os.environ, "ITIP_WORK_DB": str(settings.work_db), "DO_NOT_TRACK": "1"}
-    dbt = str(Path(sys.executable).parent / "dbt")
-    command = [dbt, "docs", "generate", "--project-dir", str(settings.dbt_project_dir),
-               "--profiles-dir", str(settings.dbt_profiles_dir)]
-    subprocess.run(command, env=env, check=True)
-    print(f"dbt docs written to {settings.dbt_project_dir / 'target' / 'index.html'}")
+    page = generate_static_docs(settings, manifest_only=not settings.work_db.exists())
+    print(f"dbt docs (one file, opens offline): {page}")
     if args.serve:
-        subprocess.run([dbt, "docs", "serve", "--project-dir", str(settings.dbt_project_dir),
-                        "--profiles-dir", str(settings.dbt_profiles_dir), "--port", str(args.port)], env=env, check=True)
+        subprocess.run([*dbt_command(settings, "docs", "serve"), "--port", str(args.port)],
+                       env=dbt_env(settings), check=True)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -100,9 +97,10 @@ def build_parser() -> argparse.ArgumentParser:
     ui.add_argument("--port", type=int, default=3000)
     ui.set_defaults(func=_ui)
 
-    docs = sub.add_parser("docs", help="generate the dbt docs site (needs a built working database)")
-    docs.add_argument("--serve", action="store_true")
-    docs.add_argument("--port", type=int, default=8080)
+    docs = sub.add_parser("docs", help="write the dbt docs as one file that opens from disk "
+                          "(dbt_project/target/static_index.html; column types need a built working database)")
+    docs.add_argument("--serve", action="store_true", help="also serve the docs site on http://127.0.0.1:PORT")
+    docs.add_argument("--port", type=int, default=8080, help="port for --serve (default 8080)")
     docs.set_defaults(func=_docs)
     return parser
 
