@@ -29,6 +29,8 @@ def _generate(args: argparse.Namespace) -> None:
 def _run(args: argparse.Namespace) -> None:
     from itip_pipeline.pipeline_run import run_all
     from itip_pipeline.quality.mart_suite import report_index
+    from itip_pipeline.report.exports import CSV_DIR_NAME, WORKBOOK_NAME
+    from itip_pipeline.report.figure_book import CHECKS_PAGE
 
     settings = get_settings()
     summary = run_all(settings, parse_years(args.years) if args.years else None)
@@ -45,7 +47,11 @@ def _run(args: argparse.Namespace) -> None:
     print(f"\nLoaded {summary.years or 'no new delivery'}{unchanged}, built and published in {summary.seconds:.1f} s:")
     print(f"  warehouse (BI, read-only): {settings.warehouse_db}  (schema marts)")
     print(f"  Parquet exports:           {settings.marts_dir}/")
-    print(f"  validation report (HTML):  {report_index(settings.gx_report_dir)}")
+    print(f"  Excel workbook:            {settings.marts_dir / WORKBOOK_NAME}")
+    print(f"  CSV for Norwegian Excel:   {settings.marts_dir / CSV_DIR_NAME}/  (UTF-8 with BOM, ';', decimal comma)")
+    print(f"  figure book (offline):     {settings.figure_book_dir / 'index.html'}")
+    print(f"  check results (offline):   {settings.figure_book_dir / CHECKS_PAGE}")
+    print(f"  validation report (HTML):  {report_index(settings.gx_report_dir)}  (needs the network for its styles)")
     print(f"  working database:          {settings.work_db}")
     print(f"  full log of this run:      {summary.log}")
     print("  lineage and run history:   make ui")

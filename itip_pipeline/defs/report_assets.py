@@ -37,7 +37,8 @@ def figure_book_and_exports(context: AssetExecutionContext):
     yield dg.MaterializeResult(asset_key=EXPORTS_KEY, metadata={
         "workbook": dg.MetadataValue.path(str(exports.workbook)),
         "csv files": len(exports.csv_files), "annotated parquet files": len(exports.parquet_files)})
-    checks = latest_check_outcomes(context.instance, context.repository_def.asset_graph.asset_check_keys)
+    # The job's asset graph: execute_in_process (itip run) has no repository on the context.
+    checks = latest_check_outcomes(context.instance, context.job_def.asset_layer.asset_graph.asset_check_keys)
     run = BookRun(run_id=context.run_id, checks=checks,
                   exports={"Excel (itip_indicators.xlsx)": exports.workbook, "CSV": exports.csv_files[0].parent})
     pages = build_figure_book(published, settings.figure_book_dir, run)
