@@ -163,7 +163,7 @@ def _front_body(published: PublishedWarehouse, run: BookRun, lang: str, out_dir:
              f"<h2>{_e(word('families', lang))}</h2><ul>"]
     for family in published.families:
         years = sorted(family.frame["year"].dropna().unique()) if "year" in family.frame else []
-        span = f" ({years[0]}–{years[-1]})" if years else ""
+        span = "" if not years else f" ({years[0]})" if years[0] == years[-1] else f" ({years[0]}–{years[-1]})"
         parts.append(f'<li><a href="{_page_name(family)}">{_e(family.title(lang))}</a>{_e(span)}</li>')
     parts.append(f'<li><a href="{CHECKS_PAGE}">{_e(word("checks", lang))}</a></li></ul>')
     if run.exports:
@@ -177,7 +177,7 @@ def _front_body(published: PublishedWarehouse, run: BookRun, lang: str, out_dir:
         columns = [c for c in ("survey_year", "survey", "file_name", "n_rows", "loaded_at") if c in provenance]
         rows = [[_e(v.isoformat(sep=" ", timespec="seconds") if hasattr(v, "isoformat") else v) for v in row]
                 for row in provenance.sort_values(columns[:3])[columns].itertuples(index=False)]
-        parts.append(_table(columns, rows))
+        parts.append(_table([word(f"provenance_{c}", lang) for c in columns], rows))
     return "".join(parts)
 
 

@@ -16,7 +16,6 @@ WORDS: dict[str, tuple[str, str]] = {
     "built": ("Bygget", "Built"),
     "run": ("Dagster-kjøring", "Dagster run"),
     "years": ("Undersøkelsesår", "Survey years"),
-    "files": ("Leverte filer", "Delivered files"),
     "latest_year": ("Siste år etter populasjon ({year})", "Latest year by population ({year})"),
     "trend": ("Utvikling over tid", "Trend across years"),
     "reconciliation": ("Rapportens tall ved siden av lagerets", "The report's figures beside the warehouse's"),
@@ -59,7 +58,11 @@ WORDS: dict[str, tuple[str, str]] = {
                "Whiskers show the 95 % confidence interval (Wilson, on the effective sample size). Pale bar or "
                "triangle: low reliability (effective n below 30, NCHS). 'suppressed': fewer than 10 answers in the "
                "base, the value is not shown (as Statistics Norway does for small cells)."),
-    "about": ("Om tallene", "About the figures"),
+    "provenance_survey_year": ("År", "Year"),
+    "provenance_survey": ("Undersøkelse", "Survey"),
+    "provenance_file_name": ("Fil", "File"),
+    "provenance_n_rows": ("Rader", "Rows"),
+    "provenance_loaded_at": ("Lastet inn (UTC)", "Loaded (UTC)"),
 }
 
 
