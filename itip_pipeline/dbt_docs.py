@@ -7,6 +7,7 @@ page ("unable to load the manifest"); static_index.html carries both inside it.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -34,7 +35,12 @@ def generate_static_docs(settings: Settings, target_dir: Path | None = None, man
     target = target_dir or settings.dbt_project_dir / "target"
     command = dbt_command(settings, "docs", "generate", "--static", "--target-path", str(target))
     if manifest_only:
-        subprocess.run(dbt_command(settings, "parse", "--target-path", str(target)), env=dbt_env(settings), check=True)
+        from itip_pipeline.defs.dbt_project import prepare_dbt_manifest
+
+        manifest = prepare_dbt_manifest()  # parsed once, shared with the Dagster code location
+        target.mkdir(parents=True, exist_ok=True)
+        if manifest.parent.resolve() != target.resolve():
+            shutil.copy2(manifest, target / manifest.name)
         command += ["--no-compile", "--empty-catalog"]
     subprocess.run(command, env=dbt_env(settings), check=True)
     return target / STATIC_PAGE

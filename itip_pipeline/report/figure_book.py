@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 import os
 import shutil
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -32,7 +33,7 @@ main{padding:1rem 1.2rem;max-width:1150px}
 figure.chart{margin:1rem 0;overflow-x:auto}
 figure.chart figcaption{font-weight:600;margin:.3rem 0}
 table{border-collapse:collapse;font-size:.85rem;margin:.6rem 0}
-th,td{border-bottom:1px solid #ddd;padding:.2rem .5rem;text-align:left;vertical-align:top}
+th,td{border-bottom:1px solid #ddd;padding:.2rem .5rem;text-align:left;vertical-align:top;overflow-wrap:anywhere}
 td.num{text-align:right;font-variant-numeric:tabular-nums}
 .mark{font-style:italic;color:#666}
 .fail{color:#b00020;font-weight:bold}.pass{color:#1c6b2b}
@@ -213,9 +214,13 @@ def build_figure_book(published: PublishedWarehouse, out_dir: Path, run: BookRun
                                              lang, "index.html", published)
         pages[folder / CHECKS_PAGE] = _page(word("checks", lang), _checks_body(published, run, lang), lang,
                                             CHECKS_PAGE, published)
-        for family in published.families:
-            pages[folder / _page_name(family)] = _page(family.title(lang), _family_body(family, published, lang),
-                                                       lang, _page_name(family), published)
+    # vl-convert renders outside the GIL: two pages at a time keep both cores busy.
+    jobs = [(lang, family) for lang in LANGUAGES for family in published.families]
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        bodies = pool.map(lambda job: _family_body(job[1], published, job[0]), jobs)
+        for (lang, family), body in zip(jobs, bodies):
+            folder = Path() if lang == "no" else Path("en")
+            pages[folder / _page_name(family)] = _page(family.title(lang), body, lang, _page_name(family), published)
     try:
         for relative, text in pages.items():
             (staged / relative).parent.mkdir(parents=True, exist_ok=True)
