@@ -148,3 +148,10 @@ def test_every_page_loads_its_charts_offline_with_no_console_error(book, tmp_pat
         driver.save_screenshot(str(tmp_path / "ai_adoption.png"))
     finally:
         driver.quit()
+
+
+def test_an_external_figure_without_a_value_is_written_out_not_drawn_as_zero(book):
+    folder, _, _ = book
+    page = _read(folder, "ai_use_mode_external.html")
+    assert "Statens arbeidsgiverbarometer 2024" in page and 'data-chart="external"' in page
+    assert "ingen verdi" in page and "no value" in _read(folder, "en/ai_use_mode_external.html")

@@ -169,14 +169,19 @@ def published_beside_computed(rows: pd.DataFrame, lang: str) -> alt.LayerChart:
                                                                    height=len(long) * BAR_STEP + 10)
 
 
-def external_bars(frame: pd.DataFrame, lang: str, value_column: str) -> alt.Chart:
-    """Figures carried from another source (no estimate, no interval): plain bars, labelled as external."""
+def external_bars(frame: pd.DataFrame, lang: str, value_column: str) -> alt.LayerChart:
+    """Figures carried from another source (no estimate, no interval): plain bars, labelled as external; a
+    figure the source gives no readable value for is written out, not drawn as 0."""
     data = localised(frame, lang)
-    return alt.Chart(_values(data)).mark_bar(color="#8a6d3b").encode(
-        y=alt.Y("label:N", title=None, sort=None, axis=alt.Axis(labelLimit=320)),
-        x=alt.X(f"{value_column}:Q", title=word("share_axis", lang), scale=alt.Scale(domain=[0, 100])),
-        tooltip=["label:N", alt.Tooltip(f"{value_column}:Q", format=".1f")],
-    ).properties(width=WIDTH, height=max(1, len(data)) * (BAR_STEP + 6))
+    y = alt.Y("label:N", title=None, sort=None, axis=alt.Axis(labelLimit=320))
+    bars = alt.Chart().transform_filter(f"isValid(datum.{value_column})").mark_bar(color="#8a6d3b").encode(
+        y=y, x=alt.X(f"{value_column}:Q", title=word("share_axis", lang), scale=alt.Scale(domain=[0, 100])),
+        tooltip=["label:N", alt.Tooltip(f"{value_column}:Q", format=".1f")])
+    missing = alt.Chart().transform_filter(f"!isValid(datum.{value_column})").mark_text(
+        align="left", dx=2, fontSize=10, fontStyle="italic").encode(y=y, x=alt.datum(0),
+                                                                    text=alt.value(word("no_value", lang)))
+    return alt.layer(bars, missing, data=_values(data)).properties(width=WIDTH,
+                                                                   height=max(1, len(data)) * (BAR_STEP + 6))
 
 
 def to_svg(chart: alt.TopLevelMixin, lang: str) -> str:

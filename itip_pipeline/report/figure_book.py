@@ -99,8 +99,8 @@ def _latest_table(latest: pd.DataFrame, lang: str) -> str:
         interval = "" if r.suppressed else f"{_number(r.ci_low_pct, lang)}–{_number(r.ci_high_pct, lang)}"
         rows.append([_e(r.label), _e(r.population_label), share, interval, _e(getattr(r, "n_base", "")),
                      _number(getattr(r, "n_effective", None), lang)])
-    return _table([word("item", lang), word("population", lang), word("share", lang), "95 % KI" if lang == "no"
-                   else "95 % CI", "n", "n eff."], rows, numeric={2, 3, 4, 5})
+    return _table([word("item", lang), word("population", lang), word("share", lang), word("interval", lang),
+                   "n", "n eff."], rows, numeric={2, 3, 4, 5})
 
 
 def _reconciliation_rows(family: Family, published: PublishedWarehouse, lang: str) -> pd.DataFrame:

@@ -26,6 +26,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "item": ("Påstand/alternativ", "Statement/option"),
     "share": ("Andel (%)", "Share (%)"),
     "share_axis": ("Andel (%)", "Share (%)"),
+    "interval": ("95 % KI", "95 % CI"),
     "ci_low": ("95 % KI nedre", "95 % CI low"),
     "ci_high": ("95 % KI øvre", "95 % CI high"),
     "year": ("År", "Year"),
