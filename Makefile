@@ -32,7 +32,7 @@ test: install
 ui: install
 	$(BIN)/itip ui
 
-## make docs: the dbt docs site, written to dbt_project/target/ (served with `itip docs --serve`).
+## make docs: the dbt docs as one file that opens from disk: dbt_project/target/static_index.html.
 docs: install
 	$(BIN)/itip docs
 

@@ -29,6 +29,8 @@ def _generate(args: argparse.Namespace) -> None:
 def _run(args: argparse.Namespace) -> None:
     from itip_pipeline.pipeline_run import run_all
     from itip_pipeline.quality.mart_suite import report_index
+    from itip_pipeline.report.exports import CSV_DIR_NAME, WORKBOOK_NAME
+    from itip_pipeline.report.figure_book import CHECKS_PAGE
 
     settings = get_settings()
     summary = run_all(settings, parse_years(args.years) if args.years else None)
@@ -49,7 +51,11 @@ def _run(args: argparse.Namespace) -> None:
     print(f"\nLoaded {summary.years or 'no new delivery'}{unchanged}, built and published in {summary.seconds:.1f} s:")
     print(f"  warehouse (BI, read-only): {settings.warehouse_db}  (schema marts)")
     print(f"  Parquet exports:           {settings.marts_dir}/current/  (the same version as the warehouse)")
-    print(f"  validation report (HTML):  {report_index(settings.gx_report_dir)}")
+    print(f"  Excel workbook:            {settings.marts_dir / WORKBOOK_NAME}")
+    print(f"  CSV for Norwegian Excel:   {settings.marts_dir / CSV_DIR_NAME}/  (UTF-8 with BOM, ';', decimal comma)")
+    print(f"  figure book (offline):     {settings.figure_book_dir / 'index.html'}")
+    print(f"  check results (offline):   {settings.figure_book_dir / CHECKS_PAGE}")
+    print(f"  validation report (HTML):  {report_index(settings.gx_report_dir)}  (needs the network for its styles)")
     print(f"  working database:          {settings.work_db}")
     print(f"  full log of this run:      {summary.log}")
     print("  lineage and run history:   make ui")
@@ -75,19 +81,16 @@ def _ui(args: argparse.Namespace) -> None:
 
 
 def _docs(args: argparse.Namespace) -> None:
-    import os
     import subprocess
 
+    from itip_pipeline.dbt_docs import dbt_command, dbt_env, generate_static_docs
+
     settings = get_settings()
-    env = {**os.environ, "ITIP_WORK_DB": str(settings.work_db), "DO_NOT_TRACK": "1"}
-    dbt = str(Path(sys.executable).parent / "dbt")
-    command = [dbt, "docs", "generate", "--project-dir", str(settings.dbt_project_dir),
-               "--profiles-dir", str(settings.dbt_profiles_dir)]
-    subprocess.run(command, env=env, check=True)
-    print(f"dbt docs written to {settings.dbt_project_dir / 'target' / 'index.html'}")
+    page = generate_static_docs(settings, manifest_only=not settings.work_db.exists())
+    print(f"dbt docs (one file, opens offline): {page}")
     if args.serve:
-        subprocess.run([dbt, "docs", "serve", "--project-dir", str(settings.dbt_project_dir),
-                        "--profiles-dir", str(settings.dbt_profiles_dir), "--port", str(args.port)], env=env, check=True)
+        subprocess.run([*dbt_command(settings, "docs", "serve"), "--port", str(args.port)],
+                       env=dbt_env(settings), check=True)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -110,9 +113,10 @@ def build_parser() -> argparse.ArgumentParser:
     ui.add_argument("--port", type=int, default=3000)
     ui.set_defaults(func=_ui)
 
-    docs = sub.add_parser("docs", help="generate the dbt docs site (needs a built working database)")
-    docs.add_argument("--serve", action="store_true")
-    docs.add_argument("--port", type=int, default=8080)
+    docs = sub.add_parser("docs", help="write the dbt docs as one file that opens from disk "
+                          "(dbt_project/target/static_index.html; column types need a built working database)")
+    docs.add_argument("--serve", action="store_true", help="also serve the docs site on http://127.0.0.1:PORT")
+    docs.add_argument("--port", type=int, default=8080, help="port for --serve (default 8080)")
     docs.set_defaults(func=_docs)
     return parser
 

@@ -28,6 +28,7 @@ from pathlib import Path
 import duckdb
 
 from itip_pipeline.marts_copy import MARTS_SCHEMA, copy_marts, quote
+from itip_pipeline.parquet_export import write_described_parquet
 
 PUBLISHED_SCHEMA = MARTS_SCHEMA
 # DuckDB's storage format of release 1.0.0 (storage version 64): every DuckDB client from 1.0 on opens it.
@@ -82,7 +83,7 @@ def _remove_leftovers(warehouse_db: Path, marts_dir: Path) -> None:
 
 
 def _write_version(source_db: Path, staging: Path) -> dict[str, int]:
-    """The DuckDB file (old-client storage format) and one Parquet file per table, into `staging`."""
+    """The DuckDB file (old-client storage format) and one Parquet file per table with its descriptions."""
     con = duckdb.connect()
     try:
         con.execute(f"attach {quote(str(source_db))} as source (read_only)")
@@ -90,8 +91,7 @@ def _write_version(source_db: Path, staging: Path) -> dict[str, int]:
                     f"(storage_version {quote(STORAGE_VERSION)})")
         counts = copy_marts(con, "source", "published")
         for table in counts:
-            con.execute(f"copy published.{PUBLISHED_SCHEMA}.{table} "
-                        f"to {quote(str(staging / f'{table}.parquet'))} (format parquet)")
+            write_described_parquet(con, "published", table, staging / f"{table}.parquet")
         con.execute("checkpoint published")
         con.execute("detach published")
     finally:

@@ -53,6 +53,11 @@ class Settings:
         return (self.landing_dir, self.quarantine_dir, self.archive_dir, self.reports_dir, self.marts_dir,
                 self.work_db.parent, self.warehouse_db.parent, self.dagster_home)
 
+    @property
+    def figure_book_dir(self) -> Path:
+        """The figure book, a static HTML site (itip_pipeline.report)."""
+        return self.reports_dir / "figures"
+
     def ensure_dirs(self) -> None:
         for path in self.written_dirs:
             path.mkdir(parents=True, exist_ok=True)

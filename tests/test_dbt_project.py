@@ -30,7 +30,9 @@ FAMILY_MARTS = {
     "mart_infosec_statement", "mart_infosec_leadership_guidance", "mart_risk_statement",
     "mart_incident_statement", "mart_authority_support",
 }
-MARTS = FAMILY_MARTS | {"fct_indicator", "published_reconciliation", "mart_ai_use_mode_external"}
+MARTS = FAMILY_MARTS | {"fct_indicator", "published_reconciliation", "published_provenance",
+                         "indicator_families", "policy_targets",
+                         "mart_ai_use_mode_external"}
 
 
 @pytest.fixture(scope="session")

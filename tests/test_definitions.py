@@ -35,6 +35,15 @@ def test_lineage_runs_from_landing_to_published(defs):
     assert graph.get(dg.AssetKey(["raw", "org_answers"])).parent_keys >= {dg.AssetKey(["landing", "org_survey_files"])}
 
 
+def test_the_figure_book_and_exports_come_after_the_published_warehouse(defs):
+    graph = defs.resolve_asset_graph()
+    warehouse = dg.AssetKey(["published", "warehouse"])
+    for key in (dg.AssetKey(["published", "figure_book"]), dg.AssetKey(["published", "excel_exports"])):
+        assert warehouse in graph.get(key).parent_keys, key
+    build = defs.resolve_job_def("build_and_publish")
+    assert dg.AssetKey(["published", "figure_book"]) in build.asset_layer.selected_asset_keys
+
+
 def test_every_mart_family_and_the_layers_are_assets(defs):
     keys = _keys(defs)
     families = {"ai_adoption", "ai_task_area", "ai_benefit", "ai_barrier", "ai_strategy", "citizen_ai_view",

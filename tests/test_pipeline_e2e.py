@@ -131,3 +131,26 @@ def test_a_bad_delivery_fails_its_year_quarantines_and_leaves_published_as_it_wa
     assert {p.name: _sha(p) for p in settings.marts_dir.glob("*.parquet")} == parquet_before
     [report] = (settings.quarantine_dir / "2025" / "panel").glob("*/report.md")
     assert "vekt" in report.read_text() and "-1" in report.read_text()
+
+
+def test_a_publish_writes_the_figure_book_and_the_exports_from_the_published_marts(published):
+    settings, _ = published
+    import openpyxl
+    import pyarrow.parquet as pq
+
+    book = settings.figure_book_dir
+    families = _read(settings, "select family from marts.indicator_families")["family"]
+    for family in families:
+        assert (book / f"{family}.html").is_file() and (book / "en" / f"{family}.html").is_file(), family
+    front = (book / "index.html").read_text(encoding="utf-8")
+    assert "SYNTETISKE DATA" in front and "org_survey_synthetic" in front
+    checks = (book / "checks.html").read_text(encoding="utf-8")
+    assert "great_expectations" in checks and "http://127.0.0.1:3000/runs/" in checks
+    assert "2021, 2022, 2023, 2024, 2025" in checks
+    workbook = openpyxl.load_workbook(settings.marts_dir / "itip_indicators.xlsx", read_only=True)
+    assert workbook.sheetnames[0] == "README" and set(families) <= set(workbook.sheetnames)
+    assert (settings.marts_dir / "csv" / "fct_indicator.csv").read_bytes().startswith(b"\xef\xbb\xbf")
+    schema = pq.read_schema(settings.marts_dir / "fct_indicator.parquet")
+    assert schema.field("share_pct").metadata[b"description"].startswith(b"The success share")
+    gx_runs = settings.gx_report_dir / "gx" / "uncommitted" / "validations" / "fct_indicator"
+    assert any(p.name.startswith("dagster-run-") for p in gx_runs.iterdir()), "GX runs named by the Dagster run"

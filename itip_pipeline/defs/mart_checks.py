@@ -40,7 +40,8 @@ def build_mart_checks(keys: list[dg.AssetKey]) -> dg.AssetChecksDefinition:
         # Great Expectations rewrites its suite files under report_root; two runs writing them at once left JSON
         # that neither could read back. The folder's own lock, not the working database's: these files only.
         with writer_lock(report_root):
-            validations = validate_marts(frames, settings.dbt_project_dir / "seeds", loaded_years, report_root)
+            validations = validate_marts(frames, settings.dbt_project_dir / "seeds", loaded_years, report_root,
+                                         run_name=context.run.run_id)
         results = {r.table: r for r in validations}
         for key in keys:
             result = results[key.path[-1]]
@@ -50,6 +51,7 @@ def build_mart_checks(keys: list[dg.AssetKey]) -> dg.AssetChecksDefinition:
                     "expectations": result.evaluated,
                     "failures": dg.MetadataValue.md("\n".join(f"- {f}" for f in result.failures) or "none"),
                     "report": dg.MetadataValue.path(str(report_index(report_root))),
+                    "survey years": ", ".join(map(str, sorted(loaded_years))),
                 },
             )
 

@@ -86,14 +86,19 @@ def _prepared(table: str, frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def validate_marts(
-    frames: dict[str, pd.DataFrame], seeds_dir: Path, loaded_years: set[int], report_root: Path
+    frames: dict[str, pd.DataFrame], seeds_dir: Path, loaded_years: set[int], report_root: Path,
+    run_name: str | None = None,
 ) -> list[MartValidation]:
     """Run the suite on every mart frame; data docs (HTML) are rebuilt under report_root.
+
+    run_name (the Dagster run id) names the validation runs in the data docs, which GX otherwise calls
+    `__none__`; the loaded years go in the run's name too, so a result says which years it judged.
 
     A family mart may be empty (a family first asked in 2025, before 2025 is loaded); which indicators must
     be present for which loaded years is checked once, on fct_indicator."""
     import great_expectations as gx
     import great_expectations.expectations as gxe
+    from great_expectations.core.run_identifier import RunIdentifier
 
     context = gx.get_context(mode="file", project_root_dir=str(report_root))
     context.variables.progress_bars = {"globally": False}
@@ -112,9 +117,11 @@ def validate_marts(
         suite = context.suites.add_or_update(suite)
         definitions.append(context.validation_definitions.add_or_update(
             gx.ValidationDefinition(name=table, data=batch, suite=suite)))
+    years = "-".join(map(str, sorted(loaded_years)))
+    run_id = RunIdentifier(run_name=f"dagster-run-{run_name or 'none'}_years-{years}")
     results = []
     for definition in definitions:
-        result = definition.run(batch_parameters={"dataframe": prepared[definition.name]})
+        result = definition.run(batch_parameters={"dataframe": prepared[definition.name]}, run_id=run_id)
         failures = [
             f"{r.expectation_config.type} ({r.expectation_config.kwargs.get('column', '')}): "
             f"{(r.result or {}).get('partial_unexpected_list', '')}"[:300]

@@ -1,0 +1,46 @@
+"""The figure book and the exports: written at each publish, downstream of the published warehouse."""
+
+import dagster as dg
+from dagster import AssetExecutionContext
+
+from itip_pipeline.defs.publish_assets import PARQUET_KEY, WAREHOUSE_KEY
+from itip_pipeline.settings import get_settings
+from itip_pipeline.work_db import writer_lock
+
+FIGURE_BOOK_KEY = dg.AssetKey(["published", "figure_book"])
+EXPORTS_KEY = dg.AssetKey(["published", "excel_exports"])
+
+
+@dg.multi_asset(
+    specs=[
+        dg.AssetSpec(EXPORTS_KEY, deps=[WAREHOUSE_KEY, PARQUET_KEY], group_name="published", kinds={"excel", "csv"},
+                     description="data/marts/itip_indicators.xlsx (README sheet + a sheet per family), "
+                     "data/marts/csv/<table>.csv for Norwegian Excel; read from the published warehouse only."),
+        dg.AssetSpec(FIGURE_BOOK_KEY, deps=[WAREHOUSE_KEY], group_name="published", kinds={"html"},
+                     description="data/reports/figures/: the figure book, static HTML that opens offline — a page "
+                     "per indicator family (Norwegian, English under en/) and the check results of the run."),
+    ],
+    name="write_figure_book_and_exports",
+)
+def figure_book_and_exports(context: AssetExecutionContext):
+    from itip_pipeline.report.check_results import latest_check_outcomes
+    from itip_pipeline.report.exports import write_exports
+    from itip_pipeline.report.figure_book import BookRun, build_figure_book
+    from itip_pipeline.report.published import read_published
+
+    settings = get_settings()
+    # Two runs finishing together must not write the same workbook, CSV files and pages at once.
+    with writer_lock(settings.figure_book_dir):
+        published = read_published(settings.warehouse_db)
+        exports = write_exports(published, settings.marts_dir)
+        # The job's asset graph: execute_in_process (itip run) has no repository on the context.
+        checks = latest_check_outcomes(context.instance, context.job_def.asset_layer.asset_graph.asset_check_keys)
+        run = BookRun(run_id=context.run_id, checks=checks,
+                      exports={"Excel (itip_indicators.xlsx)": exports.workbook, "CSV": exports.csv_files[0].parent})
+        pages = build_figure_book(published, settings.figure_book_dir, run)
+    yield dg.MaterializeResult(asset_key=EXPORTS_KEY, metadata={
+        "workbook": dg.MetadataValue.path(str(exports.workbook)), "csv files": len(exports.csv_files)})
+    context.log.info(f"Wrote the figure book ({len(pages)} pages) to {settings.figure_book_dir}")
+    yield dg.MaterializeResult(asset_key=FIGURE_BOOK_KEY, metadata={
+        "index": dg.MetadataValue.path(str(settings.figure_book_dir / "index.html")), "pages": len(pages),
+        "synthetic": published.is_synthetic})

@@ -1,0 +1,132 @@
+"""The published warehouse as the report reads it: every marts table, its comments, families and provenance.
+
+Columns are read by name and a table the code does not know is carried along, so a new family or column in
+the marts appears in the book and exports without a change here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+SCHEMA = "marts"
+FACT_TABLE = "fct_indicator"
+FAMILIES_TABLE = "indicator_families"
+PROVENANCE_TABLE = "published_provenance"
+RECONCILIATION_TABLE = "published_reconciliation"
+TARGETS_TABLE = "policy_targets"
+SURVEY_FILES = {"org", "panel"}
+
+
+@dataclass(frozen=True)
+class Family:
+    family: str
+    table: str
+    title_no: str
+    title_en: str
+    description: str  # the table's comment (dbt's description)
+    frame: pd.DataFrame
+
+    @property
+    def is_estimated(self) -> bool:
+        """Shares the warehouse estimated (with intervals), as opposed to figures carried from elsewhere."""
+        return {"share_pct", "year", "population"} <= set(self.frame.columns)
+
+    def title(self, lang: str) -> str:
+        return self.title_no if lang == "no" else self.title_en
+
+
+@dataclass(frozen=True)
+class PublishedWarehouse:
+    path: Path
+    tables: dict[str, pd.DataFrame]
+    table_comments: dict[str, str]
+    column_comments: dict[str, dict[str, str]]
+    families: list[Family] = field(default_factory=list)
+
+    def table(self, name: str) -> pd.DataFrame:
+        return self.tables.get(name, pd.DataFrame())
+
+    @property
+    def provenance(self) -> pd.DataFrame:
+        return self.table(PROVENANCE_TABLE)
+
+    @property
+    def reconciliation(self) -> pd.DataFrame:
+        return self.table(RECONCILIATION_TABLE)
+
+    @property
+    def is_synthetic(self) -> bool:
+        """True when any delivered survey file behind the marts is the generator's (or provenance is missing:
+        a warehouse that cannot say where its numbers come from is not presented as survey results)."""
+        files = self.provenance
+        if files.empty or "is_synthetic" not in files:
+            return True
+        surveys = files[files["survey"].isin(SURVEY_FILES)] if "survey" in files else files
+        return bool(surveys["is_synthetic"].fillna(True).any()) if not surveys.empty else True
+
+    @property
+    def years(self) -> list[int]:
+        fact = self.table(FACT_TABLE)
+        return sorted(int(y) for y in fact["year"].dropna().unique()) if "year" in fact else []
+
+    def targets_for(self, family: Family) -> pd.DataFrame:
+        """The policy targets (target_year, target_pct) of the family's indicators: every target year from
+        marts.policy_targets, else the targets in force that the family's own rows carry."""
+        ids = set(family.frame["indicator_id"]) if "indicator_id" in family.frame else set()
+        targets = self.table(TARGETS_TABLE)
+        if not targets.empty and {"indicator_id", "target_year", "target_pct"} <= set(targets.columns):
+            return targets[targets["indicator_id"].isin(ids)][["target_year", "target_pct"]].drop_duplicates()
+        if {"policy_target_year", "policy_target_pct"} <= set(family.frame.columns):
+            return family.frame[["policy_target_year", "policy_target_pct"]].dropna().drop_duplicates().rename(
+                columns={"policy_target_year": "target_year", "policy_target_pct": "target_pct"})
+        return pd.DataFrame(columns=["target_year", "target_pct"])
+
+    def column_comment(self, column: str, table: str = FACT_TABLE) -> str:
+        return self.column_comments.get(table, {}).get(column) or next(
+            (c[column] for c in self.column_comments.values() if c.get(column)), "")
+
+
+def read_published(warehouse_db: Path) -> PublishedWarehouse:
+    """Every table of schema marts with its comments, read in one short read-only session."""
+    if not warehouse_db.is_file():
+        raise FileNotFoundError(f"no published warehouse at {warehouse_db}: run `itip run` first")
+    con = duckdb.connect(str(warehouse_db), read_only=True)
+    try:
+        names = [r[0] for r in con.execute(
+            "select table_name from duckdb_tables() where schema_name = ? order by 1", [SCHEMA]).fetchall()]
+        tables = {name: con.execute(f'select * from {SCHEMA}."{name}"').df() for name in names}
+        table_comments = dict(con.execute(
+            "select table_name, comment from duckdb_tables() where schema_name = ? and comment is not null",
+            [SCHEMA]).fetchall())
+        column_comments: dict[str, dict[str, str]] = {}
+        for table, column, comment in con.execute(
+                "select table_name, column_name, comment from duckdb_columns() "
+                "where schema_name = ? and comment is not null", [SCHEMA]).fetchall():
+            column_comments.setdefault(table, {})[column] = comment
+    finally:
+        con.close()
+    published = PublishedWarehouse(warehouse_db, tables, table_comments, column_comments)
+    return PublishedWarehouse(warehouse_db, tables, table_comments, column_comments, _families(published))
+
+
+def _families(published: PublishedWarehouse) -> list[Family]:
+    """The families in the report's order (marts.indicator_families), then any other mart_* table by name."""
+    listed = published.table(FAMILIES_TABLE)
+    titles = {row.table_name: row for row in listed.sort_values("sort_order").itertuples()} if not listed.empty else {}
+    order = [t for t in titles if t in published.tables]
+    order += sorted(t for t in published.tables if t.startswith("mart_") and t not in titles)
+    families = []
+    for table in order:
+        row = titles.get(table)
+        family = row.family if row is not None else table.removeprefix("mart_")
+        families.append(Family(
+            family=family, table=table,
+            title_no=row.title_no if row is not None else family,
+            title_en=(row.title_en if row is not None and row.title_en else family),
+            description=published.table_comments.get(table, ""), frame=published.tables[table],
+        ))
+    return families

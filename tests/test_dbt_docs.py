@@ -1,0 +1,17 @@
+"""dbt's docs as one file that opens from disk, starting on the project's own overview."""
+
+from __future__ import annotations
+
+from itip_pipeline.dbt_docs import generate_static_docs
+from itip_pipeline.settings import get_settings
+
+
+def test_the_static_docs_page_carries_the_manifest_and_the_overview(dbt_manifest, tmp_path):
+    # The session's manifest is reused (no second `dbt parse`); the docs are written under tmp_path.
+    settings = get_settings()
+    page = generate_static_docs(settings, target_dir=tmp_path / "target", manifest_only=True)
+    assert page.name == "static_index.html" and page.is_file()
+    text = page.read_text(encoding="utf-8")
+    assert '"nodes"' in text, "the manifest is inside the page, not fetched beside it"
+    assert "model.itip.fct_indicator" in text and "model.itip.published_provenance" in text
+    assert "the IT i praksis warehouse" in text and "## Estimands" in text, "the overview replaces dbt's welcome"
