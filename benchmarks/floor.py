@@ -24,7 +24,7 @@ from pathlib import Path  # noqa: E402
 import duckdb  # noqa: E402
 
 from itip_pipeline.contract import CODEBOOK_COLUMNS, FILE_PREFIXES, REQUIRED_ID_COLUMNS  # noqa: E402
-from itip_pipeline.ingest.delivery_files import codebook_file, delivery_years, survey_files  # noqa: E402
+from itip_pipeline.ingest.delivery_files import delivery_files, delivery_years  # noqa: E402
 from itip_pipeline.ingest.readers import read_table  # noqa: E402
 from itip_pipeline.settings import get_settings  # noqa: E402
 
@@ -45,13 +45,14 @@ def _load_long(con: duckdb.DuckDBPyConnection, landing: Path) -> int:
                    weight double, question_id varchar, answer_code integer, dont_know_code integer)""")
     rows = 0
     for year in delivery_years(landing):
-        book = read_table(codebook_file(landing, year), CODEBOOK_COLUMNS)  # noqa: F841 (read by DuckDB)
+        delivered = delivery_files(landing, year)
+        book = read_table(delivered.codebook, CODEBOOK_COLUMNS)  # noqa: F841 (read by DuckDB)
         con.execute(f"""insert into codebook select {year}, survey, lower(trim(source_column)), question_id,
                         try_cast(dont_know_code as double)::integer from book""")
         for survey in FILE_PREFIXES:
             group, weight = RESPONDENT_SQL[survey]
             id_columns = ", ".join((*REQUIRED_ID_COLUMNS[survey], "source_row"))
-            for path in survey_files(landing, year, survey):
+            for path in delivered.surveys[survey]:
                 frame = read_table(path, REQUIRED_ID_COLUMNS[survey])
                 rows += len(frame)
                 con.register("delivered", frame)
