@@ -179,3 +179,12 @@ def test_an_array_formula_is_refused_showing_its_text(tmp_path):
     _edit(path, lambda workbook: workbook["Sheet"].__setitem__("E2", ArrayFormula("E2:E4", "={1;2;3}")))
     problems, _ = _problems(path)
     assert problems[0] == ("org_survey.xlsx", 2, "E", "={1;2;3}")
+
+
+def test_a_user_missing_declaration_on_a_string_variable_is_named_not_called_corrupt(tmp_path):
+    # pyreadstat cannot read the data of such a file at all; the declaration is found in the metadata first.
+    path = tmp_path / "citizen_panel.sav"
+    pyreadstat.write_sav(panel_records(2024), str(path), missing_ranges={"kjonn": ["annet"]})
+    problems, rejection = _problems(path, PANEL_REQUIRED)
+    assert problems == [("citizen_panel.sav", None, "kjonn", "annet")]
+    assert "user-missing" in str(rejection) and "corrupt" not in str(rejection)

@@ -154,5 +154,8 @@ def user_missing_declarations(file: str, meta) -> None:
         raise DeliveryRejected(problems)
 
 
-def _code(value: float) -> str:
+def _code(value: float | str) -> str:
+    """A declared code as SPSS shows it: 9, not 9.0; a string variable's code as it is."""
+    if isinstance(value, str):
+        return value
     return str(int(value)) if float(value).is_integer() else str(value)
