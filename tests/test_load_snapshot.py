@@ -37,3 +37,16 @@ def test_a_file_rewritten_during_validation_is_archived_as_validated(settings, m
     assert hashlib.sha256(archived.read_bytes()).hexdigest() == logged_sha  # the archive is content-addressed
     assert logged_sha == hashlib.sha256(validated).hexdigest()  # and holds the bytes that were validated
     assert n_loaded == 3
+
+
+def test_a_killed_loads_private_copies_are_removed_by_the_next_load(settings):
+    # A load killed mid-way leaves its copies behind; the next load (which holds the working database's
+    # one writer lock, so no other load is running) removes them.
+    write_delivery(settings.landing_dir / str(LOADED_YEAR), LOADED_YEAR)
+    stale = settings.work_db.parent / "delivery-killed"
+    stale.mkdir(parents=True)
+    (stale / "citizen_panel_2025.xlsx").write_bytes(b"left behind")
+    with open_for_writing(settings.work_db) as con:
+        loader.load_year(con, settings, LOADED_YEAR)
+    assert not stale.exists()
+    assert not list(settings.work_db.parent.glob("delivery-*"))
