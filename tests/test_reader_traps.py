@@ -148,18 +148,21 @@ def _patch_sheet(path, old: bytes, new: bytes) -> None:
     shutil.move(patched, path)
 
 
-def test_a_hidden_row_holding_data_is_refused(tmp_path):
-    # A row hidden (or filtered out) in Excel is invisible to the vendor but would be read as a respondent.
+@pytest.mark.parametrize("hiding", [b'hidden="1"', b'hidden="true"', b'ht="0" customHeight="1"'],
+                         ids=["hidden", "hidden-true", "zero-height"])
+def test_a_hidden_row_holding_data_is_refused(tmp_path, hiding):
+    # A row hidden (or filtered out, or zero high) in Excel is invisible to the vendor but would be read.
     path = write_xlsx(tmp_path / "org_survey.xlsx", org_records(2024))
-    _patch_sheet(path, b'<row r="3">', b'<row r="3" hidden="1">')
+    _patch_sheet(path, b'<row r="3">', b'<row r="3" ' + hiding + b">")
     problems, rejection = _problems(path)
     assert problems == [("org_survey.xlsx", 3, None, None)]
     assert "hidden row" in str(rejection)
 
 
-def test_a_hidden_column_holding_data_is_refused(tmp_path):
+@pytest.mark.parametrize("hiding", [b'width="8" hidden="1"', b'width="0" customWidth="1"'], ids=["hidden", "zero-width"])
+def test_a_hidden_column_holding_data_is_refused(tmp_path, hiding):
     path = write_xlsx(tmp_path / "org_survey.xlsx", org_records(2024))
-    _patch_sheet(path, b"<sheetData>", b'<cols><col min="5" max="6" width="0" hidden="1"/></cols><sheetData>')
+    _patch_sheet(path, b"<sheetData>", b'<cols><col min="5" max="6" ' + hiding + b"/></cols><sheetData>")
     problems, rejection = _problems(path)
     assert problems == [("org_survey.xlsx", None, "E", None), ("org_survey.xlsx", None, "F", None)]
     assert "hidden column" in str(rejection)
@@ -188,3 +191,11 @@ def test_a_user_missing_declaration_on_a_string_variable_is_named_not_called_cor
     problems, rejection = _problems(path, PANEL_REQUIRED)
     assert problems == [("citizen_panel.sav", None, "kjonn", "annet")]
     assert "user-missing" in str(rejection) and "corrupt" not in str(rejection)
+
+
+def test_a_what_if_data_table_is_refused_naming_its_range(tmp_path):
+    path = write_xlsx(tmp_path / "org_survey.xlsx", org_records(2024))
+    _patch_sheet(path, b'<c r="E2" t="n"><v>1</v></c>',
+                 b'<c r="E2"><f t="dataTable" ref="E2:E3" dt2D="0" dtr="0" r1="A1"/><v>1</v></c>')
+    problems, _ = _problems(path)
+    assert problems == [("org_survey.xlsx", 2, "E", "data table E2:E3")]

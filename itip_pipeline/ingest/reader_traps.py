@@ -2,8 +2,8 @@
 
 Each would load without an error and publish wrong numbers:
 - xlsx: a hidden or very hidden sheet (a stale copy may be read as the data); data on any sheet but the
-  first (the data sheet must be the first and only non-empty one); hidden rows or columns of the data
-  sheet that hold values (a row filtered out or hidden in Excel is invisible to the vendor but would be
+  first (the data sheet must be the first and only non-empty one); hidden, filtered-out or zero-sized
+  rows or columns of the data sheet that hold values (a row filtered out or hidden in Excel is invisible to the vendor but would be
   read as a respondent); formulas, with or without a cached value
   (without one the cell reads blank; a cached one may be stale, e.g. written by a tool that never
   recalculates, and the warehouse cannot recalculate it). The contract asks for values only.
@@ -24,8 +24,10 @@ from itip_pipeline.ingest.problems import DeliveryRejected, Problem
 
 # A <f> element (formula) in a worksheet part, with or without a namespace prefix.
 _FORMULA_ELEMENT = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s>/]")
-# A <row> or <col> start tag marked hidden (filtered-out rows are hidden rows too).
-_HIDDEN_ELEMENT = re.compile(rb'<(?:[A-Za-z_][\w.-]*:)?(row|col)\s[^>]*?\bhidden="(?:1|true)"[^>]*>')
+# A <row> or <col> start tag marked hidden (filtered-out rows are hidden rows too) or sized to nothing
+# (a row 0 high, a column 0 wide), which a spreadsheet shows no more than a hidden one.
+_HIDDEN_ELEMENT = re.compile(
+    rb'<(?:[A-Za-z_][\w.-]*:)?(row|col)\s(?=[^>]*\b(?:hidden="(?:1|true)"|ht="0(?:\.0*)?"|width="0(?:\.0*)?"))[^>]*>')
 _ATTRIBUTE = re.compile(rb'\b(r|min|max)="(\d+)"')
 _CHUNK = 1 << 20
 
@@ -130,8 +132,11 @@ def _formula_cells(file: str, sheet) -> list[Problem]:
 
 
 def _formula_text(value) -> str:
-    """A formula as a spreadsheet shows it; an array formula (openpyxl's ArrayFormula) by its text too."""
-    return str(getattr(value, "text", value))
+    """A formula as a spreadsheet shows it: its text (an array formula's too), or a what-if data table's range."""
+    if isinstance(value, str):
+        return value
+    text = getattr(value, "text", None)
+    return str(text) if text is not None else f"data table {getattr(value, 'ref', '')}".strip()
 
 
 def user_missing_declarations(file: str, meta) -> None:
