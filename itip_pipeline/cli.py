@@ -93,6 +93,18 @@ def _docs(args: argparse.Namespace) -> None:
                        env=dbt_env(settings), check=True)
 
 
+def _check(args: argparse.Namespace) -> None:
+    from itip_pipeline.ingest.self_check import FolderYearUnknown, check_delivery, check_report
+
+    try:
+        result = check_delivery(Path(args.folder), args.year, get_settings().pseudonym_key)
+    except FolderYearUnknown as error:
+        print(error, file=sys.stderr)
+        raise SystemExit(2) from None
+    print(check_report(result))
+    raise SystemExit(0 if result.acceptable else 1)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="itip", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -107,6 +119,13 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="load every landed year, build, check and publish (what `make run` does)")
     run.add_argument("--years", help="load only these years, e.g. 2021-2025 or 2024 (a command-line backfill)")
     run.set_defaults(func=_run)
+
+    check = sub.add_parser(
+        "check", help="check a delivery folder exactly as a load would, writing nothing (exit 0: acceptable, "
+        "1: would be refused)")
+    check.add_argument("folder", help="the delivery folder, named by its year, e.g. data/landing/2025")
+    check.add_argument("--year", type=int, help="the delivery's year, when the folder is not named by it")
+    check.set_defaults(func=_check)
 
     ui = sub.add_parser("ui", help="the Dagster UI on this project")
     ui.add_argument("--host", default="127.0.0.1")

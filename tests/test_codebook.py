@@ -120,3 +120,25 @@ def test_a_year_the_catalogue_does_not_know_must_keep_each_questions_bounds(tmp_
     [problem] = caught.value.problems
     assert (problem.row, problem.column, problem.value) == (2, column, value or None)
     assert "for ai_adoption, as in the question catalogue (2025)" in problem.rule
+
+
+def _catalogue_codebook(year: int):
+    from itip_pipeline.question_catalogue import question_catalogue
+
+    return question_catalogue().query("survey_year == @year")[list(contract.CODEBOOK_COLUMNS)].astype(str)
+
+
+@pytest.mark.parametrize("year", [2019, 2020])
+def test_a_year_before_the_catalogue_is_held_to_its_first_year(tmp_path, year):
+    # The catalogue starts in 2021: an older year's codebook must agree with 2021's columns and bounds,
+    # as a year after the catalogue must agree with its last year.
+    good = _catalogue_codebook(2021).reset_index(drop=True)
+    assert len(read_codebook(write_csv(tmp_path / contract.CODEBOOK_FILE, good, delimiter=","), year)) == len(good)
+    swapped = good.copy()
+    swapped.loc[[0, 1], "question_id"] = good.loc[[1, 0], "question_id"].to_numpy()
+    with pytest.raises(DeliveryRejected) as caught:
+        read_codebook(write_csv(tmp_path / contract.CODEBOOK_FILE, swapped, delimiter=","), year)
+    columns = [p for p in caught.value.problems if p.column == "source_column"]
+    assert [p.row for p in columns] == [2, 3]
+    assert f"in 2021 column {good.loc[0, 'source_column']} was question {good.loc[0, 'question_id']}" in (
+        columns[0].rule)

@@ -133,3 +133,69 @@ def test_a_sav_without_declarations_keeps_vet_ikke_as_9(tmp_path):
     path = write_sav(tmp_path / "citizen_panel.sav", panel_records(2024).assign(P01=["1", "9", "4"]),
                      value_labels={"P01": {9.0: "vet ikke"}})
     assert read_table(path, PANEL_REQUIRED)["p01"].tolist() == ["1", "9", "4"]
+
+
+def _patch_sheet(path, old: bytes, new: bytes) -> None:
+    """Replace bytes in the first sheet's XML, as a spreadsheet program would have written them."""
+    patched = path.with_name("patched.xlsx")
+    with zipfile.ZipFile(path) as source, zipfile.ZipFile(patched, "w") as target:
+        for item in source.infolist():
+            data = source.read(item)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                assert old in data
+                data = data.replace(old, new, 1)
+            target.writestr(item, data)
+    shutil.move(patched, path)
+
+
+@pytest.mark.parametrize("hiding", [b'hidden="1"', b'hidden="true"', b'ht="0" customHeight="1"'],
+                         ids=["hidden", "hidden-true", "zero-height"])
+def test_a_hidden_row_holding_data_is_refused(tmp_path, hiding):
+    # A row hidden (or filtered out, or zero high) in Excel is invisible to the vendor but would be read.
+    path = write_xlsx(tmp_path / "org_survey.xlsx", org_records(2024))
+    _patch_sheet(path, b'<row r="3">', b'<row r="3" ' + hiding + b">")
+    problems, rejection = _problems(path)
+    assert problems == [("org_survey.xlsx", 3, None, None)]
+    assert "hidden row" in str(rejection)
+
+
+@pytest.mark.parametrize("hiding", [b'width="8" hidden="1"', b'width="0" customWidth="1"'], ids=["hidden", "zero-width"])
+def test_a_hidden_column_holding_data_is_refused(tmp_path, hiding):
+    path = write_xlsx(tmp_path / "org_survey.xlsx", org_records(2024))
+    _patch_sheet(path, b"<sheetData>", b'<cols><col min="5" max="6" ' + hiding + b"/></cols><sheetData>")
+    problems, rejection = _problems(path)
+    assert problems == [("org_survey.xlsx", None, "E", None), ("org_survey.xlsx", None, "F", None)]
+    assert "hidden column" in str(rejection)
+
+
+def test_hidden_rows_and_columns_without_values_are_harmless(tmp_path):
+    path = write_xlsx(tmp_path / "org_survey.xlsx", org_records(2024))
+    _patch_sheet(path, b"<sheetData>", b'<cols><col min="9" max="9" hidden="1"/></cols><sheetData>')
+    _patch_sheet(path, b"</sheetData>", b'<row r="30" hidden="1"/></sheetData>')
+    assert len(read_table(path, ORG_REQUIRED)) == 3
+
+
+def test_an_array_formula_is_refused_showing_its_text(tmp_path):
+    from openpyxl.worksheet.formula import ArrayFormula
+
+    path = write_xlsx(tmp_path / "org_survey.xlsx", org_records(2024))
+    _edit(path, lambda workbook: workbook["Sheet"].__setitem__("E2", ArrayFormula("E2:E4", "={1;2;3}")))
+    problems, _ = _problems(path)
+    assert problems[0] == ("org_survey.xlsx", 2, "E", "={1;2;3}")
+
+
+def test_a_user_missing_declaration_on_a_string_variable_is_named_not_called_corrupt(tmp_path):
+    # pyreadstat cannot read the data of such a file at all; the declaration is found in the metadata first.
+    path = tmp_path / "citizen_panel.sav"
+    pyreadstat.write_sav(panel_records(2024), str(path), missing_ranges={"kjonn": ["annet"]})
+    problems, rejection = _problems(path, PANEL_REQUIRED)
+    assert problems == [("citizen_panel.sav", None, "kjonn", "annet")]
+    assert "user-missing" in str(rejection) and "corrupt" not in str(rejection)
+
+
+def test_a_what_if_data_table_is_refused_naming_its_range(tmp_path):
+    path = write_xlsx(tmp_path / "org_survey.xlsx", org_records(2024))
+    _patch_sheet(path, b'<c r="E2" t="n"><v>1</v></c>',
+                 b'<c r="E2"><f t="dataTable" ref="E2:E3" dt2D="0" dtr="0" r1="A1"/><v>1</v></c>')
+    problems, _ = _problems(path)
+    assert problems == [("org_survey.xlsx", 2, "E", "data table E2:E3")]

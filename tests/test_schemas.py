@@ -148,6 +148,17 @@ def test_blank_respondent_id():
     assert panel_problems(records) == [(3, "respondent_id", None, "must not be blank")]
 
 
+@pytest.mark.parametrize("spoiled", ["\u200bR00001", "R00001\u200b", "R00\u00a0001", "R00001\u2060", "R0000\t1"],
+                         ids=["leading-zero-width", "trailing-zero-width", "inner-nbsp", "word-joiner", "tab"])
+def test_a_respondent_id_with_invisible_characters_is_refused(spoiled):
+    # It would pass as a second person beside the same id without them: the uniqueness check sees two ids.
+    records = panel_records(2024)
+    records.loc[1, "respondent_id"] = spoiled
+    [(row, column, value, rule)] = panel_problems(records)
+    assert (row, column, value) == (3, "respondent_id", spoiled)
+    assert "invisible" in rule
+
+
 QUESTIONS = pd.DataFrame(
     {
         "source_key": ["k01", "k02"],

@@ -8,9 +8,11 @@ that only after loading, blocking every later year. So ingest refuses it, row by
 - every (survey, question_id) must be in the catalogue (new questions are agreed, and catalogued, first);
 - for a year the catalogue has, each row must be that year's catalogue row: the same source column for the
   id (two ids swapped are refused) and the same scale, min_code, max_code and dont_know_code;
-- for a year the catalogue does not have yet (e.g. 2026), scale and bounds must match the id's latest
-  catalogue row, and a source column that the latest earlier year used for another id is refused (a
-  renumbered questionnaire must rename columns, not reuse them under new meanings).
+- for a year the catalogue does not have (a new year such as 2026, or one before it starts, such as
+  2020), scale and bounds must match the id's catalogue row nearest in time, and a source column that the
+  nearest catalogued year used for another id is refused (a renumbered questionnaire must rename columns,
+  not reuse them under new meanings). Nearest, not latest earlier: a year before the catalogue has no
+  earlier year, and would otherwise pass with two ids swapped.
 """
 
 from __future__ import annotations
@@ -45,11 +47,9 @@ def catalogue_problems(codebook: pd.DataFrame, year: int, file: str) -> list[Pro
         if (survey_years == year).any():
             problems += _known_year_problems(row, history, catalogue, year, where)
         else:
-            reference = history.sort_values("survey_year").iloc[-1]
-            problems += _bound_problems(row, reference, where)
-            earlier = survey_years[survey_years < year]
-            if not earlier.empty:
-                problems += _reused_column_problems(row, catalogue, int(earlier.max()), where)
+            problems += _bound_problems(row, _nearest_in_time(history, year), where)
+            nearest_year = int(_nearest_in_time(catalogue[catalogue["survey"] == row.survey], year)["survey_year"])
+            problems += _reused_column_problems(row, catalogue, nearest_year, where)
     return problems
 
 
@@ -70,13 +70,19 @@ def _known_year_problems(row, history: pd.DataFrame, catalogue: pd.DataFrame, ye
     return _bound_problems(row, reference, where)
 
 
-def _reused_column_problems(row, catalogue: pd.DataFrame, earlier_year: int, where: dict) -> list[Problem]:
-    other = _question_of_column(catalogue, row.survey, earlier_year, row.source_column)
+def _nearest_in_time(rows: pd.DataFrame, year: int) -> pd.Series:
+    """The catalogue row whose year is nearest to `year`; on a tie (one year on each side) the earlier one."""
+    distance = (rows["survey_year"] - year).abs() * 2 + (rows["survey_year"] > year)
+    return rows.loc[distance.idxmin()]
+
+
+def _reused_column_problems(row, catalogue: pd.DataFrame, other_year: int, where: dict) -> list[Problem]:
+    other = _question_of_column(catalogue, row.survey, other_year, row.source_column)
     if other is None or other == row.question_id:
         return []
     return [Problem(
         **where, column="source_column", value=row.source_column,
-        rule=f"in {earlier_year} column {row.source_column} was question {other}, not {row.question_id}; "
+        rule=f"in {other_year} column {row.source_column} was question {other}, not {row.question_id}; "
              "a column that changes meaning needs a new name",
     )]
 

@@ -28,12 +28,6 @@ def year_dir(landing_dir: Path, year: int) -> Path:
     return landing_dir / str(year)
 
 
-def _real_year_dir(landing_dir: Path, year: int) -> Path:
-    """The year's folder, refused when it is a link: the files inside it would all pass as "in the folder"."""
-    folder = year_dir(landing_dir, year)
-    if folder.is_symlink():
-        raise DeliveryRejected.single(str(year), "the year's landing folder is a link; deliver a real folder")
-    return folder
 
 
 def _is_safe(path: Path, folder: Path) -> bool:
@@ -69,20 +63,31 @@ def survey_of(name: str) -> str | None:
 
 def entries(landing_dir: Path, year: int) -> list[Path]:
     """Everything in the year folder, sorted by name ([] when there is no folder)."""
-    folder = year_dir(landing_dir, year)
+    return _entries_of(year_dir(landing_dir, year))
+
+
+def _entries_of(folder: Path) -> list[Path]:
     return sorted(folder.iterdir()) if folder.is_dir() and not folder.is_symlink() else []
 
 
 def delivery_files(landing_dir: Path, year: int) -> DeliveryFiles:
-    """The year's codebook, survey files and documentation; DeliveryRejected naming every entry the
-    contract does not allow (docs/data_contract.md section 1) and every file the delivery lacks."""
-    folder = _real_year_dir(landing_dir, year)
+    """The year's codebook, survey files and documentation in data/landing/<year>/ (see folder_delivery)."""
+    return folder_delivery(year_dir(landing_dir, year), year)
+
+
+def folder_delivery(folder: Path, year: int) -> DeliveryFiles:
+    """The codebook, survey files and documentation of the year's delivery in `folder` (the landing
+    folder's year folder, or a folder a vendor checks before sending it); DeliveryRejected naming every
+    entry the contract does not allow (docs/data_contract.md section 1) and every file the delivery lacks.
+    A folder that is a link is refused: the files inside it would all pass as "in the folder"."""
+    if folder.is_symlink():
+        raise DeliveryRejected.single(str(year), "the year's delivery folder is a link; deliver a real folder")
     if not folder.is_dir():
         raise DeliveryRejected.single(str(folder), f"no delivery folder for {year}")
     problems: list[Problem] = []
     found: dict[str, list[Path]] = {"codebook": [], **{survey: [] for survey in SURVEYS}}
     documentation = []
-    for path in entries(landing_dir, year):
+    for path in _entries_of(folder):
         survey = survey_of(path.name)
         if survey is None and DOCUMENTATION_FILE.match(path.name) and _is_safe(path, folder):
             documentation.append(path)

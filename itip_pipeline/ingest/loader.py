@@ -23,6 +23,7 @@ from itip_pipeline.ingest.custody import archive, quarantine
 from itip_pipeline.ingest.delivery_files import delivery_files, safe_files, sha256_of, survey_of, year_dir
 from itip_pipeline.ingest.problems import DeliveryRejected, Problem
 from itip_pipeline.ingest.raw_tables import SURVEY_TABLES
+from itip_pipeline.ingest.snapshot import private_copy, scratch_folder
 from itip_pipeline.ingest.year_delivery import ValidYear, validate_year
 from itip_pipeline.settings import Settings
 
@@ -88,11 +89,12 @@ def _log(con, load_id: str, year: int, survey: str, files: dict[str, str], n_row
     )
 
 
-def _reject(con, settings: Settings, year: int, present: dict[str, str], load_id: str,
+def _reject(con, settings: Settings, year: int, source: Path, present: dict[str, str], load_id: str,
             error: DeliveryRejected) -> LoadRejected:
-    """The one refusal path: quarantine the files the problems name, write the report, log the refusal."""
+    """The one refusal path: quarantine the files the problems name (from `source`: the private copies once
+    taken, else the landing folder), write the report, log the refusal."""
     named = {p.file for p in error.problems}
-    paths = [year_dir(settings.landing_dir, year) / name for name in present]
+    paths = [source / name for name in present]
     bad = [p for p in paths if p.name in named] or paths
     part = _refused_part(error)
     folder = quarantine(bad, error.problems, settings.quarantine_dir, year, part)
@@ -126,34 +128,40 @@ def _insert(con, table: str, frame: pd.DataFrame, load_id: str | None = None) ->
 def load_year(con: duckdb.DuckDBPyConnection, settings: Settings, year: int) -> dict[str, LoadOutcome]:
     """Validate the year's whole delivery, then replace the year's codebook and both surveys in one transaction.
 
-    Returns an outcome per part ("codebook", "org", "panel"). Every refusal — a missing or unexpected file,
-    an unreadable one, a broken rule, memory or integer limits — is quarantined, logged and raised as
-    LoadRejected, and leaves every raw table as it was.
+    The files are read from a private copy (snapshot), so the sha256 logged and archived is that of the
+    bytes validated. Returns an outcome per part ("codebook", "org", "panel"). Every refusal — a missing or
+    unexpected file, an unreadable one, a broken rule, memory or integer limits — is quarantined, logged
+    and raised as LoadRejected, and leaves every raw table as it was.
     """
     load_id = uuid.uuid4().hex
     present = {p.name: sha256_of(p) for p in safe_files(settings.landing_dir, year)}
-    try:
-        delivered = delivery_files(settings.landing_dir, year)
-        parts = {CODEBOOK: [delivered.codebook], **delivered.surveys}
-        files = {part: {p.name: present[p.name] for p in paths} for part, paths in parts.items()}
-        loaded = loaded_files(con)
-        if all(loaded.get((year, part)) == part_files for part, part_files in files.items()):
-            return {part: LoadOutcome(part, year, "unchanged", load_id, part_files, 0)
-                    for part, part_files in files.items()}
-        valid = validate_year(delivered, year, settings.pseudonym_key)
-        for path in delivered.data_files:
-            archive(path, present[path.name], settings.archive_dir)
-        with _transaction(con):
-            _replace_year(con, valid, load_id)
-            for part, part_files in files.items():
-                _log(con, load_id, year, part, part_files, _rows_per_file(valid, part), "loaded", None)
-    except DeliveryRejected as error:
-        raise _reject(con, settings, year, present, load_id, error) from None
-    except (OverflowError, duckdb.ConversionException, duckdb.OutOfRangeException) as error:
-        # The contract's bounds should make this impossible; should a value still not fit, refuse the year.
-        rejected = DeliveryRejected.single(
-            str(year), f"a value does not fit the warehouse's columns ({type(error).__name__})")
-        raise _reject(con, settings, year, present, load_id, rejected) from None
+    folder = year_dir(settings.landing_dir, year)  # where the files a refusal quarantines are read from
+    with scratch_folder(settings.work_db.parent) as scratch:
+        try:
+            # From here on only the private copies are read: the landing folder may change meanwhile.
+            delivered = private_copy(delivery_files(settings.landing_dir, year), scratch)
+            folder = scratch
+            present.update({p.name: sha256_of(p) for p in delivered.data_files})
+            parts = {CODEBOOK: [delivered.codebook], **delivered.surveys}
+            files = {part: {p.name: present[p.name] for p in paths} for part, paths in parts.items()}
+            loaded = loaded_files(con)
+            if all(loaded.get((year, part)) == part_files for part, part_files in files.items()):
+                return {part: LoadOutcome(part, year, "unchanged", load_id, part_files, 0)
+                        for part, part_files in files.items()}
+            valid = validate_year(delivered, year, settings.pseudonym_key)
+            for path in delivered.data_files:
+                archive(path, present[path.name], settings.archive_dir)
+            with _transaction(con):
+                _replace_year(con, valid, load_id)
+                for part, part_files in files.items():
+                    _log(con, load_id, year, part, part_files, _rows_per_file(valid, part), "loaded", None)
+        except DeliveryRejected as error:
+            raise _reject(con, settings, year, folder, present, load_id, error) from None
+        except (OverflowError, duckdb.ConversionException, duckdb.OutOfRangeException) as error:
+            # The contract's bounds should make this impossible; should a value still not fit, refuse the year.
+            rejected = DeliveryRejected.single(
+                str(year), f"a value does not fit the warehouse's columns ({type(error).__name__})")
+            raise _reject(con, settings, year, folder, present, load_id, rejected) from None
     return {
         CODEBOOK: LoadOutcome(CODEBOOK, year, "loaded", load_id, files[CODEBOOK], len(valid.codebook)),
         **{survey: LoadOutcome(survey, year, "loaded", load_id, files[survey], frames.n_rows, len(frames.answers),

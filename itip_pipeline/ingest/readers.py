@@ -182,9 +182,12 @@ def _header_row_index(numbered: Sequence[tuple[int, Sequence[object]]], required
 
 
 def _read_sav(path: Path, required: Sequence[str]) -> RawTable:
-    # user_missing=True: declared codes come back as values, so a declaration can be seen and refused below.
-    frame, meta = pyreadstat.read_sav(str(path), apply_value_formats=False, user_missing=True)
+    # Declarations are refused from the metadata alone, before the data is read: pyreadstat cannot read the
+    # data of a file declaring user-missing values on a string variable. user_missing=True: declared codes
+    # come back as values, and as declarations in the metadata.
+    _, meta = pyreadstat.read_sav(str(path), metadataonly=True, user_missing=True)
     user_missing_declarations(path.name, meta)
+    frame, _ = pyreadstat.read_sav(str(path), apply_value_formats=False, user_missing=True)
     return _records_table(list(frame.columns), frame)
 
 

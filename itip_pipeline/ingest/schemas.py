@@ -152,6 +152,12 @@ class PanelRespondentsModel(Delivered):
     aldersgruppe: Text = pa.Field(nullable=False, isin=contract.AGE_GROUPS)
     landsdel: Text = pa.Field(nullable=False, isin=contract.REGIONS)
 
+    @pa.check("respondent_id", error="respondent_id must be visible characters only: no zero-width, non-breaking, "
+              "tab or other invisible characters (the same id with one would count as a second person)")
+    def visible_respondent_id(cls, respondent_id: Text) -> Series[bool]:
+        # str.isprintable() is False for control, format (zero-width) and separator characters but the space.
+        return respondent_id.map(str.isprintable, na_action="ignore").fillna(True).astype(bool)
+
     @pa.check("vekt", error=NOT_A_NUMBER)
     def weight_is_number(cls, vekt: Text) -> Series[bool]:
         return is_number(vekt)

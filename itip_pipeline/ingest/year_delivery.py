@@ -3,7 +3,7 @@
 A year is accepted or refused as one: the codebook is read and checked first (against the contract and
 the question catalogue), then every file of both surveys is read and validated against that delivered
 codebook, and all their problems are collected before deciding. The loader writes only a year that comes
-back from here; a vendor self-check would call this and stop.
+back from here; the vendor self-check (self_check, `itip check`) calls this and stops.
 """
 
 from __future__ import annotations

@@ -1,0 +1,80 @@
+"""`itip check <folder>`: a vendor's self-check of a delivery folder, by the load's own validation.
+
+What belongs here is only what turns a folder into the arguments of the load's validation and its answer
+into a report: the folder is inventoried by delivery_files.folder_delivery and validated by
+year_delivery.validate_year — the very calls load_year makes — so the check can neither accept what a
+load refuses nor refuse what a load accepts. Problems are rendered by custody.problems_markdown, the
+table of the quarantine report. Nothing is written: no warehouse, working database, quarantine, archive
+or Dagster instance is opened, and Dagster and dbt are never imported.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from itip_pipeline.contract import YEAR_DIR
+from itip_pipeline.ingest.custody import problems_markdown
+from itip_pipeline.ingest.delivery_files import folder_delivery
+from itip_pipeline.ingest.problems import DeliveryRejected, Problem
+from itip_pipeline.ingest.year_delivery import validate_year
+
+
+class FolderYearUnknown(ValueError):
+    """The folder's name is not a year and no year was given."""
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    folder: Path
+    year: int
+    problems: list[Problem] = field(default_factory=list)  # any problem: the load would refuse the year
+    warnings: list[Problem] = field(default_factory=list)  # loaded anyway, worth a look
+    respondents: dict[str, int] = field(default_factory=dict)  # survey -> respondents, when acceptable
+
+    @property
+    def acceptable(self) -> bool:
+        return not self.problems
+
+
+def delivery_year(folder: Path, year: int | None = None) -> int:
+    """`year` if given, else the year the folder is named for (e.g. data/landing/2025)."""
+    if year is not None:
+        return year
+    if YEAR_DIR.match(folder.name):
+        return int(folder.name)
+    raise FolderYearUnknown(
+        f"{folder} is not named by a year; name the folder by its year (e.g. 2025) or give --year")
+
+
+def check_delivery(folder: Path, year: int | None, pseudonym_key: str) -> CheckResult:
+    """Validate the delivery in `folder` as the load of its year would, writing nothing."""
+    folder = Path(folder)
+    year = delivery_year(folder, year)
+    try:
+        valid = validate_year(folder_delivery(folder, year), year, pseudonym_key)
+    except DeliveryRejected as rejected:
+        return CheckResult(folder, year, problems=list(rejected.problems))
+    return CheckResult(
+        folder, year,
+        warnings=[w for frames in valid.surveys.values() for w in frames.warnings],
+        respondents={survey: frames.n_rows for survey, frames in valid.surveys.items()},
+    )
+
+
+def check_report(result: CheckResult) -> str:
+    """What `itip check` prints: the verdict, then the problems and warnings as the quarantine report shows them."""
+    lines = [f"Checked {result.folder} as the {result.year} delivery."]
+    if result.acceptable:
+        counted = ", ".join(f"{n} {survey} respondents" for survey, n in result.respondents.items())
+        lines.append(f"ACCEPTABLE: a load would accept this delivery ({counted}).")
+    else:
+        lines += [
+            f"WOULD BE REFUSED: {len(result.problems)} problem(s); a load would refuse the whole year and load none "
+            "of it. Correct every row below and check again.",
+            "",
+            problems_markdown(result.problems),
+        ]
+    if result.warnings:
+        lines += ["", f"{len(result.warnings)} warning(s) (loaded anyway):", "", problems_markdown(result.warnings)]
+    return "\n".join(lines)
