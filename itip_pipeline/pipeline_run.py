@@ -8,20 +8,23 @@ the landing folder is empty (a fresh clone).
 from __future__ import annotations
 
 import importlib
+import sys
 import tempfile
 import threading
 import time
 from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TextIO
 
+from itip_pipeline import progress
 from itip_pipeline.dagster_home import prepare_dagster_home
 from itip_pipeline.landing_watch import LandingCursor, landing_folders, loaded_fingerprints, scan_year
 from itip_pipeline.settings import Settings
 from itip_pipeline.work_db import WarehouseBusy, open_for_writing
 
 DEFAULT_YEARS = list(range(2021, 2026))
-# Step events stay in the Dagster UI; the terminal shows warnings and errors only.
+# Step events stay in the Dagster UI and the log; the terminal shows the progress module's lines.
 QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 
 
@@ -29,6 +32,7 @@ QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 class RunSummary:
     years: list[int]  # loaded in this run
     unchanged: list[int]  # landed, already loaded exactly as delivered, so skipped
+    refused: list[int]  # their delivery broke the contract: quarantined, nothing of the year loaded
     generated: bool
     failed_years: dict[int, str]  # year (0 = the build and publish step) -> what went wrong
     skipped: dict[str, str]  # entries of the landing folder that are not a survey year's folder -> why
@@ -38,8 +42,13 @@ class RunSummary:
     log: Path
 
 
-def run_all(settings: Settings, years: list[int] | None = None, seed: int = 2025) -> RunSummary:
-    """Load `years` (default: every landed year that is new or changed), then build, check and publish once."""
+def run_all(settings: Settings, years: list[int] | None = None, seed: int = 2025,
+            terminal: TextIO | None = None) -> RunSummary:
+    """Load `years` (default: every landed year that is new or changed), then build, check and publish once.
+
+    Progress lines go to `terminal` (default: this process's stdout as it is when called).
+    """
+    terminal = terminal or sys.stdout
     started = time.monotonic()
     _check_writable(settings)
     _check_work_db_free(settings)
@@ -65,10 +74,14 @@ def run_all(settings: Settings, years: list[int] | None = None, seed: int = 2025
     unchanged = [] if years else _unchanged_years(settings, landed)
     years = years or [y for y in landed if y not in unchanged]
     log_path = settings.reports_dir / "itip_run.log"
-    # dbt's progress and Dagster's warnings go to the log; the terminal gets the summary.
-    with log_path.open("w", encoding="utf-8") as log, redirect_stdout(log), redirect_stderr(log):
-        failed, published = _load_and_publish(years)
-    return RunSummary(years, unchanged, generated, failed, folders.skipped, orphaned, published,
+    # dbt's output and Dagster's warnings go to the log; the terminal gets progress lines and the summary.
+    with (log_path.open("w", encoding="utf-8") as log, progress.to_terminal(terminal),
+          redirect_stdout(log), redirect_stderr(log)):
+        for year in unchanged:
+            progress.say(f"{year}: unchanged since its last load, skipped")
+        outcome = _load_and_publish(years)
+    return RunSummary(outcome.loaded, sorted(unchanged + outcome.unchanged), sorted(set(outcome.failed) - {0}),
+                      generated, outcome.failed, folders.skipped, orphaned, outcome.published,
                       time.monotonic() - started, log_path)
 
 
@@ -112,13 +125,23 @@ def _unchanged_years(settings: Settings, landed: list[int]) -> list[int]:
             if loaded.get(y) and scan_year(settings.landing_dir, y, cursor, 0, now).fingerprint == loaded[y]]
 
 
-def _load_and_publish(years: list[int]) -> tuple[dict[int, str], bool]:
+@dataclass
+class _Outcome:
+    loaded: list[int]
+    unchanged: list[int]
+    failed: dict[int, str]
+    published: bool = False
+
+
+def _load_and_publish(years: list[int]) -> _Outcome:
     import dagster as dg
 
-    from itip_pipeline.definitions import defs  # brings the dbt manifest up to date on import
+    with progress.step("preparing", "importing Dagster and the dbt project"):
+        from itip_pipeline.definitions import defs  # brings the dbt manifest up to date on import
 
     instance = dg.DagsterInstance.get()
-    failed: dict[int, str] = {}
+    outcome = _Outcome([], [], {})
+    failed = outcome.failed
     ingest = defs.resolve_job_def("ingest_year")
     for year in years:
         result = ingest.execute_in_process(
@@ -126,32 +149,50 @@ def _load_and_publish(years: list[int]) -> tuple[dict[int, str], bool]:
         )
         if not result.success:
             failed[year] = _failure_text(result)
-    published = False
+        elif _statuses(result) == {"unchanged"}:  # asked for by --years, but exactly as already loaded
+            outcome.unchanged.append(year)
+        else:
+            outcome.loaded.append(year)
     # A rejected year keeps its previous raw rows, but publishing now would hide that the run is incomplete:
     # the published warehouse stays as it was until every delivery loads.
-    if not failed:
+    if failed:
+        progress.say("build, checks and publish: not run, because a year was refused")
+    else:
         # The job's Great Expectations step imports a library that takes seconds to import; doing that on
         # the idle core while dbt runs in its own process takes it off the run's critical path.
         threading.Thread(target=importlib.import_module, args=("great_expectations",), daemon=True).start()
         result = defs.resolve_job_def("build_and_publish").execute_in_process(
             instance=instance, raise_on_error=False, run_config=QUIET
         )
-        published = result.success
+        outcome.published = result.success
         if not result.success:
             failed[0] = _failure_text(result)
-    return failed, published
+    return outcome
+
+
+def _statuses(result) -> set[str]:
+    return {m.metadata["status"].value for m in result.asset_materializations_for_node("ingest_delivery")}
 
 
 def _failure_text(result) -> str:
-    messages = [
-        _without_class_name(event.event_specific_data.error.message.strip())
-        for event in result.all_events
-        if event.event_type_value == "STEP_FAILURE" and event.event_specific_data.error
-    ]
+    """Each failed step's error as a sentence: its own words, without Python or Dagster class names."""
+    messages = [_step_failure_sentence(event.step_key, event.event_specific_data.error)
+                for event in result.all_events
+                if event.event_type_value == "STEP_FAILURE" and event.event_specific_data.error]
     return "\n".join(messages) or "the run failed (see the Dagster UI)"
+
+
+def _step_failure_sentence(step_key: str, error) -> str:
+    # An exception the step did not raise on purpose comes wrapped ("Error occurred while executing op");
+    # its cause says what happened.
+    if error.cause is not None and "DagsterExecutionStepExecutionError" in error.message.partition(":")[0]:
+        return f"The step {step_key} stopped on an unexpected error: {_without_class_name(error.cause.message.strip())}"
+    return _without_class_name(error.message.strip())
 
 
 def _without_class_name(message: str) -> str:
     """'dagster._core.definitions.events.Failure: Could not publish ...' -> 'Could not publish ...'."""
     head, sep, rest = message.partition(": ")
-    return rest if sep and head.replace(".", "").replace("_", "").isalnum() and "." in head else message
+    is_class = (head.replace(".", "").replace("_", "").isalnum() and head[:1].isalpha()
+                and ("." in head or head.endswith(("Error", "Exception", "Failure", "Interrupt"))))
+    return rest if sep and is_class else message

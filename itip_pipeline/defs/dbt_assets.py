@@ -11,7 +11,7 @@ import dagster as dg
 from dagster import AssetExecutionContext
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
-from itip_pipeline import candidates
+from itip_pipeline import candidates, progress
 from itip_pipeline.defs.dbt_project import DBT_EXECUTABLE, dbt_environment, dbt_project, prepare_dbt_manifest
 from itip_pipeline.defs.dbt_target import prune_invocation_dirs
 from itip_pipeline.settings import get_settings
@@ -44,10 +44,16 @@ prepare_dbt_manifest()  # parses only when the project changed since the last ma
 )
 def itip_dbt(context: AssetExecutionContext, dbt: DbtCliResource):
     settings = get_settings()
-    with writer_lock(settings.work_db):
+    with writer_lock(settings.work_db), progress.step("dbt build") as step:
         with dbt_environment():  # the dbt process starts inside cli()
             invocation = dbt.cli(["build"], context=context, raise_on_error=False)
-        events = list(invocation.stream())
+        # A node is a model or seed (an output) or a test (a check result).
+        counter = progress.NodeCounter(len(context.selected_output_names) + len(context.selected_asset_check_keys))
+        events = []
+        for event in invocation.stream():
+            events.append(event)
+            if isinstance(event, (dg.Output, dg.AssetCheckResult)):
+                counter.tick()
         row_counts = _row_counts(settings.work_db)
         if invocation.is_successful():
             # Frozen in this same hold of the lock: what the checks read and publish publishes is what dbt
@@ -55,6 +61,7 @@ def itip_dbt(context: AssetExecutionContext, dbt: DbtCliResource):
             candidates.snapshot(settings.work_db, candidates.candidate_path(settings.candidates_dir, context.run_id))
         candidates.prune(settings.candidates_dir, lambda run_id: _in_progress(context.instance, run_id))
         prune_invocation_dirs(DBT_PROJECT.target_path, keep=invocation.target_path)
+        step.done(f"{counter.seen} nodes built and tested" if invocation.is_successful() else "FAILED")
     for event in events:
         if isinstance(event, dg.Output):
             count = row_counts.get(tuple(context.asset_key_for_output(event.output_name).path))

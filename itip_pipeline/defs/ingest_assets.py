@@ -11,7 +11,9 @@ nothing downstream runs.
 import dagster as dg
 from dagster import AssetExecutionContext
 
+from itip_pipeline import progress
 from itip_pipeline.defs.partitions import survey_years
+from itip_pipeline.ingest import load_report
 from itip_pipeline.ingest.custody import problems_markdown
 from itip_pipeline.ingest.loader import LoadOutcome, LoadRejected, load_year
 from itip_pipeline.settings import get_settings
@@ -19,6 +21,7 @@ from itip_pipeline.work_db import open_for_writing
 
 CONTRACT_CHECK = "delivery_contract"
 MAX_PROBLEMS_SHOWN = 50
+MAX_WARNINGS_PRINTED = 10  # on the terminal of `itip run`; the load report has them all
 
 LANDING = {
     "codebook": dg.AssetSpec(
@@ -86,10 +89,14 @@ def raw_delivery(context: AssetExecutionContext):
     settings = get_settings()
     year = int(context.partition_key)
     keys = [dg.AssetKey(["raw", table]) for table in RAW_TABLES]
+    step = progress.Step(str(year))
+    progress.say(f"{year}: loading …")
     with open_for_writing(settings.work_db) as con:
         try:
             outcomes = load_year(con, settings, year)
         except LoadRejected as rejected:
+            report = load_report.write(load_report.refused_report(year, rejected), settings.reports_dir)
+            step.done(f"REFUSED ({len(rejected.problems)} problem(s)): report in {report}")
             for key in keys:
                 yield dg.AssetCheckResult(
                     asset_key=key, check_name=CONTRACT_CHECK, passed=False,
@@ -104,6 +111,7 @@ def raw_delivery(context: AssetExecutionContext):
                 allow_retries=False,
             ) from None
         previews = {key: _preview(con, key.path[-1], year) for key in keys}
+    _report_accepted(settings, step, outcomes)
     for key, (part, _description) in zip(keys, RAW_TABLES.values()):
         outcome = outcomes[part]
         yield dg.MaterializeResult(
@@ -119,6 +127,23 @@ def raw_delivery(context: AssetExecutionContext):
                 )
             ],
         )
+
+
+def _report_accepted(settings, step: progress.Step, outcomes: dict[str, LoadOutcome]) -> None:
+    """The load report per part, and the terminal's line for the year with its warnings (as Problems say them)."""
+    for report in load_report.accepted_reports(outcomes):
+        load_report.write(report, settings.reports_dir)
+    if all(o.status == "unchanged" for o in outcomes.values()):
+        step.done("unchanged, skipped")
+        return
+    surveys = [o for o in outcomes.values() if o.survey != "codebook"]
+    warnings = [w for o in surveys for w in o.warnings]
+    step.done(f"loaded ({sum(o.n_rows for o in surveys)} respondents"
+              + (f", {len(warnings)} warning(s)" if warnings else "") + ")")
+    for warning in warnings[:MAX_WARNINGS_PRINTED]:
+        progress.say(f"  warning: {warning}")
+    if len(warnings) > MAX_WARNINGS_PRINTED:
+        progress.say(f"  … and {len(warnings) - MAX_WARNINGS_PRINTED} more in {settings.reports_dir / load_report.LOADS_DIR}")
 
 
 def _preview(con, table: str, year: int, rows: int = 5) -> str:

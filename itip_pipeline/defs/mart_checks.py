@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dagster as dg
 
-from itip_pipeline import candidates
+from itip_pipeline import candidates, progress
 from itip_pipeline.settings import get_settings
 from itip_pipeline.work_db import writer_lock
 
@@ -39,9 +39,12 @@ def build_mart_checks(keys: list[dg.AssetKey]) -> dg.AssetChecksDefinition:
         frames, loaded_years = candidates.read_marts(candidate, [key.path[-1] for key in keys])
         # Great Expectations rewrites its suite files under report_root; two runs writing them at once left JSON
         # that neither could read back. The folder's own lock, not the working database's: these files only.
-        with writer_lock(report_root):
+        with writer_lock(report_root), progress.step("checks (Great Expectations)") as step:
             validations = validate_marts(frames, settings.dbt_project_dir / "seeds", loaded_years, report_root,
                                          run_name=context.run.run_id)
+            failing = [v.table for v in validations if not v.success]
+            step.done(f"{len(validations) - len(failing)}/{len(validations)} marts pass"
+                      + (f"; FAILING: {', '.join(failing)}" if failing else ""))
         results = {r.table: r for r in validations}
         for key in keys:
             result = results[key.path[-1]]

@@ -3,7 +3,7 @@
 import dagster as dg
 from dagster import AssetExecutionContext
 
-from itip_pipeline import candidates
+from itip_pipeline import candidates, progress
 from itip_pipeline.publish import PublishFailed, publish
 from itip_pipeline.settings import get_settings
 from itip_pipeline.work_db import writer_lock
@@ -31,8 +31,9 @@ def build_publish_asset(mart_keys: list[dg.AssetKey]) -> dg.AssetsDefinition:
         candidate = candidates.candidate_path(settings.candidates_dir, context.run_id)
         try:
             candidates.require(candidate, context.run_id)
-            with writer_lock(settings.work_db):  # one publish at a time: each prunes old versions
+            with writer_lock(settings.work_db), progress.step("publish") as step:  # one at a time: each prunes old versions
                 result = publish(candidate, settings.warehouse_db, settings.marts_dir, label=context.run_id)
+                step.done(f"{len(result.tables)} tables as version {result.version}")
         except (candidates.CandidateMissing, PublishFailed) as error:
             raise dg.Failure(description=str(error), allow_retries=False) from None
         candidates.discard(candidate)

@@ -3,6 +3,7 @@
 import dagster as dg
 from dagster import AssetExecutionContext
 
+from itip_pipeline import progress
 from itip_pipeline.defs.publish_assets import PARQUET_KEY, WAREHOUSE_KEY
 from itip_pipeline.settings import get_settings
 from itip_pipeline.work_db import writer_lock
@@ -30,7 +31,7 @@ def figure_book_and_exports(context: AssetExecutionContext):
 
     settings = get_settings()
     # Two runs finishing together must not write the same workbook, CSV files and pages at once.
-    with writer_lock(settings.figure_book_dir):
+    with writer_lock(settings.figure_book_dir), progress.step("figure book and exports") as step:
         published = read_published(settings.warehouse_db)
         exports = write_exports(published, settings.marts_dir)
         # The job's asset graph: execute_in_process (itip run) has no repository on the context.
@@ -38,6 +39,7 @@ def figure_book_and_exports(context: AssetExecutionContext):
         run = BookRun(run_id=context.run_id, checks=checks,
                       exports={"Excel (itip_indicators.xlsx)": exports.workbook, "CSV": exports.csv_files[0].parent})
         pages = build_figure_book(published, settings.figure_book_dir, run)
+        step.done(f"{len(pages)} pages, {len(exports.csv_files)} CSV files")
     yield dg.MaterializeResult(asset_key=EXPORTS_KEY, metadata={
         "workbook": dg.MetadataValue.path(str(exports.workbook)), "csv files": len(exports.csv_files)})
     context.log.info(f"Wrote the figure book ({len(pages)} pages) to {settings.figure_book_dir}")
