@@ -35,20 +35,21 @@ def _run(args: argparse.Namespace) -> None:
     settings = get_settings()
     summary = run_all(settings, parse_years(args.years) if args.years else None)
     if summary.generated:
-        print(f"Generated SYNTHETIC deliveries for {summary.years} in {settings.landing_dir}")
+        print(f"Generated SYNTHETIC deliveries in {settings.landing_dir}")
     for run_id in summary.orphaned_runs:
         print(f"Run {run_id} had lost its process (killed?); marked it failed in the Dagster instance.")
     for reason in summary.skipped.values():
         print(f"Skipped: {reason}")
     for year, message in summary.failed_years.items():
         print(f"\nFAILED {'build and publish' if year == 0 else year}:\n{message}")
+    print(f"\n{years_line(summary)}")
     if summary.failed_years:
-        if set(summary.failed_years) - {0}:
-            print(f"\nRejected files are in {settings.quarantine_dir} with a report each.")
+        if summary.refused:
+            print(f"Refused files are in {settings.quarantine_dir} with a report each; every load's report is in "
+                  f"{settings.reports_dir / 'loads'}.")
         print(f"The published warehouse {settings.warehouse_db} was left as it was. Full log: {summary.log}")
         raise SystemExit(1)
-    unchanged = f" ({summary.unchanged} unchanged since their last load)" if summary.unchanged else ""
-    print(f"\nLoaded {summary.years or 'no new delivery'}{unchanged}, built and published in {summary.seconds:.1f} s:")
+    print(f"Built, checked and published in {summary.seconds:.1f} s:")
     print(f"  warehouse (BI, read-only): {settings.warehouse_db}  (schema marts)")
     print(f"  Parquet exports:           {settings.marts_dir}/current/  (the same version as the warehouse)")
     print(f"  Excel workbook:            {settings.marts_dir / WORKBOOK_NAME}")
@@ -56,9 +57,19 @@ def _run(args: argparse.Namespace) -> None:
     print(f"  figure book (offline):     {settings.figure_book_dir / 'index.html'}")
     print(f"  check results (offline):   {settings.figure_book_dir / CHECKS_PAGE}")
     print(f"  validation report (HTML):  {report_index(settings.gx_report_dir)}  (needs the network for its styles)")
+    print(f"  load reports:              {settings.reports_dir / 'loads'}/<year>/<part>/report.md")
     print(f"  working database:          {settings.work_db}")
     print(f"  full log of this run:      {summary.log}")
     print("  lineage and run history:   make ui")
+
+
+def years_line(summary) -> str:
+    """'Loaded: 2025. Unchanged since their last load (skipped): 2021, 2022. Refused or failed: none.' — each year in one category."""
+    def listed(years: list[int]) -> str:
+        return ", ".join(map(str, years)) or "none"
+
+    return (f"Loaded: {listed(summary.years)}. Unchanged since their last load (skipped): {listed(summary.unchanged)}. "
+            f"Refused or failed: {listed(summary.refused)}.")
 
 
 def _ui(args: argparse.Namespace) -> None:
@@ -110,13 +121,20 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     gen = sub.add_parser("generate", help="write synthetic (clearly labelled) deliveries")
-    gen.add_argument("--years", default="2021-2025")
-    gen.add_argument("--seed", type=int, default=2025)
-    gen.add_argument("--scale", type=float, default=1.0, help="multiplies the citizen panel's size")
+    gen.add_argument("--years", default="2021-2025",
+                     help="survey years to write, e.g. 2021-2025, 2021,2023 or 2025 (default 2021-2025)")
+    gen.add_argument("--seed", type=int, default=2025,
+                     help="random seed: the same seed writes the same files (default 2025)")
+    gen.add_argument("--scale", type=float, default=1.0, help="multiplies the citizen panel's size (default 1.0)")
     gen.add_argument("--out", help="landing folder (default: the settings' data/landing)")
     gen.set_defaults(func=_generate)
 
-    run = sub.add_parser("run", help="load every landed year, build, check and publish (what `make run` does)")
+    run = sub.add_parser(
+        "run", help="load every landed year, build, check and publish (what `make run` does)",
+        description="Load every new or changed year in the landing folder, then build, check and publish once. "
+        "Prints a line as each step starts and ends; dbt's and Dagster's own output goes to "
+        "data/reports/itip_run.log. Exit code 0: published; 1: a year was refused or a step failed (the "
+        "published warehouse is left as it was).")
     run.add_argument("--years", help="load only these years, e.g. 2021-2025 or 2024 (a command-line backfill)")
     run.set_defaults(func=_run)
 
@@ -128,8 +146,8 @@ def build_parser() -> argparse.ArgumentParser:
     check.set_defaults(func=_check)
 
     ui = sub.add_parser("ui", help="the Dagster UI on this project")
-    ui.add_argument("--host", default="127.0.0.1")
-    ui.add_argument("--port", type=int, default=3000)
+    ui.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine only)")
+    ui.add_argument("--port", type=int, default=3000, help="port to listen on (default 3000)")
     ui.set_defaults(func=_ui)
 
     docs = sub.add_parser("docs", help="write the dbt docs as one file that opens from disk "

@@ -68,9 +68,22 @@ def itip_dbt(context: AssetExecutionContext, dbt: DbtCliResource):
             if count is not None:
                 event = event.with_metadata({**event.metadata, "dagster/row_count": count})
         yield event
-    error = invocation.get_error()
-    if error:
-        raise error
+    if not invocation.is_successful():
+        raise dg.Failure(description=_build_failure(invocation), allow_retries=False)
+
+
+def _build_failure(invocation) -> str:
+    """The failed build as a sentence naming the nodes that failed, from dbt's run_results.json."""
+    try:
+        results = invocation.get_artifact("run_results.json")["results"]
+    except (OSError, ValueError, KeyError):  # dbt stopped before writing it (a parse or connection error)
+        results = []
+    failed = [f"{r['unique_id']} ({r['status']})" for r in results if r.get("status") in ("error", "fail")]
+    if not failed:
+        return "dbt build failed before building any node; dbt's own messages are in the run's log."
+    return (f"dbt build failed: {len(failed)} of {len(results)} nodes did not pass: {', '.join(failed[:20])}"
+            + (f" and {len(failed) - 20} more" if len(failed) > 20 else "")
+            + ". dbt's own messages are in the run's log. Nothing was published.")
 
 
 def _in_progress(instance: dg.DagsterInstance, run_id: str) -> bool:
