@@ -64,11 +64,13 @@ def _run(args: argparse.Namespace) -> None:
 
 
 def years_line(summary) -> str:
-    """'Loaded: 2025. Unchanged since their last load (skipped): 2021, 2022. Refused or failed: none.' — each year in one category."""
+    """Each year in one category: 'Loaded: 2025. Unchanged since their last load (skipped): 2021, 2022.
+    Refused or failed: none.'"""
     def listed(years: list[int]) -> str:
         return ", ".join(map(str, years)) or "none"
 
-    return (f"Loaded: {listed(summary.years)}. Unchanged since their last load (skipped): {listed(summary.unchanged)}. "
+    return (f"Loaded: {listed(summary.years)}. "
+            f"Unchanged since their last load (skipped): {listed(summary.unchanged)}. "
             f"Refused or failed: {listed(summary.refused)}.")
 
 

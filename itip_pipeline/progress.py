@@ -79,4 +79,15 @@ class NodeCounter:
         self.seen += 1
         self.total = max(self.total, self.seen)
         if self.seen % self._every == 0 or self.seen == self.total:
-            say(f"{self.label} {self.seen}/{self.total} nodes")
+            self._say()
+
+    def finish(self) -> None:
+        """The last count, when the last tick did not print it (nodes skipped after a failure, or fewer reported)."""
+        if self._said != self.seen:
+            self._say()
+
+    _said = -1
+
+    def _say(self) -> None:
+        self._said = self.seen
+        say(f"{self.label} {self.seen}/{self.total} nodes")

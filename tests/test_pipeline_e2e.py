@@ -6,6 +6,9 @@ One full run (the expensive part) is shared by the tests in this module.
 from __future__ import annotations
 
 import hashlib
+import io
+import json
+import re
 
 import dagster as dg
 import duckdb
@@ -28,8 +31,9 @@ def published(tmp_path_factory, dbt_manifest):
         for stray in ("2020", "misc"):
             (settings.landing_dir / stray).mkdir(parents=True)
             (settings.landing_dir / stray / "codebook.csv").write_text("survey,source_column\n")
-        summary = run_all(settings)
-        yield settings, summary
+        terminal = io.StringIO()  # what `itip run` shows on the terminal while the run is on
+        summary = run_all(settings, terminal=terminal)
+        yield settings, summary, terminal.getvalue()
 
 
 def _sha(path) -> str:
@@ -45,7 +49,7 @@ def _read(settings, sql):
 
 
 def test_a_fresh_run_generates_loads_and_publishes_every_mart(published):
-    settings, summary = published
+    settings, summary, _ = published
     assert summary.generated and summary.published and not summary.failed_years, summary.failed_years
     assert summary.years == [2021, 2022, 2023, 2024, 2025]
     assert sorted(summary.skipped) == ["2020", "misc"], "reported and skipped, not a crash"
@@ -61,10 +65,33 @@ def test_a_fresh_run_generates_loads_and_publishes_every_mart(published):
     assert report_index(settings.gx_report_dir).is_file()
 
 
+def test_the_terminal_shows_each_step_as_it_starts_and_ends_and_a_load_report_per_part(published):
+    settings, summary, terminal = published
+    lines = terminal.splitlines()
+    assert all(re.match(r"\[\d\d:\d\d:\d\d\] ", line) for line in lines if not line.startswith("  ")), lines
+    for year in summary.years:
+        assert f"{year}: loading …" in terminal
+        assert re.search(rf"{year}: loaded \(\d+ respondents.*\) \(\d+\.\d s\)", terminal), year
+    counts = [(int(seen), int(total)) for seen, total in re.findall(r"dbt (\d+)/(\d+) nodes", terminal)]
+    assert len(counts) >= 5 and counts == sorted(counts) and counts[-1][0] >= 0.9 * counts[-1][1], counts
+    assert f"dbt build: {counts[-1][0]} nodes built and tested" in terminal
+    for step in ("dbt build", "checks (Great Expectations)", "publish", "figure book and exports"):
+        assert f"{step}: started" in terminal
+        assert re.search(rf"{re.escape(step)}: (?!FAILED|started).*\(\d+\.\d s\)", terminal), step
+    order = [terminal.index(s) for s in ("2021: loading", "2025: loaded", "dbt build: started", "publish: started",
+                                         "figure book and exports: started")]
+    assert order == sorted(order)
+    for year in summary.years:
+        for part in ("codebook", "org", "panel"):
+            report = json.loads((settings.reports_dir / "loads" / str(year) / part / "report.json").read_text())
+            assert report["status"] == "loaded" and report["files"], (year, part)
+    assert summary.log.is_file(), "Dagster's and dbt's own output still goes to the log"
+
+
 def test_an_old_duckdb_client_reads_every_published_table_and_comment(published):
     from duckdb_clients import every_table_and_comment, new_client_reads, old_client_reads
 
-    settings, _ = published
+    settings, _, _ = published
     seen = every_table_and_comment(settings.warehouse_db, old_client_reads)
     assert seen == every_table_and_comment(settings.warehouse_db, new_client_reads)
     assert "fct_indicator" in seen["tables"] and seen["rows"]["fct_indicator"] > 0
@@ -72,7 +99,7 @@ def test_an_old_duckdb_client_reads_every_published_table_and_comment(published)
 
 
 def test_every_high_and_medium_published_figure_is_reproduced(published):
-    settings, _ = published
+    settings, _, _ = published
     judged = _read(settings, "select * from marts.published_reconciliation where confidence in ('high', 'medium')")
     assert len(judged) >= 50
     off = judged[judged["within_tolerance"] != True]  # noqa: E712 (NULL must fail too)
@@ -81,7 +108,7 @@ def test_every_high_and_medium_published_figure_is_reproduced(published):
 
 
 def test_no_published_share_rests_on_fewer_answers_than_the_suppression_rule_allows(published):
-    settings, _ = published
+    settings, _, _ = published
     tables = _read(settings, "select table_name from duckdb_columns() where schema_name = 'marts' "
                              "and column_name = 'n_base' and table_name in (select table_name from duckdb_columns() "
                              "where column_name = 'share_pct')")["table_name"].unique()
@@ -94,7 +121,7 @@ def test_no_published_share_rests_on_fewer_answers_than_the_suppression_rule_all
 
 
 def test_rerunning_a_loaded_year_changes_nothing(published):
-    settings, _ = published
+    settings, _, _ = published
     from itip_pipeline.definitions import defs
 
     with duckdb.connect(str(settings.work_db), read_only=True) as con:
@@ -109,7 +136,7 @@ def test_rerunning_a_loaded_year_changes_nothing(published):
 
 
 def test_a_bad_delivery_fails_its_year_quarantines_and_leaves_published_as_it_was(published):
-    settings, _ = published
+    settings, _, _ = published
     from itip_pipeline.definitions import defs
 
     panel = next((settings.landing_dir / "2025").glob("citizen_panel*.csv"))
@@ -132,9 +159,21 @@ def test_a_bad_delivery_fails_its_year_quarantines_and_leaves_published_as_it_wa
     [report] = (settings.quarantine_dir / "2025" / "panel").glob("*/report.md")
     assert "vekt" in report.read_text() and "-1" in report.read_text()
 
+    # The same refusal through `itip run`: the summary's categories, the terminal's line, the load report.
+    terminal = io.StringIO()
+    summary = run_all(settings, terminal=terminal)
+    assert (summary.years, summary.unchanged, summary.refused) == ([], [2021, 2022, 2023, 2024], [2025])
+    assert not summary.published and 0 not in summary.failed_years, "no build was tried on a refused year"
+    assert "rejected" in summary.failed_years[2025] and "Failure" not in summary.failed_years[2025]
+    assert re.search(r"2025: REFUSED \(\d+ problem\(s\)\): report in .*loads/2025/panel", terminal.getvalue())
+    assert "2024: unchanged since its last load, skipped" in terminal.getvalue()
+    load = json.loads((settings.reports_dir / "loads" / "2025" / "panel" / "report.json").read_text())
+    assert load["status"] == "refused" and any(p["column"] == "vekt" for p in load["problems"])
+    assert _sha(settings.warehouse_db) == published_before
+
 
 def test_a_publish_writes_the_figure_book_and_the_exports_from_the_published_marts(published):
-    settings, _ = published
+    settings, _, _ = published
     import openpyxl
     import pyarrow.parquet as pq
 

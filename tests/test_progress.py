@@ -166,3 +166,14 @@ def test_every_option_of_every_command_has_a_help_text():
     for name, command in sub.choices.items():
         for action in command._actions:
             assert action.help, f"itip {name} {'/'.join(action.option_strings) or action.dest} has no help"
+
+
+def test_a_build_that_stops_early_still_shows_its_last_count():
+    out = io.StringIO()
+    with progress.to_terminal(out):
+        counter = progress.NodeCounter(100)
+        for _ in range(13):
+            counter.tick()
+        counter.finish()
+        counter.finish()
+    assert out.getvalue().count("dbt 13/100 nodes") == 1 and "dbt 10/100 nodes" in out.getvalue()

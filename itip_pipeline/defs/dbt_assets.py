@@ -47,13 +47,13 @@ def itip_dbt(context: AssetExecutionContext, dbt: DbtCliResource):
     with writer_lock(settings.work_db), progress.step("dbt build") as step:
         with dbt_environment():  # the dbt process starts inside cli()
             invocation = dbt.cli(["build"], context=context, raise_on_error=False)
-        # A node is a model or seed (an output) or a test (a check result).
-        counter = progress.NodeCounter(len(context.selected_output_names) + len(context.selected_asset_check_keys))
+        counter = progress.NodeCounter(_nodes_to_build(context))
         events = []
         for event in invocation.stream():
             events.append(event)
-            if isinstance(event, (dg.Output, dg.AssetCheckResult)):
+            if isinstance(event, NODE_DONE):
                 counter.tick()
+        counter.finish()
         row_counts = _row_counts(settings.work_db)
         if invocation.is_successful():
             # Frozen in this same hold of the lock: what the checks read and publish publishes is what dbt
@@ -84,6 +84,22 @@ def _build_failure(invocation) -> str:
     return (f"dbt build failed: {len(failed)} of {len(results)} nodes did not pass: {', '.join(failed[:20])}"
             + (f" and {len(failed) - 20} more" if len(failed) > 20 else "")
             + ". dbt's own messages are in the run's log. Nothing was published.")
+
+
+# What dagster-dbt yields as a node finishes: a model or seed's output, a test's check result, or an
+# observation for a test on a table outside the selection (a raw source).
+NODE_DONE = (dg.Output, dg.AssetCheckResult, dg.AssetObservation, dg.AssetCheckEvaluation)
+
+
+def _nodes_to_build(context: AssetExecutionContext) -> int:
+    """dbt nodes (models, seeds, tests) the build will run: the manifest's when the whole project is selected."""
+    import json
+
+    nodes = json.loads(DBT_PROJECT.manifest_path.read_text(encoding="utf-8"))["nodes"].values()
+    kinds = [n["resource_type"] for n in nodes]
+    if len(context.selected_output_names) >= kinds.count("model") + kinds.count("seed"):
+        return sum(kind in ("model", "seed", "test", "snapshot") for kind in kinds)
+    return len(context.selected_output_names) + len(context.selected_asset_check_keys)
 
 
 def _in_progress(instance: dg.DagsterInstance, run_id: str) -> bool:

@@ -143,7 +143,8 @@ def _report_accepted(settings, step: progress.Step, outcomes: dict[str, LoadOutc
     for warning in warnings[:MAX_WARNINGS_PRINTED]:
         progress.say(f"  warning: {warning}")
     if len(warnings) > MAX_WARNINGS_PRINTED:
-        progress.say(f"  … and {len(warnings) - MAX_WARNINGS_PRINTED} more in {settings.reports_dir / load_report.LOADS_DIR}")
+        more = len(warnings) - MAX_WARNINGS_PRINTED
+        progress.say(f"  … and {more} more in {settings.reports_dir / load_report.LOADS_DIR}")
 
 
 def _preview(con, table: str, year: int, rows: int = 5) -> str:

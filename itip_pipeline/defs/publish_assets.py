@@ -31,7 +31,8 @@ def build_publish_asset(mart_keys: list[dg.AssetKey]) -> dg.AssetsDefinition:
         candidate = candidates.candidate_path(settings.candidates_dir, context.run_id)
         try:
             candidates.require(candidate, context.run_id)
-            with writer_lock(settings.work_db), progress.step("publish") as step:  # one at a time: each prunes old versions
+            # One publish at a time: each prunes old versions.
+            with writer_lock(settings.work_db), progress.step("publish") as step:
                 result = publish(candidate, settings.warehouse_db, settings.marts_dir, label=context.run_id)
                 step.done(f"{len(result.tables)} tables as version {result.version}")
         except (candidates.CandidateMissing, PublishFailed) as error:

@@ -81,8 +81,8 @@ def _markdown(report: PartReport, written_at: str) -> str:
     if report.status == "unchanged":
         lines += ["The delivered files are exactly those of the last load (same sha256): nothing was reloaded.", ""]
     else:
-        lines += [f"Loaded {report.respondents} row(s)" + (f" and {report.answers} answers." if report.answers else "."),
-                  ""]
+        answers = f" and {report.answers} answers" if report.answers else ""
+        lines += [f"Loaded {report.respondents} row(s){answers}.", ""]
     lines += ["## Files", "", "| file | sha256 |", "| --- | --- |",
               *(f"| {name} | {sha} |" for name, sha in report.files.items()), ""]
     lines += [f"## {len(report.warnings)} warning(s)", ""]
