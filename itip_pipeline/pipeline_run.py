@@ -32,7 +32,7 @@ QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 class RunSummary:
     years: list[int]  # loaded in this run
     unchanged: list[int]  # landed, already loaded exactly as delivered, so skipped
-    refused: list[int]  # their delivery broke the contract: quarantined, nothing of the year loaded
+    refused: list[int]  # their load failed (a refused delivery is quarantined): nothing of the year loaded
     generated: bool
     failed_years: dict[int, str]  # year (0 = the build and publish step) -> what went wrong
     skipped: dict[str, str]  # entries of the landing folder that are not a survey year's folder -> why

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import re
+from contextlib import nullcontext
 from types import SimpleNamespace
 
 import dagster as dg
@@ -177,3 +178,20 @@ def test_a_build_that_stops_early_still_shows_its_last_count():
         counter.finish()
         counter.finish()
     assert out.getvalue().count("dbt 13/100 nodes") == 1 and "dbt 10/100 nodes" in out.getvalue()
+
+
+@pytest.mark.parametrize("failed, code", [({}, 0), ({2023: "delivery 2023 rejected; quarantined to /q"}, 1)])
+def test_itip_run_prints_the_years_by_category_and_how_it_ended(monkeypatch, tmp_path, capsys, failed, code):
+    from itip_pipeline import cli, pipeline_run
+
+    summary = pipeline_run.RunSummary(
+        years=[2025], unchanged=[2021, 2022], refused=sorted(failed), generated=False, failed_years=failed,
+        skipped={}, orphaned_runs=[], published=not failed, seconds=1.0, log=tmp_path / "itip_run.log")
+    monkeypatch.setenv("ITIP_DATA_DIR", str(tmp_path))
+    monkeypatch.setattr(pipeline_run, "run_all", lambda settings, years=None: summary)
+    with pytest.raises(SystemExit) if code else nullcontext():
+        cli.main(["run"])
+    out = capsys.readouterr().out
+    assert years_line(summary) in out and "Loaded [" not in out
+    assert ("FAILED 2023:\ndelivery 2023 rejected" in out) == bool(failed)
+    assert ("Built, checked and published" in out) != bool(failed)
