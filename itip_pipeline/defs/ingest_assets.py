@@ -110,6 +110,9 @@ def raw_delivery(context: AssetExecutionContext):
                 description=f"delivery {year} rejected; quarantined to {rejected.quarantine_folder}\n{rejected}",
                 allow_retries=False,
             ) from None
+        except Exception:  # not the delivery's fault (the summary gives the reason): the line still ends
+            step.done("FAILED")
+            raise
         previews = {key: _preview(con, key.path[-1], year) for key in keys}
     _report_accepted(settings, step, outcomes)
     for key, (part, _description) in zip(keys, RAW_TABLES.values()):
