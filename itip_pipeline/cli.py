@@ -123,7 +123,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="itip", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog="Folders come from the environment: ITIP_DATA_DIR (default: the project's data/) and, "
         "each on its own, ITIP_LANDING_DIR,\nITIP_QUARANTINE_DIR, ITIP_ARCHIVE_DIR, ITIP_REPORTS_DIR, "
-        "ITIP_MARTS_DIR, ITIP_WORK_DB, ITIP_WAREHOUSE_DB.\n`itip COMMAND --help` describes a command's options. The annual schedule is off "
+        "ITIP_MARTS_DIR, ITIP_WORK_DB, ITIP_WAREHOUSE_DB.\n"
+        "`itip COMMAND --help` describes a command's options. The annual schedule is off "
         "until switched on (README).")
     sub = parser.add_subparsers(dest="command", required=True)
 
