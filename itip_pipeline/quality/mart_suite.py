@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-POPULATIONS = ["stat", "kommune", "alle", "innbyggere"]
+POPULATIONS = ["stat", "kommune", "fylkeskommune", "alle", "innbyggere"]
 
 
 @dataclass(frozen=True)
