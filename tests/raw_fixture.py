@@ -26,7 +26,8 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 QUESTION_CATALOGUE = REPO_ROOT / "dbt_project" / "seeds" / "question_catalogue.csv"
 
 YEARS = range(2021, 2026)
-ORGS_PER_SECTOR = {"stat": 30, "kommune": 40, "fylkeskommune": 8}
+# County municipalities: enough for some unsuppressed cells of their own population (n_base ≥ 10).
+ORGS_PER_SECTOR = {"stat": 30, "kommune": 40, "fylkeskommune": 12}
 PANEL_SIZE = 300
 SPARSE_QUESTION = "ai_benefit_reduced_staffing"
 SPARSE_ANSWERS = 6

@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats
 from raw_fixture import SPARSE_ANSWERS, SPARSE_QUESTION, write_raw_fixture
 from test_statistics import wilson_interval
 
@@ -30,7 +33,8 @@ FAMILY_MARTS = {
     "mart_infosec_statement", "mart_infosec_leadership_guidance", "mart_risk_statement",
     "mart_incident_statement", "mart_authority_support",
 }
-MARTS = FAMILY_MARTS | {"fct_indicator", "published_reconciliation", "mart_ai_use_mode_external"}
+MARTS = FAMILY_MARTS | {"fct_indicator", "published_reconciliation", "mart_ai_use_mode_external", "dim_population",
+                        "dim_indicator_method", "fct_population_difference"}
 
 
 @pytest.fixture(scope="session")
@@ -135,8 +139,9 @@ def test_marts_are_in_schema_marts_and_seeds_in_reference(con):
     [
         ("ai_adoption", None, "ai_adoption", "stat", {"stat"}, {3, 4, 5}, 2023),
         ("ai_barrier", "legal", "ai_barrier_legal", "kommune", {"kommune"}, {4, 5}, 2024),
-        ("authority_support", None, "authority_support", "alle", {"stat", "kommune", "fylkeskommune"}, {4, 5}, 2021),
-        ("ai_strategy", "no_strategic_frame", "ai_strategy", "alle", {"stat", "kommune", "fylkeskommune"}, {1, 2}, 2025),
+        ("authority_support", None, "authority_support", "alle", {"stat", "kommune"}, {4, 5}, 2021),
+        ("ai_strategy", "no_strategic_frame", "ai_strategy", "alle", {"stat", "kommune"}, {1, 2}, 2025),
+        ("infosec_statement", "overview", "infosec_overview", "fylkeskommune", {"fylkeskommune"}, {4, 5}, 2022),
         ("citizen_data_protection_trust", None, "citizen_data_protection_trust", "innbyggere", {"innbyggere"}, {4, 5}, 2024),
         ("citizen_ai_trust_factor", "data_control", "citizen_trust_factor_data_control", "innbyggere",
          {"innbyggere"}, {4, 5}, 2025),
@@ -156,16 +161,15 @@ def test_shares_equal_an_independent_pandas_computation(con, raw, indicator_id, 
         assert row["n_effective"] == row["n_base"]
 
 
-def test_interval_is_wilson_on_the_fpc_corrected_n_for_municipalities(con):
-    row = fct_row(con, "ai_adoption", None, "kommune", 2025)
-    assert row["frame_size"] == 357
-    n, big_n = row["n_effective"], row["frame_size"]
-    low, high = wilson_interval(row["share_pct"] / 100, n * (big_n - 1) / (big_n - n))
-    assert (row["ci_low_pct"], row["ci_high_pct"]) == pytest.approx((100 * low, 100 * high), rel=1e-12)
-    stat = fct_row(con, "ai_adoption", None, "stat", 2025)
-    assert pd.isna(stat["frame_size"])
-    low, high = wilson_interval(stat["share_pct"] / 100, stat["n_effective"])
-    assert (stat["ci_low_pct"], stat["ci_high_pct"]) == pytest.approx((100 * low, 100 * high), rel=1e-12)
+def test_interval_is_wilson_on_the_effective_n_without_fpc_by_default(con):
+    for population in ("kommune", "stat", "alle", "fylkeskommune"):
+        row = fct_row(con, "infosec_statement", "competence", population, 2025)
+        if row["suppressed"]:
+            continue
+        low, high = wilson_interval(row["share_pct"] / 100, row["n_effective"])
+        assert (row["ci_low_pct"], row["ci_high_pct"]) == pytest.approx((100 * low, 100 * high), rel=1e-12)
+    assert fct_row(con, "ai_adoption", None, "kommune", 2025)["frame_size"] == 357
+    assert pd.isna(fct_row(con, "ai_adoption", None, "stat", 2025)["frame_size"])
 
 
 def test_small_bases_are_suppressed_and_nothing_else(con):
@@ -183,18 +187,66 @@ def test_small_bases_are_suppressed_and_nothing_else(con):
     assert (shown.low_reliability == (shown.n_effective < 30)).all()
 
 
-def test_change_and_its_significance(con):
+@pytest.fixture(scope="session")
+def org_answers(con) -> pd.DataFrame:
+    """The organisations' answers with their orgnr and sector, read from raw with pandas only."""
+    return con.execute("select a.survey_year, a.orgnr, a.question_id, a.answer_code, r.sector "
+                       "from raw.org_answers as a join raw.org_respondents as r using (survey_year, orgnr)").df()
+
+
+def paired_change(org_answers, question, groups, success, year, previous) -> dict:
+    """The change and its two-sided p-value with the covariance of the organisations in both years' bases."""
+    def successes(survey_year):
+        base = org_answers[(org_answers.question_id == question) & (org_answers.survey_year == survey_year)
+                           & org_answers.sector.isin(groups) & org_answers.answer_code.notna()]
+        return base.set_index("orgnr").answer_code.isin(success).astype(float)
+
+    y1, y0 = successes(year), successes(previous)
+    n1, n0, p1, p0 = len(y1), len(y0), y1.mean(), y0.mean()
+    both = pd.concat([y1, y0], axis=1, join="inner")
+    covariance = np.cov(both.iloc[:, 0], both.iloc[:, 1], bias=True)[0, 1] * len(both) / (n1 * n0)
+    variance = p1 * (1 - p1) / n1 + p0 * (1 - p0) / n0 - 2 * covariance
+    z = (p1 - p0) / np.sqrt(variance)
+    return {"change_pp": 100 * (p1 - p0), "p_value": 2 * stats.norm.sf(abs(z)), "n_overlap": len(both),
+            "independent_p_value": 2 * stats.norm.sf(abs(p1 - p0) / np.sqrt(p1 * (1 - p1) / n1 + p0 * (1 - p0) / n0))}
+
+
+@pytest.mark.parametrize(("population", "groups"), [("alle", {"stat", "kommune"}), ("kommune", {"kommune"})])
+def test_change_test_is_paired_over_the_organisations_in_both_years(con, org_answers, population, groups):
     series = con.execute("select * from marts.fct_indicator where indicator_id = 'infosec_statement' "
-                         "and item = 'overview' and population = 'alle' order by year").df()
+                         "and item = 'overview' and population = ? order by year", [population]).df()
     assert list(series.year) == [2021, 2022, 2023, 2024, 2025]
-    assert pd.isna(series.change_pp.iloc[0]) and pd.isna(series.change_significant.iloc[0])
-    assert list(series.previous_year.iloc[1:]) == [2021, 2022, 2023, 2024]
-    diffs = series.share_pct.diff().iloc[1:]
-    assert list(series.change_pp.iloc[1:]) == pytest.approx(list(diffs))
-    for current, previous in zip(series.iloc[1:].itertuples(), series.iloc[:-1].itertuples()):
-        p1, p2 = current.share_pct / 100, previous.share_pct / 100
-        se = (p1 * (1 - p1) / current.n_effective + p2 * (1 - p2) / previous.n_effective) ** 0.5
-        assert current.change_significant == (abs(p1 - p2) / se > 1.959963984540054)
+    assert series.iloc[0][["change_pp", "change_p_value", "change_significant"]].isna().all()
+    for row in series.iloc[1:].itertuples():
+        expected = paired_change(org_answers, "infosec_overview", groups, {4, 5}, row.year, row.previous_year)
+        assert row.change_pp == pytest.approx(expected["change_pp"], rel=1e-12)
+        assert row.n_overlap == expected["n_overlap"]
+        assert row.change_p_value == pytest.approx(expected["p_value"], rel=2e-7)
+        assert row.change_p_value != pytest.approx(expected["independent_p_value"], rel=1e-6)
+
+
+def test_change_significance_is_benjamini_hochberg_within_family_year_population(con):
+    fct = con.execute("select family, year, population, change_p_value, change_q_value, change_significant "
+                      "from marts.fct_indicator where change_p_value is not null").df()
+    assert len(fct) > 50
+    for _, family in fct.groupby(["family", "year", "population"]):
+        expected = stats.false_discovery_control(family.change_p_value.to_numpy(), method="bh")
+        assert family.change_q_value.to_numpy() == pytest.approx(expected, abs=1e-12)
+    assert (fct.change_significant == (fct.change_q_value < 0.05)).all()
+    # The panel's years are independent: no overlap is used.
+    panel = con.execute("select * from marts.fct_indicator where survey = 'panel' and change_p_value is not null").df()
+    assert len(panel) > 0 and panel.n_overlap.isna().all()
+
+
+def test_a_series_break_yields_no_change_test(con):
+    rows = con.execute("select * from marts.fct_indicator where indicator_id = 'ai_adoption' and year = 2025").df()
+    assert set(rows.population) == {"stat", "kommune", "fylkeskommune", "alle"}
+    assert rows.series_break.all() and not rows.series_comparable.any()
+    assert rows[["change_pp", "change_p_value", "change_q_value", "change_significant", "n_overlap"]].isna().all().all()
+    # The years before the break keep their tests.
+    shown, tested = con.execute("select count(*), count(change_p_value) from marts.fct_indicator "
+                                "where indicator_id = 'ai_adoption' and year = 2024 and not suppressed").fetchone()
+    assert shown == tested > 0
 
 
 def test_series_break_comes_from_the_codebook_wording(con):
@@ -225,3 +277,113 @@ def test_every_mart_column_has_a_persisted_comment(con):
     assert tables.comment.notna().all()
     share = columns[(columns.table_name == "fct_indicator") & (columns.column_name == "ci_low_pct")].comment.iloc[0]
     assert "Wilson" in share
+
+
+def test_population_difference_equals_an_independent_computation(con, raw):
+    row = con.execute("select * from marts.fct_population_difference where indicator_id = 'authority_support' "
+                      "and year = 2023").df().iloc[0]
+    a = expected_share(raw, "authority_support", 2023, {"stat"}, {4, 5})
+    b = expected_share(raw, "authority_support", 2023, {"kommune"}, {4, 5})
+    p_a, p_b = a["share_pct"] / 100, b["share_pct"] / 100
+    assert row.difference_pp == pytest.approx(100 * (p_a - p_b), rel=1e-12)
+    z = (p_a - p_b) / np.sqrt(p_a * (1 - p_a) / a["n_base"] + p_b * (1 - p_b) / b["n_base"])
+    assert row.p_value == pytest.approx(2 * stats.norm.sf(abs(z)), rel=2e-7)
+    # Newcombe's method 10 from the two Wilson intervals.
+    (la, ua), (lb, ub) = wilson_interval(p_a, a["n_base"]), wilson_interval(p_b, b["n_base"])
+    low = p_a - p_b - np.sqrt((p_a - la) ** 2 + (ub - p_b) ** 2)
+    high = p_a - p_b + np.sqrt((ua - p_a) ** 2 + (p_b - lb) ** 2)
+    assert (row.ci_low_pp, row.ci_high_pp) == pytest.approx((100 * low, 100 * high), rel=1e-9)
+    every = con.execute("select * from marts.fct_population_difference").df()
+    assert every.difference_pp[every.suppressed].isna().all()
+    shown = every[~every.suppressed & every.q_value.notna()]
+    for _, family in shown.groupby(["family", "year"]):
+        expected = stats.false_discovery_control(family.p_value.to_numpy(), method="bh")
+        assert family.q_value.to_numpy() == pytest.approx(expected, abs=1e-12)
+
+
+def test_share_without_dont_know_and_the_headline_base(con, raw):
+    row = fct_row(con, "infosec_statement", "overview", "kommune", 2024)
+    answers = raw[(raw.question_id == "infosec_overview") & (raw.survey_year == 2024) & (raw.grp == "kommune")]
+    known = answers[answers.answer_code.notna() & (answers.answer_code != 9)]
+    assert row["n_base_excl_dont_know"] == len(known) < row["n_base"]
+    assert row["share_excl_dont_know_pct"] == pytest.approx(100 * known.answer_code.isin([4, 5]).mean(), rel=1e-12)
+    low, high = wilson_interval(row["share_excl_dont_know_pct"] / 100, len(known))
+    assert (row["ci_low_excl_dont_know_pct"], row["ci_high_excl_dont_know_pct"]) == pytest.approx(
+        (100 * low, 100 * high), rel=1e-12)
+    # The health item's headline base leaves "vet ikke" out (the report's arithmetic): both shares agree.
+    health = fct_row(con, "citizen_ai_health_decision_support", None, "innbyggere", 2025)
+    assert health["share_pct"] == pytest.approx(health["share_excl_dont_know_pct"], rel=1e-12)
+    assert health["n_base"] == health["n_base_excl_dont_know"]
+
+
+def test_every_published_row_has_its_estimand(con):
+    fct = con.execute("select distinct indicator_id, item, population from marts.fct_indicator").df()
+    method = con.execute("select * from marts.dim_indicator_method").df()
+    joined = fct.merge(method, on=["indicator_id", "item", "population"], how="left")
+    assert joined[["universe", "base_rule", "weighting", "variance_method", "comparability_note"]].notna().all().all()
+    benefit = method[method.indicator_id == "ai_benefit"].universe
+    assert benefit.str.contains("use AI").all()
+    assert "NOT comparable" in method[(method.indicator_id == "ai_adoption")].comparability_note.iloc[0]
+    populations = con.execute("select population, respondent_groups from marts.dim_population").fetchall()
+    assert dict(populations)["alle"] == "stat|kommune"
+    assert set(dict(populations)) == {"stat", "kommune", "fylkeskommune", "alle", "innbyggere"}
+
+
+def _dbt(work: Path, *args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "ITIP_WORK_DB": str(work / "work.duckdb"), "DBT_TARGET_PATH": str(work / "target"),
+           "DBT_LOG_PATH": str(work / "logs"), "DO_NOT_TRACK": "1"}
+    return subprocess.run([str(DBT), *args, "--profiles-dir", "."], cwd=DBT_PROJECT, env=env, capture_output=True,
+                          text=True, timeout=600)
+
+
+@pytest.fixture(scope="module")
+def fpc_work(built, tmp_path_factory) -> Path:
+    """A copy of the built database, for runs with the finite population correction on."""
+    work = tmp_path_factory.mktemp("fpc")
+    shutil.copy(built["db_path"], work / "work.duckdb")
+    return work
+
+
+def test_fpc_on_corrects_every_stratum_with_a_frame_and_stratifies_the_pooled_population(fpc_work, raw):
+    result = _dbt(fpc_work, "run", "--select", "int_indicator_estimates", "--vars", "{apply_fpc: true}")
+    assert result.returncode == 0, result.stdout[-2000:]
+    con = duckdb.connect(str(fpc_work / "work.duckdb"), read_only=True)
+    try:
+        rows = con.execute("select population, n_effective, n_adjusted, frame_size, share from "
+                           "intermediate.int_indicator_estimates where question_id = 'authority_support' "
+                           "and survey_year = 2024").df().set_index("population")
+    finally:
+        con.close()
+    for population, big_n in (("kommune", 357), ("fylkeskommune", 14)):
+        n = rows.loc[population, "n_effective"]
+        assert rows.loc[population, "n_adjusted"] == pytest.approx(n * (big_n - 1) / (big_n - n), rel=1e-12)
+    assert rows.loc["stat", "n_adjusted"] == rows.loc["stat", "n_effective"]  # no state frame
+    # alle: Σ (n_h/n)²·p_h(1−p_h)/n_h·f_h over stat (f = 1) and kommune, recomputed with pandas.
+    parts = [expected_share(raw, "authority_support", 2024, {g}, {4, 5}) for g in ("stat", "kommune")]
+    n = sum(part["n_base"] for part in parts)
+    fpc = [1.0, (357 - parts[1]["n_base"]) / 356]
+    variance = sum((part["n_base"] / n) ** 2 * (part["share_pct"] / 100) * (1 - part["share_pct"] / 100)
+                   / part["n_base"] * f for part, f in zip(parts, fpc))
+    p = rows.loc["alle", "share"]
+    assert rows.loc["alle", "n_adjusted"] == pytest.approx(p * (1 - p) / variance, rel=1e-12)
+    assert pd.isna(rows.loc["alle", "frame_size"])  # stat has none, so the pooled population has none
+
+
+def test_fpc_on_fails_loudly_for_a_year_without_a_frame_row(fpc_work):
+    # A correct 2027 delivery (the 2025 questions again) arrives before anyone adds its frame rows.
+    con = duckdb.connect(str(fpc_work / "work.duckdb"))
+    try:
+        for table in ("codebook", "org_respondents", "org_answers"):
+            con.execute(f"insert into raw.{table} by name select * replace (2027 as survey_year) "
+                        f"from raw.{table} where survey_year = 2025")
+    finally:
+        con.close()
+    models = ("int_answers_long", "int_indicator_answers", "int_indicator_estimates")
+    result = _dbt(fpc_work, "run", "--select", *models, "--vars", "{apply_fpc: true}")
+    assert result.returncode != 0
+    message = " ".join(result.stdout.split())
+    assert "kommune in 2027" in message and "fylkeskommune in 2027" in message
+    assert "seeds/population_frame.csv" in message
+    assert "stat in 2027" not in message  # stat needs no frame
+    # With the correction off (the default) the same delivery builds.
+    assert _dbt(fpc_work, "run", "--select", *models).returncode == 0

@@ -1,3 +1,4 @@
+-- depends_on: {{ ref('stg_populations') }}
 -- Each population's estimate, built from its strata: the respondent groups it pools (stat and kommune for
 -- `alle`; one group for every other population). Two bases side by side: the catalogue's base (the
 -- headline) and the base with "vet ikke" left out. The sample size of each interval is `n_adjusted`:
