@@ -7,17 +7,11 @@
 {{ assert_population_frames_cover(ref('int_indicator_answers')) }}
 
 {%- set bases = {'': 'is_in_base', '_known': 'is_answered and not is_dont_know'} %}
+{%- set estimate_key = ['indicator_id', 'item', 'family', 'measure', 'population', 'survey', 'question_id', 'survey_year'] %}
 
 with strata as (
     select
-        indicator_id,
-        item,
-        family,
-        measure,
-        population,
-        survey,
-        question_id,
-        survey_year,
+        {{ estimate_key | join(',\n        ') }},
         respondent_group,
         {%- for suffix, condition in bases.items() %}
         count(*) filter (where {{ condition }}) as n_base{{ suffix }},
@@ -51,14 +45,7 @@ strata_in_population as (
 
 pooled as (
     select
-        indicator_id,
-        item,
-        family,
-        measure,
-        population,
-        survey,
-        question_id,
-        survey_year,
+        {{ estimate_key | join(',\n        ') }},
         {%- for suffix in bases %}
         sum(n_base{{ suffix }}) as n_base{{ suffix }},
         sum(sum_w{{ suffix }}) as sum_w{{ suffix }},
@@ -103,14 +90,7 @@ estimated as (
 )
 
 select
-    indicator_id,
-    item,
-    family,
-    measure,
-    population,
-    survey,
-    question_id,
-    survey_year,
+    {{ estimate_key | join(',\n    ') }},
     cast(n_base as integer) as n_base,
     sum_w,
     sum_w2,

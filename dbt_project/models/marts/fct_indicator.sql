@@ -10,6 +10,7 @@ with_previous as (
     select
         *,
         lag(survey_year) over series as previous_year,
+        lag(n_base) over series as previous_n_base,
         lag(share) over series as previous_share,
         lag(n_effective) over series as previous_n_effective,
         lag(n_adjusted) over series as previous_n_adjusted,
@@ -55,11 +56,7 @@ compared as (
             comparability.n_effective / comparability.n_adjusted
             * comparability.previous_n_effective / comparability.previous_n_adjusted
         ) as change_covariance
-    from (
-        select *, lag(n_base) over series as previous_n_base
-        from comparability
-        window series as (partition by indicator_id, item, population order by survey_year)
-    ) as comparability
+    from comparability
     left join {{ ref('int_change_overlap') }} as overlap
         on comparability.indicator_id = overlap.indicator_id
         and comparability.item is not distinct from overlap.item
