@@ -49,7 +49,7 @@ create or replace macro fpc_factor(n, frame_size) as
         else (frame_size - n) / (frame_size - 1)
     end;
 
--- One stratum's term of a stratified variance: W_h²·p_h(1−p_h)/n_h·f_h (Cochran 1977, eq. 5.3), with
+-- One stratum's term of a stratified variance: W_h²·p_h(1−p_h)/n_h·f_h (Cochran 1977, Sampling Techniques, 3rd ed., ch. 5), with
 -- W_h the stratum's share of the pooled weight and f_h its finite population correction factor.
 create or replace macro stratum_variance_term(stratum_weight, p, n, fpc) as
     stratum_weight * stratum_weight * proportion_variance(p, n) * fpc;
