@@ -18,6 +18,7 @@ select
     n_effective,
     dont_know_pct,
     suppressed,
+    suppression_reason,
     low_reliability,
     previous_year,
     change_pp,

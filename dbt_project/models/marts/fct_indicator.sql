@@ -1,9 +1,15 @@
 with estimates as (
     select
-        *,
-        fpc_n_effective(n_effective, frame_size) as n_adjusted,
-        n_base < {{ var('min_base_n') }} as suppressed
-    from {{ ref('int_indicator_estimates') }}
+        estimate.*,
+        fpc_n_effective(estimate.n_effective, estimate.frame_size) as n_adjusted,
+        disclosure.suppressed,
+        disclosure.suppression_reason
+    from {{ ref('int_indicator_estimates') }} as estimate
+    inner join {{ ref('int_disclosure_control') }} as disclosure
+        on estimate.indicator_id = disclosure.indicator_id
+        and estimate.item is not distinct from disclosure.item
+        and estimate.population = disclosure.population
+        and estimate.survey_year = disclosure.survey_year
 ),
 
 with_previous as (
@@ -55,6 +61,7 @@ select
     end as ci_high_pct,
     case when not compared.suppressed then 100 * compared.dont_know_share end as dont_know_pct,
     compared.suppressed,
+    compared.suppression_reason,
     not compared.suppressed
         and compared.n_effective < {{ var('low_reliability_n_effective') }} as low_reliability,
     compared.previous_year,
