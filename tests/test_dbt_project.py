@@ -1,12 +1,14 @@
 """The dbt project built once on the random raw fixture, its marts checked against pandas computed from raw.
 
 One `dbt build` per session (a subprocess, with its own target and log folders, so it never touches the
-repository's dbt state). The fixture is not calibrated to the report, so the reconciliation test must fail
-there — and only that test, and only for rows really outside tolerance.
+repository's dbt state). The fixture is not calibrated to the report, so figures fall outside tolerance
+there: the reconciliation table must say so, row by row, while the build itself passes (it is a warning,
+raised by a Dagster check, not a dbt test that stops publishing).
 """
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import subprocess
@@ -16,13 +18,13 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import pytest
-from raw_fixture import SPARSE_ANSWERS, SPARSE_QUESTION, write_raw_fixture
+from differencing_attack import differencing_attack
+from raw_fixture import HIDDEN_SPARSE_QUESTION, SPARSE_ANSWERS, SPARSE_QUESTION, write_raw_fixture
 from test_statistics import wilson_interval
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT = REPO_ROOT / "dbt_project"
 DBT = Path(sys.executable).with_name("dbt")
-RECONCILE_TEST = "assert_published_figures_reconcile"
 
 FAMILY_MARTS = {
     "mart_ai_adoption", "mart_ai_task_area", "mart_ai_benefit", "mart_ai_barrier", "mart_ai_strategy",
@@ -92,10 +94,9 @@ def expected_share(raw: pd.DataFrame, question: str, year: int, groups: set[str]
     }
 
 
-def test_build_fails_only_on_the_reconciliation_of_uncalibrated_data(built):
-    failing = {r["unique_id"].split(".")[2]: r["status"] for r in built["run_results"]
-               if r["status"] not in ("success", "pass")}
-    assert failing == {RECONCILE_TEST: "fail"}, built["stdout"][-3000:]
+def test_build_passes_although_uncalibrated_figures_are_out_of_tolerance(built):
+    failing = {r["unique_id"]: r["status"] for r in built["run_results"] if r["status"] not in ("success", "pass")}
+    assert failing == {}, built["stdout"][-3000:]
     # every model, seed and test ran: none was skipped behind a failure
     planned = {uid for uid, node in built["manifest"]["nodes"].items()
                if node["resource_type"] in ("model", "seed", "test")}
@@ -168,19 +169,54 @@ def test_interval_is_wilson_on_the_fpc_corrected_n_for_municipalities(con):
     assert (stat["ci_low_pct"], stat["ci_high_pct"]) == pytest.approx((100 * low, 100 * high), rel=1e-12)
 
 
-def test_small_bases_are_suppressed_and_nothing_else(con):
-    fct = con.execute("select * from marts.fct_indicator").df()
-    assert (fct.suppressed == (fct.n_base < 10)).all()
-    sparse_rows = fct[(fct.question_id == SPARSE_QUESTION) & (fct.year == 2025)].set_index("population")
-    sparse = sparse_rows.loc["stat"]
-    assert sparse.n_base <= SPARSE_ANSWERS and sparse.suppressed
+def _published_structure():
+    with (DBT_PROJECT / "seeds" / "populations.csv").open(encoding="utf-8") as handle:
+        populations = {r["population"]: tuple(r["respondent_groups"].split("|")) for r in csv.DictReader(handle)}
+    with (DBT_PROJECT / "seeds" / "indicator_catalogue.csv").open(encoding="utf-8") as handle:
+        success = {(r["indicator_id"], r["item"] or None): tuple(int(c) for c in r["success_codes"].split("|"))
+                   for r in csv.DictReader(handle)}
+    return populations, success
+
+
+WITH_ESTIMATES = (
+    "select f.*, e.share as true_share, e.dont_know_share as true_dont_know_share from marts.fct_indicator f "
+    "join intermediate.int_indicator_estimates e on e.indicator_id = f.indicator_id "
+    "and e.item is not distinct from f.item and e.population = f.population and e.survey_year = f.year")
+
+
+def test_suppression_reasons_follow_the_primary_rule(con):
+    fct = con.execute(WITH_ESTIMATES).df()
+    assert len(fct) == con.execute("select count(*) from marts.fct_indicator").fetchone()[0]
+    assert (fct.suppressed == fct.suppression_reason.notna()).all()
+    assert ((fct.suppression_reason == "n_base") == (fct.n_base < 10)).all()
+    for row in fct[fct.n_base >= 10].itertuples():
+        # NCHS-style width rule on the Wilson interval of the effective n, without the FPC (docs.md)
+        low, high = wilson_interval(row.true_share, row.n_effective)
+        width = 100 * (high - low)
+        too_wide = width >= 30 or (width > 5 and (row.true_share == 0 or width / (100 * row.true_share) > 1.3))
+        assert (row.suppression_reason == "interval_width") == too_wide, row
+    sparse = fct[(fct.question_id == SPARSE_QUESTION) & (fct.year == 2025)].set_index("population").loc["stat"]
+    assert sparse.n_base <= SPARSE_ANSWERS and sparse.suppression_reason == "n_base"
     assert sparse[["share_pct", "ci_low_pct", "ci_high_pct", "dont_know_pct", "change_pp"]].isna().all()
     assert not sparse.low_reliability
-    # The same answers still count in the pooled population, whose base is large enough.
-    pooled = sparse_rows.loc["alle"]
-    assert not pooled.suppressed and pd.notna(pooled.share_pct)
     shown = fct[~fct.suppressed]
+    assert shown.share_pct.notna().all() and len(shown) > len(fct) / 2
     assert (shown.low_reliability == (shown.n_effective < 30)).all()
+
+
+def test_differencing_recovers_no_suppressed_cell(con):
+    # The fixture's county municipalities sit inside `alle` only, and only 5 answer HIDDEN_SPARSE_QUESTION in
+    # 2025: without a complementary suppression alle − stat − kommune would give their answers away.
+    fct = con.execute(WITH_ESTIMATES).df()
+    populations, success = _published_structure()
+    hidden = fct[(fct.question_id == HIDDEN_SPARSE_QUESTION) & (fct.year == 2025)].set_index("population")
+    assert hidden.n_base["alle"] - hidden.n_base["stat"] - hidden.n_base["kommune"] < 10
+    assert (hidden.suppression_reason == "complementary").sum() == 1
+    assert differencing_attack(fct, populations, success, min_base_n=10) == []
+    # The same attack does recover them when only the primary rule withholds cells.
+    primary_only = fct.assign(suppressed=fct.suppression_reason.isin(["n_base", "interval_width"]),
+                              share_pct=100 * fct.true_share, dont_know_pct=100 * fct.true_dont_know_share)
+    assert any("hidden" in name for name in differencing_attack(primary_only, populations, success, min_base_n=10))
 
 
 def test_change_and_its_significance(con):
