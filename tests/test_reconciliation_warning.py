@@ -6,11 +6,11 @@ import math
 
 import pandas as pd
 
-from itip_pipeline.quality.reconciliation import warning_lines
+from itip_pipeline.quality.reconciliation import suppressed_figures, warning_lines
 
 
 def _rows(*rows: dict) -> pd.DataFrame:
-    base = {"item": None, "year": "2025", "warehouse_pct_dont_know_excluded": math.nan,
+    base = {"item": None, "year": "2025", "verdict": "within tolerance", "warehouse_pct_dont_know_excluded": math.nan,
             "warehouse_pct_with_county_municipalities": math.nan,
             "warehouse_pct_without_county_municipalities": math.nan}
     return pd.DataFrame([{**base, **row} for row in rows])
@@ -43,4 +43,15 @@ def test_each_figure_outside_tolerance_is_named_with_its_values():
 def test_nothing_to_say_when_every_judged_figure_agrees():
     frame = _rows({"figure_id": "F001", "indicator_id": "ai_adoption", "population": "stat", "published_pct": 63.0,
                    "warehouse_pct": 63.4, "diff_pp": 0.4, "within_tolerance": True})
+    assert warning_lines(frame) == []
+
+
+def test_figures_withheld_by_disclosure_control_are_named_apart():
+    frame = _rows(
+        {"figure_id": "F040", "indicator_id": "ai_barrier", "item": "leadership_priority", "population": "stat",
+         "published_pct": 2.0, "warehouse_pct": None, "diff_pp": None, "within_tolerance": None,
+         "verdict": "not judged: suppressed by disclosure control"},
+        {"figure_id": "F001", "indicator_id": "ai_adoption", "population": "stat", "published_pct": 63.0,
+         "warehouse_pct": 63.4, "diff_pp": 0.4, "within_tolerance": True})
+    assert suppressed_figures(frame) == ["F040"]
     assert warning_lines(frame) == []

@@ -22,7 +22,7 @@ CHECK_NAME = "reproduces_published_figures"
     "not a gate: a self-consistency check on synthetic data, a definition finder on real data.",
 )
 def reconciliation_check() -> dg.AssetCheckResult:
-    from itip_pipeline.quality.reconciliation import warning_lines
+    from itip_pipeline.quality.reconciliation import suppressed_figures, warning_lines
 
     settings = get_settings()
     with writer_lock(settings.work_db):
@@ -31,13 +31,17 @@ def reconciliation_check() -> dg.AssetCheckResult:
             frame = con.execute("select * from marts.published_reconciliation").df()
         finally:
             con.close()
-    lines = warning_lines(frame)
+    lines, withheld = warning_lines(frame), suppressed_figures(frame)
     judged = int(frame["within_tolerance"].notna().sum())
+    summary = (f"{len(lines)} of {judged} judged figures outside tolerance:\n" + "\n".join(lines)) if lines \
+        else f"all {judged} judged figures within tolerance"
+    if withheld:
+        summary += f"\nnot judged, the warehouse suppresses their cell: {', '.join(withheld)}"
     return dg.AssetCheckResult(
         passed=not lines,
         severity=dg.AssetCheckSeverity.WARN,
-        description=(f"{len(lines)} of {judged} judged figures outside tolerance:\n" + "\n".join(lines))
-        if lines else f"all {judged} judged figures within tolerance",
+        description=summary,
         metadata={"judged": judged, "outside_tolerance": len(lines),
-                  "figures": dg.MetadataValue.md("\n".join(f"- {line}" for line in lines) or "none")},
+                  "figures": dg.MetadataValue.md("\n".join(f"- {line}" for line in lines) or "none"),
+                  "suppressed": dg.MetadataValue.json(withheld)},
     )

@@ -27,6 +27,12 @@ def figures_outside_tolerance(reconciliation: pd.DataFrame) -> pd.DataFrame:
     return reconciliation[reconciliation["within_tolerance"].eq(False)].sort_values("figure_id")  # noqa: E712
 
 
+def suppressed_figures(reconciliation: pd.DataFrame) -> list[str]:
+    """Ids of the figures not judged because the warehouse withholds their cell (disclosure control)."""
+    withheld = reconciliation["verdict"].eq("not judged: suppressed by disclosure control")
+    return sorted(reconciliation.loc[withheld, "figure_id"])
+
+
 def warning_lines(reconciliation: pd.DataFrame) -> list[str]:
     """One line per figure outside tolerance: id, what it is, published and warehouse value, difference,
     and the same figure under the alternative definitions where the warehouse can show them."""

@@ -11,6 +11,7 @@ warehouse_values as (
         -- A published range (2021-2024) is one level for several years: compare with the mean yearly share.
         avg(warehouse.share_pct) as warehouse_pct,
         count(warehouse.share_pct) as n_years_compared,
+        count(*) filter (where warehouse.suppressed) as n_years_suppressed,
         -- the alternative definitions, only where every compared year has one
         case when count(sensitivity.share_dont_know_excluded) = count(warehouse.share_pct)
             then 100 * avg(sensitivity.share_dont_know_excluded) end as warehouse_pct_dont_know_excluded,
@@ -59,6 +60,8 @@ select
     case
         when figures.confidence = 'low' then null
         when coverage.n_years_loaded < figures.year_to - figures.year_from + 1 then null
+        -- The warehouse withholds the cell (disclosure control): there is no value to judge, and none is shown.
+        when warehouse_values.n_years_suppressed > 0 then null
         -- A loaded year the warehouse cannot reproduce the figure for is a mismatch, not a pass.
         when warehouse_values.n_years_compared < figures.year_to - figures.year_from + 1 then false
         else abs(warehouse_values.warehouse_pct - figures.value_pct) <= {{ var('reconciliation_tolerance_pp') }}
@@ -66,6 +69,7 @@ select
     case
         when figures.confidence = 'low' then 'not judged: low confidence reading'
         when coverage.n_years_loaded < figures.year_to - figures.year_from + 1 then 'not judged: year not loaded'
+        when warehouse_values.n_years_suppressed > 0 then 'not judged: suppressed by disclosure control'
         when warehouse_values.n_years_compared < figures.year_to - figures.year_from + 1
             then 'outside tolerance: no warehouse value for a loaded year'
         when abs(warehouse_values.warehouse_pct - figures.value_pct) <= {{ var('reconciliation_tolerance_pp') }}
