@@ -129,22 +129,24 @@ def _codes(value) -> tuple[int, ...]:
     return tuple(int(v) for v in (value if value is not None else ()))
 
 
+def _cell(r: dict) -> Cell:
+    return Cell(key=(r["indicator_id"], r["item"], r["cell"], r["survey_year"]), published=bool(r["is_published"]),
+                units=tuple(r["units"]), n_base=int(r["n_base"]),
+                successes=0.0 if pd.isna(r["share"]) else float(r["share"]) * int(r["n_base"]),
+                primary_reason=None if pd.isna(r["primary_reason"]) else r["primary_reason"],
+                success_codes=_codes(r["success_codes"]), base_codes=_codes(r["base_codes"]),
+                dont_know_codes=_codes(r["dont_know_codes"]))
+
+
 def protect(cells: pd.DataFrame) -> pd.DataFrame:
     """One row per published cell of int_disclosure_cells with its suppression_reason."""
-    rows = []
-    for (_question, _year), frame in cells.groupby(["question_id", "survey_year"], sort=True):
-        block_cells = [
-            Cell(key=(r.indicator_id, r.item, r.cell, r.survey_year), published=bool(r.is_published),
-                 units=tuple(r.units), n_base=int(r.n_base),
-                 successes=0.0 if pd.isna(r.share) else float(r.share) * int(r.n_base),
-                 primary_reason=None if pd.isna(r.primary_reason) else r.primary_reason,
-                 success_codes=_codes(r.success_codes), base_codes=_codes(r.base_codes),
-                 dont_know_codes=_codes(r.dont_know_codes))
-            for r in frame.itertuples(index=False)
-        ]
-        block = Block(block_cells, _codes(frame.block_codes.iloc[0]))
-        for (indicator_id, item, population, year), reason in protect_block(block).items():
-            rows.append((indicator_id, item, population, year, reason))
+    blocks: dict[tuple, tuple[list[Cell], tuple[int, ...]]] = {}
+    for record in cells.to_dict("records"):
+        block_cells, _ = blocks.setdefault((record["question_id"], record["survey_year"]),
+                                           ([], _codes(record["block_codes"])))
+        block_cells.append(_cell(record))
+    rows = [(*key, reason) for _, (block_cells, codes) in sorted(blocks.items())
+            for key, reason in protect_block(Block(block_cells, codes)).items()]
     result = pd.DataFrame(rows, columns=["indicator_id", "item", "population", "survey_year", "suppression_reason"])
     return result.astype({"indicator_id": "string", "item": "string", "population": "string",
                           "survey_year": "int32", "suppression_reason": "string"}).assign(
