@@ -9,6 +9,12 @@
 -- an alternative pool differs from published cells by one group and could reveal it, so it is shown only
 -- where nothing in its indicator, item and year is protected (no cell suppressed, no small hidden group).
 {% set toggled = var('reconciliation_sensitivity_group') %}
+{#- each alternative: which answers form its base (successes are the base's answers with is_success) -#}
+{% set alternatives = {
+    'share_dont_know_excluded': 'in_pool and is_answered and not is_dont_know',
+    'share_with_group': '(in_pool or is_toggled_group) and is_in_base',
+    'share_without_group': 'in_pool and not is_toggled_group and is_in_base'
+} %}
 with answers as (
     -- each respondent's answer once, whatever populations it counts in
     select distinct
@@ -29,40 +35,40 @@ pools as (
     inner join {{ ref('stg_populations') }} as population using (population)
 ),
 
-shares as (
+flagged as (
     select
         pools.indicator_id,
         pools.item,
         pools.population,
         pools.survey_year,
         pools.is_pooled_org,
-        weighted_share(
-            sum(answers.weight) filter (where answers.is_answered and not answers.is_dont_know and answers.is_success
-                                        and list_contains(pools.respondent_groups, answers.respondent_group)),
-            sum(answers.weight) filter (where answers.is_answered and not answers.is_dont_know
-                                        and list_contains(pools.respondent_groups, answers.respondent_group))
-        ) as share_dont_know_excluded,
-        weighted_share(
-            sum(answers.weight) filter (where answers.is_in_base and answers.is_success and (
-                list_contains(pools.respondent_groups, answers.respondent_group)
-                or answers.respondent_group = '{{ toggled }}')),
-            sum(answers.weight) filter (where answers.is_in_base and (
-                list_contains(pools.respondent_groups, answers.respondent_group)
-                or answers.respondent_group = '{{ toggled }}'))
-        ) as share_with_group,
-        weighted_share(
-            sum(answers.weight) filter (where answers.is_in_base and answers.is_success
-                and list_contains(pools.respondent_groups, answers.respondent_group)
-                and answers.respondent_group <> '{{ toggled }}'),
-            sum(answers.weight) filter (where answers.is_in_base
-                and list_contains(pools.respondent_groups, answers.respondent_group)
-                and answers.respondent_group <> '{{ toggled }}')
-        ) as share_without_group
+        answers.weight,
+        answers.is_answered,
+        answers.is_dont_know,
+        answers.is_in_base,
+        answers.is_success,
+        list_contains(pools.respondent_groups, answers.respondent_group) as in_pool,
+        answers.respondent_group = '{{ toggled }}' as is_toggled_group
     from pools
     inner join answers
         on pools.indicator_id = answers.indicator_id
         and pools.item is not distinct from answers.item
         and pools.survey_year = answers.survey_year
+),
+
+shares as (
+    select
+        indicator_id,
+        item,
+        population,
+        survey_year,
+        is_pooled_org,
+        {%- for name, base in alternatives.items() %}
+        weighted_share(
+            sum(weight) filter (where {{ base }} and is_success), sum(weight) filter (where {{ base }})
+        ) as {{ name }}{{ "," if not loop.last }}
+        {%- endfor %}
+    from flagged
     group by all
 ),
 
