@@ -97,8 +97,8 @@ def protect_block(block: Block) -> dict[tuple, str | None]:
     """suppression_reason of every published cell of the block: its primary reason, 'complementary', or None."""
     suppressed = {c.key for c in block.cells if c.published and c.primary_reason}
     n_rows = [block.vector(c, "n_base") for c in block.cells if c.published]
-    # A value the always-published bases already determine (an option chosen by every or no respondent of
-    # its base) cannot be hidden by suppressing shares; it is no more disclosive than the base itself.
+    # A value the always-published bases already determine (an item whose success codes are every code
+    # given in the block) cannot be hidden by suppressing shares; it is no more disclosive than the base.
     targets = [vec for cell in block.cells if cell.primary_reason
                for vec in (block.vector(cell, value) for value in PROTECTED_VALUES[cell.primary_reason])
                if not _in_row_space(n_rows, vec)]
@@ -116,11 +116,15 @@ def protect_block(block: Block) -> dict[tuple, str | None]:
             added.append(cell.key)
             if not _in_row_space(_published_rows(block, suppressed), target):
                 break
+        else:  # cannot happen: with every cell suppressed only the bases are known, and targets exclude those
+            raise RuntimeError(f"disclosure control could not protect a value in the block of {added}")
         for key in reversed(added[:-1]):  # keep only the suppressions this target needs
             suppressed.discard(key)
             if _in_row_space(_published_rows(block, suppressed), target):
                 suppressed.add(key)
         complementary |= {key for key in added if key in suppressed}
+    # The proof, kept in the code: suppressing more never re-exposes a value, so every target is still safe.
+    assert not any(_in_row_space(_published_rows(block, suppressed), t) for t in targets)
     return {c.key: c.primary_reason or (COMPLEMENTARY if c.key in complementary else None)
             for c in block.cells if c.published}
 
