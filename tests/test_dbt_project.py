@@ -105,8 +105,16 @@ def test_build_passes_although_uncalibrated_figures_are_out_of_tolerance(built):
 
 def test_reconciliation_fails_for_the_right_reason(con):
     rows = con.execute("select * from marts.published_reconciliation").df()
-    judged = rows[rows.confidence != "low"]
     assert rows[rows.confidence == "low"].within_tolerance.isna().all()
+    # A figure whose warehouse cell is suppressed is not judged and shows no warehouse value.
+    withheld = rows[(rows.confidence != "low") & (rows.verdict == "not judged: suppressed by disclosure control")]
+    suppressed = con.execute("select indicator_id, coalesce(item, '') as item, population, year from "
+                             "marts.fct_indicator where suppressed").fetchall()
+    for figure in withheld.itertuples():
+        assert figure.within_tolerance is None or pd.isna(figure.within_tolerance)
+        assert any(key[:3] == (figure.indicator_id, "" if pd.isna(figure.item) else figure.item, figure.population)
+                   and figure.year_from <= key[3] <= figure.year_to for key in suppressed)
+    judged = rows[(rows.confidence != "low") & ~rows.index.isin(withheld.index)]
     outside = judged[~judged.within_tolerance.astype(bool)]
     assert len(outside) > 0
     assert ((outside.diff_pp.abs() > 1.0) | (outside.n_years_compared < outside.year_to - outside.year_from + 1)).all()
