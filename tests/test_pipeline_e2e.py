@@ -69,7 +69,8 @@ def test_every_high_and_medium_published_figure_is_reproduced(published):
     assert (judged["diff_pp"].abs() <= 1.0).all()
     fct = _read(settings, "select indicator_id, item, population, year, suppressed from marts.fct_indicator")
     for figure in withheld.itertuples():
-        cell = fct[(fct.indicator_id == figure.indicator_id) & (fct.item.fillna("") == ("" if pd.isna(figure.item) else figure.item))
+        item = "" if pd.isna(figure.item) else figure.item
+        cell = fct[(fct.indicator_id == figure.indicator_id) & (fct.item.fillna("") == item)
                    & (fct.population == figure.population) & (fct.year.between(figure.year_from, figure.year_to))]
         assert cell.suppressed.any() and pd.isna(figure.warehouse_pct_dont_know_excluded)
 
