@@ -1,12 +1,14 @@
 """The dbt project built once on the random raw fixture, its marts checked against pandas computed from raw.
 
 One `dbt build` per session (a subprocess, with its own target and log folders, so it never touches the
-repository's dbt state). The fixture is not calibrated to the report, so the reconciliation test must fail
-there — and only that test, and only for rows really outside tolerance.
+repository's dbt state). The fixture is not calibrated to the report, so figures fall outside tolerance
+there: the reconciliation table must say so, row by row, while the build itself passes (it is a warning,
+raised by a Dagster check, not a dbt test that stops publishing).
 """
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import shutil
@@ -18,14 +20,14 @@ import duckdb
 import numpy as np
 import pandas as pd
 import pytest
+from differencing_attack import differencing_attack
+from raw_fixture import HIDDEN_SPARSE_QUESTION, SPARSE_ANSWERS, SPARSE_QUESTION, write_raw_fixture
 from scipy import stats
-from raw_fixture import SPARSE_ANSWERS, SPARSE_QUESTION, write_raw_fixture
 from test_statistics import wilson_interval
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT = REPO_ROOT / "dbt_project"
 DBT = Path(sys.executable).with_name("dbt")
-RECONCILE_TEST = "assert_published_figures_reconcile"
 
 FAMILY_MARTS = {
     "mart_ai_adoption", "mart_ai_task_area", "mart_ai_benefit", "mart_ai_barrier", "mart_ai_strategy",
@@ -96,10 +98,9 @@ def expected_share(raw: pd.DataFrame, question: str, year: int, groups: set[str]
     }
 
 
-def test_build_fails_only_on_the_reconciliation_of_uncalibrated_data(built):
-    failing = {r["unique_id"].split(".")[2]: r["status"] for r in built["run_results"]
-               if r["status"] not in ("success", "pass")}
-    assert failing == {RECONCILE_TEST: "fail"}, built["stdout"][-3000:]
+def test_build_passes_although_uncalibrated_figures_are_out_of_tolerance(built):
+    failing = {r["unique_id"]: r["status"] for r in built["run_results"] if r["status"] not in ("success", "pass")}
+    assert failing == {}, built["stdout"][-3000:]
     # every model, seed and test ran: none was skipped behind a failure
     planned = {uid for uid, node in built["manifest"]["nodes"].items()
                if node["resource_type"] in ("model", "seed", "test")}
@@ -108,8 +109,16 @@ def test_build_fails_only_on_the_reconciliation_of_uncalibrated_data(built):
 
 def test_reconciliation_fails_for_the_right_reason(con):
     rows = con.execute("select * from marts.published_reconciliation").df()
-    judged = rows[rows.confidence != "low"]
     assert rows[rows.confidence == "low"].within_tolerance.isna().all()
+    # A figure whose warehouse cell is suppressed is not judged and shows no warehouse value.
+    withheld = rows[(rows.confidence != "low") & (rows.verdict == "not judged: suppressed by disclosure control")]
+    suppressed = con.execute("select indicator_id, coalesce(item, '') as item, population, year from "
+                             "marts.fct_indicator where suppressed").fetchall()
+    for figure in withheld.itertuples():
+        assert figure.within_tolerance is None or pd.isna(figure.within_tolerance)
+        assert any(key[:3] == (figure.indicator_id, "" if pd.isna(figure.item) else figure.item, figure.population)
+                   and figure.year_from <= key[3] <= figure.year_to for key in suppressed)
+    judged = rows[(rows.confidence != "low") & ~rows.index.isin(withheld.index)]
     outside = judged[~judged.within_tolerance.astype(bool)]
     assert len(outside) > 0
     assert ((outside.diff_pp.abs() > 1.0) | (outside.n_years_compared < outside.year_to - outside.year_from + 1)).all()
@@ -152,6 +161,10 @@ def test_shares_equal_an_independent_pandas_computation(con, raw, indicator_id, 
     row = fct_row(con, indicator_id, item, population, year)
     expected = expected_share(raw, question, year, groups, success)
     assert row["n_base"] == expected["n_base"]
+    if row["suppressed"]:  # the fixture's dozen county municipalities: checked before disclosure control
+        row = con.execute(f"select * from ({WITH_ESTIMATES}) where indicator_id = ? and item is not distinct from ? "
+                          "and population = ? and year = ?", [indicator_id, item, population, year]).df().iloc[0]
+        row = {**row, "share_pct": 100 * row["true_share"], "dont_know_pct": 100 * row["true_dont_know_share"]}
     assert row["share_pct"] == pytest.approx(expected["share_pct"], rel=1e-12)
     assert row["dont_know_pct"] == pytest.approx(expected["dont_know_pct"], rel=1e-12, abs=1e-12)
     assert row["n_effective"] == pytest.approx(expected["n_effective"], rel=1e-12)
@@ -172,19 +185,59 @@ def test_interval_is_wilson_on_the_effective_n_without_fpc_by_default(con):
     assert pd.isna(fct_row(con, "ai_adoption", None, "stat", 2025)["frame_size"])
 
 
-def test_small_bases_are_suppressed_and_nothing_else(con):
-    fct = con.execute("select * from marts.fct_indicator").df()
-    assert (fct.suppressed == (fct.n_base < 10)).all()
-    sparse_rows = fct[(fct.question_id == SPARSE_QUESTION) & (fct.year == 2025)].set_index("population")
-    sparse = sparse_rows.loc["stat"]
-    assert sparse.n_base <= SPARSE_ANSWERS and sparse.suppressed
+def _published_structure():
+    with (DBT_PROJECT / "seeds" / "populations.csv").open(encoding="utf-8") as handle:
+        populations = {r["population"]: tuple(r["respondent_groups"].split("|")) for r in csv.DictReader(handle)}
+    with (DBT_PROJECT / "seeds" / "indicator_catalogue.csv").open(encoding="utf-8") as handle:
+        success = {(r["indicator_id"], r["item"] or None): tuple(int(c) for c in r["success_codes"].split("|"))
+                   for r in csv.DictReader(handle)}
+    return populations, success
+
+
+WITH_ESTIMATES = (
+    "select f.*, e.share as true_share, e.dont_know_share as true_dont_know_share from marts.fct_indicator f "
+    "join intermediate.int_indicator_estimates e on e.indicator_id = f.indicator_id "
+    "and e.item is not distinct from f.item and e.population = f.population and e.survey_year = f.year")
+
+
+def test_suppression_reasons_follow_the_primary_rule(con):
+    fct = con.execute(WITH_ESTIMATES).df()
+    assert len(fct) == con.execute("select count(*) from marts.fct_indicator").fetchone()[0]
+    assert (fct.suppressed == fct.suppression_reason.notna()).all()
+    assert ((fct.suppression_reason == "n_base") == (fct.n_base < 10)).all()
+    for row in fct[fct.n_base >= 10].itertuples():
+        # NCHS-style width rule on the Wilson interval of the effective n, without the FPC (docs.md)
+        low, high = wilson_interval(row.true_share, row.n_effective)
+        width = 100 * (high - low)
+        too_wide = width >= 30 or (width > 5 and (row.true_share == 0 or width / (100 * row.true_share) > 1.3))
+        assert (row.suppression_reason == "interval_width") == too_wide, row
+    sparse = fct[(fct.question_id == SPARSE_QUESTION) & (fct.year == 2025)].set_index("population").loc["stat"]
+    assert sparse.n_base <= SPARSE_ANSWERS and sparse.suppression_reason == "n_base"
     assert sparse[["share_pct", "ci_low_pct", "ci_high_pct", "dont_know_pct", "change_pp"]].isna().all()
     assert not sparse.low_reliability
-    # The same answers still count in the pooled population, whose base is large enough.
-    pooled = sparse_rows.loc["alle"]
-    assert not pooled.suppressed and pd.notna(pooled.share_pct)
     shown = fct[~fct.suppressed]
+    assert shown.share_pct.notna().all() and len(shown) > len(fct) / 2
     assert (shown.low_reliability == (shown.n_effective < 30)).all()
+
+
+def test_differencing_recovers_no_suppressed_cell(con):
+    # Only a few state agencies answer SPARSE_QUESTION in 2025 and `alle` = stat + kommune: without a
+    # complementary suppression alle − kommune would give their answers away.
+    fct = con.execute(WITH_ESTIMATES).df()
+    populations, success = _published_structure()
+    sparse = fct[(fct.question_id == SPARSE_QUESTION) & (fct.year == 2025)].set_index("population")
+    assert sparse.suppression_reason["stat"] == "n_base"
+    assert sparse.suppressed["alle"] or sparse.suppressed["kommune"]
+    assert (sparse.suppression_reason == "complementary").any()
+    # The county municipalities are a population of their own: their sparse cell is withheld by the primary rule.
+    hidden = fct[(fct.question_id == HIDDEN_SPARSE_QUESTION) & (fct.year == 2025)].set_index("population")
+    assert hidden.suppression_reason["fylkeskommune"] == "n_base"
+    assert differencing_attack(fct, populations, success, min_base_n=10) == []
+    # The same attack does recover them when only the primary rule withholds cells.
+    primary_only = fct.assign(suppressed=fct.suppression_reason.isin(["n_base", "interval_width"]),
+                              share_pct=100 * fct.true_share, dont_know_pct=100 * fct.true_dont_know_share)
+    assert any("/stat/2025" in name and SPARSE_QUESTION.removeprefix("ai_benefit_") in name
+               for name in differencing_attack(primary_only, populations, success, min_base_n=10))
 
 
 @pytest.fixture(scope="session")

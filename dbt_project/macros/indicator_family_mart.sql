@@ -21,6 +21,7 @@ select
     ci_low_excl_dont_know_pct,
     ci_high_excl_dont_know_pct,
     suppressed,
+    suppression_reason,
     low_reliability,
     previous_year,
     change_pp,

@@ -1,9 +1,21 @@
 with estimates as (
     select
-        *,
-        n_base < {{ var('min_base_n') }} as suppressed,
-        n_base_known < {{ var('min_base_n') }} as suppressed_known
-    from {{ ref('int_indicator_estimates') }}
+        estimate.*,
+        disclosure.suppressed,
+        disclosure.suppression_reason,
+        -- The share without "vet ikke" is a ratio of values the cell already publishes (successes, "vet ikke",
+        -- n_base), so it adds nothing an attacker can use and needs no complementary pass of its own; it is
+        -- shown only when its cell is, and under the same primary rule on its own base (docs.md).
+        disclosure.suppressed or {{ primary_suppression_reason(
+            'estimate.n_base_known', 'estimate.share_known', 'estimate.n_effective_known'
+        ) }} is not null as suppressed_known
+    from {{ ref('int_indicator_estimates') }} as estimate
+    -- Every cell's suppression, primary or complementary (int_disclosure_control, docs.md).
+    inner join {{ ref('int_disclosure_control') }} as disclosure
+        on estimate.indicator_id = disclosure.indicator_id
+        and estimate.item is not distinct from disclosure.item
+        and estimate.population = disclosure.population
+        and estimate.survey_year = disclosure.survey_year
 ),
 
 with_previous as (
@@ -113,16 +125,17 @@ select
         then 100 * wilson_high(adjusted.share, adjusted.n_adjusted, z_critical_95())
     end as ci_high_pct,
     case when not adjusted.suppressed then 100 * adjusted.dont_know_share end as dont_know_pct,
-    adjusted.n_base_known as n_base_excl_dont_know,
-    case when not (adjusted.suppressed or adjusted.suppressed_known) then 100 * adjusted.share_known end
-        as share_excl_dont_know_pct,
-    case when not (adjusted.suppressed or adjusted.suppressed_known)
+    -- n_base − "vet ikke": withheld with the cell, whose "vet ikke" it would reveal
+    case when not adjusted.suppressed then adjusted.n_base_known end as n_base_excl_dont_know,
+    case when not adjusted.suppressed_known then 100 * adjusted.share_known end as share_excl_dont_know_pct,
+    case when not adjusted.suppressed_known
         then 100 * wilson_low(adjusted.share_known, adjusted.n_adjusted_known, z_critical_95())
     end as ci_low_excl_dont_know_pct,
-    case when not (adjusted.suppressed or adjusted.suppressed_known)
+    case when not adjusted.suppressed_known
         then 100 * wilson_high(adjusted.share_known, adjusted.n_adjusted_known, z_critical_95())
     end as ci_high_excl_dont_know_pct,
     adjusted.suppressed,
+    adjusted.suppression_reason,
     not adjusted.suppressed
         and adjusted.n_effective < {{ var('low_reliability_n_effective') }} as low_reliability,
     adjusted.previous_year,
