@@ -46,14 +46,49 @@ def _code_classes(items: list[tuple[int, ...]]) -> list[frozenset]:
     return [frozenset([code]) for code in codes] + [frozenset(["dont_know"]), frozenset(["rest"])]
 
 
+def _key(indicator_id, item, population, year) -> tuple:
+    return indicator_id, None if pd.isna(item) else item, population, int(year)
+
+
+def attacker_shares(fct: pd.DataFrame, differences: pd.DataFrame | None = None) -> pd.DataFrame:
+    """fct with every share an attacker works out from the published differences: a change (change_pp against
+    the previous year's share) or a state − municipal difference (fct_population_difference.difference_pp)
+    gives one side's share from the other's. Applied until nothing new follows."""
+    shares = {_key(r.indicator_id, r.item, r.population, r.year): r.share_pct
+              for r in fct.itertuples() if pd.notna(r.share_pct)}
+    links = [(_key(r.indicator_id, r.item, r.population, r.year),
+              _key(r.indicator_id, r.item, r.population, r.previous_year), r.change_pp)
+             for r in fct.itertuples() if pd.notna(r.change_pp)]
+    if differences is not None:
+        links += [(_key(r.indicator_id, r.item, r.population_a, r.year),
+                   _key(r.indicator_id, r.item, r.population_b, r.year), r.difference_pp)
+                  for r in differences.itertuples() if pd.notna(r.difference_pp)]
+    learned = True
+    while learned:
+        learned = False
+        for a, b, a_minus_b in links:
+            if (a in shares) != (b in shares):
+                if a in shares:
+                    shares[b] = shares[a] - a_minus_b
+                else:
+                    shares[a] = shares[b] + a_minus_b
+                learned = True
+    return fct.assign(share_pct=[shares.get(_key(r.indicator_id, r.item, r.population, r.year), np.nan)
+                                 for r in fct.itertuples()])
+
+
 def differencing_attack(fct: pd.DataFrame, populations: dict[str, tuple[str, ...]],
                         success_codes: dict[tuple[str, str | None], tuple[int, ...]],
-                        min_base_n: int) -> list[str]:
+                        min_base_n: int, alternatives: pd.DataFrame | None = None) -> list[str]:
     """Attack published organisation cells (fct_indicator's columns) with exact linear algebra.
 
-    What is published: every cell's n_base; for a cell not suppressed, its successes (share × n_base) and its
-    "vet ikke" (dont_know_pct × n_base, with "vet ikke" in the base). Each (question, year) is solved as one
-    system over respondent group × code class. Returns a description of every suppressed cell whose successes
+    What is published: every cell's n_base; where not NULL, its successes (share × n_base; pass the frame
+    through attacker_shares first to add what changes and differences give away), its "vet ikke"
+    (dont_know_pct × n_base, with "vet ikke" in the base) and n_base_excl_dont_know (n_base − "vet ikke"), and
+    the successes behind the share without "vet ikke" (share_excl_dont_know_pct × n_base_excl_dont_know).
+    `alternatives` adds further published shares of successes over any set of respondent groups (columns
+    question_id, indicator_id, item, year, units, share_pct, base_n: the reconciliation's sensitivity shares).
+    Each (question, year) is solved as one system over respondent group × code class. Returns a description of every suppressed cell whose successes
     are recovered, and of every respondent group that is not published on its own, has fewer than
     min_base_n answers (its n follows from the published bases) and whose successes are recovered."""
     recovered = []
@@ -74,10 +109,22 @@ def differencing_attack(fct: pd.DataFrame, populations: dict[str, tuple[str, ...
             unit_set = populations[r.population]
             facts.append(Published(members(unit_set), float(r.n_base)))
             n_by_units[frozenset(unit_set)] = r.n_base
-            if not r.suppressed:
-                item = (r.indicator_id, None if pd.isna(r.item) else r.item)
+            item = (r.indicator_id, None if pd.isna(r.item) else r.item)
+            if pd.notna(r.share_pct):
                 facts.append(Published(members(unit_set, success_codes[item]), r.share_pct * r.n_base / 100))
+            if pd.notna(r.dont_know_pct):
                 facts.append(Published(members(unit_set, dont_know=True), r.dont_know_pct * r.n_base / 100))
+            if pd.notna(r.n_base_excl_dont_know):
+                facts.append(Published(members(unit_set) - members(unit_set, dont_know=True),
+                                       float(r.n_base_excl_dont_know)))
+                if pd.notna(r.share_excl_dont_know_pct):
+                    facts.append(Published(members(unit_set, success_codes[item]),
+                                           r.share_excl_dont_know_pct * r.n_base_excl_dont_know / 100))
+        if alternatives is not None:
+            mine = alternatives[(alternatives.question_id == question) & (alternatives.year == year)]
+            facts += [Published(members(tuple(a.units), success_codes[(a.indicator_id, None if pd.isna(a.item)
+                                                                       else a.item)]), a.share_pct * a.base_n / 100)
+                      for a in mine.itertuples() if pd.notna(a.share_pct) and set(a.units) <= set(units)]
         targets = [(f"{r.indicator_id}/{r.item}/{r.population}/{year}", populations[r.population],
                     (r.indicator_id, None if pd.isna(r.item) else r.item))
                    for r in block.itertuples() if r.suppressed]

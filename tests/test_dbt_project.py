@@ -20,7 +20,8 @@ import duckdb
 import numpy as np
 import pandas as pd
 import pytest
-from differencing_attack import differencing_attack
+import yaml
+from differencing_attack import attacker_shares, differencing_attack
 from raw_fixture import HIDDEN_SPARSE_QUESTION, SPARSE_ANSWERS, SPARSE_QUESTION, write_raw_fixture
 from scipy import stats
 from test_statistics import wilson_interval
@@ -232,12 +233,41 @@ def test_differencing_recovers_no_suppressed_cell(con):
     # The county municipalities are a population of their own: their sparse cell is withheld by the primary rule.
     hidden = fct[(fct.question_id == HIDDEN_SPARSE_QUESTION) & (fct.year == 2025)].set_index("population")
     assert hidden.suppression_reason["fylkeskommune"] == "n_base"
-    assert differencing_attack(fct, populations, success, min_base_n=10) == []
+    # Everything published: the cells, the changes, the state − municipal differences and every sensitivity
+    # share the reconciliation could show (all of int_reconciliation_sensitivity, more than it publishes).
+    differences = con.execute("select * from marts.fct_population_difference").df()
+    alternatives = _sensitivity_shares(con, populations)
+    assert alternatives.share_pct.notna().sum() > 100
+    assert differencing_attack(attacker_shares(fct, differences), populations, success, 10, alternatives) == []
     # The same attack does recover them when only the primary rule withholds cells.
     primary_only = fct.assign(suppressed=fct.suppression_reason.isin(["n_base", "interval_width"]),
                               share_pct=100 * fct.true_share, dont_know_pct=100 * fct.true_dont_know_share)
     assert any("/stat/2025" in name and SPARSE_QUESTION.removeprefix("ai_benefit_") in name
                for name in differencing_attack(primary_only, populations, success, min_base_n=10))
+
+
+def _sensitivity_shares(con, populations) -> pd.DataFrame:
+    """The reconciliation's alternative shares as sums of successes over respondent groups, with their bases."""
+    group = yaml.safe_load((DBT_PROJECT / "dbt_project.yml").read_text(encoding="utf-8"))["vars"][
+        "reconciliation_sensitivity_group"]
+    rows = con.execute(
+        "select s.*, e.question_id, e.n_base, e.n_base_known, g.n_base as n_group "
+        "from intermediate.int_reconciliation_sensitivity s join intermediate.int_indicator_estimates e "
+        "using (indicator_id, population, survey_year) left join intermediate.int_indicator_estimates g "
+        "on g.indicator_id = s.indicator_id and g.item is not distinct from s.item and g.survey_year = s.survey_year "
+        "and g.population = ? where e.item is not distinct from s.item and e.survey = 'org'", [group]).df()
+    shares = []
+    for r in rows.itertuples():
+        units = set(populations[r.population])
+        n_group = 0 if pd.isna(r.n_group) or group in units else r.n_group
+        n_without = r.n_group if group in units else 0
+        for unit_set, share, base in ((units, r.share_dont_know_excluded, r.n_base_known),
+                                      (units | {group}, r.share_with_group, r.n_base + n_group),
+                                      (units - {group}, r.share_without_group, r.n_base - n_without)):
+            shares.append({"question_id": r.question_id, "indicator_id": r.indicator_id, "item": r.item,
+                           "year": r.survey_year, "units": tuple(sorted(unit_set)), "share_pct": 100 * share,
+                           "base_n": base})
+    return pd.DataFrame(shares)
 
 
 @pytest.fixture(scope="session")

@@ -11,8 +11,10 @@ from pathlib import Path
 
 import duckdb
 import jinja2
+import numpy as np
+import pandas as pd
 import pytest
-from differencing_attack import Published, recover
+from differencing_attack import Published, attacker_shares, differencing_attack, recover
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_statistics import wilson_interval
@@ -233,3 +235,45 @@ def test_random_tables_with_shared_relations_leak_nothing(data):
     assert attack(counts, block, suppressed) == {}
     assert {key for key, r in reasons.items() if r and r != "complementary"} == {
         c.key for c in block.cells if c.published and c.primary_reason}
+
+
+def _published_cells(**columns) -> pd.DataFrame:
+    """ai_adoption 2025 as published with alle = stat + kommune: stat (5 answers, 2 successes) suppressed by
+    the primary rule, kommune withheld as its complement; alle (55 answers, 20 successes) shown."""
+    cells = pd.DataFrame({
+        "indicator_id": "ai_adoption", "item": None, "question_id": "ai_adoption", "survey": "org", "year": 2025,
+        "population": ["stat", "kommune", "alle"], "n_base": [5, 50, 55], "suppressed": [True, True, False],
+        "share_pct": [np.nan, np.nan, 100 * 20 / 55], "dont_know_pct": [np.nan, np.nan, 0.0],
+        "n_base_excl_dont_know": [np.nan, np.nan, 55.0], "share_excl_dont_know_pct": [np.nan, np.nan, 100 * 20 / 55],
+        "previous_year": 2024, "change_pp": np.nan})
+    for name, values in columns.items():
+        cells[name] = values
+    last_year = cells.assign(year=2024, suppressed=False, share_pct=[30.0, 40.0, 39.0], change_pp=np.nan)
+    return pd.concat([cells, last_year], ignore_index=True)
+
+
+POPULATIONS_NOW = {"stat": ("stat",), "kommune": ("kommune",), "alle": ("stat", "kommune")}
+SUCCESS = {("ai_adoption", None): (3, 4, 5)}
+
+
+def _recovered(fct, differences=None, alternatives=None) -> list[str]:
+    return differencing_attack(attacker_shares(fct, differences), POPULATIONS_NOW, SUCCESS, 10, alternatives)
+
+
+def test_withheld_cells_leak_through_no_derived_column():
+    assert _recovered(_published_cells()) == []
+    # Each derived column, published beside a suppressed cell, would give it away.
+    assert "ai_adoption/None/stat/2025" in _recovered(_published_cells(change_pp=[100 * 2 / 5 - 30, np.nan, np.nan]))
+    assert "ai_adoption/None/stat/2025" in _recovered(_published_cells(
+        n_base_excl_dont_know=[4.0, np.nan, 55.0], share_excl_dont_know_pct=[50.0, np.nan, 100 * 20 / 55]))
+    difference = pd.DataFrame({"indicator_id": ["ai_adoption"], "item": [None], "year": [2025],
+                               "population_a": ["stat"], "population_b": ["kommune"], "difference_pp": [40 - 36.0]})
+    assert _recovered(_published_cells(), difference) == []  # both sides withheld: differencing two unknowns
+    kommune_shown = _published_cells(suppressed=[True, False, True], share_pct=[np.nan, 36.0, np.nan],
+                                     dont_know_pct=[np.nan, 0.0, np.nan], n_base_excl_dont_know=[np.nan, 50.0, np.nan],
+                                     share_excl_dont_know_pct=[np.nan, 36.0, np.nan])
+    assert _recovered(kommune_shown) == []
+    assert "ai_adoption/None/stat/2025" in _recovered(kommune_shown, difference)
+    pooled = pd.DataFrame({"question_id": ["ai_adoption"], "indicator_id": ["ai_adoption"], "item": [None],
+                           "year": [2025], "units": [("kommune",)], "share_pct": [36.0], "base_n": [50]})
+    assert "ai_adoption/None/stat/2025" in _recovered(_published_cells(), alternatives=pooled)
