@@ -63,7 +63,9 @@ def test_every_high_and_medium_published_figure_is_reproduced(published):
     # A figure whose cell the warehouse suppresses cannot be reproduced, only withheld (checked below).
     withheld = rows[rows["verdict"] == "not judged: suppressed by disclosure control"]
     judged = rows.drop(withheld.index)
-    assert len(judged) >= 50 and len(withheld) <= 1
+    # F040 (stat, 2 %, interval too wide) and F041, the municipal cell of the same item withheld as its
+    # complement because alle = stat + kommune (docs.md, reconciliation): 49 of the 51 judged figures remain.
+    assert len(judged) >= 49 and len(withheld) <= 2
     off = judged[judged["within_tolerance"] != True]  # noqa: E712 (NULL must fail too)
     assert off.empty, off[["figure_id", "published_pct", "warehouse_pct"]]
     assert (judged["diff_pp"].abs() <= 1.0).all()
