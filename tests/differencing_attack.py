@@ -88,9 +88,10 @@ def differencing_attack(fct: pd.DataFrame, populations: dict[str, tuple[str, ...
     the successes behind the share without "vet ikke" (share_excl_dont_know_pct × n_base_excl_dont_know).
     `alternatives` adds further published shares of successes over any set of respondent groups (columns
     question_id, indicator_id, item, year, units, share_pct, base_n: the reconciliation's sensitivity shares).
-    Each (question, year) is solved as one system over respondent group × code class. Returns a description of every suppressed cell whose successes
-    are recovered, and of every respondent group that is not published on its own, has fewer than
-    min_base_n answers (its n follows from the published bases) and whose successes are recovered."""
+    Each (question, year) is solved as one system over respondent group × code class. Returns a description
+    of every suppressed cell whose successes are recovered, and of every respondent group that is not published
+    on its own, has fewer than min_base_n answers (its n follows from the published bases) and whose successes
+    are recovered."""
     recovered = []
     org = fct[fct.survey == "org"]
     for (question, year), block in org.groupby(["question_id", "year"]):
