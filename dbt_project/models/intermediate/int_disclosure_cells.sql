@@ -5,7 +5,8 @@
 --   * published cells: one per indicator × item × population × year estimated (int_indicator_estimates);
 --     its units are the population's respondent groups (seed populations.csv);
 --   * hidden cells: a respondent group pooled into a published population of the indicator but not
---     published on its own (today the county municipalities inside `alle`). Differencing the pooled
+--     published on its own (none with today's seed, where `alle` = stat + kommune and fylkeskommune is
+--     published; kept so that a future pool stays safe). Differencing the pooled
 --     population reveals it, so it is judged by the confidentiality rule (n_base) and protected like a
 --     suppressed cell; it is never published, so the reliability rule does not apply to it.
 -- A block (question × year) holds every cell whose relations can involve each other; block_codes lists the
