@@ -47,6 +47,8 @@ def _run(args: argparse.Namespace) -> None:
             print(f"\nRejected files are in {settings.quarantine_dir} with a report each.")
         print(f"The published warehouse {settings.warehouse_db} was left as it was. Full log: {summary.log}")
         raise SystemExit(1)
+    for warning in summary.warnings:
+        print(f"\nWARNING (published all the same) {warning}")
     unchanged = f" ({summary.unchanged} unchanged since their last load)" if summary.unchanged else ""
     print(f"\nLoaded {summary.years or 'no new delivery'}{unchanged}, built and published in {summary.seconds:.1f} s:")
     print(f"  warehouse (BI, read-only): {settings.warehouse_db}  (schema marts)")

@@ -34,6 +34,7 @@ class RunSummary:
     skipped: dict[str, str]  # entries of the landing folder that are not a survey year's folder -> why
     orphaned_runs: list[str]  # runs whose process had died, marked failed at start-up
     published: bool
+    warnings: list[str]  # non-blocking checks that failed (published all the same), one text each
     seconds: float
     log: Path
 
@@ -67,8 +68,8 @@ def run_all(settings: Settings, years: list[int] | None = None, seed: int = 2025
     log_path = settings.reports_dir / "itip_run.log"
     # dbt's progress and Dagster's warnings go to the log; the terminal gets the summary.
     with log_path.open("w", encoding="utf-8") as log, redirect_stdout(log), redirect_stderr(log):
-        failed, published = _load_and_publish(years)
-    return RunSummary(years, unchanged, generated, failed, folders.skipped, orphaned, published,
+        failed, published, warnings = _load_and_publish(years)
+    return RunSummary(years, unchanged, generated, failed, folders.skipped, orphaned, published, warnings,
                       time.monotonic() - started, log_path)
 
 
@@ -112,7 +113,7 @@ def _unchanged_years(settings: Settings, landed: list[int]) -> list[int]:
             if loaded.get(y) and scan_year(settings.landing_dir, y, cursor, 0, now).fingerprint == loaded[y]]
 
 
-def _load_and_publish(years: list[int]) -> tuple[dict[int, str], bool]:
+def _load_and_publish(years: list[int]) -> tuple[dict[int, str], bool, list[str]]:
     import dagster as dg
 
     from itip_pipeline.definitions import defs  # brings the dbt manifest up to date on import
@@ -126,7 +127,7 @@ def _load_and_publish(years: list[int]) -> tuple[dict[int, str], bool]:
         )
         if not result.success:
             failed[year] = _failure_text(result)
-    published = False
+    published, warnings = False, []
     # A rejected year keeps its previous raw rows, but publishing now would hide that the run is incomplete:
     # the published warehouse stays as it was until every delivery loads.
     if not failed:
@@ -137,9 +138,21 @@ def _load_and_publish(years: list[int]) -> tuple[dict[int, str], bool]:
             instance=instance, raise_on_error=False, run_config=QUIET
         )
         published = result.success
+        warnings = _warning_texts(result)
         if not result.success:
             failed[0] = _failure_text(result)
-    return failed, published
+    return failed, published, warnings
+
+
+def _warning_texts(result) -> list[str]:
+    import dagster as dg
+
+    return [
+        f"{check.check_name}: {check.description or 'failed'}"
+        for check in (event.event_specific_data for event in result.all_events
+                      if event.event_type_value == "ASSET_CHECK_EVALUATION")
+        if not check.passed and check.severity == dg.AssetCheckSeverity.WARN
+    ]
 
 
 def _failure_text(result) -> str:
