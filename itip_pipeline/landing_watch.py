@@ -20,6 +20,8 @@ import duckdb
 from itip_pipeline.contract import CODEBOOK_FILE, FILE_PREFIXES
 from itip_pipeline.ingest.delivery_files import delivery_years, sha256_of, year_dir
 from itip_pipeline.ingest.loader import loaded_files
+from itip_pipeline.ingest.pseudonym_key import key_fingerprint
+from itip_pipeline.settings import get_settings
 from itip_pipeline.work_db import writer_lock
 
 TEMPORARY_MARKERS = (".partial", ".tmp", ".part", ".crdownload")
@@ -104,7 +106,8 @@ def _loaded_fingerprints(work_db: Path) -> dict[int, str]:
         if not con.execute("select count(*) from duckdb_tables() where schema_name = 'raw' "
                            "and table_name = 'load_log'").fetchone()[0]:
             return {}
-        files = loaded_files(con)
+        # A panel year hashed under another pseudonym key is not loaded as far as the current key goes.
+        files = loaded_files(con, key_fingerprint(get_settings().pseudonym_key))
     finally:
         con.close()
     # A set, not a merge by name: a codebook.csv loaded with two contents (one survey still on the old

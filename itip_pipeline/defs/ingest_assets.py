@@ -15,6 +15,7 @@ from dagster import AssetExecutionContext
 from itip_pipeline.defs.partitions import survey_years
 from itip_pipeline.ingest.custody import problems_markdown
 from itip_pipeline.ingest.loader import LoadOutcome, LoadRejected, load_codebook, load_survey
+from itip_pipeline.ingest.rehash import RehashFailed, load_panel
 from itip_pipeline.settings import get_settings
 from itip_pipeline.work_db import open_for_writing
 
@@ -49,6 +50,7 @@ def _outcome_metadata(outcome: LoadOutcome) -> dict:
         "answers": outcome.n_answers,
         "files": dg.MetadataValue.json(outcome.files),
         "load_id": outcome.load_id,
+        **({"rehashed_years": dg.MetadataValue.json(outcome.rehashed_years)} if outcome.rehashed_years else {}),
     }
 
 
@@ -96,6 +98,8 @@ def _ingest_asset(
                     description=f"{name} {year} rejected; quarantined to {rejected.quarantine_folder}\n{rejected}",
                     allow_retries=False,
                 ) from None
+            except RehashFailed as failed:
+                raise dg.Failure(description=f"{name} {year}: {failed}", allow_retries=False) from None
             previews = {key: _preview(con, key.path[-1], year) for key in keys}
         warnings = outcome.warnings
         for key in keys:
@@ -135,7 +139,7 @@ raw_org_survey = _ingest_asset(
 raw_citizen_panel = _ingest_asset(
     "citizen_panel", ["panel_respondents", "panel_answers"], LANDING["panel"],
     "the citizen panel for the year: pseudonymised respondents with vendor weights, and answers long.",
-    lambda con, settings, year: load_survey(con, settings, "panel", year),
+    load_panel,
     extra_deps=(dg.AssetKey(["raw", "codebook"]),),
 )
 

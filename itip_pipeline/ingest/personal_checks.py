@@ -35,7 +35,7 @@ def personal_data_problems(frame: pd.DataFrame) -> list[Problem]:
             problems.append(Problem(
                 file=str(frame.at[position, "source_file"]), row=int(frame.at[position, "source_row"]),
                 column=column, value=str(frame.at[position, column]),
-                rule=f"looks like a {kinds[position]}: personal data must not be delivered in any column "
+                rule=f"personal data ({kinds[position]}): not to be delivered in any column "
                 "(a panel id must be a pseudonym from the panel system)",
             ))
     return problems
