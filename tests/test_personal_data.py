@@ -26,7 +26,7 @@ H_NUMBER = "01417012326"  # month + 40
 
 PERSONAL_COLUMN_NAMES = [
     "e-post", "E-post", "epost", "Epostadresse", "e_mail", "EMail", "mail", "Fødselsnummer", "fodselsnr",
-    "FØDSELSNR", "fnr", "personnr", "Personnummer", "ssn", "D-nummer", "mobil", "Mobilnr", "mobilnummer",
+    "FØDSELSNR", "fnr", "personnr", "Personnummer", "ssn", "mobil", "Mobilnr", "mobilnummer",
     "telefon", "Telefonnummer", "tlf", "TlfNr", "phone", "PhoneNumber", "navn", "Navn", "Fornavn",
     "etternavn", "name", "FirstName", "adresse", "Address", "postnr", "Poststed", "kommentar", "kommentarer",
     "Kommentar 2", "fritekst", "fritekst_1", "Fritekst-svar", "fritt_svar", "comment", "Comments", "merknad",
@@ -35,7 +35,7 @@ SURVEY_COLUMN_NAMES = [
     *contract.ORG_ID_COLUMNS, *contract.PANEL_ID_COLUMNS, "K01", "P07", "q24_07", "q2024_1", "K12_3", "P2025_07",
     "respondent_id", "kommunenr", "landsdel", "orgnr", "antall_ansatte", "stillingskategori", "bransje",
     "digitalpost", "postkasse", "postmottak", "mobilbank", "mobilitet", "smartphone", "telefonintervju",
-    "virksomhetsnavn", "ref_nr", "refnr", "lopenr", "intnr", "startdato", "svartid", "kanal", "nettside",
+    "virksomhetsnavn", "id_nummer", "ref_nr", "refnr", "lopenr", "intnr", "startdato", "svartid", "kanal", "nettside",
     "personvern", "innsyn", "tillit", "alder", "utdanning", "husstand", "kommunestorrelse", "vekt_kalibrert",
 ]
 

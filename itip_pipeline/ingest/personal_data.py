@@ -27,7 +27,7 @@ import pandas as pd
 # Family -> (stems that may appear anywhere in the compacted name, stems that must be a word of the name).
 # A "word" stem also matches the word followed by a number suffix (`tlfnr`, `mobilnummer`, `phoneno`).
 NAME_FAMILIES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    "birth number": (("fodsels", "personnr", "personnum", "socialsecurity", "birthnumber", "dnummer"), ("fnr", "ssn")),
+    "birth number": (("fodsels", "personnr", "personnum", "socialsecurity", "birthnumber"), ("fnr", "ssn")),
     "address": (("adresse", "address", "postnr", "postnum", "poststed", "bosted"), ("adr", "street")),
     "e-mail": (("epost", "email", "mailadr"), ("post", "mail", "mails")),
     "phone number": (("tlf", "telefonn", "mobilnr", "mobilnum", "mobiltelefon", "phonen", "telephone",
