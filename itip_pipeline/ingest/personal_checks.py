@@ -31,11 +31,14 @@ def personal_data_problems(frame: pd.DataFrame) -> list[Problem]:
             ))
             continue
         kinds = personal_values(frame[column])
-        for position in kinds.index[kinds.notna()]:
+        if not kinds:
+            continue
+        for position in frame.index[frame[column].isin(list(kinds)).fillna(False)]:
+            value = str(frame.at[position, column])
             problems.append(Problem(
                 file=str(frame.at[position, "source_file"]), row=int(frame.at[position, "source_row"]),
-                column=column, value=str(frame.at[position, column]),
-                rule=f"personal data ({kinds[position]}): not to be delivered in any column "
+                column=column, value=value,
+                rule=f"personal data ({kinds[value]}): not to be delivered in any column "
                 "(a panel id must be a pseudonym from the panel system)",
             ))
     return problems

@@ -67,7 +67,8 @@ def forbidden_family(name: object) -> str | None:
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", re.UNICODE)
 _PHONE = re.compile(r"(?<![\d+])(?<!\d[.,])(?:(?:\+|00)47[ -]?)?([2-9](?:[ -]?\d){7})(?![\d]|[.,]\d)")
 _BIRTH = re.compile(r"(?<![\d+])(?<!\d[.,])(\d{5,6})[ -]?(\d{5})(?![\d]|[.,]\d)")
-_CANDIDATE = re.compile(r"@|\d(?:[ -]?\d){7}")
+# A cheap superset of the three rules without look-arounds, so pyarrow (RE2) can sift a million ids at once.
+_CANDIDATE = re.compile(r"@|(?:^|[^\d+])(?:(?:(?:\+|00)47[ -]?)?[2-9](?:[ -]?\d){7}|\d{5,6}[ -]?\d{5})(?:$|\D)")
 _CONTROL_1 = (3, 7, 6, 1, 8, 9, 4, 5, 2)
 _CONTROL_2 = (5, 4, 3, 2, 7, 6, 5, 4, 3, 2)
 
@@ -116,11 +117,11 @@ def _is_date(digits: str) -> bool:
     return False
 
 
-def personal_values(values: pd.Series) -> pd.Series:
-    """For each value, the kind of personal data it holds (or <NA>); each distinct value is examined once."""
-    distinct = pd.Series(values.dropna().unique())
-    kinds = {value: kind for value in distinct if (kind := personal_kind(value)) is not None}
-    return values.map(kinds).astype("string")
+def personal_values(values: pd.Series) -> dict[str, str]:
+    """The distinct values of the column that are personal data, with their kind ("birth number" …)."""
+    sifted = values.astype("string[pyarrow]").str.contains(_CANDIDATE.pattern, regex=True).fillna(False)
+    candidates = values[sifted.to_numpy(dtype=bool)].unique()
+    return {value: kind for value in candidates if (kind := personal_kind(value)) is not None}
 
 
 def mask(value: object) -> str:
