@@ -37,6 +37,7 @@ SURVEY_COLUMN_NAMES = [
     "digitalpost", "postkasse", "postmottak", "mobilbank", "mobilitet", "smartphone", "telefonintervju",
     "virksomhetsnavn", "id_nummer", "ref_nr", "refnr", "lopenr", "intnr", "startdato", "svartid", "kanal", "nettside",
     "personvern", "innsyn", "tillit", "alder", "utdanning", "husstand", "kommunestorrelse", "vekt_kalibrert",
+    "bostedskommune",
 ]
 
 

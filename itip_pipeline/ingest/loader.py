@@ -1,8 +1,8 @@
 """Loading one year's codebook or one survey's files into the raw schema: all or nothing, and idempotent.
 
 A load reads and validates every file first; only a fully valid delivery touches the database, in one
-transaction that replaces the year's rows. A file set already loaded (same names and content hashes) is
-skipped. A rejected delivery is quarantined with its report and logged; the data tables stay as they were.
+transaction that replaces the year's rows. A file set already loaded (same names and content hashes, and
+for the panel the same pseudonym key, by its fingerprint) is skipped. A rejected delivery is quarantined with its report and logged; the data tables stay as they were.
 """
 
 from __future__ import annotations
@@ -22,9 +22,9 @@ from itip_pipeline.ingest.codebook import read_codebook
 from itip_pipeline.ingest.custody import archive, quarantine
 from itip_pipeline.ingest.delivery_files import codebook_file, sha256_of, survey_files
 from itip_pipeline.ingest.problems import DeliveryRejected, Problem
+from itip_pipeline.ingest.pseudonym_key import key_fingerprint, refuse_default_key
 from itip_pipeline.ingest.raw_tables import SURVEY_TABLES
 from itip_pipeline.ingest.readers import read_table
-from itip_pipeline.ingest.pseudonym_key import key_fingerprint, refuse_default_key
 from itip_pipeline.ingest.validate import SurveyFrames, validate_survey
 from itip_pipeline.settings import Settings
 

@@ -28,7 +28,7 @@ import pandas as pd
 # A "word" stem also matches the word followed by a number suffix (`tlfnr`, `mobilnummer`, `phoneno`).
 NAME_FAMILIES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "birth number": (("fodsels", "personnr", "personnum", "socialsecurity", "birthnumber"), ("fnr", "ssn")),
-    "address": (("adresse", "address", "postnr", "postnum", "poststed", "bosted"), ("adr", "street")),
+    "address": (("adresse", "address", "postnr", "postnum", "poststed"), ("adr", "street")),
     "e-mail": (("epost", "email", "mailadr"), ("post", "mail", "mails")),
     "phone number": (("tlf", "telefonn", "mobilnr", "mobilnum", "mobiltelefon", "phonen", "telephone",
                       "cellphone", "mobilephone"), ("telefon", "mobil", "mobile", "phone")),
