@@ -137,6 +137,12 @@ def test_personal_values_in_id_answer_and_unknown_columns_refuse_the_file_with_r
     ]
 
 
+def test_a_header_that_is_itself_personal_data_is_refused_and_masked(tmp_path, codebook):
+    records = panel_records(YEAR).assign(**{"kari@example.no": ["1", "", ""]})
+    assert _refused(tmp_path, codebook, "panel", records) == [
+        (None, "<masked: e-mail address>", None, "the column name is personal data (e-mail address)")]
+
+
 def test_a_codebook_source_column_in_a_personal_data_family_is_refused(tmp_path):
     records = codebook_records()
     records.loc[0, "source_column"] = "E-postadresse"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from itip_pipeline.ingest.personal_data import forbidden_family, personal_values
+from itip_pipeline.ingest.personal_data import forbidden_family, mask, personal_kind, personal_values
 from itip_pipeline.ingest.problems import Problem
 
 BOOKKEEPING_COLUMNS = ("source_file", "source_row")
@@ -21,6 +21,10 @@ def personal_data_problems(frame: pd.DataFrame) -> list[Problem]:
     problems: list[Problem] = []
     for column in frame.columns:
         if column in BOOKKEEPING_COLUMNS:
+            continue
+        if personal_kind(column) is not None:  # a header that is itself an e-mail address or a phone number
+            problems.append(Problem(file=file, column=mask(column), rule=f"the column name is personal data "
+                                    f"({personal_kind(column)}): remove or rename the column"))
             continue
         family = forbidden_family(column)
         if family is not None:
