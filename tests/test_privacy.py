@@ -209,6 +209,30 @@ def test_a_key_change_rehashes_every_loaded_year_from_the_archive_and_records_th
         "the-new-secret")
 
 
+def test_the_ingest_step_reports_the_rehashed_years_and_a_rehash_failure_as_a_sentence(settings, monkeypatch):
+    import dagster as dg
+
+    from itip_pipeline.defs.ingest_assets import raw_delivery
+
+    for year in (YEAR, YEAR + 1):
+        _load_panel(settings, panel_records(year, n=4), year)
+    monkeypatch.setenv("ITIP_PSEUDONYM_KEY", "the-new-secret")
+    with dg.DagsterInstance.ephemeral() as instance:
+        result = dg.materialize([raw_delivery], partition_key=str(YEAR + 1), instance=instance)
+    metadata = {m.asset_key.path[-1]: m.metadata for m in result.asset_materializations_for_node("ingest_delivery")}
+    assert metadata["panel_respondents"]["rehashed_years"].value == [YEAR]
+    assert "rehashed_years" not in metadata["org_respondents"]
+
+    for archived in settings.archive_dir.glob("*.xlsx"):
+        archived.unlink()
+    monkeypatch.setenv("ITIP_PSEUDONYM_KEY", "a-third-secret")
+    with dg.DagsterInstance.ephemeral() as instance:
+        failed = dg.materialize([raw_delivery], partition_key=str(YEAR + 1), instance=instance, raise_on_error=False)
+    failure = next(e for e in failed.all_events if e.event_type_value == "STEP_FAILURE").event_specific_data.error
+    assert f"delivery {YEAR + 1} not loaded: the pseudonym key changed" in failure.message
+    assert "Traceback" not in failure.message
+
+
 def test_a_key_change_that_cannot_rehash_a_year_changes_nothing(settings, monkeypatch):
     records = panel_records(YEAR, n=4)
     for year in (YEAR, YEAR + 1):
