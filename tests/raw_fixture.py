@@ -117,7 +117,7 @@ def write_raw_fixture(db_path: Path, seed: int = 0) -> None:
         n_org = sum(ORGS_PER_SECTOR.values())
         for survey, n_rows in (("org", n_org), ("panel", PANEL_SIZE)):
             load_log.append((load_ids[survey], year, survey, f"{survey}_{year}.csv", f"{year:064d}", n_rows,
-                             "loaded", None, loaded_at))
+                             "loaded", None, loaded_at, None))
 
     con = duckdb.connect(str(db_path))
     try:
