@@ -49,6 +49,8 @@ def _run(args: argparse.Namespace) -> None:
                   f"{settings.reports_dir / 'loads'}.")
         print(f"The published warehouse {settings.warehouse_db} was left as it was. Full log: {summary.log}")
         raise SystemExit(1)
+    for warning in summary.warnings:
+        print(f"\nWARNING (published all the same) {warning}")
     print(f"Built, checked and published in {summary.seconds:.1f} s:")
     print(f"  warehouse (BI, read-only): {settings.warehouse_db}  (schema marts)")
     print(f"  Parquet exports:           {settings.marts_dir}/current/  (the same version as the warehouse)")
@@ -118,6 +120,22 @@ def _check(args: argparse.Namespace) -> None:
     raise SystemExit(0 if result.acceptable else 1)
 
 
+def _purge(args: argparse.Namespace) -> None:
+    from itip_pipeline.ingest.quarantine_retention import DEFAULT_RETENTION, parse_age, purge_quarantine
+
+    age = args.older_than or DEFAULT_RETENTION
+    try:
+        older_than = parse_age(age)
+    except ValueError as error:
+        raise SystemExit(f"itip purge: {error}") from None
+    quarantine_dir = get_settings().quarantine_dir
+    folders = purge_quarantine(quarantine_dir, older_than, dry_run=args.dry_run)
+    verb = "Would remove" if args.dry_run else "Removed"
+    print(f"{verb} {len(folders)} quarantine folder(s) in {quarantine_dir} refused more than {age} ago")
+    for folder in folders:
+        print(f"  {folder.path.relative_to(quarantine_dir)}  (refused {folder.refused_at:%Y-%m-%d %H:%M} UTC)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="itip", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -157,6 +175,12 @@ def build_parser() -> argparse.ArgumentParser:
     ui.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine only)")
     ui.add_argument("--port", type=int, default=3000, help="port to listen on (default 3000)")
     ui.set_defaults(func=_ui)
+
+    purge = sub.add_parser("purge", help="remove quarantined deliveries older than the retention period")
+    purge.add_argument("--older-than", default=None, metavar="AGE",
+                       help="e.g. 90d, 12h or 2w (default: 90d, the documented retention)")
+    purge.add_argument("--dry-run", action="store_true", help="list what would be removed, remove nothing")
+    purge.set_defaults(func=_purge)
 
     docs = sub.add_parser("docs", help="write the dbt docs as one file that opens from disk "
                           "(dbt_project/target/static_index.html; column types need a built working database)")

@@ -44,11 +44,7 @@ GENDERS = ("mann", "kvinne", "annet")
 AGE_GROUPS = ("18-29", "30-44", "45-59", "60+")
 REGIONS = ("oslo", "ostlandet", "sorlandet", "vestlandet", "trondelag", "nord_norge")
 
-# Direct identifiers that must never reach the warehouse: a file carrying one is refused.
-FORBIDDEN_COLUMNS = (
-    "navn", "name", "epost", "e_post", "email", "telefon", "tlf", "phone",
-    "fodselsnummer", "fnr", "personnummer", "adresse", "address", "fritekst", "kommentar", "comment",
-)
+# Direct identifiers and free text are refused by name family and by value: see ingest/personal_data.py.
 
 # Codebook: one row per delivered question column.
 CODEBOOK_COLUMNS = (

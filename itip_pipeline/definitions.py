@@ -9,6 +9,7 @@ from itip_pipeline.defs.dbt_assets import dbt_resource, itip_dbt
 from itip_pipeline.defs.ingest_assets import INGEST_ASSETS, LANDING_SPECS
 from itip_pipeline.defs.mart_checks import build_mart_checks, mart_keys
 from itip_pipeline.defs.publish_assets import build_publish_asset
+from itip_pipeline.defs.reconciliation_check import reconciliation_check
 from itip_pipeline.defs.report_assets import figure_book_and_exports
 
 MART_KEYS = mart_keys(itip_dbt)
@@ -16,7 +17,7 @@ MART_KEYS = mart_keys(itip_dbt)
 defs = dg.Definitions(
     assets=[*LANDING_SPECS, *INGEST_ASSETS, itip_dbt, build_publish_asset(MART_KEYS),
             figure_book_and_exports],
-    asset_checks=[build_mart_checks(MART_KEYS)],
+    asset_checks=[build_mart_checks(MART_KEYS), reconciliation_check],
     jobs=[annual_load, ingest_year, build_and_publish],
     schedules=[annual_schedule],
     sensors=[landing_sensor],

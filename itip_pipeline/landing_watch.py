@@ -17,6 +17,8 @@ from pathlib import Path
 
 from itip_pipeline.ingest.delivery_files import sha256_of, survey_of, year_dir
 from itip_pipeline.ingest.loader import loaded_files
+from itip_pipeline.ingest.pseudonym_key import key_fingerprint
+from itip_pipeline.settings import get_settings
 from itip_pipeline.work_db import connect, writer_lock
 
 TEMPORARY_MARKERS = (".partial", ".tmp", ".part", ".crdownload")
@@ -122,7 +124,8 @@ def _loaded_fingerprints(work_db: Path) -> dict[int, str]:
         if not con.execute("select count(*) from duckdb_tables() where schema_name = 'raw' "
                            "and table_name = 'load_log'").fetchone()[0]:
             return {}
-        files = loaded_files(con)
+        # A panel year hashed under another pseudonym key is not loaded as far as the current key goes.
+        files = loaded_files(con, key_fingerprint(get_settings().pseudonym_key))
     finally:
         con.close()
     # A set, not a merge by name: a codebook.csv loaded with two contents (one survey still on the old

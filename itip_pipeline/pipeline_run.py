@@ -13,7 +13,7 @@ import tempfile
 import threading
 import time
 from contextlib import redirect_stderr, redirect_stdout
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
@@ -38,6 +38,7 @@ class RunSummary:
     skipped: dict[str, str]  # entries of the landing folder that are not a survey year's folder -> why
     orphaned_runs: list[str]  # runs whose process had died, marked failed at start-up
     published: bool
+    warnings: list[str]  # non-blocking checks that failed (published all the same), one text each
     seconds: float
     log: Path
 
@@ -81,7 +82,7 @@ def run_all(settings: Settings, years: list[int] | None = None, seed: int = 2025
             progress.say(f"{year}: unchanged since its last load, skipped")
         outcome = _load_and_publish(years)
     return RunSummary(outcome.loaded, sorted(unchanged + outcome.unchanged), sorted(set(outcome.failed) - {0}),
-                      generated, outcome.failed, folders.skipped, orphaned, outcome.published,
+                      generated, outcome.failed, folders.skipped, orphaned, outcome.published, outcome.warnings,
                       time.monotonic() - started, log_path)
 
 
@@ -131,6 +132,7 @@ class _Outcome:
     unchanged: list[int]
     failed: dict[int, str]
     published: bool = False
+    warnings: list[str] = field(default_factory=list)  # non-blocking checks that failed
 
 
 def _load_and_publish(years: list[int]) -> _Outcome:
@@ -165,6 +167,7 @@ def _load_and_publish(years: list[int]) -> _Outcome:
             instance=instance, raise_on_error=False, run_config=QUIET
         )
         outcome.published = result.success
+        outcome.warnings = _warning_texts(result)
         if not result.success:
             failed[0] = _failure_text(result)
     return outcome
@@ -172,6 +175,17 @@ def _load_and_publish(years: list[int]) -> _Outcome:
 
 def _statuses(result) -> set[str]:
     return {m.metadata["status"].value for m in result.asset_materializations_for_node("ingest_delivery")}
+
+
+def _warning_texts(result) -> list[str]:
+    import dagster as dg
+
+    return [
+        f"{check.check_name}: {check.description or 'failed'}"
+        for check in (event.event_specific_data for event in result.all_events
+                      if event.event_type_value == "ASSET_CHECK_EVALUATION")
+        if not check.passed and check.severity == dg.AssetCheckSeverity.WARN
+    ]
 
 
 def _failure_text(result) -> str:

@@ -10,6 +10,7 @@ import pytest
 from itip_pipeline.settings import Settings, get_settings
 
 os.environ.setdefault("DO_NOT_TRACK", "1")
+TEST_PSEUDONYM_KEY = "itip-test-key"
 
 
 @pytest.fixture
@@ -17,6 +18,8 @@ def settings(tmp_path, monkeypatch) -> Settings:
     """Settings whose every data path is under tmp_path (the dbt project stays the repo's)."""
     monkeypatch.setenv("ITIP_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "data" / "dagster_home"))
+    # The test deliveries are not named *_synthetic*, so they need a key other than the public default.
+    monkeypatch.setenv("ITIP_PSEUDONYM_KEY", TEST_PSEUDONYM_KEY)
     configured = get_settings()
     configured.ensure_dirs()
     return configured

@@ -4,9 +4,13 @@ It follows the question catalogue (each question only in the years it is asked),
 tests see the same shape a real load writes, at a size that builds in seconds. The values are random:
 they are not calibrated to the published figures.
 
-Two deliberate features make behaviour testable: `SPARSE_QUESTION` is answered by only
+Deliberate features make behaviour testable: `SPARSE_QUESTION` is answered by only
 `SPARSE_ANSWERS` state agencies in 2025 (every other agency leaves it blank), so its state estimate
 must be suppressed; and panel weights vary widely, so Kish's effective n is well below the panel's n.
+Because `alle` pools state agencies and municipalities, `alle` minus `kommune` would reveal that sparse state
+cell unless disclosure control withholds a further cell. Likewise only `HIDDEN_SPARSE_ANSWERS` county
+municipalities answer `HIDDEN_SPARSE_QUESTION` in 2025: their own population's cell must be suppressed, and
+no sensitivity column that pools them into `alle` may give it away.
 """
 
 from __future__ import annotations
@@ -26,10 +30,14 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 QUESTION_CATALOGUE = REPO_ROOT / "dbt_project" / "seeds" / "question_catalogue.csv"
 
 YEARS = range(2021, 2026)
-ORGS_PER_SECTOR = {"stat": 30, "kommune": 40, "fylkeskommune": 8}
+# Large enough that most state and municipal cells pass the interval-width rule; the county municipalities
+# stay small, as in the survey (most of their cells are withheld), and below the 14 of their 2024 frame.
+ORGS_PER_SECTOR = {"stat": 60, "kommune": 80, "fylkeskommune": 12}
 PANEL_SIZE = 300
 SPARSE_QUESTION = "ai_benefit_reduced_staffing"
 SPARSE_ANSWERS = 6
+HIDDEN_SPARSE_QUESTION = "ai_task_administrative"
+HIDDEN_SPARSE_ANSWERS = 5
 DONT_KNOW_RATE = 0.08
 BLANK_RATE = 0.05
 
@@ -92,6 +100,9 @@ def write_raw_fixture(db_path: Path, seed: int = 0) -> None:
                     code = _answer(rng, q, leaning)
                     if q["question_id"] == SPARSE_QUESTION and sector == "stat" and index >= SPARSE_ANSWERS:
                         code = None
+                    if (q["question_id"] == HIDDEN_SPARSE_QUESTION and sector == "fylkeskommune"
+                            and index >= HIDDEN_SPARSE_ANSWERS):
+                        code = None
                     org_answers.append((year, orgnr, q["question_id"], code))
 
         for row_no in range(1, PANEL_SIZE + 1):
@@ -106,7 +117,7 @@ def write_raw_fixture(db_path: Path, seed: int = 0) -> None:
         n_org = sum(ORGS_PER_SECTOR.values())
         for survey, n_rows in (("org", n_org), ("panel", PANEL_SIZE)):
             load_log.append((load_ids[survey], year, survey, f"{survey}_{year}.csv", f"{year:064d}", n_rows,
-                             "loaded", None, loaded_at))
+                             "loaded", None, loaded_at, None))
 
     con = duckdb.connect(str(db_path))
     try:

@@ -64,6 +64,17 @@ def test_checks_cover_ingest_dbt_tests_and_great_expectations(defs):
     assert any(c.asset_key == dg.AssetKey(["marts", "fct_indicator"]) for c in dbt_tests)
 
 
+def test_the_reconciliation_only_warns_while_the_hard_checks_block(defs):
+    from itip_pipeline.defs.dbt_assets import itip_dbt
+    from itip_pipeline.defs.mart_checks import build_mart_checks, mart_keys
+    from itip_pipeline.defs.reconciliation_check import CHECK_NAME, reconciliation_check
+
+    names = {(c.asset_key.to_user_string(), c.name) for c in defs.resolve_asset_graph().asset_check_keys}
+    assert ("marts/published_reconciliation", CHECK_NAME) in names
+    assert [spec.blocking for spec in reconciliation_check.check_specs] == [False]
+    assert all(spec.blocking for spec in build_mart_checks(mart_keys(itip_dbt)).check_specs)
+
+
 def test_jobs_schedule_and_sensor(defs, settings):
     assert {"annual_load", "ingest_year", "build_and_publish"} <= {j.name for j in defs.resolve_all_job_defs()}
     schedule = defs.resolve_schedule_def("annual_schedule")

@@ -155,7 +155,8 @@ def test_a_respondent_id_with_invisible_characters_is_refused(spoiled):
     records = panel_records(2024)
     records.loc[1, "respondent_id"] = spoiled
     [(row, column, value, rule)] = panel_problems(records)
-    assert (row, column, value) == (3, "respondent_id", spoiled)
+    # An id is personal data: the problem shows its length, never its characters (personal_data.must_mask).
+    assert (row, column, value) == (3, "respondent_id", f"<masked: {len(spoiled)} characters>")
     assert "invisible" in rule
 
 

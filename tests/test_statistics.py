@@ -12,6 +12,7 @@ from pathlib import Path
 
 import duckdb
 import jinja2
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -162,3 +163,88 @@ def test_two_proportion_z_is_null_when_there_is_no_variance(con):
     assert sql(con, "two_proportion_z(1.0, 50, 1.0, 80)") is None
     census = "fpc_n_effective(357, 357)"
     assert sql(con, f"two_proportion_z(0.4, {census}, 0.5, {census})") is None
+
+
+def test_fpc_factor_hand_worked(con):
+    # 237 of N = 357: (357 − 237) / 356 = 0.337079; no frame → 1; a census → 0.
+    assert sql(con, "fpc_factor(237, 357)") == pytest.approx(120 / 356)
+    assert sql(con, "fpc_factor(237, NULL)") == 1.0
+    assert sql(con, "fpc_factor(10, 10)") == 0.0
+    # One stratum: p(1−p)/n·f is the variance whose Wilson n is fpc_n_effective.
+    variance = sql(con, "stratum_variance_term(1.0, 0.4, 237, fpc_factor(237, 357))")
+    assert sql(con, "n_adjusted_from_variance(0.4, ?, NULL)", variance) == pytest.approx(sql(con, "fpc_n_effective(237, 357)"))
+
+
+def test_stratified_variance_of_a_pooled_share_hand_worked(con):
+    # stat: 30 of 97 without a frame (p = 0.3); kommune: 150 of 238 with N = 357 (p = 0.63025).
+    # Pooled p = 180/335 = 0.537313; W = n_h/n. V = (97/335)²·0.3·0.7/97 + (238/335)²·p_k(1−p_k)/238·(119/356).
+    p_k = 150 / 238
+    expected = (97 / 335) ** 2 * 0.21 / 97 + (238 / 335) ** 2 * p_k * (1 - p_k) / 238 * (357 - 238) / 356
+    variance = sql(con, "stratum_variance_term(97 / 335, 0.3, 97, fpc_factor(97, NULL))"
+                        " + stratum_variance_term(238 / 335, ?, 238, fpc_factor(238, 357))", p_k)
+    assert variance == pytest.approx(expected, rel=1e-12)
+    p = 180 / 335
+    n_adj = sql(con, "n_adjusted_from_variance(?, ?, NULL)", p, variance)
+    assert n_adj == pytest.approx(p * (1 - p) / expected, rel=1e-12)
+    # Without any correction the stratified variance is at most the binomial one of the pooled share.
+    without = sql(con, "stratum_variance_term(97 / 335, 0.3, 97, 1) + stratum_variance_term(238 / 335, ?, 238, 1)", p_k)
+    assert without <= p * (1 - p) / 335
+
+
+def test_n_adjusted_for_a_share_of_zero_uses_the_unit_variance(con):
+    # p = 0 has no variance estimate: n_adj = 1 / Σ W²·f/n; for one stratum that is n·(N−1)/(N−n).
+    inverse_n = sql(con, "stratum_inverse_n_term(1.0, 100, fpc_factor(100, 357))")
+    assert sql(con, "n_adjusted_from_variance(0.0, 0.0, ?)", inverse_n) == pytest.approx(100 * 356 / 257)
+    assert math.isinf(sql(con, "n_adjusted_from_variance(0.4, 0.0, 0.0)"))
+
+
+def test_overlap_covariance_equals_numpy_on_matched_units(con):
+    # Year 1 base: 6 units, year 2 base: 7 units; 5 answered both (the first five of each list).
+    y1 = [1, 1, 0, 1, 0, 1]
+    y2 = [1, 0, 0, 1, 0, 0, 1]
+    both = list(zip(y1[:5], y2[:5]))
+    m = len(both)
+    s12 = sum((a - sum(x for x, _ in both) / m) * (b - sum(y for _, y in both) / m) for a, b in both) / m
+    expected = m * s12 / (len(y1) * len(y2))
+    n_both = sum(a * b for a, b in both)
+    got = sql(con, "overlap_covariance(?, ?, ?, ?, ?, ?)", n_both, sum(a for a, _ in both), sum(b for _, b in both),
+              m, len(y1), len(y2))
+    assert got == pytest.approx(expected, rel=1e-12)
+    assert sql(con, "overlap_covariance(0, 0, 0, 0, 10, 12)") == 0.0
+
+
+def test_change_z_with_covariance_hand_worked(con):
+    # V₁ = 0.0024, V₂ = 0.0025, Cov = 0.001: Var(Δ) = 0.0029, z = 0.1/√0.0029 = 1.856953.
+    assert sql(con, "change_z(0.6, 0.0024, 0.5, 0.0025, 0.001)") == pytest.approx(0.1 / math.sqrt(0.0029))
+    # Cov = 0 is the independent test.
+    assert sql(con, "change_z(0.6, 0.0024, 0.5, 0.0025, 0.0)") == pytest.approx(sql(con, "two_proportion_z(0.6, 100, 0.5, 100)"))
+    assert sql(con, "change_z(0.6, 0.001, 0.5, 0.001, 0.001)") is None
+
+
+@pytest.mark.parametrize("z", [0.0, 0.3, 1.0, 1.959963984540054, 2.5, -3.1, 4.0, 6.0])
+def test_two_sided_p_value_matches_scipy(con, z):
+    expected = 2 * stats.norm.sf(abs(z))
+    got = sql(con, "two_sided_p_value(?)", z)
+    assert got == pytest.approx(expected, rel=2e-7, abs=1e-12)
+    assert 0.0 <= got <= 1.0
+
+
+MULTIPLE_TESTING_FILE = MACRO_FILE.with_name("multiple_testing.sql")
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.one_of(st.floats(min_value=0.0, max_value=1.0), st.sampled_from([0.01, 0.04, 0.2])),
+                min_size=1, max_size=30))
+def test_benjamini_hochberg_macro_matches_scipy(con, p_values):
+    macros = jinja2.Environment().from_string(MULTIPLE_TESTING_FILE.read_text(encoding="utf-8")).module
+    rows = ", ".join(f"({i}, {i % 2}, {p!r})" for i, p in enumerate(p_values)) + ", (-1, 0, NULL)"
+    query = (
+        f"with t as (select * from (values {rows}) v(id, family, p)), "
+        f"s as (select *, {macros.bh_step('p', 'family')} as step from t) "
+        f"select id, family, p, {macros.bh_q_value('step', 'p', 'family')} as q from s order by id"
+    )
+    result = con.execute(query).df()
+    assert pd.isna(result.loc[result.id == -1, "q"]).all()
+    for _, group in result[result.id >= 0].groupby("family"):
+        expected = stats.false_discovery_control(group.p.to_numpy(), method="bh")
+        assert group.q.to_numpy() == pytest.approx(expected, abs=1e-12)

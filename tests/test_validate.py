@@ -116,8 +116,8 @@ def test_codebook_question_absent_from_file_is_refused(tmp_path, codebook, heade
 def test_forbidden_column_is_refused(tmp_path, codebook):
     records = org_records(2024).assign(Epost=["a@b.no", "", ""])
     assert rejected([read_back(tmp_path, "org_survey.csv", records)], codebook) == [
-        ("org_survey.csv", None, "epost", None,
-         "direct identifiers and free text must not be delivered; remove the column"),
+        ("org_survey.csv", None, "epost", None, "the column name says e-mail: direct identifiers and free text "
+         "must not be delivered under any name; remove the column"),
     ]
 
 
@@ -137,7 +137,7 @@ def test_duplicate_panel_respondent_within_a_file(tmp_path, codebook):
     records.loc[2, "respondent_id"] = "R00000"
     problems = rejected([read_back(tmp_path, "citizen_panel.csv", records, "panel")], codebook, "panel")
     assert problems == [
-        ("citizen_panel.csv", 4, "respondent_id", "R00000",
+        ("citizen_panel.csv", 4, "respondent_id", "<masked: 6 characters>",
          "respondent_id appears more than once: also in citizen_panel.csv row 2"),
     ]
 

@@ -123,6 +123,16 @@ CASES = {
         lambda s: write_csv(_org(s), org_records(YEAR).assign(
             orgnr=lambda r: r["orgnr"].str.translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")))),
         f"org_survey_{YEAR}.csv", "orgnr must be 9 digits"),
+    # Personal data (issue 8): refused by the same whole-year validation, so `itip check` refuses it too.
+    "an e-post column in the org survey": (
+        lambda s: write_csv(_org(s), org_records(YEAR).assign(**{"E-post": "ola@example.no"})),
+        f"org_survey_{YEAR}.csv", "the column name says e-mail"),
+    "a birth number as respondent_id": (lambda s: _panel_csv(s, _set("respondent_id", "01017012343")),
+                                        f"citizen_panel_{YEAR}.csv", "<masked: birth number>"),
+    "a phone number in an answer column": (lambda s: _panel_csv(s, _set("P02", "+47 412 34 567")),
+                                           f"citizen_panel_{YEAR}.csv", "<masked: phone number>"),
+    "Fødselsnummer as a codebook source_column": (lambda s: _codebook(s, _set("source_column", "Fødselsnummer")),
+                                                  contract.CODEBOOK_FILE, "must not be an identifier or a forbidden"),
     "SPSS user-missing values": (_sav_with_user_missing, f"citizen_panel_{YEAR}.sav", "user-missing"),
     "hidden first xlsx sheet": (_hidden_first_sheet, f"citizen_panel_{YEAR}.xlsx", "hidden sheet"),
 }

@@ -17,12 +17,19 @@ select
     n_base,
     n_effective,
     dont_know_pct,
+    share_excl_dont_know_pct,
+    ci_low_excl_dont_know_pct,
+    ci_high_excl_dont_know_pct,
     suppressed,
+    suppression_reason,
     low_reliability,
     previous_year,
     change_pp,
     change_significant,
-    series_break
+    change_p_value,
+    change_q_value,
+    series_break,
+    series_comparable
 from {{ ref('fct_indicator') }}
 where family = '{{ family }}'
 order by year, population, indicator_id, item

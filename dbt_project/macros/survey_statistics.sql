@@ -39,4 +39,57 @@ create or replace macro proportion_variance(p, n) as
 -- Two independent proportions, unpooled variances; NULL when both variances are zero (nothing to test).
 create or replace macro two_proportion_z(p1, n1, p2, n2) as
     (p1 - p2) / nullif(sqrt(proportion_variance(p1, n1) + proportion_variance(p2, n2)), 0);
+
+-- The finite population correction factor (N−n)/(N−1) of a stratum's variance: 1 without a frame, 0 for
+-- a census (n ≥ N).
+create or replace macro fpc_factor(n, frame_size) as
+    case
+        when frame_size is null then 1.0
+        when n >= frame_size then 0.0
+        else (frame_size - n) / (frame_size - 1)
+    end;
+
+-- One stratum's term of a stratified variance: W_h²·p_h(1−p_h)/n_h·f_h (Cochran 1977, Sampling Techniques, 3rd ed., ch. 5), with
+-- W_h the stratum's share of the pooled weight and f_h its finite population correction factor.
+create or replace macro stratum_variance_term(stratum_weight, p, n, fpc) as
+    stratum_weight * stratum_weight * proportion_variance(p, n) * fpc;
+-- The same term for a unit variance: Σ of it is 1/n_adj of a pooled share whose strata all have the same
+-- p(1−p); used for the interval of a share of 0 or 1, whose variance estimate is 0.
+create or replace macro stratum_inverse_n_term(stratum_weight, n, fpc) as
+    stratum_weight * stratum_weight * fpc / nullif(n, 0);
+
+-- The sample size that gives a proportion's variance in the binomial form p(1−p)/n_adj (the "effective
+-- sample size" of NCHS presentation standards, Parker et al. 2017): Wilson's interval on n_adj is the
+-- interval of that variance. Variance 0 with 0 < p < 1 → a census: infinite n.
+create or replace macro n_adjusted_from_variance(p, variance, inverse_n) as
+    case
+        when p * (1 - p) > 0 then coalesce(p * (1 - p) / nullif(variance, 0), 'infinity'::double)
+        else coalesce(1 / nullif(inverse_n, 0), 'infinity'::double)
+    end;
+
+-- Covariance of two years' shares estimated from the units that answered both years (m of them), matched
+-- by identity: Cov(p̂₁, p̂₂) = m·s₁₂ / (n₁·n₂), with s₁₂ = n_both/m − (n_success₁/m)(n_success₂/m) the
+-- covariance of the two success indicators among them (Derrick et al. 2015, partially overlapping samples;
+-- Kish 1965, §12.4).
+create or replace macro overlap_covariance(n_both, n_success_1, n_success_2, m, n1, n2) as
+    case when m > 0
+        then (n_both - n_success_1 * n_success_2 / m) / (n1 * n2)
+        else 0.0
+    end;
+
+-- z of the change p₁ − p₂ with Var(Δ) = V₁ + V₂ − 2·Cov; NULL when that variance is not positive.
+create or replace macro change_z(p1, v1, p2, v2, covariance) as
+    (p1 - p2) / sqrt(nullif(greatest(v1 + v2 - 2 * covariance, 0), 0));
+
+-- erfc for x ≥ 0: the Chebyshev fit of Press et al., Numerical Recipes (2nd ed. 1992, §6.2, erfcc),
+-- fractional error below 1.2e-7 everywhere. DuckDB has no normal distribution function.
+create or replace macro erfc_series(t, x) as
+    t * exp(-x * x - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806
+        + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))));
+create or replace macro erfc_nonnegative(x) as erfc_series(1 / (1 + 0.5 * x), x);
+
+-- Two-sided p-value of a standard normal z: P(|Z| ≥ |z|) = erfc(|z|/√2), capped at 1 (the fit gives
+-- 1 + 3e-8 at z = 0).
+create or replace macro two_sided_p_value(z) as
+    least(1.0, erfc_nonnegative(abs(z) / sqrt(2)));
 {% endmacro %}

@@ -3,7 +3,8 @@
 Each raw table is an asset partitioned by survey year: raw/codebook (the crosswalk from source columns to
 question ids), raw/org_respondents and raw/org_answers (the organisation survey), raw/panel_respondents and
 raw/panel_answers (the citizen panel). One step writes all five, because a year's codebook and surveys are
-accepted or refused together (ingest/loader.load_year). A rejected delivery records a failed
+accepted or refused together (ingest/loader.load_year); a load that re-hashed other panel years under a
+new pseudonym key lists them as `rehashed_years` on the panel tables. A rejected delivery records a failed
 `delivery_contract` check on every table listing the failing cases, is quarantined, and fails the step, so
 nothing downstream runs.
 """
@@ -16,6 +17,7 @@ from itip_pipeline.defs.partitions import survey_years
 from itip_pipeline.ingest import load_report
 from itip_pipeline.ingest.custody import problems_markdown
 from itip_pipeline.ingest.loader import LoadOutcome, LoadRejected, load_year
+from itip_pipeline.ingest.rehash import RehashFailed
 from itip_pipeline.settings import get_settings
 from itip_pipeline.work_db import open_for_writing
 
@@ -51,6 +53,7 @@ def _outcome_metadata(outcome: LoadOutcome) -> dict:
         "answers": outcome.n_answers,
         "files": dg.MetadataValue.json(outcome.files),
         "load_id": outcome.load_id,
+        **({"rehashed_years": dg.MetadataValue.json(outcome.rehashed_years)} if outcome.rehashed_years else {}),
     }
 
 
@@ -110,6 +113,9 @@ def raw_delivery(context: AssetExecutionContext):
                 description=f"delivery {year} rejected; quarantined to {rejected.quarantine_folder}\n{rejected}",
                 allow_retries=False,
             ) from None
+        except RehashFailed as failed:  # not the delivery's fault: nothing quarantined, nothing written
+            step.done("FAILED")
+            raise dg.Failure(description=f"delivery {year} not loaded: {failed}", allow_retries=False) from None
         except Exception:  # not the delivery's fault (the summary gives the reason): the line still ends
             step.done("FAILED")
             raise

@@ -14,6 +14,8 @@ from pathlib import Path
 
 from itip_pipeline.ingest.problems import Problem
 
+QUARANTINE_STAMP = "%Y%m%dT%H%M%S%fZ"  # the name of an attempt's folder: when it was refused (UTC)
+
 
 def archive(path: Path, sha256: str, archive_dir: Path) -> Path:
     target = archive_dir / f"{sha256}{path.suffix.lower()}"
@@ -54,7 +56,7 @@ def quarantine(
     files: list[Path], problems: list[Problem], quarantine_dir: Path, year: int, survey: str
 ) -> Path:
     """Copy the rejected files and write the report; returns the quarantine folder of this attempt."""
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+    stamp = datetime.now(timezone.utc).strftime(QUARANTINE_STAMP)
     folder = quarantine_dir / str(year) / survey / stamp
     folder.mkdir(parents=True, exist_ok=True)
     for path in files:

@@ -2,9 +2,10 @@
 
 A load validates the whole year first (year_delivery); only a fully valid year touches the database, in one
 transaction that replaces the year's codebook and both surveys' rows. A year whose files are all already
-loaded (same names and content hashes) is skipped. Every refusal goes through `_reject`: quarantine with
-its report, and a load-log row; the data tables stay as they were.
-"""
+loaded (same names and content hashes, and for the panel the same pseudonym key, by its fingerprint) is
+skipped. Every refusal goes through `_reject`: quarantine with its report, and a load-log row; the data
+tables stay as they were. Every load-log row records the fingerprint of the key the load ran under; when
+the key has changed, the other loaded panel years are re-hashed (rehash) in the same transaction."""
 
 from __future__ import annotations
 
@@ -22,8 +23,11 @@ from itip_pipeline.ingest.codebook import RAW_CODEBOOK_COLUMNS
 from itip_pipeline.ingest.custody import archive, quarantine
 from itip_pipeline.ingest.delivery_files import delivery_files, safe_files, sha256_of, survey_of, year_dir
 from itip_pipeline.ingest.problems import DeliveryRejected, Problem
+from itip_pipeline.ingest.pseudonym_key import key_fingerprint, refuse_default_key
 from itip_pipeline.ingest.raw_tables import SURVEY_TABLES
+from itip_pipeline.ingest.rehash import PANEL, RehashedYear, rehash_panel_years, stale_panel_years
 from itip_pipeline.ingest.snapshot import private_copy, scratch_folder
+from itip_pipeline.ingest.validate import SurveyFrames
 from itip_pipeline.ingest.year_delivery import ValidYear, validate_year
 from itip_pipeline.settings import Settings
 
@@ -41,6 +45,7 @@ class LoadOutcome:
     n_rows: int  # respondents (or codebook rows) in the delivery
     n_answers: int = 0
     warnings: list[Problem] = field(default_factory=list)
+    rehashed_years: list[int] = field(default_factory=list)  # other panel years re-hashed under a new key
 
 
 class LoadRejected(DeliveryRejected):
@@ -51,17 +56,28 @@ class LoadRejected(DeliveryRejected):
         self.quarantine_folder = quarantine_folder
 
 
-def loaded_files(con: duckdb.DuckDBPyConnection) -> dict[tuple[int, str], dict[str, str]]:
-    """The files of the latest successful load of each (year, survey), file name -> sha256, from the load log."""
+def loaded_files(
+    con: duckdb.DuckDBPyConnection, key_fingerprint: str | None = None
+) -> dict[tuple[int, str], dict[str, str]]:
+    """The files of the latest successful load of each (year, survey), file name -> sha256, from the load log.
+
+    With `key_fingerprint`, a panel load hashed under another (or an unrecorded) key does not count as loaded.
+    """
+    key_filter = "true"
+    if key_fingerprint is not None:
+        # A work database opened read-only before its upgrade has no fingerprints: every panel load is stale.
+        recorded = con.execute("select count(*) from duckdb_columns() where schema_name = 'raw' and "
+                               "table_name = 'load_log' and column_name = 'key_fingerprint'").fetchone()[0]
+        key_filter = "survey <> 'panel'" + (" or key_fingerprint = $key" if recorded else "")
     rows = con.execute(
-        """
+        f"""
         with latest as (
             select survey_year, survey, arg_max(load_id, loaded_at) as load_id
             from raw.load_log where status = 'loaded' group by all)
         select survey_year, survey, file_name, sha256
         from raw.load_log join latest using (survey_year, survey, load_id)
-        where status = 'loaded'
-        """
+        where status = 'loaded' and ({key_filter})
+        """, {"key": key_fingerprint} if "$key" in key_filter else None
     ).fetchall()
     files: dict[tuple[int, str], dict[str, str]] = {}
     for year, survey, name, sha in rows:
@@ -81,11 +97,13 @@ def _transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
 
 
 def _log(con, load_id: str, year: int, survey: str, files: dict[str, str], n_rows: dict[str, int],
-         status: str, message: str | None) -> None:
+             status: str, message: str | None, key_fingerprint: str | None = None) -> None:
     now = datetime.now(timezone.utc).replace(tzinfo=None)
     con.executemany(
-        "insert into raw.load_log values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [(load_id, year, survey, name, sha, n_rows.get(name), status, message, now) for name, sha in files.items()],
+        "insert into raw.load_log (load_id, survey_year, survey, file_name, sha256, n_rows, status, message, "
+        "loaded_at, key_fingerprint) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [(load_id, year, survey, name, sha, n_rows.get(name), status, message, now, key_fingerprint)
+         for name, sha in files.items()],
     )
 
 
@@ -105,7 +123,8 @@ def _reject(con, settings: Settings, year: int, source: Path, present: dict[str,
     if not by_part:  # nothing safe to fingerprint (an empty or missing folder): log the refusal itself
         by_part = {part: {error.problems[0].file: ""}}
     for logged_part, part_files in by_part.items():
-        _log(con, load_id, year, logged_part, part_files, {}, "rejected", message)
+        _log(con, load_id, year, logged_part, part_files, {}, "rejected", message,
+             key_fingerprint(settings.pseudonym_key))
     return LoadRejected(error, folder)
 
 
@@ -134,6 +153,7 @@ def load_year(con: duckdb.DuckDBPyConnection, settings: Settings, year: int) -> 
     and raised as LoadRejected, and leaves every raw table as it was.
     """
     load_id = uuid.uuid4().hex
+    fingerprint = key_fingerprint(settings.pseudonym_key)
     present = {p.name: sha256_of(p) for p in safe_files(settings.landing_dir, year)}
     folder = year_dir(settings.landing_dir, year)  # where the files a refusal quarantines are read from
     with scratch_folder(settings.work_db.parent) as scratch:
@@ -144,17 +164,23 @@ def load_year(con: duckdb.DuckDBPyConnection, settings: Settings, year: int) -> 
             present.update({p.name: sha256_of(p) for p in delivered.data_files})
             parts = {CODEBOOK: [delivered.codebook], **delivered.surveys}
             files = {part: {p.name: present[p.name] for p in paths} for part, paths in parts.items()}
-            loaded = loaded_files(con)
-            if all(loaded.get((year, part)) == part_files for part, part_files in files.items()):
+            loaded, under_key = loaded_files(con), loaded_files(con, fingerprint)
+            stale = stale_panel_years(loaded, under_key, besides=year)
+            if not stale and all(under_key.get((year, part)) == part_files for part, part_files in files.items()):
                 return {part: LoadOutcome(part, year, "unchanged", load_id, part_files, 0)
                         for part, part_files in files.items()}
+            refuse_default_key([p.name for p in delivered.surveys[PANEL]], settings.pseudonym_key)
             valid = validate_year(delivered, year, settings.pseudonym_key)
+            rehashed = rehash_panel_years(loaded, stale, settings)  # RehashFailed: nothing written
             for path in delivered.data_files:
                 archive(path, present[path.name], settings.archive_dir)
             with _transaction(con):
                 _replace_year(con, valid, load_id)
                 for part, part_files in files.items():
-                    _log(con, load_id, year, part, part_files, _rows_per_file(valid, part), "loaded", None)
+                    _log(con, load_id, year, part, part_files, _rows_per_file(valid, part), "loaded", None,
+                         fingerprint)
+                for other in rehashed:
+                    _rewrite_panel(con, other, fingerprint)
         except DeliveryRejected as error:
             raise _reject(con, settings, year, folder, present, load_id, error) from None
         except (OverflowError, duckdb.ConversionException, duckdb.OutOfRangeException) as error:
@@ -162,12 +188,30 @@ def load_year(con: duckdb.DuckDBPyConnection, settings: Settings, year: int) -> 
             rejected = DeliveryRejected.single(
                 str(year), f"a value does not fit the warehouse's columns ({type(error).__name__})")
             raise _reject(con, settings, year, folder, present, load_id, rejected) from None
+    rehashed_years = [other.year for other in rehashed]
     return {
         CODEBOOK: LoadOutcome(CODEBOOK, year, "loaded", load_id, files[CODEBOOK], len(valid.codebook)),
         **{survey: LoadOutcome(survey, year, "loaded", load_id, files[survey], frames.n_rows, len(frames.answers),
-                               list(frames.warnings))
+                               list(frames.warnings), rehashed_years if survey == PANEL else [])
            for survey, frames in valid.surveys.items()},
     }
+
+
+def _write_survey(con, survey: str, year: int, frames: SurveyFrames, load_id: str) -> None:
+    respondents_table, answers_table = SURVEY_TABLES[survey]
+    for table in (respondents_table, answers_table):
+        con.execute(f"delete from {table} where survey_year = ?", [year])
+    _insert(con, respondents_table, frames.respondents, load_id)
+    _insert(con, answers_table, frames.answers)
+
+
+def _rewrite_panel(con, rehashed: RehashedYear, fingerprint: str) -> None:
+    """Replace a loaded panel year's rows with its re-hashed frames, logged as a load of the same files."""
+    load_id = uuid.uuid4().hex
+    _write_survey(con, PANEL, rehashed.year, rehashed.frames, load_id)
+    rows = rehashed.frames.respondents.groupby("source_file").size().to_dict()
+    _log(con, load_id, rehashed.year, PANEL, rehashed.files, rows, "loaded",
+         f"re-hashed under the key with fingerprint {fingerprint}", fingerprint)
 
 
 def _replace_year(con, valid: ValidYear, load_id: str) -> None:
@@ -175,11 +219,7 @@ def _replace_year(con, valid: ValidYear, load_id: str) -> None:
     con.execute("delete from raw.codebook where survey_year = ?", [year])
     _insert(con, "raw.codebook", valid.codebook[list(RAW_CODEBOOK_COLUMNS)])
     for survey, frames in valid.surveys.items():
-        respondents_table, answers_table = SURVEY_TABLES[survey]
-        for table in (respondents_table, answers_table):
-            con.execute(f"delete from {table} where survey_year = ?", [year])
-        _insert(con, respondents_table, frames.respondents, load_id)
-        _insert(con, answers_table, frames.answers)
+        _write_survey(con, survey, year, frames, load_id)
 
 
 def _rows_per_file(valid: ValidYear, part: str) -> dict[str, int]:

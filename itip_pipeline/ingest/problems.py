@@ -1,13 +1,16 @@
 """What went wrong with a delivery, said so a data engineer can act on it.
 
 Every reader and validation rule reports through `Problem` (file, row, column, value, rule) and raises
-`DeliveryRejected`, so the loader can quarantine the file and write one readable report.
+`DeliveryRejected`, so the loader can quarantine the file and write one readable report. A Problem never
+holds a personal value: it is masked when the Problem is made.
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from pathlib import Path
+
+from itip_pipeline.ingest.personal_data import mask, must_mask
 
 
 @dataclass(frozen=True)
@@ -16,7 +19,13 @@ class Problem:
     rule: str
     row: int | None = None  # 1-based row in the delivered file, header included, as a spreadsheet shows it
     column: str | None = None
-    value: str | None = None
+    value: str | None = None  # as it may be shown: masked when personal (personal_data.must_mask)
+
+    def __post_init__(self) -> None:
+        # The one place a value enters a Problem: masking here keeps personal values out of every rendering
+        # (str, repr, report.md/json, Dagster metadata and failures, the terminal).
+        if self.value is not None and must_mask(self.column, self.value):
+            object.__setattr__(self, "value", mask(self.value))
 
     def __str__(self) -> str:
         where = [self.file]

@@ -31,8 +31,10 @@ create table if not exists raw.codebook (
 create table if not exists raw.load_log (
     load_id varchar not null, survey_year integer not null, survey varchar not null, file_name varchar not null,
     sha256 varchar not null, n_rows integer, status varchar not null, message varchar,
-    loaded_at timestamp not null
+    loaded_at timestamp not null, key_fingerprint varchar
 );
+-- Work databases made before the pseudonym key's fingerprint was recorded get the column (null = unknown key).
+alter table raw.load_log add column if not exists key_fingerprint varchar;
 """
 
 # The tables one survey's load replaces for a year; the codebook is replaced per (year, survey) too.

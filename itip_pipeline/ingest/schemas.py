@@ -17,6 +17,7 @@ import pandera.pandas as pa
 from pandera.typing import Series
 
 from itip_pipeline import contract
+from itip_pipeline.ingest.personal_data import forbidden_family
 from itip_pipeline.ingest.problems import Problem
 
 NOT_A_NUMBER = "must be a number, not text"
@@ -89,8 +90,8 @@ class CodebookModel(Delivered):
 
     @pa.check("source_column", error="source_column must not be an identifier or a forbidden column")
     def answer_column(cls, source_column: Text) -> Series[bool]:
-        reserved = set(contract.FORBIDDEN_COLUMNS).union(*contract.ID_COLUMNS.values())
-        return ~source_column.str.strip().str.lower().isin(reserved)
+        identifiers = set().union(*contract.ID_COLUMNS.values())
+        return ~(source_column.str.strip().str.lower().isin(identifiers) | source_column.map(forbidden_family).notna())
 
     @pa.check("min_code", "max_code", "dont_know_code", error=NOT_A_NUMBER)
     def code_is_number(cls, code: Text) -> Series[bool]:

@@ -13,6 +13,8 @@ import numpy as np
 import pandas as pd
 
 from itip_pipeline import contract
+from itip_pipeline.ingest.personal_checks import personal_data_problems
+from itip_pipeline.ingest.personal_data import forbidden_family
 from itip_pipeline.ingest.problems import DeliveryRejected, Problem
 from itip_pipeline.ingest.pseudonymise import pseudonymise
 from itip_pipeline.ingest.readers import column_key
@@ -91,19 +93,15 @@ def _with_source(name: str, frame: pd.DataFrame) -> pd.DataFrame:
 def _column_problems(
     frame: pd.DataFrame, questions: pd.DataFrame, survey: str, year: int
 ) -> tuple[list[Problem], list[Problem]]:
-    """Forbidden columns and absent codebook questions (errors), and unknown columns (warnings)."""
+    """Personal data and absent codebook questions (errors), and unknown columns (warnings)."""
     file = str(frame["source_file"].iloc[0])
     delivered = [c for c in frame.columns if c not in ("source_file", "source_row")]
     expected = set(contract.ID_COLUMNS[survey]) | set(questions["source_key"])
-    errors = [
-        Problem(file=file, column=c, rule="direct identifiers and free text must not be delivered; remove the column")
-        for c in delivered
-        if c in contract.FORBIDDEN_COLUMNS
-    ]
+    errors = personal_data_problems(frame)
     warnings = [
         Problem(file=file, column=c, rule=f"not in the {year} codebook for {survey}; the column is not loaded")
         for c in delivered
-        if c not in expected and c not in contract.FORBIDDEN_COLUMNS
+        if c not in expected and forbidden_family(c) is None
     ]
     return errors + _absent_questions(file, delivered, questions), warnings
 

@@ -13,9 +13,8 @@ from pathlib import Path
 import yaml
 
 from itip_pipeline.cli import parse_years
-from itip_pipeline.contract import SECTORS
 from itip_pipeline.synthetic.catalogues import (
-    indicator_catalogue, published_figures, question_catalogue, success_codes,
+    dont_know_in_base, indicator_catalogue, population_groups, published_figures, question_catalogue, success_codes,
 )
 
 CALIBRATION_FILE = Path(__file__).with_name("calibration.yaml")
@@ -24,6 +23,8 @@ POOLED = "alle"
 # A free sector's share is kept inside these bounds when it is shifted to meet a pooled figure.
 _SHARE_BOUNDS = (0.02, 0.98)
 _POOLED_TOLERANCE = 0.005
+# A pooled figure whose sectors all have published values is only checked, to the reconciliation's ±1 point.
+_DETERMINED_TOLERANCE = 0.01
 
 
 @cache
@@ -125,10 +126,11 @@ class TargetBook:
 
     def _add_pooled(self, figure: _Figure) -> None:
         sizes = self.calibration["organisations"]["respondents"]
+        pooled_groups = population_groups(POOLED)
         shape = {}
         for year in figure.years:
-            bases = {sector: sizes[sector][year] for sector in SECTORS}
-            shape[year] = sum(bases[s] * self._share(figure.question_id, s, year) for s in SECTORS) / sum(bases.values())
+            bases = {sector: sizes[sector][year] for sector in pooled_groups}
+            shape[year] = sum(bases[s] * self._share(figure.question_id, s, year) for s in pooled_groups) / sum(bases.values())
         shift = figure.share - sum(shape.values()) / len(shape)
         for year, share in shape.items():
             self.pooled[(figure.question_id, year)] = share + shift
@@ -140,19 +142,27 @@ class TargetBook:
         return share
 
     def success_shares(self, question_id: str, year: int, bases: dict[str, int]) -> dict[str, float]:
-        """Success share per group; a pooled figure moves the sectors without their own published value."""
+        """Success share per group; a pooled figure moves its sectors without their own published value."""
         shares = {group: self._share(question_id, group, year) for group, base in bases.items() if base}
         target = self.pooled.get((question_id, year))
         if target is None:
             return shares
-        free = [g for g in shares if (question_id, g, year) not in self.fixed]
+        pooled_groups = [g for g in shares if g in population_groups(POOLED)]
+        free = [g for g in pooled_groups if (question_id, g, year) not in self.fixed]
+        if not free:
+            # Every pooled sector has its own published value: the pooled share follows from them and can
+            # only be checked, to the reconciliation's tolerance.
+            if abs(pooled_share(shares, bases, pooled_groups) - target) > _DETERMINED_TOLERANCE:
+                raise ValueError(f"{question_id} {year}: the pooled target {target:.3f} contradicts its sectors' "
+                                 f"published values (pooled {pooled_share(shares, bases, pooled_groups):.3f})")
+            return shares
 
         def shifted(delta: float) -> dict[str, float]:
             low, high = _SHARE_BOUNDS
             return {g: min(high, max(low, s + delta)) if g in free else s for g, s in shares.items()}
 
         def pooled(delta: float) -> float:
-            return sum(bases[g] * s for g, s in shifted(delta).items()) / sum(bases[g] for g in shares)
+            return pooled_share(shifted(delta), bases, pooled_groups)
 
         low, high = -1.0, 1.0
         for _ in range(60):
@@ -175,13 +185,21 @@ class TargetBook:
             }
         codes = success_codes(_success_codes_of(question_id))
         dont_know = dont_know_rate(self.calibration, row.survey, question_id)
+        # A headline base without "vet ikke" states its target among the substantive answers: the plan's
+        # shares are of the whole base, "vet ikke" included.
+        known = 1 - dont_know if not dont_know_in_base(question_id) else 1.0
         profile = self.calibration["scale_profiles"][row.scale]
         shape = {code: float(w) for code, w in zip(range(row.min_code, row.max_code + 1), profile)}
         shape[int(row.dont_know_code)] = 1.0
         return {
-            group: CodePlan(((codes, share), ((int(row.dont_know_code),), min(dont_know, 1 - share))), shape)
+            group: CodePlan(((codes, share * known), ((int(row.dont_know_code),), min(dont_know, 1 - share * known))), shape)
             for group, share in self.success_shares(question_id, year, bases).items()
         }
+
+
+def pooled_share(shares: dict[str, float], bases: dict[str, int], groups: list[str]) -> float:
+    """The unweighted pooled share of `groups`: each respondent counts once."""
+    return sum(bases[g] * shares[g] for g in groups) / sum(bases[g] for g in groups)
 
 
 def _success_codes_of(question_id: str) -> str:

@@ -1,4 +1,4 @@
-"""The dbt seeds the generator reads: question catalogue, indicator catalogue and published figures."""
+"""The dbt seeds the generator reads: question and indicator catalogues, populations and published figures."""
 
 from __future__ import annotations
 
@@ -22,6 +22,19 @@ def indicator_catalogue() -> pd.DataFrame:
 @cache
 def published_figures() -> pd.DataFrame:
     return _seed("published_figures")
+
+
+@cache
+def population_groups(population: str) -> tuple[str, ...]:
+    """The respondent groups a population pools, as the warehouse defines it (seeds/populations.csv)."""
+    populations = _seed("populations").set_index("population")
+    return tuple(populations.loc[population, "respondent_groups"].split("|"))
+
+
+def dont_know_in_base(question_id: str) -> bool:
+    """Whether the question's indicator counts "vet ikke" in its headline base (indicator catalogue)."""
+    indicators = indicator_catalogue()
+    return indicators.loc[indicators.question_id == question_id, "dont_know_in_base"].iloc[0] == "true"
 
 
 def success_codes(text: str) -> tuple[int, ...]:

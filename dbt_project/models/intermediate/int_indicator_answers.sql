@@ -10,6 +10,7 @@ select
     answer.survey,
     answer.survey_year,
     answer.respondent_id,
+    answer.respondent_group,
     answer.weight,
     answer.question_id,
     answer.answer_code,

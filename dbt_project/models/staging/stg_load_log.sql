@@ -7,5 +7,6 @@ select
     n_rows,
     status,
     message,
-    loaded_at
+    loaded_at,
+    key_fingerprint
 from {{ source('raw', 'load_log') }}
