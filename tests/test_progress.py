@@ -186,7 +186,8 @@ def test_itip_run_prints_the_years_by_category_and_how_it_ended(monkeypatch, tmp
 
     summary = pipeline_run.RunSummary(
         years=[2025], unchanged=[2021, 2022], refused=sorted(failed), generated=False, failed_years=failed,
-        skipped={}, orphaned_runs=[], published=not failed, seconds=1.0, log=tmp_path / "itip_run.log")
+        skipped={}, orphaned_runs=[], published=not failed, warnings=[], seconds=1.0,
+        log=tmp_path / "itip_run.log")
     monkeypatch.setenv("ITIP_DATA_DIR", str(tmp_path))
     monkeypatch.setattr(pipeline_run, "run_all", lambda settings, years=None: summary)
     with pytest.raises(SystemExit) if code else nullcontext():
