@@ -41,3 +41,14 @@ def test_outcomes_link_their_run_list_failures_first_and_keep_raw_values_in_dags
     assert by_table["raw/panel_respondents"].run_id == "run-2"
     monkeypatch.setenv("ITIP_DAGSTER_UI_URL", "https://dagster.example.org/")
     assert run_url("run-2") == "https://dagster.example.org/runs/run-2"
+
+
+def test_a_check_another_run_has_only_planned_is_shown_without_a_result():
+    """Two runs at once: the latest record of a check can be the other run's planned evaluation, which has no
+    `passed`; the page shows it as not yet evaluated instead of failing the step."""
+    key = dg.AssetCheckKey(dg.AssetKey(["marts", "fct_indicator"]), "great_expectations")
+    planned = SimpleNamespace(asset_check_key=key)  # like AssetCheckEvaluationPlanned: no passed, no metadata
+    record = SimpleNamespace(run_id="run-3", event=SimpleNamespace(dagster_event=SimpleNamespace(
+        event_specific_data=planned)))
+    [outcome] = latest_check_outcomes(_Instance({key: record}), [key])
+    assert (outcome.passed, outcome.detail, outcome.run_id) == (None, "", "run-3")

@@ -40,6 +40,8 @@ def latest_check_outcomes(instance, check_keys) -> list[CheckOutcome]:
         evaluation = record.event.dagster_event.event_specific_data if record.event and record.event.dagster_event \
             else None
         passed = getattr(evaluation, "passed", None)
+        if passed is None:  # only planned so far (another run is checking it now): no result to show
+            evaluation = None
         outcomes.append(CheckOutcome(key.asset_key.to_user_string(), key.name, passed, record.run_id,
                                      _detail(key.asset_key.path, evaluation)))
     return sorted(outcomes, key=lambda o: (o.passed is not False, o.table, o.check))
