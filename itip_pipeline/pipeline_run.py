@@ -21,7 +21,7 @@ from itip_pipeline import progress
 from itip_pipeline.dagster_home import prepare_dagster_home
 from itip_pipeline.landing_watch import LandingCursor, landing_folders, loaded_fingerprints, scan_year
 from itip_pipeline.settings import Settings
-from itip_pipeline.work_db import WarehouseBusy, open_for_writing
+from itip_pipeline.work_db import WarehouseBusy, open_for_writing, writer_lock
 
 DEFAULT_YEARS = list(range(2021, 2026))
 # Step events stay in the Dagster UI and the log; the terminal shows the progress module's lines.
@@ -63,7 +63,7 @@ def run_all(settings: Settings, years: list[int] | None = None, seed: int = 2025
         generate_deliveries(settings.landing_dir, DEFAULT_YEARS, seed=seed)
         generated = True
     prepare_dagster_home(settings)
-    orphaned = _fail_orphaned_runs()
+    orphaned = _fail_orphaned_runs(settings)
     outside = sorted(set(years or []) - known)
     if outside:
         raise SystemExit(f"{outside} are not survey years of this warehouse ({min(known)}–{max(known)})")
@@ -110,12 +110,16 @@ def _check_work_db_free(settings: Settings) -> None:
         raise SystemExit(str(busy)) from None
 
 
-def _fail_orphaned_runs() -> list[str]:
+def _fail_orphaned_runs(settings: Settings) -> list[str]:
     import dagster as dg
 
     from itip_pipeline.orphaned_runs import fail_orphaned_runs
 
-    return fail_orphaned_runs(dg.DagsterInstance.get())
+    # The first DagsterInstance.get() creates the SQLite storage; two runs starting together on a fresh
+    # DAGSTER_HOME both did, and one failed on alembic's "more than one head present".
+    with writer_lock(settings.dagster_home):
+        instance = dg.DagsterInstance.get()
+    return fail_orphaned_runs(instance)
 
 
 def _unchanged_years(settings: Settings, landed: list[int]) -> list[int]:
