@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 from itip_pipeline.defs.dbt_target import KEEP_INVOCATIONS, prune_invocation_dirs
 
@@ -27,3 +28,25 @@ def test_old_invocation_folders_are_removed_and_the_current_and_project_files_ke
     left = sorted(p.name for p in target.iterdir())
     assert left == sorted(["manifest.json", "partial_parse.msgpack", "compiled", current.name,
                            *[f.name for f in folders[-KEEP_INVOCATIONS:]]])
+
+
+def test_the_project_relative_paths_dagster_dbt_gives_are_resolved_against_the_project(tmp_path, monkeypatch):
+    """DbtProject.target_path is `target` and an invocation's is `target/<folder>`: relative to the project.
+    Resolved against the working directory they name nothing, and nothing was ever pruned."""
+    from itip_pipeline.defs.dbt_project import dbt_project
+    from itip_pipeline.defs.dbt_target import invocation_root
+
+    project = dbt_project()
+    root = invocation_root(project.project_dir, project.target_path)
+    assert root.is_absolute() and root == project.project_dir / "target"
+
+    target = tmp_path / "project" / "target"
+    target.mkdir(parents=True)
+    for i in range(5):
+        (target / f"itip_dbt-{i:07x}-abc{i:04d}").mkdir()
+        os.utime(target / f"itip_dbt-{i:07x}-abc{i:04d}", (1_000_000 + i, 1_000_000 + i))
+    monkeypatch.chdir(tmp_path)  # not the project: a relative path would resolve to nothing here
+    keep = Path("target") / "itip_dbt-0000000-abc0000"  # the oldest, as dagster-dbt names it: relative
+    prune_invocation_dirs(invocation_root(tmp_path / "project", Path("target")), keep=keep)
+    assert sorted(p.name for p in target.iterdir()) == [
+        "itip_dbt-0000000-abc0000", "itip_dbt-0000003-abc0003", "itip_dbt-0000004-abc0004"]

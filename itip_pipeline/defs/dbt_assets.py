@@ -13,7 +13,7 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
 from itip_pipeline import candidates, progress
 from itip_pipeline.defs.dbt_project import DBT_EXECUTABLE, dbt_environment, dbt_project, prepare_dbt_manifest
-from itip_pipeline.defs.dbt_target import prune_invocation_dirs
+from itip_pipeline.defs.dbt_target import invocation_root, prune_invocation_dirs
 from itip_pipeline.settings import get_settings
 from itip_pipeline.work_db import connect, writer_lock
 
@@ -60,7 +60,8 @@ def itip_dbt(context: AssetExecutionContext, dbt: DbtCliResource):
             # built and tested here, whatever another run does to the working database afterwards.
             candidates.snapshot(settings.work_db, candidates.candidate_path(settings.candidates_dir, context.run_id))
         candidates.prune(settings.candidates_dir, lambda run_id: _in_progress(context.instance, run_id))
-        prune_invocation_dirs(DBT_PROJECT.target_path, keep=invocation.target_path)
+        prune_invocation_dirs(invocation_root(DBT_PROJECT.project_dir, DBT_PROJECT.target_path),
+                              keep=invocation.target_path)
         step.done(f"{counter.seen} nodes built and tested" if invocation.is_successful() else "FAILED")
     for event in events:
         if isinstance(event, dg.Output):
