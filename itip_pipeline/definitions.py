@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dagster as dg
 
+from itip_pipeline import dagster_sqlite
 from itip_pipeline.defs.automation import annual_load, annual_schedule, build_and_publish, ingest_year, landing_sensor
 from itip_pipeline.defs.dbt_assets import dbt_resource, itip_dbt
 from itip_pipeline.defs.ingest_assets import INGEST_ASSETS, LANDING_SPECS
@@ -12,6 +13,7 @@ from itip_pipeline.defs.publish_assets import build_publish_asset
 from itip_pipeline.defs.reconciliation_check import reconciliation_check
 from itip_pipeline.defs.report_assets import figure_book_and_exports
 
+dagster_sqlite.install()  # this process's writes to the run history: no disk flush per event
 MART_KEYS = mart_keys(itip_dbt)
 
 defs = dg.Definitions(
