@@ -9,6 +9,7 @@ A candidate is deleted when its run has published, and candidates of finished ru
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -30,8 +31,9 @@ def candidate_path(candidates_dir: Path, run_id: str) -> Path:
     return candidates_dir / f"{run_id}{SUFFIX}"
 
 
-def snapshot(work_db: Path, candidate: Path) -> dict[str, int]:
-    """Copy the working database's marts (and the survey years they were built from) into `candidate`.
+def snapshot(work_db: Path, candidate: Path, build_state: dict | None = None) -> dict[str, int]:
+    """Copy the working database's marts (and the survey years they were built from) into `candidate`, with the
+    build's inputs (itip_pipeline.build_state) for publish to record beside the version.
 
     The caller holds the writer lock, and has just built the marts in that same hold."""
     candidate.parent.mkdir(parents=True, exist_ok=True)
@@ -45,6 +47,8 @@ def snapshot(work_db: Path, candidate: Path) -> dict[str, int]:
         con.execute(f"create schema candidate.{BUILD_SCHEMA}")
         con.execute(f"create table candidate.{BUILD_SCHEMA}.loaded_years as "
                     "select distinct survey_year from work.raw.codebook")
+        con.execute(f"create table candidate.{BUILD_SCHEMA}.state as select ? as state",
+                    [json.dumps(build_state or {}, sort_keys=True)])
         con.execute("detach candidate")
     finally:
         con.close()
@@ -71,6 +75,17 @@ def read_marts(candidate: Path, tables: list[str]) -> tuple[dict[str, pd.DataFra
     finally:
         con.close()
     return frames, years
+
+
+def build_state_of(candidate: Path) -> dict:
+    """The inputs recorded with the candidate ({} for a candidate made without them)."""
+    con = duckdb.connect(str(candidate), read_only=True)
+    try:
+        found = con.execute("select count(*) from duckdb_tables() where schema_name = ? and table_name = 'state'",
+                            [BUILD_SCHEMA]).fetchone()[0]
+        return json.loads(con.execute(f"select state from {BUILD_SCHEMA}.state").fetchone()[0]) if found else {}
+    finally:
+        con.close()
 
 
 def discard(candidate: Path) -> None:

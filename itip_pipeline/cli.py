@@ -28,12 +28,16 @@ def _generate(args: argparse.Namespace) -> None:
 
 def _run(args: argparse.Namespace) -> None:
     from itip_pipeline.pipeline_run import run_all
+
+    settings = get_settings()
+    summary = run_all(settings, parse_years(args.years) if args.years else None, force=args.force)
+    if summary.up_to_date:
+        print(summary.up_to_date)
+        return
     from itip_pipeline.quality.mart_suite import report_index
     from itip_pipeline.report.exports import CSV_DIR_NAME, WORKBOOK_NAME
     from itip_pipeline.report.figure_book import CHECKS_PAGE
 
-    settings = get_settings()
-    summary = run_all(settings, parse_years(args.years) if args.years else None)
     if summary.generated:
         print(f"Generated SYNTHETIC deliveries in {settings.landing_dir}")
     for run_id in summary.orphaned_runs:
@@ -159,9 +163,14 @@ def build_parser() -> argparse.ArgumentParser:
         "run", help="load every landed year, build, check and publish (what `make run` does)",
         description="Load every new or changed year in the landing folder, then build, check and publish once. "
         "Prints a line as each step starts and ends; dbt's and Dagster's own output goes to "
-        "data/reports/itip_run.log. Exit code 0: published; 1: a year was refused or a step failed (the "
-        "published warehouse is left as it was).")
+        "data/reports/itip_run.log. When nothing changed since the published version it says so and stops "
+        "within seconds (--force rebuilds). Exit code 0: published or already up to date; 1: a year was refused "
+        "or a step failed (the published warehouse is left as it was).")
     run.add_argument("--years", help="load only these years, e.g. 2021-2025 or 2024 (a command-line backfill)")
+    run.add_argument("--force", action="store_true",
+                     help="build, check and publish even when nothing changed since the published version (without "
+                     "it, a run whose landing files, dbt project, code, packages and settings are those the published "
+                     "version was built from says so and stops)")
     run.set_defaults(func=_run)
 
     check = sub.add_parser(

@@ -106,16 +106,25 @@ def fingerprint(name_hashes: list[str]) -> str:
     return hashlib.sha256("\n".join(sorted(name_hashes)).encode()).hexdigest()
 
 
-def loaded_fingerprints(work_db: Path, timeout_s: float = 0) -> dict[int, str]:
+def loaded_fingerprints(work_db: Path, timeout_s: float = 0, lock_held: bool = False) -> dict[int, str]:
     """Fingerprints of the deliveries the load log says are loaded, by year.
 
     Raises WarehouseBusy when a load holds the database for more than `timeout_s`. The read takes the
-    writers' lock, so no load can fail on this reader's DuckDB lock while it looks.
+    writers' lock (unless the caller holds it), so no load can fail on this reader's DuckDB lock while it looks.
     """
     if not work_db.exists():
         return {}
+    if lock_held:
+        return _loaded_fingerprints(work_db)
     with writer_lock(work_db, timeout_s=timeout_s):
         return _loaded_fingerprints(work_db)
+
+
+def years_as_loaded(landing_dir: Path, years: list[int], loaded: dict[int, str]) -> list[int]:
+    """Those of `years` whose delivery in the landing folder is exactly what `loaded` says is loaded."""
+    cursor, now = LandingCursor(), time.time()
+    return [y for y in years
+            if loaded.get(y) and scan_year(landing_dir, y, cursor, 0, now).fingerprint == loaded[y]]
 
 
 def _loaded_fingerprints(work_db: Path) -> dict[int, str]:

@@ -19,8 +19,8 @@ from typing import TextIO
 
 from itip_pipeline import progress
 from itip_pipeline.dagster_home import prepare_dagster_home
-from itip_pipeline.landing_watch import LandingCursor, landing_folders, loaded_fingerprints, scan_year
 from itip_pipeline.settings import Settings
+from itip_pipeline.survey_years import survey_year_keys
 from itip_pipeline.work_db import WarehouseBusy, open_for_writing, writer_lock
 
 DEFAULT_YEARS = list(range(2021, 2026))
@@ -40,20 +40,27 @@ class RunSummary:
     published: bool
     warnings: list[str]  # non-blocking checks that failed (published all the same), one text each
     seconds: float
-    log: Path
+    log: Path | None  # None when nothing ran
+    up_to_date: str | None = None  # why nothing was run: the published version was built from these inputs
 
 
 def run_all(settings: Settings, years: list[int] | None = None, seed: int = 2025,
-            terminal: TextIO | None = None) -> RunSummary:
+            terminal: TextIO | None = None, force: bool = False) -> RunSummary:
     """Load `years` (default: every landed year that is new or changed), then build, check and publish once.
 
-    Progress lines go to `terminal` (default: this process's stdout as it is when called).
+    Without `years` or `force`, a published version built from exactly today's inputs (itip_pipeline.build_state)
+    ends the run at once, before Dagster, dbt or pandas are imported. Progress lines go to `terminal`
+    (default: this process's stdout as it is when called).
     """
     terminal = terminal or sys.stdout
     started = time.monotonic()
     _check_writable(settings)
     _check_work_db_free(settings)
-    from itip_pipeline.defs.partitions import survey_year_keys
+    if not (years or force):
+        up_to_date = _up_to_date(settings, started)
+        if up_to_date:
+            return up_to_date
+    from itip_pipeline.landing_watch import landing_folders
 
     known = {int(key) for key in survey_year_keys()}
     generated = False
@@ -84,6 +91,18 @@ def run_all(settings: Settings, years: list[int] | None = None, seed: int = 2025
     return RunSummary(outcome.loaded, sorted(unchanged + outcome.unchanged), sorted(set(outcome.failed) - {0}),
                       generated, outcome.failed, folders.skipped, orphaned, outcome.published, outcome.warnings,
                       time.monotonic() - started, log_path)
+
+
+def _up_to_date(settings: Settings, started: float) -> RunSummary | None:
+    """The summary of a run with nothing to do, or None."""
+    from itip_pipeline.build_state import landing_hashes, unchanged_since_publish
+    from itip_pipeline.published_layout import current_version_dir
+
+    reason = unchanged_since_publish(settings, current_version_dir(settings.marts_dir))
+    if reason is None:
+        return None
+    landed = sorted(int(name) for name in landing_hashes(settings.landing_dir) if name in survey_year_keys())
+    return RunSummary([], landed, [], False, {}, {}, [], False, [], time.monotonic() - started, None, reason)
 
 
 def _check_writable(settings: Settings) -> None:
@@ -124,10 +143,9 @@ def _fail_orphaned_runs(settings: Settings) -> list[str]:
 
 def _unchanged_years(settings: Settings, landed: list[int]) -> list[int]:
     """Landed years whose delivery is exactly what the load log says is loaded: nothing to reload."""
-    loaded = loaded_fingerprints(settings.work_db, timeout_s=600)
-    cursor, now = LandingCursor(), time.time()
-    return [y for y in landed
-            if loaded.get(y) and scan_year(settings.landing_dir, y, cursor, 0, now).fingerprint == loaded[y]]
+    from itip_pipeline.landing_watch import loaded_fingerprints, years_as_loaded
+
+    return years_as_loaded(settings.landing_dir, landed, loaded_fingerprints(settings.work_db, timeout_s=600))
 
 
 @dataclass

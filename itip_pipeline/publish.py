@@ -19,6 +19,7 @@ and Metabase's drivers) open; the newest format of the duckdb library we write w
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from dataclasses import dataclass
@@ -27,15 +28,15 @@ from pathlib import Path
 
 import duckdb
 
+from itip_pipeline.build_state import STATE_FILE
 from itip_pipeline.marts_copy import MARTS_SCHEMA, copy_marts, quote
 from itip_pipeline.parquet_export import write_described_parquet
+from itip_pipeline.published_layout import CURRENT, VERSIONS_DIR, current_version_dir  # noqa: F401 (re-exported)
 
 PUBLISHED_SCHEMA = MARTS_SCHEMA
 # DuckDB's storage format of release 1.0.0 (storage version 64): every DuckDB client from 1.0 on opens it.
 STORAGE_VERSION = "v1.0.0"
 WAREHOUSE_FILE = "itip.duckdb"
-VERSIONS_DIR = "versions"
-CURRENT = "current"
 KEEP_VERSIONS = 3
 STAGED_SUFFIX = ".new"
 
@@ -56,12 +57,6 @@ class PublishResult:
 def version_name(label: str) -> str:
     """Sortable by publish time; the label (a run id) says which build it is."""
     return f"{datetime.now(timezone.utc):%Y%m%dT%H%M%S%fZ}-{label[:8]}"
-
-
-def current_version_dir(marts_dir: Path) -> Path | None:
-    """The published version folder a reader should use now (resolve once, then read only inside it)."""
-    pointer = marts_dir / CURRENT
-    return pointer.resolve() if pointer.is_symlink() and pointer.resolve().is_dir() else None
 
 
 def _staged(path: Path) -> Path:
@@ -128,18 +123,21 @@ def _prune_versions(versions: Path, current: Path) -> None:
             shutil.rmtree(old, ignore_errors=True)
 
 
-def publish(source_db: Path, warehouse_db: Path, marts_dir: Path, label: str = "manual") -> PublishResult:
-    """Publish the marts of `source_db` (a run's checked candidate) as a new current version.
+def publish(source_db: Path, warehouse_db: Path, marts_dir: Path, label: str = "manual",
+            build_state: dict | None = None) -> PublishResult:
+    """Publish the marts of `source_db` (a run's checked candidate) as a new current version, with what it was
+    built from (`build_state`, see itip_pipeline.build_state) recorded in the version folder.
 
     Callers hold the writer lock (work_db.writer_lock), so no other publish is staging or pruning now.
     """
     try:
-        return _publish(source_db, warehouse_db, marts_dir, label)
+        return _publish(source_db, warehouse_db, marts_dir, label, build_state)
     except (OSError, duckdb.IOException, duckdb.PermissionException) as error:
         raise PublishFailed(_cannot_write(error, warehouse_db, marts_dir)) from None
 
 
-def _publish(source_db: Path, warehouse_db: Path, marts_dir: Path, label: str) -> PublishResult:
+def _publish(source_db: Path, warehouse_db: Path, marts_dir: Path, label: str,
+             build_state: dict | None) -> PublishResult:
     versions = marts_dir / VERSIONS_DIR
     for folder in (warehouse_db.parent, versions):
         folder.mkdir(parents=True, exist_ok=True)
@@ -151,6 +149,8 @@ def _publish(source_db: Path, warehouse_db: Path, marts_dir: Path, label: str) -
     try:
         staging.mkdir()
         counts = _write_version(source_db, staging)
+        if build_state:
+            (staging / STATE_FILE).write_text(json.dumps(build_state, indent=1, sort_keys=True), encoding="utf-8")
         # Staged before anything is swapped, so an unwritable warehouse folder changes nothing readers see.
         shutil.copyfile(staging / WAREHOUSE_FILE, staged_warehouse)
         staging.rename(final)

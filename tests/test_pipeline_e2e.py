@@ -67,6 +67,21 @@ def test_a_fresh_run_generates_loads_and_publishes_every_mart(published):
     assert report_index(settings.gx_report_dir).is_file()
 
 
+def test_a_second_run_with_nothing_changed_stops_at_once_and_says_so(published):
+    settings, _, _ = published
+    from itip_pipeline.build_state import STATE_FILE, UNKNOWN
+    from itip_pipeline.published_layout import current_version_dir
+
+    version = current_version_dir(settings.marts_dir)
+    recorded = json.loads((version / STATE_FILE).read_text())
+    assert recorded["landing"] != UNKNOWN and {"2021", "2025"} <= set(recorded["landing"])
+    before = _sha(settings.warehouse_db)
+    summary = run_all(settings, terminal=io.StringIO())
+    assert summary.up_to_date and f"Nothing changed since the published version {version.name}" in summary.up_to_date
+    assert not summary.published and summary.unchanged == [2021, 2022, 2023, 2024, 2025]
+    assert _sha(settings.warehouse_db) == before and current_version_dir(settings.marts_dir) == version
+
+
 def test_the_terminal_shows_each_step_as_it_starts_and_ends_and_a_load_report_per_part(published):
     settings, summary, terminal = published
     lines = terminal.splitlines()

@@ -189,7 +189,7 @@ def test_itip_run_prints_the_years_by_category_and_how_it_ended(monkeypatch, tmp
         skipped={}, orphaned_runs=[], published=not failed, warnings=[], seconds=1.0,
         log=tmp_path / "itip_run.log")
     monkeypatch.setenv("ITIP_DATA_DIR", str(tmp_path))
-    monkeypatch.setattr(pipeline_run, "run_all", lambda settings, years=None: summary)
+    monkeypatch.setattr(pipeline_run, "run_all", lambda settings, years=None, force=False: summary)
     with pytest.raises(SystemExit) if code else nullcontext():
         cli.main(["run"])
     out = capsys.readouterr().out

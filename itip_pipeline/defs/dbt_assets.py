@@ -15,6 +15,7 @@ from itip_pipeline import candidates, progress
 from itip_pipeline.defs.dbt_project import DBT_EXECUTABLE, dbt_environment, dbt_project, prepare_dbt_manifest
 from itip_pipeline.defs.dbt_target import invocation_root, prune_invocation_dirs
 from itip_pipeline.settings import get_settings
+from itip_pipeline.survey_years import survey_year_keys
 from itip_pipeline.work_db import connect, writer_lock
 
 RAW_SOURCE = "raw"
@@ -45,6 +46,7 @@ prepare_dbt_manifest()  # parses only when the project changed since the last ma
 def itip_dbt(context: AssetExecutionContext, dbt: DbtCliResource):
     settings = get_settings()
     with writer_lock(settings.work_db), progress.step("dbt build") as step:
+        inputs = _build_inputs(settings)  # in this hold of the lock: what this build is made from
         with dbt_environment():  # the dbt process starts inside cli()
             invocation = dbt.cli(["build"], context=context, raise_on_error=False)
         counter = progress.NodeCounter(_nodes_to_build(context))
@@ -58,7 +60,8 @@ def itip_dbt(context: AssetExecutionContext, dbt: DbtCliResource):
         if invocation.is_successful():
             # Frozen in this same hold of the lock: what the checks read and publish publishes is what dbt
             # built and tested here, whatever another run does to the working database afterwards.
-            candidates.snapshot(settings.work_db, candidates.candidate_path(settings.candidates_dir, context.run_id))
+            candidates.snapshot(settings.work_db, candidates.candidate_path(settings.candidates_dir, context.run_id),
+                                inputs)
         candidates.prune(settings.candidates_dir, lambda run_id: _in_progress(context.instance, run_id))
         prune_invocation_dirs(invocation_root(DBT_PROJECT.project_dir, DBT_PROJECT.target_path),
                               keep=invocation.target_path)
@@ -71,6 +74,17 @@ def itip_dbt(context: AssetExecutionContext, dbt: DbtCliResource):
         yield event
     if not invocation.is_successful():
         raise dg.Failure(description=_build_failure(invocation), allow_retries=False)
+
+
+def _build_inputs(settings) -> dict:
+    """The build's inputs (itip_pipeline.build_state); the landing folder's only if every landed year is loaded
+    exactly as it lies there (a file that arrived after its year's load is not in this build)."""
+    from itip_pipeline import build_state
+    from itip_pipeline.landing_watch import landing_folders, loaded_fingerprints, years_as_loaded
+
+    landed = landing_folders(settings.landing_dir, {int(key) for key in survey_year_keys()}).years
+    loaded = loaded_fingerprints(settings.work_db, lock_held=True)
+    return build_state.capture(settings, years_as_loaded(settings.landing_dir, landed, loaded) == landed)
 
 
 def _build_failure(invocation) -> str:

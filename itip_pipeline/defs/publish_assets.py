@@ -33,7 +33,8 @@ def build_publish_asset(mart_keys: list[dg.AssetKey]) -> dg.AssetsDefinition:
             candidates.require(candidate, context.run_id)
             # One publish at a time: each prunes old versions.
             with writer_lock(settings.work_db), progress.step("publish") as step:
-                result = publish(candidate, settings.warehouse_db, settings.marts_dir, label=context.run_id)
+                result = publish(candidate, settings.warehouse_db, settings.marts_dir, label=context.run_id,
+                                 build_state=candidates.build_state_of(candidate))
                 step.done(f"{len(result.tables)} tables as version {result.version}")
         except (candidates.CandidateMissing, PublishFailed) as error:
             raise dg.Failure(description=str(error), allow_retries=False) from None

@@ -4,7 +4,9 @@ import dagster as dg
 from dagster import AssetExecutionContext
 
 from itip_pipeline import progress
+from itip_pipeline.build_state import FIGURE_BOOK_MARKER
 from itip_pipeline.defs.publish_assets import PARQUET_KEY, WAREHOUSE_KEY
+from itip_pipeline.published_layout import current_version_dir
 from itip_pipeline.settings import get_settings
 from itip_pipeline.work_db import writer_lock
 
@@ -32,13 +34,17 @@ def figure_book_and_exports(context: AssetExecutionContext):
     settings = get_settings()
     # Two runs finishing together must not write the same workbook, CSV files and pages at once.
     with writer_lock(settings.figure_book_dir), progress.step("figure book and exports") as step:
-        published = read_published(settings.warehouse_db)
+        # The version resolved once and read inside it: a publish by another run meanwhile cannot mix versions.
+        version = current_version_dir(settings.marts_dir)
+        published = read_published(version / settings.warehouse_db.name if version else settings.warehouse_db)
         exports = write_exports(published, settings.marts_dir)
         # The job's asset graph: execute_in_process (itip run) has no repository on the context.
         checks = latest_check_outcomes(context.instance, context.job_def.asset_layer.asset_graph.asset_check_keys)
         run = BookRun(run_id=context.run_id, checks=checks,
                       exports={"Excel (itip_indicators.xlsx)": exports.workbook, "CSV": exports.csv_files[0].parent})
         pages = build_figure_book(published, settings.figure_book_dir, run)
+        # Last: the no-op check of `itip run` trusts a book (and the exports) only if it names the current version.
+        (settings.figure_book_dir / FIGURE_BOOK_MARKER).write_text(version.name if version else "", encoding="utf-8")
         step.done(f"{len(pages)} pages, {len(exports.csv_files)} CSV files")
     yield dg.MaterializeResult(asset_key=EXPORTS_KEY, metadata={
         "workbook": dg.MetadataValue.path(str(exports.workbook)), "csv files": len(exports.csv_files)})

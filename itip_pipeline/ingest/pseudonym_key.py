@@ -14,7 +14,6 @@ import hashlib
 import hmac
 from collections.abc import Iterable
 
-from itip_pipeline.ingest.problems import DeliveryRejected, Problem
 from itip_pipeline.settings import LOCAL_PSEUDONYM_KEY
 
 SYNTHETIC_MARK = "_synthetic"
@@ -33,6 +32,9 @@ def is_synthetic(file_name: str) -> bool:
 
 def refuse_default_key(file_names: Iterable[str], key: str) -> None:
     """DeliveryRejected naming each panel file that is not synthetic, when the public default key is configured."""
+    # Imported here: the no-op check of `itip run` reads key_fingerprint and must not load pandas.
+    from itip_pipeline.ingest.problems import DeliveryRejected, Problem
+
     if key != LOCAL_PSEUDONYM_KEY:
         return
     problems = [
