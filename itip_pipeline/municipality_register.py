@@ -65,3 +65,11 @@ def register_for_year(year: int) -> RegisterYear:
     return RegisterYear(
         year, rows[columns].reset_index(drop=True), rows["classification_version"].iloc[0], covered=year <= last_year()
     )
+
+
+@cache
+def municipality_change_2024() -> pd.DataFrame:
+    """SSB's 2023 → 2024 crosswalk (seed municipality_change_2024), main_successor as bool."""
+    path = get_settings().dbt_project_dir / "seeds" / "municipality_change_2024.csv"
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    return frame.assign(main_successor=frame["main_successor"] == "true")
