@@ -17,7 +17,9 @@ import pandera.pandas as pa
 from itip_pipeline.ingest.problems import Problem
 from itip_pipeline.municipality_register import last_year, municipality_register, register_for_year
 
-ASCII_4_DIGITS = r"[0-9]{4}"  # [0-9], not \d: \d also matches Arabic-Indic and full-width digits
+# [0-9], not \d: a regular expression's \d also matches Arabic-Indic and full-width digits.
+ASCII_4_DIGITS = r"[0-9]{4}"
+ASCII_3_DIGITS = r"[0-9]{3}"  # a kommunenummer that lost its leading zero (301 for 0301)
 REGISTER = "the municipality register (SSB classification 131, dbt_project/seeds/municipality_register.csv)"
 
 

@@ -17,7 +17,7 @@ import pandera.pandas as pa
 from pandera.typing import Series
 
 from itip_pipeline import contract
-from itip_pipeline.ingest.kommunenummer_rules import ASCII_4_DIGITS, kommunenr_checks
+from itip_pipeline.ingest.kommunenummer_rules import ASCII_3_DIGITS, ASCII_4_DIGITS, kommunenr_checks
 from itip_pipeline.ingest.personal_data import forbidden_family
 from itip_pipeline.ingest.problems import Problem
 
@@ -38,8 +38,6 @@ ROW_CHECK_COLUMNS = {
     DUPLICATE_SOURCE_COLUMN: "source_column",
     DUPLICATE_QUESTION_ID: "question_id",
 }
-# [0-9], not \d: a regular expression's \d also matches Arabic-Indic and full-width digits.
-ASCII_3_DIGITS = r"[0-9]{3}"
 LEADING_ZERO_LOST = (
     "kommunenr must be 4 digits: this one has 3, a lost leading zero (Oslo is 0301, not 301), as when a "
     "spreadsheet or statistics program stores the column as numbers; deliver kommunenr as text"
@@ -191,7 +189,8 @@ def respondents_schema(survey: str, year: int) -> pa.DataFrameSchema:
     )
     schema = schema.update_column("aar", checks=[*schema.columns["aar"].checks, year_check])
     if survey == "org":
-        schema = schema.update_column("kommunenr", checks=[*schema.columns["kommunenr"].checks, *kommunenr_checks(year)])
+        checks = [*schema.columns["kommunenr"].checks, *kommunenr_checks(year)]
+        schema = schema.update_column("kommunenr", checks=checks)
     return schema
 
 
