@@ -512,3 +512,23 @@ def test_every_loaded_municipality_has_a_dim_municipality_row(con):
         left join marts.dim_municipality d on d.survey_year = r.survey_year and d.kommunenummer = r.kommunenr
         where r.sector = 'kommune' and d.kommunenummer is null""").fetchall()
     assert unmatched == []
+
+
+def test_a_loaded_year_after_the_register_gets_its_newest_version_flagged(built, tmp_path):
+    shutil.copy(built["db_path"], tmp_path / "work.duckdb")
+    con = duckdb.connect(str(tmp_path / "work.duckdb"))
+    try:
+        con.execute("insert into raw.org_respondents by name select * replace (2027 as survey_year) "
+                    "from raw.org_respondents where survey_year = 2025")
+    finally:
+        con.close()
+    result = _dbt(tmp_path, "run", "--select", "dim_municipality")
+    assert result.returncode == 0, result.stdout[-2000:]
+    con = duckdb.connect(str(tmp_path / "work.duckdb"), read_only=True)
+    try:
+        rows = con.execute("select survey_year, count(*), bool_or(register_covers_year), "
+                           "min(classification_version) from marts.dim_municipality "
+                           "where survey_year >= 2026 group by 1 order by 1").fetchall()
+    finally:
+        con.close()
+    assert rows == [(2026, 357, True, "Kommuneinndeling 2024"), (2027, 357, False, "Kommuneinndeling 2024")]
