@@ -25,6 +25,7 @@ import json
 from dataclasses import asdict
 from pathlib import Path
 
+from itip_pipeline.file_hash import sha256_of
 from itip_pipeline.ingest.pseudonym_key import key_fingerprint
 from itip_pipeline.settings import REPO_ROOT, Settings
 
@@ -90,7 +91,7 @@ def _published_files_intact(settings: Settings, version_dir: Path) -> bool:
     marker = settings.figure_book_dir / FIGURE_BOOK_MARKER
     return (warehouse.is_file() and versioned.is_file() and settings.work_db.is_file()
             and warehouse.stat().st_size == versioned.stat().st_size
-            and _file_hash(warehouse) == _file_hash(versioned)
+            and sha256_of(warehouse) == sha256_of(versioned)
             and marker.is_file() and marker.read_text(encoding="utf-8").strip() == version_dir.name)
 
 
@@ -108,16 +109,8 @@ def _tree_hash(paths: list[Path], root: Path) -> str:
         for file in files:
             if "__pycache__" in file.parts:
                 continue
-            lines.append(f"{file.relative_to(root).as_posix()}:{_file_hash(file)}")
+            lines.append(f"{file.relative_to(root).as_posix()}:{sha256_of(file)}")
     return _text_hash(lines)
-
-
-def _file_hash(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _text_hash(lines: list[str]) -> str:

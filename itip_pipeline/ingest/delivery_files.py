@@ -9,7 +9,6 @@ named in the refusal.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,6 +20,7 @@ from itip_pipeline.contract import (
     MAX_FILES,
     SURVEYS,
 )
+from itip_pipeline.file_hash import sha256_of  # noqa: F401 (re-exported: the loaders fingerprint with it)
 from itip_pipeline.ingest.problems import DeliveryRejected, Problem
 
 
@@ -116,14 +116,6 @@ def folder_delivery(folder: Path, year: int) -> DeliveryFiles:
     if problems:
         raise DeliveryRejected(problems)
     return DeliveryFiles(found["codebook"][0], {survey: found[survey] for survey in SURVEYS}, documentation)
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def delivery_years(landing_dir: Path) -> list[int]:
