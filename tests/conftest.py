@@ -55,3 +55,28 @@ def dbt_manifest():
     from itip_pipeline.defs.dbt_project import prepare_dbt_manifest
 
     return prepare_dbt_manifest()
+
+
+@pytest.fixture(scope="session")
+def published_once(tmp_path_factory, dbt_manifest):
+    """One complete `itip run` (in this process) on a fresh data folder with generated SYNTHETIC deliveries and
+    stray entries beside them: (settings, summary, terminal text). The expensive part of the end-to-end and
+    fault modules, made once. Tests that change the folder work on a copy (`data_folders.copy_published`), except the e2e
+    module, which restores what it changes."""
+    import io
+
+    from itip_pipeline.pipeline_run import run_all
+
+    root = tmp_path_factory.mktemp("published")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("ITIP_DATA_DIR", str(root / "data"))
+        patch.setenv("DAGSTER_HOME", str(root / "data" / "dagster_home"))
+        patch.delenv("ITIP_PSEUDONYM_KEY", raising=False)  # the synthetic files run on the default key
+        settings = get_settings()
+        # Stray entries beside the deliveries: a year outside the partitions and a folder that is no year.
+        for stray in ("2020", "misc"):
+            (settings.landing_dir / stray).mkdir(parents=True)
+            (settings.landing_dir / stray / "codebook.csv").write_text("survey,source_column\n")
+        terminal = io.StringIO()  # what `itip run` shows on the terminal while the run is on
+        summary = run_all(settings, terminal=terminal)
+    return settings, summary, terminal.getvalue()

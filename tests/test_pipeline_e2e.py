@@ -1,6 +1,8 @@
 """End to end, in process: five synthetic years loaded, built, checked and published; a rerun and a bad file.
 
-One full run (the expensive part) is shared by the tests in this module.
+The session's one full run (conftest `published_once`, the expensive part) is shared by the tests in this
+module; what a test changes in its landing folder it puts back. A corrected delivery that publishes with a
+warning is tested in test_faults.py, on the runs that follow a killed one.
 """
 
 from __future__ import annotations
@@ -18,23 +20,17 @@ import yaml
 from differencing_attack import attacker_shares, differencing_attack
 
 from itip_pipeline.pipeline_run import run_all
-from itip_pipeline.settings import get_settings
 
 
 @pytest.fixture(scope="module")
-def published(tmp_path_factory, dbt_manifest):
-    root = tmp_path_factory.mktemp("e2e")
+def published(published_once):
+    """The session's published folder; Dagster and the settings pointed at it while this module runs."""
+    settings, summary, terminal = published_once
     with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("ITIP_DATA_DIR", str(root / "data"))
-        patch.setenv("DAGSTER_HOME", str(root / "data" / "dagster_home"))
-        settings = get_settings()
-        # Stray entries beside the deliveries: a year outside the partitions and a folder that is no year.
-        for stray in ("2020", "misc"):
-            (settings.landing_dir / stray).mkdir(parents=True)
-            (settings.landing_dir / stray / "codebook.csv").write_text("survey,source_column\n")
-        terminal = io.StringIO()  # what `itip run` shows on the terminal while the run is on
-        summary = run_all(settings, terminal=terminal)
-        yield settings, summary, terminal.getvalue()
+        patch.setenv("ITIP_DATA_DIR", str(settings.data_dir))
+        patch.setenv("DAGSTER_HOME", str(settings.dagster_home))
+        patch.delenv("ITIP_PSEUDONYM_KEY", raising=False)
+        yield settings, summary, terminal
 
 
 def _sha(path) -> str:
@@ -179,42 +175,21 @@ def test_differencing_the_published_warehouse_recovers_no_suppressed_cell(publis
     assert differencing_attack(attacker_shares(fct, differences), populations, success, min_base_n) == []
 
 
-def test_a_corrected_delivery_out_of_tolerance_publishes_with_a_warning_naming_the_figure(published):
+@pytest.fixture
+def panel_2025(published):
+    """The 2025 panel file, put back as delivered after the test (the folder is the session's)."""
     settings, _, _ = published
-    from itip_pipeline.defs.reconciliation_check import CHECK_NAME
-    from itip_pipeline.definitions import defs
-
-    # The municipalities resend 2025 with the AI adoption answers corrected: every "not at all" / "to a small
-    # extent" becomes "to a large extent", which moves F002 (municipal AI adoption, 51 %) far out of tolerance.
-    org = next((settings.landing_dir / "2025").glob("org_survey_kommune*.csv"))
-    frame = pd.read_csv(org, dtype=str, keep_default_na=False)
-    frame.loc[frame["K01"].isin(["1", "2"]), "K01"] = "4"
-    frame.to_csv(org, index=False)
-    published_before = _sha(settings.warehouse_db)
-
-    result = defs.resolve_job_def("annual_load").execute_in_process(
-        partition_key="2025", instance=dg.DagsterInstance.get(), raise_on_error=False)
-
-    assert result.success
-    [warning] = [e.event_specific_data for e in result.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"
-                 and e.event_specific_data.check_name == CHECK_NAME]
-    assert not warning.passed and warning.severity == dg.AssetCheckSeverity.WARN
-    figures = warning.metadata["figures"].value
-    f002 = _read(settings, "select * from marts.published_reconciliation where figure_id = 'F002'").iloc[0]
-    assert not f002.within_tolerance and f002.diff_pp > 1
-    assert (f"F002 ai_adoption kommune 2025: published 51.0 %, warehouse {f002.warehouse_pct:.1f} %, "
-            f"difference {f002.diff_pp:+.1f} pp") in figures
-    assert _sha(settings.warehouse_db) != published_before  # published all the same
-    shown = _read(settings, "select share_pct from marts.fct_indicator where indicator_id = 'ai_adoption' "
-                            "and population = 'kommune' and year = 2025")["share_pct"][0]
-    assert shown == pytest.approx(f002.warehouse_pct)
-
-
-def test_a_bad_delivery_fails_its_year_quarantines_and_leaves_published_as_it_was(published):
-    settings, _, _ = published
-    from itip_pipeline.definitions import defs
-
     panel = next((settings.landing_dir / "2025").glob("citizen_panel*.csv"))
+    delivered = panel.read_bytes()
+    yield panel
+    panel.write_bytes(delivered)
+
+
+def test_a_bad_delivery_fails_its_year_quarantines_and_leaves_published_as_it_was(published, panel_2025):
+    settings, _, _ = published
+    from itip_pipeline.definitions import defs
+
+    panel = panel_2025
     frame = pd.read_csv(panel, sep=";", encoding="cp1252", dtype=str, keep_default_na=False)
     frame.loc[3, "vekt"] = "-1"
     frame.to_csv(panel, sep=";", encoding="cp1252", index=False)
