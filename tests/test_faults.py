@@ -129,22 +129,25 @@ def _group_alive(pgid: int) -> bool:
     return True
 
 
-def _locks_held(pids: set[int]) -> list[str]:
-    """Lines of /proc/locks (flock and DuckDB's POSIX locks) held by any of `pids`."""
-    return [line for line in Path("/proc/locks").read_text().splitlines()
-            if len(line.split()) > 4 and line.split()[4].isdigit() and int(line.split()[4]) in pids]
+def _write_locks_held(pids: set[int]) -> list[str]:
+    """Lines of /proc/locks for exclusive locks (the writer flock, DuckDB's and SQLite's write locks) held by any
+    of `pids`. Shared (READ) locks are left out: an open SQLite run history in WAL mode holds one for as long as
+    the process lives, and a reader never makes another run wait."""
+    fields = [line.split() for line in Path("/proc/locks").read_text().splitlines()]
+    return [" ".join(f) for f in fields
+            if len(f) > 4 and f[3] == "WRITE" and f[4].isdigit() and int(f[4]) in pids]
 
 
 def _pause_once_its_build_is_frozen(process: subprocess.Popen, candidates_dir: Path) -> None:
-    """SIGSTOP the run's process group after its candidate build exists, at a moment it holds no lock (a run
-    paused holding the writer lock would only make the other run wait, which proves nothing)."""
+    """SIGSTOP the run's process group after its candidate build exists, at a moment it holds no exclusive lock
+    (a run paused holding the writer lock would only make the other run wait, which proves nothing)."""
     deadline = time.monotonic() + RUN_TIMEOUT_S
     while time.monotonic() < deadline:
         assert process.poll() is None, "the run finished before it could be paused"
         if candidates_dir.is_dir() and any(p.suffix == ".duckdb" and not p.name.startswith(".")
                                            for p in candidates_dir.iterdir()):
             os.killpg(process.pid, signal.SIGSTOP)
-            if not _locks_held(set(proctree.tree_pids(process.pid))):
+            if not _write_locks_held(set(proctree.tree_pids(process.pid))):
                 return
             os.killpg(process.pid, signal.SIGCONT)
         time.sleep(0.02)
