@@ -131,9 +131,9 @@ def _failing_job(error: Exception):
                                                "the candidate has no marts"),
 ])
 def test_failures_read_as_sentences_without_class_names(error, sentence):
-    from itip_pipeline.pipeline_run import _failure_text
+    from itip_pipeline.failure_sentences import failure_text
 
-    text = _failure_text(_failing_job(error))
+    text = failure_text(_failing_job(error).all_events)
     assert "Error occurred while executing" not in text and "dagster." not in text
     assert not re.search(r"\b[A-Za-z_.]*(Error|Exception|Failure|Rejected):", text), text
     if sentence:
