@@ -163,7 +163,7 @@ def test_a_failed_dbt_build_names_its_failed_nodes():
 def test_every_option_of_every_command_has_a_help_text():
     parser = build_parser()
     [sub] = parser._subparsers._group_actions
-    assert set(sub.choices) == {"generate", "run", "check", "ui", "purge", "docs"}
+    assert set(sub.choices) == {"generate", "run", "check", "ui", "serve", "purge", "docs"}
     for name, command in sub.choices.items():
         for action in command._actions:
             assert action.help, f"itip {name} {'/'.join(action.option_strings) or action.dest} has no help"
