@@ -72,6 +72,7 @@ def _open_instance(settings: Settings) -> None:
     process died while nothing was serving. An unreachable database is a sentence, not a traceback."""
     import dagster as dg
     import sqlalchemy.exc
+    from dagster_postgres.utils import DagsterPostgresException
 
     from itip_pipeline.orphaned_runs import fail_orphaned_runs
     from itip_pipeline.work_db import writer_lock
@@ -80,8 +81,10 @@ def _open_instance(settings: Settings) -> None:
         with writer_lock(settings.dagster_home):
             instance = dg.DagsterInstance.get()
         orphaned = fail_orphaned_runs(instance)
-    except sqlalchemy.exc.OperationalError as error:
-        reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
+    except (sqlalchemy.exc.OperationalError, DagsterPostgresException) as error:
+        # dagster-postgres retries, then wraps the driver's error; the driver's first line says what failed.
+        cause = error.__cause__ or error
+        reason = str(getattr(cause, "orig", None) or cause).strip().splitlines()[0]
         raise SystemExit(f"Cannot open the Dagster run history in PostgreSQL ({reason}). Check ITIP_PG_URL and "
                          "that the server accepts this user (deploy/README.md).") from None
     for run_id in orphaned:

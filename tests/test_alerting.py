@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import email
-import socket
 from datetime import date
 from email.policy import default as default_policy
 
 import dagster as dg
 import pytest
 from aiosmtpd.controller import Controller
+from local_servers import free_port
 
 from itip_pipeline.alerting.freshness import late_year
 from itip_pipeline.alerting.mail import MailNotConfigured, MailSettings
@@ -39,9 +39,7 @@ def no_mail(monkeypatch):
 @pytest.fixture
 def inbox(no_mail, monkeypatch):
     """A local SMTP server, and the ITIP_SMTP_* variables pointing at it."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     handler = _Inbox()
     controller = Controller(handler, hostname="127.0.0.1", port=port)
     controller.start()

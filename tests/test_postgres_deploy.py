@@ -4,34 +4,26 @@ throwaway server this test starts, the daemon runs a year's load, and its run an
 from __future__ import annotations
 
 import glob
-import json
 import os
 import pwd
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 import dagster as dg
 import psycopg2
 import pytest
+from local_servers import free_port, graphql, wait_for_code_location
 from delivery_builders import LOADED_YEAR, write_delivery
 
 pytestmark = pytest.mark.e2e
 REPO = Path(__file__).resolve().parent.parent
 LOCATION = {"repositoryLocationName": "itip", "repositoryName": "__repository__"}
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _postgres_bin(name: str) -> str:
@@ -66,7 +58,7 @@ def postgres_url():
     if os.geteuid() == 0:
         pg = pwd.getpwnam("postgres")
         os.chown(folder, pg.pw_uid, pg.pw_gid)
-    port = _free_port()
+    port = free_port()
     subprocess.run(_as_postgres([initdb, "-D", str(data), "-A", "trust", "-U", "itip"]), check=True,
                    capture_output=True)
     subprocess.run(_as_postgres([pg_ctl, "-D", str(data), "-o", f"-p {port} -k {folder}", "-l", str(folder / "log"),
@@ -82,43 +74,18 @@ def postgres_url():
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def _graphql(base: str, query: str, variables: dict | None = None) -> dict:
-    request = urllib.request.Request(f"{base}/graphql", data=json.dumps({"query": query, "variables": variables or {}})
-                                     .encode(), headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=30) as response:
-        answer = json.load(response)
-    assert "errors" not in answer, answer
-    return answer["data"]
-
-
-def _wait_for_location(base: str, serve: subprocess.Popen, timeout_s: float = 240) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        assert serve.poll() is None, "itip serve exited"
-        try:
-            entries = _graphql(base, "{ workspaceOrError { ... on Workspace { locationEntries { loadStatus "
-                                     "locationOrLoadError { __typename } } } } }")["workspaceOrError"]["locationEntries"]
-            if entries and all(e["loadStatus"] == "LOADED" for e in entries):
-                assert entries[0]["locationOrLoadError"]["__typename"] == "RepositoryLocation", entries
-                return
-        except OSError:
-            pass
-        time.sleep(1)
-    pytest.fail(f"the webserver did not load the code location in {timeout_s} s")
-
-
 def _stop_landing_sensor(base: str) -> None:
     """The test launches the load itself: the landing sensor would start a whole annual_load for the same folder."""
-    sensor = _graphql(base, "query($s: SensorSelector!) { sensorOrError(sensorSelector: $s) { ... on Sensor { "
+    sensor = graphql(base, "query($s: SensorSelector!) { sensorOrError(sensorSelector: $s) { ... on Sensor { "
                             "sensorState { id } } } }",
                       {"s": {**LOCATION, "sensorName": "landing_sensor"}})["sensorOrError"]
-    stopped = _graphql(base, "mutation($id: String) { stopSensor(id: $id) { ... on StopSensorMutationResult { "
+    stopped = graphql(base, "mutation($id: String) { stopSensor(id: $id) { ... on StopSensorMutationResult { "
                              "instigationState { status } } } }", {"id": sensor["sensorState"]["id"]})
     assert stopped["stopSensor"]["instigationState"]["status"] == "STOPPED"
 
 
 def _launch(base: str, job: str, partition: str) -> str:
-    launched = _graphql(base, "mutation($p: ExecutionParams!) { launchRun(executionParams: $p) { __typename "
+    launched = graphql(base, "mutation($p: ExecutionParams!) { launchRun(executionParams: $p) { __typename "
                               "... on LaunchRunSuccess { run { runId status } } ... on PythonError { message } } }",
                         {"p": {"selector": {**LOCATION, "jobName": job}, "runConfigData": {},
                                "executionMetadata": {"tags": [{"key": "dagster/partition", "value": partition}]}}})
@@ -137,7 +104,7 @@ def test_the_daemon_runs_a_load_and_its_history_is_in_postgresql(postgres_url, t
     from conftest import TEST_PSEUDONYM_KEY
 
     data = tmp_path / "data"
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     env = {**os.environ, "ITIP_PG_URL": postgres_url, "ITIP_DATA_DIR": str(data),
            "DAGSTER_HOME": str(data / "dagster_home"), "ITIP_PSEUDONYM_KEY": TEST_PSEUDONYM_KEY, "DO_NOT_TRACK": "1"}
@@ -145,7 +112,7 @@ def test_the_daemon_runs_a_load_and_its_history_is_in_postgresql(postgres_url, t
     serve = subprocess.Popen([sys.executable, "-m", "itip_pipeline.cli", "serve", "--port", str(port)], cwd=REPO,
                              env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     try:
-        _wait_for_location(base, serve)
+        wait_for_code_location(base, serve, timeout_s=240)
         _stop_landing_sensor(base)
         write_delivery(data / "landing" / str(LOADED_YEAR), LOADED_YEAR)
         run_id = _launch(base, "ingest_year", str(LOADED_YEAR))
