@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 export DO_NOT_TRACK := 1
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: install run test ui docs bench clean
+.PHONY: install run test ui serve docs bench clean
 
 $(UV):
 	python3 -m venv .tools
@@ -33,6 +33,11 @@ test: install
 ## make ui: the Dagster UI on this project (http://127.0.0.1:3000).
 ui: install
 	$(BIN)/itip ui
+
+## make serve: the Dagster webserver and daemon as separate processes, as in production (deploy/README.md);
+## run history in PostgreSQL when ITIP_PG_URL is set, else SQLite in data/dagster_home/.
+serve: install
+	$(BIN)/itip serve
 
 ## make docs: the dbt docs as one file that opens from disk: dbt_project/target/static_index.html.
 docs: install

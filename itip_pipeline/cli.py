@@ -99,6 +99,12 @@ def _ui(args: argparse.Namespace) -> None:
                               "-h", args.host, "-p", str(args.port)])
 
 
+def _serve(args: argparse.Namespace) -> None:
+    from itip_pipeline.serve import serve
+
+    raise SystemExit(serve(get_settings(), args.host, args.port))
+
+
 def _docs(args: argparse.Namespace) -> None:
     import subprocess
 
@@ -184,6 +190,14 @@ def build_parser() -> argparse.ArgumentParser:
     ui.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine only)")
     ui.add_argument("--port", type=int, default=3000, help="port to listen on (default 3000)")
     ui.set_defaults(func=_ui)
+
+    serve = sub.add_parser(
+        "serve", help="the Dagster webserver and daemon as two processes, schedule and sensors live (production; "
+        "run history in PostgreSQL when ITIP_PG_URL is set, see deploy/README.md)")
+    serve.add_argument("--host", default="127.0.0.1",
+                       help="address the UI listens on (default 127.0.0.1: this machine only)")
+    serve.add_argument("--port", type=int, default=3000, help="port the UI listens on (default 3000)")
+    serve.set_defaults(func=_serve)
 
     purge = sub.add_parser("purge", help="remove quarantined deliveries older than the retention period")
     purge.add_argument("--older-than", default=None, metavar="AGE",

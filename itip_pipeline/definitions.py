@@ -5,6 +5,7 @@ from __future__ import annotations
 import dagster as dg
 
 from itip_pipeline import dagster_sqlite
+from itip_pipeline.defs.alert_sensors import late_delivery, run_failure_mail
 from itip_pipeline.defs.automation import annual_load, annual_schedule, build_and_publish, ingest_year, landing_sensor
 from itip_pipeline.defs.dbt_assets import dbt_resource, itip_dbt
 from itip_pipeline.defs.ingest_assets import INGEST_ASSETS, LANDING_SPECS
@@ -22,7 +23,7 @@ defs = dg.Definitions(
     asset_checks=[build_mart_checks(MART_KEYS), reconciliation_check],
     jobs=[annual_load, ingest_year, build_and_publish],
     schedules=[annual_schedule],
-    sensors=[landing_sensor],
+    sensors=[landing_sensor, run_failure_mail, late_delivery],
     resources={"dbt": dbt_resource()},
     # DuckDB takes one writer at a time: running steps in one process avoids re-importing per step.
     executor=dg.in_process_executor,

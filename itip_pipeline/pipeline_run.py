@@ -19,6 +19,7 @@ from typing import TextIO
 
 from itip_pipeline import progress
 from itip_pipeline.dagster_home import prepare_dagster_home
+from itip_pipeline.failure_sentences import failure_text
 from itip_pipeline.settings import Settings
 from itip_pipeline.survey_years import survey_year_keys
 from itip_pipeline.work_db import WarehouseBusy, open_for_writing, writer_lock
@@ -172,7 +173,7 @@ def _load_and_publish(years: list[int]) -> _Outcome:
             partition_key=str(year), instance=instance, raise_on_error=False, run_config=QUIET
         )
         if not result.success:
-            failed[year] = _failure_text(result)
+            failed[year] = failure_text(result.all_events)
         elif _statuses(result) == {"unchanged"}:  # asked for by --years, but exactly as already loaded
             outcome.unchanged.append(year)
         else:
@@ -191,7 +192,7 @@ def _load_and_publish(years: list[int]) -> _Outcome:
         outcome.published = result.success
         outcome.warnings = _warning_texts(result)
         if not result.success:
-            failed[0] = _failure_text(result)
+            failed[0] = failure_text(result.all_events)
     return outcome
 
 
@@ -209,26 +210,3 @@ def _warning_texts(result) -> list[str]:
         if not check.passed and check.severity == dg.AssetCheckSeverity.WARN
     ]
 
-
-def _failure_text(result) -> str:
-    """Each failed step's error as a sentence: its own words, without Python or Dagster class names."""
-    messages = [_step_failure_sentence(event.step_key, event.event_specific_data.error)
-                for event in result.all_events
-                if event.event_type_value == "STEP_FAILURE" and event.event_specific_data.error]
-    return "\n".join(messages) or "the run failed (see the Dagster UI)"
-
-
-def _step_failure_sentence(step_key: str, error) -> str:
-    # An exception the step did not raise on purpose comes wrapped ("Error occurred while executing op");
-    # its cause says what happened.
-    if error.cause is not None and "DagsterExecutionStepExecutionError" in error.message.partition(":")[0]:
-        return f"The step {step_key} stopped on an unexpected error: {_without_class_name(error.cause.message.strip())}"
-    return _without_class_name(error.message.strip())
-
-
-def _without_class_name(message: str) -> str:
-    """'dagster._core.definitions.events.Failure: Could not publish ...' -> 'Could not publish ...'."""
-    head, sep, rest = message.partition(": ")
-    is_class = (head.replace(".", "").replace("_", "").isalnum() and head[:1].isalpha()
-                and ("." in head or head.endswith(("Error", "Exception", "Failure", "Interrupt"))))
-    return rest if sep and is_class else message

@@ -11,7 +11,7 @@ import textwrap
 import dagster as dg
 import pytest
 
-from itip_pipeline.dagster_home import DAGSTER_YAML
+from itip_pipeline.dagster_home import instance_yaml
 from itip_pipeline.orphaned_runs import fail_orphaned_runs
 
 pytestmark = pytest.mark.e2e
@@ -45,7 +45,7 @@ def _start_run(home) -> subprocess.Popen:
 def test_a_killed_run_is_marked_failed_and_a_live_one_is_left_running(tmp_path, monkeypatch):
     home = tmp_path / "dagster_home"
     home.mkdir()
-    (home / "dagster.yaml").write_text(DAGSTER_YAML)
+    (home / "dagster.yaml").write_text(instance_yaml(postgres=False))
     monkeypatch.setenv("DAGSTER_HOME", str(home))
     killed, alive = _start_run(home), _start_run(home)
     try:

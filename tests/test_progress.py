@@ -131,9 +131,9 @@ def _failing_job(error: Exception):
                                                "the candidate has no marts"),
 ])
 def test_failures_read_as_sentences_without_class_names(error, sentence):
-    from itip_pipeline.pipeline_run import _failure_text
+    from itip_pipeline.failure_sentences import failure_text
 
-    text = _failure_text(_failing_job(error))
+    text = failure_text(_failing_job(error).all_events)
     assert "Error occurred while executing" not in text and "dagster." not in text
     assert not re.search(r"\b[A-Za-z_.]*(Error|Exception|Failure|Rejected):", text), text
     if sentence:
@@ -163,7 +163,7 @@ def test_a_failed_dbt_build_names_its_failed_nodes():
 def test_every_option_of_every_command_has_a_help_text():
     parser = build_parser()
     [sub] = parser._subparsers._group_actions
-    assert set(sub.choices) == {"generate", "run", "check", "ui", "purge", "docs"}
+    assert set(sub.choices) == {"generate", "run", "check", "ui", "serve", "purge", "docs"}
     for name, command in sub.choices.items():
         for action in command._actions:
             assert action.help, f"itip {name} {'/'.join(action.option_strings) or action.dest} has no help"

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
+from local_servers import free_port, graphql, wait_for_code_location
 
 CHROMIUM, CHROMEDRIVER = shutil.which("chromium"), shutil.which("chromedriver")
 pytestmark = [
@@ -24,24 +22,11 @@ pytestmark = [
 REPO = Path(__file__).resolve().parent.parent
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _graphql(base: str, query: str) -> dict:
-    request = urllib.request.Request(f"{base}/graphql", data=json.dumps({"query": query}).encode(),
-                                     headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=10) as response:
-        return json.load(response)
-
-
 @pytest.fixture(scope="module")
 def dagster_ui(tmp_path_factory, dbt_manifest):
     home = tmp_path_factory.mktemp("dagster_home")
     (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     env = {**os.environ, "DAGSTER_HOME": str(home), "DO_NOT_TRACK": "1",
            "ITIP_DATA_DIR": str(tmp_path_factory.mktemp("data"))}
@@ -52,23 +37,8 @@ def dagster_ui(tmp_path_factory, dbt_manifest):
         cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
     )
     try:
-        deadline = time.monotonic() + 180
-        while True:
-            try:
-                status = _graphql(base, "{ workspaceOrError { ... on Workspace { locationEntries { loadStatus "
-                                        "locationOrLoadError { __typename ... on PythonError { message } } } } } }")
-                entries = status["data"]["workspaceOrError"]["locationEntries"]
-                if entries and all(e["loadStatus"] == "LOADED" for e in entries):
-                    errors = [e["locationOrLoadError"].get("message") for e in entries
-                              if e["locationOrLoadError"]["__typename"] == "PythonError"]
-                    assert not errors, f"the code location failed to load: {errors}"
-                    break
-            except OSError:
-                pass
-            assert process.poll() is None, "dagster dev exited"
-            assert time.monotonic() < deadline, "the UI did not load the code location in 180 s"
-            time.sleep(1)
-        _graphql(base, "mutation { setNuxSeen }")  # the community dialog would cover the page
+        wait_for_code_location(base, process)
+        graphql(base, "mutation { setNuxSeen }")  # the community dialog would cover the page
         yield base
     finally:
         os.killpg(process.pid, signal.SIGTERM)
