@@ -39,6 +39,8 @@ FAMILY_MARTS = {
 MARTS = FAMILY_MARTS | {"fct_indicator", "published_reconciliation", "published_provenance",
                          "indicator_families", "policy_targets", "mart_ai_use_mode_external",
                          "dim_population", "dim_indicator_method", "fct_population_difference"}
+# Breakdowns and wide views (issue 11)
+MARTS |= {"indicator_by_year", "indicator_by_year_interval"}
 
 
 @pytest.fixture(scope="session")
@@ -471,3 +473,26 @@ def test_fpc_on_fails_loudly_for_a_year_without_a_frame_row(fpc_work):
     assert "stat in 2027" not in message  # stat needs no frame
     # With the correction off (the default) the same delivery builds.
     assert _dbt(fpc_work, "run", "--select", *models).returncode == 0
+
+
+# --- Wide views and breakdowns (issue 11) ---------------------------------------------------------------------
+
+
+def test_wide_views_carry_one_column_per_loaded_year_with_fct_indicators_values(con):
+    fct = con.execute("select * from marts.fct_indicator").df()
+    years = sorted(fct.year.unique())
+    key = ["indicator_id", "item", "population"]
+    for table, measures in (("indicator_by_year", ("share_pct", "suppression_reason")),
+                            ("indicator_by_year_interval", ("share_pct", "ci_low_pct", "ci_high_pct"))):
+        wide = con.execute(f"select * from marts.{table}").df()
+        year_columns = [c for c in wide.columns if c.rsplit("_", 1)[-1].isdigit()]
+        assert year_columns == [f"{m}_{y}" for y in years for m in measures]
+        assert len(wide) == len(fct[key].fillna("").drop_duplicates())
+        long = wide.melt(id_vars=key, value_vars=year_columns, var_name="column").dropna(subset=["value"])
+        long[["measure", "year"]] = long.column.str.rsplit("_", n=1, expand=True)
+        expected = fct.melt(id_vars=[*key, "year"], value_vars=list(measures), var_name="measure").dropna(
+            subset=["value"])
+        merged = expected.assign(year=expected.year.astype(str)).merge(
+            long, on=[*key, "year", "measure"], how="outer", suffixes=("_fct", "_wide"), indicator=True)
+        assert (merged["_merge"] == "both").all()
+        assert (merged.value_fct == merged.value_wide).all()
