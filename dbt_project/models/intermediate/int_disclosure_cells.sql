@@ -2,8 +2,12 @@
 -- inner cells (unit × answer code), so that int_disclosure_control can find every additive relation between
 -- cells generically: a cell's n_base sums its units × base codes, its successes its units × success codes,
 -- its "vet ikke" its units × don't-know codes.
---   * published cells: one per indicator × item × population × year estimated (int_indicator_estimates);
---     its units are the population's respondent groups (seed populations.csv);
+--   * units: the finest classes of respondents in the block, its atoms: respondent group × the respondent's
+--     category in every breakdown published in the block (e.g. `kommune|ai_adopter=adopter`). A cell's units
+--     are the atoms of its respondents, so a population is the sum of its groups and a breakdown's categories
+--     sum to their population — and across breakdowns (gender × age) the same atoms carry every relation;
+--   * published cells: one per indicator × item × population × year estimated (int_indicator_estimates,
+--     breakdown and category NULL), and one per breakdown category (int_breakdown_estimates);
 --   * hidden cells: a respondent group pooled into a published population of the indicator but not
 --     published on its own (none with today's seed, where `alle` = stat + kommune and fylkeskommune is
 --     published; kept so that a future pool stays safe). Differencing the pooled
@@ -13,6 +17,10 @@
 -- answer codes given in it.
 with answers as (
     select * from {{ ref('int_indicator_answers') }}
+),
+
+breakdown_answers as (
+    select * from {{ ref('int_breakdown_answers') }}
 ),
 
 code_flags as (
@@ -35,32 +43,98 @@ block_codes as (
     group by all
 ),
 
+respondent_categories as (
+    select distinct question_id, survey_year, respondent_id, breakdown || '=' || category as category
+    from breakdown_answers
+    where is_answered
+),
+
+atoms as (
+    select
+        respondent.question_id,
+        respondent.survey_year,
+        respondent.respondent_id,
+        respondent.respondent_group,
+        concat_ws('|', respondent.respondent_group, array_to_string(
+            list_sort(list(categories.category) filter (where categories.category is not null)), '|'
+        )) as atom
+    from (
+        select distinct question_id, survey_year, respondent_id, respondent_group from answers where is_answered
+    ) as respondent
+    left join respondent_categories as categories using (question_id, survey_year, respondent_id)
+    group by respondent.question_id, respondent.survey_year, respondent.respondent_id, respondent.respondent_group
+),
+
+cell_units as (
+    select
+        answers.indicator_id,
+        answers.item,
+        answers.population,
+        null::varchar as breakdown,
+        null::varchar as category,
+        answers.survey_year,
+        list_sort(list(distinct atoms.atom)) as units
+    from answers
+    inner join atoms using (question_id, survey_year, respondent_id)
+    where answers.is_answered
+    group by all
+    union all
+    select
+        answers.indicator_id,
+        answers.item,
+        answers.population,
+        answers.breakdown,
+        answers.category,
+        answers.survey_year,
+        list_sort(list(distinct atoms.atom)) as units
+    from breakdown_answers as answers
+    inner join atoms using (question_id, survey_year, respondent_id)
+    where answers.is_answered
+    group by all
+),
+
+estimates as (
+    select *, null::varchar as breakdown, null::varchar as category from {{ ref('int_indicator_estimates') }}
+    union all by name
+    select * from {{ ref('int_breakdown_estimates') }}
+),
+
 published as (
     select
         estimate.indicator_id,
         estimate.item,
         estimate.question_id,
         estimate.survey_year,
-        estimate.population as cell,
+        estimate.population,
+        estimate.breakdown,
+        estimate.category,
         true as is_published,
-        population.respondent_groups as units,
+        cell_units.units,
         estimate.n_base,
         estimate.share,
         {{ primary_suppression_reason('estimate.n_base', 'estimate.share', 'estimate.n_effective') }}
             as primary_reason
-    from {{ ref('int_indicator_estimates') }} as estimate
-    inner join {{ ref('stg_populations') }} as population using (population)
+    from estimates as estimate
+    inner join cell_units
+        on estimate.indicator_id = cell_units.indicator_id
+        and estimate.item is not distinct from cell_units.item
+        and estimate.population = cell_units.population
+        and estimate.breakdown is not distinct from cell_units.breakdown
+        and estimate.category is not distinct from cell_units.category
+        and estimate.survey_year = cell_units.survey_year
 ),
 
 group_bases as (
     select
-        indicator_id,
-        item,
-        question_id,
-        survey_year,
-        respondent_group,
-        count(distinct respondent_id) filter (where is_in_base) as n_base
+        answers.indicator_id,
+        answers.item,
+        answers.question_id,
+        answers.survey_year,
+        answers.respondent_group,
+        count(distinct answers.respondent_id) filter (where answers.is_in_base) as n_base,
+        list_sort(list(distinct atoms.atom)) as units
     from answers
+    inner join atoms using (question_id, survey_year, respondent_id)
     group by all
 ),
 
@@ -70,9 +144,11 @@ hidden as (
         group_bases.item,
         group_bases.question_id,
         group_bases.survey_year,
-        group_bases.respondent_group as cell,
+        group_bases.respondent_group as population,
+        null::varchar as breakdown,
+        null::varchar as category,
         false as is_published,
-        [group_bases.respondent_group] as units,
+        group_bases.units,
         cast(group_bases.n_base as integer) as n_base,
         null::double as share,
         case when group_bases.n_base < {{ var('min_base_n') }} then 'n_base' end as primary_reason
@@ -82,10 +158,12 @@ hidden as (
     and not exists (
         select 1
         from published
+        inner join {{ ref('stg_populations') }} as population using (population)
         where published.indicator_id = group_bases.indicator_id
             and published.item is not distinct from group_bases.item
             and published.survey_year = group_bases.survey_year
-            and published.units = [group_bases.respondent_group]
+            and published.breakdown is null
+            and population.respondent_groups = [group_bases.respondent_group]
     )
 ),
 

@@ -1,8 +1,10 @@
 """Disclosure control of every published cell: the primary rule's reason, plus complementary suppression.
 
-Every published table takes its `suppressed` / `suppression_reason` from here (fct_indicator joins it; the
-family marts and any later breakdown table read it through fct_indicator or join it themselves), so a new
-table cannot forget disclosure control. The rules and their sources are in docs.md ("suppression_reason").
+Every published table takes its `suppressed` / `suppression_reason` from here (fct_indicator and
+fct_indicator_breakdown join it; the family marts read it through them), so a new table cannot forget
+disclosure control. Breakdown cells sit in the same question × year blocks as the headline cells, described
+in the same finest units (int_disclosure_cells), so total − other categories and differences across
+breakdowns are relations the rank test sees. The rules and their sources are in docs.md ("suppression_reason").
 
 The attack defended against is linear: a published cell is a sum of inner cells (unit × answer code, see
 int_disclosure_cells), its n_base is always published and its successes and "vet ikke" count are published
@@ -33,6 +35,8 @@ import pandas as pd
 # successes and its "vet ikke"; one suppressed for an unreliable interval hides its share.
 PROTECTED_VALUES = {"n_base": ("successes", "dont_know"), "interval_width": ("successes",)}
 COMPLEMENTARY = "complementary"
+# A cell: a population's headline (breakdown and category NULL) or one category of a breakdown of it.
+KEY = ("indicator_id", "item", "population", "breakdown", "category", "survey_year")
 
 
 @dataclass(frozen=True)
@@ -134,7 +138,8 @@ def _codes(value) -> tuple[int, ...]:
 
 
 def _cell(r: dict) -> Cell:
-    return Cell(key=(r["indicator_id"], r["item"], r["cell"], r["survey_year"]), published=bool(r["is_published"]),
+    return Cell(key=tuple(None if pd.isna(r[column]) else r[column] for column in KEY),
+                published=bool(r["is_published"]),
                 units=tuple(r["units"]), n_base=int(r["n_base"]),
                 successes=0.0 if pd.isna(r["share"]) else float(r["share"]) * int(r["n_base"]),
                 primary_reason=None if pd.isna(r["primary_reason"]) else r["primary_reason"],
@@ -151,9 +156,9 @@ def protect(cells: pd.DataFrame) -> pd.DataFrame:
         block_cells.append(_cell(record))
     rows = [(*key, reason) for _, (block_cells, codes) in sorted(blocks.items())
             for key, reason in protect_block(Block(block_cells, codes)).items()]
-    result = pd.DataFrame(rows, columns=["indicator_id", "item", "population", "survey_year", "suppression_reason"])
-    return result.astype({"indicator_id": "string", "item": "string", "population": "string",
-                          "survey_year": "int32", "suppression_reason": "string"}).assign(
+    result = pd.DataFrame(rows, columns=[*KEY, "suppression_reason"])
+    return result.astype({"indicator_id": "string", "item": "string", "population": "string", "breakdown": "string",
+                          "category": "string", "survey_year": "int32", "suppression_reason": "string"}).assign(
         suppressed=lambda f: f.suppression_reason.notna())
 
 
