@@ -8,6 +8,7 @@ scipy's SVD nullspace and actually computes the recovered value, so a wrong "saf
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
@@ -23,21 +24,30 @@ class Published:
     value: float
 
 
-def recover(n_inner: int, published: list[Published], target: frozenset[int]) -> float | None:
-    """The target sum's value if the published facts determine it exactly, else None."""
+def recoverer(n_inner: int, published: list[Published]):
+    """recover() for many targets against the same published facts: the nullspace is computed once."""
     if not published:
-        return None
+        return lambda target: None
     matrix = np.zeros((len(published), n_inner))
     for row, fact in enumerate(published):
         matrix[row, list(fact.inner)] = 1.0
     values = np.array([fact.value for fact in published])
-    vector = np.zeros(n_inner)
-    vector[list(target)] = 1.0
     free = null_space(matrix)
-    if free.size and np.abs(vector @ free).max() > 1e-9:
-        return None
     solution, *_ = np.linalg.lstsq(matrix, values, rcond=None)
-    return float(vector @ solution)
+
+    def recover_one(target: frozenset[int]) -> float | None:
+        vector = np.zeros(n_inner)
+        vector[list(target)] = 1.0
+        if free.size and np.abs(vector @ free).max() > 1e-9:
+            return None
+        return float(vector @ solution)
+
+    return recover_one
+
+
+def recover(n_inner: int, published: list[Published], target: frozenset[int]) -> float | None:
+    """The target sum's value if the published facts determine it exactly, else None."""
+    return recoverer(n_inner, published)(target)
 
 
 def _code_classes(items: list[tuple[int, ...]]) -> list[frozenset]:
@@ -137,8 +147,32 @@ def differencing_attack(fct: pd.DataFrame, populations: dict[str, tuple[str, ...
                 n_unit = n_by_units[frozenset(pool)] - sum(n_by_units[frozenset([u])] for u in pool - {unit})
                 if n_unit < min_base_n:
                     targets += [(f"{i[0]}/{i[1]}/{unit} (hidden, n={n_unit})/{year}", (unit,), i) for i in items]
+        attempt = recoverer(len(inner), facts)
         for name, unit_set, item in targets:
             target = members(unit_set, success_codes[item])
-            if target and target != members(unit_set) and recover(len(inner), facts, target) is not None:
+            if target and target != members(unit_set) and attempt(target) is not None:
                 recovered.append(name)
     return recovered
+
+
+def with_breakdown_cells(fct: pd.DataFrame, breakdown: pd.DataFrame, populations: dict[str, tuple[str, ...]],
+                         categories: dict[str, tuple[str, ...]]) -> tuple[pd.DataFrame, dict[str, tuple[str, ...]]]:
+    """fct_indicator and fct_indicator_breakdown as one table of cells for differencing_attack, and every cell's
+    units. The units become atoms: respondent group × one category of every breakdown (`categories`:
+    breakdown → its categories), so a population holds every atom of its groups and a breakdown cell, named
+    `<population>|<breakdown>=<category>`, the atoms of its category. Describing every cell in the same finer
+    units changes no sum, so the attacker loses nothing and sees every relation: a population minus its other
+    categories, one breakdown against another, and both against the headline."""
+    names = sorted(categories)
+    atoms = {group: [(group, *combination) for combination in
+                     itertools.product(*(categories[name] for name in names))]
+             for group in {g for groups in populations.values() for g in groups}}
+    units = {population: tuple("|".join(atom) for group in groups for atom in atoms[group])
+             for population, groups in populations.items()}
+    for row in breakdown.drop_duplicates(["population", "breakdown", "category"]).itertuples():
+        position = 1 + names.index(row.breakdown)
+        units[f"{row.population}|{row.breakdown}={row.category}"] = tuple(
+            "|".join(atom) for group in populations[row.population] for atom in atoms[group]
+            if atom[position] == row.category)
+    cells = breakdown.assign(population=breakdown.population + "|" + breakdown.breakdown + "=" + breakdown.category)
+    return pd.concat([fct, cells[list(fct.columns.intersection(cells.columns))]], ignore_index=True), units

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
-from differencing_attack import attacker_shares, differencing_attack
+from differencing_attack import attacker_shares, differencing_attack, with_breakdown_cells
 from raw_fixture import HIDDEN_SPARSE_QUESTION, SPARSE_ANSWERS, SPARSE_QUESTION, write_raw_fixture
 from scipy import stats
 from test_statistics import wilson_interval
@@ -40,7 +40,7 @@ MARTS = FAMILY_MARTS | {"fct_indicator", "published_reconciliation", "published_
                          "indicator_families", "policy_targets", "mart_ai_use_mode_external",
                          "dim_population", "dim_indicator_method", "fct_population_difference"}
 # Breakdowns and wide views (issue 11)
-MARTS |= {"indicator_by_year", "indicator_by_year_interval"}
+MARTS |= {"indicator_by_year", "indicator_by_year_interval", "fct_indicator_breakdown", "dim_breakdown"}
 
 
 @pytest.fixture(scope="session")
@@ -496,3 +496,89 @@ def test_wide_views_carry_one_column_per_loaded_year_with_fct_indicators_values(
             long, on=[*key, "year", "measure"], how="outer", suffixes=("_fct", "_wide"), indicator=True)
         assert (merged["_merge"] == "both").all()
         assert (merged.value_fct == merged.value_wide).all()
+
+
+@pytest.fixture(scope="session")
+def raw_categories(con) -> pd.DataFrame:
+    """Every respondent's breakdown categories, from raw with pandas only: the panel's delivered gender, age
+    group and region, and an organisation's own ai_adoption answer that year (3-5 adopter, 1-2 non-adopter)."""
+    panel = con.execute("select survey_year, respondent_key as respondent, gender, age_group, region "
+                        "from raw.panel_respondents").df()
+    org = con.execute("select r.survey_year, r.orgnr as respondent, a.answer_code from raw.org_respondents r "
+                      "left join raw.org_answers a on a.survey_year = r.survey_year and a.orgnr = r.orgnr "
+                      "and a.question_id = 'ai_adoption'").df()
+    org["ai_adopter"] = np.select([org.answer_code.isin([3, 4, 5]), org.answer_code.isin([1, 2])],
+                                  ["adopter", "non_adopter"], "ukjent")
+    return pd.concat([panel, org.drop(columns="answer_code")], ignore_index=True)
+
+
+BREAKDOWN_WITH_ESTIMATES = (
+    "select f.*, e.share as true_share, e.dont_know_share as true_dont_know_share "
+    "from marts.fct_indicator_breakdown f join intermediate.int_breakdown_estimates e "
+    "on e.indicator_id = f.indicator_id and e.item is not distinct from f.item and e.population = f.population "
+    "and e.breakdown = f.breakdown and e.category = f.category and e.survey_year = f.year")
+
+
+@pytest.mark.parametrize(
+    ("indicator_id", "item", "question", "population", "groups", "success", "year", "breakdown", "category"),
+    [
+        ("citizen_data_protection_trust", None, "citizen_data_protection_trust", "innbyggere", {"innbyggere"},
+         {4, 5}, 2024, "age_group", "60+"),
+        ("citizen_ai_trust_factor", "data_control", "citizen_trust_factor_data_control", "innbyggere",
+         {"innbyggere"}, {4, 5}, 2025, "gender", "kvinne"),
+        ("ai_barrier", "legal", "ai_barrier_legal", "kommune", {"kommune"}, {4, 5}, 2024, "ai_adopter", "adopter"),
+        ("ai_strategy", "no_strategic_frame", "ai_strategy", "stat", {"stat"}, {1, 2}, 2025, "ai_adopter",
+         "non_adopter"),
+    ],
+)
+def test_breakdown_shares_equal_an_independent_pandas_computation(con, raw_categories, indicator_id, item, question,
+                                                                  population, groups, success, year, breakdown,
+                                                                  category):
+    answers = con.execute(
+        "select a.survey_year, a.orgnr as respondent, a.question_id, a.answer_code, r.sector as grp, 1.0 as weight "
+        "from raw.org_answers a join raw.org_respondents r using (survey_year, orgnr) union all "
+        "select a.survey_year, a.respondent_key, a.question_id, a.answer_code, 'innbyggere', r.weight "
+        "from raw.panel_answers a join raw.panel_respondents r using (survey_year, respondent_key)").df()
+    answers = answers.merge(raw_categories[["survey_year", "respondent", breakdown]])
+    expected = expected_share(answers[answers[breakdown] == category], question, year, groups, success)
+    row = con.execute(f"select * from ({BREAKDOWN_WITH_ESTIMATES}) where indicator_id = ? and item is not "
+                      "distinct from ? and population = ? and year = ? and breakdown = ? and category = ?",
+                      [indicator_id, item, population, year, breakdown, category]).df().iloc[0]
+    assert row.n_base == expected["n_base"] > 0
+    assert 100 * row.true_share == pytest.approx(expected["share_pct"], rel=1e-12)
+    assert 100 * row.true_dont_know_share == pytest.approx(expected["dont_know_pct"], rel=1e-12, abs=1e-12)
+    assert row.n_effective == pytest.approx(expected["n_effective"], rel=1e-12)
+    if not row.suppressed:
+        assert row.share_pct == pytest.approx(100 * row.true_share)
+        low, high = wilson_interval(row.true_share, row.n_effective)
+        assert (row.ci_low_pct, row.ci_high_pct) == pytest.approx((100 * low, 100 * high))
+
+
+def test_breakdown_categories_partition_the_headline_base(con):
+    sums = con.execute(
+        "select b.indicator_id, b.item, b.population, b.year, b.breakdown, sum(b.n_base) as n_categories, "
+        "any_value(f.n_base) as n_headline from marts.fct_indicator_breakdown b join marts.fct_indicator f "
+        "using (indicator_id, item, population, year) group by all").df()
+    assert set(sums.breakdown) == {"gender", "age_group", "region", "ai_adopter"}
+    assert (sums.n_categories == sums.n_headline).all()
+    adopters = con.execute("select distinct family, population from marts.fct_indicator_breakdown "
+                           "where breakdown = 'ai_adopter'").df()
+    assert set(adopters.population) == {"stat", "kommune"}
+    assert "ai_adoption" not in set(adopters.family) and {"ai_barrier", "ai_strategy"} <= set(adopters.family)
+
+
+def test_breakdown_cells_follow_the_primary_rule_and_leak_nothing_by_differencing(con, raw_categories):
+    cells = con.execute(BREAKDOWN_WITH_ESTIMATES).df()
+    assert ((cells.suppression_reason == "n_base") == (cells.n_base < 10)).all()
+    assert cells[cells.suppressed][["share_pct", "ci_low_pct", "dont_know_pct", "change_pp"]].isna().all().all()
+    assert cells.suppressed.any() and (cells.suppression_reason == "complementary").any()
+    fct = con.execute(WITH_ESTIMATES).df()
+    populations, success = _published_structure()
+    categories = {"ai_adopter": ("adopter", "non_adopter", "ukjent")}
+    org = cells[cells.survey == "org"]
+    table, units = with_breakdown_cells(fct, org, populations, categories)
+    assert differencing_attack(attacker_shares(table), units, success, 10) == []
+    # Without complementary suppression, a category follows from its population minus the other categories.
+    primary_only = table.assign(suppressed=table.suppression_reason.isin(["n_base", "interval_width"]),
+                                share_pct=100 * table.true_share, dont_know_pct=100 * table.true_dont_know_share)
+    assert any("|ai_adopter=" in name for name in differencing_attack(primary_only, units, success, 10))
