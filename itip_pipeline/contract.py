@@ -61,14 +61,7 @@ CODE_RANGE = (0, 99)
 # and usually lie in 0.3-3.5; the range is generous so that only a broken weight (1e308, 1e-9) trips it.
 WEIGHT_RANGE = (0.01, 100.0)
 
-# County (fylke) prefixes of the kommunenummer, by the years they were valid.
-COUNTIES_2020_2023 = ("03", "11", "15", "18", "30", "34", "38", "42", "46", "50", "54")
-COUNTIES_FROM_2024 = ("03", "11", "15", "18", "31", "32", "33", "34", "39", "40", "42", "46", "50", "55", "56")
-
-
-def valid_counties(year: int) -> tuple[str, ...]:
-    """County prefixes a kommunenummer may start with in the given survey year."""
-    return COUNTIES_FROM_2024 if year >= 2024 else COUNTIES_2020_2023
+# Which kommunenummer exist in a survey year is data, not code: itip_pipeline.municipality_register.
 
 
 def is_ascii_digits(value: str, length: int) -> bool:

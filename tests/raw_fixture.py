@@ -23,8 +23,9 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from itip_pipeline.contract import AGE_GROUPS, GENDERS, REGIONS, orgnr_check_digit, valid_counties
+from itip_pipeline.contract import AGE_GROUPS, GENDERS, REGIONS, orgnr_check_digit
 from itip_pipeline.ingest.raw_tables import RAW_DDL
+from itip_pipeline.municipality_register import register_for_year
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 QUESTION_CATALOGUE = REPO_ROOT / "dbt_project" / "seeds" / "question_catalogue.csv"
@@ -87,12 +88,17 @@ def write_raw_fixture(db_path: Path, seed: int = 0) -> None:
                 codebook.append((year, survey, q["source_column"], q["question_id"], q["scale"],
                                  int(q["min_code"]), int(q["max_code"]), int(q["dont_know_code"]), q["wording"]))
 
-        counties = valid_counties(year)
+        # Real municipality numbers of the year: a random county, then one of its municipalities by index.
+        by_county = register_for_year(year).municipalities.groupby("fylkesnummer")["kommunenummer"].agg(sorted)
+        counties = list(by_county.index)
         row_no = 0
         for sector, ids in org_ids.items():
             for index, orgnr in enumerate(ids):
                 row_no += 1
-                kommunenr = f"{rng.choice(counties)}{index + 1:02d}" if sector == "kommune" else None
+                kommunenr = None
+                if sector == "kommune":
+                    in_county = by_county[rng.choice(counties)]
+                    kommunenr = in_county[index % len(in_county)]
                 org_respondents.append((year, orgnr, sector, kommunenr, f"org_survey_{year}.csv", row_no,
                                         load_ids["org"]))
                 leaning = rng.random()

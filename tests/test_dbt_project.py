@@ -38,7 +38,8 @@ FAMILY_MARTS = {
 }
 MARTS = FAMILY_MARTS | {"fct_indicator", "published_reconciliation", "published_provenance",
                          "indicator_families", "policy_targets", "mart_ai_use_mode_external",
-                         "dim_population", "dim_indicator_method", "fct_population_difference"}
+                         "dim_population", "dim_indicator_method", "fct_population_difference",
+                         "dim_municipality"}
 # Breakdowns and wide views (issue 11)
 MARTS |= {"indicator_by_year", "indicator_by_year_interval", "fct_indicator_breakdown", "dim_breakdown"}
 
@@ -473,6 +474,46 @@ def test_fpc_on_fails_loudly_for_a_year_without_a_frame_row(fpc_work):
     assert "stat in 2027" not in message  # stat needs no frame
     # With the correction off (the default) the same delivery builds.
     assert _dbt(fpc_work, "run", "--select", *models).returncode == 0
+
+
+# --- dim_municipality: the register by survey year, with the county harmonised to the 2024 counties ---------
+
+def _seed(name: str) -> pd.DataFrame:
+    return pd.read_csv(DBT_PROJECT / "seeds" / f"{name}.csv", dtype=str, keep_default_na=False)
+
+
+def test_dim_municipality_harmonises_every_year_to_the_2024_counties(con):
+    dim = con.execute("select * from marts.dim_municipality").df()
+    # Expected, in pandas from the seeds: a year's own version; before 2024, the main successor's 2024 county.
+    register = _seed("municipality_register").astype({"valid_from_year": int, "valid_to_year": int})
+    in_2024 = register[register.valid_from_year == 2024].set_index("kommunenummer")
+    successor = _seed("municipality_change_2024").query("main_successor == 'true'").set_index("kommunenummer_2023")
+    for year in range(2020, 2027):
+        version = register[(register.valid_from_year <= year) & (year <= register.valid_to_year)]
+        got = dim[dim.survey_year == year].set_index("kommunenummer").sort_index()
+        assert list(got.index) == sorted(version.kommunenummer)
+        number_2024 = got.index.map(lambda k: k if year >= 2024 else successor.loc[k, "kommunenummer_2024"])
+        assert list(got.kommunenummer_2024) == list(number_2024)
+        assert list(got.county_2024_name) == list(in_2024.loc[number_2024, "fylkesnavn"])
+        assert (got.county_number == got.index.str[:2]).all()
+    assert dim.groupby("survey_year").county_2024_number.nunique().eq(15).all()
+    by_key = dim.set_index(["survey_year", "kommunenummer"])
+    # Viken's municipalities of 2023 go to the three counties it was split into.
+    viken = by_key.loc[2023][lambda d: d.county_name == "Viken"]
+    assert set(viken.county_2024_name) == {"Østfold", "Akershus", "Buskerud"}
+    assert by_key.loc[(2023, "3001"), ["kommunenummer_2024", "county_2024_name"]].tolist() == ["3101", "Østfold"]
+    assert by_key.loc[(2023, "3053"), "county_2024_name"] == "Akershus"  # Jevnaker, from Oppland via Viken
+    assert by_key.loc[(2021, "5401"), "county_2024_name"] == "Troms"
+    assert by_key.loc[(2022, "5444"), "county_2024_name"] == "Finnmark"  # Sør-Varanger
+    assert by_key.loc[(2023, "1507"), "kommunenummer_2024"] == "1508"  # Ålesund, the part that kept the name
+
+
+def test_every_loaded_municipality_has_a_dim_municipality_row(con):
+    unmatched = con.execute("""
+        select r.survey_year, r.kommunenr from staging.stg_org_respondents r
+        left join marts.dim_municipality d on d.survey_year = r.survey_year and d.kommunenummer = r.kommunenr
+        where r.sector = 'kommune' and d.kommunenummer is null""").fetchall()
+    assert unmatched == []
 
 
 # --- Wide views and breakdowns (issue 11) ---------------------------------------------------------------------

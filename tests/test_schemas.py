@@ -7,6 +7,7 @@ import pytest
 from delivery_builders import delivered_frame, org_records, panel_records
 
 from itip_pipeline import contract
+from itip_pipeline.settings import get_settings
 from itip_pipeline.ingest.schemas import (
     WEIGHT_OUT_OF_RANGE,
     answers_schema,
@@ -16,6 +17,10 @@ from itip_pipeline.ingest.schemas import (
 )
 
 ORG_FILE = "org_survey_2024.csv"
+
+
+def _register_path():
+    return get_settings().dbt_project_dir / "seeds" / "municipality_register.csv"
 PANEL_FILE = "citizen_panel_2024.csv"
 
 
@@ -80,27 +85,81 @@ def test_unknown_sector():
     ]
 
 
+REGISTER = "the municipality register (SSB classification 131, dbt_project/seeds/municipality_register.csv)"
+
+
+def _other_year(year: int, span: str) -> str:
+    return (f"kommunenr must be a municipality number valid in {year}; this number is valid {span} ({REGISTER}): "
+            f"use the municipality's number of {year}")
+
+
+def _never(year: int) -> str:
+    return (f"kommunenr must be a municipality number valid in {year}; this number is no municipality in "
+            f"{REGISTER}, in any year it covers")
+
+
 @pytest.mark.parametrize(
-    ("year", "kommunenr", "valid"),
-    [(2023, "3001", True), (2023, "3101", False), (2024, "3101", True), (2024, "3001", False), (2024, "5501", True)],
+    ("year", "kommunenr"),
+    [(2021, "3001"), (2023, "3053"), (2023, "1507"), (2022, "5401"), (2024, "3101"), (2024, "1580"),
+     (2025, "3236"), (2025, "5601"), (2026, "0301"), (2021, "5001")],
 )
-def test_kommunenr_county_prefix_depends_on_year(year, kommunenr, valid):
+def test_a_municipality_of_the_year_passes(year, kommunenr):
     records = org_records(year)
     records.loc[1, "kommunenr"] = kommunenr
-    problems = org_problems(records, year=year)
-    if valid:
-        assert problems == []
-    else:
-        counties = ", ".join(contract.valid_counties(year))
-        assert problems == [
-            (ORG_FILE, 3, "kommunenr", kommunenr, f"kommunenr must start with a county valid in {year}: {counties}")
-        ]
+    assert org_problems(records, year=year) == []
 
 
-def test_kommunenr_must_be_four_digits():
+@pytest.mark.parametrize(
+    ("year", "kommunenr", "rule"),
+    [
+        (2023, "3101", _other_year(2023, "from 2024")),  # Halden's 2024 number in a 2023 file
+        (2023, "1580", _other_year(2023, "from 2024")),  # Haram, split from Ålesund in 2024
+        (2025, "3001", _other_year(2025, "2020-2023")),  # Halden's Viken number in a 2025 file
+        (2024, "5444", _other_year(2024, "2020-2023")),  # Sør-Varanger's Troms og Finnmark number
+        (2024, "1507", _other_year(2024, "2020-2023")),  # Ålesund before the split
+        (2024, "3199", _never(2024)),
+        (2021, "0101", _never(2021)),  # Halden's number before 2020: not a municipality of the register's years
+        (2025, "9999", _never(2025)),  # SSB's "Uoppgitt" (not stated) is no municipality
+        (2022, "0000", _never(2022)),
+    ],
+)
+def test_a_kommunenr_not_valid_in_the_year_is_refused_saying_why(year, kommunenr, rule):
+    records = org_records(year)
+    records.loc[1, "kommunenr"] = kommunenr
+    assert org_problems(records, year=year) == [(ORG_FILE, 3, "kommunenr", kommunenr, rule)]
+
+
+def test_a_lost_leading_zero_is_refused_with_a_hint_not_padded():
     records = org_records(2024)
     records.loc[1, "kommunenr"] = "301"
-    assert org_problems(records) == [(ORG_FILE, 3, "kommunenr", "301", "kommunenr must be 4 digits")]
+    (problem,) = org_problems(records)
+    assert problem[:4] == (ORG_FILE, 3, "kommunenr", "301")
+    assert "lost leading zero (Oslo is 0301, not 301)" in problem[4] and "deliver kommunenr as text" in problem[4]
+
+
+@pytest.mark.parametrize("kommunenr", ["03 01", "0301.0", "30011", "\u200b0301", "03O1", "-301"])
+def test_a_kommunenr_not_of_4_digits_is_refused_once(kommunenr):
+    records = org_records(2024)
+    records.loc[1, "kommunenr"] = kommunenr
+    assert org_problems(records) == [(ORG_FILE, 3, "kommunenr", kommunenr, "kommunenr must be 4 digits")]
+
+
+def test_after_the_registers_last_year_the_newest_version_applies():
+    last = int(pd.read_csv(_register_path(), dtype=str).valid_to_year.astype(int).max())
+    later = last + 1
+    records = org_records(later)
+    records.loc[1, "kommunenr"] = "3101"
+    assert org_problems(records, year=later) == []
+    records.loc[1, "kommunenr"] = "3001"
+    assert org_problems(records, year=later) == [(ORG_FILE, 3, "kommunenr", "3001", _other_year(later, "2020-2023"))]
+
+
+def test_before_the_register_begins_no_kommunenr_can_be_checked():
+    records = org_records(2019)
+    assert org_problems(records, year=2019) == [
+        (ORG_FILE, row, "kommunenr", "0301", f"kommunenr cannot be checked for 2019: {REGISTER} begins in 2020")
+        for row in (3, 4)
+    ]
 
 
 def test_kommunenr_required_for_municipalities_and_blank_for_others():

@@ -6,7 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from itip_pipeline.contract import AGE_GROUPS, GENDERS, REGIONS, is_valid_orgnr, valid_counties
+from itip_pipeline.contract import AGE_GROUPS, GENDERS, REGIONS, is_valid_orgnr
+from itip_pipeline.municipality_register import municipality_change_2024, register_for_year
 from itip_pipeline.synthetic.allocation import allocate, split_counts
 from itip_pipeline.synthetic.calibration import CodePlan
 from itip_pipeline.synthetic.generator import generate_deliveries
@@ -46,7 +47,9 @@ def test_organisations_are_realistic_in_number_and_identifiers(synthetic_root, y
     assert orgs["orgnr"].str[0].isin(["8", "9"]).all()
     assert (orgs["aar"] == year).all()
     kommunenr = orgs.loc[orgs.sektor == "kommune", "kommunenr"]
-    assert kommunenr.str.fullmatch(r"\d{4}").all() and kommunenr.str[:2].isin(valid_counties(year)).all()
+    # Real municipality numbers, each valid in the year (SSB classification 131), never more than exist.
+    assert kommunenr.isin(register_for_year(year).numbers).all()
+    assert len(kommunenr) <= len(register_for_year(year).numbers)
     assert kommunenr.is_unique and orgs.loc[orgs.sektor != "kommune", "kommunenr"].isna().all()
 
 
@@ -57,8 +60,10 @@ def test_the_same_organisations_mostly_recur_and_reform_counties_are_renumbered(
     moved = moved[moved.sektor_2023 == "kommune"]
     from_viken = moved[moved.kommunenr_2023.str.startswith("30")]
     assert len(from_viken) and from_viken.kommunenr_2024.str[:2].isin(["31", "32", "33"]).all()
-    unchanged = moved[moved.kommunenr_2023.str[:2].isin(valid_counties(2024))]
-    assert (unchanged.kommunenr_2023 == unchanged.kommunenr_2024).all()
+    # Every municipality takes the 2024 number SSB's change table gives it (Ålesund: the part keeping the name).
+    successor = municipality_change_2024().query("main_successor").set_index("kommunenummer_2023").kommunenummer_2024
+    assert (moved.kommunenr_2024 == moved.kommunenr_2023.map(successor)).all()
+    assert (moved.kommunenr_2023 == moved.kommunenr_2024).sum() > 100  # the counties the reform left alone
 
 
 @pytest.mark.parametrize("year", YEARS)

@@ -186,3 +186,27 @@ def test_problems_carry_every_field(tmp_path, codebook):
          "rule": "sektor must be one of stat, kommune, fylkeskommune"},
     ]
     assert "org_survey.csv, row 3, column 'sektor', value 'privat'" in str(caught.value)
+
+
+def test_kommunenr_is_read_trimmed_and_checked_against_the_year(tmp_path, codebook):
+    records = org_records(2024)
+    records.loc[1, "kommunenr"], records.loc[2, "kommunenr"] = " 0301 ", "\u00a03101"  # spaces, a no-break space
+    result = validate_survey([read_back(tmp_path, "org_survey_a.csv", records)], codebook, "org", 2024, KEY)
+    assert result.respondents["kommunenr"].tolist()[1:] == ["0301", "3101"]
+    assert rejected([read_back(tmp_path, "org_survey_b.csv", records.assign(aar="2023"))], codebook, year=2023) == [
+        ("org_survey_b.csv", 4, "kommunenr", "3101",
+         "kommunenr must be a municipality number valid in 2023; this number is valid from 2024 (the municipality "
+         "register (SSB classification 131, dbt_project/seeds/municipality_register.csv)): use the municipality's "
+         "number of 2023"),
+    ]
+
+
+def test_a_year_after_the_register_loads_against_its_newest_version_with_a_warning(tmp_path, codebook):
+    records = org_records(2027)
+    records.loc[1, "kommunenr"] = "3101"
+    result = validate_survey([read_back(tmp_path, "org_survey_a.csv", records)], codebook, "org", 2027, KEY)
+    (warning,) = result.warnings
+    assert (warning.file, warning.column) == ("org_survey_a.csv", "kommunenr")
+    assert "checked up to 2026" in warning.rule and "newest version, Kommuneinndeling 2024" in warning.rule
+    assert validate_survey([read_back(tmp_path, "org_survey_b.csv", org_records(2026))], codebook, "org", 2026,
+                           KEY).warnings == []

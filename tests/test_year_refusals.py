@@ -57,6 +57,12 @@ def _panel_csv(settings, change):
     return write_csv(_folder(settings) / f"citizen_panel_{YEAR}.csv", records)
 
 
+def _org_csv(settings, change):
+    records = org_records(YEAR)
+    change(records)
+    return write_csv(_org(settings), records)
+
+
 def _set(column, value, row=0):
     def change(records):
         records.loc[row, column] = value
@@ -123,6 +129,11 @@ CASES = {
         lambda s: write_csv(_org(s), org_records(YEAR).assign(
             orgnr=lambda r: r["orgnr"].str.translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")))),
         f"org_survey_{YEAR}.csv", "orgnr must be 9 digits"),
+    # The municipality register (issue 11): a kommunenummer must exist in the survey year.
+    "kommunenr of Viken (2020-2023) in a later year": (lambda s: _org_csv(s, _set("kommunenr", "3001", row=1)),
+                                                       f"org_survey_{YEAR}.csv", "this number is valid 2020-2023"),
+    "kommunenr without its leading zero": (lambda s: _org_csv(s, _set("kommunenr", "301", row=1)),
+                                           f"org_survey_{YEAR}.csv", "lost leading zero"),
     # Personal data (issue 8): refused by the same whole-year validation, so `itip check` refuses it too.
     "an e-post column in the org survey": (
         lambda s: write_csv(_org(s), org_records(YEAR).assign(**{"E-post": "ola@example.no"})),

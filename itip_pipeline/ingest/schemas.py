@@ -17,6 +17,7 @@ import pandera.pandas as pa
 from pandera.typing import Series
 
 from itip_pipeline import contract
+from itip_pipeline.ingest.kommunenummer_rules import ASCII_4_DIGITS, kommunenr_checks
 from itip_pipeline.ingest.personal_data import forbidden_family
 from itip_pipeline.ingest.problems import Problem
 
@@ -38,7 +39,11 @@ ROW_CHECK_COLUMNS = {
     DUPLICATE_QUESTION_ID: "question_id",
 }
 # [0-9], not \d: a regular expression's \d also matches Arabic-Indic and full-width digits.
-ASCII_4_DIGITS = r"[0-9]{4}"
+ASCII_3_DIGITS = r"[0-9]{3}"
+LEADING_ZERO_LOST = (
+    "kommunenr must be 4 digits: this one has 3, a lost leading zero (Oslo is 0301, not 301), as when a "
+    "spreadsheet or statistics program stores the column as numbers; deliver kommunenr as text"
+)
 BUILTIN_RULES = {"not_nullable": "must not be blank", "column_in_dataframe": "required column is missing"}
 
 
@@ -133,7 +138,12 @@ class OrgRespondentsModel(Delivered):
 
     @pa.check("kommunenr", error="kommunenr must be 4 digits")
     def four_digits(cls, kommunenr: Text) -> Series[bool]:
-        return kommunenr.str.fullmatch(ASCII_4_DIGITS).astype(bool)
+        return (kommunenr.str.fullmatch(ASCII_4_DIGITS) | kommunenr.str.fullmatch(ASCII_3_DIGITS)).astype(bool)
+
+    @pa.check("kommunenr", error=LEADING_ZERO_LOST)
+    def leading_zero_kept(cls, kommunenr: Text) -> Series[bool]:
+        # Refused, not padded: the file's column type is wrong, and a guessed zero would hide that.
+        return ~kommunenr.str.fullmatch(ASCII_3_DIGITS).astype(bool)
 
     @pa.dataframe_check(error=KOMMUNENR_BY_SECTOR)
     def kommunenr_by_sector(cls, frame: pd.DataFrame) -> Series[bool]:
@@ -181,12 +191,7 @@ def respondents_schema(survey: str, year: int) -> pa.DataFrameSchema:
     )
     schema = schema.update_column("aar", checks=[*schema.columns["aar"].checks, year_check])
     if survey == "org":
-        counties = contract.valid_counties(year)
-        county_check = pa.Check(
-            lambda kommunenr: ~kommunenr.str.fullmatch(ASCII_4_DIGITS).astype(bool) | kommunenr.str[:2].isin(counties),
-            error=f"kommunenr must start with a county valid in {year}: {', '.join(counties)}",
-        )
-        schema = schema.update_column("kommunenr", checks=[*schema.columns["kommunenr"].checks, county_check])
+        schema = schema.update_column("kommunenr", checks=[*schema.columns["kommunenr"].checks, *kommunenr_checks(year)])
     return schema
 
 

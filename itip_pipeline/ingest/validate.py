@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from itip_pipeline import contract
+from itip_pipeline.ingest.kommunenummer_rules import coverage_warning
 from itip_pipeline.ingest.personal_checks import personal_data_problems
 from itip_pipeline.ingest.personal_data import forbidden_family
 from itip_pipeline.ingest.problems import DeliveryRejected, Problem
@@ -48,8 +49,8 @@ def validate_survey(
     """Check the survey's files (name, frame from read_table) for the year; raise DeliveryRejected with all problems.
 
     On success: respondents in the raw table's columns (no load_id), answers as one row per respondent ×
-    codebook question (answer_code Int64, <NA> = blank), warnings for unknown columns (not loaded), and
-    the number of respondents.
+    codebook question (answer_code Int64, <NA> = blank), warnings for unknown columns (not loaded) and for
+    a year after the municipality register's last checked year, and the number of respondents.
     """
     if not files:
         raise DeliveryRejected.single(f"{contract.FILE_PREFIXES[survey]}*", f"no {survey} file in the {year} delivery")
@@ -66,6 +67,8 @@ def validate_survey(
         problems += file_problems + validation_problems(schema, frame)
         warnings += file_warnings
     problems += _duplicate_respondents(frames, survey)
+    if survey == "org":
+        warnings += [w for w in (coverage_warning(year, str(f["source_file"].iloc[0])) for f in frames) if w]
     if problems:
         raise DeliveryRejected(problems)
 

@@ -1,7 +1,8 @@
 """Who answers: an invented register of organisations, each year's responding organisations, the panel.
 
-Organisation numbers are random but valid (mod-11); kommunenummer follow the real county layout and the
-2024 county reform. Panel ids are pseudonymous running numbers, never anything personal.
+Organisation numbers are random but valid (mod-11); the municipalities are the real ones of the municipality
+register (SSB classification 131), renumbered by the 2024 county reform as SSB's change table says. Panel ids
+are pseudonymous running numbers, never anything personal.
 """
 
 from __future__ import annotations
@@ -10,9 +11,11 @@ import numpy as np
 import pandas as pd
 
 from itip_pipeline.contract import AGE_GROUPS, GENDERS, REGIONS, orgnr_check_digit
+from itip_pipeline.municipality_register import municipality_change_2024, register_for_year
 from itip_pipeline.synthetic.seeding import rng
 
 _OPEN = (0, 9999)  # first and last year of an organisation that exists throughout
+OSLO = "03"  # a county and a municipality in one: no county municipality of its own
 
 
 def _orgnumbers(count: int, generator: np.random.Generator, share_starting_with_8: float) -> list[str]:
@@ -26,38 +29,28 @@ def _orgnumbers(count: int, generator: np.random.Generator, share_starting_with_
     return numbers
 
 
-def _municipalities(calibration: dict) -> list[tuple[str | None, str]]:
-    """(kommunenummer 2020-2023 or None, kommunenummer from 2024) for every municipality."""
-    per_county = calibration["municipalities_per_county_2020"]
-    pairs: list[tuple[str | None, str]] = []
-    for county, count in per_county.items():
-        before = [f"{county}{i:02d}" for i in range(1, count + 1)]
-        split = calibration["county_split_2024"].get(county)
-        after = [f"{new}{i:02d}" for new, n in split.items() for i in range(1, n + 1)] if split else before
-        if len(after) != count:
-            raise ValueError(f"county_split_2024 for {county} must place all {count} municipalities")
-        pairs.extend(zip(before, after))
-    for county, count in calibration["new_municipalities_2024"].items():
-        pairs.extend((None, f"{county}{per_county[county] + i:02d}") for i in range(1, count + 1))
-    return pairs
+def _municipalities() -> list[tuple[str | None, str]]:
+    """(kommunenummer 2020-2023 or None, kommunenummer from 2024) for every municipality of the register:
+    each 2023 municipality with its main successor in SSB's change table, then those new in 2024 (Haram)."""
+    main = municipality_change_2024().query("main_successor")
+    pairs: list[tuple[str | None, str]] = list(zip(main.kommunenummer_2023, main.kommunenummer_2024))
+    new = sorted(register_for_year(2024).numbers - set(main.kommunenummer_2024))
+    return pairs + [(None, number) for number in new]
 
 
-def _county_municipalities(calibration: dict) -> list[tuple[int, int]]:
-    """(first year, last year) of every county municipality; Oslo (03) is a municipality only."""
-    split = calibration["county_split_2024"]
-    spans = []
-    for county in calibration["municipalities_per_county_2020"]:
-        if county != "03":
-            spans.append((_OPEN[0], 2023) if county in split else _OPEN)
-    spans.extend((2024, _OPEN[1]) for new_counties in split.values() for _ in new_counties)
-    return spans
+def _county_municipalities() -> list[tuple[int, int]]:
+    """(first year, last year) of every county municipality; Oslo (03) is a municipality only. Counties of
+    2023 that the 2024 reform split end in 2023; the counties it made start in 2024."""
+    before, after = set(register_for_year(2023).counties), set(register_for_year(2024).counties)
+    spans = [_OPEN if county in after else (_OPEN[0], 2023) for county in sorted(before - {OSLO})]
+    return spans + [(2024, _OPEN[1]) for _ in sorted(after - before)]
 
 
 def organisation_register(calibration: dict, seed: int) -> pd.DataFrame:
     """Every invented organisation: orgnr, sector, years it exists, kommunenummer, willingness to answer."""
     settings = calibration["organisations"]
-    municipalities = _municipalities(calibration)
-    county_spans = _county_municipalities(calibration)
+    municipalities = _municipalities()
+    county_spans = _county_municipalities()
     n_stat = settings["pool"]["stat"]
     rows = (
         [("stat", *_OPEN, None, None)] * n_stat
