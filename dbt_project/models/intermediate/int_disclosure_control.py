@@ -76,13 +76,22 @@ class Block:
         return vec
 
 
-def _in_row_space(rows: list[np.ndarray], target: np.ndarray) -> bool:
+def _row_space(rows: list[np.ndarray], width: int) -> np.ndarray:
+    """An orthonormal basis of the rows' span (SVD, with numpy's matrix_rank tolerance): one decomposition
+    per set of published values, against which every target is then a cheap projection."""
+    if not rows:
+        return np.zeros((0, width))
+    _, singular, vt = np.linalg.svd(np.vstack(rows), full_matrices=False)
+    tolerance = singular.max(initial=0.0) * max(len(rows), width) * np.finfo(float).eps
+    return vt[singular > tolerance]
+
+
+def _in_row_space(basis: np.ndarray, target: np.ndarray) -> bool:
     if not target.any():
         return True
-    if not rows:
-        return False
-    known = np.vstack(rows)
-    return np.linalg.matrix_rank(np.vstack([known, target])) == np.linalg.matrix_rank(known)
+    residual = target - basis.T @ (basis @ target)
+    # targets are 0/1 vectors: in the span the residual is rounding noise, outside it is far from zero
+    return bool(np.linalg.norm(residual) <= 1e-8 * np.linalg.norm(target))
 
 
 def _published_rows(block: Block, suppressed: set[tuple]) -> list[np.ndarray]:
@@ -100,17 +109,27 @@ def _published_rows(block: Block, suppressed: set[tuple]) -> list[np.ndarray]:
 def protect_block(block: Block) -> dict[tuple, str | None]:
     """suppression_reason of every published cell of the block: its primary reason, 'complementary', or None."""
     suppressed = {c.key for c in block.cells if c.published and c.primary_reason}
-    n_rows = [block.vector(c, "n_base") for c in block.cells if c.published]
+    width = len(block.inner)
+    spaces: dict[frozenset, np.ndarray] = {}
+
+    def published(suppressed: set[tuple]) -> np.ndarray:
+        """The row space of what is published with `suppressed` withheld, decomposed once per set."""
+        key = frozenset(suppressed)
+        if key not in spaces:
+            spaces[key] = _row_space(_published_rows(block, suppressed), width)
+        return spaces[key]
+
+    bases_only = _row_space([block.vector(c, "n_base") for c in block.cells if c.published], width)
     # A value the always-published bases already determine (an item whose success codes are every code
     # given in the block) cannot be hidden by suppressing shares; it is no more disclosive than the base.
     targets = [vec for cell in block.cells if cell.primary_reason
                for vec in (block.vector(cell, value) for value in PROTECTED_VALUES[cell.primary_reason])
-               if not _in_row_space(n_rows, vec)]
+               if not _in_row_space(bases_only, vec)]
     candidates = sorted((c for c in block.cells if c.published and not c.primary_reason),
                         key=lambda c: (c.n_base, c.successes, str(c.key)))
     complementary: set[tuple] = set()
     for target in targets:
-        if not _in_row_space(_published_rows(block, suppressed), target):
+        if not _in_row_space(published(suppressed), target):
             continue
         added = []
         for cell in candidates:
@@ -118,17 +137,17 @@ def protect_block(block: Block) -> dict[tuple, str | None]:
                 continue
             suppressed.add(cell.key)
             added.append(cell.key)
-            if not _in_row_space(_published_rows(block, suppressed), target):
+            if not _in_row_space(published(suppressed), target):
                 break
         else:  # cannot happen: with every cell suppressed only the bases are known, and targets exclude those
             raise RuntimeError(f"disclosure control could not protect a value in the block of {added}")
         for key in reversed(added[:-1]):  # keep only the suppressions this target needs
             suppressed.discard(key)
-            if _in_row_space(_published_rows(block, suppressed), target):
+            if _in_row_space(published(suppressed), target):
                 suppressed.add(key)
         complementary |= {key for key in added if key in suppressed}
     # The proof, kept in the code: suppressing more never re-exposes a value, so every target is still safe.
-    assert not any(_in_row_space(_published_rows(block, suppressed), t) for t in targets)
+    assert not any(_in_row_space(published(suppressed), t) for t in targets)
     return {c.key: c.primary_reason or (COMPLEMENTARY if c.key in complementary else None)
             for c in block.cells if c.published}
 

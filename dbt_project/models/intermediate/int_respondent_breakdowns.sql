@@ -45,10 +45,26 @@ org as (
     left join adoption using (survey_year, orgnr)
 ),
 
+-- Municipalities by county, harmonised to the 2024 counties (dim_municipality), whatever the survey year.
+county as (
+    select
+        respondent.survey_year,
+        respondent.orgnr as respondent_id,
+        'county_2024' as breakdown,
+        coalesce(municipality.county_2024_name, 'ukjent') as category
+    from {{ ref('stg_org_respondents') }} as respondent
+    left join {{ ref('dim_municipality') }} as municipality
+        on respondent.survey_year = municipality.survey_year
+        and respondent.kommunenr = municipality.kommunenummer
+    where respondent.sector = 'kommune'
+),
+
 respondents as (
     select 'panel' as survey, survey_year, respondent_id, breakdown, category from panel
     union all
     select 'org' as survey, survey_year, respondent_id, breakdown, category from org
+    union all
+    select 'org' as survey, survey_year, respondent_id, breakdown, category from county
 )
 
 select respondents.*
