@@ -155,24 +155,29 @@ def differencing_attack(fct: pd.DataFrame, populations: dict[str, tuple[str, ...
     return recovered
 
 
-def with_breakdown_cells(fct: pd.DataFrame, breakdown: pd.DataFrame, populations: dict[str, tuple[str, ...]],
-                         categories: dict[str, tuple[str, ...]]) -> tuple[pd.DataFrame, dict[str, tuple[str, ...]]]:
+def with_breakdown_cells(fct: pd.DataFrame, breakdown: pd.DataFrame, populations: dict[str, tuple[str, ...]]
+                         ) -> tuple[pd.DataFrame, dict[str, tuple[str, ...]]]:
     """fct_indicator and fct_indicator_breakdown as one table of cells for differencing_attack, and every cell's
-    units. The units become atoms: respondent group × one category of every breakdown (`categories`:
-    breakdown → its categories), so a population holds every atom of its groups and a breakdown cell, named
+    units. The units become atoms: respondent group × one category of every breakdown published for a
+    population holding the group, so a population holds every atom of its groups and a breakdown cell, named
     `<population>|<breakdown>=<category>`, the atoms of its category. Describing every cell in the same finer
     units changes no sum, so the attacker loses nothing and sees every relation: a population minus its other
     categories, one breakdown against another, and both against the headline."""
-    names = sorted(categories)
-    atoms = {group: [(group, *combination) for combination in
-                     itertools.product(*(categories[name] for name in names))]
-             for group in {g for groups in populations.values() for g in groups}}
-    units = {population: tuple("|".join(atom) for group in groups for atom in atoms[group])
+    categories = breakdown.groupby("breakdown").category.unique().map(sorted).to_dict()
+    splits = {group: sorted({b for b, p in zip(breakdown.breakdown, breakdown.population) if group in populations[p]})
+              for group in {g for groups in populations.values() for g in groups}}
+    atoms = {group: [dict(zip(names, combination), group=group)
+                     for combination in itertools.product(*(categories[name] for name in names))]
+             for group, names in splits.items()}
+
+    def name(atom: dict) -> str:
+        return "|".join(f"{key}={value}" for key, value in sorted(atom.items()))
+
+    units = {population: tuple(name(atom) for group in groups for atom in atoms[group])
              for population, groups in populations.items()}
     for row in breakdown.drop_duplicates(["population", "breakdown", "category"]).itertuples():
-        position = 1 + names.index(row.breakdown)
         units[f"{row.population}|{row.breakdown}={row.category}"] = tuple(
-            "|".join(atom) for group in populations[row.population] for atom in atoms[group]
-            if atom[position] == row.category)
+            name(atom) for group in populations[row.population] for atom in atoms[group]
+            if atom.get(row.breakdown) == row.category)
     cells = breakdown.assign(population=breakdown.population + "|" + breakdown.breakdown + "=" + breakdown.category)
     return pd.concat([fct, cells[list(fct.columns.intersection(cells.columns))]], ignore_index=True), units
