@@ -41,7 +41,10 @@ MARTS = FAMILY_MARTS | {"fct_indicator", "published_reconciliation", "published_
                          "dim_population", "dim_indicator_method", "fct_population_difference",
                          "dim_municipality"}
 # Breakdowns and wide views (issue 11)
-MARTS |= {"indicator_by_year", "indicator_by_year_interval", "fct_indicator_breakdown", "dim_breakdown"}
+FAMILY_BREAKDOWN_MARTS = {"mart_citizen_data_protection_trust_breakdown", "mart_ai_barrier_breakdown",
+                          "mart_ai_adoption_breakdown"}
+MARTS |= {"indicator_by_year", "indicator_by_year_interval", "fct_indicator_breakdown", "dim_breakdown",
+          *FAMILY_BREAKDOWN_MARTS}
 
 
 @pytest.fixture(scope="session")
@@ -625,3 +628,16 @@ def test_breakdown_cells_follow_the_primary_rule_and_leak_nothing_by_differencin
                                 share_pct=100 * table.true_share, dont_know_pct=100 * table.true_dont_know_share)
     recovered = differencing_attack(primary_only, units, success, 10)
     assert any("|ai_adopter=" in name for name in recovered)
+
+
+def test_family_breakdown_marts_are_their_familys_rows_of_fct_indicator_breakdown(con):
+    for mart in FAMILY_BREAKDOWN_MARTS:
+        family = mart.removeprefix("mart_").removesuffix("_breakdown")
+        key = "indicator_id, item, population, breakdown, category, year, share_pct, suppression_reason"
+        differing = con.execute(f"(select {key} from marts.{mart} except select {key} from "
+                                f"marts.fct_indicator_breakdown where family = ?) union all (select {key} from "
+                                f"marts.fct_indicator_breakdown where family = ? except select {key} from "
+                                f"marts.{mart})", [family, family]).fetchall()
+        assert differing == [] and con.execute(f"select count(*) from marts.{mart}").fetchone()[0] > 0, mart
+    breakdowns = con.execute("select distinct breakdown from marts.mart_citizen_data_protection_trust_breakdown")
+    assert {"age_group", "gender", "region"} == {b for (b,) in breakdowns.fetchall()}
