@@ -50,10 +50,26 @@ def recover(n_inner: int, published: list[Published], target: frozenset[int]) ->
     return recoverer(n_inner, published)(target)
 
 
-def _code_classes(items: list[tuple[int, ...]]) -> list[frozenset]:
-    """The answer codes an attacker can tell apart: each success code, "vet ikke", and the rest together."""
-    codes = sorted({code for success in items for code in success})
-    return [frozenset([code]) for code in codes] + [frozenset(["dont_know"]), frozenset(["rest"])]
+DONT_KNOW_CODE = 9  # the codebooks' "vet ikke" code
+DISTRIBUTION = "answer_distribution"  # fct_answer_distribution's rows, as cells: item `<question_id>=<code>`
+
+
+def _code_classes(items: list[tuple[int, ...]], every_code_published: bool) -> list[frozenset]:
+    """The answer codes an attacker can tell apart: each success code, "vet ikke", and the rest together (no
+    rest when the block's answer distribution is published: it lists every code of the scale)."""
+    codes = sorted({code for success in items for code in success} - {DONT_KNOW_CODE})
+    rest = [] if every_code_published else [frozenset(["rest"])]
+    return [frozenset([code]) for code in codes] + [frozenset([DONT_KNOW_CODE])] + rest
+
+
+def distribution_cells(distribution: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
+    """fct_answer_distribution's rows as cells for differencing_attack (each code's share a success share over
+    the non-blank answers), with their success codes."""
+    cells = distribution.assign(
+        indicator_id=DISTRIBUTION, item=distribution.question_id + "=" + distribution.answer_code.astype(str),
+        n_base=distribution.n_asked, dont_know_pct=np.nan, n_base_excl_dont_know=np.nan,
+        share_excl_dont_know_pct=np.nan, change_pp=np.nan, previous_year=np.nan)
+    return cells, {(DISTRIBUTION, r.item): (int(r.answer_code),) for r in cells.itertuples()}
 
 
 def _key(indicator_id, item, population, year) -> tuple:
@@ -106,13 +122,13 @@ def differencing_attack(fct: pd.DataFrame, populations: dict[str, tuple[str, ...
     org = fct[fct.survey == "org"]
     for (question, year), block in org.groupby(["question_id", "year"]):
         items = {(r.indicator_id, None if pd.isna(r.item) else r.item) for r in block.itertuples()}
-        classes = _code_classes([success_codes[i] for i in items])
+        classes = _code_classes([success_codes[i] for i in items], any(i[0] == DISTRIBUTION for i in items))
         units = sorted({u for p in block.population for u in populations[p]})
         inner = {(u, k): i for i, (u, k) in enumerate((u, k) for u in units for k in range(len(classes)))}
 
         def members(unit_set, success=None, dont_know=False):
             wanted = [k for k, cls in enumerate(classes) if (
-                "dont_know" in cls if dont_know else success is None or cls <= set(success))]
+                DONT_KNOW_CODE in cls if dont_know else success is None or cls <= set(success))]
             return frozenset(inner[(u, k)] for u in unit_set for k in wanted)
 
         facts, n_by_units = [], {}

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
-from differencing_attack import attacker_shares, differencing_attack, with_breakdown_cells
+from differencing_attack import attacker_shares, differencing_attack, distribution_cells, with_breakdown_cells
 from raw_fixture import HIDDEN_SPARSE_QUESTION, SPARSE_ANSWERS, SPARSE_QUESTION, write_raw_fixture
 from scipy import stats
 from test_statistics import wilson_interval
@@ -44,6 +44,7 @@ MARTS = FAMILY_MARTS | {"fct_indicator", "published_reconciliation", "published_
 FAMILY_BREAKDOWN_MARTS = {"mart_citizen_data_protection_trust_breakdown", "mart_ai_barrier_breakdown",
                           "mart_ai_adoption_breakdown"}
 MARTS |= {"indicator_by_year", "indicator_by_year_interval", "fct_indicator_breakdown", "dim_breakdown",
+          "fct_answer_distribution",
           *FAMILY_BREAKDOWN_MARTS}
 
 
@@ -641,3 +642,43 @@ def test_family_breakdown_marts_are_their_familys_rows_of_fct_indicator_breakdow
         assert differing == [] and con.execute(f"select count(*) from marts.{mart}").fetchone()[0] > 0, mart
     breakdowns = con.execute("select distinct breakdown from marts.mart_citizen_data_protection_trust_breakdown")
     assert {"age_group", "gender", "region"} == {b for (b,) in breakdowns.fetchall()}
+
+
+@pytest.mark.parametrize(("question", "population", "groups", "year"), [
+    ("citizen_data_protection_trust", "innbyggere", {"innbyggere"}, 2025), ("ai_strategy", "alle", {"stat", "kommune"}, 2025),
+    ("infosec_overview", "kommune", {"kommune"}, 2023)])
+def test_answer_distribution_equals_an_independent_pandas_computation(con, raw, question, population, groups, year):
+    rows = con.execute("select d.*, e.share from marts.fct_answer_distribution d join "
+                       "intermediate.int_distribution_estimates e on e.question_id = d.question_id and "
+                       "e.survey_year = d.year and e.population = d.population and e.answer_code = d.answer_code "
+                       "where d.question_id = ? and d.year = ? and d.population = ?", [question, year, population]).df()
+    answers = raw[(raw.question_id == question) & (raw.survey_year == year) & raw.grp.isin(groups)]
+    asked = answers[answers.answer_code.notna()]
+    expected = asked.groupby("answer_code").weight.sum() / asked.weight.sum()
+    got = rows.set_index("answer_code")
+    assert (got.n_asked == len(asked)).all() and (got.n_blank == len(answers) - len(asked)).all()
+    assert set(expected.index) <= set(got.index)
+    assert got.share.to_numpy() == pytest.approx(expected.reindex(got.index, fill_value=0.0).to_numpy(), rel=1e-12)
+    assert got.share.sum() == pytest.approx(1.0)
+    shown = got[~got.suppressed]
+    assert shown.share_pct.to_numpy() == pytest.approx(100 * shown.share.to_numpy())
+    assert got[got.suppressed].share_pct.isna().all()
+    assert got.answer_label_no.notna().all() and got.loc[9, "answer_label_no"] == "Vet ikke" and got.loc[9, "is_dont_know"]
+
+
+def test_answer_distribution_cells_leak_nothing_by_differencing(con):
+    # The distribution's codes sum to the base and overlap the indicators' top-box shares: one system per block.
+    fct = con.execute(WITH_ESTIMATES + " where f.year = 2025").df()
+    distribution, codes = distribution_cells(con.execute(
+        "select d.*, e.share as true_share from marts.fct_answer_distribution d join intermediate.int_distribution_estimates e "
+        "on e.question_id = d.question_id and e.survey_year = d.year and e.population = d.population "
+        "and e.answer_code = d.answer_code where d.year = 2025").df())
+    populations, success = _published_structure()
+    table = pd.concat([fct, distribution[list(fct.columns.intersection(distribution.columns))]], ignore_index=True)
+    assert distribution.suppressed.any() and (~distribution.suppressed).any()
+    assert (distribution.suppression_reason == "complementary").any()
+    assert differencing_attack(attacker_shares(table), populations, {**success, **codes}, 10) == []
+    primary_only = table.assign(suppressed=table.suppression_reason.isin(["n_base", "interval_width"]),
+                                share_pct=100 * table.true_share)
+    assert any(name.startswith("answer_distribution/") for name in
+               differencing_attack(primary_only, populations, {**success, **codes}, 10))

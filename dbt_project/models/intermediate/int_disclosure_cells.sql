@@ -7,12 +7,17 @@
 --     are the atoms of its respondents, so a population is the sum of its groups and a breakdown's categories
 --     sum to their population — and across breakdowns (gender × age) the same atoms carry every relation;
 --   * published cells: one per indicator × item × population × year estimated (int_indicator_estimates,
---     breakdown and category NULL), and one per breakdown category (int_breakdown_estimates);
+--     breakdown and category NULL), one per breakdown category (int_breakdown_estimates), and one per
+--     answer code of every answer distribution (int_distribution_estimates; indicator_id
+--     `answer_distribution`, item `<question_id>=<code>`, its base every non-blank answer);
 --   * hidden cells: a respondent group pooled into a published population of the indicator but not
 --     published on its own (none with today's seed, where `alle` = stat + kommune and fylkeskommune is
 --     published; kept so that a future pool stays safe). Differencing the pooled
 --     population reveals it, so it is judged by the confidentiality rule (n_base) and protected like a
 --     suppressed cell; it is never published, so the reliability rule does not apply to it.
+-- withhold_order: when a complement is needed, an answer distribution's codes (0) go before breakdown
+-- categories (1), and those before headline cells (2), so detail tables never cost a headline figure that
+-- another cell can protect.
 -- A block (question × year) holds every cell whose relations can involve each other; block_codes lists the
 -- answer codes given in it.
 with answers as (
@@ -21,6 +26,10 @@ with answers as (
 
 breakdown_answers as (
     select * from {{ ref('int_breakdown_answers') }}
+),
+
+distribution_answers as (
+    select * from {{ ref('int_distribution_answers') }}
 ),
 
 code_flags as (
@@ -38,7 +47,7 @@ code_flags as (
 
 block_codes as (
     select question_id, survey_year, list_sort(list(distinct answer_code)) as block_codes
-    from answers
+    from distribution_answers
     where is_answered
     group by all
 ),
@@ -59,7 +68,9 @@ atoms as (
             list_sort(list(categories.category) filter (where categories.category is not null)), '|'
         )) as atom
     from (
-        select distinct question_id, survey_year, respondent_id, respondent_group from answers where is_answered
+        select distinct question_id, survey_year, respondent_id, respondent_group
+        from distribution_answers
+        where is_answered
     ) as respondent
     left join respondent_categories as categories using (question_id, survey_year, respondent_id)
     group by respondent.question_id, respondent.survey_year, respondent.respondent_id, respondent.respondent_group
@@ -93,6 +104,51 @@ cell_units as (
     group by all
 ),
 
+distribution_units as (
+    select
+        answers.question_id,
+        answers.survey_year,
+        answers.population,
+        list_sort(list(distinct atoms.atom)) as units
+    from distribution_answers as answers
+    inner join atoms using (question_id, survey_year, respondent_id)
+    where answers.is_answered
+    group by all
+),
+
+distribution as (
+    select
+        'answer_distribution' as indicator_id,
+        estimate.question_id || '=' || estimate.answer_code as item,
+        estimate.question_id,
+        estimate.survey_year,
+        estimate.population,
+        null::varchar as breakdown,
+        null::varchar as category,
+        true as is_published,
+        0 as withhold_order,
+        distribution_units.units,
+        estimate.n_asked as n_base,
+        estimate.share,
+        estimate.primary_reason,
+        [estimate.answer_code] as success_codes,
+        block_codes.block_codes as base_codes,
+        list_filter([codebook.dont_know_code], lambda code: code is not null) as dont_know_codes,
+        block_codes.block_codes
+    from {{ ref('int_distribution_estimates') }} as estimate
+    inner join distribution_units
+        on estimate.question_id = distribution_units.question_id
+        and estimate.survey_year = distribution_units.survey_year
+        and estimate.population = distribution_units.population
+    inner join block_codes
+        on estimate.question_id = block_codes.question_id
+        and estimate.survey_year = block_codes.survey_year
+    inner join {{ ref('stg_codebook') }} as codebook
+        on estimate.survey = codebook.survey
+        and estimate.survey_year = codebook.survey_year
+        and estimate.question_id = codebook.question_id
+),
+
 estimates as (
     select *, null::varchar as breakdown, null::varchar as category from {{ ref('int_indicator_estimates') }}
     union all by name
@@ -109,6 +165,7 @@ published as (
         estimate.breakdown,
         estimate.category,
         true as is_published,
+        case when estimate.breakdown is null then 2 else 1 end as withhold_order,
         cell_units.units,
         estimate.n_base,
         estimate.share,
@@ -148,6 +205,7 @@ hidden as (
         null::varchar as breakdown,
         null::varchar as category,
         false as is_published,
+        2 as withhold_order,
         group_bases.units,
         cast(group_bases.n_base as integer) as n_base,
         null::double as share,
@@ -187,3 +245,5 @@ inner join code_flags
 inner join block_codes
     on cells.question_id = block_codes.question_id
     and cells.survey_year = block_codes.survey_year
+union all
+select * from distribution

@@ -16,7 +16,8 @@ total once their cells are described in the same units — including several rel
 checking relations one at a time is not enough.
 
 Algorithm (a greedy form of the approach of SSB's GaussSuppression): while a protected value is recoverable,
-suppress further published cells in order of cost (smallest n_base, then fewest successes) until it is not,
+suppress further published cells in order of cost (an answer distribution's codes, then breakdown categories,
+then headline cells; within each, smallest n_base, then fewest successes) until it is not,
 then release again those of the new suppressions it does not need. Suppressing more never makes anything
 recoverable, so a value once protected stays protected and the loop ends after at most one round per
 protected value; at the end the rank test itself is the proof that nothing protected is recoverable.
@@ -50,6 +51,9 @@ class Cell:
     success_codes: tuple[int, ...]
     base_codes: tuple[int, ...]
     dont_know_codes: tuple[int, ...]
+    # Which cells go first when a complement is needed: 0 an answer distribution's code, 1 a breakdown
+    # category, 2 a headline cell (int_disclosure_cells.withhold_order): detail before headline figures.
+    withhold_order: int = 2
 
 
 @dataclass
@@ -126,7 +130,7 @@ def protect_block(block: Block) -> dict[tuple, str | None]:
                for vec in (block.vector(cell, value) for value in PROTECTED_VALUES[cell.primary_reason])
                if not _in_row_space(bases_only, vec)]
     candidates = sorted((c for c in block.cells if c.published and not c.primary_reason),
-                        key=lambda c: (c.n_base, c.successes, str(c.key)))
+                        key=lambda c: (c.withhold_order, c.n_base, c.successes, str(c.key)))
     complementary: set[tuple] = set()
     for target in targets:
         if not _in_row_space(published(suppressed), target):
@@ -163,7 +167,7 @@ def _cell(r: dict) -> Cell:
                 successes=0.0 if pd.isna(r["share"]) else float(r["share"]) * int(r["n_base"]),
                 primary_reason=None if pd.isna(r["primary_reason"]) else r["primary_reason"],
                 success_codes=_codes(r["success_codes"]), base_codes=_codes(r["base_codes"]),
-                dont_know_codes=_codes(r["dont_know_codes"]))
+                dont_know_codes=_codes(r["dont_know_codes"]), withhold_order=int(r["withhold_order"]))
 
 
 def protect(cells: pd.DataFrame) -> pd.DataFrame:
