@@ -132,23 +132,13 @@ select
     adjusted.n_base,
     adjusted.n_effective,
     adjusted.frame_size,
-    case when not adjusted.suppressed then 100 * adjusted.share end as share_pct,
-    case when not adjusted.suppressed
-        then 100 * wilson_low(adjusted.share, adjusted.n_adjusted, z_critical_95())
-    end as ci_low_pct,
-    case when not adjusted.suppressed
-        then 100 * wilson_high(adjusted.share, adjusted.n_adjusted, z_critical_95())
-    end as ci_high_pct,
+    {{ shown_share_with_interval('adjusted.share', 'adjusted.n_adjusted', 'adjusted.suppressed') }},
     case when not adjusted.suppressed then 100 * adjusted.dont_know_share end as dont_know_pct,
     -- n_base − "vet ikke": withheld with the cell, whose "vet ikke" it would reveal
     case when not adjusted.suppressed then adjusted.n_base_known end as n_base_excl_dont_know,
-    case when not adjusted.suppressed_known then 100 * adjusted.share_known end as share_excl_dont_know_pct,
-    case when not adjusted.suppressed_known
-        then 100 * wilson_low(adjusted.share_known, adjusted.n_adjusted_known, z_critical_95())
-    end as ci_low_excl_dont_know_pct,
-    case when not adjusted.suppressed_known
-        then 100 * wilson_high(adjusted.share_known, adjusted.n_adjusted_known, z_critical_95())
-    end as ci_high_excl_dont_know_pct,
+    {{ shown_share_with_interval(
+        'adjusted.share_known', 'adjusted.n_adjusted_known', 'adjusted.suppressed_known', '_excl_dont_know'
+    ) }},
     adjusted.suppressed,
     adjusted.suppression_reason,
     not adjusted.suppressed
@@ -169,3 +159,15 @@ inner join {{ ref('stg_indicator_catalogue') }} as indicator
 inner join {{ ref('stg_populations') }} as population
     on adjusted.population = population.population
 {% endmacro %}
+
+{#- A published share in percent with its 95 % Wilson interval on n (share_pct<suffix>, ci_low_pct<suffix>,
+    ci_high_pct<suffix>), all NULL where the cell is suppressed. -#}
+{% macro shown_share_with_interval(share, n, suppressed, suffix='') %}
+    case when not {{ suppressed }} then 100 * {{ share }} end as share{{ suffix }}_pct,
+    case when not {{ suppressed }}
+        then 100 * wilson_low({{ share }}, {{ n }}, z_critical_95())
+    end as ci_low{{ suffix }}_pct,
+    case when not {{ suppressed }}
+        then 100 * wilson_high({{ share }}, {{ n }}, z_critical_95())
+    end as ci_high{{ suffix }}_pct
+{%- endmacro %}

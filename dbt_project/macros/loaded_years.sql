@@ -29,3 +29,17 @@ comment on column {{ this }}.{{ name }}_{{ year }} is '{{ text | replace("'", "'
         {%- endfor %}
     {%- endfor %}
 {% endmacro %}
+
+{#- fct_indicator in wide form: one row per indicator × item × population, the fixed columns given, then
+    columns_per_year of `measures`, and the first and last year with a row. -#}
+{% macro indicator_by_year(columns, measures) %}
+{%- set years = loaded_years(ref('fct_indicator')) %}
+select
+    {{ columns | join(',\n    ') }},
+    {{- columns_per_year(years, measures) }}
+    min(year) as first_year,
+    max(year) as last_year
+from {{ ref('fct_indicator') }}
+group by all
+order by family, indicator_id, item, population
+{% endmacro %}

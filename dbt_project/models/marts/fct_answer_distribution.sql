@@ -43,13 +43,7 @@ select
     estimates.n_asked,
     estimates.n_blank,
     estimates.n_effective,
-    case when not estimates.suppressed then 100 * estimates.share end as share_pct,
-    case when not estimates.suppressed
-        then 100 * wilson_low(estimates.share, estimates.n_effective, z_critical_95())
-    end as ci_low_pct,
-    case when not estimates.suppressed
-        then 100 * wilson_high(estimates.share, estimates.n_effective, z_critical_95())
-    end as ci_high_pct,
+    {{ shown_share_with_interval('estimates.share', 'estimates.n_effective', 'estimates.suppressed') }},
     estimates.suppressed,
     estimates.suppression_reason
 from estimates

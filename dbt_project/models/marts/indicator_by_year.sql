@@ -5,21 +5,7 @@
     'share_pct': 'Headline share in percent (fct_indicator.share_pct); NULL where suppressed or not asked.',
     'suppression_reason': 'Why the share is withheld (fct_indicator.suppression_reason); NULL when published or not asked.',
 }) }}") }}
-{%- set years = loaded_years(ref('fct_indicator')) %}
-select
-    indicator_id,
-    item,
-    population,
-    family,
-    measure,
-    survey,
-    label_no,
-    label_en,
-    population_label_no,
-    population_label_en,
-    {{- columns_per_year(years, {'share_pct': 'share_pct', 'suppression_reason': 'suppression_reason'}) }}
-    min(year) as first_year,
-    max(year) as last_year
-from {{ ref('fct_indicator') }}
-group by all
-order by family, indicator_id, item, population
+{{ indicator_by_year(
+    ['indicator_id', 'item', 'population', 'family', 'measure', 'survey', 'label_no', 'label_en', 'population_label_no', 'population_label_en'],
+    {'share_pct': 'share_pct', 'suppression_reason': 'suppression_reason'}
+) }}

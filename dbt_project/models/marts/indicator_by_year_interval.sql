@@ -5,17 +5,7 @@
     'ci_low_pct': 'Lower bound of the 95 % Wilson interval (fct_indicator.ci_low_pct).',
     'ci_high_pct': 'Upper bound of the 95 % Wilson interval (fct_indicator.ci_high_pct).',
 }) }}") }}
-{%- set years = loaded_years(ref('fct_indicator')) %}
-select
-    indicator_id,
-    item,
-    population,
-    family,
-    label_no,
-    label_en,
-    {{- columns_per_year(years, {'share_pct': 'share_pct', 'ci_low_pct': 'ci_low_pct', 'ci_high_pct': 'ci_high_pct'}) }}
-    min(year) as first_year,
-    max(year) as last_year
-from {{ ref('fct_indicator') }}
-group by all
-order by family, indicator_id, item, population
+{{ indicator_by_year(
+    ['indicator_id', 'item', 'population', 'family', 'label_no', 'label_en'],
+    {'share_pct': 'share_pct', 'ci_low_pct': 'ci_low_pct', 'ci_high_pct': 'ci_high_pct'}
+) }}
