@@ -2,8 +2,9 @@
 
 The published values fix the inner cells (respondent class × answer code) up to the nullspace of the
 published vectors. A hidden value v·x is determined exactly when v is orthogonal to that nullspace; then
-v·x = v·x₀ for any solution x₀ (least squares gives one). int_disclosure_control uses a rank test; this uses
-scipy's SVD nullspace and actually computes the recovered value, so a wrong "safe" there fails here.
+v·x = v·x₀ for any solution x₀ (least squares gives one). int_disclosure_control projects onto an SVD row
+space; this takes the nullspace from a pivoted QR and actually computes the recovered value, so a wrong
+"safe" there fails here.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.linalg import null_space
+from scipy.linalg import qr
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,16 @@ class Published:
     value: float
 
 
+def _null_space(matrix: np.ndarray) -> np.ndarray:
+    """An orthonormal basis of the matrix's nullspace, from a rank-revealing QR of its transpose (column
+    pivoting): the columns of Q past the rank. A different factorisation from the model's SVD, and several
+    times faster than scipy's null_space on the wide blocks of breakdown cells."""
+    q, r, _ = qr(matrix.T, pivoting=True)
+    diagonal = np.abs(np.diag(r))
+    tolerance = diagonal.max(initial=0.0) * max(matrix.shape) * np.finfo(float).eps
+    return q[:, int((diagonal > tolerance).sum()):]
+
+
 def recoverer(n_inner: int, published: list[Published]):
     """recover() for many targets against the same published facts: the nullspace is computed once."""
     if not published:
@@ -32,7 +43,7 @@ def recoverer(n_inner: int, published: list[Published]):
     for row, fact in enumerate(published):
         matrix[row, list(fact.inner)] = 1.0
     values = np.array([fact.value for fact in published])
-    free = null_space(matrix)
+    free = _null_space(matrix)
     solution, *_ = np.linalg.lstsq(matrix, values, rcond=None)
 
     def recover_one(target: frozenset[int]) -> float | None:
@@ -67,8 +78,7 @@ def distribution_cells(distribution: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
     the non-blank answers), with their success codes."""
     cells = distribution.assign(
         indicator_id=DISTRIBUTION, item=distribution.question_id + "=" + distribution.answer_code.astype(str),
-        n_base=distribution.n_asked, dont_know_pct=np.nan, n_base_excl_dont_know=np.nan,
-        share_excl_dont_know_pct=np.nan, change_pp=np.nan, previous_year=np.nan)
+        n_base=distribution.n_asked)  # no "vet ikke" share, change or share without "vet ikke" of its own
     return cells, {(DISTRIBUTION, r.item): (int(r.answer_code),) for r in cells.itertuples()}
 
 
