@@ -78,7 +78,7 @@ def distribution_cells(distribution: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
     the non-blank answers), with their success codes."""
     cells = distribution.assign(
         indicator_id=DISTRIBUTION, item=distribution.question_id + "=" + distribution.answer_code.astype(str),
-        n_base=distribution.n_asked)  # no "vet ikke" share, change or share without "vet ikke" of its own
+    )  # no "vet ikke" share, change or share without "vet ikke" of its own
     return cells, {(DISTRIBUTION, r.item): (int(r.answer_code),) for r in cells.itertuples()}
 
 

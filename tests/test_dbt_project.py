@@ -659,7 +659,7 @@ def test_answer_distribution_equals_an_independent_pandas_computation(con, raw, 
     asked = answers[answers.answer_code.notna()]
     expected = asked.groupby("answer_code").weight.sum() / asked.weight.sum()
     got = rows.set_index("answer_code")
-    assert (got.n_asked == len(asked)).all() and (got.n_blank == len(answers) - len(asked)).all()
+    assert (got.n_base == len(asked)).all() and (got.n_blank == len(answers) - len(asked)).all()
     assert set(expected.index) <= set(got.index)
     assert got.share.to_numpy() == pytest.approx(expected.reindex(got.index, fill_value=0.0).to_numpy(), rel=1e-12)
     assert got.share.sum() == pytest.approx(1.0)

@@ -40,7 +40,7 @@ select
     ) as answer_label_en,
     estimates.answer_code is not distinct from codebook.dont_know_code as is_dont_know,
     codebook.scale,
-    estimates.n_asked,
+    estimates.n_asked as n_base,
     estimates.n_blank,
     estimates.n_effective,
     {{ shown_share_with_interval('estimates.share', 'estimates.n_effective', 'estimates.suppressed') }},
