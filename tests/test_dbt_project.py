@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
-from differencing_attack import attacker_shares, differencing_attack
+from differencing_attack import attacker_shares, differencing_attack, distribution_cells, with_breakdown_cells
 from raw_fixture import HIDDEN_SPARSE_QUESTION, SPARSE_ANSWERS, SPARSE_QUESTION, write_raw_fixture
 from scipy import stats
 from test_statistics import wilson_interval
@@ -40,6 +40,12 @@ MARTS = FAMILY_MARTS | {"fct_indicator", "published_reconciliation", "published_
                          "indicator_families", "policy_targets", "mart_ai_use_mode_external",
                          "dim_population", "dim_indicator_method", "fct_population_difference",
                          "dim_municipality"}
+# Breakdowns and wide views (issue 11)
+FAMILY_BREAKDOWN_MARTS = {"mart_citizen_data_protection_trust_breakdown", "mart_ai_barrier_breakdown",
+                          "mart_ai_adoption_breakdown"}
+MARTS |= {"indicator_by_year", "indicator_by_year_interval", "fct_indicator_breakdown", "dim_breakdown",
+          "fct_answer_distribution",
+          *FAMILY_BREAKDOWN_MARTS}
 
 
 @pytest.fixture(scope="session")
@@ -532,3 +538,168 @@ def test_a_loaded_year_after_the_register_gets_its_newest_version_flagged(built,
     finally:
         con.close()
     assert rows == [(2026, 357, True, "Kommuneinndeling 2024"), (2027, 357, False, "Kommuneinndeling 2024")]
+
+
+# --- Wide views and breakdowns (issue 11) ---------------------------------------------------------------------
+
+
+def test_wide_views_carry_one_column_per_loaded_year_with_fct_indicators_values(con):
+    fct = con.execute("select * from marts.fct_indicator").df()
+    years = sorted(fct.year.unique())
+    key = ["indicator_id", "item", "population"]
+    for table, measures in (("indicator_by_year", ("share_pct", "suppression_reason")),
+                            ("indicator_by_year_interval", ("share_pct", "ci_low_pct", "ci_high_pct"))):
+        wide = con.execute(f"select * from marts.{table}").df()
+        year_columns = [c for c in wide.columns if c.rsplit("_", 1)[-1].isdigit()]
+        assert year_columns == [f"{m}_{y}" for y in years for m in measures]
+        assert len(wide) == len(fct[key].fillna("").drop_duplicates())
+        long = wide.melt(id_vars=key, value_vars=year_columns, var_name="column").dropna(subset=["value"])
+        long[["measure", "year"]] = long.column.str.rsplit("_", n=1, expand=True)
+        expected = fct.melt(id_vars=[*key, "year"], value_vars=list(measures), var_name="measure").dropna(
+            subset=["value"])
+        merged = expected.assign(year=expected.year.astype(str)).merge(
+            long, on=[*key, "year", "measure"], how="outer", suffixes=("_fct", "_wide"), indicator=True)
+        assert (merged["_merge"] == "both").all()
+        assert (merged.value_fct == merged.value_wide).all()
+
+
+@pytest.fixture(scope="session")
+def raw_categories(con) -> pd.DataFrame:
+    """Every respondent's breakdown categories, from raw with pandas only: the panel's delivered gender, age
+    group and region, and an organisation's own ai_adoption answer that year (3-5 adopter, 1-2 non-adopter)."""
+    panel = con.execute("select survey_year, respondent_key as respondent, gender, age_group, region "
+                        "from raw.panel_respondents").df()
+    org = con.execute("select r.survey_year, r.orgnr as respondent, a.answer_code from raw.org_respondents r "
+                      "left join raw.org_answers a on a.survey_year = r.survey_year and a.orgnr = r.orgnr "
+                      "and a.question_id = 'ai_adoption'").df()
+    org["ai_adopter"] = np.select([org.answer_code.isin([3, 4, 5]), org.answer_code.isin([1, 2])],
+                                  ["adopter", "non_adopter"], "ukjent")
+    return pd.concat([panel, org.drop(columns="answer_code")], ignore_index=True)
+
+
+BREAKDOWN_WITH_ESTIMATES = (
+    "select f.*, e.share as true_share, e.dont_know_share as true_dont_know_share "
+    "from marts.fct_indicator_breakdown f join intermediate.int_breakdown_estimates e "
+    "on e.indicator_id = f.indicator_id and e.item is not distinct from f.item and e.population = f.population "
+    "and e.breakdown = f.breakdown and e.category = f.category and e.survey_year = f.year")
+
+
+@pytest.mark.parametrize(
+    ("indicator_id", "item", "question", "population", "groups", "success", "year", "breakdown", "category"),
+    [
+        ("citizen_data_protection_trust", None, "citizen_data_protection_trust", "innbyggere", {"innbyggere"},
+         {4, 5}, 2024, "age_group", "60+"),
+        ("citizen_ai_trust_factor", "data_control", "citizen_trust_factor_data_control", "innbyggere",
+         {"innbyggere"}, {4, 5}, 2025, "gender", "kvinne"),
+        ("ai_barrier", "legal", "ai_barrier_legal", "kommune", {"kommune"}, {4, 5}, 2024, "ai_adopter", "adopter"),
+        ("ai_strategy", "no_strategic_frame", "ai_strategy", "stat", {"stat"}, {1, 2}, 2025, "ai_adopter",
+         "non_adopter"),
+    ],
+)
+def test_breakdown_shares_equal_an_independent_pandas_computation(con, raw_categories, indicator_id, item, question,
+                                                                  population, groups, success, year, breakdown,
+                                                                  category):
+    answers = con.execute(
+        "select a.survey_year, a.orgnr as respondent, a.question_id, a.answer_code, r.sector as grp, 1.0 as weight "
+        "from raw.org_answers a join raw.org_respondents r using (survey_year, orgnr) union all "
+        "select a.survey_year, a.respondent_key, a.question_id, a.answer_code, 'innbyggere', r.weight "
+        "from raw.panel_answers a join raw.panel_respondents r using (survey_year, respondent_key)").df()
+    answers = answers.merge(raw_categories[["survey_year", "respondent", breakdown]])
+    expected = expected_share(answers[answers[breakdown] == category], question, year, groups, success)
+    row = con.execute(f"select * from ({BREAKDOWN_WITH_ESTIMATES}) where indicator_id = ? and item is not "
+                      "distinct from ? and population = ? and year = ? and breakdown = ? and category = ?",
+                      [indicator_id, item, population, year, breakdown, category]).df().iloc[0]
+    assert row.n_base == expected["n_base"] > 0
+    assert 100 * row.true_share == pytest.approx(expected["share_pct"], rel=1e-12)
+    assert 100 * row.true_dont_know_share == pytest.approx(expected["dont_know_pct"], rel=1e-12, abs=1e-12)
+    assert row.n_effective == pytest.approx(expected["n_effective"], rel=1e-12)
+    if not row.suppressed:
+        assert row.share_pct == pytest.approx(100 * row.true_share)
+        low, high = wilson_interval(row.true_share, row.n_effective)
+        assert (row.ci_low_pct, row.ci_high_pct) == pytest.approx((100 * low, 100 * high))
+
+
+def test_breakdown_categories_partition_the_headline_base(con):
+    sums = con.execute(
+        "select b.indicator_id, b.item, b.population, b.year, b.breakdown, sum(b.n_base) as n_categories, "
+        "any_value(f.n_base) as n_headline from marts.fct_indicator_breakdown b join marts.fct_indicator f "
+        "using (indicator_id, item, population, year) group by all").df()
+    assert set(sums.breakdown) == {"gender", "age_group", "region", "ai_adopter", "county_2024"}
+    assert (sums.n_categories == sums.n_headline).all()
+    adopters = con.execute("select distinct family, population from marts.fct_indicator_breakdown "
+                           "where breakdown = 'ai_adopter'").df()
+    assert set(adopters.population) == {"stat", "kommune"}
+    assert "ai_adoption" not in set(adopters.family) and {"ai_barrier", "ai_strategy"} <= set(adopters.family)
+
+
+def test_breakdown_cells_follow_the_primary_rule_and_leak_nothing_by_differencing(con, raw_categories):
+    cells = con.execute(BREAKDOWN_WITH_ESTIMATES).df()
+    assert ((cells.suppression_reason == "n_base") == (cells.n_base < 10)).all()
+    assert cells[cells.suppressed][["share_pct", "ci_low_pct", "dont_know_pct", "change_pp"]].isna().all().all()
+    assert cells.suppressed.any() and (cells.suppression_reason == "complementary").any()
+    fct = con.execute(WITH_ESTIMATES).df()
+    populations, success = _published_structure()
+    # one year's blocks (each year is its own set; the end-to-end test attacks every year of a real run)
+    fct, cells = fct[fct.year == 2025], cells[cells.year == 2025]
+    table, units = with_breakdown_cells(fct, cells[cells.survey == "org"], populations)
+    assert len(units["kommune"]) > len(units["stat"]) > 1  # kommune: adopter × county atoms; stat: adopter
+    assert differencing_attack(attacker_shares(table), units, success, 10) == []
+    # Without complementary suppression, a category follows from its population minus the other categories.
+    primary_only = table.assign(suppressed=table.suppression_reason.isin(["n_base", "interval_width"]),
+                                share_pct=100 * table.true_share, dont_know_pct=100 * table.true_dont_know_share)
+    recovered = differencing_attack(primary_only, units, success, 10)
+    assert any("|ai_adopter=" in name for name in recovered)
+
+
+def test_family_breakdown_marts_are_their_familys_rows_of_fct_indicator_breakdown(con):
+    for mart in FAMILY_BREAKDOWN_MARTS:
+        family = mart.removeprefix("mart_").removesuffix("_breakdown")
+        key = "indicator_id, item, population, breakdown, category, year, share_pct, suppression_reason"
+        differing = con.execute(f"(select {key} from marts.{mart} except select {key} from "
+                                f"marts.fct_indicator_breakdown where family = ?) union all (select {key} from "
+                                f"marts.fct_indicator_breakdown where family = ? except select {key} from "
+                                f"marts.{mart})", [family, family]).fetchall()
+        assert differing == [] and con.execute(f"select count(*) from marts.{mart}").fetchone()[0] > 0, mart
+    breakdowns = con.execute("select distinct breakdown from marts.mart_citizen_data_protection_trust_breakdown")
+    assert {"age_group", "gender", "region"} == {b for (b,) in breakdowns.fetchall()}
+
+
+@pytest.mark.parametrize(("question", "population", "groups", "year"), [
+    ("citizen_data_protection_trust", "innbyggere", {"innbyggere"}, 2025), ("ai_strategy", "alle", {"stat", "kommune"}, 2025),
+    ("infosec_overview", "kommune", {"kommune"}, 2023)])
+def test_answer_distribution_equals_an_independent_pandas_computation(con, raw, question, population, groups, year):
+    rows = con.execute("select d.*, e.share from marts.fct_answer_distribution d join "
+                       "intermediate.int_distribution_estimates e on e.question_id = d.question_id and "
+                       "e.survey_year = d.year and e.population = d.population and e.answer_code = d.answer_code "
+                       "where d.question_id = ? and d.year = ? and d.population = ?", [question, year, population]).df()
+    answers = raw[(raw.question_id == question) & (raw.survey_year == year) & raw.grp.isin(groups)]
+    asked = answers[answers.answer_code.notna()]
+    expected = asked.groupby("answer_code").weight.sum() / asked.weight.sum()
+    got = rows.set_index("answer_code")
+    assert (got.n_base == len(asked)).all() and (got.n_blank == len(answers) - len(asked)).all()
+    assert set(expected.index) <= set(got.index)
+    assert got.share.to_numpy() == pytest.approx(expected.reindex(got.index, fill_value=0.0).to_numpy(), rel=1e-12)
+    assert got.share.sum() == pytest.approx(1.0)
+    shown = got[~got.suppressed]
+    assert shown.share_pct.to_numpy() == pytest.approx(100 * shown.share.to_numpy())
+    assert got[got.suppressed].share_pct.isna().all()
+    assert got.answer_label_no.notna().all() and got.loc[9, "answer_label_no"] == "Vet ikke" and got.loc[9, "is_dont_know"]
+
+
+def test_answer_distribution_cells_leak_nothing_by_differencing(con):
+    # The distribution's codes sum to the base and overlap the indicators' top-box shares: one system per block.
+    fct = con.execute(WITH_ESTIMATES + " where f.year = 2025").df()
+    distribution, codes = distribution_cells(con.execute(
+        "select d.*, e.share as true_share from marts.fct_answer_distribution d join intermediate.int_distribution_estimates e "
+        "on e.question_id = d.question_id and e.survey_year = d.year and e.population = d.population "
+        "and e.answer_code = d.answer_code where d.year = 2025").df())
+    populations, success = _published_structure()
+    table = pd.concat([fct, distribution[list(fct.columns.intersection(distribution.columns))]], ignore_index=True)
+    assert table.loc[len(fct):, "dont_know_pct"].isna().all()  # a distribution publishes "vet ikke" as a code
+    assert distribution.suppressed.any() and (~distribution.suppressed).any()
+    assert (distribution.suppression_reason == "complementary").any()
+    assert differencing_attack(attacker_shares(table), populations, {**success, **codes}, 10) == []
+    primary_only = table.assign(suppressed=table.suppression_reason.isin(["n_base", "interval_width"]),
+                                share_pct=100 * table.true_share)
+    assert any(name.startswith("answer_distribution/") for name in
+               differencing_attack(primary_only, populations, {**success, **codes}, 10))

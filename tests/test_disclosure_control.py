@@ -1,7 +1,7 @@
 """Disclosure control: the primary rule (macros/disclosure_control.sql, run in DuckDB) and the complementary
 suppression of models/intermediate/int_disclosure_control.py, attacked on small cases with exact linear
 algebra (tests/differencing_attack.py) — the issue's differencing case, the options of a single-choice
-question, a breakdown, and random tables where several relations share cells."""
+question, a breakdown, two breakdowns crossed, and random tables where several relations share cells."""
 
 from __future__ import annotations
 
@@ -212,6 +212,42 @@ def test_a_breakdown_whose_categories_sum_to_the_total():
     assert attack(counts, block, suppressed) == {}
     assert reasons[("agree", "kommune/46")] == "complementary"  # the smaller category (46 < 50) goes
     assert reasons[("agree", "kommune/11")] is None and reasons[("agree", "kommune")] is None
+
+
+# Two breakdowns of one population crossed (gender × age): the units are the atoms int_disclosure_cells builds,
+# respondent group × every category, so each breakdown's cells are sums of the same atoms.
+ATOMS = {(gender, age): f"innbyggere|age_group={age}|gender={gender}" for gender in ("kvinne", "mann")
+         for age in ("18-29", "60+")}
+CROSSED = {"innbyggere": tuple(ATOMS.values()),
+           **{f"gender={g}": tuple(a for (gender, _), a in ATOMS.items() if gender == g) for g in ("kvinne", "mann")},
+           **{f"age_group={y}": tuple(a for (_, age), a in ATOMS.items() if age == y) for y in ("18-29", "60+")}}
+
+
+def test_a_small_category_is_protected_against_its_total_and_the_other_breakdown():
+    counts = {(ATOMS["kvinne", "18-29"], 4): 2, (ATOMS["kvinne", "18-29"], 1): 1, (ATOMS["mann", "18-29"], 4): 1,
+              (ATOMS["mann", "18-29"], 1): 2, (ATOMS["kvinne", "60+"], 4): 20, (ATOMS["kvinne", "60+"], 1): 15,
+              (ATOMS["mann", "60+"], 4): 22, (ATOMS["mann", "60+"], 1): 30, (ATOMS["mann", "60+"], DONT_KNOW): 3}
+    block = build_block(counts, CROSSED, {"trust": (4,)})
+    assert (("trust", "age_group=18-29"), "successes") in attack(counts, block, {("trust", "age_group=18-29")})
+    reasons, suppressed = _protected(block)
+    assert reasons[("trust", "age_group=18-29")] == "n_base"
+    assert attack(counts, block, suppressed) == {}
+    # the other age group is the one complement: the gender cells and the total stay published
+    assert {key for key, reason in reasons.items() if reason == "complementary"} == {("trust", "age_group=60+")}
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_random_crossed_breakdowns_leak_nothing(data):
+    counts = {(atom, code): data.draw(st.integers(0, 14)) for atom in ATOMS.values() for code in (1, 4, 5, DONT_KNOW)}
+    counts = {key: n for key, n in counts.items() if n}
+    if not counts:
+        return
+    items = {"agree": (4, 5), "fully": (5,)}
+    primary = {(p, i): "interval_width" for p in CROSSED for i in items if data.draw(st.integers(0, 7)) == 0}
+    block = build_block(counts, CROSSED, items, primary)
+    reasons, suppressed = _protected(block)
+    assert attack(counts, block, suppressed) == {}
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -1,11 +1,19 @@
 {#- The BI shape shared by every family mart: one row per year × population × item of one family from
-    fct_indicator, with the labels a chart needs. Each mart_<family> model is this one call. -#}
-{% macro indicator_family_mart(family) %}
+    fct_indicator, with the labels a chart needs. Each mart_<family> model is this one call. With
+    by_breakdown, the same shape from fct_indicator_breakdown with the breakdown and category beside the
+    population (mart_<family>_breakdown: one table per family, filtered by breakdown in the BI tool). -#}
+{% macro indicator_family_mart(family, by_breakdown=false) %}
 select
     year,
     population,
     population_label_no,
     population_label_en,
+    {%- if by_breakdown %}
+    breakdown,
+    breakdown_label_no,
+    breakdown_label_en,
+    category,
+    {%- endif %}
     indicator_id,
     item,
     label_no,
@@ -30,7 +38,7 @@ select
     change_q_value,
     series_break,
     series_comparable
-from {{ ref('fct_indicator') }}
+from {{ ref('fct_indicator_breakdown' if by_breakdown else 'fct_indicator') }}
 where family = '{{ family }}'
-order by year, population, indicator_id, item
+order by year, population, {{ 'breakdown, category, ' if by_breakdown }}indicator_id, item
 {% endmacro %}

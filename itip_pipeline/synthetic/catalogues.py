@@ -20,6 +20,11 @@ def indicator_catalogue() -> pd.DataFrame:
 
 
 @cache
+def scale_labels() -> pd.DataFrame:
+    return _seed("answer_scale_labels")
+
+
+@cache
 def published_figures() -> pd.DataFrame:
     return _seed("published_figures")
 

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from itip_pipeline.synthetic.catalogues import indicator_catalogue
+from itip_pipeline.synthetic.catalogues import indicator_catalogue, scale_labels
 
-SCALE_LABELS = {
-    "extent5": ("Svært liten grad", "Liten grad", "Noen grad", "Stor grad", "Svært stor grad"),
-    "agree5": ("Helt uenig", "Uenig", "Verken enig eller uenig", "Enig", "Helt enig"),
-    "agree5_panel": ("Helt uenig", "Delvis uenig", "Verken eller", "Delvis enig", "Helt enig"),
-    "importance5": ("Ikke viktig", "Lite viktig", "Noe viktig", "Viktig", "Svært viktig"),
-    "trust5": ("Svært lav tillit", "Lav tillit", "Middels tillit", "Høy tillit", "Svært høy tillit"),
-}
+
+
+def _scale_labels() -> dict[str, tuple[str, ...]]:
+    """Each ordinal scale's labels, lowest step first (seeds/answer_scale_labels.csv, which the warehouse's
+    answer distributions read too)."""
+    seed = scale_labels().astype({"step": int}).sort_values(["scale", "step"])
+    return {scale: tuple(steps.label_no) for scale, steps in seed.groupby("scale")}
+
+
 DONT_KNOW_LABEL = "Vet ikke"
 
 
@@ -26,5 +28,5 @@ def value_labels(question_id: str, scale: str, min_code: int, max_code: int, don
     if scale == "choice":
         labels = _choice_labels(question_id)
     else:
-        labels = dict(zip(range(min_code, max_code + 1), SCALE_LABELS[scale]))
+        labels = dict(zip(range(min_code, max_code + 1), _scale_labels()[scale]))
     return {**labels, dont_know_code: DONT_KNOW_LABEL}

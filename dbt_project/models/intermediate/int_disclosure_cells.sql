@@ -2,17 +2,34 @@
 -- inner cells (unit × answer code), so that int_disclosure_control can find every additive relation between
 -- cells generically: a cell's n_base sums its units × base codes, its successes its units × success codes,
 -- its "vet ikke" its units × don't-know codes.
---   * published cells: one per indicator × item × population × year estimated (int_indicator_estimates);
---     its units are the population's respondent groups (seed populations.csv);
+--   * units: the finest classes of respondents in the block, its atoms: respondent group × the respondent's
+--     category in every breakdown published in the block (e.g. `kommune|ai_adopter=adopter`). A cell's units
+--     are the atoms of its respondents, so a population is the sum of its groups and a breakdown's categories
+--     sum to their population — and across breakdowns (gender × age) the same atoms carry every relation;
+--   * published cells: one per indicator × item × population × year estimated (int_indicator_estimates,
+--     breakdown and category NULL), one per breakdown category (int_breakdown_estimates), and one per
+--     answer code of every answer distribution (int_distribution_estimates; indicator_id
+--     `answer_distribution`, item `<question_id>=<code>`, its base every non-blank answer);
 --   * hidden cells: a respondent group pooled into a published population of the indicator but not
 --     published on its own (none with today's seed, where `alle` = stat + kommune and fylkeskommune is
 --     published; kept so that a future pool stays safe). Differencing the pooled
 --     population reveals it, so it is judged by the confidentiality rule (n_base) and protected like a
 --     suppressed cell; it is never published, so the reliability rule does not apply to it.
+-- withhold_order: when a complement is needed, an answer distribution's codes (0) go before breakdown
+-- categories (1), and those before headline cells (2), so detail tables never cost a headline figure that
+-- another cell can protect.
 -- A block (question × year) holds every cell whose relations can involve each other; block_codes lists the
 -- answer codes given in it.
 with answers as (
     select * from {{ ref('int_indicator_answers') }}
+),
+
+breakdown_answers as (
+    select * from {{ ref('int_breakdown_answers') }}
+),
+
+distribution_answers as (
+    select * from {{ ref('int_distribution_answers') }}
 ),
 
 code_flags as (
@@ -30,9 +47,112 @@ code_flags as (
 
 block_codes as (
     select question_id, survey_year, list_sort(list(distinct answer_code)) as block_codes
-    from answers
+    from distribution_answers
     where is_answered
     group by all
+),
+
+respondent_categories as (
+    select distinct question_id, survey_year, respondent_id, breakdown || '=' || category as category
+    from breakdown_answers
+    where is_answered
+),
+
+atoms as (
+    select
+        respondent.question_id,
+        respondent.survey_year,
+        respondent.respondent_id,
+        respondent.respondent_group,
+        concat_ws('|', respondent.respondent_group, array_to_string(
+            list_sort(list(categories.category) filter (where categories.category is not null)), '|'
+        )) as atom
+    from (
+        select distinct question_id, survey_year, respondent_id, respondent_group
+        from distribution_answers
+        where is_answered
+    ) as respondent
+    left join respondent_categories as categories using (question_id, survey_year, respondent_id)
+    group by respondent.question_id, respondent.survey_year, respondent.respondent_id, respondent.respondent_group
+),
+
+cell_units as (
+    select
+        answers.indicator_id,
+        answers.item,
+        answers.population,
+        null::varchar as breakdown,
+        null::varchar as category,
+        answers.survey_year,
+        list_sort(list(distinct atoms.atom)) as units
+    from answers
+    inner join atoms using (question_id, survey_year, respondent_id)
+    where answers.is_answered
+    group by all
+    union all
+    select
+        answers.indicator_id,
+        answers.item,
+        answers.population,
+        answers.breakdown,
+        answers.category,
+        answers.survey_year,
+        list_sort(list(distinct atoms.atom)) as units
+    from breakdown_answers as answers
+    inner join atoms using (question_id, survey_year, respondent_id)
+    where answers.is_answered
+    group by all
+),
+
+distribution_units as (
+    select
+        answers.question_id,
+        answers.survey_year,
+        answers.population,
+        list_sort(list(distinct atoms.atom)) as units
+    from distribution_answers as answers
+    inner join atoms using (question_id, survey_year, respondent_id)
+    where answers.is_answered
+    group by all
+),
+
+distribution as (
+    select
+        'answer_distribution' as indicator_id,
+        estimate.question_id || '=' || estimate.answer_code as item,
+        estimate.question_id,
+        estimate.survey_year,
+        estimate.population,
+        null::varchar as breakdown,
+        null::varchar as category,
+        true as is_published,
+        0 as withhold_order,
+        distribution_units.units,
+        estimate.n_asked as n_base,
+        estimate.share,
+        estimate.primary_reason,
+        [estimate.answer_code] as success_codes,
+        block_codes.block_codes as base_codes,
+        list_filter([codebook.dont_know_code], lambda code: code is not null) as dont_know_codes,
+        block_codes.block_codes
+    from {{ ref('int_distribution_estimates') }} as estimate
+    inner join distribution_units
+        on estimate.question_id = distribution_units.question_id
+        and estimate.survey_year = distribution_units.survey_year
+        and estimate.population = distribution_units.population
+    inner join block_codes
+        on estimate.question_id = block_codes.question_id
+        and estimate.survey_year = block_codes.survey_year
+    inner join {{ ref('stg_codebook') }} as codebook
+        on estimate.survey = codebook.survey
+        and estimate.survey_year = codebook.survey_year
+        and estimate.question_id = codebook.question_id
+),
+
+estimates as (
+    select *, null::varchar as breakdown, null::varchar as category from {{ ref('int_indicator_estimates') }}
+    union all by name
+    select * from {{ ref('int_breakdown_estimates') }}
 ),
 
 published as (
@@ -41,26 +161,37 @@ published as (
         estimate.item,
         estimate.question_id,
         estimate.survey_year,
-        estimate.population as cell,
+        estimate.population,
+        estimate.breakdown,
+        estimate.category,
         true as is_published,
-        population.respondent_groups as units,
+        case when estimate.breakdown is null then 2 else 1 end as withhold_order,
+        cell_units.units,
         estimate.n_base,
         estimate.share,
         {{ primary_suppression_reason('estimate.n_base', 'estimate.share', 'estimate.n_effective') }}
             as primary_reason
-    from {{ ref('int_indicator_estimates') }} as estimate
-    inner join {{ ref('stg_populations') }} as population using (population)
+    from estimates as estimate
+    inner join cell_units
+        on estimate.indicator_id = cell_units.indicator_id
+        and estimate.item is not distinct from cell_units.item
+        and estimate.population = cell_units.population
+        and estimate.breakdown is not distinct from cell_units.breakdown
+        and estimate.category is not distinct from cell_units.category
+        and estimate.survey_year = cell_units.survey_year
 ),
 
 group_bases as (
     select
-        indicator_id,
-        item,
-        question_id,
-        survey_year,
-        respondent_group,
-        count(distinct respondent_id) filter (where is_in_base) as n_base
+        answers.indicator_id,
+        answers.item,
+        answers.question_id,
+        answers.survey_year,
+        answers.respondent_group,
+        count(distinct answers.respondent_id) filter (where answers.is_in_base) as n_base,
+        list_sort(list(distinct atoms.atom)) as units
     from answers
+    inner join atoms using (question_id, survey_year, respondent_id)
     group by all
 ),
 
@@ -70,9 +201,12 @@ hidden as (
         group_bases.item,
         group_bases.question_id,
         group_bases.survey_year,
-        group_bases.respondent_group as cell,
+        group_bases.respondent_group as population,
+        null::varchar as breakdown,
+        null::varchar as category,
         false as is_published,
-        [group_bases.respondent_group] as units,
+        2 as withhold_order,
+        group_bases.units,
         cast(group_bases.n_base as integer) as n_base,
         null::double as share,
         case when group_bases.n_base < {{ var('min_base_n') }} then 'n_base' end as primary_reason
@@ -82,10 +216,12 @@ hidden as (
     and not exists (
         select 1
         from published
+        inner join {{ ref('stg_populations') }} as population using (population)
         where published.indicator_id = group_bases.indicator_id
             and published.item is not distinct from group_bases.item
             and published.survey_year = group_bases.survey_year
-            and published.units = [group_bases.respondent_group]
+            and published.breakdown is null
+            and population.respondent_groups = [group_bases.respondent_group]
     )
 ),
 
@@ -109,3 +245,5 @@ inner join code_flags
 inner join block_codes
     on cells.question_id = block_codes.question_id
     and cells.survey_year = block_codes.survey_year
+union all
+select * from distribution

@@ -72,17 +72,19 @@ shares as (
     group by all
 ),
 
--- indicator × item × year where disclosure control protects something
+-- indicator × item × year where disclosure control protects a headline cell (the alternatives pool whole
+-- respondent groups: sums of headline cells, which the breakdown cells' protection already allows for)
 protected as (
     select distinct cells.indicator_id, cells.item, cells.survey_year
     from {{ ref('int_disclosure_cells') }} as cells
     left join {{ ref('int_disclosure_control') }} as control
         on cells.indicator_id = control.indicator_id
         and cells.item is not distinct from control.item
-        and cells.cell = control.population
+        and cells.population = control.population
+        and control.breakdown is null
         and cells.survey_year = control.survey_year
         and cells.is_published
-    where cells.primary_reason is not null or control.suppressed
+    where cells.breakdown is null and (cells.primary_reason is not null or control.suppressed)
 )
 
 select
@@ -100,6 +102,7 @@ inner join {{ ref('int_disclosure_control') }} as control
     on shares.indicator_id = control.indicator_id
     and shares.item is not distinct from control.item
     and shares.population = control.population
+    and control.breakdown is null
     and shares.survey_year = control.survey_year
 left join protected
     on shares.indicator_id = protected.indicator_id

@@ -1,0 +1,112 @@
+{#- The estimate of every cell of an answers relation (int_indicator_answers or int_breakdown_answers): one
+    row per estimate_key (+ extra_key, e.g. breakdown and category). Built from its strata (the respondent
+    groups a population pools), two bases side by side: the catalogue's base (the headline) and the base with
+    "vet ikke" left out. The sample size of each interval is `n_adjusted`: Kish's effective n, or, with var
+    `apply_fpc` on, the n of the stratified variance with each stratum's finite population correction
+    (docs.md, "Finite population correction"); with_frame=false leaves the frames out (a breakdown category
+    is a part of a stratum whose own frame size is unknown). -#}
+{% macro indicator_estimates(answers, extra_key=[], with_frame=true) %}
+{%- set bases = {'': 'is_in_base', '_known': 'is_answered and not is_dont_know'} %}
+{%- set estimate_key = ['indicator_id', 'item', 'family', 'measure', 'population', 'survey', 'question_id', 'survey_year'] + extra_key %}
+
+with strata as (
+    select
+        {{ estimate_key | join(',\n        ') }},
+        respondent_group,
+        {%- for suffix, condition in bases.items() %}
+        count(*) filter (where {{ condition }}) as n_base{{ suffix }},
+        sum(weight) filter (where {{ condition }}) as sum_w{{ suffix }},
+        sum(weight * weight) filter (where {{ condition }}) as sum_w2{{ suffix }},
+        coalesce(sum(weight) filter (where {{ condition }} and is_success), 0) as sum_w_success{{ suffix }},
+        {%- endfor %}
+        sum(weight) filter (where is_answered) as sum_w_answered,
+        coalesce(sum(weight) filter (where is_answered and is_dont_know), 0) as sum_w_dont_know
+    from {{ answers }}
+    group by all
+),
+
+strata_in_population as (
+    select
+        strata.*,
+        frame.frame_size,
+        {%- for suffix in bases %}
+        strata.sum_w{{ suffix }} / sum(strata.sum_w{{ suffix }}) over population_year as stratum_weight{{ suffix }},
+        fpc_factor(strata.n_base{{ suffix }}, frame.frame_size) as fpc{{ suffix }},
+        {%- endfor %}
+        count(*) over population_year as n_strata
+    from strata
+    left join {{ ref('stg_population_frame') }} as frame
+        on strata.respondent_group = frame.population
+        and strata.survey_year = frame.survey_year
+        -- a frame is known for a whole respondent group, not for a part of it
+        and {{ 'true' if with_frame else 'false' }}
+    window population_year as (
+        partition by strata.indicator_id, strata.item, strata.population, strata.survey_year
+            {%- for column in extra_key %}, strata.{{ column }}{% endfor %}
+    )
+),
+
+pooled as (
+    select
+        {{ estimate_key | join(',\n        ') }},
+        {%- for suffix in bases %}
+        sum(n_base{{ suffix }}) as n_base{{ suffix }},
+        sum(sum_w{{ suffix }}) as sum_w{{ suffix }},
+        sum(sum_w2{{ suffix }}) as sum_w2{{ suffix }},
+        sum(sum_w_success{{ suffix }}) as sum_w_success{{ suffix }},
+        sum(stratum_variance_term(
+            stratum_weight{{ suffix }},
+            weighted_share(sum_w_success{{ suffix }}, sum_w{{ suffix }}),
+            kish_n_effective(sum_w{{ suffix }}, sum_w2{{ suffix }}),
+            fpc{{ suffix }}
+        )) as stratified_variance{{ suffix }},
+        sum(stratum_inverse_n_term(
+            stratum_weight{{ suffix }}, kish_n_effective(sum_w{{ suffix }}, sum_w2{{ suffix }}), fpc{{ suffix }}
+        )) as stratified_inverse_n{{ suffix }},
+        {%- endfor %}
+        sum(sum_w_answered) as sum_w_answered,
+        sum(sum_w_dont_know) as sum_w_dont_know,
+        -- The population's frame is known when every stratum's is.
+        case when count(frame_size) = count(*) then sum(frame_size) end as frame_size
+    from strata_in_population
+    group by all
+),
+
+estimated as (
+    select
+        * exclude (stratified_variance, stratified_inverse_n, stratified_variance_known, stratified_inverse_n_known),
+        {%- for suffix in bases %}
+        weighted_share(sum_w_success{{ suffix }}, sum_w{{ suffix }}) as share{{ suffix }},
+        kish_n_effective(sum_w{{ suffix }}, sum_w2{{ suffix }}) as n_effective{{ suffix }},
+        {%- if var('apply_fpc') %}
+        n_adjusted_from_variance(
+            weighted_share(sum_w_success{{ suffix }}, sum_w{{ suffix }}),
+            stratified_variance{{ suffix }},
+            stratified_inverse_n{{ suffix }}
+        ) as n_adjusted{{ suffix }},
+        {%- else %}
+        kish_n_effective(sum_w{{ suffix }}, sum_w2{{ suffix }}) as n_adjusted{{ suffix }},
+        {%- endif %}
+        {%- endfor %}
+        weighted_share(sum_w_dont_know, sum_w_answered) as dont_know_share
+    from pooled
+)
+
+select
+    {{ estimate_key | join(',\n    ') }},
+    cast(n_base as integer) as n_base,
+    sum_w,
+    sum_w2,
+    share,
+    dont_know_share,
+    n_effective,
+    n_adjusted,
+    cast(n_base_known as integer) as n_base_known,
+    share_known,
+    n_effective_known,
+    n_adjusted_known,
+    cast(frame_size as integer) as frame_size
+from estimated
+-- A group where every answer is blank has no base and no estimate.
+where n_base > 0
+{% endmacro %}

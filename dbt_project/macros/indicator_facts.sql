@@ -1,0 +1,173 @@
+{#- The published facts of every estimated cell: disclosure control, interval, "vet ikke", flags and the change
+    against the previous comparable year with its paired test and Benjamini–Hochberg q-value within
+    bh_partition. One definition for fct_indicator (the headline cells) and fct_indicator_breakdown
+    (extra_key = breakdown, category; the estimates, disclosure and overlap carry those columns). -#}
+{% macro indicator_facts(estimates, overlap, extra_key=[], bh_partition='family, survey_year, population') %}
+with estimates as (
+    select
+        estimate.*,
+        disclosure.suppressed,
+        disclosure.suppression_reason,
+        -- The share without "vet ikke" is a ratio of values the cell already publishes (successes, "vet ikke",
+        -- n_base), so it adds nothing an attacker can use and needs no complementary pass of its own; it is
+        -- shown only when its cell is, and under the same primary rule on its own base (docs.md).
+        disclosure.suppressed or {{ primary_suppression_reason(
+            'estimate.n_base_known', 'estimate.share_known', 'estimate.n_effective_known'
+        ) }} is not null as suppressed_known
+    from {{ estimates }} as estimate
+    -- Every cell's suppression, primary or complementary (int_disclosure_control, docs.md).
+    inner join {{ ref('int_disclosure_control') }} as disclosure
+        on estimate.indicator_id = disclosure.indicator_id
+        and estimate.item is not distinct from disclosure.item
+        and estimate.population = disclosure.population
+        and estimate.survey_year = disclosure.survey_year
+        {%- for column in ['breakdown', 'category'] %}
+        and {{ 'estimate.' ~ column ~ ' = disclosure.' ~ column if column in extra_key
+               else 'disclosure.' ~ column ~ ' is null' }}
+        {%- endfor %}
+),
+
+with_previous as (
+    select
+        *,
+        lag(survey_year) over series as previous_year,
+        lag(n_base) over series as previous_n_base,
+        lag(share) over series as previous_share,
+        lag(n_effective) over series as previous_n_effective,
+        lag(n_adjusted) over series as previous_n_adjusted,
+        lag(suppressed) over series as previous_suppressed
+    from estimates
+    window series as (partition by indicator_id, item, population{%- for column in extra_key %}, {{ column }}{% endfor %} order by survey_year)
+),
+
+-- A pair of years is comparable when series_comparability says so; without a curated row, when the
+-- question's wording and scale did not change (int_question_series.series_break).
+comparability as (
+    select
+        with_previous.*,
+        series.series_break,
+        case when with_previous.previous_year is not null
+            then coalesce(curated.comparable, not series.series_break)
+        end as series_comparable
+    from with_previous
+    inner join {{ ref('int_question_series') }} as series
+        on with_previous.survey = series.survey
+        and with_previous.question_id = series.question_id
+        and with_previous.survey_year = series.survey_year
+    left join {{ ref('stg_series_comparability') }} as curated
+        on with_previous.indicator_id = curated.indicator_id
+        and with_previous.item is not distinct from curated.item
+        and with_previous.previous_year = curated.from_year
+        and with_previous.survey_year = curated.to_year
+),
+
+-- Var(Δ) = V₁ + V₂ − 2·Cov. Cov comes from the organisations in both years' bases (int_change_overlap);
+-- it is estimated without the finite population correction and scaled by √(f₁·f₂), f = n_eff / n_adjusted
+-- each year's correction of the variance, which keeps the overlap's correlation (docs.md, change tests).
+compared as (
+    select
+        comparability.*,
+        overlap.n_overlap,
+        comparability.series_comparable and not comparability.suppressed and not comparability.previous_suppressed
+            as is_change_tested,
+        overlap_covariance(
+            overlap.n_success_both, overlap.n_success_current, overlap.n_success_previous, overlap.n_overlap,
+            comparability.n_base, comparability.previous_n_base
+        ) * sqrt(
+            comparability.n_effective / comparability.n_adjusted
+            * comparability.previous_n_effective / comparability.previous_n_adjusted
+        ) as change_covariance
+    from comparability
+    left join {{ overlap }} as overlap
+        on comparability.indicator_id = overlap.indicator_id
+        and comparability.item is not distinct from overlap.item
+        and comparability.population = overlap.population
+        and comparability.survey_year = overlap.survey_year
+        {%- for column in extra_key %}
+        and comparability.{{ column }} = overlap.{{ column }}
+        {%- endfor %}
+),
+
+tested as (
+    select
+        *,
+        case when is_change_tested then share - previous_share end as change,
+        case when is_change_tested then two_sided_p_value(change_z(
+            share, proportion_variance(share, n_adjusted),
+            previous_share, proportion_variance(previous_share, previous_n_adjusted),
+            coalesce(change_covariance, 0.0)
+        )) end as change_p_value
+    from compared
+),
+
+-- Benjamini–Hochberg within bh_partition (macros/multiple_testing.sql).
+stepped as (
+    select *, {{ bh_step('change_p_value', bh_partition) }} as change_bh_step
+    from tested
+),
+
+adjusted as (
+    select
+        *,
+        {{ bh_q_value('change_bh_step', 'change_p_value', bh_partition) }} as change_q_value
+    from stepped
+)
+
+select
+    adjusted.indicator_id,
+    adjusted.item,
+    adjusted.population,
+    {%- for column in extra_key %}
+    adjusted.{{ column }},
+    {%- endfor %}
+    adjusted.survey_year as year,
+    adjusted.family,
+    adjusted.measure,
+    adjusted.survey,
+    adjusted.question_id,
+    indicator.label_no,
+    indicator.label_en,
+    population.label_no as population_label_no,
+    population.label_en as population_label_en,
+    adjusted.n_base,
+    adjusted.n_effective,
+    adjusted.frame_size,
+    {{ shown_share_with_interval('adjusted.share', 'adjusted.n_adjusted', 'adjusted.suppressed') }},
+    case when not adjusted.suppressed then 100 * adjusted.dont_know_share end as dont_know_pct,
+    -- n_base − "vet ikke": withheld with the cell, whose "vet ikke" it would reveal
+    case when not adjusted.suppressed then adjusted.n_base_known end as n_base_excl_dont_know,
+    {{ shown_share_with_interval(
+        'adjusted.share_known', 'adjusted.n_adjusted_known', 'adjusted.suppressed_known', '_excl_dont_know'
+    ) }},
+    adjusted.suppressed,
+    adjusted.suppression_reason,
+    not adjusted.suppressed
+        and adjusted.n_effective < {{ var('low_reliability_n_effective') }} as low_reliability,
+    adjusted.previous_year,
+    100 * adjusted.change as change_pp,
+    adjusted.change_q_value < 0.05 as change_significant,
+    adjusted.series_break,
+    adjusted.series_comparable,
+    case when adjusted.is_change_tested and adjusted.survey = 'org' then coalesce(adjusted.n_overlap, 0) end
+        as n_overlap,
+    adjusted.change_p_value,
+    adjusted.change_q_value
+from adjusted
+inner join {{ ref('stg_indicator_catalogue') }} as indicator
+    on adjusted.indicator_id = indicator.indicator_id
+    and adjusted.item is not distinct from indicator.item
+inner join {{ ref('stg_populations') }} as population
+    on adjusted.population = population.population
+{% endmacro %}
+
+{#- A published share in percent with its 95 % Wilson interval on n (share_pct<suffix>, ci_low_pct<suffix>,
+    ci_high_pct<suffix>), all NULL where the cell is suppressed. -#}
+{% macro shown_share_with_interval(share, n, suppressed, suffix='') %}
+    case when not {{ suppressed }} then 100 * {{ share }} end as share{{ suffix }}_pct,
+    case when not {{ suppressed }}
+        then 100 * wilson_low({{ share }}, {{ n }}, z_critical_95())
+    end as ci_low{{ suffix }}_pct,
+    case when not {{ suppressed }}
+        then 100 * wilson_high({{ share }}, {{ n }}, z_critical_95())
+    end as ci_high{{ suffix }}_pct
+{%- endmacro %}

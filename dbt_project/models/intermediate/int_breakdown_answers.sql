@@ -1,0 +1,16 @@
+-- int_indicator_answers for the breakdowns: an answer counts once for every breakdown published for its
+-- population and indicator family (seed breakdowns.csv), under its respondent's category.
+select
+    answer.*,
+    respondent.breakdown,
+    respondent.category
+from {{ ref('int_indicator_answers') }} as answer
+inner join {{ ref('stg_breakdowns') }} as breakdown
+    on answer.survey = breakdown.survey
+    and list_contains(breakdown.populations, answer.population)
+    and (breakdown.families is null or list_contains(breakdown.families, answer.family))
+inner join {{ ref('int_respondent_breakdowns') }} as respondent
+    on answer.survey = respondent.survey
+    and answer.survey_year = respondent.survey_year
+    and answer.respondent_id = respondent.respondent_id
+    and breakdown.breakdown = respondent.breakdown

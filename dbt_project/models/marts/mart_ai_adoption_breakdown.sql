@@ -1,0 +1,1 @@
+{{ indicator_family_mart('ai_adoption', by_breakdown=true) }}

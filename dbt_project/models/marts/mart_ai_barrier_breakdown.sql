@@ -1,0 +1,1 @@
+{{ indicator_family_mart('ai_barrier', by_breakdown=true) }}

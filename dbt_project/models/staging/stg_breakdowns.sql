@@ -1,0 +1,9 @@
+select
+    breakdown,
+    survey,
+    string_split(populations, '|') as populations,
+    case when coalesce(trim(families), '') <> '' then string_split(families, '|') end as families,
+    label_no,
+    label_en,
+    definition
+from {{ ref('breakdowns') }}
