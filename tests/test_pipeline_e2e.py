@@ -17,7 +17,7 @@ import duckdb
 import pandas as pd
 import pytest
 import yaml
-from differencing_attack import attacker_shares, differencing_attack
+from differencing_attack import attacker_shares, differencing_attack, distribution_cells, with_breakdown_cells
 
 from itip_pipeline.pipeline_run import run_all
 
@@ -159,9 +159,8 @@ def test_rerunning_a_loaded_year_changes_nothing(published):
         assert con.execute("select count(*) from raw.org_answers where survey_year = 2025").fetchone() == counts
 
 
-def test_differencing_the_published_warehouse_recovers_no_suppressed_cell(published):
-    settings, _, _ = published
-    fct = _read(settings, "select * from marts.fct_indicator")
+def _published_structure(settings) -> tuple[dict, dict, int]:
+    """Populations as respondent groups, success codes per indicator item, and the minimum base: the seeds'."""
     populations = {r.population: tuple(r.respondent_groups.split("|"))
                    for r in pd.read_csv(settings.dbt_project_dir / "seeds" / "populations.csv").itertuples()}
     catalogue = pd.read_csv(settings.dbt_project_dir / "seeds" / "indicator_catalogue.csv", dtype=str,
@@ -169,10 +168,35 @@ def test_differencing_the_published_warehouse_recovers_no_suppressed_cell(publis
     success = {(r.indicator_id, r.item or None): tuple(int(c) for c in r.success_codes.split("|"))
                for r in catalogue.itertuples()}
     min_base_n = yaml.safe_load((settings.dbt_project_dir / "dbt_project.yml").read_text())["vars"]["min_base_n"]
+    return populations, success, min_base_n
+
+
+def test_differencing_the_published_warehouse_recovers_no_suppressed_cell(published):
+    settings, _, _ = published
+    fct = _read(settings, "select * from marts.fct_indicator")
+    populations, success, min_base_n = _published_structure(settings)
     assert fct.suppressed.any()
     # with the changes and the state − municipal differences, which could each give a withheld share back
     differences = _read(settings, "select * from marts.fct_population_difference")
     assert differencing_attack(attacker_shares(fct, differences), populations, success, min_base_n) == []
+
+
+def test_differencing_breakdowns_and_answer_distributions_recovers_no_suppressed_cell(published):
+    """Every published breakdown category and answer code in one system with the headline cells: a category
+    from its total minus the others, across breakdowns, and codes against the indicators' top-box shares."""
+    settings, _, _ = published
+    fct = _read(settings, "select * from marts.fct_indicator")
+    breakdown = _read(settings, "select * from marts.fct_indicator_breakdown")
+    distribution, codes = distribution_cells(_read(settings, "select * from marts.fct_answer_distribution"))
+    populations, success, min_base_n = _published_structure(settings)
+    assert set(breakdown.breakdown) >= {"gender", "age_group", "region", "ai_adopter", "county_2024"}
+    assert breakdown.suppressed.any() and distribution.suppressed.any()
+    assert (breakdown.suppression_reason == "complementary").any()
+    assert (breakdown[breakdown.n_base < min_base_n].suppression_reason == "n_base").all()
+    cells = pd.concat([fct, distribution[list(fct.columns.intersection(distribution.columns))]], ignore_index=True)
+    for survey in ("org", "panel"):
+        table, units = with_breakdown_cells(cells, breakdown[breakdown.survey == survey], populations)
+        assert differencing_attack(attacker_shares(table), units, {**success, **codes}, min_base_n) == [], survey
 
 
 @pytest.fixture
