@@ -33,8 +33,27 @@ def _rows(family: str, indicator: str, items: dict[str | None, tuple[str, str]],
                     "low_reliability": population == "kommune" and year == years[0],
                     "previous_year": years[i - 1] if i else None, "change_pp": None, "change_significant": None,
                     "series_break": year == break_year, "family": family,
+                    "question_id": f"{indicator}_{item}" if item else indicator,
                 })
     return rows
+
+
+def _distribution() -> pd.DataFrame:
+    """The two infosec statements' answers in 2025 for both populations; the competence item of the
+    municipalities has a suppressed code."""
+    labels = ["Helt uenig", "Uenig", "Verken enig eller uenig", "Enig", "Helt enig", "Vet ikke"]
+    shares = [5.0, 10.0, 20.0, 40.0, 20.0, 5.0]
+    rows = []
+    for question in ("infosec_statement_overview", "infosec_statement_competence"):
+        for population in POPULATIONS:
+            hidden = question.endswith("competence") and population == "kommune"
+            for code, label, share in zip((1, 2, 3, 4, 5, 9), labels, shares):
+                rows.append({"survey": "org", "question_id": question, "year": 2025, "population": population,
+                             "answer_code": code, "answer_label_no": label, "answer_label_en": f"en:{label}",
+                             "is_dont_know": code == 9, "scale": "agree5", "n_base": 120, "n_blank": 3,
+                             "share_pct": None if hidden and code == 1 else share,
+                             "suppressed": hidden and code == 1})
+    return pd.DataFrame(rows)
 
 
 def write_published_fixture(path: Path, synthetic: bool = True) -> Path:
@@ -61,6 +80,7 @@ def write_published_fixture(path: Path, synthetic: bool = True) -> Path:
             "label_no": ["Chatboter", "Analyse"], "value_pct": [40.0, None], "confidence": ["high", "low"],
             "published_in": ["chart", "chart"], "external_source": ["Statens arbeidsgiverbarometer 2024"] * 2,
             "is_external_source": [True, True], "note": [None, None], "figure_id": ["F090", "F091"]}),
+        "fct_answer_distribution": _distribution(),
         "indicator_families": pd.DataFrame({
             "family": ["ai_adoption", "ai_use_mode_external", "infosec_statement"],
             "table_name": ["mart_ai_adoption", "mart_ai_use_mode_external", "mart_infosec_statement"],

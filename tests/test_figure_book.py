@@ -155,3 +155,11 @@ def test_an_external_figure_without_a_value_is_written_out_not_drawn_as_zero(boo
     page = _read(folder, "ai_use_mode_external.html")
     assert "Statens arbeidsgiverbarometer 2024" in page and 'data-chart="external"' in page
     assert "ingen verdi" in page and "no value" in _read(folder, "en/ai_use_mode_external.html")
+
+
+def test_a_family_of_likert_statements_shows_its_answer_distribution(book):
+    folder, _, _ = book
+    page = _read(folder, "infosec_statement.html")
+    assert page.count('data-chart="distribution"') == 1 and "Svarfordeling 2025, Statlige virksomheter" in page
+    assert "Answer distribution 2025, State agencies" in _read(folder, "en/infosec_statement.html")
+    assert 'data-chart="distribution"' not in _read(folder, "ai_adoption.html"), "no distribution rows: no chart"

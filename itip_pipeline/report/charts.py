@@ -190,3 +190,17 @@ def to_svg(chart: alt.TopLevelMixin, lang: str) -> str:
 
     return vl_convert.vegalite_to_svg(chart.to_dict(validate=False), allowed_base_urls=[],
                                       format_locale=FORMAT_LOCALES[lang])
+
+
+def diverging_distribution(layout: pd.DataFrame, lang: str) -> alt.Chart:
+    """Likert items as diverging bars around zero (report.distribution lays them out), one colour per answer."""
+    order = layout.drop_duplicates("answer_code").sort_values("answer_code")["answer_label"].tolist()
+    return alt.Chart(_values(layout)).mark_bar().encode(
+        y=alt.Y("question:N", title=None, sort=None, axis=alt.Axis(labelLimit=360)),
+        x=alt.X("start:Q", title=word("distribution_axis", lang), scale=alt.Scale(domain=[-100, 100])),
+        x2="end:Q",
+        color=alt.Color("answer_label:N", sort=order, title=None,
+                        scale=alt.Scale(domain=order, scheme="redblue"), legend=alt.Legend(orient="bottom")),
+        tooltip=[alt.Tooltip("question:N", title=word("item", lang)), alt.Tooltip("answer_label:N", title=""),
+                 alt.Tooltip("share_pct:Q", title=word("share", lang), format=".1f")],
+    ).properties(width=WIDTH, height=layout["question"].nunique() * BAR_STEP + 10)

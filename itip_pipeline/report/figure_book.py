@@ -20,7 +20,8 @@ import pandas as pd
 
 from itip_pipeline.report import charts
 from itip_pipeline.report.check_results import CheckOutcome, run_url
-from itip_pipeline.report.published import Family, PublishedWarehouse
+from itip_pipeline.report.distribution import DISTRIBUTION_TABLE, family_distribution
+from itip_pipeline.report.published import FACT_TABLE, Family, PublishedWarehouse
 from itip_pipeline.report.words import LANGUAGES, word
 
 CHECKS_PAGE = "checks.html"
@@ -142,6 +143,7 @@ def _family_body(family: Family, published: PublishedWarehouse, lang: str) -> st
     if frame["year"].nunique() > 1:
         parts.append(_figure(charts.trend(frame, lang, published.targets_for(family)), word("trend", lang), lang, "trend"))
     parts.append(f'<p class="note">{_e(word("legend", lang))}</p>')
+    parts.append(_distribution_figure(family, published, lang))
     figures = _reconciliation_rows(family, published, lang)
     if not figures.empty:
         parts.append(_figure(charts.published_beside_computed(figures, lang), word("reconciliation", lang), lang,
@@ -153,6 +155,16 @@ def _family_body(family: Family, published: PublishedWarehouse, lang: str) -> st
                             numeric={1, 2, 3}))
     parts.append(f"<h2>{_e(word('table', lang).format(year=latest_year))}</h2>{_latest_table(latest, lang)}")
     return "".join(parts)
+
+
+def _distribution_figure(family: Family, published: PublishedWarehouse, lang: str) -> str:
+    layout, year, population, withheld = family_distribution(
+        published.table(FACT_TABLE), published.table(DISTRIBUTION_TABLE), family.family, lang)
+    note = f'<p class="note">{_e(word("distribution_withheld", lang))}{_e("; ".join(withheld))}</p>' if withheld else ""
+    if layout.empty:
+        return note
+    caption = word("distribution", lang).format(year=year, population=population)
+    return _figure(charts.diverging_distribution(layout, lang), caption, lang, "distribution") + note
 
 
 def _front_body(published: PublishedWarehouse, run: BookRun, lang: str, out_dir: Path) -> str:
