@@ -92,8 +92,13 @@ def test_the_ingest_and_mart_lineage_show_their_assets(dagster_ui, browser):
     groups = f"{dagster_ui}/locations/itip/asset-groups"
     assert not _page_shows(browser, f"{groups}/ingest/lineage",
                            ["org_survey_files", "codebook", "org_respondents", "panel_respondents", "stg_org_answers"])
-    assert not _page_shows(browser, f"{groups}/marts/lineage",
-                           ["int_indicator_estimates", "fct_indicator", "mart_authority_support", "warehouse"])
+    # The marts group is taller than any window and the graph draws only the nodes in view: its own nodes are
+    # checked there, and where a number comes from on the lineage tab of a mart and of its estimates.
+    assert not _page_shows(browser, f"{groups}/marts/lineage", ["fct_indicator", "warehouse"])
+    assert not _page_shows(browser, f"{dagster_ui}/assets/marts/mart_authority_support?view=lineage",
+                           ["mart_authority_support", "fct_indicator", "warehouse"])
+    assert not _page_shows(browser, f"{dagster_ui}/assets/intermediate/int_indicator_estimates?view=lineage",
+                           ["int_indicator_estimates", "int_indicator_answers", "fct_indicator"])
 
 
 def test_an_asset_page_shows_its_contract_check(dagster_ui, browser):
