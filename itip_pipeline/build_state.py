@@ -54,6 +54,11 @@ def inputs(settings: Settings) -> dict[str, str]:
     }
 
 
+def current_state(settings: Settings) -> dict[str, object]:
+    """Every input as it is now, landing folder included: what a recorded state is compared with."""
+    return {**inputs(settings), "landing": landing_hashes(settings.landing_dir)}
+
+
 def landing_hashes(landing_dir: Path) -> dict[str, str]:
     """Year folder name -> hash of its files' names and contents (folders whose name is not a year included)."""
     if not landing_dir.is_dir():
@@ -71,7 +76,7 @@ def unchanged_since_publish(settings: Settings, current_version_dir: Path | None
         return None
     if recorded.get("landing") in (None, UNKNOWN) or not _published_files_intact(settings, current_version_dir):
         return None
-    if {**inputs(settings), "landing": landing_hashes(settings.landing_dir)} != recorded:
+    if current_state(settings) != recorded:
         return None
     return (f"Nothing changed since the published version {current_version_dir.name}: the landing folder, the dbt "
             "project, the code, the installed packages and the settings are those it was built from, and the "
@@ -81,7 +86,7 @@ def unchanged_since_publish(settings: Settings, current_version_dir: Path | None
 def changed_inputs(settings: Settings, current_version_dir: Path) -> list[str]:
     """The inputs that differ from the published version's record (for messages and tests)."""
     recorded = json.loads((current_version_dir / STATE_FILE).read_text(encoding="utf-8"))
-    now = {**inputs(settings), "landing": landing_hashes(settings.landing_dir)}
+    now = current_state(settings)
     return sorted(name for name in now.keys() | recorded.keys() if now.get(name) != recorded.get(name))
 
 
