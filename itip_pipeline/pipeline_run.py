@@ -21,7 +21,7 @@ from itip_pipeline import progress
 from itip_pipeline.dagster_home import prepare_dagster_home
 from itip_pipeline.failure_sentences import failure_text
 from itip_pipeline.settings import Settings
-from itip_pipeline.survey_years import survey_year_keys
+from itip_pipeline.survey_years import survey_year_keys, year_ranges
 from itip_pipeline.work_db import WarehouseBusy, open_for_writing, writer_lock
 
 DEFAULT_YEARS = list(range(2021, 2026))
@@ -88,8 +88,8 @@ def run_all(settings: Settings, years: list[int] | None = None, seed: int = 2025
           redirect_stdout(log), redirect_stderr(log)):
         for year in unchanged:
             progress.say(f"{year}: unchanged since its last load, skipped")
-        outcome = _load_and_publish(years)
-    return RunSummary(outcome.loaded, sorted(unchanged + outcome.unchanged), sorted(set(outcome.failed) - {0}),
+        outcome = _load_and_publish(years, unchanged)
+    return RunSummary(outcome.loaded, sorted(set(unchanged + outcome.unchanged)), sorted(set(outcome.failed) - {0}),
                       generated, outcome.failed, folders.skipped, orphaned, outcome.published, outcome.warnings,
                       time.monotonic() - started, log_path)
 
@@ -160,7 +160,10 @@ class _Outcome:
     warnings: list[str] = field(default_factory=list)  # non-blocking checks that failed
 
 
-def _load_and_publish(years: list[int]) -> _Outcome:
+def _load_and_publish(years: list[int], unchanged: list[int]) -> _Outcome:
+    """One `annual_load` run over the years' range (each year loaded, then one build, check and publish), or
+    `build_and_publish` alone when no year is to be loaded. Years with another year between them that is
+    not unchanged cannot share a range: the earlier ranges are loaded first by `ingest_year` runs."""
     import dagster as dg
 
     with progress.step("preparing", "importing Dagster and the dbt project"):
@@ -168,38 +171,72 @@ def _load_and_publish(years: list[int]) -> _Outcome:
 
     instance = dg.DagsterInstance.get()
     outcome = _Outcome([], [], {})
-    failed = outcome.failed
-    ingest = defs.resolve_job_def("ingest_year")
-    for year in years:
-        result = ingest.execute_in_process(
-            partition_key=str(year), instance=instance, raise_on_error=False, run_config=QUIET
-        )
-        if not result.success:
-            failed[year] = failure_text(result.all_events)
-        elif _statuses(result) == {"unchanged"}:  # asked for by --years, but exactly as already loaded
-            outcome.unchanged.append(year)
-        else:
-            outcome.loaded.append(year)
+    ranges = year_ranges(years, unchanged)
+    for first, last in ranges[:-1]:
+        _record_loads(outcome, _execute(defs, "ingest_year", instance, first, last), first, last)
+    if ranges and outcome.failed:  # a year already refused: load what can be loaded, build nothing
+        _record_loads(outcome, _execute(defs, "ingest_year", instance, *ranges[-1]), *ranges[-1])
+    elif ranges:
+        _warm_check_library()
+        result = _execute(defs, "annual_load", instance, *ranges[-1])
+        _record_loads(outcome, result, *ranges[-1])
+        if not outcome.failed:
+            _record_build(outcome, result)
+    else:
+        _warm_check_library()
+        _record_build(outcome, _execute(defs, "build_and_publish", instance))
     # A rejected year keeps its previous raw rows, but publishing now would hide that the run is incomplete:
     # the published warehouse stays as it was until every delivery loads.
-    if failed:
+    if any(outcome.failed):
         progress.say("build, checks and publish: not run, because a year was refused")
-    else:
-        # The job's Great Expectations step imports a library that takes seconds to import; doing that on
-        # the idle core while dbt runs in its own process takes it off the run's critical path.
-        threading.Thread(target=importlib.import_module, args=("great_expectations",), daemon=True).start()
-        result = defs.resolve_job_def("build_and_publish").execute_in_process(
-            instance=instance, raise_on_error=False, run_config=QUIET
-        )
-        outcome.published = result.success
-        outcome.warnings = _warning_texts(result)
-        if not result.success:
-            failed[0] = failure_text(result.all_events)
     return outcome
 
 
-def _statuses(result) -> set[str]:
-    return {m.metadata["status"].value for m in result.asset_materializations_for_node("ingest_delivery")}
+def _execute(defs, job: str, instance, first: int | None = None, last: int | None = None):
+    single = first is not None and first == last
+    tags = ({} if first is None or single else
+            {"dagster/asset_partition_range_start": str(first), "dagster/asset_partition_range_end": str(last)})
+    return defs.resolve_job_def(job).execute_in_process(
+        instance=instance, raise_on_error=False, run_config=QUIET, tags=tags,
+        partition_key=str(first) if single else None)
+
+
+def _warm_check_library() -> None:
+    # The job's Great Expectations step imports a library that takes seconds to import; doing that on
+    # the idle core while dbt runs in its own process takes it off the run's critical path.
+    threading.Thread(target=importlib.import_module, args=("great_expectations",), daemon=True).start()
+
+
+def _record_loads(outcome: _Outcome, result, first: int, last: int) -> None:
+    """Each year of the run's range as loaded, unchanged (asked for, but exactly as already loaded) or failed."""
+    statuses: dict[int, set[str]] = {}
+    for materialization in result.asset_materializations_for_node("ingest_delivery"):
+        statuses.setdefault(int(materialization.partition), set()).add(materialization.metadata["status"].value)
+    refusals = _refusals(result)
+    for year in range(first, last + 1):
+        if year in statuses:
+            (outcome.unchanged if statuses[year] == {"unchanged"} else outcome.loaded).append(year)
+        elif str(year) in refusals or not refusals:
+            outcome.failed[year] = refusals.get(str(year)) or failure_text(result.all_events)
+
+
+def _refusals(result) -> dict[str, str]:
+    """The ingest step's refused years and their sentences (none when it failed for another reason)."""
+    from itip_pipeline.defs.ingest_assets import REFUSALS
+
+    for event in result.all_events:
+        if event.event_type_value == "STEP_FAILURE" and event.event_specific_data.user_failure_data:
+            refusals = event.event_specific_data.user_failure_data.metadata.get(REFUSALS)
+            if refusals is not None:
+                return refusals.value
+    return {}
+
+
+def _record_build(outcome: _Outcome, result) -> None:
+    outcome.published = result.success
+    outcome.warnings = _warning_texts(result)
+    if not result.success:
+        outcome.failed[0] = failure_text(result.all_events)
 
 
 def _warning_texts(result) -> list[str]:

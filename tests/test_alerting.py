@@ -51,13 +51,13 @@ def inbox(no_mail, monkeypatch):
     controller.stop()
 
 
-def _failed_run(error: Exception):
+def _failed_run(error: Exception, tags=None):
     """A one-step job that raises `error`, run in process against a temporary instance: the failure sensor's context."""
     @dg.op(name="itip_dbt")
     def fails():
         raise error
 
-    @dg.job(name="annual_load", tags={"dagster/partition": "2025"})
+    @dg.job(name="annual_load", tags=tags or {"dagster/partition": "2025"})
     def job():
         fails()
 
@@ -80,6 +80,14 @@ def test_a_failed_run_mails_job_run_step_and_sentence(inbox):
     assert run_id in body and "Failed step: itip_dbt" in body
     assert "The step itip_dbt stopped on an unexpected error: the candidate has no marts" in body
     assert "Traceback" not in body and "ValueError" not in body and "dagster." not in body
+
+
+def test_a_failed_run_over_several_years_names_the_range(inbox):
+    _, context = _failed_run(ValueError("x"), tags={"dagster/asset_partition_range_start": "2021",
+                                                    "dagster/asset_partition_range_end": "2025"})
+    run_failure_mail(context)
+    [(_, mail)] = inbox
+    assert mail["Subject"] == "[itip] run of annual_load (2021–2025) failed"
 
 
 def test_a_refused_delivery_is_mailed_in_the_refusal_s_own_words(inbox):

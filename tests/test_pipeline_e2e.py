@@ -63,6 +63,20 @@ def test_a_fresh_run_generates_loads_and_publishes_every_mart(published):
     assert report_index(settings.gx_report_dir).is_file()
 
 
+def test_the_five_years_were_loaded_built_and_published_by_one_annual_load_run(published):
+    """Issue 12 item 2: Dagster and dbt are started once, and the UI shows the load a data engineer looks for."""
+    settings, _, _ = published
+    instance = dg.DagsterInstance.get()
+    first = instance.get_runs()[-1]  # the session's `itip run`; later tests add runs of their own
+    assert first.job_name == "annual_load"
+    assert (first.tags["dagster/asset_partition_range_start"], first.tags["dagster/asset_partition_range_end"]) == (
+        "2021", "2025")
+    steps = {stat.step_key for stat in instance.get_run_step_stats(first.run_id)}
+    assert {"ingest_delivery", "itip_dbt", "publish_marts"} <= steps
+    for table in ("codebook", "org_answers", "panel_answers"):
+        assert instance.get_materialized_partitions(dg.AssetKey(["raw", table])) >= {str(y) for y in range(2021, 2026)}
+
+
 def test_a_second_run_with_nothing_changed_stops_at_once_and_says_so(published):
     settings, _, _ = published
     from itip_pipeline.build_state import STATE_FILE, UNKNOWN

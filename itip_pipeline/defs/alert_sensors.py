@@ -33,10 +33,16 @@ def run_failure_mail(context: dg.RunFailureSensorContext):
     if mail is None:
         return dg.SkipReason(MAIL_OFF)
     run = context.dagster_run
-    subject, body = failure_mail(run.job_name, run.run_id, run.tags.get("dagster/partition"),
+    subject, body = failure_mail(run.job_name, run.run_id, run_partitions(run.tags),
                                  step_failures(context.get_step_failure_events()))
     send_alert(mail, subject, body)
     return None
+
+
+def run_partitions(tags: dict[str, str]) -> str | None:
+    """The survey year a run loaded, or its range of years ('2021–2025') when one run loaded several."""
+    first, last = tags.get("dagster/asset_partition_range_start"), tags.get("dagster/asset_partition_range_end")
+    return tags.get("dagster/partition") or (f"{first}–{last}" if first and last else None)
 
 
 def failure_mail(job_name: str, run_id: str, partition: str | None,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import dagster as dg
 
 from itip_pipeline.defs.partitions import survey_years
@@ -9,18 +11,21 @@ from itip_pipeline.ingest.delivery_files import year_dir
 from itip_pipeline.landing_watch import LandingCursor, changed_years, landing_folders, loaded_fingerprints
 from itip_pipeline.orphaned_runs import fail_orphaned_runs
 from itip_pipeline.settings import get_settings
+from itip_pipeline.survey_years import year_ranges
 from itip_pipeline.work_db import WarehouseBusy
 
 INGEST_GROUP = "ingest"
 LANDING_GROUP = "landing"
 _everything = dg.AssetSelection.all() - dg.AssetSelection.groups(LANDING_GROUP)
 
-# One year's delivery loaded, then every model rebuilt over all years, checked and published.
+# One year's delivery, or a range of years' (a backfill: one run, as the ingest step's backfill policy asks),
+# loaded, then every model rebuilt over all years, checked and published.
 annual_load = dg.define_asset_job(
     "annual_load",
     selection=_everything,
     partitions_def=survey_years,
-    description="Load one survey year's delivery, rebuild the marts for all years, check them and publish.",
+    description="Load a survey year's delivery (or a range of years' in one run), rebuild the marts for all "
+    "years, check them and publish.",
 )
 ingest_year = dg.define_asset_job(
     "ingest_year", selection=dg.AssetSelection.groups(INGEST_GROUP), partitions_def=survey_years,
@@ -61,10 +66,22 @@ def landing_sensor(context: dg.SensorEvaluationContext):
         loaded = loaded_fingerprints(settings.work_db)
     except WarehouseBusy:
         return dg.SkipReason("a load holds the working database; looking again at the next tick")
-    requests = []
-    for scan in changed_years(settings.landing_dir, cursor, known, loaded):
+    scans = {scan.year: scan for scan in changed_years(settings.landing_dir, cursor, known, loaded)}
+    for scan in scans.values():
         cursor.fingerprints[str(scan.year)] = scan.fingerprint
-        requests.append(dg.RunRequest(partition_key=str(scan.year), run_key=f"{scan.year}-{scan.fingerprint[:16]}",
-                                      tags={"itip/delivery_fingerprint": scan.fingerprint}))
+    # Only adjacent changed years share a run: a year between them may be changing still (not settled).
+    requests = [_load_request(first, last, scans) for first, last in year_ranges(list(scans), [])]
     context.update_cursor(cursor.dumps())
     return requests or dg.SkipReason("no new or changed delivery")
+
+
+def _load_request(first: int, last: int, scans: dict) -> dg.RunRequest:
+    """One run for the range: several deliveries landing together are loaded, built and published once."""
+    fingerprints = {str(year): scans[year].fingerprint for year in range(first, last + 1)}
+    run_key = "-".join(f"{year}:{fingerprint[:16]}" for year, fingerprint in fingerprints.items())
+    if first == last:
+        return dg.RunRequest(partition_key=str(first), run_key=run_key,
+                             tags={"itip/delivery_fingerprint": fingerprints[str(first)]})
+    return dg.RunRequest(run_key=run_key, tags={
+        "dagster/asset_partition_range_start": str(first), "dagster/asset_partition_range_end": str(last),
+        "itip/delivery_fingerprints": json.dumps(fingerprints)})

@@ -7,6 +7,10 @@ accepted or refused together (ingest/loader.load_year); a load that re-hashed ot
 new pseudonym key lists them as `rehashed_years` on the panel tables. A rejected delivery records a failed
 `delivery_contract` check on every table listing the failing cases, is quarantined, and fails the step, so
 nothing downstream runs.
+
+A run may hold a range of years (a backfill, or `itip run` over several new deliveries): the step loads them
+one after another, each in its own transaction, under one writer lock, and records each year's outcome as
+that partition's metadata. A refused year does not stop the others from loading.
 """
 
 import dagster as dg
@@ -22,6 +26,7 @@ from itip_pipeline.settings import get_settings
 from itip_pipeline.work_db import open_for_writing
 
 CONTRACT_CHECK = "delivery_contract"
+REFUSALS = "refusals"  # the step failure's metadata: survey year -> the sentence saying why it was refused
 MAX_PROBLEMS_SHOWN = 50
 MAX_WARNINGS_PRINTED = 10  # on the terminal of `itip run`; the load report has them all
 
@@ -86,56 +91,95 @@ RAW_TABLES = {
         )
         for table in RAW_TABLES
     ],
+    # A backfill of several years is one run of one step: Dagster, dbt and the build are paid for once.
+    backfill_policy=dg.BackfillPolicy.single_run(),
 )
 def raw_delivery(context: AssetExecutionContext):
-    """One step for the year: validate the whole delivery, then write the five raw tables in one transaction."""
+    """One step for the run's years: each year's whole delivery validated, then its five raw tables written in
+    one transaction. A refused year is quarantined and fails the step after the other years are loaded."""
     settings = get_settings()
-    year = int(context.partition_key)
     keys = [dg.AssetKey(["raw", table]) for table in RAW_TABLES]
-    step = progress.Step(str(year))
-    progress.say(f"{year}: loading …")
+    loaded: dict[int, dict[str, LoadOutcome]] = {}
+    refused: dict[int, LoadRejected] = {}
     with open_for_writing(settings.work_db) as con:
-        try:
-            outcomes = load_year(con, settings, year)
-        except LoadRejected as rejected:
-            report = load_report.write(load_report.refused_report(year, rejected), settings.reports_dir)
-            step.done(f"REFUSED ({len(rejected.problems)} problem(s)): report in {report}")
-            for key in keys:
-                yield dg.AssetCheckResult(
-                    asset_key=key, check_name=CONTRACT_CHECK, passed=False,
-                    metadata={
-                        "failing_cases": dg.MetadataValue.md(problems_markdown(rejected.problems, MAX_PROBLEMS_SHOWN)),
-                        "n_problems": len(rejected.problems),
-                        "quarantined_to": str(rejected.quarantine_folder),
-                    },
-                )
-            raise dg.Failure(
-                description=f"delivery {year} rejected; quarantined to {rejected.quarantine_folder}\n{rejected}",
-                allow_retries=False,
-            ) from None
-        except RehashFailed as failed:  # not the delivery's fault: nothing quarantined, nothing written
-            step.done("FAILED")
-            raise dg.Failure(description=f"delivery {year} not loaded: {failed}", allow_retries=False) from None
-        except Exception:  # not the delivery's fault (the summary gives the reason): the line still ends
-            step.done("FAILED")
-            raise
-        previews = {key: _preview(con, key.path[-1], year) for key in keys}
-    _report_accepted(settings, step, outcomes)
+        for year in (int(key) for key in context.partition_keys):
+            try:
+                outcomes = _load(con, settings, year)
+            except Exception:
+                yield from _loaded_years(keys, loaded)
+                raise
+            if isinstance(outcomes, LoadRejected):
+                refused[year] = outcomes
+                continue
+            loaded[year] = outcomes
+            for key, (part, _description) in zip(keys, RAW_TABLES.values()):
+                context.add_asset_metadata({**_outcome_metadata(outcomes[part]),
+                                            "preview": dg.MetadataValue.md(_preview(con, key.path[-1], year))},
+                                           asset_key=key, partition_key=str(year))
+    if refused:
+        yield from _loaded_years(keys, loaded)
+        for key in keys:
+            yield _refused_check(key, refused)
+        sentences = {str(year): f"delivery {year} rejected; quarantined to {rejected.quarantine_folder}\n{rejected}"
+                     for year, rejected in refused.items()}
+        raise dg.Failure(description="\n".join(sentences.values()), allow_retries=False,
+                         metadata={REFUSALS: dg.MetadataValue.json(sentences)})
     for key, (part, _description) in zip(keys, RAW_TABLES.values()):
-        outcome = outcomes[part]
+        warnings = [w for outcomes in loaded.values() for w in outcomes[part].warnings]
         yield dg.MaterializeResult(
             asset_key=key,
-            metadata={**_outcome_metadata(outcome), "preview": dg.MetadataValue.md(previews[key])},
             check_results=[
                 dg.AssetCheckResult(
                     asset_key=key, check_name=CONTRACT_CHECK, passed=True,
                     metadata={
-                        "warnings": len(outcome.warnings),
-                        "warning_cases": dg.MetadataValue.md(problems_markdown(outcome.warnings, MAX_PROBLEMS_SHOWN)),
+                        "survey_years": dg.MetadataValue.json(sorted(loaded)),
+                        "warnings": len(warnings),
+                        "warning_cases": dg.MetadataValue.md(problems_markdown(warnings, MAX_PROBLEMS_SHOWN)),
                     },
                 )
             ],
         )
+
+
+def _load(con, settings, year: int) -> dict[str, LoadOutcome] | LoadRejected:
+    """One year loaded (its outcomes) or refused and quarantined (the refusal); any other failure raised."""
+    step = progress.Step(str(year))
+    progress.say(f"{year}: loading …")
+    try:
+        outcomes = load_year(con, settings, year)
+    except LoadRejected as rejected:
+        report = load_report.write(load_report.refused_report(year, rejected), settings.reports_dir)
+        step.done(f"REFUSED ({len(rejected.problems)} problem(s)): report in {report}")
+        return rejected
+    except RehashFailed as failed:  # not the delivery's fault: nothing quarantined, nothing written
+        step.done("FAILED")
+        raise dg.Failure(description=f"delivery {year} not loaded: {failed}", allow_retries=False) from None
+    except Exception:  # not the delivery's fault (the summary gives the reason): the line still ends
+        step.done("FAILED")
+        raise
+    _report_accepted(settings, step, outcomes)
+    return outcomes
+
+
+def _loaded_years(keys: list[dg.AssetKey], loaded: dict[int, dict[str, LoadOutcome]]):
+    """The years that loaded before the step failed, as materializations: they are in the raw tables, while the
+    step's failure keeps everything downstream unrun."""
+    for year, outcomes in loaded.items():
+        for key, (part, _description) in zip(keys, RAW_TABLES.values()):
+            yield dg.AssetMaterialization(key, partition=str(year), metadata=_outcome_metadata(outcomes[part]))
+
+
+def _refused_check(key: dg.AssetKey, refused: dict[int, LoadRejected]) -> dg.AssetCheckResult:
+    problems = [problem for rejected in refused.values() for problem in rejected.problems]
+    return dg.AssetCheckResult(
+        asset_key=key, check_name=CONTRACT_CHECK, passed=False,
+        metadata={
+            "refused_years": dg.MetadataValue.json(sorted(refused)),
+            "failing_cases": dg.MetadataValue.md(problems_markdown(problems, MAX_PROBLEMS_SHOWN)),
+            "n_problems": len(problems),
+            "quarantined_to": dg.MetadataValue.json({str(y): str(r.quarantine_folder) for y, r in refused.items()}),
+        },
+    )
 
 
 def _report_accepted(settings, step: progress.Step, outcomes: dict[str, LoadOutcome]) -> None:
