@@ -26,6 +26,8 @@ from raw_fixture import HIDDEN_SPARSE_QUESTION, SPARSE_ANSWERS, SPARSE_QUESTION,
 from scipy import stats
 from test_statistics import wilson_interval
 
+from itip_pipeline.defs.dbt_project import ONE_BLAS_THREAD
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT = REPO_ROOT / "dbt_project"
 DBT = Path(sys.executable).with_name("dbt")
@@ -59,6 +61,7 @@ def built(tmp_path_factory) -> dict:
         "DBT_TARGET_PATH": str(work / "target"),
         "DBT_LOG_PATH": str(work / "logs"),
         "DO_NOT_TRACK": "1",
+        **ONE_BLAS_THREAD,
     }
     result = subprocess.run(
         [str(DBT), "build", "--profiles-dir", "."], cwd=DBT_PROJECT, env=env, capture_output=True, text=True,
