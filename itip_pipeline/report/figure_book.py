@@ -11,7 +11,6 @@ from __future__ import annotations
 import html
 import os
 import shutil
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -22,6 +21,7 @@ from itip_pipeline.report import charts
 from itip_pipeline.report.check_results import CheckOutcome, run_url
 from itip_pipeline.report.distribution import DISTRIBUTION_TABLE, family_distribution
 from itip_pipeline.report.published import FACT_TABLE, Family, PublishedWarehouse
+from itip_pipeline.report.second_process import split_across_two_processes
 from itip_pipeline.report.words import LANGUAGES, word
 
 CHECKS_PAGE = "checks.html"
@@ -226,13 +226,13 @@ def build_figure_book(published: PublishedWarehouse, out_dir: Path, run: BookRun
                                              lang, "index.html", published)
         pages[folder / CHECKS_PAGE] = _page(word("checks", lang), _checks_body(published, run, lang), lang,
                                             CHECKS_PAGE, published)
-    # vl-convert renders outside the GIL: two pages at a time keep both cores busy.
     jobs = [(lang, family) for lang in LANGUAGES for family in published.families]
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        bodies = pool.map(lambda job: _family_body(job[1], published, job[0]), jobs)
-        for (lang, family), body in zip(jobs, bodies):
-            folder = Path() if lang == "no" else Path("en")
-            pages[folder / _page_name(family)] = _page(family.title(lang), body, lang, _page_name(family), published)
+    # The second process costs ~2 s to start: worth it from a few pages on.
+    bodies = (split_across_two_processes(_family_bodies, jobs, published) if len(jobs) >= 4
+              else _family_bodies(jobs, published))
+    for (lang, family), body in zip(jobs, bodies):
+        folder = Path() if lang == "no" else Path("en")
+        pages[folder / _page_name(family)] = _page(family.title(lang), body, lang, _page_name(family), published)
     try:
         for relative, text in pages.items():
             (staged / relative).parent.mkdir(parents=True, exist_ok=True)
@@ -241,6 +241,10 @@ def build_figure_book(published: PublishedWarehouse, out_dir: Path, run: BookRun
     finally:
         shutil.rmtree(staged, ignore_errors=True)
     return [out_dir / relative for relative in pages]
+
+
+def _family_bodies(jobs: list[tuple[str, Family]], published: PublishedWarehouse) -> list[str]:
+    return [_family_body(family, published, lang) for lang, family in jobs]
 
 
 def _swap_in(staged: Path, out_dir: Path) -> None:
