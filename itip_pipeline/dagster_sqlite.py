@@ -17,19 +17,35 @@ Installed once per process, a SQLAlchemy connect hook does two things for file-b
 
 Measured: an open-insert-close cycle went from ~20 ms to ~0.6 ms. DuckDB connections (duckdb-engine) are not
 sqlite3 connections and are left alone.
+
+Dagster's SQLite storages also create a new SQLAlchemy engine for every connection. An engine holds
+SQLAlchemy's cache of compiled statements, so every insert was compiled again (~1.6 ms each, three or more
+per event). `install()` therefore has those storage modules reuse one engine per database URL: the engines
+keep `NullPool` (a connection is still opened and closed per write, as Dagster expects), and Dagster's
+`engine.dispose()` after each use only resets that empty pool, not the statement cache. Measured on the
+creation of an `annual_load` run (336 planned-asset events): 6.0 s before.
 """
 
 from __future__ import annotations
 
 import atexit
+import importlib
 import sqlite3
 import threading
 from collections import OrderedDict
 
 KEEPERS = 16  # database files kept open at once: the newest runs' event logs, the index, runs, schedules
+ENGINES = 64  # engines reused at once (a run's event log is a file of its own: a daemon sees many)
+# The storage modules that call create_engine(..., poolclass=NullPool) once per connection.
+ENGINE_PER_CONNECTION = (
+    "dagster._core.storage.event_log.sqlite.sqlite_event_log",
+    "dagster._core.storage.runs.sqlite.sqlite_run_storage",
+    "dagster._core.storage.schedules.sqlite.sqlite_schedule_storage",
+)
 
 _lock = threading.Lock()
 _keepers: OrderedDict[str, sqlite3.Connection] = OrderedDict()
+_engines: OrderedDict[str, object] = OrderedDict()
 _installed = False
 
 
@@ -43,8 +59,27 @@ def install() -> None:
         if _installed:
             return
         event.listen(Engine, "connect", _on_connect)
+        for name in ENGINE_PER_CONNECTION:
+            module = importlib.import_module(name)
+            module.create_engine = _reused_engine(module.create_engine)
         atexit.register(close_keepers)
         _installed = True
+
+
+def _reused_engine(create_engine):
+    """create_engine, returning the same engine again for the same SQLite URL and options (the newest
+    ENGINES of them)."""
+    def reused(url, **options):
+        key = repr((str(url), sorted(options.items(), key=repr)))
+        with _lock:
+            engine = _engines.get(key)
+            if engine is None:
+                engine = _engines[key] = create_engine(url, **options)
+                while len(_engines) > ENGINES:
+                    _engines.popitem(last=False)[1].dispose()
+            _engines.move_to_end(key)
+            return engine
+    return reused
 
 
 def _on_connect(dbapi_connection, _connection_record) -> None:

@@ -50,3 +50,32 @@ def test_in_memory_sqlite_is_left_alone():
     with sa.create_engine("sqlite://").connect() as conn:
         assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2
     assert dagster_sqlite.kept_files() == []
+
+
+def test_dagster_s_sqlite_storages_reuse_one_engine_per_database_and_keep_its_compiled_statements(tmp_path):
+    from dagster._core.storage.event_log.sqlite import sqlite_event_log
+
+    dagster_sqlite.install()
+    url = f"sqlite:///{tmp_path / 'index.db'}"
+    engine = sqlite_event_log.create_engine(url, poolclass=NullPool)
+    assert sqlite_event_log.create_engine(url, poolclass=NullPool) is engine
+    assert sqlite_event_log.create_engine(f"sqlite:///{tmp_path / 'other.db'}", poolclass=NullPool) is not engine
+    table = sa.table("event", sa.column("body"))
+    with engine.connect() as conn, conn.begin():
+        conn.exec_driver_sql("CREATE TABLE event (body TEXT)")
+    for value in ("a", "b"):  # as Dagster does per write: a connection, then dispose
+        with engine.connect() as conn, conn.begin():
+            conn.execute(table.insert().values(body=value))
+        engine.dispose()
+    assert len(engine._compiled_cache) >= 1, "the insert compiled once and cached in the reused engine"
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT count(*) FROM event").scalar() == 2
+
+
+def test_the_number_of_engines_reused_is_bounded(tmp_path):
+    from dagster._core.storage.runs.sqlite import sqlite_run_storage
+
+    dagster_sqlite.install()
+    for i in range(dagster_sqlite.ENGINES + 3):
+        sqlite_run_storage.create_engine(f"sqlite:///{tmp_path / f'run_{i}.db'}", poolclass=NullPool)
+    assert len(dagster_sqlite._engines) <= dagster_sqlite.ENGINES
