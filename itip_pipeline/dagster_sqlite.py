@@ -23,7 +23,7 @@ SQLAlchemy's cache of compiled statements, so every insert was compiled again (~
 per event). `install()` therefore has those storage modules reuse one engine per database URL: the engines
 keep `NullPool` (a connection is still opened and closed per write, as Dagster expects), and Dagster's
 `engine.dispose()` after each use only resets that empty pool, not the statement cache. Measured on the
-creation of an `annual_load` run (336 planned-asset events): 6.0 s before.
+creation of an `annual_load` run (336 planned-asset events, under cProfile): 6.0 s before, 3.2 s after.
 """
 
 from __future__ import annotations

@@ -7,10 +7,8 @@ the landing folder is empty (a fresh clone).
 
 from __future__ import annotations
 
-import importlib
 import sys
 import tempfile
-import threading
 import time
 from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass, field
@@ -177,13 +175,11 @@ def _load_and_publish(years: list[int], unchanged: list[int]) -> _Outcome:
     if ranges and outcome.failed:  # a year already refused: load what can be loaded, build nothing
         _record_loads(outcome, _execute(defs, "ingest_year", instance, *ranges[-1]), *ranges[-1])
     elif ranges:
-        _warm_check_library()
         result = _execute(defs, "annual_load", instance, *ranges[-1])
         _record_loads(outcome, result, *ranges[-1])
         if not outcome.failed:
             _record_build(outcome, result)
     else:
-        _warm_check_library()
         _record_build(outcome, _execute(defs, "build_and_publish", instance))
     # A rejected year keeps its previous raw rows, but publishing now would hide that the run is incomplete:
     # the published warehouse stays as it was until every delivery loads.
@@ -199,12 +195,6 @@ def _execute(defs, job: str, instance, first: int | None = None, last: int | Non
     return defs.resolve_job_def(job).execute_in_process(
         instance=instance, raise_on_error=False, run_config=QUIET, tags=tags,
         partition_key=str(first) if single else None)
-
-
-def _warm_check_library() -> None:
-    # The job's Great Expectations step imports a library that takes seconds to import; doing that on
-    # the idle core while dbt runs in its own process takes it off the run's critical path.
-    threading.Thread(target=importlib.import_module, args=("great_expectations",), daemon=True).start()
 
 
 def _record_loads(outcome: _Outcome, result, first: int, last: int) -> None:
