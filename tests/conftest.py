@@ -5,9 +5,13 @@ from __future__ import annotations
 
 import os
 
-import pytest
+from itip_pipeline.blas_threads import limit_this_process
 
-from itip_pipeline.settings import Settings, get_settings
+limit_this_process()  # before anything imports numpy: the differencing attacker runs many small SVDs
+
+import pytest  # noqa: E402
+
+from itip_pipeline.settings import Settings, get_settings  # noqa: E402
 
 os.environ.setdefault("DO_NOT_TRACK", "1")
 TEST_PSEUDONYM_KEY = "itip-test-key"

@@ -26,7 +26,7 @@ from raw_fixture import HIDDEN_SPARSE_QUESTION, SPARSE_ANSWERS, SPARSE_QUESTION,
 from scipy import stats
 from test_statistics import wilson_interval
 
-from itip_pipeline.defs.dbt_project import ONE_BLAS_THREAD
+from itip_pipeline.blas_threads import ONE_BLAS_THREAD
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT = REPO_ROOT / "dbt_project"

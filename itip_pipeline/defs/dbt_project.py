@@ -12,15 +12,12 @@ from unittest.mock import patch
 
 from dagster_dbt import DbtProject
 
+from itip_pipeline.blas_threads import ONE_BLAS_THREAD
 from itip_pipeline.settings import get_settings
 
 # dbt installed beside this interpreter, so nothing depends on the caller's PATH.
 DBT_EXECUTABLE = str(Path(sys.executable).parent / "dbt")
 DBT_SOURCES_WATCHED = ("models", "macros", "seeds", "tests", "dbt_project.yml")
-# The Python model int_disclosure_control runs thousands of small SVDs. OpenBLAS's worker threads make each
-# one slower, and far slower when another process shares the cores (they spin while waiting): measured on
-# the 2-core machine with another build running, 108.7 s with the default threads, 14.6 s with one.
-ONE_BLAS_THREAD = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 
 
 def dbt_project() -> DbtProject:
