@@ -8,7 +8,10 @@ the project's itip_pipeline/, the standard library's sqlite3, a C extension's qu
 
 Per group the summary gives its self time (these add up to the profiled total) and its functions with the
 largest cumulative time. A cumulative time includes everything called beneath, across groups: the top
-`import` function is the time spent importing, the top `dbt` function the time waiting on dbt.
+`import` function is the time spent importing, the top `dbt` function the time waiting on dbt. Two kinds of
+function are left out of the lists as saying nothing about where the time goes: those spanning nearly the
+whole profile (the `itip` command, `run_all`: SPINE_SHARE of the total or more), and those within
+CHAIN_SHARE of a function already listed in the group (a caller and its callee, one chain of calls).
 """
 
 from __future__ import annotations
@@ -31,7 +34,9 @@ GROUPS = (
     ("import", ("importlib", "_imp", "zipimport", "marshal")),
 )
 OTHER = "other"
-TOP_FUNCTIONS = 3
+TOP_FUNCTIONS = 4
+SPINE_SHARE = 0.95
+CHAIN_SHARE = 0.02
 _GROUP_OF = {module: group for group, modules in GROUPS for module in modules}
 # A C function's name: "<method 'execute' of '_duckdb.DuckDBPyConnection' objects>", "<built-in method _imp.exec_dynamic>"
 _BUILTIN_MODULE = re.compile(r"(?:of '|built-in method )([A-Za-z_][\w]*)\.")
@@ -69,7 +74,7 @@ def _label(filename: str, line: int, function: str) -> str:
             break
     if "itip_pipeline" in parts:
         parts = parts[parts.index("itip_pipeline"):]
-    return f"{'/'.join(parts[-3:])}:{line} {function}"
+    return f"{'/'.join(parts[-4:])}:{line} {function}"
 
 
 def summarise(profile: Path, top: int = TOP_FUNCTIONS) -> dict:
@@ -83,10 +88,22 @@ def summarise(profile: Path, top: int = TOP_FUNCTIONS) -> dict:
         group = group_of(filename, function)
         self_s[group] += own
         functions[group].append((cumulative, _label(filename, line, function)))
+    total = sum(self_s.values())
     return {
-        "profiled_s": sum(self_s.values()),
-        "groups": [{"group": name, "self_s": self_s[name],
-                    "top": [{"function": label, "cumulative_s": seconds}
-                            for seconds, label in sorted(functions[name], reverse=True)[:top]]}
+        "profiled_s": total,
+        "groups": [{"group": name, "self_s": self_s[name], "top": _telling(functions[name], total, top)}
                    for name in names if functions[name]],
     }
+
+
+def _telling(functions: list[tuple[float, str]], total: float, top: int) -> list[dict]:
+    """The `top` largest cumulative times, leaving out the spine and the rest of a listed function's chain."""
+    listed: list[tuple[float, str]] = []
+    for seconds, label in sorted(functions, reverse=True):
+        if len(listed) == top:
+            break
+        spine = seconds >= SPINE_SHARE * total
+        chained = any(abs(seconds - other) <= CHAIN_SHARE * other for other, _ in listed)
+        if not (spine or chained):
+            listed.append((seconds, label))
+    return [{"function": label, "cumulative_s": seconds} for seconds, label in listed]

@@ -9,6 +9,7 @@ import time
 from importlib.metadata import version
 from pathlib import Path
 
+from python_profile import CHAIN_SHARE, SPINE_SHARE
 from targets import judge, scales_to_profile
 
 GIB = 2**30
@@ -55,7 +56,7 @@ def _scale_section(result: dict) -> list[str]:
         lines[-1] += (f"Loading 2021–2024 before the new year took {first_four['seconds']:.1f} s"
                       + ("" if first_four["published"] else " and published nothing (the reconciliation with the "
                          "2025 report fails without 2025; the four years stay loaded in the working database)")
-                      + ". ")
+                      + ("" if first_four["all_loaded"] else ", and NOT all four years loaded") + ". ")
     else:
         lines[-1] += "The new year was not measured at this scale. "
     lines[-1] += (f"Floor check: {check['compared']} published shares compared, {check['missing']} missing from "
@@ -84,12 +85,15 @@ def _growth_section(results: list[dict]) -> list[str]:
 
 
 def _cprofile_section(result: dict, cprofile: dict) -> list[str]:
-    lines = [f"Python profile of a whole end-to-end `itip run` at scale {result['scale']:g} (cProfile, "
-             f"`python -m cProfile -o`, in a folder of its own: {cprofile['wall_s']:.1f} s wall under the profiler, "
-             f"{cprofile['profiled_s']:.1f} s profiled in its main thread; dbt runs as a child process, so its "
-             "time is dagster-dbt waiting on dbt's events). Self time adds up to the profiled total; a "
-             "cumulative time includes everything beneath it, in any package (the top `import` function is "
-             "the time spent importing):", "",
+    lines = [f"Python profile of a whole end-to-end `itip run` at scale {result['scale']:g} (cProfile with its "
+             f"threads, benchmarks/thread_profile.py, in a folder of its own: {cprofile['wall_s']:.1f} s wall under "
+             f"the profiler, {cprofile['profiled_s']:.1f} s profiled over its threads). dbt runs as a child "
+             "process, so its time is dagster-dbt waiting on dbt's events; the figure book's charts render in "
+             "two threads, so their time is counted there and again as the main thread's wait "
+             "(`_thread.lock.acquire`, other). Self time adds up to the profiled total; a cumulative time "
+             "includes everything beneath it, in any package (the top `import` function is the time spent "
+             f"importing). Left out: functions spanning {SPINE_SHARE:.0%} of the run or more, and those within "
+             f"{CHAIN_SHARE:.0%} of one listed (the same chain of calls):", "",
              "| package | self s | largest cumulative functions (s) |", "| --- | ---: | --- |"]
     for group in cprofile["groups"]:
         top = "; ".join(f"`{f['function']}` {f['cumulative_s']:.1f}" for f in group["top"])

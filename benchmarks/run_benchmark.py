@@ -12,8 +12,8 @@ Per scale, in a fresh folder under --work-dir (one ITIP_DATA_DIR per measurement
               target is at scale 1);
   floor       benchmarks/floor.py on the same files, and its shares checked against the published ones;
   profile     the end-to-end run's Dagster runs and steps, and a separate `dbt build`'s slowest nodes; at
-              scale PROFILED_SCALE also a cProfile of a whole end-to-end `itip run` in a folder of its own
-              (profiling slows it, so it is not the timed run).
+              scale PROFILED_SCALE also a cProfile of a whole end-to-end `itip run`, its threads included
+              (thread_profile.py), in a folder of its own (profiling slows it, so it is not the timed run).
 Wall times are of whole processes (imports included); peak RSS is the largest sum over the process tree.
 The targets and their judgement are in targets.py; report.py writes RESULTS.md from results.json.
 
@@ -48,7 +48,6 @@ NEW_YEAR_MAX_SCALE = 100
 PROFILED_SCALE = 1
 TOP_STEPS, TOP_NODES = 15, 12
 NOTHING_CHANGED = "Nothing changed"  # how `itip run` starts its answer when it has nothing to do
-PUBLISHED = "Built, checked and published"
 
 
 def _uptime() -> str:
@@ -92,11 +91,10 @@ def _loaded_years(data_dir: Path) -> list[int]:
 
 def _first_four_years(data_dir: Path) -> dict:
     """`itip run` on 2021-2024: the years load, but without 2025 the reconciliation with the 2025 report
-    fails, so nothing may be published. Loaded is what counts, read from the working database."""
+    fails, so nothing may be published. Loaded is what counts, read from the working database: if they did
+    not all load, the "new year" run loads more than a year and its target is judged missed (targets.py)."""
     measured = run_measured([str(BIN / "itip"), "run"], _env(data_dir), data_dir / "run_2021_2024.log")
-    if _loaded_years(data_dir) != YEARS[:-1]:
-        raise RuntimeError(f"`itip run` in {data_dir} did not load 2021-2024:\n{measured.output[-3000:]}")
-    return _measured(measured)
+    return {**_measured(measured), "all_loaded": _loaded_years(data_dir) == YEARS[:-1]}
 
 
 def _rows_loaded(data_dir: Path) -> dict[str, int]:
@@ -109,9 +107,9 @@ def _cprofile(deliveries: Path, root: Path) -> dict:
     data_dir = root / "profiled"
     _copy_years(deliveries, data_dir / "landing", YEARS)
     profile = root / "itip_run.prof"
-    measured = run_measured([sys.executable, "-m", "cProfile", "-o", str(profile), str(BIN / "itip"), "run"],
-                            _env(data_dir), data_dir / "run_profiled.log")
-    if PUBLISHED not in measured.output:  # cProfile swallows the exit code: the summary line tells success
+    measured = run_measured([sys.executable, str(HERE / "thread_profile.py"), "-o", str(profile),
+                             str(BIN / "itip"), "run"], _env(data_dir), data_dir / "run_profiled.log")
+    if measured.returncode != 0:
         raise RuntimeError(f"the profiled `itip run` in {data_dir} failed:\n{measured.output[-3000:]}")
     return {"wall_s": measured.seconds, "file": str(profile), **summarise(profile)}
 

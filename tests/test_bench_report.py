@@ -5,7 +5,9 @@ and Dagster runs named by job and partition (range) whatever the jobs are."""
 from __future__ import annotations
 
 import cProfile
+import pstats
 import sqlite3
+import subprocess
 import sys
 
 import pytest
@@ -40,7 +42,7 @@ def _result(scale: float, *, e2e: float = 20.0, floor: float = 10.0, no_op: floa
                     "dbt_nodes": [{"node": "model.itip.int_answers_long", "seconds": 0.47}]},
     }
     if new_year is not None:
-        result["first_four_years"] = {"seconds": 18.0, "peak_rss_mb": 700.0, "published": False}
+        result["first_four_years"] = {"seconds": 18.0, "peak_rss_mb": 700.0, "published": False, "all_loaded": True}
         result["new_year"] = {"seconds": new_year, "peak_rss_mb": 750.0, "published": True}
     if cprofile:
         result["cprofile"] = {"wall_s": 40.0, "profiled_s": 30.0, "groups": [
@@ -85,6 +87,14 @@ def test_a_no_op_that_did_not_say_nothing_changed_is_missed_however_fast():
     assert no_op.verdict == "missed" and "Nothing changed" in no_op.note
     assert no_op.line() == ("- scale 1: no-op `itip run` < 3 s (0.20 s): **missed**; "
                             'the second run did not say "Nothing changed"')
+
+
+def test_a_new_year_on_top_of_years_that_did_not_all_load_is_missed_however_fast():
+    result = _result(1, new_year=5.0)
+    result["first_four_years"]["all_loaded"] = False
+    [new_year] = [j for j in targets.judge([result]) if j.target.what == "a new year"]
+    assert new_year.verdict == "missed" and new_year.note == "2021–2024 had not all loaded before it"
+    assert "NOT all four years loaded" in report.render([result], None)
 
 
 def test_targets_whose_scale_or_run_was_not_measured_are_never_met():
@@ -182,3 +192,31 @@ def test_the_slowest_steps_carry_their_runs_name():
     assert step_profile.slowest_steps(runs, 2) == [
         {"run": "annual_load 2022–2025", "step": "itip_dbt", "seconds": 9.0},
         {"run": "ingest_year 2021", "step": "ingest_codebook", "seconds": 1.0}]
+
+
+THREADED_SCRIPT = '''
+import sqlite3, sys, threading
+
+def in_a_thread():
+    with sqlite3.connect(":memory:") as con:
+        for _ in range(300):
+            con.execute("select 1").fetchall()
+
+worker = threading.Thread(target=in_a_thread)
+worker.start()
+worker.join()
+sys.exit(3)
+'''
+
+
+def test_the_profile_covers_worker_threads_and_keeps_the_scripts_exit_code(tmp_path):
+    script = tmp_path / "threaded.py"
+    script.write_text(THREADED_SCRIPT)
+    out = tmp_path / "threaded.prof"
+    done = subprocess.run([sys.executable, str(REPO_ROOT / "benchmarks" / "thread_profile.py"), "-o", str(out),
+                           str(script)], capture_output=True, text=True)
+    assert done.returncode == 3, done.stderr
+    # in_a_thread and the queries ran in the worker thread only: the main thread's profile has neither.
+    assert "in_a_thread" in {function for _, _, function in pstats.Stats(str(out)).stats}
+    [sqlite] = [group for group in python_profile.summarise(out)["groups"] if group["group"] == "sqlite3"]
+    assert "<method 'execute' of 'sqlite3.Connection' objects>" in [f["function"] for f in sqlite["top"]]
