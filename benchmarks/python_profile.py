@@ -10,7 +10,7 @@ Per group the summary gives its self time (these add up to the profiled total) a
 largest cumulative time. A cumulative time includes everything called beneath, across groups: the top
 `import` function is the time spent importing, the top `dbt` function the time waiting on dbt. Two kinds of
 function are left out of the lists as saying nothing about where the time goes: those spanning nearly the
-whole profile (the `itip` command, `run_all`: SPINE_SHARE of the total or more), and those within
+whole run (the `itip` command, `run_all`: SPINE_SHARE of the outermost function's time or more), and those within
 CHAIN_SHARE of a function already listed in the group (a caller and its callee, one chain of calls).
 """
 
@@ -88,21 +88,22 @@ def summarise(profile: Path, top: int = TOP_FUNCTIONS) -> dict:
         group = group_of(filename, function)
         self_s[group] += own
         functions[group].append((cumulative, _label(filename, line, function)))
-    total = sum(self_s.values())
+    # The run: the outermost function's cumulative time (with threads, the self times add up to more).
+    run = max(seconds for listed in functions.values() for seconds, _ in listed)
     return {
-        "profiled_s": total,
-        "groups": [{"group": name, "self_s": self_s[name], "top": _telling(functions[name], total, top)}
+        "profiled_s": sum(self_s.values()),
+        "groups": [{"group": name, "self_s": self_s[name], "top": telling_functions(functions[name], run, top)}
                    for name in names if functions[name]],
     }
 
 
-def _telling(functions: list[tuple[float, str]], total: float, top: int) -> list[dict]:
+def telling_functions(functions: list[tuple[float, str]], run: float, top: int) -> list[dict]:
     """The `top` largest cumulative times, leaving out the spine and the rest of a listed function's chain."""
     listed: list[tuple[float, str]] = []
     for seconds, label in sorted(functions, reverse=True):
         if len(listed) == top:
             break
-        spine = seconds >= SPINE_SHARE * total
+        spine = seconds >= SPINE_SHARE * run
         chained = any(abs(seconds - other) <= CHAIN_SHARE * other for other, _ in listed)
         if not (spine or chained):
             listed.append((seconds, label))

@@ -220,3 +220,10 @@ def test_the_profile_covers_worker_threads_and_keeps_the_scripts_exit_code(tmp_p
     assert "in_a_thread" in {function for _, _, function in pstats.Stats(str(out)).stats}
     [sqlite] = [group for group in python_profile.summarise(out)["groups"] if group["group"] == "sqlite3"]
     assert "<method 'execute' of 'sqlite3.Connection' objects>" in [f["function"] for f in sqlite["top"]]
+
+
+def test_the_listed_functions_leave_out_the_runs_spine_and_the_rest_of_a_chain():
+    functions = [(100.0, "itip main"), (99.0, "run_all"), (60.0, "itip_dbt"), (59.5, "stream_raw_events"),
+                 (30.0, "figure book"), (10.0, "publish"), (5.0, "imports")]
+    listed = python_profile.telling_functions(functions, run=100.0, top=3)
+    assert [f["function"] for f in listed] == ["itip_dbt", "figure book", "publish"]
