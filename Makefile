@@ -43,7 +43,7 @@ serve: install
 docs: install
 	$(BIN)/itip docs
 
-## make bench: generate at scale 1, 10 and 100 and time the pipeline against the plain-SQL floor.
+## make bench: generate at scale 1, 100 and 1000, time the pipeline against issue 12's targets and the plain-SQL floor.
 bench: install
 	$(BIN)/python benchmarks/run_benchmark.py
 

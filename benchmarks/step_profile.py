@@ -1,10 +1,12 @@
-"""Where a data dir's `itip run` spent its time: Dagster step durations, and dbt's slowest nodes.
+"""Where a data dir's `itip run` spent its time: its Dagster runs and their steps, and dbt's slowest nodes.
 
 `itip run` prints nothing per step, but its Dagster instance (<data dir>/dagster_home) keeps every run's
-step events. dbt's own timing comes from a separate `dbt build` on the same working database, with its
-target path in the benchmark's work folder so its run_results.json is this build's and no one else's.
+step events. Whatever jobs the pipeline runs (one run per year and a build run, or one `annual_load` over a
+partition range), each run is named by its job and its partition or partition range, read from its tags.
+dbt's own timing comes from a separate `dbt build` on the same working database, with its target path in
+the benchmark's work folder so its run_results.json is this build's and no one else's.
 
-    DAGSTER_HOME=<data dir>/dagster_home python benchmarks/step_profile.py   -> JSON step durations
+    DAGSTER_HOME=<data dir>/dagster_home python benchmarks/step_profile.py   -> JSON runs with their steps
 """
 
 from __future__ import annotations
@@ -16,23 +18,44 @@ import sys
 import time
 from pathlib import Path
 
+from itip_pipeline.blas_threads import ONE_BLAS_THREAD
 
-def dagster_steps() -> list[dict]:
-    """Every step of every run in $DAGSTER_HOME's instance: job, partition, step, seconds; oldest run first."""
+PARTITION_TAG = "dagster/partition"
+RANGE_TAGS = ("dagster/asset_partition_range_start", "dagster/asset_partition_range_end")
+
+
+def run_label(job: str, tags: dict[str, str]) -> str:
+    """'ingest_year 2024', 'annual_load 2021–2025' or 'build_and_publish'."""
+    start, end = (tags.get(tag) for tag in RANGE_TAGS)
+    if start and end:
+        return f"{job} {start}" if start == end else f"{job} {start}–{end}"
+    return f"{job} {tags[PARTITION_TAG]}" if tags.get(PARTITION_TAG) else job
+
+
+def dagster_runs() -> list[dict]:
+    """Every run in $DAGSTER_HOME's instance, oldest first: its label, wall seconds and steps' seconds."""
     import dagster as dg
 
     instance = dg.DagsterInstance.get()
-    steps = []
-    for run in reversed(instance.get_runs()):
-        for stat in instance.get_run_step_stats(run.run_id):
-            if stat.start_time and stat.end_time:
-                steps.append({"job": run.job_name, "partition": run.tags.get("dagster/partition", ""),
-                              "step": stat.step_key, "seconds": stat.end_time - stat.start_time})
-    return steps
+    runs = []
+    for record in reversed(instance.get_run_records()):
+        run = record.dagster_run
+        steps = [{"step": stat.step_key, "seconds": stat.end_time - stat.start_time}
+                 for stat in instance.get_run_step_stats(run.run_id) if stat.start_time and stat.end_time]
+        seconds = record.end_time - record.start_time if record.start_time and record.end_time else None
+        runs.append({"run": run_label(run.job_name, dict(run.tags)), "status": run.status.value,
+                     "seconds": seconds, "steps": steps})
+    return runs
 
 
-def step_durations(data_dir: Path) -> list[dict]:
-    """dagster_steps() for a data dir's instance, read in a child process that points DAGSTER_HOME there."""
+def slowest_steps(runs: list[dict], limit: int) -> list[dict]:
+    """The `limit` slowest steps over all runs, each with its run's label."""
+    steps = [{"run": run["run"], **step} for run in runs for step in run["steps"]]
+    return sorted(steps, key=lambda step: -step["seconds"])[:limit]
+
+
+def run_durations(data_dir: Path) -> list[dict]:
+    """dagster_runs() for a data dir's instance, read in a child process that points DAGSTER_HOME there."""
     env = {**os.environ, "DAGSTER_HOME": str(data_dir / "dagster_home")}
     done = subprocess.run([sys.executable, __file__], env=env, capture_output=True, text=True, check=True)
     return json.loads(done.stdout)
@@ -43,7 +66,8 @@ def dbt_build_alone(data_dir: Path, target_dir: Path) -> tuple[float, list[dict]
     from itip_pipeline.settings import get_settings
 
     settings = get_settings()
-    env = {**os.environ, "ITIP_WORK_DB": str(data_dir / "work" / "itip_work.duckdb"), "DO_NOT_TRACK": "1"}
+    env = {**os.environ, "ITIP_WORK_DB": str(data_dir / "work" / "itip_work.duckdb"), "DO_NOT_TRACK": "1",
+           **ONE_BLAS_THREAD}  # as the pipeline's dbt runs
     dbt = str(Path(sys.executable).parent / "dbt")
     started = time.perf_counter()
     subprocess.run([dbt, "build", "--quiet", "--project-dir", str(settings.dbt_project_dir),
@@ -57,4 +81,4 @@ def dbt_build_alone(data_dir: Path, target_dir: Path) -> tuple[float, list[dict]
 
 
 if __name__ == "__main__":
-    print(json.dumps(dagster_steps()))
+    print(json.dumps(dagster_runs()))

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from itip_pipeline.settings import get_settings
+from itip_pipeline.synthetic.panel_formats import PANEL_FORMATS
 
 
 def parse_years(text: str) -> list[int]:
@@ -22,7 +23,8 @@ def _generate(args: argparse.Namespace) -> None:
     from itip_pipeline.synthetic.generator import generate_deliveries
 
     out = Path(args.out).resolve() if args.out else get_settings().landing_dir
-    written = generate_deliveries(out, parse_years(args.years), seed=args.seed, scale=args.scale)
+    written = generate_deliveries(out, parse_years(args.years), seed=args.seed, scale=args.scale,
+                                  panel_format=args.panel_format)
     print(f"Wrote {len(written)} SYNTHETIC delivery files under {out}")
 
 
@@ -163,6 +165,9 @@ def build_parser() -> argparse.ArgumentParser:
                      help="random seed: the same seed writes the same files (default 2025)")
     gen.add_argument("--scale", type=float, default=1.0, help="multiplies the citizen panel's size (default 1.0)")
     gen.add_argument("--out", help="landing folder (default: the settings' data/landing)")
+    gen.add_argument("--panel-format", choices=sorted(PANEL_FORMATS),
+                     help="write every year's citizen panel in this format (default: each year's planned "
+                     "format, some xlsx or SPSS); for large scales, as a vendor would send a million rows")
     gen.set_defaults(func=_generate)
 
     run = sub.add_parser(

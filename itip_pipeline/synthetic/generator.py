@@ -10,6 +10,7 @@ from itip_pipeline.contract import CODEBOOK_COLUMNS, CODEBOOK_FILE, SECTORS
 from itip_pipeline.synthetic.answers import answer_columns, codebook_rows
 from itip_pipeline.synthetic.calibration import TargetBook, load_calibration
 from itip_pipeline.synthetic.identities import organisation_register, organisations_for_year, panel_respondents
+from itip_pipeline.synthetic.panel_formats import PANEL_FORMATS
 from itip_pipeline.synthetic.value_labels import value_labels
 from itip_pipeline.synthetic.writers import SYNTHETIC_TITLE, write_delivery_file
 
@@ -17,11 +18,15 @@ README_FILE = "SYNTHETIC_README.txt"
 _SURVEY_NAMES = {"org": "organisasjonsundersøkelsen", "panel": "innbyggerpanelet"}
 
 
-def generate_deliveries(out_dir: Path, years: list[int], seed: int = 2025, scale: float = 1.0) -> list[Path]:
+def generate_deliveries(out_dir: Path, years: list[int], seed: int = 2025, scale: float = 1.0,
+                        panel_format: str | None = None) -> list[Path]:
     """Write out_dir/<year>/ for each year: codebook, organisation file(s), panel file and a README.
 
-    The same arguments give the same files. `scale` multiplies the citizen panel's size.
+    The same arguments give the same files. `scale` multiplies the citizen panel's size; `panel_format`
+    (a key of PANEL_FORMATS) writes every year's panel in that format instead of calibration.yaml's plan.
     """
+    if panel_format is not None and panel_format not in PANEL_FORMATS:
+        raise ValueError(f"panel format {panel_format!r} is none of {', '.join(PANEL_FORMATS)}")
     calibration = load_calibration()
     book = TargetBook(calibration)
     register = organisation_register(calibration, seed)
@@ -38,7 +43,10 @@ def generate_deliveries(out_dir: Path, years: list[int], seed: int = 2025, scale
         }
         for survey, people in respondents.items():
             table = pd.concat([people, answer_columns(people, survey, year, book, seed)], axis=1)
-            written.extend(_write_survey(table, survey, year, calibration["deliveries"][year][survey], year_dir))
+            specs = calibration["deliveries"][year][survey]
+            if survey == "panel" and panel_format:
+                specs = [PANEL_FORMATS[panel_format]]
+            written.extend(_write_survey(table, survey, year, specs, year_dir))
         written.append(_write_readme(year_dir / README_FILE, year, seed, scale, written))
     return written
 

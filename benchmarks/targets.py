@@ -1,0 +1,91 @@
+"""Issue 12's speed and memory targets, in one table, and their judgement from a benchmark's results.
+
+Each target names the scale it applies at, how to read its number from that scale's result (run_benchmark.py's
+dict), its limit, and any condition without which the number does not count (a "no-op" that rebuilt
+something is no no-op). A target whose scale was not measured is reported as not measured, never as met.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+GB = 1e9
+
+
+@dataclass(frozen=True)
+class Target:
+    scale: float
+    what: str
+    limit: float
+    unit: str
+    value: Callable[[dict], float | None]  # None: not measured in this result
+    inclusive: bool = False  # "within" (≤) rather than "under" (<)
+    invalid: Callable[[dict], str | None] = lambda result: None  # why the number does not count, if it does not
+    needs_profile: bool = False  # profiled even when met
+
+    def describe(self) -> str:
+        return f"scale {self.scale:g}: {self.what} {'≤' if self.inclusive else '<'} {self.limit:g} {self.unit}"
+
+
+def _said_nothing_changed(result: dict) -> str | None:
+    return None if result["no_op"]["nothing_changed"] else 'the second run did not say "Nothing changed"'
+
+
+def _only_the_new_year(result: dict) -> str | None:
+    return None if result["first_four_years"]["all_loaded"] else "2021–2024 had not all loaded before it"
+
+
+def _published(result: dict) -> str | None:
+    return None if result["end_to_end"]["published"] else "the run did not publish"
+
+
+TARGETS = (
+    Target(1, "five-year run after install", 25, "s", lambda r: r["end_to_end"]["seconds"]),
+    Target(1, "a new year", 15, "s", lambda r: r["new_year"]["seconds"] if "new_year" in r else None,
+           invalid=_only_the_new_year),
+    Target(1, "no-op `itip run`", 3, "s", lambda r: r["no_op"]["seconds"], invalid=_said_nothing_changed),
+    Target(100, "end to end / floor", 2.5, "×", lambda r: r["end_to_end"]["seconds"] / r["floor"]["seconds"],
+           inclusive=True),
+    Target(1000, "peak RSS end to end", 4, "GB", lambda r: r["end_to_end"]["peak_rss_mb"] * 2**20 / GB,
+           invalid=_published, needs_profile=True),
+)
+
+
+@dataclass(frozen=True)
+class Judgement:
+    target: Target
+    value: float | None
+    verdict: str  # "met", "missed" or "not measured"
+    note: str = ""
+
+    def line(self) -> str:
+        measured = "" if self.value is None else f" ({self.value:.{1 if self.value >= 1 else 2}f} {self.target.unit})"
+        note = f"; {self.note}" if self.note else ""
+        return f"- {self.target.describe()}{measured}: **{self.verdict}**{note}"
+
+
+def judge(results: list[dict], targets: tuple[Target, ...] = TARGETS) -> list[Judgement]:
+    """One judgement per target, in the table's order."""
+    by_scale = {result["scale"]: result for result in results}
+    judgements = []
+    for target in targets:
+        result = by_scale.get(target.scale)
+        value = None if result is None else target.value(result)
+        if value is None:
+            judgements.append(Judgement(target, None, "not measured"))
+            continue
+        reason = target.invalid(result)
+        within = value <= target.limit if target.inclusive else value < target.limit
+        judgements.append(Judgement(target, value, "met" if within and not reason else "missed", reason or ""))
+    return judgements
+
+
+def scales_to_profile(judgements: list[Judgement]) -> list[float]:
+    """The scales with a missed target or a target that asks for a profile, in the table's order."""
+    scales: list[float] = []
+    for judgement in judgements:
+        wanted = judgement.verdict == "missed" or (judgement.target.needs_profile and judgement.verdict == "met")
+        if wanted and judgement.target.scale not in scales:
+            scales.append(judgement.target.scale)
+    return scales
