@@ -14,6 +14,7 @@ from dagster import AssetExecutionContext
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
 from itip_pipeline import candidates, progress
+from itip_pipeline.defs.dbt_cli import DbtCliWithoutInProcessAdapter
 from itip_pipeline.defs.dbt_project import DBT_EXECUTABLE, dbt_environment, dbt_project, prepare_dbt_manifest
 from itip_pipeline.defs.dbt_target import invocation_root, prune_invocation_dirs
 from itip_pipeline.settings import get_settings
@@ -140,6 +141,6 @@ def _row_counts(work_db) -> dict[tuple[str, str], int]:
 
 
 def dbt_resource() -> DbtCliResource:
-    return DbtCliResource(
+    return DbtCliWithoutInProcessAdapter(
         project_dir=DBT_PROJECT, profiles_dir=str(get_settings().dbt_profiles_dir), dbt_executable=DBT_EXECUTABLE
     )
