@@ -1,7 +1,8 @@
 """`python -m cProfile -o`, worker threads included: run a Python script under cProfile and write one stats file.
 
-`python -m cProfile` profiles the main thread only, and `itip run` renders the figure book's charts
-(vl-convert, Altair) in a pool of two threads, so the main thread would show only its wait for them.
+`python -m cProfile` profiles the main thread only, and `itip run` does work in threads of its own (the
+Great Expectations import while dbt builds, Dagster's and dagster-dbt's helpers), which the main thread would
+show only as its wait for them. (The figure book's second drawing process is a process, not profiled here.)
 Here every thread started while the script runs gets a profiler of its own, and each finished thread's
 profile is added to the main thread's in the file written. Threads run in parallel, so the summed times may
 exceed the wall time; the main thread's wait for them stays in (as `_thread.lock.acquire`).
