@@ -24,3 +24,16 @@ def test_no_dbt_version_subprocess_and_no_in_process_adapter(monkeypatch, dbt_ma
     resource = dbt_resource()
     assert str(resource._cli_version) == version("dbt-core")
     assert resource._initialize_dbt_core_adapter(["build"]) is None
+
+
+def test_dbt_is_started_with_one_blas_thread(monkeypatch):
+    import os
+
+    from itip_pipeline.blas_threads import ONE_BLAS_THREAD
+    from itip_pipeline.defs.dbt_project import dbt_environment
+
+    for name in ONE_BLAS_THREAD:
+        monkeypatch.delenv(name, raising=False)
+    with dbt_environment():
+        assert {name: os.environ.get(name) for name in ONE_BLAS_THREAD} == ONE_BLAS_THREAD
+    assert "OPENBLAS_NUM_THREADS" not in os.environ, "set only while dbt starts"

@@ -373,6 +373,25 @@ def test_every_mart_column_has_a_persisted_comment(con):
     assert "Wilson" in share
 
 
+def test_every_family_mart_refuses_a_missing_key_while_it_is_built(con):
+    """NOT NULL is a contract constraint on the contracted marts (not a dbt test): every family mart has it,
+    including those that share mart_ai_adoption's column list, whose tests dbt never generated."""
+    not_null = con.execute(
+        "select table_name, unnest(constraint_column_names) as column_name from duckdb_constraints() "
+        "where schema_name = 'marts' and constraint_type = 'NOT NULL'").df()
+    constrained = not_null.groupby("table_name").column_name.agg(set)
+    families = [table for table in MARTS if table.startswith("mart_") and not table.endswith("_external")]
+    assert len(families) >= 13
+    for table in families:
+        assert {"indicator_id", "population", "year", "n_base", "suppressed"} <= constrained.get(table, set()), table
+    with pytest.raises(duckdb.ConstraintException):
+        scratch = duckdb.connect()
+        scratch.execute(con.execute("select sql from duckdb_tables() where schema_name = 'marts' "
+                                    "and table_name = 'mart_ai_task_area'").fetchone()[0]
+                        .replace("marts.", "").replace('"marts".', ""))
+        scratch.execute("insert into mart_ai_task_area (indicator_id) values (null)")
+
+
 def test_population_difference_equals_an_independent_computation(con, raw):
     row = con.execute("select * from marts.fct_population_difference where indicator_id = 'authority_support' "
                       "and year = 2023").df().iloc[0]
