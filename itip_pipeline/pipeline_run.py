@@ -189,9 +189,10 @@ def _load_and_publish(years: list[int], unchanged: list[int]) -> _Outcome:
 
 
 def _execute(defs, job: str, instance, first: int | None = None, last: int | None = None):
+    from itip_pipeline.defs.partitions import range_tags
+
     single = first is not None and first == last
-    tags = ({} if first is None or single else
-            {"dagster/asset_partition_range_start": str(first), "dagster/asset_partition_range_end": str(last)})
+    tags = {} if first is None or single else range_tags(first, last)
     return defs.resolve_job_def(job).execute_in_process(
         instance=instance, raise_on_error=False, run_config=QUIET, tags=tags,
         partition_key=str(first) if single else None)

@@ -13,6 +13,7 @@ import dagster as dg
 
 from itip_pipeline.alerting.freshness import late_delivery_text, late_year
 from itip_pipeline.alerting.mail import MailSettings, send_alert
+from itip_pipeline.defs.partitions import run_partitions
 from itip_pipeline.failure_sentences import NO_STEP_FAILURE, step_failures
 from itip_pipeline.landing_watch import landing_folders, loaded_fingerprints
 from itip_pipeline.settings import get_settings
@@ -37,12 +38,6 @@ def run_failure_mail(context: dg.RunFailureSensorContext):
                                  step_failures(context.get_step_failure_events()))
     send_alert(mail, subject, body)
     return None
-
-
-def run_partitions(tags: dict[str, str]) -> str | None:
-    """The survey year a run loaded, or its range of years ('2021–2025') when one run loaded several."""
-    first, last = tags.get("dagster/asset_partition_range_start"), tags.get("dagster/asset_partition_range_end")
-    return tags.get("dagster/partition") or (f"{first}–{last}" if first and last else None)
 
 
 def failure_mail(job_name: str, run_id: str, partition: str | None,

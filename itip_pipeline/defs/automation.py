@@ -6,7 +6,7 @@ import json
 
 import dagster as dg
 
-from itip_pipeline.defs.partitions import survey_years
+from itip_pipeline.defs.partitions import range_tags, survey_years
 from itip_pipeline.ingest.delivery_files import year_dir
 from itip_pipeline.landing_watch import LandingCursor, changed_years, landing_folders, loaded_fingerprints
 from itip_pipeline.orphaned_runs import fail_orphaned_runs
@@ -82,6 +82,5 @@ def _load_request(first: int, last: int, scans: dict) -> dg.RunRequest:
     if first == last:
         return dg.RunRequest(partition_key=str(first), run_key=run_key,
                              tags={"itip/delivery_fingerprint": fingerprints[str(first)]})
-    return dg.RunRequest(run_key=run_key, tags={
-        "dagster/asset_partition_range_start": str(first), "dagster/asset_partition_range_end": str(last),
-        "itip/delivery_fingerprints": json.dumps(fingerprints)})
+    return dg.RunRequest(run_key=run_key, tags={**range_tags(first, last),
+                                                 "itip/delivery_fingerprints": json.dumps(fingerprints)})
