@@ -23,10 +23,11 @@ from pathlib import Path  # noqa: E402
 
 import duckdb  # noqa: E402
 
-from itip_pipeline.contract import CODEBOOK_COLUMNS, FILE_PREFIXES, REQUIRED_ID_COLUMNS  # noqa: E402
-from itip_pipeline.ingest.delivery_files import delivery_files, delivery_years  # noqa: E402
+from itip_pipeline.core.contract import CODEBOOK_COLUMNS, FILE_PREFIXES, REQUIRED_ID_COLUMNS  # noqa: E402
+from itip_pipeline.core.settings import get_settings  # noqa: E402
+from itip_pipeline.core.survey_years import year_folders  # noqa: E402
+from itip_pipeline.ingest.delivery_files import delivery_files  # noqa: E402
 from itip_pipeline.ingest.readers import read_table  # noqa: E402
-from itip_pipeline.settings import get_settings  # noqa: E402
 
 SEEDS = get_settings().dbt_project_dir / "seeds"
 # Per survey: the delivered columns that are not questions, the respondent's group and weight as SQL.
@@ -44,7 +45,7 @@ def _load_long(con: duckdb.DuckDBPyConnection, landing: Path) -> int:
     con.execute("""create table answers (survey_year integer, survey varchar, respondent_group varchar,
                    weight double, question_id varchar, answer_code integer, dont_know_code integer)""")
     rows = 0
-    for year in delivery_years(landing):
+    for year in year_folders(landing):
         delivered = delivery_files(landing, year)
         book = read_table(delivered.codebook, CODEBOOK_COLUMNS)  # noqa: F841 (read by DuckDB)
         con.execute(f"""insert into codebook select {year}, survey, lower(trim(source_column)), question_id,
@@ -117,8 +118,12 @@ def compare(con: duckdb.DuckDBPyConnection, warehouse: Path) -> dict:
         where p.share_pct is not null
     """).fetchone()
     con.execute("detach published")
-    return {"compared": compared, "missing": missing, "max_abs_diff": max_diff,
-            "equal": compared > 0 and missing == 0 and max_diff <= TOLERANCE}
+    return {
+        "compared": compared,
+        "missing": missing,
+        "max_abs_diff": max_diff,
+        "equal": compared > 0 and missing == 0 and max_diff <= TOLERANCE,
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -127,8 +132,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--warehouse", type=Path, help="a published itip.duckdb to check the shares against")
     args = parser.parse_args(argv)
     con, rows = compute(args.landing)
-    result = {"seconds": time.perf_counter() - STARTED, "respondent_rows": rows,
-              "shares": con.execute("select count(*) from floor_shares").fetchone()[0]}
+    result = {
+        "seconds": time.perf_counter() - STARTED,
+        "respondent_rows": rows,
+        "shares": con.execute("select count(*) from floor_shares").fetchone()[0],
+    }
     if args.warehouse:
         result["check"] = compare(con, args.warehouse)
     print(json.dumps(result))

@@ -45,7 +45,7 @@ _BUILTIN_MODULE = re.compile(r"(?:of '|built-in method )([A-Za-z_][\w]*)\.")
 def module_of(filename: str, function: str) -> str:
     """The top-level module a profiled function belongs to ("" when none can be told)."""
     if filename.startswith("<frozen "):
-        return filename[len("<frozen "):].split(".")[0]  # <frozen importlib._bootstrap> -> importlib
+        return filename[len("<frozen ") :].split(".")[0]  # <frozen importlib._bootstrap> -> importlib
     if filename == "~":
         match = _BUILTIN_MODULE.search(function)
         return match.group(1) if match else ""
@@ -70,17 +70,19 @@ def _label(filename: str, line: int, function: str) -> str:
     parts = Path(filename).parts
     for anchor in ("site-packages", "dist-packages", "lib"):
         if anchor in parts:
-            parts = parts[len(parts) - parts[::-1].index(anchor):]
+            parts = parts[len(parts) - parts[::-1].index(anchor) :]
             break
     if "itip_pipeline" in parts:
-        parts = parts[parts.index("itip_pipeline"):]
+        parts = parts[parts.index("itip_pipeline") :]
     return f"{'/'.join(parts[-4:])}:{line} {function}"
 
 
 def summarise(profile: Path, top: int = TOP_FUNCTIONS) -> dict:
     """Total profiled seconds, and per group (the GROUPS' order, then `other`) its self time and the
     `top` functions by cumulative time."""
-    stats = pstats.Stats(str(profile)).stats  # (file, line, function) -> (calls, primitive calls, self, cumulative, callers)
+    stats = pstats.Stats(
+        str(profile)
+    ).stats  # (file, line, function) -> (calls, primitive calls, self, cumulative, callers)
     names = [group for group, _ in GROUPS] + [OTHER]
     self_s = dict.fromkeys(names, 0.0)
     functions: dict[str, list[tuple[float, str]]] = {name: [] for name in names}
@@ -92,8 +94,11 @@ def summarise(profile: Path, top: int = TOP_FUNCTIONS) -> dict:
     run = max(seconds for listed in functions.values() for seconds, _ in listed)
     return {
         "profiled_s": sum(self_s.values()),
-        "groups": [{"group": name, "self_s": self_s[name], "top": telling_functions(functions[name], run, top)}
-                   for name in names if functions[name]],
+        "groups": [
+            {"group": name, "self_s": self_s[name], "top": telling_functions(functions[name], run, top)}
+            for name in names
+            if functions[name]
+        ],
     }
 
 

@@ -22,8 +22,10 @@ def machine() -> list[str]:
     meminfo = dict(line.split(":", 1) for line in Path("/proc/meminfo").read_text().splitlines())
     ram_gib = int(meminfo["MemTotal"].split()[0]) * 1024 / GIB
     packages = ", ".join(f"{name} {version(name)}" for name in ("duckdb", "dbt-core", "dbt-duckdb", "dagster"))
-    return [f"- CPU: {model}, {cores} cores; RAM {ram_gib:.1f} GiB",
-            f"- Python {platform.python_version()}; {packages}"]
+    return [
+        f"- CPU: {model}, {cores} cores; RAM {ram_gib:.1f} GiB",
+        f"- Python {platform.python_version()}; {packages}",
+    ]
 
 
 def _seconds(measured: dict | None) -> str:
@@ -37,9 +39,11 @@ def _scale_section(result: dict) -> list[str]:
     rows, check = result["rows_loaded"], floor["check"]
     peaks = f"{e2e['peak_rss_mb']:.0f} / {new_year['peak_rss_mb']:.0f}" if new_year else f"{e2e['peak_rss_mb']:.0f} / –"
     lines = [
-        f"### Scale {result['scale']:g}", "",
+        f"### Scale {result['scale']:g}",
+        "",
         f"Measured from {result['started']}; panel files {result['panel_format']}; "
-        f"{rows['panel_respondents']:,} panel respondents loaded over the five years.", "",
+        f"{rows['panel_respondents']:,} panel respondents loaded over the five years.",
+        "",
         "| generate s (peak MB) | end-to-end s | no-op s | new year s | floor s | end-to-end / floor "
         "| peak RSS MB (e2e / new year) | rows loaded (respondents / answers) |",
         "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
@@ -49,19 +53,31 @@ def _scale_section(result: dict) -> list[str]:
         f"| {rows['org_respondents'] + rows['panel_respondents']:,} / {rows['org_answers'] + rows['panel_answers']:,} |",
         "",
         "The no-op (a second `itip run` on the published folder) "
-        + ("said \"Nothing changed\" and stopped. " if no_op["nothing_changed"] else
-           "did NOT say \"Nothing changed\": it ran again. "),
+        + (
+            'said "Nothing changed" and stopped. '
+            if no_op["nothing_changed"]
+            else 'did NOT say "Nothing changed": it ran again. '
+        ),
     ]
     if first_four:
-        lines[-1] += (f"Loading 2021–2024 before the new year took {first_four['seconds']:.1f} s"
-                      + ("" if first_four["published"] else " and published nothing (the reconciliation with the "
-                         "2025 report fails without 2025; the four years stay loaded in the working database)")
-                      + ("" if first_four["all_loaded"] else ", and NOT all four years loaded") + ". ")
+        lines[-1] += (
+            f"Loading 2021–2024 before the new year took {first_four['seconds']:.1f} s"
+            + (
+                ""
+                if first_four["published"]
+                else " and published nothing (the reconciliation with the "
+                "2025 report fails without 2025; the four years stay loaded in the working database)"
+            )
+            + ("" if first_four["all_loaded"] else ", and NOT all four years loaded")
+            + ". "
+        )
     else:
         lines[-1] += "The new year was not measured at this scale. "
-    lines[-1] += (f"Floor check: {check['compared']} published shares compared, {check['missing']} missing from "
-                  f"the floor, largest difference {check['max_abs_diff']:.1e} → "
-                  f"{'equal' if check['equal'] else 'NOT EQUAL'} (tolerance 1e-9).")
+    lines[-1] += (
+        f"Floor check: {check['compared']} published shares compared, {check['missing']} missing from "
+        f"the floor, largest difference {check['max_abs_diff']:.1e} → "
+        f"{'equal' if check['equal'] else 'NOT EQUAL'} (tolerance 1e-9)."
+    )
     return lines + [f"Load: before `{result['uptime_before']}`; after `{result['uptime_after']}`.", ""]
 
 
@@ -75,27 +91,33 @@ def _growth_section(results: list[dict]) -> list[str]:
     floor = [r["floor"]["seconds"] for r in (small, large)]
     overhead = e2e[0] - floor[0]
     return [
-        "## Fixed cost and growth", "",
+        "## Fixed cost and growth",
+        "",
         f"At scale {small['scale']:g} the pipeline spends {overhead:.1f} s more than the floor. From scale "
         f"{small['scale']:g} to {large['scale']:g} the floor grows by {floor[1] - floor[0]:.1f} s and the pipeline "
         f"by {e2e[1] - e2e[0]:.1f} s. Were the pipeline's extra time at scale {small['scale']:g} a pure constant "
         f"and its data path as fast as the floor's, scale {large['scale']:g} would take {floor[1] + overhead:.1f} s, "
-        f"{(floor[1] + overhead) / floor[1]:.1f} × the floor (measured: {e2e[1] / floor[1]:.1f} ×).", "",
+        f"{(floor[1] + overhead) / floor[1]:.1f} × the floor (measured: {e2e[1] / floor[1]:.1f} ×).",
+        "",
     ]
 
 
 def _cprofile_section(result: dict, cprofile: dict) -> list[str]:
-    lines = [f"Python profile of a whole end-to-end `itip run` at scale {result['scale']:g} (cProfile with its "
-             f"threads, benchmarks/thread_profile.py, in a folder of its own: {cprofile['wall_s']:.1f} s wall under "
-             f"the profiler, {cprofile['profiled_s']:.1f} s profiled over its threads). dbt runs as a child "
-             "process, so its time is dagster-dbt waiting on dbt's events; the figure book draws every other "
-             "page in a second Python process (itip_pipeline/report/second_process.py), whose charts are not in "
-             "this profile; a thread's time is counted there and again as the main thread's wait "
-             "(`_thread.lock.acquire`, other). Self time adds up to the profiled total; a cumulative time "
-             "includes everything beneath it, in any package (the top `import` function is the time spent "
-             f"importing). Left out: functions spanning {SPINE_SHARE:.0%} of the run or more, and those within "
-             f"{CHAIN_SHARE:.0%} of one listed (the same chain of calls):", "",
-             "| package | self s | largest cumulative functions (s) |", "| --- | ---: | --- |"]
+    lines = [
+        f"Python profile of a whole end-to-end `itip run` at scale {result['scale']:g} (cProfile with its "
+        f"threads, benchmarks/thread_profile.py, in a folder of its own: {cprofile['wall_s']:.1f} s wall under "
+        f"the profiler, {cprofile['profiled_s']:.1f} s profiled over its threads). dbt runs as a child "
+        "process, so its time is dagster-dbt waiting on dbt's events; the figure book draws every other "
+        "page in a second Python process (itip_pipeline/report/two_processes.py), whose charts are not in "
+        "this profile; a thread's time is counted there and again as the main thread's wait "
+        "(`_thread.lock.acquire`, other). Self time adds up to the profiled total; a cumulative time "
+        "includes everything beneath it, in any package (the top `import` function is the time spent "
+        f"importing). Left out: functions spanning {SPINE_SHARE:.0%} of the run or more, and those within "
+        f"{CHAIN_SHARE:.0%} of one listed (the same chain of calls):",
+        "",
+        "| package | self s | largest cumulative functions (s) |",
+        "| --- | ---: | --- |",
+    ]
     for group in cprofile["groups"]:
         top = "; ".join(f"`{f['function']}` {f['cumulative_s']:.1f}" for f in group["top"])
         lines.append(f"| {group['group']} | {group['self_s']:.1f} | {top} |")
@@ -104,18 +126,26 @@ def _cprofile_section(result: dict, cprofile: dict) -> list[str]:
 
 def _profile_section(result: dict) -> list[str]:
     profile = result["profile"]
-    lines = [f"### Where the time goes at scale {result['scale']:g}", "",
-             "Dagster runs of the end-to-end `itip run`, oldest first:", "",
-             "| run (job, partitions) | status | s |", "| --- | --- | ---: |"]
-    lines += [f"| {run['run']} | {run['status']} | {_seconds(run)} |"
-              for run in profile["runs"]]
-    lines += ["", "Their slowest steps (from the runs' step events):", "",
-              "| run | step | s |", "| --- | --- | ---: |"]
+    lines = [
+        f"### Where the time goes at scale {result['scale']:g}",
+        "",
+        "Dagster runs of the end-to-end `itip run`, oldest first:",
+        "",
+        "| run (job, partitions) | status | s |",
+        "| --- | --- | ---: |",
+    ]
+    lines += [f"| {run['run']} | {run['status']} | {_seconds(run)} |" for run in profile["runs"]]
+    lines += ["", "Their slowest steps (from the runs' step events):", "", "| run | step | s |", "| --- | --- | ---: |"]
     lines += [f"| {step['run']} | {step['step']} | {step['seconds']:.1f} |" for step in profile["steps"]]
-    lines += ["", f"`dbt build` alone on the same working database: {profile['dbt_build_s']:.1f} s wall, "
-              f"{profile['dbt_nodes_count']} nodes summing to {profile['dbt_nodes_s']:.1f} s of execution; the "
-              f"{len(profile['dbt_nodes'])} slowest (run_results.json):", "",
-              "| node | s |", "| --- | ---: |"]
+    lines += [
+        "",
+        f"`dbt build` alone on the same working database: {profile['dbt_build_s']:.1f} s wall, "
+        f"{profile['dbt_nodes_count']} nodes summing to {profile['dbt_nodes_s']:.1f} s of execution; the "
+        f"{len(profile['dbt_nodes'])} slowest (run_results.json):",
+        "",
+        "| node | s |",
+        "| --- | ---: |",
+    ]
     lines += [f"| {node['node']} | {node['seconds']:.2f} |" for node in profile["dbt_nodes"]]
     lines.append("")
     if "cprofile" in result:
@@ -128,18 +158,29 @@ def render(results: list[dict], started: float | None) -> str:
     from saved results."""
     took = f"Benchmark wall time: {(time.time() - started) / 60:.0f} min. " if started else ""
     judgements = judge(results)
-    lines = ["# Benchmark results", "",
-             "Written by `make bench` (benchmarks/run_benchmark.py); rerun it to replace this file. "
-             "All data are SYNTHETIC (`itip generate`).", "",
-             "## Machine", "", *machine(),
-             f"- Measured from {results[0]['started']}; this file written {time.strftime('%Y-%m-%d %H:%M %Z')}.",
-             f"- {took}Other jobs shared the cores; the load average before and after each scale is given below.",
-             "",
-             "Peak RSS is the largest sum of resident memory over `itip run` and its children (the `dbt` "
-             "process), sampled from /proc every 0.1 s. Times are wall times of whole processes, imports "
-             "included; the floor times itself from before its imports.", "",
-             "## Targets (issue 12)", "", *(judgement.line() for judgement in judgements), "",
-             "## Results", ""]
+    lines = [
+        "# Benchmark results",
+        "",
+        "Written by `make bench` (benchmarks/run_benchmark.py); rerun it to replace this file. "
+        "All data are SYNTHETIC (`itip generate`).",
+        "",
+        "## Machine",
+        "",
+        *machine(),
+        f"- Measured from {results[0]['started']}; this file written {time.strftime('%Y-%m-%d %H:%M %Z')}.",
+        f"- {took}Other jobs shared the cores; the load average before and after each scale is given below.",
+        "",
+        "Peak RSS is the largest sum of resident memory over `itip run` and its children (the `dbt` "
+        "process), sampled from /proc every 0.1 s. Times are wall times of whole processes, imports "
+        "included; the floor times itself from before its imports.",
+        "",
+        "## Targets (issue 12)",
+        "",
+        *(judgement.line() for judgement in judgements),
+        "",
+        "## Results",
+        "",
+    ]
     for result in results:
         lines += _scale_section(result)
     lines += _growth_section(results)

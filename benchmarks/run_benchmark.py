@@ -66,8 +66,11 @@ def _copy_years(deliveries: Path, landing: Path, years: list[int]) -> None:
 
 def _measured(measured) -> dict:
     # `itip run` exits 1 when a year or the build failed, and then publishes nothing.
-    return {"seconds": measured.seconds, "peak_rss_mb": measured.peak_rss_bytes / 2**20,
-            "published": measured.returncode == 0}
+    return {
+        "seconds": measured.seconds,
+        "peak_rss_mb": measured.peak_rss_bytes / 2**20,
+        "published": measured.returncode == 0,
+    }
 
 
 def _itip_run(data_dir: Path, log_name: str) -> dict:
@@ -85,8 +88,10 @@ def _no_op(data_dir: Path) -> dict:
 
 def _loaded_years(data_dir: Path) -> list[int]:
     with duckdb.connect(str(data_dir / "work" / "itip_work.duckdb"), read_only=True) as con:
-        return [row[0] for row in con.execute(
-            "select distinct survey_year from raw.panel_respondents order by 1").fetchall()]
+        return [
+            row[0]
+            for row in con.execute("select distinct survey_year from raw.panel_respondents order by 1").fetchall()
+        ]
 
 
 def _first_four_years(data_dir: Path) -> dict:
@@ -107,8 +112,11 @@ def _cprofile(deliveries: Path, root: Path) -> dict:
     data_dir = root / "profiled"
     _copy_years(deliveries, data_dir / "landing", YEARS)
     profile = root / "itip_run.prof"
-    measured = run_measured([sys.executable, str(HERE / "thread_profile.py"), "-o", str(profile),
-                             str(BIN / "itip"), "run"], _env(data_dir), data_dir / "run_profiled.log")
+    measured = run_measured(
+        [sys.executable, str(HERE / "thread_profile.py"), "-o", str(profile), str(BIN / "itip"), "run"],
+        _env(data_dir),
+        data_dir / "run_profiled.log",
+    )
     if measured.returncode != 0:
         raise RuntimeError(f"the profiled `itip run` in {data_dir} failed:\n{measured.output[-3000:]}")
     return {"wall_s": measured.seconds, "file": str(profile), **summarise(profile)}
@@ -118,9 +126,14 @@ def _profile(full: Path, root: Path) -> dict:
     """The end-to-end run's Dagster runs and slowest steps, and a separate `dbt build`'s slowest nodes."""
     runs = run_durations(full)
     dbt_seconds, nodes = dbt_build_alone(full, root / "dbt_target")
-    return {"runs": [{key: run[key] for key in ("run", "status", "seconds")} for run in runs],
-            "steps": slowest_steps(runs, TOP_STEPS), "dbt_build_s": dbt_seconds, "dbt_nodes_count": len(nodes),
-            "dbt_nodes_s": sum(node["seconds"] for node in nodes), "dbt_nodes": nodes[:TOP_NODES]}
+    return {
+        "runs": [{key: run[key] for key in ("run", "status", "seconds")} for run in runs],
+        "steps": slowest_steps(runs, TOP_STEPS),
+        "dbt_build_s": dbt_seconds,
+        "dbt_nodes_count": len(nodes),
+        "dbt_nodes_s": sum(node["seconds"] for node in nodes),
+        "dbt_nodes": nodes[:TOP_NODES],
+    }
 
 
 def bench_scale(scale: float, work: Path, seed: int) -> dict:
@@ -130,14 +143,30 @@ def bench_scale(scale: float, work: Path, seed: int) -> dict:
     result: dict = {"scale": scale, "started": time.strftime("%Y-%m-%d %H:%M %Z"), "uptime_before": _uptime()}
     deliveries = root / "deliveries"
     panel_format = PANEL_FORMAT if scale >= PANEL_FORMAT_FROM_SCALE else None
-    generate = run_measured([str(BIN / "itip"), "generate", "--years", f"{YEARS[0]}-{YEARS[-1]}", "--seed",
-                             str(seed), "--scale", f"{scale:g}", "--out", str(deliveries),
-                             *(["--panel-format", panel_format] if panel_format else [])],
-                            _env(root / "unused"), root / "generate.log")
+    generate = run_measured(
+        [
+            str(BIN / "itip"),
+            "generate",
+            "--years",
+            f"{YEARS[0]}-{YEARS[-1]}",
+            "--seed",
+            str(seed),
+            "--scale",
+            f"{scale:g}",
+            "--out",
+            str(deliveries),
+            *(["--panel-format", panel_format] if panel_format else []),
+        ],
+        _env(root / "unused"),
+        root / "generate.log",
+    )
     if generate.returncode != 0:
         raise RuntimeError(f"generation failed:\n{generate.output[-3000:]}")
-    result.update(panel_format=panel_format or "as planned", generate_s=generate.seconds,
-                  generate_peak_rss_mb=generate.peak_rss_bytes / 2**20)
+    result.update(
+        panel_format=panel_format or "as planned",
+        generate_s=generate.seconds,
+        generate_peak_rss_mb=generate.peak_rss_bytes / 2**20,
+    )
 
     full = root / "full"
     _copy_years(deliveries, full / "landing", YEARS)
@@ -152,9 +181,18 @@ def bench_scale(scale: float, work: Path, seed: int) -> dict:
         _copy_years(deliveries, incremental / "landing", [NEW_YEAR])
         result["new_year"] = _itip_run(incremental, f"run_add_{NEW_YEAR}.log")
 
-    floor = subprocess.run([sys.executable, str(HERE / "floor.py"), str(full / "landing"), "--warehouse",
-                            str(full / "warehouse" / "itip.duckdb")], capture_output=True, text=True,
-                           env=_env(full))
+    floor = subprocess.run(
+        [
+            sys.executable,
+            str(HERE / "floor.py"),
+            str(full / "landing"),
+            "--warehouse",
+            str(full / "warehouse" / "itip.duckdb"),
+        ],
+        capture_output=True,
+        text=True,
+        env=_env(full),
+    )
     if floor.returncode not in (0, 1):
         raise RuntimeError(f"floor.py failed:\n{floor.stderr[-3000:]}")
     result["floor"] = json.loads(floor.stdout)

@@ -18,8 +18,6 @@ import sys
 import time
 from pathlib import Path
 
-from itip_pipeline.blas_threads import ONE_BLAS_THREAD
-
 PARTITION_TAG = "dagster/partition"
 RANGE_TAGS = ("dagster/asset_partition_range_start", "dagster/asset_partition_range_end")
 
@@ -40,11 +38,20 @@ def dagster_runs() -> list[dict]:
     runs = []
     for record in reversed(instance.get_run_records()):
         run = record.dagster_run
-        steps = [{"step": stat.step_key, "seconds": stat.end_time - stat.start_time}
-                 for stat in instance.get_run_step_stats(run.run_id) if stat.start_time and stat.end_time]
+        steps = [
+            {"step": stat.step_key, "seconds": stat.end_time - stat.start_time}
+            for stat in instance.get_run_step_stats(run.run_id)
+            if stat.start_time and stat.end_time
+        ]
         seconds = record.end_time - record.start_time if record.start_time and record.end_time else None
-        runs.append({"run": run_label(run.job_name, dict(run.tags)), "status": run.status.value,
-                     "seconds": seconds, "steps": steps})
+        runs.append(
+            {
+                "run": run_label(run.job_name, dict(run.tags)),
+                "status": run.status.value,
+                "seconds": seconds,
+                "steps": steps,
+            }
+        )
     return runs
 
 
@@ -63,20 +70,19 @@ def run_durations(data_dir: Path) -> list[dict]:
 
 def dbt_build_alone(data_dir: Path, target_dir: Path) -> tuple[float, list[dict]]:
     """Wall time of `dbt build` on the data dir's working database, and its nodes, slowest first."""
-    from itip_pipeline.settings import get_settings
+    from itip_pipeline.core.settings import get_settings
+    from itip_pipeline.defs.dbt.project import dbt_command, dbt_env
 
-    settings = get_settings()
-    env = {**os.environ, "ITIP_WORK_DB": str(data_dir / "work" / "itip_work.duckdb"), "DO_NOT_TRACK": "1",
-           **ONE_BLAS_THREAD}  # as the pipeline's dbt runs
-    dbt = str(Path(sys.executable).parent / "dbt")
+    command = dbt_command(
+        get_settings(), "build", "--quiet", "--target-path", str(target_dir), "--log-path", str(target_dir / "logs")
+    )
     started = time.perf_counter()
-    subprocess.run([dbt, "build", "--quiet", "--project-dir", str(settings.dbt_project_dir),
-                    "--profiles-dir", str(settings.dbt_profiles_dir), "--target-path", str(target_dir),
-                    "--log-path", str(target_dir / "logs")], env=env, check=True, capture_output=True)
+    subprocess.run(command, env=dbt_env(data_dir / "work" / "itip_work.duckdb"), check=True, capture_output=True)
     seconds = time.perf_counter() - started
     results = json.loads((target_dir / "run_results.json").read_text())["results"]
-    nodes = sorted(({"node": r["unique_id"], "seconds": r["execution_time"]} for r in results),
-                   key=lambda node: -node["seconds"])
+    nodes = sorted(
+        ({"node": r["unique_id"], "seconds": r["execution_time"]} for r in results), key=lambda node: -node["seconds"]
+    )
     return seconds, nodes
 
 

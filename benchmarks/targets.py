@@ -42,13 +42,32 @@ def _published(result: dict) -> str | None:
 
 TARGETS = (
     Target(1, "five-year run after install", 25, "s", lambda r: r["end_to_end"]["seconds"]),
-    Target(1, "a new year", 15, "s", lambda r: r["new_year"]["seconds"] if "new_year" in r else None,
-           invalid=_only_the_new_year),
+    Target(
+        1,
+        "a new year",
+        15,
+        "s",
+        lambda r: r["new_year"]["seconds"] if "new_year" in r else None,
+        invalid=_only_the_new_year,
+    ),
     Target(1, "no-op `itip run`", 3, "s", lambda r: r["no_op"]["seconds"], invalid=_said_nothing_changed),
-    Target(100, "end to end / floor", 2.5, "×", lambda r: r["end_to_end"]["seconds"] / r["floor"]["seconds"],
-           inclusive=True),
-    Target(1000, "peak RSS end to end", 4, "GB", lambda r: r["end_to_end"]["peak_rss_mb"] * 2**20 / GB,
-           invalid=_published, needs_profile=True),
+    Target(
+        100,
+        "end to end / floor",
+        2.5,
+        "×",
+        lambda r: r["end_to_end"]["seconds"] / r["floor"]["seconds"],
+        inclusive=True,
+    ),
+    Target(
+        1000,
+        "peak RSS end to end",
+        4,
+        "GB",
+        lambda r: r["end_to_end"]["peak_rss_mb"] * 2**20 / GB,
+        invalid=_published,
+        needs_profile=True,
+    ),
 )
 
 

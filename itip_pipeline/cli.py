@@ -6,30 +6,23 @@ import argparse
 import sys
 from pathlib import Path
 
-from itip_pipeline.settings import get_settings
+from itip_pipeline.core.settings import get_settings
+from itip_pipeline.core.survey_years import parse_years
 from itip_pipeline.synthetic.panel_formats import PANEL_FORMATS
-
-
-def parse_years(text: str) -> list[int]:
-    """'2021-2025' or '2021,2023' or '2025' -> a sorted list of years."""
-    years: set[int] = set()
-    for part in text.split(","):
-        first, _, last = part.strip().partition("-")
-        years.update(range(int(first), int(last or first) + 1))
-    return sorted(years)
 
 
 def _generate(args: argparse.Namespace) -> None:
     from itip_pipeline.synthetic.generator import generate_deliveries
 
     out = Path(args.out).resolve() if args.out else get_settings().landing_dir
-    written = generate_deliveries(out, parse_years(args.years), seed=args.seed, scale=args.scale,
-                                  panel_format=args.panel_format)
+    written = generate_deliveries(
+        out, parse_years(args.years), seed=args.seed, scale=args.scale, panel_format=args.panel_format
+    )
     print(f"Wrote {len(written)} SYNTHETIC delivery files under {out}")
 
 
 def _run(args: argparse.Namespace) -> None:
-    from itip_pipeline.pipeline_run import run_all
+    from itip_pipeline.runner.itip_run import run_all
 
     settings = get_settings()
     summary = run_all(settings, parse_years(args.years) if args.years else None, force=args.force)
@@ -51,8 +44,10 @@ def _run(args: argparse.Namespace) -> None:
     print(f"\n{years_line(summary)}")
     if summary.failed_years:
         if summary.refused:
-            print(f"Refused files are in {settings.quarantine_dir} with a report each; every load's report is in "
-                  f"{settings.reports_dir / 'loads'}.")
+            print(
+                f"Refused files are in {settings.quarantine_dir} with a report each; every load's report is in "
+                f"{settings.reports_dir / 'loads'}."
+            )
         print(f"The published warehouse {settings.warehouse_db} was left as it was. Full log: {summary.log}")
         raise SystemExit(1)
     for warning in summary.warnings:
@@ -74,35 +69,39 @@ def _run(args: argparse.Namespace) -> None:
 def years_line(summary) -> str:
     """Each year in one category: 'Loaded: 2025. Unchanged since their last load (skipped): 2021, 2022.
     Refused or failed: none.'"""
+
     def listed(years: list[int]) -> str:
         return ", ".join(map(str, years)) or "none"
 
-    return (f"Loaded: {listed(summary.years)}. "
-            f"Unchanged since their last load (skipped): {listed(summary.unchanged)}. "
-            f"Refused or failed: {listed(summary.refused)}.")
+    return (
+        f"Loaded: {listed(summary.years)}. "
+        f"Unchanged since their last load (skipped): {listed(summary.unchanged)}. "
+        f"Refused or failed: {listed(summary.refused)}."
+    )
 
 
 def _ui(args: argparse.Namespace) -> None:
     import os
 
-    from itip_pipeline.dagster_home import prepare_dagster_home
+    from itip_pipeline.core.settings import WORKSPACE_FILE
+    from itip_pipeline.instance.opening import InstanceUnavailable, open_instance
 
     settings = get_settings()
     settings.ensure_dirs()
-    prepare_dagster_home(settings)  # the code location prepares the dbt manifest when it loads
-    import dagster as dg
-
-    from itip_pipeline.orphaned_runs import fail_orphaned_runs
-
-    for run_id in fail_orphaned_runs(dg.DagsterInstance.get()):
+    try:
+        opened = open_instance(settings)  # the code location prepares the dbt manifest when it loads
+    except InstanceUnavailable as error:
+        raise SystemExit(str(error)) from None
+    for run_id in opened.orphaned_runs:
         print(f"Run {run_id} had lost its process (killed?); marked it failed.")
-    workspace = str(Path(__file__).resolve().parent.parent / "workspace.yaml")
-    os.execv(sys.executable, [sys.executable, "-m", "dagster", "dev", "-w", workspace,
-                              "-h", args.host, "-p", str(args.port)])
+    os.execv(
+        sys.executable,
+        [sys.executable, "-m", "dagster", "dev", "-w", str(WORKSPACE_FILE), "-h", args.host, "-p", str(args.port)],
+    )
 
 
 def _serve(args: argparse.Namespace) -> None:
-    from itip_pipeline.serve import serve
+    from itip_pipeline.runner.serve import serve
 
     raise SystemExit(serve(get_settings(), args.host, args.port))
 
@@ -110,14 +109,18 @@ def _serve(args: argparse.Namespace) -> None:
 def _docs(args: argparse.Namespace) -> None:
     import subprocess
 
-    from itip_pipeline.dbt_docs import dbt_command, dbt_env, generate_static_docs
+    from itip_pipeline.defs.dbt.project import dbt_command, dbt_env
+    from itip_pipeline.runner.dbt_docs import generate_static_docs
 
     settings = get_settings()
     page = generate_static_docs(settings, manifest_only=not settings.work_db.exists())
     print(f"dbt docs (one file, opens offline): {page}")
     if args.serve:
-        subprocess.run([*dbt_command(settings, "docs", "serve"), "--port", str(args.port)],
-                       env=dbt_env(settings), check=True)
+        subprocess.run(
+            [*dbt_command(settings, "docs", "serve"), "--port", str(args.port)],
+            env=dbt_env(settings.work_db),
+            check=True,
+        )
 
 
 def _check(args: argparse.Namespace) -> None:
@@ -150,43 +153,60 @@ def _purge(args: argparse.Namespace) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="itip", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter,
+        prog="itip",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog="Folders come from the environment: ITIP_DATA_DIR (default: the project's data/) and, "
         "each on its own, ITIP_LANDING_DIR,\nITIP_QUARANTINE_DIR, ITIP_ARCHIVE_DIR, ITIP_REPORTS_DIR, "
         "ITIP_MARTS_DIR, ITIP_WORK_DB, ITIP_WAREHOUSE_DB.\n"
         "`itip COMMAND --help` describes a command's options. The annual schedule is off "
-        "until switched on (README).")
+        "until switched on (README).",
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
     gen = sub.add_parser("generate", help="write synthetic (clearly labelled) deliveries")
-    gen.add_argument("--years", default="2021-2025",
-                     help="survey years to write, e.g. 2021-2025, 2021,2023 or 2025 (default 2021-2025)")
-    gen.add_argument("--seed", type=int, default=2025,
-                     help="random seed: the same seed writes the same files (default 2025)")
+    gen.add_argument(
+        "--years",
+        default="2021-2025",
+        help="survey years to write, e.g. 2021-2025, 2021,2023 or 2025 (default 2021-2025)",
+    )
+    gen.add_argument(
+        "--seed", type=int, default=2025, help="random seed: the same seed writes the same files (default 2025)"
+    )
     gen.add_argument("--scale", type=float, default=1.0, help="multiplies the citizen panel's size (default 1.0)")
     gen.add_argument("--out", help="landing folder (default: the settings' data/landing)")
-    gen.add_argument("--panel-format", choices=sorted(PANEL_FORMATS),
-                     help="write every year's citizen panel in this format (default: each year's planned "
-                     "format, some xlsx or SPSS); for large scales, as a vendor would send a million rows")
+    gen.add_argument(
+        "--panel-format",
+        choices=sorted(PANEL_FORMATS),
+        help="write every year's citizen panel in this format (default: each year's planned "
+        "format, some xlsx or SPSS); for large scales, as a vendor would send a million rows",
+    )
     gen.set_defaults(func=_generate)
 
     run = sub.add_parser(
-        "run", help="load every landed year, build, check and publish (what `make run` does)",
+        "run",
+        help="load every landed year, build, check and publish (what `make run` does)",
         description="Load every new or changed year in the landing folder, then build, check and publish once. "
         "Prints a line as each step starts and ends; dbt's and Dagster's own output goes to "
         "data/reports/itip_run.log. When nothing changed since the published version it says so and stops "
         "within seconds (--force rebuilds). Exit code 0: published or already up to date; 1: a year was refused "
-        "or a step failed (the published warehouse is left as it was).")
+        "or a step failed (the published warehouse is left as it was).",
+    )
     run.add_argument("--years", help="load only these years, e.g. 2021-2025 or 2024 (a command-line backfill)")
-    run.add_argument("--force", action="store_true",
-                     help="build, check and publish even when nothing changed since the published version (without "
-                     "it, a run whose landing files, dbt project, code, packages and settings are those the published "
-                     "version was built from says so and stops)")
+    run.add_argument(
+        "--force",
+        action="store_true",
+        help="build, check and publish even when nothing changed since the published version (without "
+        "it, a run whose landing files, dbt project, code, packages and settings are those the published "
+        "version was built from says so and stops)",
+    )
     run.set_defaults(func=_run)
 
     check = sub.add_parser(
-        "check", help="check a delivery folder exactly as a load would, writing nothing (exit 0: acceptable, "
-        "1: would be refused)")
+        "check",
+        help="check a delivery folder exactly as a load would, writing nothing (exit 0: acceptable, "
+        "1: would be refused)",
+    )
     check.add_argument("folder", help="the delivery folder, named by its year, e.g. data/landing/2025")
     check.add_argument("--year", type=int, help="the delivery's year, when the folder is not named by it")
     check.set_defaults(func=_check)
@@ -197,21 +217,28 @@ def build_parser() -> argparse.ArgumentParser:
     ui.set_defaults(func=_ui)
 
     serve = sub.add_parser(
-        "serve", help="the Dagster webserver and daemon as two processes, schedule and sensors live (production; "
-        "run history in PostgreSQL when ITIP_PG_URL is set, see deploy/README.md)")
-    serve.add_argument("--host", default="127.0.0.1",
-                       help="address the UI listens on (default 127.0.0.1: this machine only)")
+        "serve",
+        help="the Dagster webserver and daemon as two processes, schedule and sensors live (production; "
+        "run history in PostgreSQL when ITIP_PG_URL is set, see deploy/README.md)",
+    )
+    serve.add_argument(
+        "--host", default="127.0.0.1", help="address the UI listens on (default 127.0.0.1: this machine only)"
+    )
     serve.add_argument("--port", type=int, default=3000, help="port the UI listens on (default 3000)")
     serve.set_defaults(func=_serve)
 
     purge = sub.add_parser("purge", help="remove quarantined deliveries older than the retention period")
-    purge.add_argument("--older-than", default=None, metavar="AGE",
-                       help="e.g. 90d, 12h or 2w (default: 90d, the documented retention)")
+    purge.add_argument(
+        "--older-than", default=None, metavar="AGE", help="e.g. 90d, 12h or 2w (default: 90d, the documented retention)"
+    )
     purge.add_argument("--dry-run", action="store_true", help="list what would be removed, remove nothing")
     purge.set_defaults(func=_purge)
 
-    docs = sub.add_parser("docs", help="write the dbt docs as one file that opens from disk "
-                          "(dbt_project/target/static_index.html; column types need a built working database)")
+    docs = sub.add_parser(
+        "docs",
+        help="write the dbt docs as one file that opens from disk "
+        "(dbt_project/target/static_index.html; column types need a built working database)",
+    )
     docs.add_argument("--serve", action="store_true", help="also serve the docs site on http://127.0.0.1:PORT")
     docs.add_argument("--port", type=int, default=8080, help="port for --serve (default 8080)")
     docs.set_defaults(func=_docs)

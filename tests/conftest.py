@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import os
 
-from itip_pipeline.blas_threads import limit_this_process
+from itip_pipeline.core.blas_threads import limit_this_process
 
 limit_this_process()  # before anything imports numpy: the differencing attacker runs many small SVDs
 
 import pytest  # noqa: E402
 
-from itip_pipeline.settings import Settings, get_settings  # noqa: E402
+from itip_pipeline.core.settings import Settings, get_settings  # noqa: E402
 
 os.environ.setdefault("DO_NOT_TRACK", "1")
 TEST_PSEUDONYM_KEY = "itip-test-key"
@@ -35,7 +35,7 @@ def loaded(settings) -> Settings:
     from delivery_builders import LOADED_YEAR, write_delivery
 
     from itip_pipeline.ingest.loader import load_year
-    from itip_pipeline.work_db import open_for_writing
+    from itip_pipeline.warehouse.working_db import open_for_writing
 
     write_delivery(settings.landing_dir / str(LOADED_YEAR), LOADED_YEAR)
     with open_for_writing(settings.work_db) as con:
@@ -46,7 +46,7 @@ def loaded(settings) -> Settings:
 @pytest.fixture(scope="session")
 def synthetic_root(tmp_path_factory):
     """The five synthetic years 2021-2025 (seed 2025), generated once for the whole session."""
-    from itip_pipeline.pipeline_run import DEFAULT_YEARS
+    from itip_pipeline.runner.itip_run import DEFAULT_YEARS
     from itip_pipeline.synthetic.generator import generate_deliveries
 
     root = tmp_path_factory.mktemp("synthetic")
@@ -56,7 +56,7 @@ def synthetic_root(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def dbt_manifest():
-    from itip_pipeline.defs.dbt_project import prepare_dbt_manifest
+    from itip_pipeline.defs.dbt.project import prepare_dbt_manifest
 
     return prepare_dbt_manifest()
 
@@ -69,7 +69,7 @@ def published_once(tmp_path_factory, dbt_manifest):
     module, which restores what it changes."""
     import io
 
-    from itip_pipeline.pipeline_run import run_all
+    from itip_pipeline.runner.itip_run import run_all
 
     root = tmp_path_factory.mktemp("published")
     with pytest.MonkeyPatch.context() as patch:

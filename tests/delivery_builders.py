@@ -15,11 +15,12 @@ import openpyxl
 import pandas as pd
 import pyreadstat
 
-from itip_pipeline import contract
+from itip_pipeline.core import contract
 
 ORG_QUESTIONS = (("K01", "ai_adoption", "extent5"), ("K02", "ai_task_administrative", "extent5"))
 PANEL_QUESTIONS = (
-    ("P01", "citizen_ai_public_services", "agree5_panel"), ("P02", "citizen_ai_health_decision_support", "agree5_panel")
+    ("P01", "citizen_ai_public_services", "agree5_panel"),
+    ("P02", "citizen_ai_health_decision_support", "agree5_panel"),
 )
 
 
@@ -44,8 +45,14 @@ def codebook_records() -> pd.DataFrame:
     """
     rows = [
         {
-            "survey": survey, "source_column": column, "question_id": question_id, "scale": scale,
-            "min_code": "1", "max_code": "5", "dont_know_code": "9", "wording": f"Spørsmål {question_id}",
+            "survey": survey,
+            "source_column": column,
+            "question_id": question_id,
+            "scale": scale,
+            "min_code": "1",
+            "max_code": "5",
+            "dont_know_code": "9",
+            "wording": f"Spørsmål {question_id}",
         }
         for survey, questions in (("org", ORG_QUESTIONS), ("panel", PANEL_QUESTIONS))
         for column, question_id, scale in questions
@@ -58,11 +65,16 @@ def org_records(year: int, n: int = 3, first: int = 0) -> pd.DataFrame:
     rows = []
     for i in range(first, first + n):
         sector = "stat" if i % 3 == 0 else "kommune"
-        rows.append({
-            "aar": str(year), "orgnr": valid_orgnr(i), "sektor": sector,
-            "kommunenr": "0301" if sector == "kommune" else "",
-            "K01": str(1 + i % 5), "K02": "9" if i % 2 else "",
-        })
+        rows.append(
+            {
+                "aar": str(year),
+                "orgnr": valid_orgnr(i),
+                "sektor": sector,
+                "kommunenr": "0301" if sector == "kommune" else "",
+                "K01": str(1 + i % 5),
+                "K02": "9" if i % 2 else "",
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -70,9 +82,14 @@ def panel_records(year: int, n: int = 3) -> pd.DataFrame:
     """n good citizen-panel answers for the year."""
     rows = [
         {
-            "aar": str(year), "respondent_id": f"R{i:05d}", "vekt": f"{0.5 + i / 10:.2f}",
-            "kjonn": contract.GENDERS[i % 2], "aldersgruppe": contract.AGE_GROUPS[i % 4],
-            "landsdel": contract.REGIONS[i % len(contract.REGIONS)], "P01": str(1 + i % 5), "P02": "",
+            "aar": str(year),
+            "respondent_id": f"R{i:05d}",
+            "vekt": f"{0.5 + i / 10:.2f}",
+            "kjonn": contract.GENDERS[i % 2],
+            "aldersgruppe": contract.AGE_GROUPS[i % 4],
+            "landsdel": contract.REGIONS[i % len(contract.REGIONS)],
+            "P01": str(1 + i % 5),
+            "P02": "",
         }
         for i in range(n)
     ]
@@ -138,15 +155,24 @@ def write_parquet(path: Path, frame: pd.DataFrame) -> Path:
 
 
 LOADED_YEAR = 2025  # the year conftest's `loaded` fixture delivers and loads
-RAW_DATA_TABLES = ("raw.codebook", "raw.org_respondents", "raw.org_answers", "raw.panel_respondents", "raw.panel_answers")
+RAW_DATA_TABLES = (
+    "raw.codebook",
+    "raw.org_respondents",
+    "raw.org_answers",
+    "raw.panel_respondents",
+    "raw.panel_answers",
+)
 
 
 def raw_fingerprint(con) -> str:
     """A hash of every raw data table's rows (load ids aside): equal before and after means nothing changed."""
     digest = hashlib.sha256()
     for table in RAW_DATA_TABLES:
-        rows = con.execute(f"select * exclude (load_id) from {table} order by all"
-                           if "respondents" in table else f"select * from {table} order by all").fetchall()
+        rows = con.execute(
+            f"select * exclude (load_id) from {table} order by all"
+            if "respondents" in table
+            else f"select * from {table} order by all"
+        ).fetchall()
         digest.update(repr(rows).encode())
     return digest.hexdigest()
 

@@ -32,7 +32,7 @@ def _null_space(matrix: np.ndarray) -> np.ndarray:
     q, r, _ = qr(matrix.T, pivoting=True)
     diagonal = np.abs(np.diag(r))
     tolerance = diagonal.max(initial=0.0) * max(matrix.shape) * np.finfo(float).eps
-    return q[:, int((diagonal > tolerance).sum()):]
+    return q[:, int((diagonal > tolerance).sum()) :]
 
 
 def recoverer(n_inner: int, published: list[Published]):
@@ -77,7 +77,8 @@ def distribution_cells(distribution: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
     """fct_answer_distribution's rows as cells for differencing_attack (each code's share a success share over
     the non-blank answers), with their success codes."""
     cells = distribution.assign(
-        indicator_id=DISTRIBUTION, item=distribution.question_id + "=" + distribution.answer_code.astype(str),
+        indicator_id=DISTRIBUTION,
+        item=distribution.question_id + "=" + distribution.answer_code.astype(str),
     )  # no "vet ikke" share, change or share without "vet ikke" of its own
     return cells, {(DISTRIBUTION, r.item): (int(r.answer_code),) for r in cells.itertuples()}
 
@@ -90,15 +91,30 @@ def attacker_shares(fct: pd.DataFrame, differences: pd.DataFrame | None = None) 
     """fct with every share an attacker works out from the published differences: a change (change_pp against
     the previous year's share) or a state − municipal difference (fct_population_difference.difference_pp)
     gives one side's share from the other's. Applied until nothing new follows."""
-    shares = {_key(r.indicator_id, r.item, r.population, r.year): r.share_pct
-              for r in fct.itertuples() if pd.notna(r.share_pct)}
-    links = [(_key(r.indicator_id, r.item, r.population, r.year),
-              _key(r.indicator_id, r.item, r.population, r.previous_year), r.change_pp)
-             for r in fct.itertuples() if pd.notna(r.change_pp)]
+    shares = {
+        _key(r.indicator_id, r.item, r.population, r.year): r.share_pct
+        for r in fct.itertuples()
+        if pd.notna(r.share_pct)
+    }
+    links = [
+        (
+            _key(r.indicator_id, r.item, r.population, r.year),
+            _key(r.indicator_id, r.item, r.population, r.previous_year),
+            r.change_pp,
+        )
+        for r in fct.itertuples()
+        if pd.notna(r.change_pp)
+    ]
     if differences is not None:
-        links += [(_key(r.indicator_id, r.item, r.population_a, r.year),
-                   _key(r.indicator_id, r.item, r.population_b, r.year), r.difference_pp)
-                  for r in differences.itertuples() if pd.notna(r.difference_pp)]
+        links += [
+            (
+                _key(r.indicator_id, r.item, r.population_a, r.year),
+                _key(r.indicator_id, r.item, r.population_b, r.year),
+                r.difference_pp,
+            )
+            for r in differences.itertuples()
+            if pd.notna(r.difference_pp)
+        ]
     learned = True
     while learned:
         learned = False
@@ -109,13 +125,18 @@ def attacker_shares(fct: pd.DataFrame, differences: pd.DataFrame | None = None) 
                 else:
                     shares[a] = shares[b] + a_minus_b
                 learned = True
-    return fct.assign(share_pct=[shares.get(_key(r.indicator_id, r.item, r.population, r.year), np.nan)
-                                 for r in fct.itertuples()])
+    return fct.assign(
+        share_pct=[shares.get(_key(r.indicator_id, r.item, r.population, r.year), np.nan) for r in fct.itertuples()]
+    )
 
 
-def differencing_attack(fct: pd.DataFrame, populations: dict[str, tuple[str, ...]],
-                        success_codes: dict[tuple[str, str | None], tuple[int, ...]],
-                        min_base_n: int, alternatives: pd.DataFrame | None = None) -> list[str]:
+def differencing_attack(
+    fct: pd.DataFrame,
+    populations: dict[str, tuple[str, ...]],
+    success_codes: dict[tuple[str, str | None], tuple[int, ...]],
+    min_base_n: int,
+    alternatives: pd.DataFrame | None = None,
+) -> list[str]:
     """Attack published organisation cells (fct_indicator's columns) with exact linear algebra.
 
     What is published: every cell's n_base; where not NULL, its successes (share × n_base; pass the frame
@@ -137,8 +158,11 @@ def differencing_attack(fct: pd.DataFrame, populations: dict[str, tuple[str, ...
         inner = {(u, k): i for i, (u, k) in enumerate((u, k) for u in units for k in range(len(classes)))}
 
         def members(unit_set, success=None, dont_know=False):
-            wanted = [k for k, cls in enumerate(classes) if (
-                DONT_KNOW_CODE in cls if dont_know else success is None or cls <= set(success))]
+            wanted = [
+                k
+                for k, cls in enumerate(classes)
+                if (DONT_KNOW_CODE in cls if dont_know else success is None or cls <= set(success))
+            ]
             return frozenset(inner[(u, k)] for u in unit_set for k in wanted)
 
         facts, n_by_units = [], {}
@@ -152,19 +176,35 @@ def differencing_attack(fct: pd.DataFrame, populations: dict[str, tuple[str, ...
             if pd.notna(r.dont_know_pct):
                 facts.append(Published(members(unit_set, dont_know=True), r.dont_know_pct * r.n_base / 100))
             if pd.notna(r.n_base_excl_dont_know):
-                facts.append(Published(members(unit_set) - members(unit_set, dont_know=True),
-                                       float(r.n_base_excl_dont_know)))
+                facts.append(
+                    Published(members(unit_set) - members(unit_set, dont_know=True), float(r.n_base_excl_dont_know))
+                )
                 if pd.notna(r.share_excl_dont_know_pct):
-                    facts.append(Published(members(unit_set, success_codes[item]),
-                                           r.share_excl_dont_know_pct * r.n_base_excl_dont_know / 100))
+                    facts.append(
+                        Published(
+                            members(unit_set, success_codes[item]),
+                            r.share_excl_dont_know_pct * r.n_base_excl_dont_know / 100,
+                        )
+                    )
         if alternatives is not None:
             mine = alternatives[(alternatives.question_id == question) & (alternatives.year == year)]
-            facts += [Published(members(tuple(a.units), success_codes[(a.indicator_id, None if pd.isna(a.item)
-                                                                       else a.item)]), a.share_pct * a.base_n / 100)
-                      for a in mine.itertuples() if pd.notna(a.share_pct) and set(a.units) <= set(units)]
-        targets = [(f"{r.indicator_id}/{r.item}/{r.population}/{year}", populations[r.population],
-                    (r.indicator_id, None if pd.isna(r.item) else r.item))
-                   for r in block.itertuples() if r.suppressed]
+            facts += [
+                Published(
+                    members(tuple(a.units), success_codes[(a.indicator_id, None if pd.isna(a.item) else a.item)]),
+                    a.share_pct * a.base_n / 100,
+                )
+                for a in mine.itertuples()
+                if pd.notna(a.share_pct) and set(a.units) <= set(units)
+            ]
+        targets = [
+            (
+                f"{r.indicator_id}/{r.item}/{r.population}/{year}",
+                populations[r.population],
+                (r.indicator_id, None if pd.isna(r.item) else r.item),
+            )
+            for r in block.itertuples()
+            if r.suppressed
+        ]
         singles = {units_[0] for units_ in map(tuple, n_by_units) if len(units_) == 1}
         for unit in set(units) - singles:
             pooled = [set(p) for p in n_by_units if unit in p and set(p) - {unit} <= singles]
@@ -181,8 +221,9 @@ def differencing_attack(fct: pd.DataFrame, populations: dict[str, tuple[str, ...
     return recovered
 
 
-def with_breakdown_cells(fct: pd.DataFrame, breakdown: pd.DataFrame, populations: dict[str, tuple[str, ...]]
-                         ) -> tuple[pd.DataFrame, dict[str, tuple[str, ...]]]:
+def with_breakdown_cells(
+    fct: pd.DataFrame, breakdown: pd.DataFrame, populations: dict[str, tuple[str, ...]]
+) -> tuple[pd.DataFrame, dict[str, tuple[str, ...]]]:
     """fct_indicator and fct_indicator_breakdown as one table of cells for differencing_attack, and every cell's
     units. The units become atoms: respondent group × one category of every breakdown published for a
     population holding the group, so a population holds every atom of its groups and a breakdown cell, named
@@ -190,20 +231,31 @@ def with_breakdown_cells(fct: pd.DataFrame, breakdown: pd.DataFrame, populations
     units changes no sum, so the attacker loses nothing and sees every relation: a population minus its other
     categories, one breakdown against another, and both against the headline."""
     categories = breakdown.groupby("breakdown").category.unique().map(sorted).to_dict()
-    splits = {group: sorted({b for b, p in zip(breakdown.breakdown, breakdown.population) if group in populations[p]})
-              for group in {g for groups in populations.values() for g in groups}}
-    atoms = {group: [dict(zip(names, combination), group=group)
-                     for combination in itertools.product(*(categories[name] for name in names))]
-             for group, names in splits.items()}
+    splits = {
+        group: sorted({b for b, p in zip(breakdown.breakdown, breakdown.population) if group in populations[p]})
+        for group in {g for groups in populations.values() for g in groups}
+    }
+    atoms = {
+        group: [
+            dict(zip(names, combination), group=group)
+            for combination in itertools.product(*(categories[name] for name in names))
+        ]
+        for group, names in splits.items()
+    }
 
     def name(atom: dict) -> str:
         return "|".join(f"{key}={value}" for key, value in sorted(atom.items()))
 
-    units = {population: tuple(name(atom) for group in groups for atom in atoms[group])
-             for population, groups in populations.items()}
+    units = {
+        population: tuple(name(atom) for group in groups for atom in atoms[group])
+        for population, groups in populations.items()
+    }
     for row in breakdown.drop_duplicates(["population", "breakdown", "category"]).itertuples():
         units[f"{row.population}|{row.breakdown}={row.category}"] = tuple(
-            name(atom) for group in populations[row.population] for atom in atoms[group]
-            if atom.get(row.breakdown) == row.category)
+            name(atom)
+            for group in populations[row.population]
+            for atom in atoms[group]
+            if atom.get(row.breakdown) == row.category
+        )
     cells = breakdown.assign(population=breakdown.population + "|" + breakdown.breakdown + "=" + breakdown.category)
     return pd.concat([fct, cells[list(fct.columns.intersection(cells.columns))]], ignore_index=True), units

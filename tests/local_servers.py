@@ -17,8 +17,11 @@ def free_port() -> int:
 
 def graphql(base: str, query: str, variables: dict | None = None) -> dict:
     """The answer's data; a GraphQL error fails the test with the answer."""
-    request = urllib.request.Request(f"{base}/graphql", data=json.dumps({"query": query, "variables": variables or {}})
-                                     .encode(), headers={"Content-Type": "application/json"})
+    request = urllib.request.Request(
+        f"{base}/graphql",
+        data=json.dumps({"query": query, "variables": variables or {}}).encode(),
+        headers={"Content-Type": "application/json"},
+    )
     with urllib.request.urlopen(request, timeout=30) as response:
         answer = json.load(response)
     assert "errors" not in answer, answer
@@ -30,12 +33,18 @@ def wait_for_code_location(base: str, process: subprocess.Popen, timeout_s: floa
     deadline = time.monotonic() + timeout_s
     while True:
         try:
-            status = graphql(base, "{ workspaceOrError { ... on Workspace { locationEntries { loadStatus "
-                                   "locationOrLoadError { __typename ... on PythonError { message } } } } } }")
+            status = graphql(
+                base,
+                "{ workspaceOrError { ... on Workspace { locationEntries { loadStatus "
+                "locationOrLoadError { __typename ... on PythonError { message } } } } } }",
+            )
             entries = status["workspaceOrError"]["locationEntries"]
             if entries and all(e["loadStatus"] == "LOADED" for e in entries):
-                errors = [e["locationOrLoadError"].get("message") for e in entries
-                          if e["locationOrLoadError"]["__typename"] == "PythonError"]
+                errors = [
+                    e["locationOrLoadError"].get("message")
+                    for e in entries
+                    if e["locationOrLoadError"]["__typename"] == "PythonError"
+                ]
                 assert not errors, f"the code location failed to load: {errors}"
                 return
         except OSError:

@@ -23,9 +23,9 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from itip_pipeline.contract import AGE_GROUPS, GENDERS, REGIONS, orgnr_check_digit
-from itip_pipeline.ingest.raw_tables import RAW_DDL
-from itip_pipeline.municipality_register import register_for_year
+from itip_pipeline.core.contract import AGE_GROUPS, GENDERS, REGIONS, orgnr_check_digit
+from itip_pipeline.reference.municipality_register import register_for_year
+from itip_pipeline.warehouse.raw_tables import RAW_DDL
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 QUESTION_CATALOGUE = REPO_ROOT / "dbt_project" / "seeds" / "question_catalogue.csv"
@@ -85,8 +85,19 @@ def write_raw_fixture(db_path: Path, seed: int = 0) -> None:
         load_ids = {survey: f"fixture-{survey}-{year}" for survey in ("org", "panel")}
         for survey in ("org", "panel"):
             for q in questions.get((survey, year), []):
-                codebook.append((year, survey, q["source_column"], q["question_id"], q["scale"],
-                                 int(q["min_code"]), int(q["max_code"]), int(q["dont_know_code"]), q["wording"]))
+                codebook.append(
+                    (
+                        year,
+                        survey,
+                        q["source_column"],
+                        q["question_id"],
+                        q["scale"],
+                        int(q["min_code"]),
+                        int(q["max_code"]),
+                        int(q["dont_know_code"]),
+                        q["wording"],
+                    )
+                )
 
         # Real municipality numbers of the year: a random county, then one of its municipalities by index.
         by_county = register_for_year(year).municipalities.groupby("fylkesnummer")["kommunenummer"].agg(sorted)
@@ -99,31 +110,58 @@ def write_raw_fixture(db_path: Path, seed: int = 0) -> None:
                 if sector == "kommune":
                     in_county = by_county[rng.choice(counties)]
                     kommunenr = in_county[index % len(in_county)]
-                org_respondents.append((year, orgnr, sector, kommunenr, f"org_survey_{year}.csv", row_no,
-                                        load_ids["org"]))
+                org_respondents.append(
+                    (year, orgnr, sector, kommunenr, f"org_survey_{year}.csv", row_no, load_ids["org"])
+                )
                 leaning = rng.random()
                 for q in questions[("org", year)]:
                     code = _answer(rng, q, leaning)
                     if q["question_id"] == SPARSE_QUESTION and sector == "stat" and index >= SPARSE_ANSWERS:
                         code = None
-                    if (q["question_id"] == HIDDEN_SPARSE_QUESTION and sector == "fylkeskommune"
-                            and index >= HIDDEN_SPARSE_ANSWERS):
+                    if (
+                        q["question_id"] == HIDDEN_SPARSE_QUESTION
+                        and sector == "fylkeskommune"
+                        and index >= HIDDEN_SPARSE_ANSWERS
+                    ):
                         code = None
                     org_answers.append((year, orgnr, q["question_id"], code))
 
         for row_no in range(1, PANEL_SIZE + 1):
             key = f"fx{year}{row_no:05d}"
             weight = round(rng.lognormvariate(0.0, 0.6), 4)
-            panel_respondents.append((year, key, weight, rng.choice(GENDERS), rng.choice(AGE_GROUPS),
-                                      rng.choice(REGIONS), f"citizen_panel_{year}.csv", row_no, load_ids["panel"]))
+            panel_respondents.append(
+                (
+                    year,
+                    key,
+                    weight,
+                    rng.choice(GENDERS),
+                    rng.choice(AGE_GROUPS),
+                    rng.choice(REGIONS),
+                    f"citizen_panel_{year}.csv",
+                    row_no,
+                    load_ids["panel"],
+                )
+            )
             leaning = rng.random()
             for q in questions[("panel", year)]:
                 panel_answers.append((year, key, q["question_id"], _answer(rng, q, leaning)))
 
         n_org = sum(ORGS_PER_SECTOR.values())
         for survey, n_rows in (("org", n_org), ("panel", PANEL_SIZE)):
-            load_log.append((load_ids[survey], year, survey, f"{survey}_{year}.csv", f"{year:064d}", n_rows,
-                             "loaded", None, loaded_at, None))
+            load_log.append(
+                (
+                    load_ids[survey],
+                    year,
+                    survey,
+                    f"{survey}_{year}.csv",
+                    f"{year:064d}",
+                    n_rows,
+                    "loaded",
+                    None,
+                    loaded_at,
+                    None,
+                )
+            )
 
     con = duckdb.connect(str(db_path))
     try:

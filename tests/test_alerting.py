@@ -15,8 +15,15 @@ from itip_pipeline.alerting.freshness import late_year
 from itip_pipeline.alerting.mail import MailNotConfigured, MailSettings
 from itip_pipeline.defs.alert_sensors import MAIL_OFF, check_freshness, run_failure_mail
 
-SMTP_VARS = ("ITIP_SMTP_HOST", "ITIP_SMTP_PORT", "ITIP_SMTP_FROM", "ITIP_ALERT_TO", "ITIP_SMTP_STARTTLS",
-             "ITIP_SMTP_USER", "ITIP_SMTP_PASSWORD")
+SMTP_VARS = (
+    "ITIP_SMTP_HOST",
+    "ITIP_SMTP_PORT",
+    "ITIP_SMTP_FROM",
+    "ITIP_ALERT_TO",
+    "ITIP_SMTP_STARTTLS",
+    "ITIP_SMTP_USER",
+    "ITIP_SMTP_PASSWORD",
+)
 
 
 class _Inbox:
@@ -53,6 +60,7 @@ def inbox(no_mail, monkeypatch):
 
 def _failed_run(error: Exception, tags=None):
     """A one-step job that raises `error`, run in process against a temporary instance: the failure sensor's context."""
+
     @dg.op(name="itip_dbt")
     def fails():
         raise error
@@ -65,8 +73,11 @@ def _failed_run(error: Exception, tags=None):
     result = job.execute_in_process(instance=instance, raise_on_error=False)
     assert not result.success
     context = dg.build_run_status_sensor_context(
-        sensor_name="run_failure_mail", dagster_instance=instance, dagster_run=result.dagster_run,
-        dagster_event=result.get_run_failure_event()).for_run_failure()
+        sensor_name="run_failure_mail",
+        dagster_instance=instance,
+        dagster_run=result.dagster_run,
+        dagster_event=result.get_run_failure_event(),
+    ).for_run_failure()
     return result.run_id, context
 
 
@@ -83,8 +94,10 @@ def test_a_failed_run_mails_job_run_step_and_sentence(inbox):
 
 
 def test_a_failed_run_over_several_years_names_the_range(inbox):
-    _, context = _failed_run(ValueError("x"), tags={"dagster/asset_partition_range_start": "2021",
-                                                    "dagster/asset_partition_range_end": "2025"})
+    _, context = _failed_run(
+        ValueError("x"),
+        tags={"dagster/asset_partition_range_start": "2021", "dagster/asset_partition_range_end": "2025"},
+    )
     run_failure_mail(context)
     [(_, mail)] = inbox
     assert mail["Subject"] == "[itip] run of annual_load (2021–2025) failed"
@@ -103,14 +116,21 @@ def test_without_smtp_settings_a_failed_run_sends_nothing(no_mail):
     assert run_failure_mail(context).skip_message == MAIL_OFF
 
 
-@pytest.mark.parametrize("env, sentence", [
-    ({"ITIP_SMTP_HOST": "mail"}, "ITIP_SMTP_FROM and ITIP_ALERT_TO not"),
-    ({"ITIP_SMTP_HOST": "mail", "ITIP_SMTP_FROM": "a@b", "ITIP_ALERT_TO": " , "}, "ITIP_ALERT_TO not"),
-    ({"ITIP_SMTP_HOST": "mail", "ITIP_SMTP_FROM": "a@b", "ITIP_ALERT_TO": "c@d", "ITIP_SMTP_PORT": "smtp"},
-     "must be a port number"),
-    ({"ITIP_SMTP_HOST": "mail", "ITIP_SMTP_FROM": "a@b", "ITIP_ALERT_TO": "c@d", "ITIP_SMTP_USER": "u"},
-     "go together"),
-])
+@pytest.mark.parametrize(
+    "env, sentence",
+    [
+        ({"ITIP_SMTP_HOST": "mail"}, "ITIP_SMTP_FROM and ITIP_ALERT_TO not"),
+        ({"ITIP_SMTP_HOST": "mail", "ITIP_SMTP_FROM": "a@b", "ITIP_ALERT_TO": " , "}, "ITIP_ALERT_TO not"),
+        (
+            {"ITIP_SMTP_HOST": "mail", "ITIP_SMTP_FROM": "a@b", "ITIP_ALERT_TO": "c@d", "ITIP_SMTP_PORT": "smtp"},
+            "must be a port number",
+        ),
+        (
+            {"ITIP_SMTP_HOST": "mail", "ITIP_SMTP_FROM": "a@b", "ITIP_ALERT_TO": "c@d", "ITIP_SMTP_USER": "u"},
+            "go together",
+        ),
+    ],
+)
 def test_half_configured_mail_is_refused_with_a_sentence(env, sentence):
     with pytest.raises(MailNotConfigured, match=sentence):
         MailSettings.from_env(env)
@@ -118,20 +138,31 @@ def test_half_configured_mail_is_refused_with_a_sentence(env, sentence):
 
 def test_mail_settings_from_the_environment():
     assert MailSettings.from_env({}) is None
-    mail = MailSettings.from_env({"ITIP_SMTP_HOST": "smtp.example.org", "ITIP_SMTP_PORT": "587",
-                                  "ITIP_SMTP_FROM": "a@b", "ITIP_ALERT_TO": "c@d,e@f", "ITIP_SMTP_STARTTLS": "yes",
-                                  "ITIP_SMTP_USER": "u", "ITIP_SMTP_PASSWORD": "p"})
+    mail = MailSettings.from_env(
+        {
+            "ITIP_SMTP_HOST": "smtp.example.org",
+            "ITIP_SMTP_PORT": "587",
+            "ITIP_SMTP_FROM": "a@b",
+            "ITIP_ALERT_TO": "c@d,e@f",
+            "ITIP_SMTP_STARTTLS": "yes",
+            "ITIP_SMTP_USER": "u",
+            "ITIP_SMTP_PASSWORD": "p",
+        }
+    )
     assert (mail.port, mail.recipients, mail.starttls, mail.user) == (587, ("c@d", "e@f"), True, "u")
 
 
-@pytest.mark.parametrize("today, delivered, late", [
-    (date(2026, 6, 30), set(), None),
-    (date(2026, 7, 1), set(), None),  # due on 1 July: late once that day has passed
-    (date(2026, 7, 2), set(), 2026),
-    (date(2026, 12, 31), {2021, 2025}, 2026),
-    (date(2026, 7, 2), {2026}, None),
-    (date(2027, 1, 5), set(), None),  # a new year's delivery is not due before July
-])
+@pytest.mark.parametrize(
+    "today, delivered, late",
+    [
+        (date(2026, 6, 30), set(), None),
+        (date(2026, 7, 1), set(), None),  # due on 1 July: late once that day has passed
+        (date(2026, 7, 2), set(), 2026),
+        (date(2026, 12, 31), {2021, 2025}, 2026),
+        (date(2026, 7, 2), {2026}, None),
+        (date(2027, 1, 5), set(), None),  # a new year's delivery is not due before July
+    ],
+)
 def test_a_delivery_is_late_once_1_july_has_passed_without_it(today, delivered, late):
     assert late_year(today, delivered) == late
 

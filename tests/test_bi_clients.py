@@ -15,18 +15,24 @@ from pathlib import Path
 
 import duckdb
 import pytest
-
 from duckdb_clients import OLD_CLIENT, OLD_CLIENT_VERSION, every_table_and_comment, new_client_reads, old_client_reads
-from itip_pipeline.publish import STORAGE_VERSION, current_version_dir, publish
+
+from itip_pipeline.core.published_layout import current_version_dir
+from itip_pipeline.publish.versions import STORAGE_VERSION, publish
 
 TABLES = {
-    "fct_indicator": ("one row per indicator, population and year",
-                      "select range::int as year, 'stat' as population, range * 10.5 as share_pct, "
-                      "range % 2 = 0 as suppressed, date '2025-06-15' as published_on from range(?)"),
+    "fct_indicator": (
+        "one row per indicator, population and year",
+        "select range::int as year, 'stat' as population, range * 10.5 as share_pct, "
+        "range % 2 = 0 as suppressed, date '2025-06-15' as published_on from range(?)",
+    ),
     "mart_ai_adoption": ("AI adoption by population", "select 'kommune' as population, 61.5::double as share_pct"),
 }
-COLUMN_COMMENTS = {("fct_indicator", "year"): "survey year", ("fct_indicator", "share_pct"): "share, per cent",
-                   ("mart_ai_adoption", "share_pct"): "share of organisations using AI, per cent"}
+COLUMN_COMMENTS = {
+    ("fct_indicator", "year"): "survey year",
+    ("fct_indicator", "share_pct"): "share, per cent",
+    ("mart_ai_adoption", "share_pct"): "share of organisations using AI, per cent",
+}
 
 
 def _work_db(path: Path, rows: int) -> None:
@@ -55,8 +61,9 @@ def test_the_old_client_is_really_duckdb_1x_and_refuses_the_newest_storage_forma
     newest = tmp_path / "newest.duckdb"
     with duckdb.connect(str(newest)) as con:  # what publishing wrote before: the library's newest format
         con.execute("create table t as select 1 as x")
-    refused = subprocess.run([str(OLD_CLIENT), "-readonly", str(newest), "-c", "select 1"],
-                             capture_output=True, text=True, timeout=120)
+    refused = subprocess.run(
+        [str(OLD_CLIENT), "-readonly", str(newest), "-c", "select 1"], capture_output=True, text=True, timeout=120
+    )
     assert refused.returncode != 0 and "version" in refused.stderr.lower()
 
 
@@ -104,7 +111,7 @@ REPUBLISH = textwrap.dedent("""
     from pathlib import Path
     sys.path.insert(0, {tests!r})
     from test_bi_clients import _work_db
-    from itip_pipeline.publish import publish
+    from itip_pipeline.publish.versions import publish
     work, warehouse, marts = map(Path, sys.argv[1:4])
     _work_db(work, 5)
     publish(work, warehouse, marts)
@@ -116,8 +123,18 @@ def test_a_new_connection_in_a_process_holding_the_file_open_reads_the_old_versi
     held = duckdb.connect(str(warehouse), read_only=True)  # a BI server's pooled connection
     try:
         assert held.execute("select count(*) from marts.fct_indicator").fetchone()[0] == 3
-        subprocess.run([sys.executable, "-c", REPUBLISH.format(tests=str(Path(__file__).parent)),
-                        str(work), str(warehouse), str(marts)], check=True, timeout=120)
+        subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                REPUBLISH.format(tests=str(Path(__file__).parent)),
+                str(work),
+                str(warehouse),
+                str(marts),
+            ],
+            check=True,
+            timeout=120,
+        )
         with duckdb.connect(str(warehouse), read_only=True) as fresh:
             stale = fresh.execute("select count(*) from marts.fct_indicator").fetchone()[0]
         assert stale == 3, "DuckDB reuses the database a connection in this process still holds open"

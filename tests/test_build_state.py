@@ -10,9 +10,9 @@ import sys
 import duckdb
 import pytest
 
-from itip_pipeline import build_state
-from itip_pipeline.published_layout import CURRENT, VERSIONS_DIR, current_version_dir
-from itip_pipeline.settings import get_settings
+from itip_pipeline.core import build_state
+from itip_pipeline.core.published_layout import CURRENT, VERSIONS_DIR, current_version_dir
+from itip_pipeline.core.settings import get_settings
 
 VERSION = "20260101T000000000000Z-abcdef12"
 
@@ -57,17 +57,22 @@ def test_nothing_changed_is_said_with_the_version(published):
     assert "a-secret-key" not in (current_version_dir(published.marts_dir) / build_state.STATE_FILE).read_text()
 
 
-@pytest.mark.parametrize("change, component", [
-    (lambda s: (s.landing_dir / "2025" / "org_survey_stat.csv").write_text("answers corrected\n"), "landing"),
-    (lambda s: (s.landing_dir / "2025" / "org_survey_kommune.csv").write_text("a new part\n"), "landing"),
-    (lambda s: (s.landing_dir / "2025" / "README.txt").write_text("documentation\n"), "landing"),
-    (lambda s: (s.landing_dir / "2026").mkdir(), "landing"),
-    (lambda s: (s.dbt_project_dir / "models" / "fct.sql").write_text("select 2 as x\n"), "dbt_project"),
-    (lambda s: (s.dbt_project_dir / "models" / "new.sql").write_text("select 1\n"), "dbt_project"),
-    (lambda s: (s.dbt_project_dir / "dbt_project.yml").write_text("name: t\nvars: {apply_fpc: true}\n"),
-     "dbt_project"),
-    (lambda s: (s.dbt_profiles_dir / "profiles.yml").write_text("t: {threads: 4}\n"), "dbt_profiles"),
-])
+@pytest.mark.parametrize(
+    "change, component",
+    [
+        (lambda s: (s.landing_dir / "2025" / "org_survey_stat.csv").write_text("answers corrected\n"), "landing"),
+        (lambda s: (s.landing_dir / "2025" / "org_survey_kommune.csv").write_text("a new part\n"), "landing"),
+        (lambda s: (s.landing_dir / "2025" / "README.txt").write_text("documentation\n"), "landing"),
+        (lambda s: (s.landing_dir / "2026").mkdir(), "landing"),
+        (lambda s: (s.dbt_project_dir / "models" / "fct.sql").write_text("select 2 as x\n"), "dbt_project"),
+        (lambda s: (s.dbt_project_dir / "models" / "new.sql").write_text("select 1\n"), "dbt_project"),
+        (
+            lambda s: (s.dbt_project_dir / "dbt_project.yml").write_text("name: t\nvars: {apply_fpc: true}\n"),
+            "dbt_project",
+        ),
+        (lambda s: (s.dbt_profiles_dir / "profiles.yml").write_text("t: {threads: 4}\n"), "dbt_profiles"),
+    ],
+)
 def test_any_changed_input_means_a_real_run(published, change, component):
     change(published)
     assert _up_to_date(published) is None
@@ -81,16 +86,19 @@ def test_another_pseudonym_key_means_a_real_run(published, monkeypatch):
     assert build_state.changed_inputs(settings, current_version_dir(settings.marts_dir)) == ["settings"]
 
 
-@pytest.mark.parametrize("damage", [
-    lambda s: s.warehouse_db.write_bytes(b"the published marts, truncat"),
-    lambda s: s.warehouse_db.write_bytes(b"the published marts!"),  # same size, other content
-    lambda s: s.warehouse_db.unlink(),
-    lambda s: s.work_db.unlink(),
-    lambda s: (s.figure_book_dir / build_state.FIGURE_BOOK_MARKER).write_text("20251231T000000000000Z-00000000"),
-    lambda s: (s.figure_book_dir / build_state.FIGURE_BOOK_MARKER).unlink(),
-    lambda s: (current_version_dir(s.marts_dir) / build_state.STATE_FILE).write_text("{not json"),
-    lambda s: (s.marts_dir / CURRENT).unlink(),
-])
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda s: s.warehouse_db.write_bytes(b"the published marts, truncat"),
+        lambda s: s.warehouse_db.write_bytes(b"the published marts!"),  # same size, other content
+        lambda s: s.warehouse_db.unlink(),
+        lambda s: s.work_db.unlink(),
+        lambda s: (s.figure_book_dir / build_state.FIGURE_BOOK_MARKER).write_text("20251231T000000000000Z-00000000"),
+        lambda s: (s.figure_book_dir / build_state.FIGURE_BOOK_MARKER).unlink(),
+        lambda s: (current_version_dir(s.marts_dir) / build_state.STATE_FILE).write_text("{not json"),
+        lambda s: (s.marts_dir / CURRENT).unlink(),
+    ],
+)
 def test_published_files_not_intact_mean_a_real_run(published, damage):
     damage(published)
     assert _up_to_date(published) is None
@@ -104,16 +112,19 @@ def test_a_build_whose_landing_folder_differed_from_what_was_loaded_records_no_l
 
 
 def test_itip_run_stops_before_importing_dagster_dbt_or_pandas(published):
-    script = ("import sys\nfrom itip_pipeline.pipeline_run import run_all\nfrom itip_pipeline.settings import get_settings\n"
-              "summary = run_all(get_settings())\n"
-              "print(bool(summary.up_to_date), summary.unchanged, summary.published,"
-              " sorted(m for m in ('dagster', 'dbt', 'pandas', 'great_expectations') if m in sys.modules))\n")
+    script = (
+        "import sys\nfrom itip_pipeline.runner.itip_run import run_all\nfrom itip_pipeline.core.settings import get_settings\n"
+        "summary = run_all(get_settings())\n"
+        "print(bool(summary.up_to_date), summary.unchanged, summary.published,"
+        " sorted(m for m in ('dagster', 'dbt', 'pandas', 'great_expectations') if m in sys.modules))\n"
+    )
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "True [2024, 2025] False []", result.stderr
 
 
 def test_force_rebuilds_though_nothing_changed(published, monkeypatch, capsys):
-    from itip_pipeline import cli, pipeline_run
+    from itip_pipeline import cli
+    from itip_pipeline.runner import itip_run as pipeline_run
 
     asked = {}
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from itip_pipeline import candidates
-from itip_pipeline.publish import publish
+from itip_pipeline.publish.versions import publish
+from itip_pipeline.warehouse import candidates
 
 
 def _work_db(path, rows: int, years=(2024, 2025)):
@@ -30,8 +30,10 @@ def test_a_candidate_keeps_the_build_it_was_made_from_whatever_the_working_datab
     result = publish(candidate, tmp_path / "wh" / "itip.duckdb", tmp_path / "marts", label="run-a")
     assert result.tables == {"fct_indicator": 3}
     with duckdb.connect(str(result.warehouse), read_only=True) as con:
-        assert con.execute("select comment from duckdb_columns() where column_name = 'share_pct'").fetchone()[0] \
+        assert (
+            con.execute("select comment from duckdb_columns() where column_name = 'share_pct'").fetchone()[0]
             == "share, per cent"
+        )
         schemas = {r[0] for r in con.execute("select schema_name from duckdb_tables()").fetchall()}
     assert schemas == {"marts"}, "what the build was made from is not published"
 
@@ -39,7 +41,7 @@ def test_a_candidate_keeps_the_build_it_was_made_from_whatever_the_working_datab
 def test_a_run_without_a_candidate_is_told_it_publishes_nothing(tmp_path):
     missing = candidates.candidate_path(tmp_path, "run-without-build")
     with pytest.raises(candidates.CandidateMissing, match="publishes nothing") as error:
-        candidates.require(missing, "run-without-build")
+        candidates.checked_build(tmp_path, "run-without-build")
     assert str(missing) in str(error.value)
 
 

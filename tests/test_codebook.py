@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from delivery_builders import codebook_records, write_csv
 
-from itip_pipeline import contract
+from itip_pipeline.core import contract
 from itip_pipeline.ingest.codebook import read_codebook
 from itip_pipeline.ingest.problems import DeliveryRejected
 
@@ -90,7 +90,7 @@ def test_all_problems_are_collected(tmp_path):
 
 @pytest.mark.parametrize("year", [2021, 2022, 2023, 2024, 2025])
 def test_a_codebook_written_from_the_catalogue_passes_in_every_catalogued_year(tmp_path, year):
-    from itip_pipeline.question_catalogue import question_catalogue
+    from itip_pipeline.reference.question_catalogue import question_catalogue
 
     rows = question_catalogue().query("survey_year == @year")
     records = rows[list(contract.CODEBOOK_COLUMNS)].astype(str)
@@ -100,10 +100,12 @@ def test_a_codebook_written_from_the_catalogue_passes_in_every_catalogued_year(t
 
 def test_last_years_codebook_delivered_for_another_year_is_refused(tmp_path):
     # 2024's columns are q24_*; delivered again as the 2025 codebook they contradict the 2025 catalogue.
-    from itip_pipeline.question_catalogue import question_catalogue
+    from itip_pipeline.reference.question_catalogue import question_catalogue
 
     rows = question_catalogue().query("survey_year == 2024 and question_id == 'ai_adoption'")
-    path = write_csv(tmp_path / contract.CODEBOOK_FILE, rows[list(contract.CODEBOOK_COLUMNS)].astype(str), delimiter=",")
+    path = write_csv(
+        tmp_path / contract.CODEBOOK_FILE, rows[list(contract.CODEBOOK_COLUMNS)].astype(str), delimiter=","
+    )
     with pytest.raises(DeliveryRejected) as caught:
         read_codebook(path, 2025)
     assert [(p.row, p.column, p.value) for p in caught.value.problems] == [(2, "source_column", "q24_07")]
@@ -123,7 +125,7 @@ def test_a_year_the_catalogue_does_not_know_must_keep_each_questions_bounds(tmp_
 
 
 def _catalogue_codebook(year: int):
-    from itip_pipeline.question_catalogue import question_catalogue
+    from itip_pipeline.reference.question_catalogue import question_catalogue
 
     return question_catalogue().query("survey_year == @year")[list(contract.CODEBOOK_COLUMNS)].astype(str)
 
@@ -141,4 +143,5 @@ def test_a_year_before_the_catalogue_is_held_to_its_first_year(tmp_path, year):
     columns = [p for p in caught.value.problems if p.column == "source_column"]
     assert [p.row for p in columns] == [2, 3]
     assert f"in 2021 column {good.loc[0, 'source_column']} was question {good.loc[0, 'question_id']}" in (
-        columns[0].rule)
+        columns[0].rule
+    )

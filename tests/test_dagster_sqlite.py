@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.pool import NullPool
 
-from itip_pipeline import dagster_sqlite
+from itip_pipeline.instance import sqlite_storage as dagster_sqlite
 
 
 def test_a_write_through_a_fresh_connection_neither_flushes_nor_checkpoints_on_close(tmp_path):
@@ -27,8 +27,9 @@ def test_a_write_through_a_fresh_connection_neither_flushes_nor_checkpoints_on_c
     assert (tmp_path / "runs.db-wal").exists(), "the close was the last one and checkpointed"
     dagster_sqlite.close_keepers()
     assert not (tmp_path / "runs.db-wal").exists()
-    assert sa.create_engine(f"sqlite:///{path}").connect().exec_driver_sql(
-        "SELECT count(*) FROM event").scalar() == 3, "every committed write is in the file"
+    assert (
+        sa.create_engine(f"sqlite:///{path}").connect().exec_driver_sql("SELECT count(*) FROM event").scalar() == 3
+    ), "every committed write is in the file"
 
 
 def test_the_number_of_files_kept_open_is_bounded(tmp_path):

@@ -1,4 +1,4 @@
-"""The dbt CLI resource starts dbt without dagster-dbt's in-process dbt start-up (itip_pipeline/defs/dbt_cli.py)."""
+"""The dbt CLI resource starts dbt without dagster-dbt's in-process dbt start-up (itip_pipeline/defs/dbt/cli_resource.py)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ def test_the_hooks_it_replaces_still_exist_in_the_pinned_dagster_dbt():
 
 
 def test_no_dbt_version_subprocess_and_no_in_process_adapter(monkeypatch, dbt_manifest):
-    from itip_pipeline.defs.dbt_assets import dbt_resource
+    from itip_pipeline.defs.dbt.assets import dbt_resource
 
     def no_subprocess(*args, **kwargs):
         raise AssertionError(f"dagster-dbt started {args[0]}")
@@ -29,8 +29,8 @@ def test_no_dbt_version_subprocess_and_no_in_process_adapter(monkeypatch, dbt_ma
 def test_dbt_is_started_with_one_blas_thread(monkeypatch):
     import os
 
-    from itip_pipeline.blas_threads import ONE_BLAS_THREAD
-    from itip_pipeline.defs.dbt_project import dbt_environment
+    from itip_pipeline.core.blas_threads import ONE_BLAS_THREAD
+    from itip_pipeline.defs.dbt.project import dbt_environment
 
     for name in ONE_BLAS_THREAD:
         monkeypatch.delenv(name, raising=False)

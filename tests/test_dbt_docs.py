@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from itip_pipeline.dbt_docs import generate_static_docs
-from itip_pipeline.settings import get_settings
+from itip_pipeline.core.settings import get_settings
+from itip_pipeline.runner.dbt_docs import generate_static_docs
 
 
 def test_the_static_docs_page_carries_the_manifest_and_the_overview(dbt_manifest, tmp_path):

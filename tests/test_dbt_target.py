@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from itip_pipeline.defs.dbt_target import KEEP_INVOCATIONS, prune_invocation_dirs
+from itip_pipeline.defs.dbt.invocation_dirs import KEEP_INVOCATIONS, prune_invocation_dirs
 
 
 def test_old_invocation_folders_are_removed_and_the_current_and_project_files_kept(tmp_path):
@@ -26,15 +26,22 @@ def test_old_invocation_folders_are_removed_and_the_current_and_project_files_ke
     for _ in range(3):  # repeated builds never grow it
         prune_invocation_dirs(target, keep=current)
     left = sorted(p.name for p in target.iterdir())
-    assert left == sorted(["manifest.json", "partial_parse.msgpack", "compiled", current.name,
-                           *[f.name for f in folders[-KEEP_INVOCATIONS:]]])
+    assert left == sorted(
+        [
+            "manifest.json",
+            "partial_parse.msgpack",
+            "compiled",
+            current.name,
+            *[f.name for f in folders[-KEEP_INVOCATIONS:]],
+        ]
+    )
 
 
 def test_the_project_relative_paths_dagster_dbt_gives_are_resolved_against_the_project(tmp_path, monkeypatch):
     """DbtProject.target_path is `target` and an invocation's is `target/<folder>`: relative to the project.
     Resolved against the working directory they name nothing, and nothing was ever pruned."""
-    from itip_pipeline.defs.dbt_project import dbt_project
-    from itip_pipeline.defs.dbt_target import invocation_root
+    from itip_pipeline.defs.dbt.invocation_dirs import invocation_root
+    from itip_pipeline.defs.dbt.project import dbt_project
 
     project = dbt_project()
     root = invocation_root(project.project_dir, project.target_path)
@@ -49,4 +56,7 @@ def test_the_project_relative_paths_dagster_dbt_gives_are_resolved_against_the_p
     keep = Path("target") / "itip_dbt-0000000-abc0000"  # the oldest, as dagster-dbt names it: relative
     prune_invocation_dirs(invocation_root(tmp_path / "project", Path("target")), keep=keep)
     assert sorted(p.name for p in target.iterdir()) == [
-        "itip_dbt-0000000-abc0000", "itip_dbt-0000003-abc0003", "itip_dbt-0000004-abc0004"]
+        "itip_dbt-0000000-abc0000",
+        "itip_dbt-0000003-abc0003",
+        "itip_dbt-0000004-abc0004",
+    ]

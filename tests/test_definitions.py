@@ -23,10 +23,19 @@ def test_lineage_runs_from_landing_to_published(defs):
     graph = defs.resolve_asset_graph()
     keys = _keys(defs)
     assert {"landing/org_survey_files", "landing/citizen_panel_file", "landing/codebook"} <= keys
-    assert {"raw/org_respondents", "raw/org_answers", "raw/panel_respondents", "raw/panel_answers",
-            "raw/codebook"} <= keys
-    assert {"marts/fct_indicator", "marts/published_reconciliation", "published/warehouse",
-            "published/parquet_exports"} <= keys
+    assert {
+        "raw/org_respondents",
+        "raw/org_answers",
+        "raw/panel_respondents",
+        "raw/panel_answers",
+        "raw/codebook",
+    } <= keys
+    assert {
+        "marts/fct_indicator",
+        "marts/published_reconciliation",
+        "published/warehouse",
+        "published/parquet_exports",
+    } <= keys
     # every step of the chain is an upstream of the next
     upstream = graph.get(dg.AssetKey(["published", "warehouse"])).parent_keys
     assert dg.AssetKey(["marts", "fct_indicator"]) in upstream
@@ -46,10 +55,22 @@ def test_the_figure_book_and_exports_come_after_the_published_warehouse(defs):
 
 def test_every_mart_family_and_the_layers_are_assets(defs):
     keys = _keys(defs)
-    families = {"ai_adoption", "ai_task_area", "ai_benefit", "ai_barrier", "ai_strategy", "citizen_ai_view",
-                "citizen_ai_trust_factor", "citizen_data_protection_trust", "infosec_statement",
-                "infosec_leadership_guidance", "risk_statement", "incident_statement", "authority_support",
-                "ai_use_mode_external"}
+    families = {
+        "ai_adoption",
+        "ai_task_area",
+        "ai_benefit",
+        "ai_barrier",
+        "ai_strategy",
+        "citizen_ai_view",
+        "citizen_ai_trust_factor",
+        "citizen_data_protection_trust",
+        "infosec_statement",
+        "infosec_leadership_guidance",
+        "risk_statement",
+        "incident_statement",
+        "authority_support",
+        "ai_use_mode_external",
+    }
     assert {f"marts/mart_{f}" for f in families} <= keys
     assert any(k.startswith("staging/") for k in keys) and any(k.startswith("intermediate/") for k in keys)
 
@@ -65,7 +86,7 @@ def test_checks_cover_ingest_dbt_tests_and_great_expectations(defs):
 
 
 def test_the_reconciliation_only_warns_while_the_hard_checks_block(defs):
-    from itip_pipeline.defs.dbt_assets import itip_dbt
+    from itip_pipeline.defs.dbt.assets import itip_dbt
     from itip_pipeline.defs.mart_checks import build_mart_checks, mart_keys
     from itip_pipeline.defs.reconciliation_check import CHECK_NAME, reconciliation_check
 

@@ -7,14 +7,15 @@ from pathlib import Path
 
 import yaml
 
-from itip_pipeline.dagster_home import instance_yaml, prepare_dagster_home, uses_postgres
+from itip_pipeline.instance.dagster_home import instance_yaml, prepare_dagster_home, uses_postgres
 
 DEPLOY = Path(__file__).resolve().parent.parent / "deploy"
 
 
 def test_the_documented_dagster_yaml_is_the_one_itip_writes_for_postgresql():
     assert (DEPLOY / "dagster.yaml").read_text() == instance_yaml(postgres=True), (
-        "deploy/dagster.yaml is out of date: python -m itip_pipeline.dagster_home > deploy/dagster.yaml")
+        "deploy/dagster.yaml is out of date: python -m itip_pipeline.instance.dagster_home > deploy/dagster.yaml"
+    )
 
 
 def test_postgresql_adds_only_the_storage_read_from_the_environment():
@@ -31,8 +32,10 @@ def test_itip_writes_the_postgresql_instance_only_when_itip_pg_url_is_set(settin
     config = prepare_dagster_home(settings) / "dagster.yaml"
     assert not uses_postgres() and "storage" not in yaml.safe_load(config.read_text())
     monkeypatch.setenv("ITIP_PG_URL", "postgresql://itip:secret@db.example.org/itip")
-    assert uses_postgres() and "postgres" in yaml.safe_load(prepare_dagster_home(settings).joinpath(
-        "dagster.yaml").read_text())["storage"]
+    assert (
+        uses_postgres()
+        and "postgres" in yaml.safe_load(prepare_dagster_home(settings).joinpath("dagster.yaml").read_text())["storage"]
+    )
     assert "secret" not in config.read_text()  # the file names the variable, never its value
     monkeypatch.setenv("ITIP_PG_URL", " ")
     assert "storage" not in yaml.safe_load(prepare_dagster_home(settings).joinpath("dagster.yaml").read_text())

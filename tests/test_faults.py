@@ -20,13 +20,12 @@ from pathlib import Path
 
 import duckdb
 import pytest
-
 from data_folders import copy_published
 
-from itip_pipeline.defs.dbt_target import INVOCATION_DIR, KEEP_INVOCATIONS
-from itip_pipeline.settings import REPO_ROOT
+from itip_pipeline.core.settings import REPO_ROOT
+from itip_pipeline.defs.dbt.invocation_dirs import INVOCATION_DIR, KEEP_INVOCATIONS
 from itip_pipeline.synthetic.generator import generate_deliveries
-from itip_pipeline.work_db import WarehouseBusy, open_for_writing, writer_lock
+from itip_pipeline.warehouse.working_db import WarehouseBusy, open_for_writing, writer_lock
 
 pytestmark = pytest.mark.e2e
 
@@ -56,8 +55,9 @@ def _env(data_dir: Path) -> dict[str, str]:
 
 def _start(data_dir: Path, log: Path) -> subprocess.Popen:
     with log.open("w") as out:
-        return subprocess.Popen([ITIP, "run"], env=_env(data_dir), stdout=out, stderr=subprocess.STDOUT,
-                                start_new_session=True)
+        return subprocess.Popen(
+            [ITIP, "run"], env=_env(data_dir), stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
 
 
 def _run(data_dir: Path, log: Path) -> int:
@@ -73,12 +73,17 @@ def _published_state(data_dir: Path) -> dict:
     """Hashes of the published file and every Parquet export, and the published tables' row counts."""
     warehouse = data_dir / "warehouse" / "itip.duckdb"
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        tables = [r[0] for r in con.execute("select table_name from duckdb_tables() where schema_name = 'marts'").fetchall()]
+        tables = [
+            r[0] for r in con.execute("select table_name from duckdb_tables() where schema_name = 'marts'").fetchall()
+        ]
         counts = {table: con.execute(f"select count(*) from marts.{table}").fetchone()[0] for table in tables}
         years = [r[0] for r in con.execute("select distinct year from marts.fct_indicator order by 1").fetchall()]
-    return {"warehouse": _sha(warehouse),
-            "parquet": {p.name: _sha(p) for p in sorted((data_dir / "marts").glob("*.parquet"))},
-            "counts": counts, "years": years}
+    return {
+        "warehouse": _sha(warehouse),
+        "parquet": {p.name: _sha(p) for p in sorted((data_dir / "marts").glob("*.parquet"))},
+        "counts": counts,
+        "years": years,
+    }
 
 
 def _published_matches_landing(data_dir: Path, landing: Path | None = None) -> dict:
@@ -134,8 +139,7 @@ def _write_locks_held(pids: set[int]) -> list[str]:
     of `pids`. Shared (READ) locks are left out: an open SQLite run history in WAL mode holds one for as long as
     the process lives, and a reader never makes another run wait."""
     fields = [line.split() for line in Path("/proc/locks").read_text().splitlines()]
-    return [" ".join(f) for f in fields
-            if len(f) > 4 and f[3] == "WRITE" and f[4].isdigit() and int(f[4]) in pids]
+    return [" ".join(f) for f in fields if len(f) > 4 and f[3] == "WRITE" and f[4].isdigit() and int(f[4]) in pids]
 
 
 def _pause_once_its_build_is_frozen(process: subprocess.Popen, candidates_dir: Path) -> None:
@@ -144,8 +148,9 @@ def _pause_once_its_build_is_frozen(process: subprocess.Popen, candidates_dir: P
     deadline = time.monotonic() + RUN_TIMEOUT_S
     while time.monotonic() < deadline:
         assert process.poll() is None, "the run finished before it could be paused"
-        if candidates_dir.is_dir() and any(p.suffix == ".duckdb" and not p.name.startswith(".")
-                                           for p in candidates_dir.iterdir()):
+        if candidates_dir.is_dir() and any(
+            p.suffix == ".duckdb" and not p.name.startswith(".") for p in candidates_dir.iterdir()
+        ):
             os.killpg(process.pid, signal.SIGSTOP)
             if not _write_locks_held(set(proctree.tree_pids(process.pid))):
                 return
@@ -157,8 +162,11 @@ def _pause_once_its_build_is_frozen(process: subprocess.Popen, candidates_dir: P
 def _municipal_ai_adoption_corrected(data_dir: Path, year: int) -> None:
     """The municipalities resend the year with AI adoption (K01) corrected: every "not at all" / "to a small
     extent" becomes "to a large extent". Valid codes; the municipal share moves far from the report's."""
-    _rewrite_column(data_dir / "landing" / str(year) / "org_survey_kommune_synthetic.csv", "K01",
-                    lambda value: "4" if value in ("1", "2") else value)
+    _rewrite_column(
+        data_dir / "landing" / str(year) / "org_survey_kommune_synthetic.csv",
+        "K01",
+        lambda value: "4" if value in ("1", "2") else value,
+    )
 
 
 def _rewrite_column(path: Path, column: str, new_value) -> None:
@@ -180,8 +188,11 @@ def _a_question_left_blank(data_dir: Path, year: int) -> None:
 def _share(database: Path, indicator: str, population: str, year: int) -> float | None:
     """The headline share, or None when the database has no such row."""
     with duckdb.connect(str(database), read_only=True) as con:
-        row = con.execute("select share_pct from marts.fct_indicator where indicator_id = ? and population = ? "
-                          "and year = ? and item is null", [indicator, population, year]).fetchone()
+        row = con.execute(
+            "select share_pct from marts.fct_indicator where indicator_id = ? and population = ? "
+            "and year = ? and item is null",
+            [indicator, population, year],
+        ).fetchone()
     return None if row is None else row[0]
 
 
@@ -210,8 +221,7 @@ def published(published_once, tmp_path_factory) -> Path:
     return data_dir
 
 
-def test_a_load_killed_during_dbt_build_leaves_the_published_warehouse_intact_and_two_next_runs_both_finish(
-        published):
+def test_a_load_killed_during_dbt_build_leaves_the_published_warehouse_intact_and_two_next_runs_both_finish(published):
     data_dir = published
     before = _published_state(data_dir)
     _municipal_ai_adoption_corrected(data_dir, CHANGED_YEAR)
@@ -222,8 +232,9 @@ def test_a_load_killed_during_dbt_build_leaves_the_published_warehouse_intact_an
     _kill_group(killed)
 
     assert _published_state(data_dir) == before
-    leftovers = [p.name for folder in ("warehouse", "marts") for p in (data_dir / folder).iterdir()
-                 if p.name.endswith(".new")]
+    leftovers = [
+        p.name for folder in ("warehouse", "marts") for p in (data_dir / folder).iterdir() if p.name.endswith(".new")
+    ]
     assert leftovers == []
     # flock is released by the kernel when its holder dies: the lock is free at once.
     with writer_lock(data_dir / "work" / "itip_work.duckdb", timeout_s=1):
@@ -231,9 +242,11 @@ def test_a_load_killed_during_dbt_build_leaves_the_published_warehouse_intact_an
 
     # A kill during publish() leaves its pid-named staged files beside the real ones; the next run must
     # neither trip over them nor keep them.
-    stale = [data_dir / "warehouse" / f".itip.duckdb.{2**22 + 1}.new",
-             data_dir / "warehouse" / f".itip.duckdb.{2**22 + 1}.new.wal",
-             data_dir / "marts" / f".fct_indicator.parquet.{2**22 + 1}.new"]
+    stale = [
+        data_dir / "warehouse" / f".itip.duckdb.{2**22 + 1}.new",
+        data_dir / "warehouse" / f".itip.duckdb.{2**22 + 1}.new.wal",
+        data_dir / "marts" / f".fct_indicator.parquet.{2**22 + 1}.new",
+    ]
     for path in stale:
         path.write_bytes(b"half-written")
 
@@ -259,15 +272,19 @@ def test_a_load_killed_during_dbt_build_leaves_the_published_warehouse_intact_an
     f002 = _reconciliation(data_dir / "warehouse" / "itip.duckdb", "F002")
     assert not f002["within_tolerance"] and f002["diff_pp"] > 1
     assert _share(data_dir / "warehouse" / "itip.duckdb", "ai_adoption", "kommune", CHANGED_YEAR) == pytest.approx(
-        f002["warehouse_pct"])
+        f002["warehouse_pct"]
+    )
     for log in logs:
         assert "WARNING (published all the same) reproduces_published_figures: 1 of" in log.read_text()
-        assert (f"F002 ai_adoption kommune 2025: published 51.0 %, warehouse {f002['warehouse_pct']:.1f} %, "
-                f"difference {f002['diff_pp']:+.1f} pp") in log.read_text()
+        assert (
+            f"F002 ai_adoption kommune 2025: published 51.0 %, warehouse {f002['warehouse_pct']:.1f} %, "
+            f"difference {f002['diff_pp']:+.1f} pp"
+        ) in log.read_text()
 
 
 def test_a_run_publishes_the_build_it_checked_though_another_run_rebuilt_the_marts_before_its_publish(
-        published, tmp_path):
+    published, tmp_path
+):
     data_dir = tmp_path / "data"
     copy_published(published, data_dir)
     _redeliver(data_dir, CHANGED_YEAR, seed=11)  # run A: a valid delivery new to this folder
@@ -278,7 +295,7 @@ def test_a_run_publishes_the_build_it_checked_though_another_run_rebuilt_the_mar
     try:
         _pause_once_its_build_is_frozen(run_a, data_dir / "work" / "candidates")
         _a_question_left_blank(data_dir, CHANGED_YEAR)  # run B: loads, builds, fails its hard checks
-        b_log = (tmp_path / "b.log")
+        b_log = tmp_path / "b.log"
         assert _run(data_dir, b_log) == 1, b_log.read_text()[-3000:]
         assert "assert_every_indicator_estimated_when_asked" in b_log.read_text(), b_log.read_text()[-3000:]
         b_share = _share(data_dir / "work" / "itip_work.duckdb", "ai_adoption", "kommune", CHANGED_YEAR)
@@ -296,17 +313,20 @@ def test_a_run_publishes_the_build_it_checked_though_another_run_rebuilt_the_mar
 def test_a_writer_waits_for_a_lock_held_by_another_process_then_gets_it_when_that_process_dies(tmp_path):
     work_db = tmp_path / "work" / "itip_work.duckdb"
     holder = subprocess.Popen(
-        [sys.executable, "-c",
-         "import sys, time\nfrom pathlib import Path\nfrom itip_pipeline.work_db import writer_lock\n"
-         f"with writer_lock(Path({str(work_db)!r})):\n    print('held', flush=True)\n    time.sleep(120)\n"],
-        stdout=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-c",
+            "import sys, time\nfrom pathlib import Path\nfrom itip_pipeline.warehouse.working_db import writer_lock\n"
+            f"with writer_lock(Path({str(work_db)!r})):\n    print('held', flush=True)\n    time.sleep(120)\n",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
         assert holder.stdout.readline().strip() == "held"
         started = time.monotonic()
-        with pytest.raises(WarehouseBusy) as busy:
-            with open_for_writing(work_db, timeout_s=1):
-                pass
+        with pytest.raises(WarehouseBusy) as busy, open_for_writing(work_db, timeout_s=1):
+            pass
         assert 1 <= time.monotonic() - started < 10
         assert str(work_db) in str(busy.value) and "another load" in str(busy.value)
     finally:

@@ -24,13 +24,17 @@ RUN_ID = "0f1e2d3c-aaaa-bbbb-cccc-000000000001"
 def book(tmp_path_factory):
     root = tmp_path_factory.mktemp("book")
     published = read_published(write_published_fixture(root / "warehouse" / "itip.duckdb"))
-    checks = [CheckOutcome("marts/fct_indicator", "great_expectations", True, RUN_ID, ""),
-              CheckOutcome("marts/mart_ai_adoption", "not_null_mart_ai_adoption_year", False, RUN_ID,
-                           "failures: 3 rows")]
+    checks = [
+        CheckOutcome("marts/fct_indicator", "great_expectations", True, RUN_ID, ""),
+        CheckOutcome("marts/mart_ai_adoption", "not_null_mart_ai_adoption_year", False, RUN_ID, "failures: 3 rows"),
+    ]
     (root / "marts").mkdir()
     (root / "marts" / "itip_indicators.xlsx").write_bytes(b"")
-    pages = build_figure_book(published, root / "figures", BookRun(
-        run_id=RUN_ID, checks=checks, exports={"Excel": root / "marts" / "itip_indicators.xlsx"}))
+    pages = build_figure_book(
+        published,
+        root / "figures",
+        BookRun(run_id=RUN_ID, checks=checks, exports={"Excel": root / "marts" / "itip_indicators.xlsx"}),
+    )
     return root / "figures", pages, published
 
 
@@ -112,8 +116,9 @@ def test_a_book_from_real_deliveries_has_no_synthetic_banner(tmp_path, book):
 
 
 @pytest.mark.browser
-@pytest.mark.skipif(not (CHROMIUM and CHROMEDRIVER),
-                    reason="needs Debian's chromium and chromium-driver (.ci/run installs them)")
+@pytest.mark.skipif(
+    not (CHROMIUM and CHROMEDRIVER), reason="needs Debian's chromium and chromium-driver (.ci/run installs them)"
+)
 def test_every_page_loads_its_charts_offline_with_no_console_error(book, tmp_path):
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
@@ -121,9 +126,18 @@ def test_every_page_loads_its_charts_offline_with_no_console_error(book, tmp_pat
     folder, pages, published = book
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--no-first-run", "--window-size=1300,1000", f"--user-data-dir={tmp_path / 'chromium'}"):
+    for flag in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--window-size=1300,1000",
+        f"--user-data-dir={tmp_path / 'chromium'}",
+    ):
         options.add_argument(flag)
     options.set_capability("goog:loggingPrefs", {"performance": "ALL", "browser": "ALL"})
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)

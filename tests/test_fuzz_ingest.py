@@ -24,15 +24,17 @@ from delivery_builders import (
     write_parquet,
     write_xlsx,
 )
-from hypothesis import HealthCheck, given, settings as hypothesis_settings, strategies as st
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
-from itip_pipeline import contract
+from itip_pipeline.core import contract
 from itip_pipeline.ingest.codebook import read_codebook
 from itip_pipeline.ingest.loader import LoadRejected, load_year
 from itip_pipeline.ingest.problems import DeliveryRejected
 from itip_pipeline.ingest.readers import read_table
 from itip_pipeline.ingest.validate import RESPONDENT_COLUMNS, validate_survey
-from itip_pipeline.work_db import open_for_writing
+from itip_pipeline.warehouse.working_db import open_for_writing
 
 YEAR = 2025  # the question catalogue year the delivery builders follow
 KEY = "fuzz-key"
@@ -147,7 +149,9 @@ def test_truncated_xlsx_is_refused(good_files, cut):
 def test_xlsx_with_a_corrupted_entry(good_files, entry, noise, keep):
     names = zipfile.ZipFile(io.BytesIO(good_files[".xlsx"])).namelist()
     target = names[entry % len(names)]
-    read_bytes_as(_rezip(good_files[".xlsx"], lambda name, data: data[:keep] + noise if name == target else data), ".xlsx")
+    read_bytes_as(
+        _rezip(good_files[".xlsx"], lambda name, data: data[:keep] + noise if name == target else data), ".xlsx"
+    )
 
 
 @pytest.mark.parametrize("dropped", ["xl/workbook.xml", "xl/worksheets/sheet1.xml", "[Content_Types].xml"])
@@ -216,8 +220,31 @@ def test_a_five_megabyte_cell_in_an_unknown_column_is_read_and_not_loaded(tmp_pa
 
 MESSY_TEXT = st.one_of(
     st.text(max_size=12),
-    st.sampled_from(["", " ", "nan", "NaN", "inf", "-inf", "1e400", "1e-400", "0", "-1", "3.5", "9", "2024",
-                     "R00000", "mann", "60+", "oslo", "\u00a0", "1,5", "0x10", "١"]),
+    st.sampled_from(
+        [
+            "",
+            " ",
+            "nan",
+            "NaN",
+            "inf",
+            "-inf",
+            "1e400",
+            "1e-400",
+            "0",
+            "-1",
+            "3.5",
+            "9",
+            "2024",
+            "R00000",
+            "mann",
+            "60+",
+            "oslo",
+            "\u00a0",
+            "1,5",
+            "0x10",
+            "١",
+        ]
+    ),
 )
 MESSY_NUMBER = st.one_of(
     st.floats(allow_nan=True, allow_infinity=True), st.integers(-(2**63), 2**63 - 1).map(float), st.none()
@@ -253,7 +280,9 @@ def test_random_values_in_id_and_answer_columns(codebook, messed, suffix):
         records[column] = values
     if suffix != ".parquet":
         # Text containers carry text; keep the delimiter out so the row stays one row.
-        records = records.map(lambda v: "" if v is None else str(v).replace(";", ".").replace("\r", "").replace("\n", ""))
+        records = records.map(
+            lambda v: "" if v is None else str(v).replace(";", ".").replace("\r", "").replace("\n", "")
+        )
     if suffix == ".xlsx":
         records = records.map(lambda v: "".join(ch for ch in v if ch.isprintable()))
     with tempfile.TemporaryDirectory() as folder:

@@ -6,9 +6,9 @@ import os
 import time
 
 import dagster as dg
-
 from delivery_builders import org_records, write_csv, write_delivery
-from itip_pipeline.landing_watch import LandingCursor, changed_years, landing_folders, loaded_fingerprints
+
+from itip_pipeline.ingest.landing_watch import LandingCursor, changed_years, landing_folders, loaded_fingerprints
 
 KNOWN = {2024, 2025}
 
@@ -72,7 +72,7 @@ def test_cached_hashes_are_reused_while_size_and_mtime_stay(tmp_path, monkeypatc
     _age(tmp_path / "2025")
     cursor = LandingCursor()
     changed_years(tmp_path, cursor, KNOWN)
-    import itip_pipeline.landing_watch as watch
+    import itip_pipeline.ingest.landing_watch as watch
 
     def no_hashing(path):
         raise AssertionError(f"{path} was hashed again")
@@ -83,7 +83,7 @@ def test_cached_hashes_are_reused_while_size_and_mtime_stay(tmp_path, monkeypatc
 
 def test_a_year_the_load_log_holds_is_not_requested_again(settings):
     from itip_pipeline.ingest.loader import load_year
-    from itip_pipeline.work_db import open_for_writing
+    from itip_pipeline.warehouse.working_db import open_for_writing
 
     folder = write_delivery(settings.landing_dir / "2025", 2025)
     _age(folder)
@@ -114,7 +114,7 @@ def test_the_dagster_sensor_requests_the_right_partition_once(settings, dbt_mani
 
 def test_the_sensor_waits_while_a_load_holds_the_working_database(settings, dbt_manifest):
     from itip_pipeline.defs.automation import landing_sensor
-    from itip_pipeline.work_db import open_for_writing
+    from itip_pipeline.warehouse.working_db import open_for_writing
 
     write_delivery(settings.landing_dir / "2024", 2024)
     _age(settings.landing_dir / "2024")

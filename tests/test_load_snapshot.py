@@ -12,7 +12,7 @@ import hashlib
 from delivery_builders import LOADED_YEAR, org_records, write_csv, write_delivery
 
 from itip_pipeline.ingest import loader
-from itip_pipeline.work_db import open_for_writing
+from itip_pipeline.warehouse.working_db import open_for_writing
 
 
 def test_a_file_rewritten_during_validation_is_archived_as_validated(settings, monkeypatch):
@@ -31,7 +31,8 @@ def test_a_file_rewritten_during_validation_is_archived_as_validated(settings, m
     with open_for_writing(settings.work_db) as con:
         loader.load_year(con, settings, LOADED_YEAR)
         [(logged_sha,)] = con.execute(
-            "select sha256 from raw.load_log where file_name = ? and status = 'loaded'", [org_file.name]).fetchall()
+            "select sha256 from raw.load_log where file_name = ? and status = 'loaded'", [org_file.name]
+        ).fetchall()
         n_loaded = con.execute("select count(*) from raw.org_respondents").fetchone()[0]
     archived = settings.archive_dir / f"{logged_sha}.csv"
     assert hashlib.sha256(archived.read_bytes()).hexdigest() == logged_sha  # the archive is content-addressed

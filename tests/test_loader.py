@@ -6,7 +6,6 @@ import hashlib
 import json
 
 import pytest
-
 from delivery_builders import (
     LOADED_YEAR,
     codebook_records,
@@ -17,9 +16,10 @@ from delivery_builders import (
     write_delivery,
     write_parquet,
 )
-from itip_pipeline import contract
+
+from itip_pipeline.core import contract
 from itip_pipeline.ingest.loader import LoadRejected, load_year
-from itip_pipeline.work_db import open_for_writing
+from itip_pipeline.warehouse.working_db import open_for_writing
 
 YEAR = LOADED_YEAR  # the year the `loaded` fixture (conftest) has loaded
 
@@ -55,7 +55,9 @@ def test_a_corrected_redelivery_replaces_only_that_year(loaded):
         _codebook, org, panel = _load_year(con, loaded)
         assert org.status == "loaded" and org.n_rows == 5 and panel.status == "loaded"
         assert con.execute("select count(*) from raw.org_respondents where survey_year = ?", [YEAR]).fetchone()[0] == 5
-        assert con.execute("select * from raw.org_answers where survey_year = 2026 order by all").fetchall() == other_year
+        assert (
+            con.execute("select * from raw.org_answers where survey_year = 2026 order by all").fetchall() == other_year
+        )
 
 
 def _org_file(settings):
@@ -85,6 +87,7 @@ def _rewrite_panel(settings, change):
 def _set(column, value, row=0):
     def change(records):
         records.loc[row, column] = value
+
     return change
 
 
@@ -101,14 +104,19 @@ BAD_DELIVERIES = {
     "header-only file": (lambda s: write_csv(_org_file(s), org_records(YEAR).iloc[0:0]), "no data rows"),
     "tab delimiter": (lambda s: write_csv(_org_file(s), org_records(YEAR), delimiter="\t"), "tab"),
     "pipe delimiter": (lambda s: write_csv(_org_file(s), org_records(YEAR), delimiter="|"), "|"),
-    "binary under .csv": (lambda s: (_org_file(s).write_bytes(b"PK\x03\x04\x00\x00binary\x00\xff\xfe"), _org_file(s))[1],
-                          ""),
+    "binary under .csv": (
+        lambda s: (_org_file(s).write_bytes(b"PK\x03\x04\x00\x00binary\x00\xff\xfe"), _org_file(s))[1],
+        "",
+    ),
     "duplicated respondents": (lambda s: _rewrite_org(s, _set("orgnr", org_records(YEAR).loc[1, "orgnr"])), "orgnr"),
     "code outside the scale": (lambda s: _rewrite_org(s, _set("K01", "7")), "value '7'"),
     "text in a numeric column": (lambda s: _rewrite_org(s, _set("K01", "tre")), "tre"),
     "invalid organisasjonsnummer": (lambda s: _rewrite_org(s, _set("orgnr", "974760674")), "974760674"),
     "year mismatch": (lambda s: _rewrite_org(s, _set("aar", "2024")), "2024"),
-    "missing required column": (lambda s: _rewrite_org(s, lambda r: r.drop(columns=["sektor"], inplace=True)), "sektor"),
+    "missing required column": (
+        lambda s: _rewrite_org(s, lambda r: r.drop(columns=["sektor"], inplace=True)),
+        "sektor",
+    ),
     "zero weight": (lambda s: _rewrite_panel(s, _set("vekt", "0")), "vekt"),
     "negative weight": (lambda s: _rewrite_panel(s, _set("vekt", "-1.5")), "vekt"),
     "missing weight": (lambda s: _rewrite_panel(s, _set("vekt", "")), "vekt"),

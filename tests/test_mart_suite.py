@@ -7,31 +7,46 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from itip_pipeline.core.settings import REPO_ROOT
 from itip_pipeline.quality.mart_suite import expected_indicator_years, report_index, validate_marts
-from itip_pipeline.settings import REPO_ROOT
 
 SEEDS = REPO_ROOT / "dbt_project" / "seeds"
 
 
 def _fct(rows: list[dict]) -> pd.DataFrame:
-    base = {"item": None, "population": "stat", "n_base": 90, "suppressed": False,
-            "share_pct": 50.0, "ci_low_pct": 40.0, "ci_high_pct": 60.0}
+    base = {
+        "item": None,
+        "population": "stat",
+        "n_base": 90,
+        "suppressed": False,
+        "share_pct": 50.0,
+        "ci_low_pct": 40.0,
+        "ci_high_pct": 60.0,
+    }
     return pd.DataFrame([{**base, **row} for row in rows])
 
 
 def _complete_fct(loaded: set[int]) -> list[dict]:
-    return [{"indicator_id": key.split(":")[0], "year": int(key.split(":")[1]), "item": f"i{n}"}
-            for n, key in enumerate(sorted(expected_indicator_years(SEEDS, loaded)))]
+    return [
+        {"indicator_id": key.split(":")[0], "year": int(key.split(":")[1]), "item": f"i{n}"}
+        for n, key in enumerate(sorted(expected_indicator_years(SEEDS, loaded)))
+    ]
 
 
 def _reconciliation(within: list) -> pd.DataFrame:
-    return pd.DataFrame({"figure_id": [f"F{i}" for i in range(len(within))], "confidence": ["high"] * len(within),
-                         "within_tolerance": within})
+    return pd.DataFrame(
+        {
+            "figure_id": [f"F{i}" for i in range(len(within))],
+            "confidence": ["high"] * len(within),
+            "within_tolerance": within,
+        }
+    )
 
 
 def _validate(tmp_path, fct: pd.DataFrame, reconciliation: pd.DataFrame, loaded: set[int]):
-    results = validate_marts({"fct_indicator": fct, "published_reconciliation": reconciliation},
-                             SEEDS, loaded, tmp_path / "gx")
+    results = validate_marts(
+        {"fct_indicator": fct, "published_reconciliation": reconciliation}, SEEDS, loaded, tmp_path / "gx"
+    )
     return {r.table: r for r in results}
 
 
@@ -49,11 +64,14 @@ def test_a_complete_and_consistent_mart_passes_and_the_report_is_written(tmp_pat
     assert report_index(tmp_path / "gx").is_file()
 
 
-@pytest.mark.parametrize("spoil, expectation", [
-    ({"share_pct": 101.0, "ci_high_pct": 102.0}, "expect_column_values_to_be_between"),
-    ({"ci_low_pct": 55.0}, "expect_column_pair_values_a_to_be_greater_than_b"),
-    ({"suppressed": True}, "expect_column_values_to_be_null"),
-])
+@pytest.mark.parametrize(
+    "spoil, expectation",
+    [
+        ({"share_pct": 101.0, "ci_high_pct": 102.0}, "expect_column_values_to_be_between"),
+        ({"ci_low_pct": 55.0}, "expect_column_pair_values_a_to_be_greater_than_b"),
+        ({"suppressed": True}, "expect_column_values_to_be_null"),
+    ],
+)
 def test_a_bad_row_fails_the_suite(tmp_path, spoil, expectation):
     rows = _complete_fct({2024})
     rows[0].update(spoil)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from itip_pipeline.municipality_register import last_year, register_for_year
+from itip_pipeline.reference.municipality_register import last_year, register_for_year
 
 SEEDS = Path(__file__).resolve().parent.parent / "dbt_project" / "seeds"
 
@@ -28,10 +28,18 @@ def _version(register: pd.DataFrame, year: int) -> pd.DataFrame:
     return register[(register.valid_from_year <= year) & (year <= register.valid_to_year)]
 
 
-@pytest.mark.parametrize(("year", "municipalities", "counties"), [
-    (2020, 356, 11), (2021, 356, 11), (2022, 356, 11), (2023, 356, 11), (2024, 357, 15), (2025, 357, 15),
-    (2026, 357, 15),
-])
+@pytest.mark.parametrize(
+    ("year", "municipalities", "counties"),
+    [
+        (2020, 356, 11),
+        (2021, 356, 11),
+        (2022, 356, 11),
+        (2023, 356, 11),
+        (2024, 357, 15),
+        (2025, 357, 15),
+        (2026, 357, 15),
+    ],
+)
 def test_each_year_has_one_version_with_the_official_counts(register, year, municipalities, counties):
     version = _version(register, year)
     assert version.classification_version.nunique() == 1
@@ -63,7 +71,9 @@ def test_every_2023_municipality_has_exactly_one_main_successor_in_2024(register
     assert set(in_2024 - set(main.kommunenummer_2024)) == {"1580"}  # Haram, split from Ålesund
     split = change[change.change == "split"].set_index("kommunenummer_2024")
     assert split.kommunenummer_2023.tolist() == ["1507", "1507"] and split.main_successor.to_dict() == {
-        "1508": "true", "1580": "false"}
+        "1508": "true",
+        "1580": "false",
+    }
 
 
 def test_the_change_table_agrees_with_both_versions(register, change):
@@ -83,15 +93,27 @@ def test_every_2024_county_is_reached_and_the_split_counties_go_where_the_reform
     county_2024 = _version(register, 2024).set_index("kommunenummer").fylkesnavn
     county_2023 = _version(register, 2023).set_index("kommunenummer").fylkesnavn
     main = change[change.main_successor == "true"]
-    moved = pd.DataFrame({"before": main.kommunenummer_2023.map(county_2023),
-                          "after": main.kommunenummer_2024.map(county_2024)})
+    moved = pd.DataFrame(
+        {"before": main.kommunenummer_2023.map(county_2023), "after": main.kommunenummer_2024.map(county_2024)}
+    )
     assert moved.after.nunique() == 15
     assert moved.groupby("before").after.agg(set).to_dict() == {
         "Viken": {"Østfold", "Akershus", "Buskerud"},
         "Vestfold og Telemark": {"Vestfold", "Telemark"},
         "Troms og Finnmark": {"Troms", "Finnmark"},
-        **{name: {name} for name in ("Oslo", "Rogaland", "Møre og Romsdal", "Nordland", "Innlandet", "Agder",
-                                     "Vestland", "Trøndelag")},
+        **{
+            name: {name}
+            for name in (
+                "Oslo",
+                "Rogaland",
+                "Møre og Romsdal",
+                "Nordland",
+                "Innlandet",
+                "Agder",
+                "Vestland",
+                "Trøndelag",
+            )
+        },
     }
 
 

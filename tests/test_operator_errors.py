@@ -28,8 +28,13 @@ HOLDER = textwrap.dedent("""
 
 def _itip_run(data_dir: Path, **env) -> subprocess.CompletedProcess:
     clean = {k: v for k, v in os.environ.items() if not k.startswith("ITIP_") and k != "DAGSTER_HOME"}
-    return subprocess.run([ITIP, "run"], env={**clean, "ITIP_DATA_DIR": str(data_dir), "DO_NOT_TRACK": "1", **env},
-                          capture_output=True, text=True, timeout=600)
+    return subprocess.run(
+        [ITIP, "run"],
+        env={**clean, "ITIP_DATA_DIR": str(data_dir), "DO_NOT_TRACK": "1", **env},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
 
 
 def test_a_working_database_held_by_another_program_is_named_with_what_to_do(tmp_path):

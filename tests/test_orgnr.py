@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from delivery_builders import delivered_frame, org_records
 
-from itip_pipeline import contract
+from itip_pipeline.core import contract
 from itip_pipeline.ingest.schemas import respondents_schema, validation_problems
 
 

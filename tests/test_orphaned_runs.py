@@ -11,8 +11,8 @@ import textwrap
 import dagster as dg
 import pytest
 
-from itip_pipeline.dagster_home import instance_yaml
-from itip_pipeline.orphaned_runs import fail_orphaned_runs
+from itip_pipeline.instance.dagster_home import instance_yaml
+from itip_pipeline.instance.orphaned_runs import fail_orphaned_runs
 
 pytestmark = pytest.mark.e2e
 
@@ -36,8 +36,9 @@ RUN = textwrap.dedent("""
 
 def _start_run(home) -> subprocess.Popen:
     env = {**os.environ, "DAGSTER_HOME": str(home), "DO_NOT_TRACK": "1"}
-    process = subprocess.Popen([sys.executable, "-c", RUN], env=env, stdout=subprocess.PIPE, text=True,
-                               start_new_session=True)
+    process = subprocess.Popen(
+        [sys.executable, "-c", RUN], env=env, stdout=subprocess.PIPE, text=True, start_new_session=True
+    )
     assert process.stdout.readline().strip() == "started"
     return process
 

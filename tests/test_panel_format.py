@@ -7,12 +7,12 @@ import shutil
 
 import pandas as pd
 import pytest
+from test_synthetic_files import PLAN, read_delivery
 
 from itip_pipeline.ingest.loader import load_year
 from itip_pipeline.synthetic.generator import generate_deliveries
 from itip_pipeline.synthetic.panel_formats import PANEL_FORMATS
-from itip_pipeline.work_db import open_for_writing
-from test_synthetic_files import PLAN, read_delivery
+from itip_pipeline.warehouse.working_db import open_for_writing
 
 YEAR = 2024  # its planned panel is an xlsx with a title row, so every override changes the format
 SCALE = 0.2  # 200 panel respondents: small, but every question still has answers and blanks
@@ -68,7 +68,8 @@ def test_the_loader_reads_the_panel_in_either_format_into_the_same_raw_rows(sett
         assert outcome.status == "loaded" and list(outcome.files) == [PANEL_FORMATS[panel_format]["file"]]
         assert _panel_tables(con) == from_plan
         assert con.execute("select distinct source_file from raw.panel_respondents").fetchall() == [
-            (PANEL_FORMATS[panel_format]["file"],)]
+            (PANEL_FORMATS[panel_format]["file"],)
+        ]
 
 
 def test_an_unknown_panel_format_is_refused_before_anything_is_written(tmp_path):

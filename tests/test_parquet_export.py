@@ -6,8 +6,8 @@ import duckdb
 import pandas as pd
 import pyarrow.parquet as pq
 
-from itip_pipeline.marts_copy import quote
-from itip_pipeline.parquet_export import write_described_parquet
+from itip_pipeline.publish.parquet_export import write_described_parquet
+from itip_pipeline.warehouse.marts_copy import quote
 from tests.report_fixture import write_published_fixture
 
 

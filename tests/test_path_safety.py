@@ -13,9 +13,10 @@ import zipfile
 import pytest
 from delivery_builders import panel_records, write_csv, write_delivery, write_xlsx
 
-from itip_pipeline import contract
-from itip_pipeline.ingest.custody import archive, quarantine
-from itip_pipeline.ingest.delivery_files import delivery_files, sha256_of
+from itip_pipeline.core import contract
+from itip_pipeline.core.hashing import sha256_of
+from itip_pipeline.ingest.archive_quarantine import archive, quarantine
+from itip_pipeline.ingest.delivery_files import delivery_files
 from itip_pipeline.ingest.problems import DeliveryRejected, Problem
 from itip_pipeline.ingest.readers import read_table
 

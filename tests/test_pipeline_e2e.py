@@ -19,7 +19,7 @@ import pytest
 import yaml
 from differencing_attack import attacker_shares, differencing_attack, distribution_cells, with_breakdown_cells
 
-from itip_pipeline.pipeline_run import run_all
+from itip_pipeline.runner.itip_run import run_all
 
 
 @pytest.fixture(scope="module")
@@ -53,8 +53,13 @@ def test_a_fresh_run_generates_loads_and_publishes_every_mart(published):
     assert sorted(summary.skipped) == ["2020", "misc"], "reported and skipped, not a crash"
     assert "not a survey year" in summary.skipped["2020"] and "not a year folder" in summary.skipped["misc"]
     tables = set(_read(settings, "select table_name from duckdb_tables() where schema_name = 'marts'")["table_name"])
-    assert {"fct_indicator", "published_reconciliation", "mart_ai_adoption", "mart_citizen_data_protection_trust",
-            "mart_ai_use_mode_external"} <= tables
+    assert {
+        "fct_indicator",
+        "published_reconciliation",
+        "mart_ai_adoption",
+        "mart_citizen_data_protection_trust",
+        "mart_ai_use_mode_external",
+    } <= tables
     assert {p.stem for p in settings.marts_dir.glob("*.parquet")} == tables
     years = _read(settings, "select distinct year from marts.fct_indicator order by 1")["year"].tolist()
     assert years == [2021, 2022, 2023, 2024, 2025]
@@ -70,7 +75,9 @@ def test_the_five_years_were_loaded_built_and_published_by_one_annual_load_run(p
     first = instance.get_runs()[-1]  # the session's `itip run`; later tests add runs of their own
     assert first.job_name == "annual_load"
     assert (first.tags["dagster/asset_partition_range_start"], first.tags["dagster/asset_partition_range_end"]) == (
-        "2021", "2025")
+        "2021",
+        "2025",
+    )
     steps = {stat.step_key for stat in instance.get_run_step_stats(first.run_id)}
     assert {"ingest_delivery", "itip_dbt", "publish_marts"} <= steps
     for table in ("codebook", "org_answers", "panel_answers"):
@@ -79,8 +86,8 @@ def test_the_five_years_were_loaded_built_and_published_by_one_annual_load_run(p
 
 def test_a_second_run_with_nothing_changed_stops_at_once_and_says_so(published):
     settings, _, _ = published
-    from itip_pipeline.build_state import STATE_FILE, UNKNOWN
-    from itip_pipeline.published_layout import current_version_dir
+    from itip_pipeline.core.build_state import STATE_FILE, UNKNOWN
+    from itip_pipeline.core.published_layout import current_version_dir
 
     version = current_version_dir(settings.marts_dir)
     recorded = json.loads((version / STATE_FILE).read_text())
@@ -105,8 +112,16 @@ def test_the_terminal_shows_each_step_as_it_starts_and_ends_and_a_load_report_pe
     for step in ("dbt build", "checks (Great Expectations)", "publish", "figure book and exports"):
         assert f"{step}: started" in terminal
         assert re.search(rf"{re.escape(step)}: (?!FAILED|started).*\(\d+\.\d s\)", terminal), step
-    order = [terminal.index(s) for s in ("2021: loading", "2025: loaded", "dbt build: started", "publish: started",
-                                         "figure book and exports: started")]
+    order = [
+        terminal.index(s)
+        for s in (
+            "2021: loading",
+            "2025: loaded",
+            "dbt build: started",
+            "publish: started",
+            "figure book and exports: started",
+        )
+    ]
     assert order == sorted(order)
     for year in summary.years:
         for part in ("codebook", "org", "panel"):
@@ -140,21 +155,31 @@ def test_every_high_and_medium_published_figure_is_reproduced(published):
     fct = _read(settings, "select indicator_id, item, population, year, suppressed from marts.fct_indicator")
     for figure in withheld.itertuples():
         item = "" if pd.isna(figure.item) else figure.item
-        cell = fct[(fct.indicator_id == figure.indicator_id) & (fct.item.fillna("") == item)
-                   & (fct.population == figure.population) & (fct.year.between(figure.year_from, figure.year_to))]
+        cell = fct[
+            (fct.indicator_id == figure.indicator_id)
+            & (fct.item.fillna("") == item)
+            & (fct.population == figure.population)
+            & (fct.year.between(figure.year_from, figure.year_to))
+        ]
         assert cell.suppressed.any() and pd.isna(figure.warehouse_pct_dont_know_excluded)
 
 
 def test_no_published_share_rests_on_fewer_answers_than_the_suppression_rule_allows(published):
     settings, _, _ = published
-    tables = _read(settings, "select table_name from duckdb_columns() where schema_name = 'marts' "
-                             "and column_name = 'n_base' and table_name in (select table_name from duckdb_columns() "
-                             "where column_name = 'share_pct')")["table_name"].unique()
+    tables = _read(
+        settings,
+        "select table_name from duckdb_columns() where schema_name = 'marts' "
+        "and column_name = 'n_base' and table_name in (select table_name from duckdb_columns() "
+        "where column_name = 'share_pct')",
+    )["table_name"].unique()
     assert len(tables) > 10
     min_base_n = yaml.safe_load((settings.dbt_project_dir / "dbt_project.yml").read_text())["vars"]["min_base_n"]
     for table in tables:
-        exposed = _read(settings, f"select count(*) as n from marts.{table} where n_base < {min_base_n} "
-                                  "and (share_pct is not null or ci_low_pct is not null)")["n"][0]
+        exposed = _read(
+            settings,
+            f"select count(*) as n from marts.{table} where n_base < {min_base_n} "
+            "and (share_pct is not null or ci_low_pct is not null)",
+        )["n"][0]
         assert exposed == 0, table
 
 
@@ -165,9 +190,9 @@ def test_rerunning_a_loaded_year_changes_nothing(published):
     with duckdb.connect(str(settings.work_db), read_only=True) as con:
         counts = con.execute("select count(*) from raw.org_answers where survey_year = 2025").fetchone()
     result = defs.resolve_job_def("ingest_year").execute_in_process(
-        partition_key="2025", instance=dg.DagsterInstance.get())
-    statuses = {m.metadata["status"].value
-                for m in result.asset_materializations_for_node("ingest_delivery")}
+        partition_key="2025", instance=dg.DagsterInstance.get()
+    )
+    statuses = {m.metadata["status"].value for m in result.asset_materializations_for_node("ingest_delivery")}
     assert statuses == {"unchanged"}
     with duckdb.connect(str(settings.work_db), read_only=True) as con:
         assert con.execute("select count(*) from raw.org_answers where survey_year = 2025").fetchone() == counts
@@ -175,12 +200,17 @@ def test_rerunning_a_loaded_year_changes_nothing(published):
 
 def _published_structure(settings) -> tuple[dict, dict, int]:
     """Populations as respondent groups, success codes per indicator item, and the minimum base: the seeds'."""
-    populations = {r.population: tuple(r.respondent_groups.split("|"))
-                   for r in pd.read_csv(settings.dbt_project_dir / "seeds" / "populations.csv").itertuples()}
-    catalogue = pd.read_csv(settings.dbt_project_dir / "seeds" / "indicator_catalogue.csv", dtype=str,
-                            keep_default_na=False)
-    success = {(r.indicator_id, r.item or None): tuple(int(c) for c in r.success_codes.split("|"))
-               for r in catalogue.itertuples()}
+    populations = {
+        r.population: tuple(r.respondent_groups.split("|"))
+        for r in pd.read_csv(settings.dbt_project_dir / "seeds" / "populations.csv").itertuples()
+    }
+    catalogue = pd.read_csv(
+        settings.dbt_project_dir / "seeds" / "indicator_catalogue.csv", dtype=str, keep_default_na=False
+    )
+    success = {
+        (r.indicator_id, r.item or None): tuple(int(c) for c in r.success_codes.split("|"))
+        for r in catalogue.itertuples()
+    }
     min_base_n = yaml.safe_load((settings.dbt_project_dir / "dbt_project.yml").read_text())["vars"]["min_base_n"]
     return populations, success, min_base_n
 
@@ -235,11 +265,15 @@ def test_a_bad_delivery_fails_its_year_quarantines_and_leaves_published_as_it_wa
     parquet_before = {p.name: _sha(p) for p in settings.marts_dir.glob("*.parquet")}
 
     result = defs.resolve_job_def("annual_load").execute_in_process(
-        partition_key="2025", instance=dg.DagsterInstance.get(), raise_on_error=False)
+        partition_key="2025", instance=dg.DagsterInstance.get(), raise_on_error=False
+    )
 
     assert not result.success
-    failed_checks = [e.event_specific_data for e in result.all_events
-                     if e.event_type_value == "ASSET_CHECK_EVALUATION" and not e.event_specific_data.passed]
+    failed_checks = [
+        e.event_specific_data
+        for e in result.all_events
+        if e.event_type_value == "ASSET_CHECK_EVALUATION" and not e.event_specific_data.passed
+    ]
     assert failed_checks and "vekt" in failed_checks[0].metadata["failing_cases"].value
     assert not result.asset_materializations_for_node("itip_dbt"), "nothing downstream ran"
     assert _sha(settings.warehouse_db) == published_before

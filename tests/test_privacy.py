@@ -16,18 +16,15 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from delivery_builders import codebook_records, panel_records, write_csv, write_delivery, write_xlsx
+from delivery_builders import panel_records, write_delivery, write_xlsx
 
-from itip_pipeline import contract
-from itip_pipeline.ingest.codebook import read_codebook
-from itip_pipeline.ingest.delivery_files import sha256_of
+from itip_pipeline.core.hashing import key_fingerprint, sha256_of
+from itip_pipeline.core.settings import LOCAL_PSEUDONYM_KEY, REPO_ROOT, get_settings
+from itip_pipeline.ingest.landing_watch import loaded_fingerprints
 from itip_pipeline.ingest.loader import LoadRejected, load_year, loaded_files
-from itip_pipeline.ingest.pseudonym_key import key_fingerprint
-from itip_pipeline.ingest.raw_tables import RAW_DDL
 from itip_pipeline.ingest.rehash import RehashFailed
-from itip_pipeline.landing_watch import loaded_fingerprints
-from itip_pipeline.settings import LOCAL_PSEUDONYM_KEY, REPO_ROOT, get_settings
-from itip_pipeline.work_db import open_for_writing
+from itip_pipeline.warehouse.raw_tables import RAW_DDL
+from itip_pipeline.warehouse.working_db import open_for_writing
 
 YEAR = 2025  # the question catalogue year the delivery builders follow (and 2026 after it)
 ELEVEN_DIGITS = "01017012345"  # the shape of a birth number, but its control digits are wrong
@@ -94,13 +91,14 @@ def test_the_only_key_in_the_repository_is_the_documented_local_default():
     tracked = subprocess.run(
         ["git", "grep", "-l", "-F", LOCAL_PSEUDONYM_KEY], cwd=REPO_ROOT, capture_output=True, text=True, check=False
     ).stdout.split()
-    assert tracked == ["itip_pipeline/settings.py"]
+    assert tracked == ["itip_pipeline/core/settings.py"]
     # Every pseudonymise call in the package takes its key from a name (settings), never a literal.
     literal_keys = [
         f"{path.name}:{call.lineno}"
         for path in (REPO_ROOT / "itip_pipeline").rglob("*.py")
         for call in ast.walk(ast.parse(path.read_text()))
-        if isinstance(call, ast.Call) and getattr(call.func, "id", getattr(call.func, "attr", None)) == "pseudonymise"
+        if isinstance(call, ast.Call)
+        and getattr(call.func, "id", getattr(call.func, "attr", None)) == "pseudonymise"
         and any(isinstance(arg, ast.Constant) for arg in call.args[1:])
     ]
     assert literal_keys == []
@@ -141,8 +139,7 @@ def test_a_refused_birth_number_reaches_no_exception_event_log_compute_log_repor
     instance_dir = tmp_path / "dagster"
     instance_dir.mkdir()
     with dg.DagsterInstance.local_temp(str(instance_dir)) as instance:
-        result = dg.materialize([raw_delivery], partition_key=str(YEAR), instance=instance,
-                                raise_on_error=False)
+        result = dg.materialize([raw_delivery], partition_key=str(YEAR), instance=instance, raise_on_error=False)
         events = "\n".join(repr(entry) for entry in instance.all_logs(result.run_id))
     assert not result.success
     failure = next(e for e in result.all_events if e.event_type_value == "STEP_FAILURE").event_specific_data.error
@@ -172,12 +169,15 @@ def test_the_public_default_key_is_refused_on_a_panel_that_is_not_synthetic(sett
 
 def _keys_and_fingerprints(settings) -> dict[int, tuple[set[str], set[str]]]:
     with open_for_writing(settings.work_db) as con:
-        keys = con.execute("select survey_year, list(distinct respondent_key) from raw.panel_respondents "
-                           "group by all").fetchall()
-        logged = dict(con.execute(
-            "select survey_year, list(distinct key_fingerprint) from raw.load_log where survey = 'panel' "
-            "and status = 'loaded' and load_id in (select load_id from raw.panel_respondents) group by all"
-        ).fetchall())
+        keys = con.execute(
+            "select survey_year, list(distinct respondent_key) from raw.panel_respondents group by all"
+        ).fetchall()
+        logged = dict(
+            con.execute(
+                "select survey_year, list(distinct key_fingerprint) from raw.load_log where survey = 'panel' "
+                "and status = 'loaded' and load_id in (select load_id from raw.panel_respondents) group by all"
+            ).fetchall()
+        )
     return {year: (set(k), set(logged[year])) for year, k in keys}
 
 
@@ -190,7 +190,9 @@ def test_a_key_change_rehashes_every_loaded_year_from_the_archive_and_records_th
     old_key = settings.pseudonym_key
     loaded_under_old_key = loaded_fingerprints(settings.work_db)
     assert {y: f for y, (_, f) in _keys_and_fingerprints(settings).items()} == {
-        YEAR: {key_fingerprint(old_key)}, YEAR + 1: {key_fingerprint(old_key)}}
+        YEAR: {key_fingerprint(old_key)},
+        YEAR + 1: {key_fingerprint(old_key)},
+    }
     (settings.landing_dir / str(YEAR)).joinpath(f"citizen_panel_{YEAR}.xlsx").unlink()  # the archive has it
 
     monkeypatch.setenv("ITIP_PSEUDONYM_KEY", "the-new-secret")
@@ -201,12 +203,14 @@ def test_a_key_change_rehashes_every_loaded_year_from_the_archive_and_records_th
     assert (outcome.status, outcome.rehashed_years) == ("loaded", [YEAR])
     expected = {_hmac("the-new-secret", rid) for rid in records["respondent_id"]}
     assert _keys_and_fingerprints(new) == {
-        YEAR: (expected, {key_fingerprint("the-new-secret")}), YEAR + 1: (expected, {key_fingerprint("the-new-secret")})
+        YEAR: (expected, {key_fingerprint("the-new-secret")}),
+        YEAR + 1: (expected, {key_fingerprint("the-new-secret")}),
     }
     assert loaded_fingerprints(new.work_db) == loaded_under_old_key
     assert _load(new, YEAR + 1).status == "unchanged"
     assert "the-new-secret" not in key_fingerprint("the-new-secret") and key_fingerprint(old_key) != key_fingerprint(
-        "the-new-secret")
+        "the-new-secret"
+    )
 
 
 def test_the_ingest_step_reports_the_rehashed_years_and_a_rehash_failure_as_a_sentence(settings, monkeypatch):
@@ -253,8 +257,10 @@ def test_a_work_database_from_before_key_fingerprints_opens_and_counts_its_panel
     old_ddl = RAW_DDL.replace(", key_fingerprint varchar", "").split("-- Work databases")[0]
     con = duckdb.connect(str(settings.work_db))
     con.execute(old_ddl)
-    con.execute("insert into raw.load_log values ('a', 2024, 'panel', 'citizen_panel.csv', 'ab', 3, 'loaded', null, "
-                "now()), ('b', 2024, 'org', 'org_survey.csv', 'cd', 3, 'loaded', null, now())")
+    con.execute(
+        "insert into raw.load_log values ('a', 2024, 'panel', 'citizen_panel.csv', 'ab', 3, 'loaded', null, "
+        "now()), ('b', 2024, 'org', 'org_survey.csv', 'cd', 3, 'loaded', null, now())"
+    )
     assert set(loaded_files(con, key_fingerprint("k"))) == {(2024, "org")}  # read before the upgrade
     con.close()
     with open_for_writing(settings.work_db) as con:

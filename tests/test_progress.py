@@ -11,8 +11,8 @@ from types import SimpleNamespace
 import dagster as dg
 import pytest
 
-from itip_pipeline import progress
 from itip_pipeline.cli import build_parser, years_line
+from itip_pipeline.core import progress
 from itip_pipeline.ingest import load_report
 from itip_pipeline.ingest.loader import LoadOutcome
 from itip_pipeline.ingest.problems import DeliveryRejected, Problem
@@ -92,22 +92,30 @@ def test_an_unchanged_load_says_it_was_skipped(tmp_path):
 @pytest.mark.parametrize("part", ["codebook", "org", "panel", "delivery"])
 def test_a_refused_load_writes_its_report_under_the_quarantined_part(tmp_path, part):
     quarantined = tmp_path / "quarantine" / "2025" / part / "20251128T160000000000Z"
-    rejected = SimpleNamespace(problems=[Problem("citizen_panel.csv", "weights must be positive", 4, "vekt", "-1")],
-                               quarantine_folder=quarantined)
+    rejected = SimpleNamespace(
+        problems=[Problem("citizen_panel.csv", "weights must be positive", 4, "vekt", "-1")],
+        quarantine_folder=quarantined,
+    )
     folder = load_report.write(load_report.refused_report(2025, rejected), tmp_path / "reports")
     assert folder == tmp_path / "reports" / "loads" / "2025" / part
     data = json.loads((folder / "report.json").read_text(encoding="utf-8"))
     assert data["status"] == "refused" and data["quarantine_folder"] == str(quarantined)
-    assert data["problems"][0] == {"file": "citizen_panel.csv", "rule": "weights must be positive", "row": 4,
-                                   "column": "vekt", "value": "-1"}
+    assert data["problems"][0] == {
+        "file": "citizen_panel.csv",
+        "rule": "weights must be positive",
+        "row": 4,
+        "column": "vekt",
+        "value": "-1",
+    }
     assert str(quarantined) in (folder / "report.md").read_text(encoding="utf-8")
     assert not list(folder.glob("*.partial"))
 
 
 def test_the_summary_puts_each_year_in_one_category():
     summary = SimpleNamespace(years=[2025], unchanged=[2021, 2022], refused=[2023])
-    assert years_line(summary) == ("Loaded: 2025. Unchanged since their last load (skipped): 2021, 2022. "
-                                   "Refused or failed: 2023.")
+    assert years_line(summary) == (
+        "Loaded: 2025. Unchanged since their last load (skipped): 2021, 2022. Refused or failed: 2023."
+    )
     assert "Loaded: none." in years_line(SimpleNamespace(years=[], unchanged=[2025], refused=[]))
 
 
@@ -123,15 +131,22 @@ def _failing_job(error: Exception):
     return job.execute_in_process(raise_on_error=False, instance=dg.DagsterInstance.ephemeral())
 
 
-@pytest.mark.parametrize("error, sentence", [
-    (dg.Failure(description="delivery 2025 rejected; quarantined to /q\n1 problem(s) in the delivery"),
-     "delivery 2025 rejected; quarantined to /q\n1 problem(s) in the delivery"),
-    (DeliveryRejected([Problem("org.csv", "orgnr must have 9 digits")]), None),
-    (ValueError("the candidate has no marts"), "The step itip_dbt stopped on an unexpected error: "
-                                               "the candidate has no marts"),
-])
+@pytest.mark.parametrize(
+    "error, sentence",
+    [
+        (
+            dg.Failure(description="delivery 2025 rejected; quarantined to /q\n1 problem(s) in the delivery"),
+            "delivery 2025 rejected; quarantined to /q\n1 problem(s) in the delivery",
+        ),
+        (DeliveryRejected([Problem("org.csv", "orgnr must have 9 digits")]), None),
+        (
+            ValueError("the candidate has no marts"),
+            "The step itip_dbt stopped on an unexpected error: the candidate has no marts",
+        ),
+    ],
+)
 def test_failures_read_as_sentences_without_class_names(error, sentence):
-    from itip_pipeline.failure_sentences import failure_text
+    from itip_pipeline.alerting.failure_sentences import failure_text
 
     text = failure_text(_failing_job(error).all_events)
     assert "Error occurred while executing" not in text and "dagster." not in text
@@ -143,15 +158,18 @@ def test_failures_read_as_sentences_without_class_names(error, sentence):
 
 
 def test_a_failed_dbt_build_names_its_failed_nodes():
-    from itip_pipeline.defs.dbt_assets import _build_failure
+    from itip_pipeline.defs.dbt.assets import _build_failure
 
-    results = [{"unique_id": "model.itip.mart_ai_adoption", "status": "error"},
-               {"unique_id": "test.itip.not_null_x", "status": "fail"},
-               {"unique_id": "model.itip.stg_org", "status": "success"}]
+    results = [
+        {"unique_id": "model.itip.mart_ai_adoption", "status": "error"},
+        {"unique_id": "test.itip.not_null_x", "status": "fail"},
+        {"unique_id": "model.itip.stg_org", "status": "success"},
+    ]
     invocation = SimpleNamespace(get_artifact=lambda name: {"results": results})
     text = _build_failure(invocation)
-    assert text.startswith("dbt build failed: 2 of 3 nodes did not pass: model.itip.mart_ai_adoption (error), "
-                           "test.itip.not_null_x (fail).")
+    assert text.startswith(
+        "dbt build failed: 2 of 3 nodes did not pass: model.itip.mart_ai_adoption (error), test.itip.not_null_x (fail)."
+    )
     assert "stg_org" not in text
 
     def missing(name):
@@ -182,12 +200,22 @@ def test_a_build_that_stops_early_still_shows_its_last_count():
 
 @pytest.mark.parametrize("failed, code", [({}, 0), ({2023: "delivery 2023 rejected; quarantined to /q"}, 1)])
 def test_itip_run_prints_the_years_by_category_and_how_it_ended(monkeypatch, tmp_path, capsys, failed, code):
-    from itip_pipeline import cli, pipeline_run
+    from itip_pipeline import cli
+    from itip_pipeline.runner import itip_run as pipeline_run
 
     summary = pipeline_run.RunSummary(
-        years=[2025], unchanged=[2021, 2022], refused=sorted(failed), generated=False, failed_years=failed,
-        skipped={}, orphaned_runs=[], published=not failed, warnings=[], seconds=1.0,
-        log=tmp_path / "itip_run.log")
+        years=[2025],
+        unchanged=[2021, 2022],
+        refused=sorted(failed),
+        generated=False,
+        failed_years=failed,
+        skipped={},
+        orphaned_runs=[],
+        published=not failed,
+        warnings=[],
+        seconds=1.0,
+        log=tmp_path / "itip_run.log",
+    )
     monkeypatch.setenv("ITIP_DATA_DIR", str(tmp_path))
     monkeypatch.setattr(pipeline_run, "run_all", lambda settings, years=None, force=False: summary)
     with pytest.raises(SystemExit) if code else nullcontext():

@@ -11,7 +11,8 @@ import textwrap
 import duckdb
 import pytest
 
-from itip_pipeline.publish import KEEP_VERSIONS, PublishFailed, current_version_dir, publish
+from itip_pipeline.core.published_layout import current_version_dir
+from itip_pipeline.publish.versions import KEEP_VERSIONS, PublishFailed, publish
 
 READER = textwrap.dedent("""
     import sys, duckdb
@@ -38,15 +39,22 @@ def test_publishing_while_a_bi_session_holds_the_file(tmp_path):
     work, warehouse, marts = tmp_path / "work.duckdb", tmp_path / "wh" / "itip.duckdb", tmp_path / "marts"
     _work_db(work, 3)
     publish(work, warehouse, marts)
-    reader = subprocess.Popen([sys.executable, "-c", READER, str(warehouse)], stdin=subprocess.PIPE,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    reader = subprocess.Popen(
+        [sys.executable, "-c", READER, str(warehouse)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
-        reader.stdin.write("q\n"); reader.stdin.flush()
+        reader.stdin.write("q\n")
+        reader.stdin.flush()
         assert reader.stdout.readline().strip() == "3"
         _work_db(work, 5)
         result = publish(work, warehouse, marts)  # would raise if the reader's lock blocked it
         assert result.tables == {"fct_indicator": 5}
-        reader.stdin.write("q\n"); reader.stdin.flush()
+        reader.stdin.write("q\n")
+        reader.stdin.flush()
         assert reader.stdout.readline().strip() == "3", "the open session keeps its consistent copy"
     finally:
         reader.stdin.close()
@@ -141,8 +149,12 @@ def test_leftovers_of_a_killed_publish_are_removed_by_the_next_and_change_nothin
     half_version = marts / "versions" / ".20990101T000000000000Z-killed.new"
     half_version.mkdir()
     (half_version / "itip.duckdb").write_bytes(b"half-written")
-    leftovers = [warehouse.with_name(".itip.duckdb.4194305.new"), warehouse.with_name(".itip.duckdb.4194305.new.wal"),
-                 marts / ".current.4194305.new", marts / ".fct_indicator.parquet.4194305.new"]
+    leftovers = [
+        warehouse.with_name(".itip.duckdb.4194305.new"),
+        warehouse.with_name(".itip.duckdb.4194305.new.wal"),
+        marts / ".current.4194305.new",
+        marts / ".fct_indicator.parquet.4194305.new",
+    ]
     for path in leftovers:
         path.write_bytes(b"half-written")
     assert current_version_dir(marts) != half_version, "a staging folder is never current"

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from itip_pipeline.cli import main
-from itip_pipeline.ingest.custody import QUARANTINE_STAMP
+from itip_pipeline.ingest.archive_quarantine import QUARANTINE_STAMP
 from itip_pipeline.ingest.quarantine_retention import parse_age, purge_quarantine
 
-NOW = datetime.now(timezone.utc)
+NOW = datetime.now(UTC)
 
 
 def _refused(quarantine_dir, year: int, survey: str, age: timedelta):
@@ -32,8 +32,16 @@ def quarantine(settings):
     }
 
 
-@pytest.mark.parametrize("text, age", [("90d", timedelta(days=90)), ("12h", timedelta(hours=12)),
-                                       ("30D", timedelta(days=30)), ("2w", timedelta(weeks=2)), (" 1d ", timedelta(1))])
+@pytest.mark.parametrize(
+    "text, age",
+    [
+        ("90d", timedelta(days=90)),
+        ("12h", timedelta(hours=12)),
+        ("30D", timedelta(days=30)),
+        ("2w", timedelta(weeks=2)),
+        (" 1d ", timedelta(1)),
+    ],
+)
 def test_ages(text, age):
     assert parse_age(text) == age
 
@@ -52,11 +60,14 @@ def test_dry_run_lists_and_removes_nothing(settings, quarantine, capsys):
     assert all(folder.is_dir() for folder in quarantine.values())
 
 
-@pytest.mark.parametrize("age, kept", [
-    (None, {"month", "day", "hour"}),  # the documented default, 90 days
-    ("30d", {"day", "hour"}),
-    ("12h", {"hour"}),
-])
+@pytest.mark.parametrize(
+    "age, kept",
+    [
+        (None, {"month", "day", "hour"}),  # the documented default, 90 days
+        ("30d", {"day", "hour"}),
+        ("12h", {"hour"}),
+    ],
+)
 def test_purge_removes_only_folders_older_than_the_age(settings, quarantine, capsys, age, kept):
     main(["purge", *(["--older-than", age] if age else [])])
     assert {name for name, folder in quarantine.items() if folder.is_dir()} == kept

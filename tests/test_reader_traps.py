@@ -11,7 +11,7 @@ import pyreadstat
 import pytest
 from delivery_builders import org_records, panel_records, write_sav, write_xlsx
 
-from itip_pipeline import contract
+from itip_pipeline.core import contract
 from itip_pipeline.ingest.problems import DeliveryRejected
 from itip_pipeline.ingest.readers import read_table
 
@@ -59,7 +59,8 @@ def test_a_hidden_first_sheet_with_a_stale_copy_is_refused(tmp_path):
     problems, _ = _problems(path, PANEL_REQUIRED)
     # Both are named: the hidden copy, and the real data that is not on the first sheet.
     assert problems == [
-        ("citizen_panel.xlsx", None, "sheet 'Ark0'", None), ("citizen_panel.xlsx", None, "sheet 'Sheet'", None)
+        ("citizen_panel.xlsx", None, "sheet 'Ark0'", None),
+        ("citizen_panel.xlsx", None, "sheet 'Sheet'", None),
     ]
 
 
@@ -122,16 +123,20 @@ def test_spss_user_missing_declarations_are_refused_naming_column_and_codes(tmp_
     path = tmp_path / "citizen_panel.sav"
     write_sav(path, panel_records(2024).assign(P01=["1", "9", "4"]), value_labels={"P01": {9.0: "vet ikke"}})
     frame, meta = pyreadstat.read_sav(str(path))
-    pyreadstat.write_sav(frame, str(path), missing_ranges={"P01": declared},
-                         variable_value_labels=meta.variable_value_labels)
+    pyreadstat.write_sav(
+        frame, str(path), missing_ranges={"P01": declared}, variable_value_labels=meta.variable_value_labels
+    )
     problems, rejection = _problems(path, PANEL_REQUIRED)
     assert problems == [("citizen_panel.sav", None, "p01", shown)]
     assert "user-missing" in str(rejection)
 
 
 def test_a_sav_without_declarations_keeps_vet_ikke_as_9(tmp_path):
-    path = write_sav(tmp_path / "citizen_panel.sav", panel_records(2024).assign(P01=["1", "9", "4"]),
-                     value_labels={"P01": {9.0: "vet ikke"}})
+    path = write_sav(
+        tmp_path / "citizen_panel.sav",
+        panel_records(2024).assign(P01=["1", "9", "4"]),
+        value_labels={"P01": {9.0: "vet ikke"}},
+    )
     assert read_table(path, PANEL_REQUIRED)["p01"].tolist() == ["1", "9", "4"]
 
 
@@ -148,8 +153,11 @@ def _patch_sheet(path, old: bytes, new: bytes) -> None:
     shutil.move(patched, path)
 
 
-@pytest.mark.parametrize("hiding", [b'hidden="1"', b'hidden="true"', b'ht="0" customHeight="1"'],
-                         ids=["hidden", "hidden-true", "zero-height"])
+@pytest.mark.parametrize(
+    "hiding",
+    [b'hidden="1"', b'hidden="true"', b'ht="0" customHeight="1"'],
+    ids=["hidden", "hidden-true", "zero-height"],
+)
 def test_a_hidden_row_holding_data_is_refused(tmp_path, hiding):
     # A row hidden (or filtered out, or zero high) in Excel is invisible to the vendor but would be read.
     path = write_xlsx(tmp_path / "org_survey.xlsx", org_records(2024))
@@ -159,7 +167,9 @@ def test_a_hidden_row_holding_data_is_refused(tmp_path, hiding):
     assert "hidden row" in str(rejection)
 
 
-@pytest.mark.parametrize("hiding", [b'width="8" hidden="1"', b'width="0" customWidth="1"'], ids=["hidden", "zero-width"])
+@pytest.mark.parametrize(
+    "hiding", [b'width="8" hidden="1"', b'width="0" customWidth="1"'], ids=["hidden", "zero-width"]
+)
 def test_a_hidden_column_holding_data_is_refused(tmp_path, hiding):
     path = write_xlsx(tmp_path / "org_survey.xlsx", org_records(2024))
     _patch_sheet(path, b"<sheetData>", b'<cols><col min="5" max="6" ' + hiding + b"/></cols><sheetData>")
@@ -195,7 +205,10 @@ def test_a_user_missing_declaration_on_a_string_variable_is_named_not_called_cor
 
 def test_a_what_if_data_table_is_refused_naming_its_range(tmp_path):
     path = write_xlsx(tmp_path / "org_survey.xlsx", org_records(2024))
-    _patch_sheet(path, b'<c r="E2" t="n"><v>1</v></c>',
-                 b'<c r="E2"><f t="dataTable" ref="E2:E3" dt2D="0" dtr="0" r1="A1"/><v>1</v></c>')
+    _patch_sheet(
+        path,
+        b'<c r="E2" t="n"><v>1</v></c>',
+        b'<c r="E2"><f t="dataTable" ref="E2:E3" dt2D="0" dtr="0" r1="A1"/><v>1</v></c>',
+    )
     problems, _ = _problems(path)
     assert problems == [("org_survey.xlsx", 2, "E", "data table E2:E3")]

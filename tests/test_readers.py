@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from delivery_builders import org_records, panel_records, write_csv, write_parquet, write_sav, write_xlsx
 
-from itip_pipeline import contract
+from itip_pipeline.core import contract
 from itip_pipeline.ingest.problems import DeliveryRejected
 from itip_pipeline.ingest.readers import read_table
 

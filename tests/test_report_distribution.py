@@ -8,9 +8,14 @@ import pytest
 from itip_pipeline.report.distribution import family_distribution
 from tests.report_fixture import _distribution, _rows
 
-FACT = pd.DataFrame(_rows("infosec_statement", "infosec_statement",
-                          {"overview": ("God oversikt", "A good overview"),
-                           "competence": ("Nok kompetanse", "Enough competence")}, [2024, 2025]))
+FACT = pd.DataFrame(
+    _rows(
+        "infosec_statement",
+        "infosec_statement",
+        {"overview": ("God oversikt", "A good overview"), "competence": ("Nok kompetanse", "Enough competence")},
+        [2024, 2025],
+    )
+)
 
 
 def test_the_neutral_answer_straddles_zero_and_each_answer_spans_its_share():

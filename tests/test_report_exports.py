@@ -7,7 +7,6 @@ import shutil
 import duckdb
 import openpyxl
 import pandas as pd
-import pyarrow.parquet as pq
 import pytest
 
 from itip_pipeline.report.exports import SUPPRESSED_MARK, write_exports
@@ -64,8 +63,9 @@ def test_real_deliveries_get_no_synthetic_warning(tmp_path):
     published = read_published(write_published_fixture(tmp_path / "w.duckdb", synthetic=False))
     assert not published.is_synthetic
     exports = write_exports(published, tmp_path / "marts")
-    readme = [c for row in openpyxl.load_workbook(exports.workbook)["README"].iter_rows(values_only=True)
-              for c in row if c]
+    readme = [
+        c for row in openpyxl.load_workbook(exports.workbook)["README"].iter_rows(values_only=True) for c in row if c
+    ]
     assert not any("SYNTHETIC" in str(c) for c in readme)
 
 

@@ -9,20 +9,26 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from itip_pipeline.settings import get_settings
+from itip_pipeline.core.settings import get_settings
 
 REPORT_WORDING = {
     # lines 864-866
-    ("ai_strategy", "integrated_with_plan"):
-        "Bruk av KI er integrert i vårt daglige virke, og vi har en plan for hvordan dette støtter virksomhetens mål",
+    (
+        "ai_strategy",
+        "integrated_with_plan",
+    ): "Bruk av KI er integrert i vårt daglige virke, og vi har en plan for hvordan dette støtter virksomhetens mål",
     # lines 868-871
-    ("ai_strategy", "fully_integrated"):
-        "Bruk av KI er fullt ut integrert i vår virksomhetsstrategi og brukes systematisk for å drive innovasjon og "
-        "endre måten vi arbeider på",
+    (
+        "ai_strategy",
+        "fully_integrated",
+    ): "Bruk av KI er fullt ut integrert i vår virksomhetsstrategi og brukes systematisk for å drive innovasjon og "
+    "endre måten vi arbeider på",
     # lines 720-723: "… enige i påstanden om at det er greit at KI benyttes innen helsesektoren til
     # beslutningsstøtte for diagnoser og behandlingsforløp"
-    ("citizen_ai_health_decision_support", None):
-        "Det er greit at KI benyttes innen helsesektoren til beslutningsstøtte for diagnoser og behandlingsforløp",
+    (
+        "citizen_ai_health_decision_support",
+        None,
+    ): "Det er greit at KI benyttes innen helsesektoren til beslutningsstøtte for diagnoser og behandlingsforløp",
 }
 
 
@@ -35,6 +41,8 @@ def catalogue() -> pd.DataFrame:
 @pytest.mark.parametrize(("key", "wording"), REPORT_WORDING.items(), ids=lambda v: str(v)[:40])
 def test_the_label_is_the_reports_wording(catalogue, key, wording):
     indicator, item = key
-    rows = catalogue[(catalogue["indicator_id"] == indicator)
-                     & (catalogue["item"].isna() if item is None else catalogue["item"] == item)]
+    rows = catalogue[
+        (catalogue["indicator_id"] == indicator)
+        & (catalogue["item"].isna() if item is None else catalogue["item"] == item)
+    ]
     assert rows["label_no"].tolist() == [wording]

@@ -6,8 +6,8 @@ import pandas as pd
 import pytest
 from delivery_builders import delivered_frame, org_records, panel_records
 
-from itip_pipeline import contract
-from itip_pipeline.settings import get_settings
+from itip_pipeline.core import contract
+from itip_pipeline.core.settings import get_settings
 from itip_pipeline.ingest.schemas import (
     WEIGHT_OUT_OF_RANGE,
     answers_schema,
@@ -21,12 +21,16 @@ ORG_FILE = "org_survey_2024.csv"
 
 def _register_path():
     return get_settings().dbt_project_dir / "seeds" / "municipality_register.csv"
+
+
 PANEL_FILE = "citizen_panel_2024.csv"
 
 
 def org_problems(records: pd.DataFrame, year: int = 2024) -> list[tuple]:
     frame = delivered_frame(records, ORG_FILE)
-    return [(p.file, p.row, p.column, p.value, p.rule) for p in validation_problems(respondents_schema("org", year), frame)]
+    return [
+        (p.file, p.row, p.column, p.value, p.rule) for p in validation_problems(respondents_schema("org", year), frame)
+    ]
 
 
 def panel_problems(records: pd.DataFrame) -> list[tuple]:
@@ -89,19 +93,33 @@ REGISTER = "the municipality register (SSB classification 131, dbt_project/seeds
 
 
 def _other_year(year: int, span: str) -> str:
-    return (f"kommunenr must be a municipality number valid in {year}; this number is valid {span} ({REGISTER}): "
-            f"use the municipality's number of {year}")
+    return (
+        f"kommunenr must be a municipality number valid in {year}; this number is valid {span} ({REGISTER}): "
+        f"use the municipality's number of {year}"
+    )
 
 
 def _never(year: int) -> str:
-    return (f"kommunenr must be a municipality number valid in {year}; this number is no municipality in "
-            f"{REGISTER}, in any year it covers")
+    return (
+        f"kommunenr must be a municipality number valid in {year}; this number is no municipality in "
+        f"{REGISTER}, in any year it covers"
+    )
 
 
 @pytest.mark.parametrize(
     ("year", "kommunenr"),
-    [(2021, "3001"), (2023, "3053"), (2023, "1507"), (2022, "5401"), (2024, "3101"), (2024, "1580"),
-     (2025, "3236"), (2025, "5601"), (2026, "0301"), (2021, "5001")],
+    [
+        (2021, "3001"),
+        (2023, "3053"),
+        (2023, "1507"),
+        (2022, "5401"),
+        (2024, "3101"),
+        (2024, "1580"),
+        (2025, "3236"),
+        (2025, "5601"),
+        (2026, "0301"),
+        (2021, "5001"),
+    ],
 )
 def test_a_municipality_of_the_year_passes(year, kommunenr):
     records = org_records(year)
@@ -190,9 +208,7 @@ def test_bad_weights(weight, rule):
     assert panel_problems(records) == [(4, "vekt", weight or None, rule)]
 
 
-@pytest.mark.parametrize(
-    ("column", "value"), [("kjonn", "ukjent"), ("aldersgruppe", "15-17"), ("landsdel", "Oslo")]
-)
+@pytest.mark.parametrize(("column", "value"), [("kjonn", "ukjent"), ("aldersgruppe", "15-17"), ("landsdel", "Oslo")])
 def test_background_values_outside_their_sets(column, value):
     records = panel_records(2024)
     records.loc[0, column] = value
@@ -207,8 +223,11 @@ def test_blank_respondent_id():
     assert panel_problems(records) == [(3, "respondent_id", None, "must not be blank")]
 
 
-@pytest.mark.parametrize("spoiled", ["\u200bR00001", "R00001\u200b", "R00\u00a0001", "R00001\u2060", "R0000\t1"],
-                         ids=["leading-zero-width", "trailing-zero-width", "inner-nbsp", "word-joiner", "tab"])
+@pytest.mark.parametrize(
+    "spoiled",
+    ["\u200bR00001", "R00001\u200b", "R00\u00a0001", "R00001\u2060", "R0000\t1"],
+    ids=["leading-zero-width", "trailing-zero-width", "inner-nbsp", "word-joiner", "tab"],
+)
 def test_a_respondent_id_with_invisible_characters_is_refused(spoiled):
     # It would pass as a second person beside the same id without them: the uniqueness check sees two ids.
     records = panel_records(2024)
@@ -232,7 +251,10 @@ QUESTIONS = pd.DataFrame(
 
 def answer_problems(k01: list[str], k02: list[str]) -> list[tuple]:
     frame = delivered_frame(pd.DataFrame({"K01": k01, "K02": k02}), ORG_FILE)
-    return [(p.row, p.column, p.value, p.rule) for p in validation_problems(answers_schema(QUESTIONS, {"k01", "k02"}), frame)]
+    return [
+        (p.row, p.column, p.value, p.rule)
+        for p in validation_problems(answers_schema(QUESTIONS, {"k01", "k02"}), frame)
+    ]
 
 
 def test_answer_codes_in_scale_dont_know_blank_and_integral_floats_pass():

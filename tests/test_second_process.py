@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from itip_pipeline.report.second_process import SecondProcessFailed, split_across_two_processes
+from itip_pipeline.report.two_processes import SecondProcessFailed, split_across_two_processes
 
 
 def tagged_with_pid(jobs: list[int], offset: int) -> list[tuple[int, int]]:

@@ -19,7 +19,7 @@ from test_year_refusals import CASES
 from itip_pipeline.cli import main
 from itip_pipeline.ingest.loader import LoadRejected, load_year
 from itip_pipeline.ingest.self_check import check_delivery
-from itip_pipeline.work_db import open_for_writing
+from itip_pipeline.warehouse.working_db import open_for_writing
 
 
 def _snapshot(root) -> dict[str, str]:
@@ -91,8 +91,9 @@ def test_the_command_imports_neither_dagster_nor_dbt(settings, delivery):
         "from itip_pipeline.cli import main\n"
         f"main(['check', {str(delivery)!r}])\n"
     )
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env={**os.environ},
-                          timeout=300)
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, env={**os.environ}, timeout=300
+    )
     assert done.returncode == 0, done.stderr
     assert "ACCEPTABLE" in done.stdout
     assert "heavy imports: []" in done.stdout

@@ -12,10 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from itip_pipeline import serve as serve_module
+from itip_pipeline.runner import serve as serve_module
 
-SLEEPER = [sys.executable, "-c", "import time, pathlib, os; pathlib.Path(os.environ['PID_DIR'], str(os.getpid()))"
-           ".touch(); time.sleep(120)"]
+SLEEPER = [
+    sys.executable,
+    "-c",
+    "import time, pathlib, os; pathlib.Path(os.environ['PID_DIR'], str(os.getpid())).touch(); time.sleep(120)",
+]
 
 
 @pytest.fixture
@@ -58,10 +61,16 @@ def test_a_stop_request_ends_both_processes(settings, children, capsys):
 def test_when_one_process_dies_the_other_is_stopped(settings, children, capsys):
     set_commands, pids = children
     # The stand-in webserver exits once the daemon's stand-in is up.
-    set_commands([sys.executable, "-c", "import os, pathlib, time\n"
-                  "while not any(p.name.isdigit() for p in pathlib.Path(os.environ['PID_DIR']).iterdir()):\n"
-                  "    time.sleep(0.1)\n"
-                  "raise SystemExit(3)"])
+    set_commands(
+        [
+            sys.executable,
+            "-c",
+            "import os, pathlib, time\n"
+            "while not any(p.name.isdigit() for p in pathlib.Path(os.environ['PID_DIR']).iterdir()):\n"
+            "    time.sleep(0.1)\n"
+            "raise SystemExit(3)",
+        ]
+    )
     assert serve_module.serve(settings, "127.0.0.1", 3999) == 1
     assert "The Dagster webserver exited (code 3); stopping the other." in capsys.readouterr().err
     [daemon] = pids()

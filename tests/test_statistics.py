@@ -100,15 +100,18 @@ def test_fpc_hand_worked_municipalities(con):
 
 def test_fpc_narrows_the_interval_and_a_census_collapses_it(con):
     without = sql(con, "wilson_high(0.4, 237, 1.96) - wilson_low(0.4, 237, 1.96)")
-    with_fpc = sql(con, "wilson_high(0.4, fpc_n_effective(237, 357), 1.96) - wilson_low(0.4, fpc_n_effective(237, 357), 1.96)")
+    with_fpc = sql(
+        con, "wilson_high(0.4, fpc_n_effective(237, 357), 1.96) - wilson_low(0.4, fpc_n_effective(237, 357), 1.96)"
+    )
     # 237 of 357 answered: n_adj = 237 · 356 / 120 = 703.1.
     low, high = wilson_interval(0.4, 237 * 356 / 120, 1.96)
     assert with_fpc == pytest.approx(high - low)
     assert with_fpc < without
     # n ≥ N: every unit answered, there is no sampling error.
     assert math.isinf(sql(con, "fpc_n_effective(357, 357)"))
-    assert sql(con, "[wilson_low(0.37, fpc_n_effective(357, 357), 1.96), wilson_high(0.37, fpc_n_effective(360, 357), 1.96)]") == [
-        pytest.approx(0.37), pytest.approx(0.37)]
+    assert sql(
+        con, "[wilson_low(0.37, fpc_n_effective(357, 357), 1.96), wilson_high(0.37, fpc_n_effective(360, 357), 1.96)]"
+    ) == [pytest.approx(0.37), pytest.approx(0.37)]
 
 
 def test_fpc_leaves_n_alone_when_the_frame_is_unknown(con):
@@ -125,8 +128,11 @@ def test_kish_hand_worked(con):
 def test_kish_and_weighted_share_as_aggregates_match_a_python_computation(con):
     weights = [0.4, 1.7, 2.2, 0.9, 1.1, 3.5, 0.6]
     success = [1, 0, 1, 1, 0, 0, 1]
-    con.execute("create or replace temp table w as select * from (values " +
-                ", ".join(f"({w}, {s})" for w, s in zip(weights, success)) + ") t(weight, success)")
+    con.execute(
+        "create or replace temp table w as select * from (values "
+        + ", ".join(f"({w}, {s})" for w, s in zip(weights, success))
+        + ") t(weight, success)"
+    )
     share, n_eff = con.execute(
         "select weighted_share(sum(weight * success), sum(weight)), kish_n_effective(sum(weight), sum(weight * weight)) from w"
     ).fetchone()
@@ -172,7 +178,9 @@ def test_fpc_factor_hand_worked(con):
     assert sql(con, "fpc_factor(10, 10)") == 0.0
     # One stratum: p(1−p)/n·f is the variance whose Wilson n is fpc_n_effective.
     variance = sql(con, "stratum_variance_term(1.0, 0.4, 237, fpc_factor(237, 357))")
-    assert sql(con, "n_adjusted_from_variance(0.4, ?, NULL)", variance) == pytest.approx(sql(con, "fpc_n_effective(237, 357)"))
+    assert sql(con, "n_adjusted_from_variance(0.4, ?, NULL)", variance) == pytest.approx(
+        sql(con, "fpc_n_effective(237, 357)")
+    )
 
 
 def test_stratified_variance_of_a_pooled_share_hand_worked(con):
@@ -180,8 +188,12 @@ def test_stratified_variance_of_a_pooled_share_hand_worked(con):
     # Pooled p = 180/335 = 0.537313; W = n_h/n. V = (97/335)²·0.3·0.7/97 + (238/335)²·p_k(1−p_k)/238·(119/356).
     p_k = 150 / 238
     expected = (97 / 335) ** 2 * 0.21 / 97 + (238 / 335) ** 2 * p_k * (1 - p_k) / 238 * (357 - 238) / 356
-    variance = sql(con, "stratum_variance_term(97 / 335, 0.3, 97, fpc_factor(97, NULL))"
-                        " + stratum_variance_term(238 / 335, ?, 238, fpc_factor(238, 357))", p_k)
+    variance = sql(
+        con,
+        "stratum_variance_term(97 / 335, 0.3, 97, fpc_factor(97, NULL))"
+        " + stratum_variance_term(238 / 335, ?, 238, fpc_factor(238, 357))",
+        p_k,
+    )
     assert variance == pytest.approx(expected, rel=1e-12)
     p = 180 / 335
     n_adj = sql(con, "n_adjusted_from_variance(?, ?, NULL)", p, variance)
@@ -207,8 +219,16 @@ def test_overlap_covariance_equals_numpy_on_matched_units(con):
     s12 = sum((a - sum(x for x, _ in both) / m) * (b - sum(y for _, y in both) / m) for a, b in both) / m
     expected = m * s12 / (len(y1) * len(y2))
     n_both = sum(a * b for a, b in both)
-    got = sql(con, "overlap_covariance(?, ?, ?, ?, ?, ?)", n_both, sum(a for a, _ in both), sum(b for _, b in both),
-              m, len(y1), len(y2))
+    got = sql(
+        con,
+        "overlap_covariance(?, ?, ?, ?, ?, ?)",
+        n_both,
+        sum(a for a, _ in both),
+        sum(b for _, b in both),
+        m,
+        len(y1),
+        len(y2),
+    )
     assert got == pytest.approx(expected, rel=1e-12)
     assert sql(con, "overlap_covariance(0, 0, 0, 0, 10, 12)") == 0.0
 
@@ -217,7 +237,9 @@ def test_change_z_with_covariance_hand_worked(con):
     # V₁ = 0.0024, V₂ = 0.0025, Cov = 0.001: Var(Δ) = 0.0029, z = 0.1/√0.0029 = 1.856953.
     assert sql(con, "change_z(0.6, 0.0024, 0.5, 0.0025, 0.001)") == pytest.approx(0.1 / math.sqrt(0.0029))
     # Cov = 0 is the independent test.
-    assert sql(con, "change_z(0.6, 0.0024, 0.5, 0.0025, 0.0)") == pytest.approx(sql(con, "two_proportion_z(0.6, 100, 0.5, 100)"))
+    assert sql(con, "change_z(0.6, 0.0024, 0.5, 0.0025, 0.0)") == pytest.approx(
+        sql(con, "two_proportion_z(0.6, 100, 0.5, 100)")
+    )
     assert sql(con, "change_z(0.6, 0.001, 0.5, 0.001, 0.001)") is None
 
 
@@ -233,8 +255,11 @@ MULTIPLE_TESTING_FILE = MACRO_FILE.with_name("multiple_testing.sql")
 
 
 @settings(max_examples=40, deadline=None)
-@given(st.lists(st.one_of(st.floats(min_value=0.0, max_value=1.0), st.sampled_from([0.01, 0.04, 0.2])),
-                min_size=1, max_size=30))
+@given(
+    st.lists(
+        st.one_of(st.floats(min_value=0.0, max_value=1.0), st.sampled_from([0.01, 0.04, 0.2])), min_size=1, max_size=30
+    )
+)
 def test_benjamini_hochberg_macro_matches_scipy(con, p_values):
     macros = jinja2.Environment().from_string(MULTIPLE_TESTING_FILE.read_text(encoding="utf-8")).module
     rows = ", ".join(f"({i}, {i % 2}, {p!r})" for i, p in enumerate(p_values)) + ", (-1, 0, NULL)"

@@ -12,11 +12,11 @@ import copy
 import pandas as pd
 import pytest
 import yaml
+from test_synthetic_files import read_survey
 
 from itip_pipeline.cli import parse_years
-from itip_pipeline.contract import SECTORS
+from itip_pipeline.core.contract import SECTORS
 from itip_pipeline.synthetic.calibration import CALIBRATION_FILE, TargetBook
-from test_synthetic_files import read_survey
 
 SEEDS = CALIBRATION_FILE.parents[2] / "dbt_project" / "seeds"
 FIGURES = pd.read_csv(SEEDS / "published_figures.csv", dtype=str, keep_default_na=False)
@@ -41,7 +41,9 @@ def _answered(root, year: int, question_id: str, population: str) -> tuple[pd.Se
     return answered[column], weights
 
 
-def _share(root, year: int, question_id: str, codes: list[int], population: str, dont_know_in_base: bool = True) -> float:
+def _share(
+    root, year: int, question_id: str, codes: list[int], population: str, dont_know_in_base: bool = True
+) -> float:
     answers, weights = _answered(root, year, question_id, population)
     if not dont_know_in_base:
         answers, weights = answers[answers != 9], weights[answers != 9]
@@ -56,8 +58,10 @@ def test_every_survey_figure_is_either_targeted_or_declared_unattainable():
 @pytest.mark.parametrize("figure", TARGETED.itertuples(), ids=lambda f: f.figure_id)
 def test_published_figure_is_reproduced_within_one_point(synthetic_root, figure):
     codes = [int(c) for c in figure.success_codes.split("|")]
-    shares = [_share(synthetic_root, y, figure.question_id, codes, figure.population, figure.dont_know_in_base == "true")
-              for y in parse_years(figure.year)]
+    shares = [
+        _share(synthetic_root, y, figure.question_id, codes, figure.population, figure.dont_know_in_base == "true")
+        for y in parse_years(figure.year)
+    ]
     assert abs(100 * sum(shares) / len(shares) - float(figure.value_pct)) <= 1.0
 
 
@@ -66,8 +70,9 @@ def test_unattainable_figures_are_out_of_reach_even_with_every_county_municipali
         year = parse_years(figure.year)[0]
         codes = [int(c) for c in figure.success_codes.split("|")]
         answers = {s: _answered(synthetic_root, year, figure.question_id, s)[0] for s in SECTORS}
-        best = (answers["stat"].isin(codes).sum() + answers["kommune"].isin(codes).sum()
-                + len(answers["fylkeskommune"])) / sum(len(a) for a in answers.values())
+        best = (
+            answers["stat"].isin(codes).sum() + answers["kommune"].isin(codes).sum() + len(answers["fylkeskommune"])
+        ) / sum(len(a) for a in answers.values())
         assert 100 * best < float(figure.value_pct) - 1
 
 

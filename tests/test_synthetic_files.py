@@ -16,12 +16,14 @@ import pyreadstat
 import pytest
 import yaml
 
+from itip_pipeline.runner.itip_run import DEFAULT_YEARS
 from itip_pipeline.synthetic.calibration import CALIBRATION_FILE
-from itip_pipeline.pipeline_run import DEFAULT_YEARS
 
 YEARS = DEFAULT_YEARS
-ID_COLUMNS = {"org": ["aar", "orgnr", "sektor", "kommunenr"],
-              "panel": ["aar", "respondent_id", "vekt", "kjonn", "aldersgruppe", "landsdel"]}
+ID_COLUMNS = {
+    "org": ["aar", "orgnr", "sektor", "kommunenr"],
+    "panel": ["aar", "respondent_id", "vekt", "kjonn", "aldersgruppe", "landsdel"],
+}
 PLAN = yaml.safe_load(CALIBRATION_FILE.read_text(encoding="utf-8"))["deliveries"]
 
 
@@ -46,7 +48,7 @@ def read_delivery(path: Path) -> pd.DataFrame:
     elif path.suffix == ".xlsx":
         raw = pd.read_excel(path, header=None, dtype=object)
         header = next(i for i, row in raw.iterrows() if "aar" in set(row.dropna().astype(str)))
-        frame = raw.iloc[header + 1:].set_axis(raw.iloc[header].astype(str), axis=1).reset_index(drop=True)
+        frame = raw.iloc[header + 1 :].set_axis(raw.iloc[header].astype(str), axis=1).reset_index(drop=True)
     elif path.suffix == ".sav":
         frame, _ = pyreadstat.read_sav(str(path))
         frame = frame.replace("", None)
@@ -80,8 +82,13 @@ def test_each_year_holds_exactly_the_planned_files(synthetic_root, year):
 
 
 def _specs(suffix: str):
-    return [pytest.param(year, spec, id=f"{year}/{spec['file']}")
-            for year in YEARS for survey in ("org", "panel") for spec in PLAN[year][survey] if spec["file"].endswith(suffix)]
+    return [
+        pytest.param(year, spec, id=f"{year}/{spec['file']}")
+        for year in YEARS
+        for survey in ("org", "panel")
+        for spec in PLAN[year][survey]
+        if spec["file"].endswith(suffix)
+    ]
 
 
 @pytest.mark.parametrize("year,spec", _specs(".csv"))
@@ -125,13 +132,21 @@ def test_xlsx_metadata_carries_no_run_time(synthetic_root):
 @pytest.mark.parametrize("year", YEARS)
 def test_columns_are_the_id_columns_then_the_codebook_columns(synthetic_root, year):
     codebook = pd.read_csv(synthetic_root / str(year) / "codebook.csv", dtype=str)
-    assert list(codebook.columns) == ["survey", "source_column", "question_id", "scale", "min_code", "max_code",
-                                      "dont_know_code", "wording"]
+    assert list(codebook.columns) == [
+        "survey",
+        "source_column",
+        "question_id",
+        "scale",
+        "min_code",
+        "max_code",
+        "dont_know_code",
+        "wording",
+    ]
     for survey in ("org", "panel"):
         table = read_survey(synthetic_root, year, survey)
         expected = ID_COLUMNS[survey] + list(codebook.loc[codebook.survey == survey, "source_column"])
         assert list(table.columns) == expected
-        answers = table[expected[len(ID_COLUMNS[survey]):]]
+        answers = table[expected[len(ID_COLUMNS[survey]) :]]
         values = set(answers.stack().astype(int))
         assert values <= {1, 2, 3, 4, 5, 9} and 9 in values
         assert 0.005 < answers.isna().to_numpy().mean() < 0.5

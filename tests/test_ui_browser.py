@@ -16,8 +16,9 @@ from local_servers import free_port, graphql, wait_for_code_location
 CHROMIUM, CHROMEDRIVER = shutil.which("chromium"), shutil.which("chromedriver")
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(not (CHROMIUM and CHROMEDRIVER),
-                       reason="needs Debian's chromium and chromium-driver (.ci/run installs them)"),
+    pytest.mark.skipif(
+        not (CHROMIUM and CHROMEDRIVER), reason="needs Debian's chromium and chromium-driver (.ci/run installs them)"
+    ),
 ]
 REPO = Path(__file__).resolve().parent.parent
 
@@ -28,13 +29,33 @@ def dagster_ui(tmp_path_factory, dbt_manifest):
     (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "DAGSTER_HOME": str(home), "DO_NOT_TRACK": "1",
-           "ITIP_DATA_DIR": str(tmp_path_factory.mktemp("data"))}
+    env = {
+        **os.environ,
+        "DAGSTER_HOME": str(home),
+        "DO_NOT_TRACK": "1",
+        "ITIP_DATA_DIR": str(tmp_path_factory.mktemp("data")),
+    }
     # `dagster dev` in the background ignores SIGINT/SIGTERM unless their default handlers are restored.
     process = subprocess.Popen(
-        ["env", "--default-signal=INT,TERM", sys.executable, "-m", "dagster", "dev",
-         "-w", str(REPO / "workspace.yaml"), "-h", "127.0.0.1", "-p", str(port)],
-        cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+        [
+            "env",
+            "--default-signal=INT,TERM",
+            sys.executable,
+            "-m",
+            "dagster",
+            "dev",
+            "-w",
+            str(REPO / "workspace.yaml"),
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(port),
+        ],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
     )
     try:
         wait_for_code_location(base, process)
@@ -55,10 +76,18 @@ def browser(tmp_path_factory):
 
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--no-first-run", "--window-size=1600,2600",
-                 f"--user-data-dir={tmp_path_factory.mktemp('chromium')}"):
+    for flag in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--window-size=1600,2600",
+        f"--user-data-dir={tmp_path_factory.mktemp('chromium')}",
+    ):
         options.add_argument(flag)
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
     yield driver
@@ -90,15 +119,24 @@ def test_the_global_lineage_runs_from_landing_to_published(dagster_ui, browser, 
 
 def test_the_ingest_and_mart_lineage_show_their_assets(dagster_ui, browser):
     groups = f"{dagster_ui}/locations/itip/asset-groups"
-    assert not _page_shows(browser, f"{groups}/ingest/lineage",
-                           ["org_survey_files", "codebook", "org_respondents", "panel_respondents", "stg_org_answers"])
+    assert not _page_shows(
+        browser,
+        f"{groups}/ingest/lineage",
+        ["org_survey_files", "codebook", "org_respondents", "panel_respondents", "stg_org_answers"],
+    )
     # The marts group is taller than any window and the graph draws only the nodes in view: its own nodes are
     # checked there, and where a number comes from on the lineage tab of a mart and of its estimates.
     assert not _page_shows(browser, f"{groups}/marts/lineage", ["fct_indicator", "warehouse"])
-    assert not _page_shows(browser, f"{dagster_ui}/assets/marts/mart_authority_support?view=lineage",
-                           ["mart_authority_support", "fct_indicator", "warehouse"])
-    assert not _page_shows(browser, f"{dagster_ui}/assets/intermediate/int_indicator_estimates?view=lineage",
-                           ["int_indicator_estimates", "int_indicator_answers", "fct_indicator"])
+    assert not _page_shows(
+        browser,
+        f"{dagster_ui}/assets/marts/mart_authority_support?view=lineage",
+        ["mart_authority_support", "fct_indicator", "warehouse"],
+    )
+    assert not _page_shows(
+        browser,
+        f"{dagster_ui}/assets/intermediate/int_indicator_estimates?view=lineage",
+        ["int_indicator_estimates", "int_indicator_answers", "fct_indicator"],
+    )
 
 
 def test_an_asset_page_shows_its_contract_check(dagster_ui, browser):

@@ -17,10 +17,10 @@ from delivery_builders import (
     write_xlsx,
 )
 
-from itip_pipeline import contract
+from itip_pipeline.core import contract
 from itip_pipeline.ingest.codebook import read_codebook
+from itip_pipeline.ingest.privacy.pseudonymise import pseudonymise
 from itip_pipeline.ingest.problems import DeliveryRejected
-from itip_pipeline.ingest.pseudonymise import pseudonymise
 from itip_pipeline.ingest.readers import read_table
 from itip_pipeline.ingest.validate import validate_survey
 
@@ -50,7 +50,12 @@ def test_org_files_become_raw_frames(tmp_path, codebook):
     ]
     result = validate_survey(files, codebook, "org", 2024, KEY)
     assert list(result.respondents.columns) == [
-        "survey_year", "orgnr", "sector", "kommunenr", "source_file", "source_row",
+        "survey_year",
+        "orgnr",
+        "sector",
+        "kommunenr",
+        "source_file",
+        "source_row",
     ]
     assert result.n_rows == 5
     assert result.respondents["source_file"].tolist() == ["org_survey_a.csv"] * 3 + ["org_survey_b.csv"] * 2
@@ -73,7 +78,14 @@ def test_panel_ids_are_pseudonymised_and_dropped(tmp_path, codebook):
         [read_back(tmp_path, "citizen_panel.csv", panel_records(2024), "panel")], codebook, "panel", 2024, KEY
     )
     assert list(result.respondents.columns) == [
-        "survey_year", "respondent_key", "weight", "gender", "age_group", "region", "source_file", "source_row",
+        "survey_year",
+        "respondent_key",
+        "weight",
+        "gender",
+        "age_group",
+        "region",
+        "source_file",
+        "source_row",
     ]
     expected = hmac.new(KEY.encode(), b"R00001", hashlib.sha256).hexdigest()
     assert result.respondents["respondent_key"].iloc[1] == expected
@@ -116,8 +128,14 @@ def test_codebook_question_absent_from_file_is_refused(tmp_path, codebook, heade
 def test_forbidden_column_is_refused(tmp_path, codebook):
     records = org_records(2024).assign(Epost=["a@b.no", "", ""])
     assert rejected([read_back(tmp_path, "org_survey.csv", records)], codebook) == [
-        ("org_survey.csv", None, "epost", None, "the column name says e-mail: direct identifiers and free text "
-         "must not be delivered under any name; remove the column"),
+        (
+            "org_survey.csv",
+            None,
+            "epost",
+            None,
+            "the column name says e-mail: direct identifiers and free text "
+            "must not be delivered under any name; remove the column",
+        ),
     ]
 
 
@@ -137,8 +155,13 @@ def test_duplicate_panel_respondent_within_a_file(tmp_path, codebook):
     records.loc[2, "respondent_id"] = "R00000"
     problems = rejected([read_back(tmp_path, "citizen_panel.csv", records, "panel")], codebook, "panel")
     assert problems == [
-        ("citizen_panel.csv", 4, "respondent_id", "<masked: 6 characters>",
-         "respondent_id appears more than once: also in citizen_panel.csv row 2"),
+        (
+            "citizen_panel.csv",
+            4,
+            "respondent_id",
+            "<masked: 6 characters>",
+            "respondent_id appears more than once: also in citizen_panel.csv row 2",
+        ),
     ]
 
 
@@ -150,7 +173,10 @@ def test_every_problem_is_collected(tmp_path, codebook):
     records.loc[2, "aar"] = "2023"
     problems = rejected([read_back(tmp_path, "org_survey.csv", records)], codebook)
     assert sorted((row, column, value) for _, row, column, value, _ in problems) == [
-        (2, "orgnr", "123456789"), (3, "k01", "tre"), (4, "aar", "2023"), (4, "k02", "7"),
+        (2, "orgnr", "123456789"),
+        (3, "k01", "tre"),
+        (4, "aar", "2023"),
+        (4, "k02", "7"),
     ]
 
 
@@ -182,8 +208,13 @@ def test_problems_carry_every_field(tmp_path, codebook):
     with pytest.raises(DeliveryRejected) as caught:
         validate_survey([read_back(tmp_path, "org_survey.csv", records)], codebook, "org", 2024, KEY)
     assert [p.as_dict() for p in caught.value.problems] == [
-        {"file": "org_survey.csv", "row": 3, "column": "sektor", "value": "privat",
-         "rule": "sektor must be one of stat, kommune, fylkeskommune"},
+        {
+            "file": "org_survey.csv",
+            "row": 3,
+            "column": "sektor",
+            "value": "privat",
+            "rule": "sektor must be one of stat, kommune, fylkeskommune",
+        },
     ]
     assert "org_survey.csv, row 3, column 'sektor', value 'privat'" in str(caught.value)
 
@@ -194,10 +225,15 @@ def test_kommunenr_is_read_trimmed_and_checked_against_the_year(tmp_path, codebo
     result = validate_survey([read_back(tmp_path, "org_survey_a.csv", records)], codebook, "org", 2024, KEY)
     assert result.respondents["kommunenr"].tolist()[1:] == ["0301", "3101"]
     assert rejected([read_back(tmp_path, "org_survey_b.csv", records.assign(aar="2023"))], codebook, year=2023) == [
-        ("org_survey_b.csv", 4, "kommunenr", "3101",
-         "kommunenr must be a municipality number valid in 2023; this number is valid from 2024 (the municipality "
-         "register (SSB classification 131, dbt_project/seeds/municipality_register.csv)): use the municipality's "
-         "number of 2023"),
+        (
+            "org_survey_b.csv",
+            4,
+            "kommunenr",
+            "3101",
+            "kommunenr must be a municipality number valid in 2023; this number is valid from 2024 (the municipality "
+            "register (SSB classification 131, dbt_project/seeds/municipality_register.csv)): use the municipality's "
+            "number of 2023",
+        ),
     ]
 
 
@@ -208,5 +244,9 @@ def test_a_year_after_the_register_loads_against_its_newest_version_with_a_warni
     (warning,) = result.warnings
     assert (warning.file, warning.column) == ("org_survey_a.csv", "kommunenr")
     assert "checked up to 2026" in warning.rule and "newest version, Kommuneinndeling 2024" in warning.rule
-    assert validate_survey([read_back(tmp_path, "org_survey_b.csv", org_records(2026))], codebook, "org", 2026,
-                           KEY).warnings == []
+    assert (
+        validate_survey(
+            [read_back(tmp_path, "org_survey_b.csv", org_records(2026))], codebook, "org", 2026, KEY
+        ).warnings
+        == []
+    )

@@ -24,10 +24,10 @@ from delivery_builders import (
     write_xlsx,
 )
 
-from itip_pipeline import contract
+from itip_pipeline.core import contract
 from itip_pipeline.ingest import year_delivery
 from itip_pipeline.ingest.loader import LoadRejected, load_year
-from itip_pipeline.work_db import open_for_writing
+from itip_pipeline.warehouse.working_db import open_for_writing
 
 YEAR = LOADED_YEAR
 
@@ -66,6 +66,7 @@ def _org_csv(settings, change):
 def _set(column, value, row=0):
     def change(records):
         records.loc[row, column] = value
+
     return change
 
 
@@ -97,53 +98,115 @@ def _hidden_first_sheet(settings):
 
 # case -> (spoil the loaded year's folder, the file a problem names, text in that problem's rule or value)
 CASES = {
-    "missing codebook": (lambda s: (_folder(s) / contract.CODEBOOK_FILE).unlink(), f"{YEAR}/codebook.csv",
-                         "has no codebook.csv"),
+    "missing codebook": (
+        lambda s: (_folder(s) / contract.CODEBOOK_FILE).unlink(),
+        f"{YEAR}/codebook.csv",
+        "has no codebook.csv",
+    ),
     "subfolder": (lambda s: (_folder(s) / "gamle").mkdir(), "gamle", "a folder the contract does not allow"),
-    "foreign suffix": (lambda s: (_folder(s) / f"org_survey_{YEAR}.parquet.bak").write_bytes(b"x"),
-                       f"org_survey_{YEAR}.parquet.bak", "'.bak' not accepted"),
-    "stray working copy": (lambda s: (_folder(s) / "notes.parquet.bak").write_bytes(b"x"), "notes.parquet.bak",
-                           "a file the contract does not allow"),
-    "second panel file": (lambda s: write_csv(_folder(s) / "citizen_panel_extra.csv", panel_records(YEAR)),
-                          "citizen_panel_extra.csv", "exactly 1 citizen_panel file"),
+    "foreign suffix": (
+        lambda s: (_folder(s) / f"org_survey_{YEAR}.parquet.bak").write_bytes(b"x"),
+        f"org_survey_{YEAR}.parquet.bak",
+        "'.bak' not accepted",
+    ),
+    "stray working copy": (
+        lambda s: (_folder(s) / "notes.parquet.bak").write_bytes(b"x"),
+        "notes.parquet.bak",
+        "a file the contract does not allow",
+    ),
+    "second panel file": (
+        lambda s: write_csv(_folder(s) / "citizen_panel_extra.csv", panel_records(YEAR)),
+        "citizen_panel_extra.csv",
+        "exactly 1 citizen_panel file",
+    ),
     "hard link to a file outside data": (_hard_link_outside, f"citizen_panel_{YEAR}.xlsx", "hard link"),
-    "max_code 3000000000 (int32 overflow)": (lambda s: _codebook(s, _set("max_code", "3000000000")),
-                                             contract.CODEBOOK_FILE, "answer codes must lie in 0-99"),
-    "max_code 2147483647 (2^31 codes)": (lambda s: _codebook(s, _set("max_code", "2147483647")),
-                                         contract.CODEBOOK_FILE, "answer codes must lie in 0-99"),
-    "min_code 0 (blanks would enter the base)": (lambda s: _codebook(s, _set("min_code", "0")),
-                                                 contract.CODEBOOK_FILE, "must be 1 for ai_adoption"),
-    "dont_know_code against the catalogue": (lambda s: _codebook(s, _set("dont_know_code", "8")),
-                                             contract.CODEBOOK_FILE, "must be 9 for ai_adoption"),
-    "scale against the catalogue": (lambda s: _codebook(s, _set("scale", "agree5")), contract.CODEBOOK_FILE,
-                                    "must be extent5 for ai_adoption"),
-    "two question ids swapped": (lambda s: _codebook(s, _swap_ids), contract.CODEBOOK_FILE,
-                                 "contradicts the question catalogue"),
-    "question id unknown to the catalogue": (lambda s: _codebook(s, _set("question_id", "ai_adoption_v2")),
-                                             contract.CODEBOOK_FILE, "not a org question in the question catalogue"),
-    "weight 1e308": (lambda s: _panel_csv(s, _set("vekt", "1e308")), f"citizen_panel_{YEAR}.csv",
-                     "vekt must be a number from 0.01 to 100.0"),
-    "look-alike header": (lambda s: write_csv(_org(s), org_records(YEAR).rename(columns={"K01": "KO1"})),
-                          f"org_survey_{YEAR}.csv", "question ai_adoption is in the codebook but not in the file"),
+    "max_code 3000000000 (int32 overflow)": (
+        lambda s: _codebook(s, _set("max_code", "3000000000")),
+        contract.CODEBOOK_FILE,
+        "answer codes must lie in 0-99",
+    ),
+    "max_code 2147483647 (2^31 codes)": (
+        lambda s: _codebook(s, _set("max_code", "2147483647")),
+        contract.CODEBOOK_FILE,
+        "answer codes must lie in 0-99",
+    ),
+    "min_code 0 (blanks would enter the base)": (
+        lambda s: _codebook(s, _set("min_code", "0")),
+        contract.CODEBOOK_FILE,
+        "must be 1 for ai_adoption",
+    ),
+    "dont_know_code against the catalogue": (
+        lambda s: _codebook(s, _set("dont_know_code", "8")),
+        contract.CODEBOOK_FILE,
+        "must be 9 for ai_adoption",
+    ),
+    "scale against the catalogue": (
+        lambda s: _codebook(s, _set("scale", "agree5")),
+        contract.CODEBOOK_FILE,
+        "must be extent5 for ai_adoption",
+    ),
+    "two question ids swapped": (
+        lambda s: _codebook(s, _swap_ids),
+        contract.CODEBOOK_FILE,
+        "contradicts the question catalogue",
+    ),
+    "question id unknown to the catalogue": (
+        lambda s: _codebook(s, _set("question_id", "ai_adoption_v2")),
+        contract.CODEBOOK_FILE,
+        "not a org question in the question catalogue",
+    ),
+    "weight 1e308": (
+        lambda s: _panel_csv(s, _set("vekt", "1e308")),
+        f"citizen_panel_{YEAR}.csv",
+        "vekt must be a number from 0.01 to 100.0",
+    ),
+    "look-alike header": (
+        lambda s: write_csv(_org(s), org_records(YEAR).rename(columns={"K01": "KO1"})),
+        f"org_survey_{YEAR}.csv",
+        "question ai_adoption is in the codebook but not in the file",
+    ),
     "orgnr in Arabic-Indic digits": (
-        lambda s: write_csv(_org(s), org_records(YEAR).assign(
-            orgnr=lambda r: r["orgnr"].str.translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")))),
-        f"org_survey_{YEAR}.csv", "orgnr must be 9 digits"),
+        lambda s: write_csv(
+            _org(s),
+            org_records(YEAR).assign(
+                orgnr=lambda r: r["orgnr"].str.translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩"))
+            ),
+        ),
+        f"org_survey_{YEAR}.csv",
+        "orgnr must be 9 digits",
+    ),
     # The municipality register (issue 11): a kommunenummer must exist in the survey year.
-    "kommunenr of Viken (2020-2023) in a later year": (lambda s: _org_csv(s, _set("kommunenr", "3001", row=1)),
-                                                       f"org_survey_{YEAR}.csv", "this number is valid 2020-2023"),
-    "kommunenr without its leading zero": (lambda s: _org_csv(s, _set("kommunenr", "301", row=1)),
-                                           f"org_survey_{YEAR}.csv", "lost leading zero"),
+    "kommunenr of Viken (2020-2023) in a later year": (
+        lambda s: _org_csv(s, _set("kommunenr", "3001", row=1)),
+        f"org_survey_{YEAR}.csv",
+        "this number is valid 2020-2023",
+    ),
+    "kommunenr without its leading zero": (
+        lambda s: _org_csv(s, _set("kommunenr", "301", row=1)),
+        f"org_survey_{YEAR}.csv",
+        "lost leading zero",
+    ),
     # Personal data (issue 8): refused by the same whole-year validation, so `itip check` refuses it too.
     "an e-post column in the org survey": (
         lambda s: write_csv(_org(s), org_records(YEAR).assign(**{"E-post": "ola@example.no"})),
-        f"org_survey_{YEAR}.csv", "the column name says e-mail"),
-    "a birth number as respondent_id": (lambda s: _panel_csv(s, _set("respondent_id", "01017012343")),
-                                        f"citizen_panel_{YEAR}.csv", "<masked: birth number>"),
-    "a phone number in an answer column": (lambda s: _panel_csv(s, _set("P02", "+47 412 34 567")),
-                                           f"citizen_panel_{YEAR}.csv", "<masked: phone number>"),
-    "Fødselsnummer as a codebook source_column": (lambda s: _codebook(s, _set("source_column", "Fødselsnummer")),
-                                                  contract.CODEBOOK_FILE, "must not be an identifier or a forbidden"),
+        f"org_survey_{YEAR}.csv",
+        "the column name says e-mail",
+    ),
+    "a birth number as respondent_id": (
+        lambda s: _panel_csv(s, _set("respondent_id", "01017012343")),
+        f"citizen_panel_{YEAR}.csv",
+        "<masked: birth number>",
+    ),
+    "a phone number in an answer column": (
+        lambda s: _panel_csv(s, _set("P02", "+47 412 34 567")),
+        f"citizen_panel_{YEAR}.csv",
+        "<masked: phone number>",
+    ),
+    "Fødselsnummer as a codebook source_column": (
+        lambda s: _codebook(s, _set("source_column", "Fødselsnummer")),
+        contract.CODEBOOK_FILE,
+        "must not be an identifier or a forbidden",
+    ),
     "SPSS user-missing values": (_sav_with_user_missing, f"citizen_panel_{YEAR}.sav", "user-missing"),
     "hidden first xlsx sheet": (_hidden_first_sheet, f"citizen_panel_{YEAR}.xlsx", "hidden sheet"),
 }
@@ -155,8 +218,9 @@ def _refused(settings):
         with pytest.raises(LoadRejected) as caught:
             load_year(con, settings, YEAR)
         assert raw_fingerprint(con) == before, "a refused year changed the raw tables"
-        log = con.execute("select status, message from raw.load_log where survey_year = ? and status = 'rejected'",
-                          [YEAR]).fetchall()
+        log = con.execute(
+            "select status, message from raw.load_log where survey_year = ? and status = 'rejected'", [YEAR]
+        ).fetchall()
     rejection = caught.value
     folder = rejection.quarantine_folder
     assert log and all(str(folder) in message for _status, message in log)
@@ -182,7 +246,9 @@ def test_the_codebook_is_not_replaced_when_the_survey_data_is_refused(loaded):
     _panel_csv(loaded, _set("vekt", "0"))
     _refused(loaded)
     with open_for_writing(loaded.work_db) as con:
-        ids = {r[0] for r in con.execute("select question_id from raw.codebook where survey_year = ?", [YEAR]).fetchall()}
+        ids = {
+            r[0] for r in con.execute("select question_id from raw.codebook where survey_year = ?", [YEAR]).fetchall()
+        }
     assert "ai_task_administrative" in ids
 
 
@@ -204,8 +270,11 @@ def test_a_year_folder_with_no_files_is_refused_and_logged(settings):
             load_year(con, settings, YEAR)
         [(file_name, status)] = con.execute("select distinct file_name, status from raw.load_log").fetchall()
     assert status == "rejected" and file_name == f"{YEAR}/codebook.csv"
-    assert {p.file for p in caught.value.problems} == {f"{YEAR}/codebook.csv", f"{YEAR}/org_survey*",
-                                                       f"{YEAR}/citizen_panel*"}
+    assert {p.file for p in caught.value.problems} == {
+        f"{YEAR}/codebook.csv",
+        f"{YEAR}/org_survey*",
+        f"{YEAR}/citizen_panel*",
+    }
     assert (caught.value.quarantine_folder / "report.md").exists()
 
 
@@ -229,6 +298,7 @@ def test_a_new_year_may_not_reuse_last_years_column_for_another_question(setting
     with open_for_writing(settings.work_db) as con, pytest.raises(LoadRejected) as caught:
         load_year(con, settings, 2026)
     assert [(p.row, p.column, p.value) for p in caught.value.problems] == [
-        (2, "source_column", "K01"), (3, "source_column", "K02")
+        (2, "source_column", "K01"),
+        (3, "source_column", "K02"),
     ]
     assert "in 2025 column K01 was question ai_adoption, not ai_task_administrative" in caught.value.problems[0].rule

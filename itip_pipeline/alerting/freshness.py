@@ -25,6 +25,8 @@ def late_year(today: date, delivered_years: Iterable[int]) -> int | None:
 
 
 def late_delivery_text(year: int, landing_dir: Path) -> str:
-    return (f"The {year} delivery is late: 1 July {year} has passed and there is no folder {landing_dir / str(year)} "
-            f"nor a load of {year} in the working database. Ask the vendor, or put the delivery in that folder "
-            "(the landing sensor loads it).")
+    return (
+        f"The {year} delivery is late: 1 July {year} has passed and there is no folder {landing_dir / str(year)} "
+        f"nor a load of {year} in the working database. Ask the vendor, or put the delivery in that folder "
+        "(the landing sensor loads it)."
+    )

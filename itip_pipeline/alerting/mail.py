@@ -1,12 +1,12 @@
 """Alert mail through SMTP, configured by environment variables only (credentials never live in the repository).
 
-    ITIP_SMTP_HOST        the SMTP server; unset: alerting by mail is off and the sensors only log
-    ITIP_SMTP_PORT        default 25 (587 with ITIP_SMTP_STARTTLS=1 is the usual submission port)
-    ITIP_SMTP_FROM        the sender address (required when ITIP_SMTP_HOST is set)
-    ITIP_ALERT_TO         one or more recipients, separated by commas (required when ITIP_SMTP_HOST is set)
-    ITIP_SMTP_STARTTLS    1/true/yes: upgrade the connection with STARTTLS before logging in
-    ITIP_SMTP_USER        with ITIP_SMTP_PASSWORD: log in before sending
-    ITIP_SMTP_PASSWORD
+ITIP_SMTP_HOST        the SMTP server; unset: alerting by mail is off and the sensors only log
+ITIP_SMTP_PORT        default 25 (587 with ITIP_SMTP_STARTTLS=1 is the usual submission port)
+ITIP_SMTP_FROM        the sender address (required when ITIP_SMTP_HOST is set)
+ITIP_ALERT_TO         one or more recipients, separated by commas (required when ITIP_SMTP_HOST is set)
+ITIP_SMTP_STARTTLS    1/true/yes: upgrade the connection with STARTTLS before logging in
+ITIP_SMTP_USER        with ITIP_SMTP_PASSWORD: log in before sending
+ITIP_SMTP_PASSWORD
 """
 
 from __future__ import annotations
@@ -46,8 +46,10 @@ class MailSettings:
         recipients = tuple(a.strip() for a in env.get("ITIP_ALERT_TO", "").split(",") if a.strip())
         missing = [name for name, value in (("ITIP_SMTP_FROM", sender), ("ITIP_ALERT_TO", recipients)) if not value]
         if missing:
-            raise MailNotConfigured(f"ITIP_SMTP_HOST is set but {' and '.join(missing)} not: no alert mail can be "
-                                    "sent until they are (see deploy/README.md)")
+            raise MailNotConfigured(
+                f"ITIP_SMTP_HOST is set but {' and '.join(missing)} not: no alert mail can be "
+                "sent until they are (see deploy/README.md)"
+            )
         port_text = env.get("ITIP_SMTP_PORT", "25").strip() or "25"
         if not port_text.isdigit():
             raise MailNotConfigured(f"ITIP_SMTP_PORT must be a port number, not {port_text!r}")
@@ -55,8 +57,15 @@ class MailSettings:
         password = env.get("ITIP_SMTP_PASSWORD") or None
         if bool(user) != bool(password):
             raise MailNotConfigured("ITIP_SMTP_USER and ITIP_SMTP_PASSWORD go together: set both or neither")
-        return cls(host, int(port_text), sender, recipients,
-                   env.get("ITIP_SMTP_STARTTLS", "").strip().lower() in _TRUE, user, password)
+        return cls(
+            host,
+            int(port_text),
+            sender,
+            recipients,
+            env.get("ITIP_SMTP_STARTTLS", "").strip().lower() in _TRUE,
+            user,
+            password,
+        )
 
 
 def send_alert(settings: MailSettings, subject: str, body: str, timeout_s: float = 30) -> None:

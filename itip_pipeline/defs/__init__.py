@@ -1,1 +1,3 @@
-"""Dagster definitions, split by what they do: ingest, dbt, quality checks, publishing, automation."""
+"""Dagster definitions, split by what they do: ingest, dbt (defs/dbt/), quality checks, publishing, the figure
+book, automation (jobs, schedule, landing sensor) and alert sensors. definitions.py gathers them.
+"""

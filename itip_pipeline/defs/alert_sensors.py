@@ -11,21 +11,22 @@ from zoneinfo import ZoneInfo
 
 import dagster as dg
 
+from itip_pipeline.alerting.failure_sentences import NO_STEP_FAILURE, step_failures
 from itip_pipeline.alerting.freshness import late_delivery_text, late_year
 from itip_pipeline.alerting.mail import MailSettings, send_alert
+from itip_pipeline.core.settings import get_settings
+from itip_pipeline.core.survey_years import survey_year_keys
 from itip_pipeline.defs.partitions import run_partitions
-from itip_pipeline.failure_sentences import NO_STEP_FAILURE, step_failures
-from itip_pipeline.landing_watch import landing_folders, loaded_fingerprints
-from itip_pipeline.settings import get_settings
-from itip_pipeline.survey_years import survey_year_keys
-from itip_pipeline.work_db import WarehouseBusy
+from itip_pipeline.ingest.landing_watch import landing_folders, loaded_fingerprints
+from itip_pipeline.warehouse.working_db import WarehouseBusy
 
 OSLO = ZoneInfo("Europe/Oslo")
 MAIL_OFF = "no alert mail: ITIP_SMTP_HOST is not set"
 
 
 @dg.run_failure_sensor(
-    name="run_failure_mail", default_status=dg.DefaultSensorStatus.RUNNING,
+    name="run_failure_mail",
+    default_status=dg.DefaultSensorStatus.RUNNING,
     description="Mails the job, run id, failed step and what went wrong when a run of this code location fails. "
     "Does nothing unless ITIP_SMTP_HOST, ITIP_SMTP_FROM and ITIP_ALERT_TO are set (deploy/README.md).",
 )
@@ -34,26 +35,29 @@ def run_failure_mail(context: dg.RunFailureSensorContext):
     if mail is None:
         return dg.SkipReason(MAIL_OFF)
     run = context.dagster_run
-    subject, body = failure_mail(run.job_name, run.run_id, run_partitions(run.tags),
-                                 step_failures(context.get_step_failure_events()))
+    subject, body = failure_mail(
+        run.job_name, run.run_id, run_partitions(run.tags), step_failures(context.get_step_failure_events())
+    )
     send_alert(mail, subject, body)
     return None
 
 
-def failure_mail(job_name: str, run_id: str, partition: str | None,
-                 failures: list[tuple[str, str]]) -> tuple[str, str]:
+def failure_mail(job_name: str, run_id: str, partition: str | None, failures: list[tuple[str, str]]) -> tuple[str, str]:
     """Subject and body of the run-failure mail: the failed steps' sentences, never a traceback."""
     what = f"{job_name} ({partition})" if partition else job_name
     lines = [f"The Dagster run {run_id} of the job {what} failed.", ""]
     for step_key, sentence in failures or [("(none recorded)", NO_STEP_FAILURE)]:
         lines += [f"Failed step: {step_key}", sentence, ""]
-    lines.append(f"The run's full log is in the Dagster UI under Runs, run {run_id}. The published warehouse "
-                 "was left as it was.")
+    lines.append(
+        f"The run's full log is in the Dagster UI under Runs, run {run_id}. The published warehouse was left as it was."
+    )
     return f"run of {what} failed", "\n".join(lines)
 
 
 @dg.sensor(
-    name="late_delivery", minimum_interval_seconds=3600, default_status=dg.DefaultSensorStatus.RUNNING,
+    name="late_delivery",
+    minimum_interval_seconds=3600,
+    default_status=dg.DefaultSensorStatus.RUNNING,
     description="Hourly: once 1 July of a survey year has passed with no delivery for that year (no landing folder, "
     "no load), logs a warning and mails it when ITIP_SMTP_HOST is set; once per year (the cursor keeps the year).",
 )

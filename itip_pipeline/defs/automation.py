@@ -6,13 +6,13 @@ import json
 
 import dagster as dg
 
+from itip_pipeline.core.settings import get_settings
+from itip_pipeline.core.survey_years import year_ranges
 from itip_pipeline.defs.partitions import range_tags, survey_years
 from itip_pipeline.ingest.delivery_files import year_dir
-from itip_pipeline.landing_watch import LandingCursor, changed_years, landing_folders, loaded_fingerprints
-from itip_pipeline.orphaned_runs import fail_orphaned_runs
-from itip_pipeline.settings import get_settings
-from itip_pipeline.survey_years import year_ranges
-from itip_pipeline.work_db import WarehouseBusy
+from itip_pipeline.ingest.landing_watch import LandingCursor, changed_years, landing_folders, loaded_fingerprints
+from itip_pipeline.instance.orphaned_runs import fail_orphaned_runs
+from itip_pipeline.warehouse.working_db import WarehouseBusy
 
 INGEST_GROUP = "ingest"
 LANDING_GROUP = "landing"
@@ -28,7 +28,9 @@ annual_load = dg.define_asset_job(
     "years, check them and publish.",
 )
 ingest_year = dg.define_asset_job(
-    "ingest_year", selection=dg.AssetSelection.groups(INGEST_GROUP), partitions_def=survey_years,
+    "ingest_year",
+    selection=dg.AssetSelection.groups(INGEST_GROUP),
+    partitions_def=survey_years,
     description="Load one survey year's delivery into the raw schema (validated; nothing else).",
 )
 build_and_publish = dg.define_asset_job(
@@ -39,7 +41,9 @@ build_and_publish = dg.define_asset_job(
 
 
 @dg.schedule(
-    job=annual_load, cron_schedule="0 6 15 6 *", execution_timezone="Europe/Oslo",
+    job=annual_load,
+    cron_schedule="0 6 15 6 *",
+    execution_timezone="Europe/Oslo",
     description="Fieldwork runs March–May: on 15 June load this year's delivery if it has landed.",
 )
 def annual_schedule(context: dg.ScheduleEvaluationContext):
@@ -50,7 +54,9 @@ def annual_schedule(context: dg.ScheduleEvaluationContext):
 
 
 @dg.sensor(
-    job=annual_load, minimum_interval_seconds=30, default_status=dg.DefaultSensorStatus.RUNNING,
+    job=annual_load,
+    minimum_interval_seconds=30,
+    default_status=dg.DefaultSensorStatus.RUNNING,
     description="Starts a year's load when its delivery in data/landing/<year>/ is new or changed (by content hash).",
 )
 def landing_sensor(context: dg.SensorEvaluationContext):
@@ -80,7 +86,9 @@ def _load_request(first: int, last: int, scans: dict) -> dg.RunRequest:
     fingerprints = {str(year): scans[year].fingerprint for year in range(first, last + 1)}
     run_key = "-".join(f"{year}:{fingerprint[:16]}" for year, fingerprint in fingerprints.items())
     if first == last:
-        return dg.RunRequest(partition_key=str(first), run_key=run_key,
-                             tags={"itip/delivery_fingerprint": fingerprints[str(first)]})
-    return dg.RunRequest(run_key=run_key, tags={**range_tags(first, last),
-                                                 "itip/delivery_fingerprints": json.dumps(fingerprints)})
+        return dg.RunRequest(
+            partition_key=str(first), run_key=run_key, tags={"itip/delivery_fingerprint": fingerprints[str(first)]}
+        )
+    return dg.RunRequest(
+        run_key=run_key, tags={**range_tags(first, last), "itip/delivery_fingerprints": json.dumps(fingerprints)}
+    )

@@ -16,14 +16,14 @@ that partition's metadata. A refused year does not stop the others from loading.
 import dagster as dg
 from dagster import AssetExecutionContext
 
-from itip_pipeline import progress
+from itip_pipeline.core import progress
+from itip_pipeline.core.settings import get_settings
 from itip_pipeline.defs.partitions import survey_years
 from itip_pipeline.ingest import load_report
-from itip_pipeline.ingest.custody import problems_markdown
+from itip_pipeline.ingest.archive_quarantine import problems_markdown
 from itip_pipeline.ingest.loader import LoadOutcome, LoadRejected, load_year
 from itip_pipeline.ingest.rehash import RehashFailed
-from itip_pipeline.settings import get_settings
-from itip_pipeline.work_db import open_for_writing
+from itip_pipeline.warehouse.working_db import open_for_writing
 
 CONTRACT_CHECK = "delivery_contract"
 REFUSALS = "refusals"  # the step failure's metadata: survey year -> the sentence saying why it was refused
@@ -32,18 +32,24 @@ MAX_WARNINGS_PRINTED = 10  # on the terminal of `itip run`; the load report has 
 
 LANDING = {
     "codebook": dg.AssetSpec(
-        ["landing", "codebook"], group_name="landing", partitions_def=survey_years,
+        ["landing", "codebook"],
+        group_name="landing",
+        partitions_def=survey_years,
         description="data/landing/<year>/codebook.csv: the year's crosswalk from source columns to question ids.",
         kinds={"csv"},
     ),
     "org": dg.AssetSpec(
-        ["landing", "org_survey_files"], group_name="landing", partitions_def=survey_years,
+        ["landing", "org_survey_files"],
+        group_name="landing",
+        partitions_def=survey_years,
         description="data/landing/<year>/org_survey*: the organisation survey (state agencies, municipalities, "
         "county municipalities) as delivered (.xlsx, .csv, .sav or .parquet).",
         kinds={"file"},
     ),
     "panel": dg.AssetSpec(
-        ["landing", "citizen_panel_file"], group_name="landing", partitions_def=survey_years,
+        ["landing", "citizen_panel_file"],
+        group_name="landing",
+        partitions_def=survey_years,
         description="data/landing/<year>/citizen_panel*: the citizen panel as delivered, with vendor weights.",
         kinds={"file"},
     ),
@@ -75,15 +81,22 @@ RAW_TABLES = {
 @dg.multi_asset(
     name="ingest_delivery",
     specs=[
-        dg.AssetSpec(["raw", table], deps=[LANDING[part]], partitions_def=survey_years, group_name="ingest",
-                     description=f"raw.{table} — {description} Loaded only together with the rest of the year's "
-                     "delivery: the codebook and both surveys are accepted or refused as one.",
-                     kinds={"duckdb", "pandera"})
+        dg.AssetSpec(
+            ["raw", table],
+            deps=[LANDING[part]],
+            partitions_def=survey_years,
+            group_name="ingest",
+            description=f"raw.{table} — {description} Loaded only together with the rest of the year's "
+            "delivery: the codebook and both surveys are accepted or refused as one.",
+            kinds={"duckdb", "pandera"},
+        )
         for table, (part, description) in RAW_TABLES.items()
     ],
     check_specs=[
         dg.AssetCheckSpec(
-            CONTRACT_CHECK, asset=dg.AssetKey(["raw", table]), blocking=True,
+            CONTRACT_CHECK,
+            asset=dg.AssetKey(["raw", table]),
+            blocking=True,
             description="The delivery meets docs/data_contract.md: folder contents, formats (no hidden sheets, "
             "formulas or SPSS user-missing values), codebook against the question catalogue, types, codes allowed "
             "by the codebook, unique respondents, organisasjonsnummer check digit, kommunenummer county, sector, "
@@ -113,24 +126,36 @@ def raw_delivery(context: AssetExecutionContext):
                 continue
             loaded[year] = outcomes
             for key, (part, _description) in zip(keys, RAW_TABLES.values()):
-                context.add_asset_metadata({**_outcome_metadata(outcomes[part]),
-                                            "preview": dg.MetadataValue.md(_preview(con, key.path[-1], year))},
-                                           asset_key=key, partition_key=str(year))
+                context.add_asset_metadata(
+                    {
+                        **_outcome_metadata(outcomes[part]),
+                        "preview": dg.MetadataValue.md(_preview(con, key.path[-1], year)),
+                    },
+                    asset_key=key,
+                    partition_key=str(year),
+                )
     if refused:
         yield from _loaded_years(keys, loaded)
         for key in keys:
             yield _refused_check(key, refused)
-        sentences = {str(year): f"delivery {year} rejected; quarantined to {rejected.quarantine_folder}\n{rejected}"
-                     for year, rejected in refused.items()}
-        raise dg.Failure(description="\n".join(sentences.values()), allow_retries=False,
-                         metadata={REFUSALS: dg.MetadataValue.json(sentences)})
+        sentences = {
+            str(year): f"delivery {year} rejected; quarantined to {rejected.quarantine_folder}\n{rejected}"
+            for year, rejected in refused.items()
+        }
+        raise dg.Failure(
+            description="\n".join(sentences.values()),
+            allow_retries=False,
+            metadata={REFUSALS: dg.MetadataValue.json(sentences)},
+        )
     for key, (part, _description) in zip(keys, RAW_TABLES.values()):
         warnings = [w for outcomes in loaded.values() for w in outcomes[part].warnings]
         yield dg.MaterializeResult(
             asset_key=key,
             check_results=[
                 dg.AssetCheckResult(
-                    asset_key=key, check_name=CONTRACT_CHECK, passed=True,
+                    asset_key=key,
+                    check_name=CONTRACT_CHECK,
+                    passed=True,
                     metadata={
                         "survey_years": dg.MetadataValue.json(sorted(loaded)),
                         "warnings": len(warnings),
@@ -172,7 +197,9 @@ def _loaded_years(keys: list[dg.AssetKey], loaded: dict[int, dict[str, LoadOutco
 def _refused_check(key: dg.AssetKey, refused: dict[int, LoadRejected]) -> dg.AssetCheckResult:
     problems = [problem for rejected in refused.values() for problem in rejected.problems]
     return dg.AssetCheckResult(
-        asset_key=key, check_name=CONTRACT_CHECK, passed=False,
+        asset_key=key,
+        check_name=CONTRACT_CHECK,
+        passed=False,
         metadata={
             "refused_years": dg.MetadataValue.json(sorted(refused)),
             "failing_cases": dg.MetadataValue.md(problems_markdown(problems, MAX_PROBLEMS_SHOWN)),
@@ -191,8 +218,11 @@ def _report_accepted(settings, step: progress.Step, outcomes: dict[str, LoadOutc
         return
     surveys = [o for o in outcomes.values() if o.survey != "codebook"]
     warnings = [w for o in surveys for w in o.warnings]
-    step.done(f"loaded ({sum(o.n_rows for o in surveys)} respondents"
-              + (f", {len(warnings)} warning(s)" if warnings else "") + ")")
+    step.done(
+        f"loaded ({sum(o.n_rows for o in surveys)} respondents"
+        + (f", {len(warnings)} warning(s)" if warnings else "")
+        + ")"
+    )
     for warning in warnings[:MAX_WARNINGS_PRINTED]:
         progress.say(f"  warning: {warning}")
     if len(warnings) > MAX_WARNINGS_PRINTED:

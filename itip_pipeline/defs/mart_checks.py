@@ -1,6 +1,6 @@
 """Great Expectations on every mart as blocking Dagster asset checks: a failure stops publishing.
 
-The checks read the run's candidate build (itip_pipeline.candidates), not the shared working database, so
+The checks read the run's candidate build (itip_pipeline.warehouse.candidates), not the shared working database, so
 they judge exactly the marts this run will publish.
 """
 
@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import dagster as dg
 
-from itip_pipeline import candidates, progress
-from itip_pipeline.settings import get_settings
-from itip_pipeline.work_db import writer_lock
+from itip_pipeline.core import progress
+from itip_pipeline.core.settings import get_settings
+from itip_pipeline.warehouse import candidates
+from itip_pipeline.warehouse.working_db import writer_lock
 
 CHECK_NAME = "great_expectations"
 
@@ -22,9 +23,13 @@ def mart_keys(dbt_assets_def: dg.AssetsDefinition) -> list[dg.AssetKey]:
 def build_mart_checks(keys: list[dg.AssetKey]) -> dg.AssetChecksDefinition:
     @dg.multi_asset_check(
         specs=[
-            dg.AssetCheckSpec(CHECK_NAME, asset=key, blocking=True,
-                              description="Great Expectations suite (itip_pipeline/quality/mart_suite.py); "
-                              "HTML report under data/reports/great_expectations/.")
+            dg.AssetCheckSpec(
+                CHECK_NAME,
+                asset=key,
+                blocking=True,
+                description="Great Expectations suite (itip_pipeline/quality/mart_suite.py); "
+                "HTML report under data/reports/great_expectations/.",
+            )
             for key in keys
         ],
         name="mart_expectations",
@@ -34,22 +39,26 @@ def build_mart_checks(keys: list[dg.AssetKey]) -> dg.AssetChecksDefinition:
 
         settings = get_settings()
         report_root = settings.gx_report_dir
-        candidate = candidates.require(candidates.candidate_path(settings.candidates_dir, context.run.run_id),
-                                       context.run.run_id)
+        candidate = candidates.checked_build(settings.candidates_dir, context.run.run_id)
         frames, loaded_years = candidates.read_marts(candidate, [key.path[-1] for key in keys])
         # Great Expectations rewrites its suite files under report_root; two runs writing them at once left JSON
         # that neither could read back. The folder's own lock, not the working database's: these files only.
         with writer_lock(report_root), progress.step("checks (Great Expectations)") as step:
-            validations = validate_marts(frames, settings.dbt_project_dir / "seeds", loaded_years, report_root,
-                                         run_name=context.run.run_id)
+            validations = validate_marts(
+                frames, settings.dbt_project_dir / "seeds", loaded_years, report_root, run_name=context.run.run_id
+            )
             failing = [v.table for v in validations if not v.success]
-            step.done(f"{len(validations) - len(failing)}/{len(validations)} marts pass"
-                      + (f"; FAILING: {', '.join(failing)}" if failing else ""))
+            step.done(
+                f"{len(validations) - len(failing)}/{len(validations)} marts pass"
+                + (f"; FAILING: {', '.join(failing)}" if failing else "")
+            )
         results = {r.table: r for r in validations}
         for key in keys:
             result = results[key.path[-1]]
             yield dg.AssetCheckResult(
-                asset_key=key, check_name=CHECK_NAME, passed=result.success,
+                asset_key=key,
+                check_name=CHECK_NAME,
+                passed=result.success,
                 metadata={
                     "expectations": result.evaluated,
                     "failures": dg.MetadataValue.md("\n".join(f"- {f}" for f in result.failures) or "none"),

@@ -5,8 +5,7 @@ from __future__ import annotations
 import dagster as dg
 from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
-from itip_pipeline.survey_years import FIRST_SURVEY_YEAR, survey_year_keys  # noqa: F401 (re-exported)
-
+from itip_pipeline.core.survey_years import survey_year_keys
 
 survey_years = dg.StaticPartitionsDefinition(survey_year_keys())
 

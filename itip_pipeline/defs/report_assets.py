@@ -3,12 +3,12 @@
 import dagster as dg
 from dagster import AssetExecutionContext
 
-from itip_pipeline import progress
-from itip_pipeline.build_state import FIGURE_BOOK_MARKER
+from itip_pipeline.core import progress
+from itip_pipeline.core.build_state import FIGURE_BOOK_MARKER
+from itip_pipeline.core.published_layout import current_version_dir
+from itip_pipeline.core.settings import get_settings
 from itip_pipeline.defs.publish_assets import PARQUET_KEY, WAREHOUSE_KEY
-from itip_pipeline.published_layout import current_version_dir
-from itip_pipeline.settings import get_settings
-from itip_pipeline.work_db import writer_lock
+from itip_pipeline.warehouse.working_db import writer_lock
 
 FIGURE_BOOK_KEY = dg.AssetKey(["published", "figure_book"])
 EXPORTS_KEY = dg.AssetKey(["published", "excel_exports"])
@@ -16,12 +16,22 @@ EXPORTS_KEY = dg.AssetKey(["published", "excel_exports"])
 
 @dg.multi_asset(
     specs=[
-        dg.AssetSpec(EXPORTS_KEY, deps=[WAREHOUSE_KEY, PARQUET_KEY], group_name="published", kinds={"excel", "csv"},
-                     description="data/marts/itip_indicators.xlsx (README sheet + a sheet per family), "
-                     "data/marts/csv/<table>.csv for Norwegian Excel; read from the published warehouse only."),
-        dg.AssetSpec(FIGURE_BOOK_KEY, deps=[WAREHOUSE_KEY], group_name="published", kinds={"html"},
-                     description="data/reports/figures/: the figure book, static HTML that opens offline — a page "
-                     "per indicator family (Norwegian, English under en/) and the check results of the run."),
+        dg.AssetSpec(
+            EXPORTS_KEY,
+            deps=[WAREHOUSE_KEY, PARQUET_KEY],
+            group_name="published",
+            kinds={"excel", "csv"},
+            description="data/marts/itip_indicators.xlsx (README sheet + a sheet per family), "
+            "data/marts/csv/<table>.csv for Norwegian Excel; read from the published warehouse only.",
+        ),
+        dg.AssetSpec(
+            FIGURE_BOOK_KEY,
+            deps=[WAREHOUSE_KEY],
+            group_name="published",
+            kinds={"html"},
+            description="data/reports/figures/: the figure book, static HTML that opens offline — a page "
+            "per indicator family (Norwegian, English under en/) and the check results of the run.",
+        ),
     ],
     name="write_figure_book_and_exports",
 )
@@ -40,15 +50,25 @@ def figure_book_and_exports(context: AssetExecutionContext):
         exports = write_exports(published, settings.marts_dir)
         # The job's asset graph: execute_in_process (itip run) has no repository on the context.
         checks = latest_check_outcomes(context.instance, context.job_def.asset_layer.asset_graph.asset_check_keys)
-        run = BookRun(run_id=context.run_id, checks=checks,
-                      exports={"Excel (itip_indicators.xlsx)": exports.workbook, "CSV": exports.csv_files[0].parent})
+        run = BookRun(
+            run_id=context.run_id,
+            checks=checks,
+            exports={"Excel (itip_indicators.xlsx)": exports.workbook, "CSV": exports.csv_files[0].parent},
+        )
         pages = build_figure_book(published, settings.figure_book_dir, run)
         # Last: the no-op check of `itip run` trusts a book (and the exports) only if it names the current version.
         (settings.figure_book_dir / FIGURE_BOOK_MARKER).write_text(version.name if version else "", encoding="utf-8")
         step.done(f"{len(pages)} pages, {len(exports.csv_files)} CSV files")
-    yield dg.MaterializeResult(asset_key=EXPORTS_KEY, metadata={
-        "workbook": dg.MetadataValue.path(str(exports.workbook)), "csv files": len(exports.csv_files)})
+    yield dg.MaterializeResult(
+        asset_key=EXPORTS_KEY,
+        metadata={"workbook": dg.MetadataValue.path(str(exports.workbook)), "csv files": len(exports.csv_files)},
+    )
     context.log.info(f"Wrote the figure book ({len(pages)} pages) to {settings.figure_book_dir}")
-    yield dg.MaterializeResult(asset_key=FIGURE_BOOK_KEY, metadata={
-        "index": dg.MetadataValue.path(str(settings.figure_book_dir / "index.html")), "pages": len(pages),
-        "synthetic": published.is_synthetic})
+    yield dg.MaterializeResult(
+        asset_key=FIGURE_BOOK_KEY,
+        metadata={
+            "index": dg.MetadataValue.path(str(settings.figure_book_dir / "index.html")),
+            "pages": len(pages),
+            "synthetic": published.is_synthetic,
+        },
+    )

@@ -1,6 +1,6 @@
 """A delivered codebook checked against the question catalogue: ids, their history and their code bounds.
 
-The catalogue (itip_pipeline.question_catalogue) is the warehouse's memory of every question: which source
+The catalogue (itip_pipeline.reference.question_catalogue) is the warehouse's memory of every question: which source
 column carried it in each year, its scale, code bounds and "vet ikke" code. A codebook that disagrees with
 it would publish numbers under the wrong question or count blanks in a base, and the dbt tests would catch
 that only after loading, blocking every later year. So ingest refuses it, row by row:
@@ -20,7 +20,7 @@ from __future__ import annotations
 import pandas as pd
 
 from itip_pipeline.ingest.problems import Problem
-from itip_pipeline.question_catalogue import question_catalogue
+from itip_pipeline.reference.question_catalogue import question_catalogue
 
 BOUND_COLUMNS = ("scale", "min_code", "max_code", "dont_know_code")
 
@@ -37,11 +37,15 @@ def catalogue_problems(codebook: pd.DataFrame, year: int, file: str) -> list[Pro
         history = catalogue[(catalogue["survey"] == row.survey) & (catalogue["question_id"] == row.question_id)]
         where = {"file": file, "row": int(row.source_row)}
         if history.empty:
-            problems.append(Problem(
-                **where, column="question_id", value=row.question_id,
-                rule=f"not a {row.survey} question in the question catalogue; a new question needs an id agreed "
-                     "with the warehouse team before delivery",
-            ))
+            problems.append(
+                Problem(
+                    **where,
+                    column="question_id",
+                    value=row.question_id,
+                    rule=f"not a {row.survey} question in the question catalogue; a new question needs an id agreed "
+                    "with the warehouse team before delivery",
+                )
+            )
             continue
         survey_years = catalogue.loc[catalogue["survey"] == row.survey, "survey_year"]
         if (survey_years == year).any():
@@ -56,17 +60,27 @@ def catalogue_problems(codebook: pd.DataFrame, year: int, file: str) -> list[Pro
 def _known_year_problems(row, history: pd.DataFrame, catalogue: pd.DataFrame, year: int, where: dict) -> list[Problem]:
     that_year = history[history["survey_year"] == year]
     if that_year.empty:
-        return [Problem(**where, column="question_id", value=row.question_id,
-                        rule=f"the question catalogue has no {row.survey} question {row.question_id} in {year}")]
+        return [
+            Problem(
+                **where,
+                column="question_id",
+                value=row.question_id,
+                rule=f"the question catalogue has no {row.survey} question {row.question_id} in {year}",
+            )
+        ]
     reference = that_year.iloc[0]
     if _key(reference["source_column"]) != _key(row.source_column):
         other = _question_of_column(catalogue, row.survey, year, row.source_column)
         also = f", and {row.source_column} is {other}" if other else ""
-        return [Problem(
-            **where, column="source_column", value=row.source_column,
-            rule=f"contradicts the question catalogue: in {year} {row.question_id} is column "
-                 f"{reference['source_column']}{also} (question ids swapped or mistyped?)",
-        )]
+        return [
+            Problem(
+                **where,
+                column="source_column",
+                value=row.source_column,
+                rule=f"contradicts the question catalogue: in {year} {row.question_id} is column "
+                f"{reference['source_column']}{also} (question ids swapped or mistyped?)",
+            )
+        ]
     return _bound_problems(row, reference, where)
 
 
@@ -80,16 +94,23 @@ def _reused_column_problems(row, catalogue: pd.DataFrame, other_year: int, where
     other = _question_of_column(catalogue, row.survey, other_year, row.source_column)
     if other is None or other == row.question_id:
         return []
-    return [Problem(
-        **where, column="source_column", value=row.source_column,
-        rule=f"in {other_year} column {row.source_column} was question {other}, not {row.question_id}; "
-             "a column that changes meaning needs a new name",
-    )]
+    return [
+        Problem(
+            **where,
+            column="source_column",
+            value=row.source_column,
+            rule=f"in {other_year} column {row.source_column} was question {other}, not {row.question_id}; "
+            "a column that changes meaning needs a new name",
+        )
+    ]
 
 
 def _question_of_column(catalogue: pd.DataFrame, survey: str, year: int, source_column: str) -> str | None:
-    match = catalogue[(catalogue["survey"] == survey) & (catalogue["survey_year"] == year)
-                      & (catalogue["source_column"].str.strip().str.lower() == _key(source_column))]
+    match = catalogue[
+        (catalogue["survey"] == survey)
+        & (catalogue["survey_year"] == year)
+        & (catalogue["source_column"].str.strip().str.lower() == _key(source_column))
+    ]
     return None if match.empty else str(match["question_id"].iloc[0])
 
 
@@ -98,9 +119,13 @@ def _bound_problems(row, reference: pd.Series, where: dict) -> list[Problem]:
     for column in BOUND_COLUMNS:
         delivered, expected = getattr(row, column), reference[column]
         if pd.isna(delivered) or str(delivered) != str(expected):
-            problems.append(Problem(
-                **where, column=column, value=None if pd.isna(delivered) else str(delivered),
-                rule=f"must be {expected} for {row.question_id}, as in the question catalogue "
-                     f"({int(reference['survey_year'])})",
-            ))
+            problems.append(
+                Problem(
+                    **where,
+                    column=column,
+                    value=None if pd.isna(delivered) else str(delivered),
+                    rule=f"must be {expected} for {row.question_id}, as in the question catalogue "
+                    f"({int(reference['survey_year'])})",
+                )
+            )
     return problems

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from itip_pipeline import contract
+from itip_pipeline.core import contract
 from itip_pipeline.ingest.catalogue_rules import catalogue_problems
 from itip_pipeline.ingest.problems import DeliveryRejected
 from itip_pipeline.ingest.readers import read_table

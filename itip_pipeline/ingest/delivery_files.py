@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from itip_pipeline.contract import (
+from itip_pipeline.core.contract import (
     ACCEPTED_SUFFIXES,
     CODEBOOK_FILE,
     DOCUMENTATION_FILE,
@@ -20,14 +20,11 @@ from itip_pipeline.contract import (
     MAX_FILES,
     SURVEYS,
 )
-from itip_pipeline.file_hash import sha256_of  # noqa: F401 (re-exported: the loaders fingerprint with it)
 from itip_pipeline.ingest.problems import DeliveryRejected, Problem
 
 
 def year_dir(landing_dir: Path, year: int) -> Path:
     return landing_dir / str(year)
-
-
 
 
 def _is_safe(path: Path, folder: Path) -> bool:
@@ -36,8 +33,12 @@ def _is_safe(path: Path, folder: Path) -> bool:
     A hard link counts as a link: with more than one name the file also lives elsewhere (perhaps outside
     data/), and whoever holds the other name can change what was validated.
     """
-    return (not path.is_symlink() and path.is_file() and path.resolve().parent == folder.resolve()
-            and path.stat().st_nlink == 1)
+    return (
+        not path.is_symlink()
+        and path.is_file()
+        and path.resolve().parent == folder.resolve()
+        and path.stat().st_nlink == 1
+    )
 
 
 @dataclass(frozen=True)
@@ -93,14 +94,28 @@ def folder_delivery(folder: Path, year: int) -> DeliveryFiles:
             documentation.append(path)
         elif survey is None:
             kind = "folder" if path.is_dir() and not path.is_symlink() else "file"
-            problems.append(Problem(file=path.name, rule=f"a {kind} the contract does not allow in the year folder; "
-                                    "deliver only codebook.csv, org_survey… and citizen_panel… files (and a README)"))
+            problems.append(
+                Problem(
+                    file=path.name,
+                    rule=f"a {kind} the contract does not allow in the year folder; "
+                    "deliver only codebook.csv, org_survey… and citizen_panel… files (and a README)",
+                )
+            )
         elif not _is_safe(path, folder):
-            problems.append(Problem(file=path.name, rule="not a regular file inside the year's landing folder "
-                                    "(a link, hard link or folder); deliver the file itself"))
+            problems.append(
+                Problem(
+                    file=path.name,
+                    rule="not a regular file inside the year's landing folder "
+                    "(a link, hard link or folder); deliver the file itself",
+                )
+            )
         elif survey != "codebook" and path.suffix.lower() not in ACCEPTED_SUFFIXES:
-            problems.append(Problem(file=path.name, rule=f"format {path.suffix or '(none)'!r} not accepted; use one of "
-                                    + ", ".join(ACCEPTED_SUFFIXES)))
+            problems.append(
+                Problem(
+                    file=path.name,
+                    rule=f"format {path.suffix or '(none)'!r} not accepted; use one of " + ", ".join(ACCEPTED_SUFFIXES),
+                )
+            )
         else:
             found[survey].append(path)
     if not found["codebook"] and not any(p.file.lower() == CODEBOOK_FILE for p in problems):
@@ -108,21 +123,24 @@ def folder_delivery(folder: Path, year: int) -> DeliveryFiles:
     for survey in SURVEYS:
         prefix, limit = FILE_PREFIXES[survey], MAX_FILES[survey]
         if not found[survey] and not any(survey_of(p.file) == survey for p in problems):
-            problems.append(Problem(file=f"{year}/{prefix}*", rule=f"no {survey} survey file in the {year} delivery "
-                                    f"(names must start with {prefix!r})"))
+            problems.append(
+                Problem(
+                    file=f"{year}/{prefix}*",
+                    rule=f"no {survey} survey file in the {year} delivery (names must start with {prefix!r})",
+                )
+            )
         if limit is not None and len(found[survey]) > limit:
-            problems += [Problem(file=p.name, rule=f"the contract allows exactly {limit} {prefix} file per year; "
-                                 f"found {len(found[survey])}: deliver one file") for p in found[survey]]
+            problems += [
+                Problem(
+                    file=p.name,
+                    rule=f"the contract allows exactly {limit} {prefix} file per year; "
+                    f"found {len(found[survey])}: deliver one file",
+                )
+                for p in found[survey]
+            ]
     if problems:
         raise DeliveryRejected(problems)
     return DeliveryFiles(found["codebook"][0], {survey: found[survey] for survey in SURVEYS}, documentation)
-
-
-def delivery_years(landing_dir: Path) -> list[int]:
-    """Years that have a landing folder, oldest first."""
-    if not landing_dir.is_dir():
-        return []
-    return sorted(int(p.name) for p in landing_dir.iterdir() if p.is_dir() and p.name.isdigit() and len(p.name) == 4)
 
 
 def safe_files(landing_dir: Path, year: int) -> list[Path]:

@@ -1,5 +1,5 @@
 """The kommunenummer rules that depend on the survey year: a delivered kommunenr must be a municipality that
-existed that year, by the municipality register (SSB classification 131, itip_pipeline.municipality_register).
+existed that year, by the municipality register (SSB classification 131, itip_pipeline.reference.municipality_register).
 
 A number that is no municipality of the year is refused, and the rule says which case it is, since the fix
 differs: a number of another year (a Viken number 30xx of 2020-2023 in a 2025 file, a 2024 number in a 2023
@@ -15,7 +15,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from itip_pipeline.ingest.problems import Problem
-from itip_pipeline.municipality_register import last_year, municipality_register, register_for_year
+from itip_pipeline.reference.municipality_register import last_year, municipality_register, register_for_year
 
 # [0-9], not \d: a regular expression's \d also matches Arabic-Indic and full-width digits.
 ASCII_4_DIGITS = r"[0-9]{4}"
@@ -41,27 +41,31 @@ def kommunenr_checks(year: int) -> list[pa.Check]:
     """The register checks of the year's kommunenr column: one check per kind of failure, each its own rule."""
     in_year = register_for_year(year)
     if in_year.version is None:
-        return [pa.Check(
-            lambda kommunenr: ~_four_digits(kommunenr),
-            error=f"kommunenr cannot be checked for {year}: {REGISTER} begins in "
-                  f"{municipality_register().valid_from_year.min()}",
-        )]
+        return [
+            pa.Check(
+                lambda kommunenr: ~_four_digits(kommunenr),
+                error=f"kommunenr cannot be checked for {year}: {REGISTER} begins in "
+                f"{municipality_register().valid_from_year.min()}",
+            )
+        ]
     spans = _spans()
     other_years = spans[~spans.index.isin(in_year.numbers)]
     checks = [
         pa.Check(
             lambda kommunenr, numbers=frozenset(numbers): ~(_four_digits(kommunenr) & kommunenr.isin(numbers)),
             error=f"kommunenr must be a municipality number valid in {year}; this number is valid {span} "
-                  f"({REGISTER}): use the municipality's number of {year}",
+            f"({REGISTER}): use the municipality's number of {year}",
         )
         for span, numbers in other_years.groupby(other_years).groups.items()
     ]
     known = frozenset(spans.index)
-    checks.append(pa.Check(
-        lambda kommunenr: ~(_four_digits(kommunenr) & ~kommunenr.isin(known)),
-        error=f"kommunenr must be a municipality number valid in {year}; this number is no municipality in "
-              f"{REGISTER}, in any year it covers",
-    ))
+    checks.append(
+        pa.Check(
+            lambda kommunenr: ~(_four_digits(kommunenr) & ~kommunenr.isin(known)),
+            error=f"kommunenr must be a municipality number valid in {year}; this number is no municipality in "
+            f"{REGISTER}, in any year it covers",
+        )
+    )
     return checks
 
 
@@ -71,9 +75,10 @@ def coverage_warning(year: int, file: str) -> Problem | None:
     if in_year.covered or in_year.version is None:
         return None
     return Problem(
-        file=file, column="kommunenr",
+        file=file,
+        column="kommunenr",
         rule=f"{REGISTER} is checked up to {last_year()}: the kommunenr of {year} were checked against its newest "
-             f"version, {in_year.version}; add SSB's version for {year} to the seed if municipalities changed",
+        f"version, {in_year.version}; add SSB's version for {year} to the seed if municipalities changed",
     )
 
 

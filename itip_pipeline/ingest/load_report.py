@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
-from itip_pipeline.ingest.custody import problems_markdown
+from itip_pipeline.ingest.archive_quarantine import problems_markdown
 from itip_pipeline.ingest.problems import Problem
 
 LOADS_DIR = "loads"
@@ -40,30 +40,42 @@ class PartReport:
 
 def accepted_reports(outcomes) -> list[PartReport]:
     """A report per part of an accepted (or unchanged) load, from load_year's outcomes."""
-    return [PartReport(o.year, o.survey, o.status, o.load_id, dict(o.files), o.n_rows, o.n_answers, list(o.warnings))
-            for o in outcomes.values()]
+    return [
+        PartReport(o.year, o.survey, o.status, o.load_id, dict(o.files), o.n_rows, o.n_answers, list(o.warnings))
+        for o in outcomes.values()
+    ]
 
 
 def refused_report(year: int, rejected) -> PartReport:
     """The report of a refused load (a LoadRejected): its part is the quarantine folder's part."""
     folder = Path(rejected.quarantine_folder)  # quarantine/<year>/<part>/<time>/
-    return PartReport(year, folder.parent.name, "refused", problems=list(rejected.problems),
-                      quarantine_folder=str(folder))
+    return PartReport(
+        year, folder.parent.name, "refused", problems=list(rejected.problems), quarantine_folder=str(folder)
+    )
 
 
 def write(report: PartReport, reports_dir: Path) -> Path:
     """Write report.md and report.json for the part (replacing its previous load's); returns the folder."""
     folder = report.folder(reports_dir)
     folder.mkdir(parents=True, exist_ok=True)
-    written_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    written_at = datetime.now(UTC).isoformat(timespec="seconds")
     as_json = {
-        "year": report.year, "part": report.part, "status": report.status, "load_id": report.load_id,
-        "written_at": written_at, "files": report.files, "respondents": report.respondents,
-        "answers": report.answers, "warnings": [w.as_dict() for w in report.warnings],
-        "problems": [p.as_dict() for p in report.problems], "quarantine_folder": report.quarantine_folder,
+        "year": report.year,
+        "part": report.part,
+        "status": report.status,
+        "load_id": report.load_id,
+        "written_at": written_at,
+        "files": report.files,
+        "respondents": report.respondents,
+        "answers": report.answers,
+        "warnings": [w.as_dict() for w in report.warnings],
+        "problems": [p.as_dict() for p in report.problems],
+        "quarantine_folder": report.quarantine_folder,
     }
-    for name, text in (("report.json", json.dumps(as_json, ensure_ascii=False, indent=2)),
-                       ("report.md", _markdown(report, written_at))):
+    for name, text in (
+        ("report.json", json.dumps(as_json, ensure_ascii=False, indent=2)),
+        ("report.md", _markdown(report, written_at)),
+    ):
         partial = folder / f"{name}.partial"
         partial.write_text(text + "\n", encoding="utf-8")
         partial.replace(folder / name)
@@ -71,20 +83,35 @@ def write(report: PartReport, reports_dir: Path) -> Path:
 
 
 def _markdown(report: PartReport, written_at: str) -> str:
-    lines = [f"# Load report: {report.part}, {report.year} — {report.status.upper()}", "",
-             f"Written {written_at}" + (f", load {report.load_id}" if report.load_id else "") + ".", ""]
+    lines = [
+        f"# Load report: {report.part}, {report.year} — {report.status.upper()}",
+        "",
+        f"Written {written_at}" + (f", load {report.load_id}" if report.load_id else "") + ".",
+        "",
+    ]
     if report.status == "refused":
-        lines += ["Nothing of the year was loaded; the warehouse is as it was. The refused files and their "
-                  f"report are in {report.quarantine_folder}.", "",
-                  f"## {len(report.problems)} problem(s)", "", problems_markdown(report.problems)]
+        lines += [
+            "Nothing of the year was loaded; the warehouse is as it was. The refused files and their "
+            f"report are in {report.quarantine_folder}.",
+            "",
+            f"## {len(report.problems)} problem(s)",
+            "",
+            problems_markdown(report.problems),
+        ]
         return "\n".join(lines)
     if report.status == "unchanged":
         lines += ["The delivered files are exactly those of the last load (same sha256): nothing was reloaded.", ""]
     else:
         answers = f" and {report.answers} answers" if report.answers else ""
         lines += [f"Loaded {report.respondents} row(s){answers}.", ""]
-    lines += ["## Files", "", "| file | sha256 |", "| --- | --- |",
-              *(f"| {name} | {sha} |" for name, sha in report.files.items()), ""]
+    lines += [
+        "## Files",
+        "",
+        "| file | sha256 |",
+        "| --- | --- |",
+        *(f"| {name} | {sha} |" for name, sha in report.files.items()),
+        "",
+    ]
     lines += [f"## {len(report.warnings)} warning(s)", ""]
     lines += [problems_markdown(report.warnings)] if report.warnings else ["None."]
     return "\n".join(lines)

@@ -13,23 +13,24 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 
+from itip_pipeline.core.hashing import key_fingerprint, sha256_of
+from itip_pipeline.core.settings import Settings
+from itip_pipeline.ingest.archive_quarantine import archive, quarantine
 from itip_pipeline.ingest.codebook import RAW_CODEBOOK_COLUMNS
-from itip_pipeline.ingest.custody import archive, quarantine
-from itip_pipeline.ingest.delivery_files import delivery_files, safe_files, sha256_of, survey_of, year_dir
+from itip_pipeline.ingest.delivery_files import delivery_files, safe_files, survey_of, year_dir
+from itip_pipeline.ingest.privacy.pseudonym_key import refuse_default_key
+from itip_pipeline.ingest.private_copy import private_copy, scratch_folder
 from itip_pipeline.ingest.problems import DeliveryRejected, Problem
-from itip_pipeline.ingest.pseudonym_key import key_fingerprint, refuse_default_key
-from itip_pipeline.ingest.raw_tables import SURVEY_TABLES
 from itip_pipeline.ingest.rehash import PANEL, RehashedYear, rehash_panel_years, stale_panel_years
-from itip_pipeline.ingest.snapshot import private_copy, scratch_folder
 from itip_pipeline.ingest.validate import SurveyFrames
 from itip_pipeline.ingest.year_delivery import ValidYear, validate_year
-from itip_pipeline.settings import Settings
+from itip_pipeline.warehouse.raw_tables import SURVEY_TABLES
 
 CODEBOOK = "codebook"
 DELIVERY = "delivery"  # the load log's and quarantine's name for a refusal about the year folder as a whole
@@ -66,8 +67,10 @@ def loaded_files(
     key_filter = "true"
     if key_fingerprint is not None:
         # A work database opened read-only before its upgrade has no fingerprints: every panel load is stale.
-        recorded = con.execute("select count(*) from duckdb_columns() where schema_name = 'raw' and "
-                               "table_name = 'load_log' and column_name = 'key_fingerprint'").fetchone()[0]
+        recorded = con.execute(
+            "select count(*) from duckdb_columns() where schema_name = 'raw' and "
+            "table_name = 'load_log' and column_name = 'key_fingerprint'"
+        ).fetchone()[0]
         key_filter = "survey <> 'panel'" + (" or key_fingerprint = $key" if recorded else "")
     rows = con.execute(
         f"""
@@ -77,7 +80,8 @@ def loaded_files(
         select survey_year, survey, file_name, sha256
         from raw.load_log join latest using (survey_year, survey, load_id)
         where status = 'loaded' and ({key_filter})
-        """, {"key": key_fingerprint} if "$key" in key_filter else None
+        """,
+        {"key": key_fingerprint} if "$key" in key_filter else None,
     ).fetchall()
     files: dict[tuple[int, str], dict[str, str]] = {}
     for year, survey, name, sha in rows:
@@ -96,19 +100,31 @@ def _transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
         raise
 
 
-def _log(con, load_id: str, year: int, survey: str, files: dict[str, str], n_rows: dict[str, int],
-             status: str, message: str | None, key_fingerprint: str | None = None) -> None:
-    now = datetime.now(timezone.utc).replace(tzinfo=None)
+def _log(
+    con,
+    load_id: str,
+    year: int,
+    survey: str,
+    files: dict[str, str],
+    n_rows: dict[str, int],
+    status: str,
+    message: str | None,
+    key_fingerprint: str | None = None,
+) -> None:
+    now = datetime.now(UTC).replace(tzinfo=None)
     con.executemany(
         "insert into raw.load_log (load_id, survey_year, survey, file_name, sha256, n_rows, status, message, "
         "loaded_at, key_fingerprint) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [(load_id, year, survey, name, sha, n_rows.get(name), status, message, now, key_fingerprint)
-         for name, sha in files.items()],
+        [
+            (load_id, year, survey, name, sha, n_rows.get(name), status, message, now, key_fingerprint)
+            for name, sha in files.items()
+        ],
     )
 
 
-def _reject(con, settings: Settings, year: int, source: Path, present: dict[str, str], load_id: str,
-            error: DeliveryRejected) -> LoadRejected:
+def _reject(
+    con, settings: Settings, year: int, source: Path, present: dict[str, str], load_id: str, error: DeliveryRejected
+) -> LoadRejected:
     """The one refusal path: quarantine the files the problems name (from `source`: the private copies once
     taken, else the landing folder), write the report, log the refusal."""
     named = {p.file for p in error.problems}
@@ -123,8 +139,17 @@ def _reject(con, settings: Settings, year: int, source: Path, present: dict[str,
     if not by_part:  # nothing safe to fingerprint (an empty or missing folder): log the refusal itself
         by_part = {part: {error.problems[0].file: ""}}
     for logged_part, part_files in by_part.items():
-        _log(con, load_id, year, logged_part, part_files, {}, "rejected", message,
-             key_fingerprint(settings.pseudonym_key))
+        _log(
+            con,
+            load_id,
+            year,
+            logged_part,
+            part_files,
+            {},
+            "rejected",
+            message,
+            key_fingerprint(settings.pseudonym_key),
+        )
     return LoadRejected(error, folder)
 
 
@@ -167,8 +192,10 @@ def load_year(con: duckdb.DuckDBPyConnection, settings: Settings, year: int) -> 
             loaded, under_key = loaded_files(con), loaded_files(con, fingerprint)
             stale = stale_panel_years(loaded, under_key, besides=year)
             if not stale and all(under_key.get((year, part)) == part_files for part, part_files in files.items()):
-                return {part: LoadOutcome(part, year, "unchanged", load_id, part_files, 0)
-                        for part, part_files in files.items()}
+                return {
+                    part: LoadOutcome(part, year, "unchanged", load_id, part_files, 0)
+                    for part, part_files in files.items()
+                }
             refuse_default_key([p.name for p in delivered.surveys[PANEL]], settings.pseudonym_key)
             valid = validate_year(delivered, year, settings.pseudonym_key)
             rehashed = rehash_panel_years(loaded, stale, settings)  # RehashFailed: nothing written
@@ -177,8 +204,7 @@ def load_year(con: duckdb.DuckDBPyConnection, settings: Settings, year: int) -> 
             with _transaction(con):
                 _replace_year(con, valid, load_id)
                 for part, part_files in files.items():
-                    _log(con, load_id, year, part, part_files, _rows_per_file(valid, part), "loaded", None,
-                         fingerprint)
+                    _log(con, load_id, year, part, part_files, _rows_per_file(valid, part), "loaded", None, fingerprint)
                 for other in rehashed:
                     _rewrite_panel(con, other, fingerprint)
         except DeliveryRejected as error:
@@ -186,14 +212,26 @@ def load_year(con: duckdb.DuckDBPyConnection, settings: Settings, year: int) -> 
         except (OverflowError, duckdb.ConversionException, duckdb.OutOfRangeException) as error:
             # The contract's bounds should make this impossible; should a value still not fit, refuse the year.
             rejected = DeliveryRejected.single(
-                str(year), f"a value does not fit the warehouse's columns ({type(error).__name__})")
+                str(year), f"a value does not fit the warehouse's columns ({type(error).__name__})"
+            )
             raise _reject(con, settings, year, folder, present, load_id, rejected) from None
     rehashed_years = [other.year for other in rehashed]
     return {
         CODEBOOK: LoadOutcome(CODEBOOK, year, "loaded", load_id, files[CODEBOOK], len(valid.codebook)),
-        **{survey: LoadOutcome(survey, year, "loaded", load_id, files[survey], frames.n_rows, len(frames.answers),
-                               list(frames.warnings), rehashed_years if survey == PANEL else [])
-           for survey, frames in valid.surveys.items()},
+        **{
+            survey: LoadOutcome(
+                survey,
+                year,
+                "loaded",
+                load_id,
+                files[survey],
+                frames.n_rows,
+                len(frames.answers),
+                list(frames.warnings),
+                rehashed_years if survey == PANEL else [],
+            )
+            for survey, frames in valid.surveys.items()
+        },
     }
 
 
@@ -210,8 +248,17 @@ def _rewrite_panel(con, rehashed: RehashedYear, fingerprint: str) -> None:
     load_id = uuid.uuid4().hex
     _write_survey(con, PANEL, rehashed.year, rehashed.frames, load_id)
     rows = rehashed.frames.respondents.groupby("source_file").size().to_dict()
-    _log(con, load_id, rehashed.year, PANEL, rehashed.files, rows, "loaded",
-         f"re-hashed under the key with fingerprint {fingerprint}", fingerprint)
+    _log(
+        con,
+        load_id,
+        rehashed.year,
+        PANEL,
+        rehashed.files,
+        rows,
+        "loaded",
+        f"re-hashed under the key with fingerprint {fingerprint}",
+        fingerprint,
+    )
 
 
 def _replace_year(con, valid: ValidYear, load_id: str) -> None:

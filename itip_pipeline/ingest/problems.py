@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from itip_pipeline.ingest.personal_data import mask, must_mask
+from itip_pipeline.core.personal_values import mask, must_mask
 
 
 @dataclass(frozen=True)
@@ -54,5 +54,5 @@ class DeliveryRejected(Exception):
         super().__init__(f"{len(problems)} problem(s) in the delivery:\n{shown}{more}")
 
     @classmethod
-    def single(cls, file: Path | str, rule: str, **where) -> "DeliveryRejected":
+    def single(cls, file: Path | str, rule: str, **where) -> DeliveryRejected:
         return cls([Problem(file=str(file), rule=rule, **where)])

@@ -12,10 +12,10 @@ from __future__ import annotations
 import re
 import shutil
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from itip_pipeline.ingest.custody import QUARANTINE_STAMP
+from itip_pipeline.ingest.archive_quarantine import QUARANTINE_STAMP
 
 DEFAULT_RETENTION = "90d"
 _UNITS = {"h": timedelta(hours=1), "d": timedelta(days=1), "w": timedelta(weeks=1)}
@@ -43,7 +43,7 @@ def quarantine_folders(quarantine_dir: Path) -> list[QuarantineFolder]:
         if path.is_symlink() or not path.is_dir():
             continue
         try:
-            refused_at = datetime.strptime(path.name, QUARANTINE_STAMP).replace(tzinfo=timezone.utc)
+            refused_at = datetime.strptime(path.name, QUARANTINE_STAMP).replace(tzinfo=UTC)
         except ValueError:
             continue
         found.append(QuarantineFolder(path, refused_at))
@@ -54,7 +54,7 @@ def purge_quarantine(
     quarantine_dir: Path, older_than: timedelta, now: datetime | None = None, dry_run: bool = False
 ) -> list[QuarantineFolder]:
     """Remove (or with dry_run only list) the folders refused more than `older_than` ago, and emptied parents."""
-    cutoff = (now or datetime.now(timezone.utc)) - older_than
+    cutoff = (now or datetime.now(UTC)) - older_than
     expired = [folder for folder in quarantine_folders(quarantine_dir) if folder.refused_at < cutoff]
     if not dry_run:
         for folder in expired:

@@ -27,7 +27,8 @@ _FORMULA_ELEMENT = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s>/]")
 # A <row> or <col> start tag marked hidden (filtered-out rows are hidden rows too) or sized to nothing
 # (a row 0 high, a column 0 wide), which a spreadsheet shows no more than a hidden one.
 _HIDDEN_ELEMENT = re.compile(
-    rb'<(?:[A-Za-z_][\w.-]*:)?(row|col)\s(?=[^>]*\b(?:hidden="(?:1|true)"|ht="0(?:\.0*)?"|width="0(?:\.0*)?"))[^>]*>')
+    rb'<(?:[A-Za-z_][\w.-]*:)?(row|col)\s(?=[^>]*\b(?:hidden="(?:1|true)"|ht="0(?:\.0*)?"|width="0(?:\.0*)?"))[^>]*>'
+)
 _ATTRIBUTE = re.compile(rb'\b(r|min|max)="(\d+)"')
 _CHUNK = 1 << 20
 
@@ -35,14 +36,21 @@ _CHUNK = 1 << 20
 def workbook_traps(path: Path, workbook) -> None:
     """DeliveryRejected for hidden sheets, data beyond the first sheet and formulas; None for a clean workbook."""
     problems = [
-        Problem(file=path.name, column=f"sheet {sheet.title!r}",
-                rule=f"the workbook has a {sheet.sheet_state} sheet; unhide or delete it (only one visible sheet "
-                     "of data is read)")
-        for sheet in workbook.worksheets if sheet.sheet_state != "visible"
+        Problem(
+            file=path.name,
+            column=f"sheet {sheet.title!r}",
+            rule=f"the workbook has a {sheet.sheet_state} sheet; unhide or delete it (only one visible sheet "
+            "of data is read)",
+        )
+        for sheet in workbook.worksheets
+        if sheet.sheet_state != "visible"
     ]
     problems += [
-        Problem(file=path.name, column=f"sheet {sheet.title!r}",
-                rule="a sheet other than the first holds data; the data must be on the first and only non-empty sheet")
+        Problem(
+            file=path.name,
+            column=f"sheet {sheet.title!r}",
+            rule="a sheet other than the first holds data; the data must be on the first and only non-empty sheet",
+        )
         for sheet in workbook.worksheets[1:]
         if sheet.sheet_state == "visible" and _has_values(sheet)
     ]
@@ -112,19 +120,27 @@ def _hidden_cells(file: str, sheet) -> list[Problem]:
         if filled and (number in hidden_rows or 0 in hidden_rows):
             filled_rows.add(number)
         filled_columns |= filled & hidden_columns
-    rule = ("a hidden {} holds data (hidden or filtered out in the spreadsheet, it would still be read); "
-            "unhide it and delete what should not be delivered")
-    return ([Problem(file=file, row=number, rule=rule.format("row")) for number in sorted(filled_rows)]
-            + [Problem(file=file, column=get_column_letter(number), rule=rule.format("column"))
-               for number in sorted(filled_columns)])
+    rule = (
+        "a hidden {} holds data (hidden or filtered out in the spreadsheet, it would still be read); "
+        "unhide it and delete what should not be delivered"
+    )
+    return [Problem(file=file, row=number, rule=rule.format("row")) for number in sorted(filled_rows)] + [
+        Problem(file=file, column=get_column_letter(number), rule=rule.format("column"))
+        for number in sorted(filled_columns)
+    ]
 
 
 def _formula_cells(file: str, sheet) -> list[Problem]:
     sheet.reset_dimensions()
     return [
-        Problem(file=file, row=cell.row, column=get_column_letter(cell.column), value=_formula_text(cell.value),
-                rule="a formula; deliver values only (paste as values): a formula's cached result may be stale or "
-                     "missing and is not recalculated")
+        Problem(
+            file=file,
+            row=cell.row,
+            column=get_column_letter(cell.column),
+            value=_formula_text(cell.value),
+            rule="a formula; deliver values only (paste as values): a formula's cached result may be stale or "
+            "missing and is not recalculated",
+        )
         for row in sheet.iter_rows()
         for cell in row
         if getattr(cell, "data_type", None) == "f"
@@ -143,18 +159,28 @@ def user_missing_declarations(file: str, meta) -> None:
     """DeliveryRejected naming each column of a .sav that declares user-missing values, and its codes."""
     problems = []
     for column, ranges in sorted(meta.missing_ranges.items()):
-        codes = ", ".join(_code(r["lo"]) if r["lo"] == r["hi"] else f"{_code(r['lo'])}-{_code(r['hi'])}" for r in ranges)
-        problems.append(Problem(
-            file=file, column=column.strip().lower(), value=codes,
-            rule="declares user-missing values (SPSS MISSING VALUES), which readers turn into blanks; remove the "
-                 "declaration and deliver the codes as ordinary values (\"vet ikke\" is 9)",
-        ))
+        codes = ", ".join(
+            _code(r["lo"]) if r["lo"] == r["hi"] else f"{_code(r['lo'])}-{_code(r['hi'])}" for r in ranges
+        )
+        problems.append(
+            Problem(
+                file=file,
+                column=column.strip().lower(),
+                value=codes,
+                rule="declares user-missing values (SPSS MISSING VALUES), which readers turn into blanks; remove the "
+                'declaration and deliver the codes as ordinary values ("vet ikke" is 9)',
+            )
+        )
     for column, values in sorted(meta.missing_user_values.items()):
         if column not in meta.missing_ranges:
-            problems.append(Problem(
-                file=file, column=column.strip().lower(), value=", ".join(map(str, values)),
-                rule="declares user-missing values (SPSS MISSING VALUES); remove the declaration",
-            ))
+            problems.append(
+                Problem(
+                    file=file,
+                    column=column.strip().lower(),
+                    value=", ".join(map(str, values)),
+                    rule="declares user-missing values (SPSS MISSING VALUES); remove the declaration",
+                )
+            )
     if problems:
         raise DeliveryRejected(problems)
 

@@ -20,7 +20,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pyreadstat
 
-from itip_pipeline import contract
+from itip_pipeline.core import contract
 from itip_pipeline.ingest.problems import DeliveryRejected, Problem
 from itip_pipeline.ingest.reader_traps import user_missing_declarations, workbook_traps
 
@@ -53,7 +53,8 @@ def read_table(path: Path, required_columns: Sequence[str]) -> pd.DataFrame:
     reader = FORMAT_READERS.get(suffix)
     if reader is None:
         raise DeliveryRejected.single(
-            path.name, f"unsupported file type {suffix or '(none)'!r}; accepted: {', '.join(contract.ACCEPTED_SUFFIXES)}"
+            path.name,
+            f"unsupported file type {suffix or '(none)'!r}; accepted: {', '.join(contract.ACCEPTED_SUFFIXES)}",
         )
     _check_size(path)
     required = [column_key(c) for c in required_columns]
@@ -168,9 +169,11 @@ def _read_xlsx(path: Path, required: Sequence[str]) -> RawTable:
     width = max(len(row) for _, row in numbered)
     padded = [list(row) + [None] * (width - len(row)) for _, row in numbered]
     body = padded[header_index + 1 :]
-    return padded[header_index], pd.DataFrame(body, columns=range(width), dtype=object), [
-        number for number, _ in numbered[header_index + 1 :]
-    ]
+    return (
+        padded[header_index],
+        pd.DataFrame(body, columns=range(width), dtype=object),
+        [number for number, _ in numbered[header_index + 1 :]],
+    )
 
 
 def _header_row_index(numbered: Sequence[tuple[int, Sequence[object]]], required: Sequence[str]) -> int:
@@ -195,7 +198,8 @@ def _read_parquet(path: Path, required: Sequence[str]) -> RawTable:
     table = pq.read_table(path)
     nested = [
         Problem(
-            file=path.name, column=column_key(field.name),
+            file=path.name,
+            column=column_key(field.name),
             rule=f"a column of {field.type} values; every cell must hold one value",
         )
         for field in table.schema
@@ -262,7 +266,9 @@ def _as_delivered_frame(
             keep.append(position)
         elif text[position].notna().any():
             first = int(rows[text[position].notna()].iloc[0])
-            problems.append(Problem(file=file, row=first, column=f"#{position + 1}", rule="values in a column without a header"))
+            problems.append(
+                Problem(file=file, row=first, column=f"#{position + 1}", rule="values in a column without a header")
+            )
     kept_names = [names[i] for i in keep]
     for name in sorted({n for n in kept_names if kept_names.count(n) > 1}):
         problems.append(Problem(file=file, column=name, rule="the column name appears more than once in the header"))

@@ -14,14 +14,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from itip_pipeline.contract import REQUIRED_ID_COLUMNS
+from itip_pipeline.core.contract import REQUIRED_ID_COLUMNS
+from itip_pipeline.core.settings import Settings
 from itip_pipeline.ingest.codebook import read_codebook
 from itip_pipeline.ingest.delivery_files import survey_of
+from itip_pipeline.ingest.privacy.pseudonym_key import refuse_default_key
 from itip_pipeline.ingest.problems import DeliveryRejected
-from itip_pipeline.ingest.pseudonym_key import refuse_default_key
 from itip_pipeline.ingest.readers import read_table
 from itip_pipeline.ingest.validate import SurveyFrames, validate_survey
-from itip_pipeline.settings import Settings
 
 PANEL = "panel"
 CODEBOOK = "codebook"
@@ -42,8 +42,9 @@ class RehashedYear:
 
 def stale_panel_years(loaded: LoadedFiles, under_current_key: LoadedFiles, besides: int) -> list[int]:
     """Loaded panel years (other than `besides`) whose latest load was hashed under another or no recorded key."""
-    return sorted(year for (year, part) in loaded
-                  if part == PANEL and year != besides and (year, part) not in under_current_key)
+    return sorted(
+        year for (year, part) in loaded if part == PANEL and year != besides and (year, part) not in under_current_key
+    )
 
 
 def _archived(settings: Settings, year: int, name: str, sha: str) -> Path:
@@ -67,16 +68,25 @@ def rehash_panel_years(loaded: LoadedFiles, years: list[int], settings: Settings
             refuse_default_key(list(files), settings.pseudonym_key)
             [(book_name, book_sha)] = loaded.get((year, CODEBOOK), {}).items() or [(None, None)]
             if book_name is None:
-                raise RehashFailed(f"the pseudonym key changed, but no codebook is recorded as loaded for {year}, "
-                                   "so its panel cannot be re-hashed; nothing was changed")
+                raise RehashFailed(
+                    f"the pseudonym key changed, but no codebook is recorded as loaded for {year}, "
+                    "so its panel cannot be re-hashed; nothing was changed"
+                )
             codebook = read_codebook(_archived(settings, year, book_name, book_sha), year)
             frames = validate_survey(
-                [(name, read_table(_archived(settings, year, name, sha), REQUIRED_ID_COLUMNS[PANEL]))
-                 for name, sha in files.items()],
-                codebook, PANEL, year, settings.pseudonym_key,
+                [
+                    (name, read_table(_archived(settings, year, name, sha), REQUIRED_ID_COLUMNS[PANEL]))
+                    for name, sha in files.items()
+                ],
+                codebook,
+                PANEL,
+                year,
+                settings.pseudonym_key,
             )
         except DeliveryRejected as error:
-            raise RehashFailed(f"the pseudonym key changed, but the loaded {year} panel cannot be re-hashed; "
-                               f"nothing was changed:\n{error}") from None
+            raise RehashFailed(
+                f"the pseudonym key changed, but the loaded {year} panel cannot be re-hashed; "
+                f"nothing was changed:\n{error}"
+            ) from None
         rehashed.append(RehashedYear(year, files, frames))
     return rehashed

@@ -16,9 +16,9 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
-from itip_pipeline import contract
+from itip_pipeline.core import contract
+from itip_pipeline.core.personal_values import forbidden_family
 from itip_pipeline.ingest.kommunenummer_rules import ASCII_3_DIGITS, ASCII_4_DIGITS, kommunenr_checks
-from itip_pipeline.ingest.personal_data import forbidden_family
 from itip_pipeline.ingest.problems import Problem
 
 NOT_A_NUMBER = "must be a number, not text"
@@ -161,8 +161,11 @@ class PanelRespondentsModel(Delivered):
     aldersgruppe: Text = pa.Field(nullable=False, isin=contract.AGE_GROUPS)
     landsdel: Text = pa.Field(nullable=False, isin=contract.REGIONS)
 
-    @pa.check("respondent_id", error="respondent_id must be visible characters only: no zero-width, non-breaking, "
-              "tab or other invisible characters (the same id with one would count as a second person)")
+    @pa.check(
+        "respondent_id",
+        error="respondent_id must be visible characters only: no zero-width, non-breaking, "
+        "tab or other invisible characters (the same id with one would count as a second person)",
+    )
     def visible_respondent_id(cls, respondent_id: Text) -> Series[bool]:
         # str.isprintable() is False for control, format (zero-width) and separator characters but the space.
         return respondent_id.map(str.isprintable, na_action="ignore").fillna(True).astype(bool)
@@ -214,7 +217,8 @@ def answers_schema(questions: pd.DataFrame, present: set[str]) -> pa.DataFrameSc
             checks=[
                 pa.Check(is_number, error=NOT_A_NUMBER),
                 pa.Check(is_whole_or_text, error=NOT_WHOLE),
-                pa.Check(lambda s, low=low, high=high, dk=dont_know: code_or_unreadable(s, low, high, dk), error=rule)],
+                pa.Check(lambda s, low=low, high=high, dk=dont_know: code_or_unreadable(s, low, high, dk), error=rule),
+            ],
         )
     return pa.DataFrameSchema(columns)
 

@@ -13,8 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from itip_pipeline.contract import YEAR_DIR
-from itip_pipeline.ingest.custody import problems_markdown
+from itip_pipeline.core.survey_years import year_of_folder
+from itip_pipeline.ingest.archive_quarantine import problems_markdown
 from itip_pipeline.ingest.delivery_files import folder_delivery
 from itip_pipeline.ingest.problems import DeliveryRejected, Problem
 from itip_pipeline.ingest.year_delivery import validate_year
@@ -41,10 +41,9 @@ def delivery_year(folder: Path, year: int | None = None) -> int:
     """`year` if given, else the year the folder is named for (e.g. data/landing/2025)."""
     if year is not None:
         return year
-    if YEAR_DIR.match(folder.name):
-        return int(folder.name)
-    raise FolderYearUnknown(
-        f"{folder} is not named by a year; name the folder by its year (e.g. 2025) or give --year")
+    if (named := year_of_folder(folder.name)) is not None:
+        return named
+    raise FolderYearUnknown(f"{folder} is not named by a year; name the folder by its year (e.g. 2025) or give --year")
 
 
 def check_delivery(folder: Path, year: int | None, pseudonym_key: str) -> CheckResult:
@@ -56,7 +55,8 @@ def check_delivery(folder: Path, year: int | None, pseudonym_key: str) -> CheckR
     except DeliveryRejected as rejected:
         return CheckResult(folder, year, problems=list(rejected.problems))
     return CheckResult(
-        folder, year,
+        folder,
+        year,
         warnings=[w for frames in valid.surveys.values() for w in frames.warnings],
         respondents={survey: frames.n_rows for survey, frames in valid.surveys.items()},
     )

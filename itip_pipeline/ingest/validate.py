@@ -12,12 +12,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from itip_pipeline import contract
+from itip_pipeline.core import contract
+from itip_pipeline.core.personal_values import forbidden_family
 from itip_pipeline.ingest.kommunenummer_rules import coverage_warning
-from itip_pipeline.ingest.personal_checks import personal_data_problems
-from itip_pipeline.ingest.personal_data import forbidden_family
+from itip_pipeline.ingest.privacy.personal_checks import personal_data_problems
+from itip_pipeline.ingest.privacy.pseudonymise import pseudonymise
 from itip_pipeline.ingest.problems import DeliveryRejected, Problem
-from itip_pipeline.ingest.pseudonymise import pseudonymise
 from itip_pipeline.ingest.readers import column_key
 from itip_pipeline.ingest.schemas import (
     answers_schema,
@@ -54,9 +54,7 @@ def validate_survey(
     """
     if not files:
         raise DeliveryRejected.single(f"{contract.FILE_PREFIXES[survey]}*", f"no {survey} file in the {year} delivery")
-    questions = codebook[codebook["survey"] == survey].assign(
-        source_key=lambda q: q["source_column"].map(column_key)
-    )
+    questions = codebook[codebook["survey"] == survey].assign(source_key=lambda q: q["source_column"].map(column_key))
     frames = [_with_source(name, frame) for name, frame in files]
     problems: list[Problem] = []
     warnings: list[Problem] = []
@@ -114,9 +112,10 @@ def _absent_questions(file: str, delivered: list[str], questions: pd.DataFrame) 
     otherwise load the question as blank for everyone. A question not asked goes in as an empty column."""
     return [
         Problem(
-            file=file, column=q.source_column,
+            file=file,
+            column=q.source_column,
             rule=f"question {q.question_id} is in the codebook but not in the file; deliver the column (blank "
-                 "where not asked), or check the header for a mistyped name",
+            "where not asked), or check the header for a mistyped name",
         )
         for q in questions.itertuples(index=False)
         if q.source_key not in delivered

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from itip_pipeline.contract import REQUIRED_ID_COLUMNS, SURVEYS
+from itip_pipeline.core.contract import REQUIRED_ID_COLUMNS, SURVEYS
 from itip_pipeline.ingest.codebook import read_codebook
 from itip_pipeline.ingest.delivery_files import DeliveryFiles
 from itip_pipeline.ingest.problems import DeliveryRejected, Problem
@@ -43,14 +43,18 @@ def validate_year(files: DeliveryFiles, year: int, pseudonym_key: str) -> ValidY
             try:
                 surveys[survey] = validate_survey(
                     [(p.name, read_table(p, REQUIRED_ID_COLUMNS[survey])) for p in files.surveys[survey]],
-                    codebook, survey, year, pseudonym_key,
+                    codebook,
+                    survey,
+                    year,
+                    pseudonym_key,
                 )
             except DeliveryRejected as rejected:
                 problems += rejected.problems
     except MemoryError:
         raise DeliveryRejected.single(
-            str(year), "the delivery needs more memory to check than this machine has; split the organisation "
-            "survey over several files, or ask the warehouse team to load it on a larger machine"
+            str(year),
+            "the delivery needs more memory to check than this machine has; split the organisation "
+            "survey over several files, or ask the warehouse team to load it on a larger machine",
         ) from None
     if problems:
         raise DeliveryRejected(problems)

@@ -45,9 +45,11 @@ def _share_expectations(gxe) -> list:
     return [
         gxe.ExpectColumnValuesToBeBetween(column="share_pct", min_value=0, max_value=100),
         gxe.ExpectColumnPairValuesAToBeGreaterThanB(
-            column_A="share_pct", column_B="ci_low_pct", or_equal=True, ignore_row_if="either_value_is_missing"),
+            column_A="share_pct", column_B="ci_low_pct", or_equal=True, ignore_row_if="either_value_is_missing"
+        ),
         gxe.ExpectColumnPairValuesAToBeGreaterThanB(
-            column_A="ci_high_pct", column_B="share_pct", or_equal=True, ignore_row_if="either_value_is_missing"),
+            column_A="ci_high_pct", column_B="share_pct", or_equal=True, ignore_row_if="either_value_is_missing"
+        ),
         gxe.ExpectColumnValuesToNotBeNull(column="year"),
         gxe.ExpectColumnValuesToBeInSet(column="population", value_set=POPULATIONS),
     ]
@@ -62,7 +64,8 @@ def _suite_for(table: str, frame: pd.DataFrame, expected: set[str], gxe) -> list
             gxe.ExpectColumnValuesToNotBeNull(column="n_base"),
             gxe.ExpectCompoundColumnsToBeUnique(column_list=["indicator_id", "item_key", "population", "year"]),
             gxe.ExpectColumnValuesToBeNull(
-                column="share_pct", row_condition="suppressed == True", condition_parser="pandas"),
+                column="share_pct", row_condition="suppressed == True", condition_parser="pandas"
+            ),
             gxe.ExpectColumnDistinctValuesToContainSet(column="indicator_year", value_set=sorted(expected)),
         ]
     if table == "published_reconciliation":
@@ -85,7 +88,10 @@ def _prepared(table: str, frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def validate_marts(
-    frames: dict[str, pd.DataFrame], seeds_dir: Path, loaded_years: set[int], report_root: Path,
+    frames: dict[str, pd.DataFrame],
+    seeds_dir: Path,
+    loaded_years: set[int],
+    report_root: Path,
     run_name: str | None = None,
 ) -> list[MartValidation]:
     """Run the suite on every mart frame; data docs (HTML) are rebuilt under report_root.
@@ -106,16 +112,23 @@ def validate_marts(
     definitions, prepared = [], {}
     for table, frame in sorted(frames.items()):
         prepared[table] = _prepared(table, frame)
-        asset = source.add_dataframe_asset(table) if table not in [a.name for a in source.assets] \
+        asset = (
+            source.add_dataframe_asset(table)
+            if table not in [a.name for a in source.assets]
             else source.get_asset(table)
-        batch = asset.batch_definitions[0] if asset.batch_definitions else \
-            asset.add_batch_definition_whole_dataframe("whole_table")
+        )
+        batch = (
+            asset.batch_definitions[0]
+            if asset.batch_definitions
+            else asset.add_batch_definition_whole_dataframe("whole_table")
+        )
         suite = gx.ExpectationSuite(name=table)
         for expectation in _suite_for(table, prepared[table], expected, gxe):
             suite.add_expectation(expectation)
         suite = context.suites.add_or_update(suite)
-        definitions.append(context.validation_definitions.add_or_update(
-            gx.ValidationDefinition(name=table, data=batch, suite=suite)))
+        definitions.append(
+            context.validation_definitions.add_or_update(gx.ValidationDefinition(name=table, data=batch, suite=suite))
+        )
     years = "-".join(map(str, sorted(loaded_years)))
     run_id = RunIdentifier(run_name=f"dagster-run-{run_name or 'none'}_years-{years}")
     results = []
@@ -124,7 +137,8 @@ def validate_marts(
         failures = [
             f"{r.expectation_config.type} ({r.expectation_config.kwargs.get('column', '')}): "
             f"{(r.result or {}).get('partial_unexpected_list', '')}"[:300]
-            for r in result.results if not r.success
+            for r in result.results
+            if not r.success
         ]
         results.append(MartValidation(definition.name, result.success, len(result.results), failures))
     context.build_data_docs()

@@ -41,10 +41,14 @@ def warning_lines(reconciliation: pd.DataFrame) -> list[str]:
         item = f"/{row['item']}" if isinstance(row.get("item"), str) else ""
         diff = row.get("diff_pp")
         difference = "no warehouse value" if diff is None or pd.isna(diff) else f"difference {diff:+.1f} pp"
-        alternatives = [f"{label} {_pct(row[column])}" for column, label in SENSITIVITY.items()
-                        if column in row and not pd.isna(row[column])]
+        alternatives = [
+            f"{label} {_pct(row[column])}"
+            for column, label in SENSITIVITY.items()
+            if column in row and not pd.isna(row[column])
+        ]
         lines.append(
             f"{row['figure_id']} {row['indicator_id']}{item} {row['population']} {row['year']}: "
             f"published {_pct(row['published_pct'])}, warehouse {_pct(row['warehouse_pct'])}, {difference}"
-            + (f" (alternatives: {'; '.join(alternatives)})" if alternatives else ""))
+            + (f" (alternatives: {'; '.join(alternatives)})" if alternatives else "")
+        )
     return lines

@@ -37,13 +37,17 @@ def latest_check_outcomes(instance, check_keys) -> list[CheckOutcome]:
     records = instance.event_log_storage.get_latest_asset_check_execution_by_key(list(check_keys))
     outcomes = []
     for key, record in records.items():
-        evaluation = record.event.dagster_event.event_specific_data if record.event and record.event.dagster_event \
-            else None
+        evaluation = (
+            record.event.dagster_event.event_specific_data if record.event and record.event.dagster_event else None
+        )
         passed = getattr(evaluation, "passed", None)
         if passed is None:  # only planned so far (another run is checking it now): no result to show
             evaluation = None
-        outcomes.append(CheckOutcome(key.asset_key.to_user_string(), key.name, passed, record.run_id,
-                                     _detail(key.asset_key.path, evaluation)))
+        outcomes.append(
+            CheckOutcome(
+                key.asset_key.to_user_string(), key.name, passed, record.run_id, _detail(key.asset_key.path, evaluation)
+            )
+        )
     return sorted(outcomes, key=lambda o: (o.passed is not False, o.table, o.check))
 
 

@@ -16,16 +16,18 @@ NEGATIVE, NEUTRAL, POSITIVE = (1, 2), 3, (4, 5)
 PREFERRED_POPULATIONS = ("innbyggere", "alle")
 
 
-def family_distribution(fact: pd.DataFrame, distribution: pd.DataFrame, family: str, lang: str
-                        ) -> tuple[pd.DataFrame, int | None, str, list[str]]:
+def family_distribution(
+    fact: pd.DataFrame, distribution: pd.DataFrame, family: str, lang: str
+) -> tuple[pd.DataFrame, int | None, str, list[str]]:
     """(layout rows, year, population label, labels of questions withheld) for the family's latest year."""
     empty = pd.DataFrame(), None, "", []
     if fact.empty or distribution.empty or "question_id" not in fact:
         return empty
     own = fact[fact["family"] == family]
     questions = own.drop_duplicates("question_id").set_index("question_id")
-    rows = distribution[distribution["question_id"].isin(questions.index)
-                        & distribution["scale"].astype(str).str.endswith("5")]
+    rows = distribution[
+        distribution["question_id"].isin(questions.index) & distribution["scale"].astype(str).str.endswith("5")
+    ]
     if rows.empty:
         return empty
     year = int(rows["year"].max())
@@ -36,8 +38,12 @@ def family_distribution(fact: pd.DataFrame, distribution: pd.DataFrame, family: 
     withheld = sorted({label[q] for q in rows.loc[rows["suppressed"].astype(bool), "question_id"]})
     shown = rows[~rows["question_id"].map(label).isin(withheld)]
     population_label = own.loc[own["population"] == population, f"population_label_{lang}"]
-    return (_layout(shown, label, lang), year,
-            population_label.iloc[0] if not population_label.empty else population, withheld)
+    return (
+        _layout(shown, label, lang),
+        year,
+        population_label.iloc[0] if not population_label.empty else population,
+        withheld,
+    )
 
 
 def _question_labels(own: pd.DataFrame, lang: str) -> dict[str, str]:
@@ -57,8 +63,16 @@ def _layout(rows: pd.DataFrame, label: dict[str, str], lang: str) -> pd.DataFram
         for code in (*NEGATIVE, NEUTRAL, *POSITIVE):
             width = share.get(code, 0.0)
             answer = answers.loc[answers["answer_code"] == code]
-            out.append({"question": name, "answer_code": code, "share_pct": width, "start": left, "end": left + width,
-                        "answer_label": answer[f"answer_label_{lang}"].iloc[0] if not answer.empty else str(code)})
+            out.append(
+                {
+                    "question": name,
+                    "answer_code": code,
+                    "share_pct": width,
+                    "start": left,
+                    "end": left + width,
+                    "answer_label": answer[f"answer_label_{lang}"].iloc[0] if not answer.empty else str(code),
+                }
+            )
             left += width
     return pd.DataFrame(out)
 

@@ -25,18 +25,44 @@ SUPPRESSED_MARK = ":"  # SSB, "Standardtegn i tabeller": ":" = Vises ikke av kon
 WORKBOOK_NAME = "itip_indicators.xlsx"
 CSV_DIR_NAME = "csv"
 # Values that a suppressed row must not show (the marts hold NULL there); any column so named is masked.
-SUPPRESSIBLE = ("share_pct", "ci_low_pct", "ci_high_pct", "dont_know_pct", "change_pp",
-                "share_excl_dont_know_pct")
+SUPPRESSIBLE = ("share_pct", "ci_low_pct", "ci_high_pct", "dont_know_pct", "change_pp", "share_excl_dont_know_pct")
 # Columns a person reads first, in this order; every other column follows in the table's own order.
-LEADING = ("year", "population", "population_label_no", "population_label_en", "indicator_id", "item",
-           "label_no", "label_en", "share_pct", "ci_low_pct", "ci_high_pct", "n_base", "n_effective",
-           "suppressed", "suppression_reason", "low_reliability")
+LEADING = (
+    "year",
+    "population",
+    "population_label_no",
+    "population_label_en",
+    "indicator_id",
+    "item",
+    "label_no",
+    "label_en",
+    "share_pct",
+    "ci_low_pct",
+    "ci_high_pct",
+    "n_base",
+    "n_effective",
+    "suppressed",
+    "suppression_reason",
+    "low_reliability",
+)
 # The method notes of the README sheet: the column descriptions that state the estimand and its rules.
-METHOD_COLUMNS = ("population", "measure", "share_pct", "n_effective", "ci_low_pct", "dont_know_pct",
-                  "suppressed", "low_reliability", "change_pp", "change_significant", "series_break")
+METHOD_COLUMNS = (
+    "population",
+    "measure",
+    "share_pct",
+    "n_effective",
+    "ci_low_pct",
+    "dont_know_pct",
+    "suppressed",
+    "low_reliability",
+    "change_pp",
+    "change_significant",
+    "series_break",
+)
 SYNTHETIC_WARNING = (
     "SYNTETISKE DATA / SYNTHETIC DATA: the files behind these numbers were written by the project's "
-    "generator (file names *_synthetic.*). They are not survey results and must not be cited as such.")
+    "generator (file names *_synthetic.*). They are not survey results and must not be cited as such."
+)
 
 
 @dataclass(frozen=True)
@@ -79,32 +105,52 @@ def write_csv(frame: pd.DataFrame, path: Path) -> None:
     staged = _staged(path)
     try:
         _ordered(marked).to_csv(
-            staged, sep=";", decimal=",", index=False, encoding="utf-8-sig", lineterminator="\r\n",
-            date_format="%Y-%m-%d %H:%M:%S")
+            staged,
+            sep=";",
+            decimal=",",
+            index=False,
+            encoding="utf-8-sig",
+            lineterminator="\r\n",
+            date_format="%Y-%m-%d %H:%M:%S",
+        )
         staged.replace(path)
     finally:
         staged.unlink(missing_ok=True)
 
 
 def _readme_rows(published: PublishedWarehouse) -> list[list[object]]:
-    rows: list[list[object]] = [["IT i praksis — indikatorer fra itip-lageret / indicators from the itip warehouse"], []]
+    rows: list[list[object]] = [
+        ["IT i praksis — indikatorer fra itip-lageret / indicators from the itip warehouse"],
+        [],
+    ]
     if published.is_synthetic:
         rows += [[SYNTHETIC_WARNING], []]
-    rows += [["Kilde / source", f"the published warehouse {published.path.name}, schema marts"],
-             ["Survey years", ", ".join(map(str, published.years))],
-             ["Suppressed value", f"'{SUPPRESSED_MARK}' (Statistics Norway's symbol: not shown for confidentiality;"
-                                  " the row keeps its n_base). Never 0."], []]
+    rows += [
+        ["Kilde / source", f"the published warehouse {published.path.name}, schema marts"],
+        ["Survey years", ", ".join(map(str, published.years))],
+        [
+            "Suppressed value",
+            f"'{SUPPRESSED_MARK}' (Statistics Norway's symbol: not shown for confidentiality;"
+            " the row keeps its n_base). Never 0.",
+        ],
+        [],
+    ]
     rows.append(["Delivered files (published_provenance)"])
     provenance = published.provenance
     if not provenance.empty:
-        columns = [c for c in ("survey_year", "survey", "file_name", "n_rows", "loaded_at", "sha256") if c in provenance]
+        columns = [
+            c for c in ("survey_year", "survey", "file_name", "n_rows", "loaded_at", "sha256") if c in provenance
+        ]
         rows.append(columns)
         rows += [[_cell(v) for v in row] for row in provenance[columns].itertuples(index=False)]
     rows += [[], ["Method (from the column descriptions in the warehouse)"]]
-    rows += [[column, published.column_comment(column)] for column in METHOD_COLUMNS
-             if published.column_comment(column)]
+    rows += [
+        [column, published.column_comment(column)] for column in METHOD_COLUMNS if published.column_comment(column)
+    ]
     rows += [[], ["Sheets"]]
-    rows += [[family.family[:31], family.title_no, family.title_en, family.description] for family in published.families]
+    rows += [
+        [family.family[:31], family.title_no, family.title_en, family.description] for family in published.families
+    ]
     return rows
 
 
@@ -127,8 +173,11 @@ def write_workbook(published: PublishedWarehouse, path: Path) -> None:
             readme.column_dimensions["B"].width = 100
             for family in published.families:
                 frame = _ordered(with_suppression_marks(family.frame))
-                frame = frame.sort_values([c for c in ("year", "population", "item") if c in frame]) \
-                    if len(frame) else frame
+                frame = (
+                    frame.sort_values([c for c in ("year", "population", "item") if c in frame])
+                    if len(frame)
+                    else frame
+                )
                 frame.to_excel(writer, sheet_name=family.family[:31], index=False, freeze_panes=(1, 0))
                 sheet = writer.sheets[family.family[:31]]
                 for index, column in enumerate(frame.columns, start=1):
@@ -153,4 +202,3 @@ def write_exports(published: PublishedWarehouse, marts_dir: Path) -> Exports:
     workbook = marts_dir / WORKBOOK_NAME
     write_workbook(published, workbook)
     return Exports(workbook, csv_files)
-

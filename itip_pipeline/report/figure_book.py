@@ -12,7 +12,7 @@ import html
 import os
 import shutil
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
@@ -21,8 +21,8 @@ from itip_pipeline.report import charts
 from itip_pipeline.report.check_results import CheckOutcome, run_url
 from itip_pipeline.report.distribution import DISTRIBUTION_TABLE, family_distribution
 from itip_pipeline.report.published import FACT_TABLE, Family, PublishedWarehouse
-from itip_pipeline.report.second_process import split_across_two_processes
-from itip_pipeline.report.words import LANGUAGES, word
+from itip_pipeline.report.translations import LANGUAGES, word
+from itip_pipeline.report.two_processes import split_across_two_processes
 
 CHECKS_PAGE = "checks.html"
 STYLE = """
@@ -45,8 +45,9 @@ td.num{text-align:right;font-variant-numeric:tabular-nums}
 @dataclass(frozen=True)
 class BookRun:
     """How the book came to be: the Dagster run that built it, and the check results to show."""
+
     run_id: str | None = None
-    built_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+    built_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     checks: list[CheckOutcome] = field(default_factory=list)
     exports: dict[str, Path] = field(default_factory=dict)  # link text -> file, linked relative to the book
 
@@ -64,8 +65,12 @@ def _number(value: object, lang: str) -> str:
 
 def _table(headers: list[str], rows: list[list[str]], numeric: set[int] = frozenset()) -> str:
     head = "".join(f"<th>{_e(h)}</th>" for h in headers)
-    body = "".join("<tr>" + "".join(f'<td class="num">{c}</td>' if i in numeric else f"<td>{c}</td>"
-                                    for i, c in enumerate(row)) + "</tr>" for row in rows)
+    body = "".join(
+        "<tr>"
+        + "".join(f'<td class="num">{c}</td>' if i in numeric else f"<td>{c}</td>" for i, c in enumerate(row))
+        + "</tr>"
+        for row in rows
+    )
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
@@ -77,14 +82,16 @@ def _page(title: str, body: str, lang: str, name: str, published: PublishedWareh
     """A page; the nav links stay inside the page's language folder, the language link goes to its twin."""
     twin, twin_lang = (f"en/{name}", "en") if lang == "no" else (f"../{name}", "nb")
     banner = f'<p class="synthetic" role="alert">{_e(word("synthetic", lang))}</p>' if published.is_synthetic else ""
-    return (f'<!doctype html><html lang="{"nb" if lang == "no" else "en"}"><head><meta charset="utf-8">'
-            f'<meta name="viewport" content="width=device-width, initial-scale=1">'
-            f"<title>{_e(title)} – {_e(word('book_title', lang))}</title><style>{STYLE}</style></head><body>"
-            f'<header><strong>{_e(word("book_title", lang))}</strong>'
-            f'<a href="index.html">{_e(word("front", lang))}</a>'
-            f'<a href="{CHECKS_PAGE}">{_e(word("checks", lang))}</a>'
-            f'<a href="{twin}" hreflang="{twin_lang}">{_e(word("other_language", lang))}</a>'
-            f"</header><main>{banner}<h1>{_e(title)}</h1>{body}</main></body></html>")
+    return (
+        f'<!doctype html><html lang="{"nb" if lang == "no" else "en"}"><head><meta charset="utf-8">'
+        f'<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{_e(title)} – {_e(word('book_title', lang))}</title><style>{STYLE}</style></head><body>"
+        f"<header><strong>{_e(word('book_title', lang))}</strong>"
+        f'<a href="index.html">{_e(word("front", lang))}</a>'
+        f'<a href="{CHECKS_PAGE}">{_e(word("checks", lang))}</a>'
+        f'<a href="{twin}" hreflang="{twin_lang}">{_e(word("other_language", lang))}</a>'
+        f"</header><main>{banner}<h1>{_e(title)}</h1>{body}</main></body></html>"
+    )
 
 
 def _figure(chart, caption: str, lang: str, kind: str) -> str:
@@ -98,10 +105,21 @@ def _latest_table(latest: pd.DataFrame, lang: str) -> str:
     for r in shown.itertuples():
         share = f'<span class="mark">{_e(r.mark)}</span>' if r.suppressed else _number(r.share_pct, lang)
         interval = "" if r.suppressed else f"{_number(r.ci_low_pct, lang)}–{_number(r.ci_high_pct, lang)}"
-        rows.append([_e(r.label), _e(r.population_label), share, interval, _e(getattr(r, "n_base", "")),
-                     _number(getattr(r, "n_effective", None), lang)])
-    return _table([word("item", lang), word("population", lang), word("share", lang), word("interval", lang),
-                   "n", "n eff."], rows, numeric={2, 3, 4, 5})
+        rows.append(
+            [
+                _e(r.label),
+                _e(r.population_label),
+                share,
+                interval,
+                _e(getattr(r, "n_base", "")),
+                _number(getattr(r, "n_effective", None), lang),
+            ]
+        )
+    return _table(
+        [word("item", lang), word("population", lang), word("share", lang), word("interval", lang), "n", "n eff."],
+        rows,
+        numeric={2, 3, 4, 5},
+    )
 
 
 def _reconciliation_rows(family: Family, published: PublishedWarehouse, lang: str) -> pd.DataFrame:
@@ -112,14 +130,18 @@ def _reconciliation_rows(family: Family, published: PublishedWarehouse, lang: st
     if mine.empty:
         return mine
     labels = charts.localised(family.frame, lang).drop_duplicates(["indicator_id", "item"])
-    item_label = {(i, it if pd.notna(it) else None): lab for i, it, lab in
-                  zip(labels["indicator_id"], labels["item"], labels["label"])}
+    item_label = {
+        (i, it if pd.notna(it) else None): lab
+        for i, it, lab in zip(labels["indicator_id"], labels["item"], labels["label"])
+    }
     pops = charts.localised(family.frame, lang).drop_duplicates("population")
     pop_label = dict(zip(pops["population"], pops["population_label"]))
     mine["figure_label"] = [
         f"{fid} · {item_label.get((ind, it if pd.notna(it) else None), ind)} · {pop_label.get(pop, pop)} · {year}"
-        for fid, ind, it, pop, year in zip(mine["figure_id"], mine["indicator_id"], mine["item"],
-                                           mine["population"], mine["year"])]
+        for fid, ind, it, pop, year in zip(
+            mine["figure_id"], mine["indicator_id"], mine["item"], mine["population"], mine["year"]
+        )
+    ]
     return mine.sort_values("figure_id")
 
 
@@ -130,36 +152,68 @@ def _family_body(family: Family, published: PublishedWarehouse, lang: str) -> st
         return "".join(parts) + f"<p>{_e(word('no_rows', lang))}</p>"
     if not family.is_estimated:
         value = next((c for c in ("value_pct", "share_pct") if c in frame), None)
-        source = frame["external_source"].dropna().iloc[0] if "external_source" in frame and \
-            frame["external_source"].notna().any() else ""
+        source = (
+            frame["external_source"].dropna().iloc[0]
+            if "external_source" in frame and frame["external_source"].notna().any()
+            else ""
+        )
         parts.append(f"<p><strong>{_e(word('external', lang))}{_e(source)}</strong></p>")
         if value:
             parts.append(_figure(charts.external_bars(frame, lang, value), family.title(lang), lang, "external"))
         return "".join(parts)
     latest_year = int(frame["year"].max())
     latest = frame[frame["year"] == latest_year]
-    parts.append(_figure(charts.population_bars(latest, lang), word("latest_year", lang).format(year=latest_year),
-                         lang, "population_bars"))
+    parts.append(
+        _figure(
+            charts.population_bars(latest, lang),
+            word("latest_year", lang).format(year=latest_year),
+            lang,
+            "population_bars",
+        )
+    )
     if frame["year"].nunique() > 1:
-        parts.append(_figure(charts.trend(frame, lang, published.targets_for(family)), word("trend", lang), lang, "trend"))
+        parts.append(
+            _figure(charts.trend(frame, lang, published.targets_for(family)), word("trend", lang), lang, "trend")
+        )
     parts.append(f'<p class="note">{_e(word("legend", lang))}</p>')
     parts.append(_distribution_figure(family, published, lang))
     figures = _reconciliation_rows(family, published, lang)
     if not figures.empty:
-        parts.append(_figure(charts.published_beside_computed(figures, lang), word("reconciliation", lang), lang,
-                             "reconciliation"))
-        parts.append(_table([word("figure", lang), word("published", lang), word("computed", lang), "diff (pp)",
-                             word("verdict", lang)],
-                            [[_e(r.figure_label), _number(r.published_pct, lang), _number(r.warehouse_pct, lang),
-                              _number(r.diff_pp, lang), _e(r.verdict)] for r in figures.itertuples()],
-                            numeric={1, 2, 3}))
+        parts.append(
+            _figure(
+                charts.published_beside_computed(figures, lang), word("reconciliation", lang), lang, "reconciliation"
+            )
+        )
+        parts.append(
+            _table(
+                [
+                    word("figure", lang),
+                    word("published", lang),
+                    word("computed", lang),
+                    "diff (pp)",
+                    word("verdict", lang),
+                ],
+                [
+                    [
+                        _e(r.figure_label),
+                        _number(r.published_pct, lang),
+                        _number(r.warehouse_pct, lang),
+                        _number(r.diff_pp, lang),
+                        _e(r.verdict),
+                    ]
+                    for r in figures.itertuples()
+                ],
+                numeric={1, 2, 3},
+            )
+        )
     parts.append(f"<h2>{_e(word('table', lang).format(year=latest_year))}</h2>{_latest_table(latest, lang)}")
     return "".join(parts)
 
 
 def _distribution_figure(family: Family, published: PublishedWarehouse, lang: str) -> str:
     layout, year, population, withheld = family_distribution(
-        published.table(FACT_TABLE), published.table(DISTRIBUTION_TABLE), family.family, lang)
+        published.table(FACT_TABLE), published.table(DISTRIBUTION_TABLE), family.family, lang
+    )
     note = f'<p class="note">{_e(word("distribution_withheld", lang))}{_e("; ".join(withheld))}</p>' if withheld else ""
     if layout.empty:
         return note
@@ -168,12 +222,14 @@ def _distribution_figure(family: Family, published: PublishedWarehouse, lang: st
 
 
 def _front_body(published: PublishedWarehouse, run: BookRun, lang: str, out_dir: Path) -> str:
-    run_line = f'{_e(word("built", lang))}: {run.built_at:%Y-%m-%d %H:%M} UTC'
+    run_line = f"{_e(word('built', lang))}: {run.built_at:%Y-%m-%d %H:%M} UTC"
     if run.run_id:
         run_line += f' · {_e(word("run", lang))}: <a href="{_e(run_url(run.run_id))}">{_e(run.run_id[:8])}</a>'
-    parts = [f"<p>{run_line}</p>",
-             f"<p>{_e(word('years', lang))}: {_e(', '.join(map(str, published.years)))}</p>",
-             f"<h2>{_e(word('families', lang))}</h2><ul>"]
+    parts = [
+        f"<p>{run_line}</p>",
+        f"<p>{_e(word('years', lang))}: {_e(', '.join(map(str, published.years)))}</p>",
+        f"<h2>{_e(word('families', lang))}</h2><ul>",
+    ]
     for family in published.families:
         years = sorted(family.frame["year"].dropna().unique()) if "year" in family.frame else []
         span = "" if not years else f" ({years[0]})" if years[0] == years[-1] else f" ({years[0]}–{years[-1]})"
@@ -181,15 +237,18 @@ def _front_body(published: PublishedWarehouse, run: BookRun, lang: str, out_dir:
     parts.append(f'<li><a href="{CHECKS_PAGE}">{_e(word("checks", lang))}</a></li></ul>')
     if run.exports:
         page_dir = out_dir if lang == "no" else out_dir / "en"
-        links = " · ".join(f'<a href="{_e(os.path.relpath(path, page_dir))}">{_e(text)}</a>'
-                           for text, path in run.exports.items())
+        links = " · ".join(
+            f'<a href="{_e(os.path.relpath(path, page_dir))}">{_e(text)}</a>' for text, path in run.exports.items()
+        )
         parts.append(f"<p>{links}</p>")
     provenance = published.provenance
     parts.append(f"<h2>{_e(word('provenance', lang))}</h2>")
     if not provenance.empty:
         columns = [c for c in ("survey_year", "survey", "file_name", "n_rows", "loaded_at") if c in provenance]
-        rows = [[_e(v.isoformat(sep=" ", timespec="seconds") if hasattr(v, "isoformat") else v) for v in row]
-                for row in provenance.sort_values(columns[:3])[columns].itertuples(index=False)]
+        rows = [
+            [_e(v.isoformat(sep=" ", timespec="seconds") if hasattr(v, "isoformat") else v) for v in row]
+            for row in provenance.sort_values(columns[:3])[columns].itertuples(index=False)
+        ]
         parts.append(_table([word(f"provenance_{c}", lang) for c in columns], rows))
     return "".join(parts)
 
@@ -200,17 +259,38 @@ def _checks_body(published: PublishedWarehouse, run: BookRun, lang: str) -> str:
         return f"<p>{_e(word('no_checks', lang))}</p>"
     passed = sum(1 for c in checks if c.passed)
     years = ", ".join(map(str, published.years))
-    parts = [f"<p>{_e(word('checks_intro', lang))}</p>",
-             f"<p><strong>{_e(word('summary_checks', lang).format(passed=passed, total=len(checks)))}</strong> · "
-             f"{_e(word('years', lang))}: {_e(years)}</p>"]
+    parts = [
+        f"<p>{_e(word('checks_intro', lang))}</p>",
+        f"<p><strong>{_e(word('summary_checks', lang).format(passed=passed, total=len(checks)))}</strong> · "
+        f"{_e(word('years', lang))}: {_e(years)}</p>",
+    ]
     rows = []
     for check in checks:
         outcome = word("passed" if check.passed else "failed" if check.passed is False else "not_run", lang)
         css = "pass" if check.passed else "fail" if check.passed is False else "mark"
-        rows.append([_e(check.table), _e(check.check), f'<span class="{css}">{_e(outcome)}</span>', _e(years),
-                     f'<a href="{_e(run_url(check.run_id))}">{_e(check.run_id[:8])}</a>', _e(check.detail)])
-    parts.append(_table([word("asset", lang), word("check", lang), word("outcome", lang), word("years", lang),
-                         word("run", lang), ""], rows))
+        rows.append(
+            [
+                _e(check.table),
+                _e(check.check),
+                f'<span class="{css}">{_e(outcome)}</span>',
+                _e(years),
+                f'<a href="{_e(run_url(check.run_id))}">{_e(check.run_id[:8])}</a>',
+                _e(check.detail),
+            ]
+        )
+    parts.append(
+        _table(
+            [
+                word("asset", lang),
+                word("check", lang),
+                word("outcome", lang),
+                word("years", lang),
+                word("run", lang),
+                "",
+            ],
+            rows,
+        )
+    )
     return "".join(parts)
 
 
@@ -222,14 +302,19 @@ def build_figure_book(published: PublishedWarehouse, out_dir: Path, run: BookRun
     pages: dict[Path, str] = {}
     for lang in LANGUAGES:
         folder = Path() if lang == "no" else Path("en")
-        pages[folder / "index.html"] = _page(word("book_title", lang), _front_body(published, run, lang, out_dir),
-                                             lang, "index.html", published)
-        pages[folder / CHECKS_PAGE] = _page(word("checks", lang), _checks_body(published, run, lang), lang,
-                                            CHECKS_PAGE, published)
+        pages[folder / "index.html"] = _page(
+            word("book_title", lang), _front_body(published, run, lang, out_dir), lang, "index.html", published
+        )
+        pages[folder / CHECKS_PAGE] = _page(
+            word("checks", lang), _checks_body(published, run, lang), lang, CHECKS_PAGE, published
+        )
     jobs = [(lang, family) for lang in LANGUAGES for family in published.families]
     # The second process costs ~2 s to start: worth it from a few pages on.
-    bodies = (split_across_two_processes(_family_bodies, jobs, published) if len(jobs) >= 4
-              else _family_bodies(jobs, published))
+    bodies = (
+        split_across_two_processes(_family_bodies, jobs, published)
+        if len(jobs) >= 4
+        else _family_bodies(jobs, published)
+    )
     for (lang, family), body in zip(jobs, bodies):
         folder = Path() if lang == "no" else Path("en")
         pages[folder / _page_name(family)] = _page(family.title(lang), body, lang, _page_name(family), published)

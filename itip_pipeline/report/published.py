@@ -81,13 +81,18 @@ class PublishedWarehouse:
         if not targets.empty and {"indicator_id", "target_year", "target_pct"} <= set(targets.columns):
             return targets[targets["indicator_id"].isin(ids)][["target_year", "target_pct"]].drop_duplicates()
         if {"policy_target_year", "policy_target_pct"} <= set(family.frame.columns):
-            return family.frame[["policy_target_year", "policy_target_pct"]].dropna().drop_duplicates().rename(
-                columns={"policy_target_year": "target_year", "policy_target_pct": "target_pct"})
+            return (
+                family.frame[["policy_target_year", "policy_target_pct"]]
+                .dropna()
+                .drop_duplicates()
+                .rename(columns={"policy_target_year": "target_year", "policy_target_pct": "target_pct"})
+            )
         return pd.DataFrame(columns=["target_year", "target_pct"])
 
     def column_comment(self, column: str, table: str = FACT_TABLE) -> str:
         return self.column_comments.get(table, {}).get(column) or next(
-            (c[column] for c in self.column_comments.values() if c.get(column)), "")
+            (c[column] for c in self.column_comments.values() if c.get(column)), ""
+        )
 
 
 def read_published(warehouse_db: Path) -> PublishedWarehouse:
@@ -96,16 +101,25 @@ def read_published(warehouse_db: Path) -> PublishedWarehouse:
         raise FileNotFoundError(f"no published warehouse at {warehouse_db}: run `itip run` first")
     con = duckdb.connect(str(warehouse_db), read_only=True)
     try:
-        names = [r[0] for r in con.execute(
-            "select table_name from duckdb_tables() where schema_name = ? order by 1", [SCHEMA]).fetchall()]
+        names = [
+            r[0]
+            for r in con.execute(
+                "select table_name from duckdb_tables() where schema_name = ? order by 1", [SCHEMA]
+            ).fetchall()
+        ]
         tables = {name: con.execute(f'select * from {SCHEMA}."{name}"').df() for name in names}
-        table_comments = dict(con.execute(
-            "select table_name, comment from duckdb_tables() where schema_name = ? and comment is not null",
-            [SCHEMA]).fetchall())
+        table_comments = dict(
+            con.execute(
+                "select table_name, comment from duckdb_tables() where schema_name = ? and comment is not null",
+                [SCHEMA],
+            ).fetchall()
+        )
         column_comments: dict[str, dict[str, str]] = {}
         for table, column, comment in con.execute(
-                "select table_name, column_name, comment from duckdb_columns() "
-                "where schema_name = ? and comment is not null", [SCHEMA]).fetchall():
+            "select table_name, column_name, comment from duckdb_columns() "
+            "where schema_name = ? and comment is not null",
+            [SCHEMA],
+        ).fetchall():
             column_comments.setdefault(table, {})[column] = comment
     finally:
         con.close()
@@ -123,10 +137,14 @@ def _families(published: PublishedWarehouse) -> list[Family]:
     for table in order:
         row = titles.get(table)
         family = row.family if row is not None else table.removeprefix("mart_")
-        families.append(Family(
-            family=family, table=table,
-            title_no=row.title_no if row is not None else family,
-            title_en=(row.title_en if row is not None and row.title_en else family),
-            description=published.table_comments.get(table, ""), frame=published.tables[table],
-        ))
+        families.append(
+            Family(
+                family=family,
+                table=table,
+                title_no=row.title_no if row is not None else family,
+                title_en=(row.title_en if row is not None and row.title_en else family),
+                description=published.table_comments.get(table, ""),
+                frame=published.tables[table],
+            )
+        )
     return families

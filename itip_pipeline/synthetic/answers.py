@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from itip_pipeline.contract import SECTORS
+from itip_pipeline.core.contract import SECTORS
+from itip_pipeline.reference.question_catalogue import question_catalogue
 from itip_pipeline.synthetic.allocation import allocate
 from itip_pipeline.synthetic.calibration import PANEL_GROUP, TargetBook
-from itip_pipeline.synthetic.catalogues import question_catalogue
 from itip_pipeline.synthetic.seeding import rng
 
 

@@ -12,9 +12,14 @@ from pathlib import Path
 
 import yaml
 
-from itip_pipeline.cli import parse_years
+from itip_pipeline.core.survey_years import parse_years
+from itip_pipeline.reference.question_catalogue import question_catalogue
 from itip_pipeline.synthetic.catalogues import (
-    dont_know_in_base, indicator_catalogue, population_groups, published_figures, question_catalogue, success_codes,
+    dont_know_in_base,
+    indicator_catalogue,
+    population_groups,
+    published_figures,
+    success_codes,
 )
 
 CALIBRATION_FILE = Path(__file__).with_name("calibration.yaml")
@@ -67,10 +72,16 @@ def usable_figures(calibration: dict | None = None) -> list[_Figure]:
         indicator = indicators.loc[key]
         if indicator.measure != row.measure:
             continue
-        figures.append(_Figure(
-            row.figure_id, indicator.question_id, success_codes(indicator.success_codes), row.population,
-            tuple(parse_years(row.year)), float(row.value_pct) / 100,
-        ))
+        figures.append(
+            _Figure(
+                row.figure_id,
+                indicator.question_id,
+                success_codes(indicator.success_codes),
+                row.population,
+                tuple(parse_years(row.year)),
+                float(row.value_pct) / 100,
+            )
+        )
     return figures
 
 
@@ -115,8 +126,10 @@ class TargetBook:
         if len(figure.years) == 1:
             year = figure.years[0]
             if self._yaml_share(figure.question_id, figure.population, year) is not None:
-                raise ValueError(f"calibration.yaml sets {figure.question_id}/{figure.population}/{year}, "
-                                 f"which published figure {figure.figure_id} decides")
+                raise ValueError(
+                    f"calibration.yaml sets {figure.question_id}/{figure.population}/{year}, "
+                    f"which published figure {figure.figure_id} decides"
+                )
             self.fixed[(figure.question_id, figure.population, year)] = figure.share
             return
         shape = {y: self._share(figure.question_id, figure.population, y) for y in figure.years}
@@ -130,7 +143,9 @@ class TargetBook:
         shape = {}
         for year in figure.years:
             bases = {sector: sizes[sector][year] for sector in pooled_groups}
-            shape[year] = sum(bases[s] * self._share(figure.question_id, s, year) for s in pooled_groups) / sum(bases.values())
+            shape[year] = sum(bases[s] * self._share(figure.question_id, s, year) for s in pooled_groups) / sum(
+                bases.values()
+            )
         shift = figure.share - sum(shape.values()) / len(shape)
         for year, share in shape.items():
             self.pooled[(figure.question_id, year)] = share + shift
@@ -153,8 +168,10 @@ class TargetBook:
             # Every pooled sector has its own published value: the pooled share follows from them and can
             # only be checked, to the reconciliation's tolerance.
             if abs(pooled_share(shares, bases, pooled_groups) - target) > _DETERMINED_TOLERANCE:
-                raise ValueError(f"{question_id} {year}: the pooled target {target:.3f} contradicts its sectors' "
-                                 f"published values (pooled {pooled_share(shares, bases, pooled_groups):.3f})")
+                raise ValueError(
+                    f"{question_id} {year}: the pooled target {target:.3f} contradicts its sectors' "
+                    f"published values (pooled {pooled_share(shares, bases, pooled_groups):.3f})"
+                )
             return shares
 
         def shifted(delta: float) -> dict[str, float]:
@@ -179,9 +196,12 @@ class TargetBook:
         if row.scale == "choice":
             weights = self.calibration["choice_weights"][question_id]
             return {
-                group: CodePlan(tuple(self.choices.get((question_id, group, year), [])),
-                                {int(code): float(w) for code, w in weights[group].items()})
-                for group, base in bases.items() if base
+                group: CodePlan(
+                    tuple(self.choices.get((question_id, group, year), [])),
+                    {int(code): float(w) for code, w in weights[group].items()},
+                )
+                for group, base in bases.items()
+                if base
             }
         codes = success_codes(_success_codes_of(question_id))
         dont_know = dont_know_rate(self.calibration, row.survey, question_id)
@@ -192,7 +212,9 @@ class TargetBook:
         shape = {code: float(w) for code, w in zip(range(row.min_code, row.max_code + 1), profile)}
         shape[int(row.dont_know_code)] = 1.0
         return {
-            group: CodePlan(((codes, share * known), ((int(row.dont_know_code),), min(dont_know, 1 - share * known))), shape)
+            group: CodePlan(
+                ((codes, share * known), ((int(row.dont_know_code),), min(dont_know, 1 - share * known))), shape
+            )
             for group, share in self.success_shares(question_id, year, bases).items()
         }
 

@@ -6,33 +6,28 @@ from functools import cache
 
 import pandas as pd
 
-from itip_pipeline.question_catalogue import question_catalogue  # noqa: F401  (re-exported for the generator)
-from itip_pipeline.settings import get_settings
-
-
-def _seed(name: str) -> pd.DataFrame:
-    return pd.read_csv(get_settings().dbt_project_dir / "seeds" / f"{name}.csv", dtype=str, keep_default_na=False)
+from itip_pipeline.reference.seeds import seed
 
 
 @cache
 def indicator_catalogue() -> pd.DataFrame:
-    return _seed("indicator_catalogue")
+    return seed("indicator_catalogue")
 
 
 @cache
 def scale_labels() -> pd.DataFrame:
-    return _seed("answer_scale_labels")
+    return seed("answer_scale_labels")
 
 
 @cache
 def published_figures() -> pd.DataFrame:
-    return _seed("published_figures")
+    return seed("published_figures")
 
 
 @cache
 def population_groups(population: str) -> tuple[str, ...]:
     """The respondent groups a population pools, as the warehouse defines it (seeds/populations.csv)."""
-    populations = _seed("populations").set_index("population")
+    populations = seed("populations").set_index("population")
     return tuple(populations.loc[population, "respondent_groups"].split("|"))
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from itip_pipeline.contract import CODEBOOK_COLUMNS, CODEBOOK_FILE, SECTORS
+from itip_pipeline.core.contract import CODEBOOK_COLUMNS, CODEBOOK_FILE, SECTORS
 from itip_pipeline.synthetic.answers import answer_columns, codebook_rows
 from itip_pipeline.synthetic.calibration import TargetBook, load_calibration
 from itip_pipeline.synthetic.identities import organisation_register, organisations_for_year, panel_respondents
@@ -18,8 +18,9 @@ README_FILE = "SYNTHETIC_README.txt"
 _SURVEY_NAMES = {"org": "organisasjonsundersøkelsen", "panel": "innbyggerpanelet"}
 
 
-def generate_deliveries(out_dir: Path, years: list[int], seed: int = 2025, scale: float = 1.0,
-                        panel_format: str | None = None) -> list[Path]:
+def generate_deliveries(
+    out_dir: Path, years: list[int], seed: int = 2025, scale: float = 1.0, panel_format: str | None = None
+) -> list[Path]:
     """Write out_dir/<year>/ for each year: codebook, organisation file(s), panel file and a README.
 
     The same arguments give the same files. `scale` multiplies the citizen panel's size; `panel_format`
@@ -69,8 +70,15 @@ def _write_survey(table: pd.DataFrame, survey: str, year: int, specs: list[dict]
     for spec in specs:
         part = table[table["sektor"].isin(spec.get("sectors", SECTORS))] if survey == "org" else table
         path = year_dir / spec["file"]
-        write_delivery_file(part.reset_index(drop=True), path, spec, year=year, titles=titles,
-                            value_labels=labels, column_labels=wordings)
+        write_delivery_file(
+            part.reset_index(drop=True),
+            path,
+            spec,
+            year=year,
+            titles=titles,
+            value_labels=labels,
+            column_labels=wordings,
+        )
         paths.append(path)
     return paths
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from itip_pipeline.contract import AGE_GROUPS, GENDERS, REGIONS, orgnr_check_digit
-from itip_pipeline.municipality_register import municipality_change_2024, register_for_year
+from itip_pipeline.core.contract import AGE_GROUPS, GENDERS, REGIONS, orgnr_check_digit
+from itip_pipeline.reference.municipality_register import municipality_change_2024, register_for_year
 from itip_pipeline.synthetic.seeding import rng
 
 _OPEN = (0, 9999)  # first and last year of an organisation that exists throughout
@@ -54,10 +54,15 @@ def organisation_register(calibration: dict, seed: int) -> pd.DataFrame:
     n_stat = settings["pool"]["stat"]
     rows = (
         [("stat", *_OPEN, None, None)] * n_stat
-        + [("kommune", 2024 if before is None else _OPEN[0], _OPEN[1], before, after) for before, after in municipalities]
+        + [
+            ("kommune", 2024 if before is None else _OPEN[0], _OPEN[1], before, after)
+            for before, after in municipalities
+        ]
         + [("fylkeskommune", first, last, None, None) for first, last in county_spans]
     )
-    register = pd.DataFrame(rows, columns=["sector", "first_year", "last_year", "kommunenr_before_2024", "kommunenr_from_2024"])
+    register = pd.DataFrame(
+        rows, columns=["sector", "first_year", "last_year", "kommunenr_before_2024", "kommunenr_from_2024"]
+    )
     generator = rng(seed, "register")
     register.insert(0, "orgnr", _orgnumbers(len(register), generator, settings["orgnr_share_starting_with_8"]))
     register["willingness"] = generator.random(len(register))
@@ -75,9 +80,14 @@ def organisations_for_year(register: pd.DataFrame, calibration: dict, year: int,
         for sector in settings["respondents"]
     )
     kommunenr = chosen["kommunenr_from_2024" if year >= 2024 else "kommunenr_before_2024"]
-    return pd.DataFrame({
-        "aar": year, "orgnr": chosen["orgnr"], "sektor": chosen["sector"], "kommunenr": kommunenr,
-    }).reset_index(drop=True)
+    return pd.DataFrame(
+        {
+            "aar": year,
+            "orgnr": chosen["orgnr"],
+            "sektor": chosen["sector"],
+            "kommunenr": kommunenr,
+        }
+    ).reset_index(drop=True)
 
 
 def _draw(generator: np.random.Generator, shares: dict, allowed: tuple[str, ...], n: int) -> np.ndarray:
@@ -91,14 +101,18 @@ def panel_respondents(calibration: dict, year: int, n: int, seed: int) -> pd.Dat
     panel = calibration["panel"]
     generator = rng(seed, year, "panel")
     age = _draw(generator, panel["age_group"], AGE_GROUPS, n)
-    raw = pd.Series(age).map(panel["weight_factor_by_age"]).to_numpy() * generator.lognormal(0, panel["weight_noise_sigma"], n)
+    raw = pd.Series(age).map(panel["weight_factor_by_age"]).to_numpy() * generator.lognormal(
+        0, panel["weight_noise_sigma"], n
+    )
     low, high = panel["weight_range"]
     weight = np.clip(raw / raw.mean(), low, high)
-    return pd.DataFrame({
-        "aar": year,
-        "respondent_id": [f"P{year}-{i:06d}" for i in range(1, n + 1)],
-        "vekt": np.round(weight / weight.mean(), 4),
-        "kjonn": _draw(generator, panel["gender"], GENDERS, n),
-        "aldersgruppe": age,
-        "landsdel": _draw(generator, panel["region"], REGIONS, n),
-    })
+    return pd.DataFrame(
+        {
+            "aar": year,
+            "respondent_id": [f"P{year}-{i:06d}" for i in range(1, n + 1)],
+            "vekt": np.round(weight / weight.mean(), 4),
+            "kjonn": _draw(generator, panel["gender"], GENDERS, n),
+            "aldersgruppe": age,
+            "landsdel": _draw(generator, panel["region"], REGIONS, n),
+        }
+    )

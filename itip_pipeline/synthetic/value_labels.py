@@ -5,7 +5,6 @@ from __future__ import annotations
 from itip_pipeline.synthetic.catalogues import indicator_catalogue, scale_labels
 
 
-
 def _scale_labels() -> dict[str, tuple[str, ...]]:
     """Each ordinal scale's labels, lowest step first (seeds/answer_scale_labels.csv, which the warehouse's
     answer distributions read too)."""

@@ -29,8 +29,16 @@ def delivery_time(year: int) -> datetime:
     return datetime(year, 6, 1)
 
 
-def write_delivery_file(frame: pd.DataFrame, path: Path, spec: dict, *, year: int, titles: list[str],
-                        value_labels: dict[str, dict[int, str]], column_labels: dict[str, str]) -> None:
+def write_delivery_file(
+    frame: pd.DataFrame,
+    path: Path,
+    spec: dict,
+    *,
+    year: int,
+    titles: list[str],
+    value_labels: dict[str, dict[int, str]],
+    column_labels: dict[str, str],
+) -> None:
     """Write `frame` to `path`; `spec` is the file's entry in calibration.yaml's `deliveries`."""
     suffix = path.suffix
     if suffix == ".csv":
@@ -80,8 +88,13 @@ def _freeze_zip(path: Path, when: datetime) -> None:
             target.writestr(fixed, data)
 
 
-def _write_sav(frame: pd.DataFrame, path: Path, value_labels: dict[str, dict[int, str]],
-               column_labels: dict[str, str], when: datetime) -> None:
+def _write_sav(
+    frame: pd.DataFrame,
+    path: Path,
+    value_labels: dict[str, dict[int, str]],
+    column_labels: dict[str, str],
+    when: datetime,
+) -> None:
     frame = frame.copy()
     for column in frame.columns:
         if column in value_labels:
@@ -89,7 +102,9 @@ def _write_sav(frame: pd.DataFrame, path: Path, value_labels: dict[str, dict[int
         elif frame[column].dtype == object:
             frame[column] = frame[column].fillna("")
     pyreadstat.write_sav(
-        frame, str(path), file_label=SYNTHETIC_SAV_LABEL,
+        frame,
+        str(path),
+        file_label=SYNTHETIC_SAV_LABEL,
         column_labels={c: column_labels.get(c, c) for c in frame.columns},
         variable_value_labels={c: {float(k): v for k, v in labels.items()} for c, labels in value_labels.items()},
         variable_format={c: "F1.0" for c in value_labels},

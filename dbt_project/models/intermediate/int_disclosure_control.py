@@ -66,12 +66,10 @@ class Block:
 
     def __post_init__(self):
         units = sorted({unit for cell in self.cells for unit in cell.units})
-        self.inner = {(unit, code): i for i, (unit, code) in
-                      enumerate((u, c) for u in units for c in self.codes)}
+        self.inner = {(unit, code): i for i, (unit, code) in enumerate((u, c) for u in units for c in self.codes)}
 
     def vector(self, cell: Cell, value: str) -> np.ndarray:
-        codes = {"n_base": cell.base_codes, "successes": cell.success_codes,
-                 "dont_know": cell.dont_know_codes}[value]
+        codes = {"n_base": cell.base_codes, "successes": cell.success_codes, "dont_know": cell.dont_know_codes}[value]
         vec = np.zeros(len(self.inner))
         for unit in cell.units:
             for code in codes:
@@ -126,11 +124,17 @@ def protect_block(block: Block) -> dict[tuple, str | None]:
     bases_only = _row_space([block.vector(c, "n_base") for c in block.cells if c.published], width)
     # A value the always-published bases already determine (an item whose success codes are every code
     # given in the block) cannot be hidden by suppressing shares; it is no more disclosive than the base.
-    targets = [vec for cell in block.cells if cell.primary_reason
-               for vec in (block.vector(cell, value) for value in PROTECTED_VALUES[cell.primary_reason])
-               if not _in_row_space(bases_only, vec)]
-    candidates = sorted((c for c in block.cells if c.published and not c.primary_reason),
-                        key=lambda c: (c.withhold_order, c.n_base, c.successes, str(c.key)))
+    targets = [
+        vec
+        for cell in block.cells
+        if cell.primary_reason
+        for vec in (block.vector(cell, value) for value in PROTECTED_VALUES[cell.primary_reason])
+        if not _in_row_space(bases_only, vec)
+    ]
+    candidates = sorted(
+        (c for c in block.cells if c.published and not c.primary_reason),
+        key=lambda c: (c.withhold_order, c.n_base, c.successes, str(c.key)),
+    )
     complementary: set[tuple] = set()
     for target in targets:
         if not _in_row_space(published(suppressed), target):
@@ -152,8 +156,11 @@ def protect_block(block: Block) -> dict[tuple, str | None]:
         complementary |= {key for key in added if key in suppressed}
     # The proof, kept in the code: suppressing more never re-exposes a value, so every target is still safe.
     assert not any(_in_row_space(published(suppressed), t) for t in targets)
-    return {c.key: c.primary_reason or (COMPLEMENTARY if c.key in complementary else None)
-            for c in block.cells if c.published}
+    return {
+        c.key: c.primary_reason or (COMPLEMENTARY if c.key in complementary else None)
+        for c in block.cells
+        if c.published
+    }
 
 
 def _codes(value) -> tuple[int, ...]:
@@ -161,28 +168,45 @@ def _codes(value) -> tuple[int, ...]:
 
 
 def _cell(r: dict) -> Cell:
-    return Cell(key=tuple(None if pd.isna(r[column]) else r[column] for column in KEY),
-                published=bool(r["is_published"]),
-                units=tuple(r["units"]), n_base=int(r["n_base"]),
-                successes=0.0 if pd.isna(r["share"]) else float(r["share"]) * int(r["n_base"]),
-                primary_reason=None if pd.isna(r["primary_reason"]) else r["primary_reason"],
-                success_codes=_codes(r["success_codes"]), base_codes=_codes(r["base_codes"]),
-                dont_know_codes=_codes(r["dont_know_codes"]), withhold_order=int(r["withhold_order"]))
+    return Cell(
+        key=tuple(None if pd.isna(r[column]) else r[column] for column in KEY),
+        published=bool(r["is_published"]),
+        units=tuple(r["units"]),
+        n_base=int(r["n_base"]),
+        successes=0.0 if pd.isna(r["share"]) else float(r["share"]) * int(r["n_base"]),
+        primary_reason=None if pd.isna(r["primary_reason"]) else r["primary_reason"],
+        success_codes=_codes(r["success_codes"]),
+        base_codes=_codes(r["base_codes"]),
+        dont_know_codes=_codes(r["dont_know_codes"]),
+        withhold_order=int(r["withhold_order"]),
+    )
 
 
 def protect(cells: pd.DataFrame) -> pd.DataFrame:
     """One row per published cell of int_disclosure_cells with its suppression_reason."""
     blocks: dict[tuple, tuple[list[Cell], tuple[int, ...]]] = {}
     for record in cells.to_dict("records"):
-        block_cells, _ = blocks.setdefault((record["question_id"], record["survey_year"]),
-                                           ([], _codes(record["block_codes"])))
+        block_cells, _ = blocks.setdefault(
+            (record["question_id"], record["survey_year"]), ([], _codes(record["block_codes"]))
+        )
         block_cells.append(_cell(record))
-    rows = [(*key, reason) for _, (block_cells, codes) in sorted(blocks.items())
-            for key, reason in protect_block(Block(block_cells, codes)).items()]
+    rows = [
+        (*key, reason)
+        for _, (block_cells, codes) in sorted(blocks.items())
+        for key, reason in protect_block(Block(block_cells, codes)).items()
+    ]
     result = pd.DataFrame(rows, columns=[*KEY, "suppression_reason"])
-    return result.astype({"indicator_id": "string", "item": "string", "population": "string", "breakdown": "string",
-                          "category": "string", "survey_year": "int32", "suppression_reason": "string"}).assign(
-        suppressed=lambda f: f.suppression_reason.notna())
+    return result.astype(
+        {
+            "indicator_id": "string",
+            "item": "string",
+            "population": "string",
+            "breakdown": "string",
+            "category": "string",
+            "survey_year": "int32",
+            "suppression_reason": "string",
+        }
+    ).assign(suppressed=lambda f: f.suppression_reason.notna())
 
 
 def model(dbt, session):

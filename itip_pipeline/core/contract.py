@@ -1,0 +1,104 @@
+"""The delivery contract as constants: file names, identifier columns, codes and value sets.
+
+docs/data_contract.md explains these to a survey vendor; this module is what the code checks against.
+Question columns are not listed here: each year's codebook (data, not code) maps them to question ids.
+"""
+
+from __future__ import annotations
+
+import re
+
+SURVEYS = ("org", "panel")
+
+# A year's delivery lives in data/landing/<year>/. Files are recognised by the start of their name.
+FILE_PREFIXES = {"org": "org_survey", "panel": "citizen_panel"}
+CODEBOOK_FILE = "codebook.csv"
+ACCEPTED_SUFFIXES = (".xlsx", ".csv", ".sav", ".parquet")
+# Besides the codebook and the survey files, a year folder may hold only documentation for people, e.g. the
+# generator's SYNTHETIC_README.txt: a name starting "readme" or ending "_readme", as text, Markdown or PDF.
+# Anything else (a subfolder, a .bak copy, a hidden file) refuses the delivery, naming the entry.
+DOCUMENTATION_FILE = re.compile(r"^([a-z0-9_]*_)?readme([._-][a-z0-9_-]*)?\.(txt|md|pdf)$", re.IGNORECASE)
+# The organisation survey may be split over several files; the panel is exactly one file.
+MAX_FILES = {"org": None, "panel": 1}
+
+# Identifier and background columns: delivered name -> raw-table name. Matched case-insensitively.
+ORG_ID_COLUMNS = {"aar": "survey_year", "orgnr": "orgnr", "sektor": "sector", "kommunenr": "kommunenr"}
+PANEL_ID_COLUMNS = {
+    "aar": "survey_year",
+    "respondent_id": "respondent_id",
+    "vekt": "weight",
+    "kjonn": "gender",
+    "aldersgruppe": "age_group",
+    "landsdel": "region",
+}
+ID_COLUMNS = {"org": ORG_ID_COLUMNS, "panel": PANEL_ID_COLUMNS}
+# Required in every file of that survey (kommunenr may be blank for non-municipal sectors).
+REQUIRED_ID_COLUMNS = {
+    "org": ("aar", "orgnr", "sektor", "kommunenr"),
+    "panel": ("aar", "respondent_id", "vekt", "kjonn", "aldersgruppe", "landsdel"),
+}
+
+SECTORS = ("stat", "kommune", "fylkeskommune")
+GENDERS = ("mann", "kvinne", "annet")
+AGE_GROUPS = ("18-29", "30-44", "45-59", "60+")
+REGIONS = ("oslo", "ostlandet", "sorlandet", "vestlandet", "trondelag", "nord_norge")
+
+# Direct identifiers and free text are refused by name family and by value: see ingest/personal_data.py.
+
+# Codebook: one row per delivered question column.
+CODEBOOK_COLUMNS = (
+    "survey",
+    "source_column",
+    "question_id",
+    "scale",
+    "min_code",
+    "max_code",
+    "dont_know_code",
+    "wording",
+)
+SCALES = ("extent5", "agree5", "agree5_panel", "importance5", "trust5", "choice")
+DEFAULT_DONT_KNOW_CODE = 9
+# Every answer code (min_code, max_code, dont_know_code) lies in this range. It is checked on the codebook
+# before any code is used, so a bound like 2147483647 or 3000000000 is refused rather than allocated or
+# overflowing the integer columns of the raw schema.
+CODE_RANGE = (0, 99)
+
+# A panel weight outside this range is refused as implausible. Vendors' raked weights have a mean near 1
+# and usually lie in 0.3-3.5; the range is generous so that only a broken weight (1e308, 1e-9) trips it.
+WEIGHT_RANGE = (0.01, 100.0)
+
+# Which kommunenummer exist in a survey year is data, not code: itip_pipeline.reference.municipality_register.
+
+
+def is_ascii_digits(value: str, length: int) -> bool:
+    """Exactly `length` of the digits 0-9. str.isdigit() would also pass Arabic-Indic or full-width digits,
+    which would count one organisation twice under two spellings."""
+    return len(value) == length and value.isascii() and value.isdigit()
+
+
+ORGNR_WEIGHTS = (3, 2, 7, 6, 5, 4, 3, 2)
+
+
+def orgnr_check_digit(first_eight: str) -> int | None:
+    """The mod-11 check digit for the first eight digits, or None when no valid number has them."""
+    remainder = sum(int(d) * w for d, w in zip(first_eight, ORGNR_WEIGHTS)) % 11
+    if remainder == 0:
+        return 0
+    if remainder == 1:
+        return None
+    return 11 - remainder
+
+
+def is_valid_orgnr(value: str) -> bool:
+    """True for a 9-digit organisasjonsnummer whose last digit is its mod-11 check digit."""
+    if not (isinstance(value, str) and is_ascii_digits(value, 9)):
+        return False
+    return orgnr_check_digit(value[:8]) == int(value[8])
+
+
+# Memory guards for the readers: a delivered file larger than this is refused unread, and an xlsx (a zip)
+# whose entries would decompress to more than the second bound is refused as a possible zip bomb.
+MAX_FILE_BYTES = 512 * 1024 * 1024
+MAX_XLSX_UNCOMPRESSED_BYTES = 2 * 1024 * 1024 * 1024
+# Title rows an xlsx may carry above its header row.
+MAX_XLSX_TITLE_ROWS = 20

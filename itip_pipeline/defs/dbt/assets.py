@@ -1,0 +1,155 @@
+"""The dbt project as Dagster assets: every model and seed an asset, every dbt test an asset check.
+
+dbt sources on the raw schema are mapped onto the ingest assets, so the lineage reads landing files →
+ingest → staging → intermediate → marts. Importing this module brings the manifest up to date first.
+"""
+
+import importlib
+import threading
+from collections.abc import Mapping
+from typing import Any
+
+import dagster as dg
+from dagster import AssetExecutionContext
+from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
+
+from itip_pipeline.core import progress
+from itip_pipeline.core.settings import get_settings
+from itip_pipeline.core.survey_years import survey_year_keys
+from itip_pipeline.defs.dbt.cli_resource import DbtCliWithoutInProcessAdapter
+from itip_pipeline.defs.dbt.invocation_dirs import invocation_root, prune_invocation_dirs
+from itip_pipeline.defs.dbt.project import DBT_EXECUTABLE, dbt_environment, dbt_project, prepare_dbt_manifest
+from itip_pipeline.warehouse import candidates
+from itip_pipeline.warehouse.working_db import connect, writer_lock
+
+RAW_SOURCE = "raw"
+
+
+class ItipDbtTranslator(DagsterDbtTranslator):
+    def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
+        # Sources keep the raw table's name, which is the ingest asset's key; models and seeds are keyed
+        # by their schema (staging, intermediate, marts, reference), as a BI user sees them.
+        if dbt_resource_props["resource_type"] == "source":
+            return dg.AssetKey([RAW_SOURCE, dbt_resource_props["name"]])
+        return dg.AssetKey([dbt_resource_props["schema"], dbt_resource_props["name"]])
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        return dbt_resource_props["schema"]
+
+
+DBT_PROJECT = dbt_project()
+prepare_dbt_manifest()  # parses only when the project changed since the last manifest
+
+
+@dbt_assets(
+    manifest=DBT_PROJECT.manifest_path,
+    project=DBT_PROJECT,
+    dagster_dbt_translator=ItipDbtTranslator(),
+    name="itip_dbt",
+)
+def itip_dbt(context: AssetExecutionContext, dbt: DbtCliResource):
+    settings = get_settings()
+    with writer_lock(settings.work_db), progress.step("dbt build") as step:
+        inputs = _build_inputs(settings)  # in this hold of the lock: what this build is made from
+        with dbt_environment():  # the dbt process starts inside cli()
+            invocation = dbt.cli(["build"], context=context, raise_on_error=False)
+        # The checks step after this one imports Great Expectations (~3 s of CPU): done now, on the core dbt's
+        # process leaves, while this thread mostly waits for dbt's events, it is off the run's critical path.
+        threading.Thread(target=importlib.import_module, args=("great_expectations",), daemon=True).start()
+        counter = progress.NodeCounter(_nodes_to_build(context))
+        events = []
+        for event in invocation.stream():
+            events.append(event)
+            if isinstance(event, NODE_DONE):
+                counter.tick()
+        counter.finish()
+        row_counts = _row_counts(settings.work_db)
+        if invocation.is_successful():
+            # Frozen in this same hold of the lock: what the checks read and publish publishes is what dbt
+            # built and tested here, whatever another run does to the working database afterwards.
+            candidates.snapshot(
+                settings.work_db, candidates.candidate_path(settings.candidates_dir, context.run_id), inputs
+            )
+        candidates.prune(settings.candidates_dir, lambda run_id: _in_progress(context.instance, run_id))
+        prune_invocation_dirs(
+            invocation_root(DBT_PROJECT.project_dir, DBT_PROJECT.target_path), keep=invocation.target_path
+        )
+        step.done(f"{counter.seen} nodes built and tested" if invocation.is_successful() else "FAILED")
+    for event in events:
+        if isinstance(event, dg.Output):
+            count = row_counts.get(tuple(context.asset_key_for_output(event.output_name).path))
+            if count is not None:
+                event = event.with_metadata({**event.metadata, "dagster/row_count": count})
+        yield event
+    if not invocation.is_successful():
+        raise dg.Failure(description=_build_failure(invocation), allow_retries=False)
+
+
+def _build_inputs(settings) -> dict:
+    """The build's inputs (itip_pipeline.core.build_state); the landing folder's only if every landed year is loaded
+    exactly as it lies there (a file that arrived after its year's load is not in this build)."""
+    from itip_pipeline.core import build_state
+    from itip_pipeline.ingest.landing_watch import landing_folders, loaded_fingerprints, years_as_loaded
+
+    landed = landing_folders(settings.landing_dir, {int(key) for key in survey_year_keys()}).years
+    loaded = loaded_fingerprints(settings.work_db, lock_held=True)
+    return build_state.capture(settings, years_as_loaded(settings.landing_dir, landed, loaded) == landed)
+
+
+def _build_failure(invocation) -> str:
+    """The failed build as a sentence naming the nodes that failed, from dbt's run_results.json."""
+    try:
+        results = invocation.get_artifact("run_results.json")["results"]
+    except (OSError, ValueError, KeyError):  # dbt stopped before writing it (a parse or connection error)
+        results = []
+    failed = [f"{r['unique_id']} ({r['status']})" for r in results if r.get("status") in ("error", "fail")]
+    if not failed:
+        return "dbt build failed before building any node; dbt's own messages are in the run's log."
+    return (
+        f"dbt build failed: {len(failed)} of {len(results)} nodes did not pass: {', '.join(failed[:20])}"
+        + (f" and {len(failed) - 20} more" if len(failed) > 20 else "")
+        + ". dbt's own messages are in the run's log. Nothing was published."
+    )
+
+
+# What dagster-dbt yields as a node finishes: a model or seed's output, a test's check result, or an
+# observation for a test on a table outside the selection (a raw source).
+NODE_DONE = (dg.Output, dg.AssetCheckResult, dg.AssetObservation, dg.AssetCheckEvaluation)
+
+
+def _nodes_to_build(context: AssetExecutionContext) -> int:
+    """dbt nodes (models, seeds, tests) the build will run: the manifest's when the whole project is selected."""
+    import json
+
+    nodes = json.loads(DBT_PROJECT.manifest_path.read_text(encoding="utf-8"))["nodes"].values()
+    kinds = [n["resource_type"] for n in nodes]
+    if len(context.selected_output_names) >= kinds.count("model") + kinds.count("seed"):
+        return sum(kind in ("model", "seed", "test", "snapshot") for kind in kinds)
+    return len(context.selected_output_names) + len(context.selected_asset_check_keys)
+
+
+def _in_progress(instance: dg.DagsterInstance, run_id: str) -> bool:
+    run = instance.get_run_by_id(run_id)
+    return run is not None and not run.is_finished
+
+
+def _row_counts(work_db) -> dict[tuple[str, str], int]:
+    """Rows of every dbt-built table (views are not counted: that would run their queries)."""
+    con = connect(work_db, read_only=True)
+    try:
+        tables = con.execute(
+            "select schema_name, table_name from duckdb_tables() "
+            "where schema_name in ('reference', 'intermediate', 'marts')"
+        ).fetchall()
+        return {
+            (schema, table): con.execute(f'select count(*) from "{schema}"."{table}"').fetchone()[0]
+            for schema, table in tables
+        }
+    finally:
+        con.close()
+
+
+def dbt_resource() -> DbtCliResource:
+    return DbtCliWithoutInProcessAdapter(
+        project_dir=DBT_PROJECT, profiles_dir=str(get_settings().dbt_profiles_dir), dbt_executable=DBT_EXECUTABLE
+    )

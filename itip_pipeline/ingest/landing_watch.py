@@ -1,0 +1,168 @@
+"""Deciding which years' deliveries are new or changed, from the landing folder, the load log and a cursor.
+
+A year's fingerprint is the hash of its delivery files' names and content hashes. A year is reported only
+when every file in its folder has settled (not modified for `settle_seconds`, no temporary name), so a
+file still being copied is never picked up half-written, and only when its fingerprint differs both from
+what the load log says is loaded and from what the cursor says was already requested. Content hashes are
+cached by (size, mtime) in the cursor, so an unchanged multi-gigabyte panel is not re-read at every tick.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from itip_pipeline.core.hashing import key_fingerprint, sha256_of
+from itip_pipeline.core.settings import get_settings
+from itip_pipeline.core.survey_years import year_of_folder
+from itip_pipeline.ingest.delivery_files import survey_of, year_dir
+from itip_pipeline.ingest.loader import loaded_files
+from itip_pipeline.warehouse.working_db import connect, writer_lock
+
+TEMPORARY_MARKERS = (".partial", ".tmp", ".part", ".crdownload")
+
+
+@dataclass
+class LandingCursor:
+    fingerprints: dict[str, str] = field(default_factory=dict)  # year -> fingerprint last started
+    hashes: dict[str, list] = field(default_factory=dict)  # "year/name" -> [size, mtime_ns, sha256]
+
+    def dumps(self) -> str:
+        return json.dumps({"fingerprints": self.fingerprints, "hashes": self.hashes}, sort_keys=True)
+
+    @classmethod
+    def loads(cls, text: str | None) -> LandingCursor:
+        if not text:
+            return cls()
+        data = json.loads(text)
+        return cls(data.get("fingerprints", {}), data.get("hashes", {}))
+
+
+@dataclass(frozen=True)
+class LandingFolders:
+    years: list[int]  # delivery folders of survey years this warehouse has partitions for
+    skipped: dict[str, str]  # anything else in the landing folder -> why it is skipped
+
+
+def landing_folders(landing_dir: Path, known_years: set[int]) -> LandingFolders:
+    """The year folders to consider, and a sentence for every other entry (a year outside the partitions,
+    a folder or file that is not a year folder), so a stray entry is reported and skipped, never loaded."""
+    years, skipped = [], {}
+    first, last = min(known_years), max(known_years)
+    for path in sorted(landing_dir.iterdir()) if landing_dir.is_dir() else []:
+        name = path.name
+        if name.startswith("."):
+            continue
+        year = year_of_folder(name) if path.is_dir() else None
+        if year is not None:
+            if year in known_years:
+                years.append(year)
+            else:
+                skipped[name] = (
+                    f"{path} is not a survey year of this warehouse ({first}–{last}); skipped. "
+                    "Move it out of the landing folder if it is not a delivery."
+                )
+        else:
+            skipped[name] = f"{path} is not a year folder (deliveries go in {landing_dir}/<year>/); skipped."
+    return LandingFolders(years, skipped)
+
+
+@dataclass(frozen=True)
+class YearScan:
+    year: int
+    fingerprint: str | None  # None while the delivery is incomplete or still being written
+    reason: str
+
+
+def _is_temporary(name: str) -> bool:
+    return name.startswith((".", "~$")) or name.lower().endswith(TEMPORARY_MARKERS)
+
+
+def scan_year(landing_dir: Path, year: int, cursor: LandingCursor, settle_seconds: float, now: float) -> YearScan:
+    folder = year_dir(landing_dir, year)
+    entries = sorted(p for p in folder.iterdir() if p.is_file())
+    if any(_is_temporary(p.name) for p in entries):
+        return YearScan(year, None, "a file is still being written (temporary name)")
+    files = [p for p in entries if survey_of(p.name) is not None]
+    if not files:
+        return YearScan(year, None, "no delivery files yet")
+    parts = []
+    for path in files:
+        stat = path.stat()
+        if now - stat.st_mtime < settle_seconds:
+            return YearScan(year, None, f"{path.name} changed less than {settle_seconds:.0f} s ago")
+        key = f"{year}/{path.name}"
+        cached = cursor.hashes.get(key)
+        if cached and cached[:2] == [stat.st_size, stat.st_mtime_ns]:
+            sha = cached[2]
+        else:
+            sha = sha256_of(path)
+            cursor.hashes[key] = [stat.st_size, stat.st_mtime_ns, sha]
+        parts.append(f"{path.name}:{sha}")
+    return YearScan(year, fingerprint(parts), "ready")
+
+
+def fingerprint(name_hashes: list[str]) -> str:
+    """One hash for a year's delivery from its sorted 'file name:sha256' entries."""
+    return hashlib.sha256("\n".join(sorted(name_hashes)).encode()).hexdigest()
+
+
+def loaded_fingerprints(work_db: Path, timeout_s: float = 0, lock_held: bool = False) -> dict[int, str]:
+    """Fingerprints of the deliveries the load log says are loaded, by year.
+
+    Raises WarehouseBusy when a load holds the database for more than `timeout_s`. The read takes the
+    writers' lock (unless the caller holds it), so no load can fail on this reader's DuckDB lock while it looks.
+    """
+    if not work_db.exists():
+        return {}
+    if lock_held:
+        return _loaded_fingerprints(work_db)
+    with writer_lock(work_db, timeout_s=timeout_s):
+        return _loaded_fingerprints(work_db)
+
+
+def years_as_loaded(landing_dir: Path, years: list[int], loaded: dict[int, str]) -> list[int]:
+    """Those of `years` whose delivery in the landing folder is exactly what `loaded` says is loaded."""
+    cursor, now = LandingCursor(), time.time()
+    return [y for y in years if loaded.get(y) and scan_year(landing_dir, y, cursor, 0, now).fingerprint == loaded[y]]
+
+
+def _loaded_fingerprints(work_db: Path) -> dict[int, str]:
+    con = connect(work_db, read_only=True)
+    try:
+        if not con.execute(
+            "select count(*) from duckdb_tables() where schema_name = 'raw' and table_name = 'load_log'"
+        ).fetchone()[0]:
+            return {}
+        # A panel year hashed under another pseudonym key is not loaded as far as the current key goes.
+        files = loaded_files(con, key_fingerprint(get_settings().pseudonym_key))
+    finally:
+        con.close()
+    # A set, not a merge by name: a codebook.csv loaded with two contents (one survey still on the old
+    # crosswalk) must not look like the single codebook in the landing folder.
+    by_year: dict[int, set[str]] = {}
+    for (year, _survey), names in files.items():
+        by_year.setdefault(year, set()).update(f"{name}:{sha}" for name, sha in names.items())
+    return {year: fingerprint(list(parts)) for year, parts in by_year.items()}
+
+
+def changed_years(
+    landing_dir: Path,
+    cursor: LandingCursor,
+    known_years: set[int],
+    loaded: dict[int, str] | None = None,
+    settle_seconds: float = 10.0,
+    now: float | None = None,
+) -> list[YearScan]:
+    """Scans of the years whose settled delivery is neither loaded nor already requested (cursor hashes are updated)."""
+    now = time.time() if now is None else now
+    loaded = loaded or {}
+    changed = []
+    for year in landing_folders(landing_dir, known_years).years:
+        scan = scan_year(landing_dir, year, cursor, settle_seconds, now)
+        if scan.fingerprint and scan.fingerprint not in (cursor.fingerprints.get(str(year)), loaded.get(year)):
+            changed.append(scan)
+    return changed

@@ -1,0 +1,81 @@
+"""The working DuckDB file that loads and dbt write, guarded by one process-wide lock.
+
+DuckDB allows one writer per file and fails a second one with a bare lock error. Every writer in the
+pipeline takes this advisory lock first, so a second load waits (up to a timeout) and then fails with a
+message that says what is going on. Another program holding DuckDB's own lock on the file (a DuckDB shell
+or a notebook left open) cannot be waited for: `connect` names the file and the program instead of
+failing with DuckDB's bare error. BI tools never open this file: they read the published copy.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import re
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+
+from itip_pipeline.warehouse.raw_tables import RAW_DDL
+
+
+class WarehouseBusy(RuntimeError):
+    pass
+
+
+def connect(work_db: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """duckdb.connect on the working database; WarehouseBusy, saying what to do, when another program holds it."""
+    try:
+        return duckdb.connect(str(work_db), read_only=read_only)
+    except duckdb.IOException as error:
+        if "lock" not in str(error).lower():
+            raise
+        raise WarehouseBusy(held_by_another_program(work_db, str(error))) from None
+
+
+def held_by_another_program(work_db: Path, duckdb_message: str) -> str:
+    holder = re.search(r"held in (.+?) \(PID (\d+)\)", duckdb_message)
+    who = f"{holder.group(1)}, process {holder.group(2)}" if holder else "another program"
+    return (
+        f"The working database {work_db} is open in another program ({who}), so nothing can be loaded "
+        "or built now. Close it there (a DuckDB shell, DBeaver or a notebook) and run again; BI tools "
+        "should open the published file instead, never the working database."
+    )
+
+
+@contextmanager
+def writer_lock(work_db: Path, timeout_s: float = 600.0, poll_s: float = 0.2) -> Iterator[None]:
+    lock_path = work_db.with_name(work_db.name + ".lock")
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    with lock_path.open("a") as handle:
+        deadline = time.monotonic() + timeout_s
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise WarehouseBusy(
+                        f"another load has held {work_db} for over {timeout_s:.0f} s; "
+                        "wait for it to finish (see the Dagster UI or `ps`) and run again"
+                    ) from None
+                time.sleep(poll_s)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+@contextmanager
+def open_for_writing(work_db: Path, timeout_s: float = 600.0) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The lock, then a read-write connection with the raw schema in place; both released on exit."""
+    with writer_lock(work_db, timeout_s):
+        work_db.parent.mkdir(parents=True, exist_ok=True)
+        con = connect(work_db)
+        try:
+            con.execute(RAW_DDL)
+            yield con
+        finally:
+            con.close()
