@@ -1,7 +1,7 @@
 """The floor: the same delivered files through the same readers, the indicator shares as plain SQL.
 
 No orchestration, no validation, no dbt, no publishing: each file is read with
-itip_pipeline.ingest.readers.read_table, melted long in one DuckDB connection, mapped to question ids
+itip_pipeline.ingest.files.readers.read_table, melted long in one DuckDB connection, mapped to question ids
 through the year's codebook and joined to the indicator catalogue and the populations seed. The share
 per indicator × item × population × year is what fct_indicator computes: answers in success_codes over
 non-blank answers (vet ikke in the base where the catalogue says so), organisations unweighted, the panel
@@ -26,8 +26,8 @@ import duckdb  # noqa: E402
 from itip_pipeline.core.contract import CODEBOOK_COLUMNS, FILE_PREFIXES, REQUIRED_ID_COLUMNS  # noqa: E402
 from itip_pipeline.core.settings import get_settings  # noqa: E402
 from itip_pipeline.core.survey_years import year_folders  # noqa: E402
-from itip_pipeline.ingest.delivery_files import delivery_files  # noqa: E402
-from itip_pipeline.ingest.readers import read_table  # noqa: E402
+from itip_pipeline.ingest.files.delivery_files import delivery_files  # noqa: E402
+from itip_pipeline.ingest.files.readers import read_table  # noqa: E402
 
 SEEDS = get_settings().dbt_project_dir / "seeds"
 # Per survey: the delivered columns that are not questions, the respondent's group and weight as SQL.

@@ -13,8 +13,8 @@ pyproject.toml), so each folder can be read knowing only what lies beneath it:
     publish/ quality/
                     the checked build published as a version; Great Expectations and reconciliation
     ingest/ synthetic/
-                    a year's delivery read, validated and loaded (ingest/privacy/: personal data);
-                    the SYNTHETIC deliveries generator
+                    a year's delivery read (files/), checked (rules/, privacy/) and loaded or refused
+                    (loading/); the SYNTHETIC deliveries generator
     warehouse/      the working DuckDB file, its writer lock, raw tables, candidate builds
     reference/      dbt's seeds read for Python (question catalogue, municipality register)
     core/           standard library only: settings, the delivery contract, survey years, hashing,

@@ -124,7 +124,7 @@ def _docs(args: argparse.Namespace) -> None:
 
 
 def _check(args: argparse.Namespace) -> None:
-    from itip_pipeline.ingest.self_check import FolderYearUnknown, check_delivery, check_report
+    from itip_pipeline.ingest.loading.self_check import FolderYearUnknown, check_delivery, check_report
 
     try:
         result = check_delivery(Path(args.folder), args.year, get_settings().pseudonym_key)
@@ -136,7 +136,7 @@ def _check(args: argparse.Namespace) -> None:
 
 
 def _purge(args: argparse.Namespace) -> None:
-    from itip_pipeline.ingest.quarantine_retention import DEFAULT_RETENTION, parse_age, purge_quarantine
+    from itip_pipeline.ingest.loading.quarantine_retention import DEFAULT_RETENTION, parse_age, purge_quarantine
 
     age = args.older_than or DEFAULT_RETENTION
     try:

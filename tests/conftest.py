@@ -34,7 +34,7 @@ def loaded(settings) -> Settings:
     """Settings whose working database holds a good LOADED_YEAR delivery, loaded from data/landing/<year>/."""
     from delivery_builders import LOADED_YEAR, write_delivery
 
-    from itip_pipeline.ingest.loader import load_year
+    from itip_pipeline.ingest.loading.loader import load_year
     from itip_pipeline.warehouse.working_db import open_for_writing
 
     write_delivery(settings.landing_dir / str(LOADED_YEAR), LOADED_YEAR)

@@ -6,8 +6,8 @@ import pytest
 from delivery_builders import codebook_records, write_csv
 
 from itip_pipeline.core import contract
-from itip_pipeline.ingest.codebook import read_codebook
 from itip_pipeline.ingest.problems import DeliveryRejected
+from itip_pipeline.ingest.rules.codebook import read_codebook
 
 YEAR = 2025  # the codebook_records fixture is the catalogue's 2025 questionnaire
 

@@ -29,11 +29,11 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from itip_pipeline.core import contract
-from itip_pipeline.ingest.codebook import read_codebook
-from itip_pipeline.ingest.loader import LoadRejected, load_year
+from itip_pipeline.ingest.files.readers import read_table
+from itip_pipeline.ingest.loading.loader import LoadRejected, load_year
 from itip_pipeline.ingest.problems import DeliveryRejected
-from itip_pipeline.ingest.readers import read_table
-from itip_pipeline.ingest.validate import RESPONDENT_COLUMNS, validate_survey
+from itip_pipeline.ingest.rules.codebook import read_codebook
+from itip_pipeline.ingest.rules.validate import RESPONDENT_COLUMNS, validate_survey
 from itip_pipeline.warehouse.working_db import open_for_writing
 
 YEAR = 2025  # the question catalogue year the delivery builders follow

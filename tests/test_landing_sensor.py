@@ -8,7 +8,12 @@ import time
 import dagster as dg
 from delivery_builders import org_records, write_csv, write_delivery
 
-from itip_pipeline.ingest.landing_watch import LandingCursor, changed_years, landing_folders, loaded_fingerprints
+from itip_pipeline.ingest.loading.landing_watch import (
+    LandingCursor,
+    changed_years,
+    landing_folders,
+    loaded_fingerprints,
+)
 
 KNOWN = {2024, 2025}
 
@@ -72,7 +77,7 @@ def test_cached_hashes_are_reused_while_size_and_mtime_stay(tmp_path, monkeypatc
     _age(tmp_path / "2025")
     cursor = LandingCursor()
     changed_years(tmp_path, cursor, KNOWN)
-    import itip_pipeline.ingest.landing_watch as watch
+    import itip_pipeline.ingest.loading.landing_watch as watch
 
     def no_hashing(path):
         raise AssertionError(f"{path} was hashed again")
@@ -82,7 +87,7 @@ def test_cached_hashes_are_reused_while_size_and_mtime_stay(tmp_path, monkeypatc
 
 
 def test_a_year_the_load_log_holds_is_not_requested_again(settings):
-    from itip_pipeline.ingest.loader import load_year
+    from itip_pipeline.ingest.loading.loader import load_year
     from itip_pipeline.warehouse.working_db import open_for_writing
 
     folder = write_delivery(settings.landing_dir / "2025", 2025)

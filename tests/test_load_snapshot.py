@@ -11,7 +11,7 @@ import hashlib
 
 from delivery_builders import LOADED_YEAR, org_records, write_csv, write_delivery
 
-from itip_pipeline.ingest import loader
+from itip_pipeline.ingest.loading import loader
 from itip_pipeline.warehouse.working_db import open_for_writing
 
 

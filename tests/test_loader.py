@@ -18,7 +18,7 @@ from delivery_builders import (
 )
 
 from itip_pipeline.core import contract
-from itip_pipeline.ingest.loader import LoadRejected, load_year
+from itip_pipeline.ingest.loading.loader import LoadRejected, load_year
 from itip_pipeline.warehouse.working_db import open_for_writing
 
 YEAR = LOADED_YEAR  # the year the `loaded` fixture (conftest) has loaded

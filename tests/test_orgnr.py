@@ -6,7 +6,7 @@ import pytest
 from delivery_builders import delivered_frame, org_records
 
 from itip_pipeline.core import contract
-from itip_pipeline.ingest.schemas import respondents_schema, validation_problems
+from itip_pipeline.ingest.rules.schemas import respondents_schema, validation_problems
 
 
 @pytest.mark.parametrize("orgnr", ["974760673", "971526920"])

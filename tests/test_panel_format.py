@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from test_synthetic_files import PLAN, read_delivery
 
-from itip_pipeline.ingest.loader import load_year
+from itip_pipeline.ingest.loading.loader import load_year
 from itip_pipeline.synthetic.generator import generate_deliveries
 from itip_pipeline.synthetic.panel_formats import PANEL_FORMATS
 from itip_pipeline.warehouse.working_db import open_for_writing

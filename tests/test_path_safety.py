@@ -15,10 +15,10 @@ from delivery_builders import panel_records, write_csv, write_delivery, write_xl
 
 from itip_pipeline.core import contract
 from itip_pipeline.core.hashing import sha256_of
-from itip_pipeline.ingest.archive_quarantine import archive, quarantine
-from itip_pipeline.ingest.delivery_files import delivery_files
+from itip_pipeline.ingest.files.delivery_files import delivery_files
+from itip_pipeline.ingest.files.readers import read_table
+from itip_pipeline.ingest.loading.archive_quarantine import archive, quarantine
 from itip_pipeline.ingest.problems import DeliveryRejected, Problem
-from itip_pipeline.ingest.readers import read_table
 
 YEAR = 2025
 PANEL_REQUIRED = contract.REQUIRED_ID_COLUMNS["panel"]

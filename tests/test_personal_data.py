@@ -12,10 +12,10 @@ from delivery_builders import codebook_records, org_records, panel_records, writ
 
 from itip_pipeline.core import contract
 from itip_pipeline.core.personal_values import forbidden_family, is_birth_number, personal_kind
-from itip_pipeline.ingest.codebook import read_codebook
+from itip_pipeline.ingest.files.readers import read_table
 from itip_pipeline.ingest.problems import DeliveryRejected, Problem
-from itip_pipeline.ingest.readers import read_table
-from itip_pipeline.ingest.validate import validate_survey
+from itip_pipeline.ingest.rules.codebook import read_codebook
+from itip_pipeline.ingest.rules.validate import validate_survey
 from itip_pipeline.reference.question_catalogue import question_catalogue
 
 YEAR = 2025  # the question catalogue year the delivery builders follow

@@ -13,8 +13,8 @@ import pytest
 
 from itip_pipeline.cli import build_parser, years_line
 from itip_pipeline.core import progress
-from itip_pipeline.ingest import load_report
-from itip_pipeline.ingest.loader import LoadOutcome
+from itip_pipeline.ingest.loading import load_report
+from itip_pipeline.ingest.loading.loader import LoadOutcome
 from itip_pipeline.ingest.problems import DeliveryRejected, Problem
 
 STAMP = r"\[\d\d:\d\d:\d\d\] "

@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from itip_pipeline.cli import main
-from itip_pipeline.ingest.archive_quarantine import QUARANTINE_STAMP
-from itip_pipeline.ingest.quarantine_retention import parse_age, purge_quarantine
+from itip_pipeline.ingest.loading.archive_quarantine import QUARANTINE_STAMP
+from itip_pipeline.ingest.loading.quarantine_retention import parse_age, purge_quarantine
 
 NOW = datetime.now(UTC)
 

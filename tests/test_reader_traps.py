@@ -12,8 +12,8 @@ import pytest
 from delivery_builders import org_records, panel_records, write_sav, write_xlsx
 
 from itip_pipeline.core import contract
+from itip_pipeline.ingest.files.readers import read_table
 from itip_pipeline.ingest.problems import DeliveryRejected
-from itip_pipeline.ingest.readers import read_table
 
 ORG_REQUIRED = contract.REQUIRED_ID_COLUMNS["org"]
 PANEL_REQUIRED = contract.REQUIRED_ID_COLUMNS["panel"]

@@ -8,7 +8,7 @@ from delivery_builders import delivered_frame, org_records, panel_records
 
 from itip_pipeline.core import contract
 from itip_pipeline.core.settings import get_settings
-from itip_pipeline.ingest.schemas import (
+from itip_pipeline.ingest.rules.schemas import (
     WEIGHT_OUT_OF_RANGE,
     answers_schema,
     respondents_schema,

@@ -17,8 +17,8 @@ from delivery_builders import LOADED_YEAR, write_delivery
 from test_year_refusals import CASES
 
 from itip_pipeline.cli import main
-from itip_pipeline.ingest.loader import LoadRejected, load_year
-from itip_pipeline.ingest.self_check import check_delivery
+from itip_pipeline.ingest.loading.loader import LoadRejected, load_year
+from itip_pipeline.ingest.loading.self_check import check_delivery
 from itip_pipeline.warehouse.working_db import open_for_writing
 
 

@@ -18,11 +18,11 @@ from delivery_builders import (
 )
 
 from itip_pipeline.core import contract
-from itip_pipeline.ingest.codebook import read_codebook
+from itip_pipeline.ingest.files.readers import read_table
 from itip_pipeline.ingest.privacy.pseudonymise import pseudonymise
 from itip_pipeline.ingest.problems import DeliveryRejected
-from itip_pipeline.ingest.readers import read_table
-from itip_pipeline.ingest.validate import validate_survey
+from itip_pipeline.ingest.rules.codebook import read_codebook
+from itip_pipeline.ingest.rules.validate import validate_survey
 
 KEY = "test-key"
 

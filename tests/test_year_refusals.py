@@ -25,8 +25,8 @@ from delivery_builders import (
 )
 
 from itip_pipeline.core import contract
-from itip_pipeline.ingest import year_delivery
-from itip_pipeline.ingest.loader import LoadRejected, load_year
+from itip_pipeline.ingest.loading.loader import LoadRejected, load_year
+from itip_pipeline.ingest.rules import year_delivery
 from itip_pipeline.warehouse.working_db import open_for_writing
 
 YEAR = LOADED_YEAR

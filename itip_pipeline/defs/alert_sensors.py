@@ -17,7 +17,7 @@ from itip_pipeline.alerting.mail import MailSettings, send_alert
 from itip_pipeline.core.settings import get_settings
 from itip_pipeline.core.survey_years import survey_year_keys
 from itip_pipeline.defs.partitions import run_partitions
-from itip_pipeline.ingest.landing_watch import landing_folders, loaded_fingerprints
+from itip_pipeline.ingest.loading.landing_watch import landing_folders, loaded_fingerprints
 from itip_pipeline.warehouse.working_db import WarehouseBusy
 
 OSLO = ZoneInfo("Europe/Oslo")

@@ -9,8 +9,13 @@ import dagster as dg
 from itip_pipeline.core.settings import get_settings
 from itip_pipeline.core.survey_years import year_ranges
 from itip_pipeline.defs.partitions import range_tags, survey_years
-from itip_pipeline.ingest.delivery_files import year_dir
-from itip_pipeline.ingest.landing_watch import LandingCursor, changed_years, landing_folders, loaded_fingerprints
+from itip_pipeline.ingest.files.delivery_files import year_dir
+from itip_pipeline.ingest.loading.landing_watch import (
+    LandingCursor,
+    changed_years,
+    landing_folders,
+    loaded_fingerprints,
+)
 from itip_pipeline.instance.orphaned_runs import fail_orphaned_runs
 from itip_pipeline.warehouse.working_db import WarehouseBusy
 

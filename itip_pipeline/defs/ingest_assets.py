@@ -19,10 +19,10 @@ from dagster import AssetExecutionContext
 from itip_pipeline.core import progress
 from itip_pipeline.core.settings import get_settings
 from itip_pipeline.defs.partitions import survey_years
-from itip_pipeline.ingest import load_report
-from itip_pipeline.ingest.archive_quarantine import problems_markdown
-from itip_pipeline.ingest.loader import LoadOutcome, LoadRejected, load_year
-from itip_pipeline.ingest.rehash import RehashFailed
+from itip_pipeline.ingest.loading import load_report
+from itip_pipeline.ingest.loading.archive_quarantine import problems_markdown
+from itip_pipeline.ingest.loading.loader import LoadOutcome, LoadRejected, load_year
+from itip_pipeline.ingest.loading.rehash import RehashFailed
 from itip_pipeline.warehouse.working_db import open_for_writing
 
 CONTRACT_CHECK = "delivery_contract"

@@ -63,7 +63,7 @@ def run_all(
         up_to_date = _up_to_date(settings, started)
         if up_to_date:
             return up_to_date
-    from itip_pipeline.ingest.landing_watch import landing_folders
+    from itip_pipeline.ingest.loading.landing_watch import landing_folders
 
     known = {int(key) for key in survey_year_keys()}
     generated = False
@@ -158,7 +158,7 @@ def _fail_orphaned_runs(settings: Settings) -> list[str]:
 
 def _unchanged_years(settings: Settings, landed: list[int]) -> list[int]:
     """Landed years whose delivery is exactly what the load log says is loaded: nothing to reload."""
-    from itip_pipeline.ingest.landing_watch import loaded_fingerprints, years_as_loaded
+    from itip_pipeline.ingest.loading.landing_watch import loaded_fingerprints, years_as_loaded
 
     return years_as_loaded(settings.landing_dir, landed, loaded_fingerprints(settings.work_db, timeout_s=600))
 

@@ -89,7 +89,7 @@ def _build_inputs(settings) -> dict:
     """The build's inputs (itip_pipeline.core.build_state); the landing folder's only if every landed year is loaded
     exactly as it lies there (a file that arrived after its year's load is not in this build)."""
     from itip_pipeline.core import build_state
-    from itip_pipeline.ingest.landing_watch import landing_folders, loaded_fingerprints, years_as_loaded
+    from itip_pipeline.ingest.loading.landing_watch import landing_folders, loaded_fingerprints, years_as_loaded
 
     landed = landing_folders(settings.landing_dir, {int(key) for key in survey_year_keys()}).years
     loaded = loaded_fingerprints(settings.work_db, lock_held=True)

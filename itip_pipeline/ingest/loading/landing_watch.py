@@ -18,8 +18,8 @@ from pathlib import Path
 from itip_pipeline.core.hashing import key_fingerprint, sha256_of
 from itip_pipeline.core.settings import get_settings
 from itip_pipeline.core.survey_years import year_of_folder
-from itip_pipeline.ingest.delivery_files import survey_of, year_dir
-from itip_pipeline.ingest.loader import loaded_files
+from itip_pipeline.ingest.files.delivery_files import survey_of, year_dir
+from itip_pipeline.ingest.loading.loader import loaded_files
 from itip_pipeline.warehouse.working_db import connect, writer_lock
 
 TEMPORARY_MARKERS = (".partial", ".tmp", ".part", ".crdownload")

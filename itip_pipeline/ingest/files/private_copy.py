@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from itip_pipeline.ingest.delivery_files import DeliveryFiles
+from itip_pipeline.ingest.files.delivery_files import DeliveryFiles
 
 _PREFIX = "delivery-"
 

@@ -16,12 +16,12 @@ from pathlib import Path
 
 from itip_pipeline.core.contract import REQUIRED_ID_COLUMNS
 from itip_pipeline.core.settings import Settings
-from itip_pipeline.ingest.codebook import read_codebook
-from itip_pipeline.ingest.delivery_files import survey_of
+from itip_pipeline.ingest.files.delivery_files import survey_of
+from itip_pipeline.ingest.files.readers import read_table
 from itip_pipeline.ingest.privacy.pseudonym_key import refuse_default_key
 from itip_pipeline.ingest.problems import DeliveryRejected
-from itip_pipeline.ingest.readers import read_table
-from itip_pipeline.ingest.validate import SurveyFrames, validate_survey
+from itip_pipeline.ingest.rules.codebook import read_codebook
+from itip_pipeline.ingest.rules.validate import SurveyFrames, validate_survey
 
 PANEL = "panel"
 CODEBOOK = "codebook"

@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from itip_pipeline.core.survey_years import year_of_folder
-from itip_pipeline.ingest.archive_quarantine import problems_markdown
-from itip_pipeline.ingest.delivery_files import folder_delivery
+from itip_pipeline.ingest.files.delivery_files import folder_delivery
+from itip_pipeline.ingest.loading.archive_quarantine import problems_markdown
 from itip_pipeline.ingest.problems import DeliveryRejected, Problem
-from itip_pipeline.ingest.year_delivery import validate_year
+from itip_pipeline.ingest.rules.year_delivery import validate_year
 
 
 class FolderYearUnknown(ValueError):

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from itip_pipeline.ingest.archive_quarantine import problems_markdown
+from itip_pipeline.ingest.loading.archive_quarantine import problems_markdown
 from itip_pipeline.ingest.problems import Problem
 
 LOADS_DIR = "loads"

@@ -13,10 +13,10 @@ from pathlib import Path
 import pandas as pd
 
 from itip_pipeline.core import contract
-from itip_pipeline.ingest.catalogue_rules import catalogue_problems
+from itip_pipeline.ingest.files.readers import read_table
 from itip_pipeline.ingest.problems import DeliveryRejected
-from itip_pipeline.ingest.readers import read_table
-from itip_pipeline.ingest.schemas import CodebookModel, as_numbers, validation_problems
+from itip_pipeline.ingest.rules.catalogue_rules import catalogue_problems
+from itip_pipeline.ingest.rules.schemas import CodebookModel, as_numbers, validation_problems
 
 # raw.codebook's columns: what a loaded codebook keeps of the checked one.
 RAW_CODEBOOK_COLUMNS = ("survey_year", *contract.CODEBOOK_COLUMNS)

@@ -21,8 +21,8 @@ import pyarrow.parquet as pq
 import pyreadstat
 
 from itip_pipeline.core import contract
+from itip_pipeline.ingest.files.reader_traps import user_missing_declarations, workbook_traps
 from itip_pipeline.ingest.problems import DeliveryRejected, Problem
-from itip_pipeline.ingest.reader_traps import user_missing_declarations, workbook_traps
 
 ACCEPTED_DELIMITERS = (";", ",")
 # Columns the ingest adds to every delivered frame (validate adds source_file); a delivered one would clash.

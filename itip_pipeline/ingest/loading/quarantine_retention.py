@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from itip_pipeline.ingest.archive_quarantine import QUARANTINE_STAMP
+from itip_pipeline.ingest.loading.archive_quarantine import QUARANTINE_STAMP
 
 DEFAULT_RETENTION = "90d"
 _UNITS = {"h": timedelta(hours=1), "d": timedelta(days=1), "w": timedelta(weeks=1)}

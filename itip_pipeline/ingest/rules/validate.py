@@ -14,12 +14,12 @@ import pandas as pd
 
 from itip_pipeline.core import contract
 from itip_pipeline.core.personal_values import forbidden_family
-from itip_pipeline.ingest.kommunenummer_rules import coverage_warning
+from itip_pipeline.ingest.files.readers import column_key
 from itip_pipeline.ingest.privacy.personal_checks import personal_data_problems
 from itip_pipeline.ingest.privacy.pseudonymise import pseudonymise
 from itip_pipeline.ingest.problems import DeliveryRejected, Problem
-from itip_pipeline.ingest.readers import column_key
-from itip_pipeline.ingest.schemas import (
+from itip_pipeline.ingest.rules.kommunenummer_rules import coverage_warning
+from itip_pipeline.ingest.rules.schemas import (
     answers_schema,
     as_numbers,
     respondents_schema,

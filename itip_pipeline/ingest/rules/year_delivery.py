@@ -13,11 +13,11 @@ from dataclasses import dataclass
 import pandas as pd
 
 from itip_pipeline.core.contract import REQUIRED_ID_COLUMNS, SURVEYS
-from itip_pipeline.ingest.codebook import read_codebook
-from itip_pipeline.ingest.delivery_files import DeliveryFiles
+from itip_pipeline.ingest.files.delivery_files import DeliveryFiles
+from itip_pipeline.ingest.files.readers import read_table
 from itip_pipeline.ingest.problems import DeliveryRejected, Problem
-from itip_pipeline.ingest.readers import read_table
-from itip_pipeline.ingest.validate import SurveyFrames, validate_survey
+from itip_pipeline.ingest.rules.codebook import read_codebook
+from itip_pipeline.ingest.rules.validate import SurveyFrames, validate_survey
 
 
 @dataclass(frozen=True)

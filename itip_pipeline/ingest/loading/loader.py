@@ -21,15 +21,15 @@ import pandas as pd
 
 from itip_pipeline.core.hashing import key_fingerprint, sha256_of
 from itip_pipeline.core.settings import Settings
-from itip_pipeline.ingest.archive_quarantine import archive, quarantine
-from itip_pipeline.ingest.codebook import RAW_CODEBOOK_COLUMNS
-from itip_pipeline.ingest.delivery_files import delivery_files, safe_files, survey_of, year_dir
+from itip_pipeline.ingest.files.delivery_files import delivery_files, safe_files, survey_of, year_dir
+from itip_pipeline.ingest.files.private_copy import private_copy, scratch_folder
+from itip_pipeline.ingest.loading.archive_quarantine import archive, quarantine
+from itip_pipeline.ingest.loading.rehash import PANEL, RehashedYear, rehash_panel_years, stale_panel_years
 from itip_pipeline.ingest.privacy.pseudonym_key import refuse_default_key
-from itip_pipeline.ingest.private_copy import private_copy, scratch_folder
 from itip_pipeline.ingest.problems import DeliveryRejected, Problem
-from itip_pipeline.ingest.rehash import PANEL, RehashedYear, rehash_panel_years, stale_panel_years
-from itip_pipeline.ingest.validate import SurveyFrames
-from itip_pipeline.ingest.year_delivery import ValidYear, validate_year
+from itip_pipeline.ingest.rules.codebook import RAW_CODEBOOK_COLUMNS
+from itip_pipeline.ingest.rules.validate import SurveyFrames
+from itip_pipeline.ingest.rules.year_delivery import ValidYear, validate_year
 from itip_pipeline.warehouse.raw_tables import SURVEY_TABLES
 
 CODEBOOK = "codebook"

@@ -18,8 +18,8 @@ from pandera.typing import Series
 
 from itip_pipeline.core import contract
 from itip_pipeline.core.personal_values import forbidden_family
-from itip_pipeline.ingest.kommunenummer_rules import ASCII_3_DIGITS, ASCII_4_DIGITS, kommunenr_checks
 from itip_pipeline.ingest.problems import Problem
+from itip_pipeline.ingest.rules.kommunenummer_rules import ASCII_3_DIGITS, ASCII_4_DIGITS, kommunenr_checks
 
 NOT_A_NUMBER = "must be a number, not text"
 NOT_WHOLE = "must be a whole number"
