@@ -29,6 +29,7 @@ creation of an `annual_load` run (336 planned-asset events, under cProfile): 6.0
 from __future__ import annotations
 
 import atexit
+import contextlib
 import importlib
 import sqlite3
 import threading
@@ -100,10 +101,9 @@ def _on_connect(dbapi_connection, _connection_record) -> None:
         _keepers.move_to_end(path)
         # A read opens the file, and once the file is in WAL mode its shared-memory index: only a connection
         # holding that counts against "the last connection closed". It holds no lock after the statement.
-        try:
+        # Locked by a writer in rollback mode: the next connect tries again.
+        with contextlib.suppress(sqlite3.OperationalError):
             keeper.execute("SELECT count(*) FROM sqlite_master").fetchall()
-        except sqlite3.OperationalError:  # locked by a writer in rollback mode: the next connect tries again
-            pass
 
 
 def _database_file(connection: sqlite3.Connection) -> str:
