@@ -1,9 +1,11 @@
-"""Faults with real processes: a load killed mid-way and then two loads at once, a run overtaken between its
-checks and its publish, a writer lock held by another process.
+"""Faults with real processes: two loads at once, one of them killed in its dbt build; the other, paused between
+its checks and its publish, is overtaken by a third run that rebuilds the working database and fails.
 
 Every `itip run` here is a child process in its own process group (session), so SIGKILL reaches it and its
-`dbt` child together, exactly as an out-of-memory kill or a pulled plug would. One published data folder
-is shared by the module; a test that needs its own copies the folder first.
+`dbt` child together, exactly as an out-of-memory kill or a pulled plug would. The runs share one copy of the
+session's published folder and happen once, in the module fixture `overlapping_runs`; each test checks one
+consequence. One scenario rather than one per fault: each `itip run` is a full build, the most expensive
+thing the suite does, and these faults compose (a killed run, a waiting run, an overtaking run).
 """
 
 from __future__ import annotations
@@ -16,18 +18,19 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 import pytest
-from support.data_folders import copy_published
 
-from itip_pipeline.core.settings import REPO_ROOT
+from itip_pipeline.core.settings import REPO_ROOT, get_settings
 from itip_pipeline.defs.dbt.invocation_dirs import INVOCATION_DIR, KEEP_INVOCATIONS
-from itip_pipeline.synthetic.generator import generate_deliveries
-from itip_pipeline.warehouse.working_db import WarehouseBusy, open_for_writing, writer_lock
+from itip_pipeline.warehouse.working_db import WarehouseBusy, open_for_writing
 
-ITIP = str(Path(sys.executable).parent / "itip")
+from support.data_folders import copy_published
+from support.itip_processes import ITIP, itip_env
+
 YEARS = [2021, 2022, 2023, 2024, 2025]
 CHANGED_YEAR = 2025
 RUN_TIMEOUT_S = 1500  # a safety net only: a loaded shared machine has taken over 600 s for one run
@@ -46,15 +49,10 @@ floor = _load("floor")
 proctree = _load("proctree")
 
 
-def _env(data_dir: Path) -> dict[str, str]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("ITIP_") and k != "DAGSTER_HOME"}
-    return {**clean, "ITIP_DATA_DIR": str(data_dir), "DO_NOT_TRACK": "1"}
-
-
 def _start(data_dir: Path, log: Path) -> subprocess.Popen:
     with log.open("w") as out:
         return subprocess.Popen(
-            [ITIP, "run"], env=_env(data_dir), stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+            [ITIP, "run"], env=itip_env(data_dir), stdout=out, stderr=subprocess.STDOUT, start_new_session=True
         )
 
 
@@ -92,25 +90,23 @@ def _published_matches_landing(data_dir: Path, landing: Path | None = None) -> d
         con.close()
 
 
-def _redeliver(data_dir: Path, year: int, seed: int) -> None:
-    """Replace one year's landed files with a different (valid) delivery, so the next run has real work."""
-    fresh = data_dir.parent / f"redelivery_{year}_{seed}"
-    generate_deliveries(fresh, [year], seed=seed)
-    shutil.rmtree(data_dir / "landing" / str(year))
-    shutil.copytree(fresh / str(year), data_dir / "landing" / str(year))
+def _has_dbt_build(process: subprocess.Popen) -> bool:
+    for pid in proctree.tree_pids(process.pid):
+        try:
+            argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if any(arg.endswith(b"/dbt") for arg in argv) and b"build" in argv:
+            return True
+    return False
 
 
 def _wait_for_dbt_build(process: subprocess.Popen, timeout_s: float = RUN_TIMEOUT_S) -> None:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
-        assert process.poll() is None, "`itip run` finished before its dbt build could be interrupted"
-        for pid in proctree.tree_pids(process.pid):
-            try:
-                argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
-            except OSError:
-                continue
-            if any(arg.endswith(b"/dbt") for arg in argv) and b"build" in argv:
-                return
+        assert process.poll() is None, "`itip run` finished before its dbt build started"
+        if _has_dbt_build(process):
+            return
         time.sleep(0.05)
     raise AssertionError("no `dbt build` child appeared")
 
@@ -208,104 +204,155 @@ def _run_statuses(data_dir: Path) -> set[str]:
         return {run.status.value for run in instance.get_runs()}
 
 
+@dataclass
+class Overlap:
+    """What the runs left, observed at the moment each fault's promise is due."""
+
+    data_dir: Path
+    before: dict  # the published state before any run
+    at_kill: dict  # the published state right after the kill
+    leftovers_at_kill: list[str]
+    stale: list[Path]  # what a publish killed earlier would have left; the next publish must remove it
+    landing_of_a: Path  # the survivor's (run A's) deliveries, as it loaded them
+    a_code: int
+    a_log: str
+    b_code: int
+    b_log: str
+    b_share: float | None  # run B's municipal AI adoption, in the working database it rebuilt
+    statuses: set[str]
+    after: dict
+
+
+def _first_to_build(processes: list[subprocess.Popen]) -> subprocess.Popen:
+    """The run whose `dbt build` child appears first; the writer lock lets only one build at a time."""
+    deadline = time.monotonic() + RUN_TIMEOUT_S
+    while time.monotonic() < deadline:
+        for process in processes:
+            assert process.poll() is None, "an `itip run` finished before either could be interrupted"
+            if _has_dbt_build(process):
+                return process
+        time.sleep(0.05)
+    raise AssertionError("no `dbt build` child appeared")
+
+
 @pytest.fixture(scope="module")
-def published(published_once, tmp_path_factory) -> Path:
-    """This module's copy of the session's published data folder (conftest `published_once`)."""
+def overlapping_runs(published_once, tmp_path_factory) -> Overlap:
+    """On a copy of the session's published folder: the municipalities' 2025 delivery is corrected (valid, so
+    it publishes, with a reconciliation warning). Two `itip run`s start at once; the first to reach its dbt
+    build is killed there (K), the other (A) waits for the writer lock, builds, and is paused between freezing
+    its build and checking it. Then the delivery is spoilt and run B loads it, rebuilds the working database
+    and fails its hard checks; A is resumed and publishes."""
     settings, summary, _ = published_once
     assert summary.published, "the session's first run did not publish"
-    data_dir = copy_published(settings.data_dir, tmp_path_factory.mktemp("faults") / "data")
+    root = tmp_path_factory.mktemp("faults")
+    data_dir = copy_published(settings.data_dir, root / "data")
     for stray in ("2020", "misc"):  # the e2e module's stray folders; the floor recomputation reads every year folder
         shutil.rmtree(data_dir / "landing" / stray)
-    return data_dir
-
-
-def test_a_load_killed_during_dbt_build_leaves_the_published_warehouse_intact_and_two_next_runs_both_finish(published):
-    data_dir = published
     before = _published_state(data_dir)
     _municipal_ai_adoption_corrected(data_dir, CHANGED_YEAR)
     assert not _published_matches_landing(data_dir)["equal"], "the redelivery must change published shares"
 
-    killed = _start(data_dir, data_dir.parent / "killed_run.log")
-    _wait_for_dbt_build(killed)
-    _kill_group(killed)
+    logs = [root / "first.log", root / "second.log"]
+    runs = [_start(data_dir, log) for log in logs]
+    killed = _first_to_build(runs)
+    survivor = runs[1 - runs.index(killed)]
+    a_log = logs[runs.index(survivor)]
+    try:
+        _kill_group(killed)
+        at_kill = _published_state(data_dir)
+        leftovers = [
+            p.name
+            for folder in ("warehouse", "marts")
+            for p in (data_dir / folder).iterdir()
+            if p.name.endswith(".new")
+        ]
+        # A kill during publish() leaves its pid-named staged files beside the real ones; the next publish must
+        # neither trip over them nor keep them.
+        stale = [
+            data_dir / "warehouse" / f".itip.duckdb.{2**22 + 1}.new",
+            data_dir / "warehouse" / f".itip.duckdb.{2**22 + 1}.new.wal",
+            data_dir / "marts" / f".fct_indicator.parquet.{2**22 + 1}.new",
+        ]
+        for path in stale:
+            path.write_bytes(b"half-written")
+        # flock is released by the kernel when its holder dies: the waiting run gets the lock and builds.
+        _wait_for_dbt_build(survivor)
+        _pause_once_its_build_is_frozen(survivor, data_dir / "work" / "candidates")
+        landing_of_a = root / "landing_of_a"
+        shutil.copytree(data_dir / "landing", landing_of_a)
 
-    assert _published_state(data_dir) == before
-    leftovers = [
-        p.name for folder in ("warehouse", "marts") for p in (data_dir / folder).iterdir() if p.name.endswith(".new")
-    ]
-    assert leftovers == []
-    # flock is released by the kernel when its holder dies: the lock is free at once.
-    with writer_lock(data_dir / "work" / "itip_work.duckdb", timeout_s=1):
-        pass
-
-    # A kill during publish() leaves its pid-named staged files beside the real ones; the next run must
-    # neither trip over them nor keep them.
-    stale = [
-        data_dir / "warehouse" / f".itip.duckdb.{2**22 + 1}.new",
-        data_dir / "warehouse" / f".itip.duckdb.{2**22 + 1}.new.wal",
-        data_dir / "marts" / f".fct_indicator.parquet.{2**22 + 1}.new",
-    ]
-    for path in stale:
-        path.write_bytes(b"half-written")
-
-    # Two loads started together after the kill: the second waits for the writer lock at each step, so
-    # neither fails, and both clean up after the killed one.
-    logs = [data_dir.parent / "after_kill_first.log", data_dir.parent / "after_kill_second.log"]
-    processes = [_start(data_dir, log) for log in logs]
-    codes = [process.wait(timeout=RUN_TIMEOUT_S) for process in processes]
-    assert codes == [0, 0], "\n\n".join(log.read_text()[-3000:] for log in logs)
-
-    assert [p.name for p in stale if p.exists()] == []
-    # The killed run no longer counts as in progress (it would hold the one-run queue of `make ui`).
-    assert _run_statuses(data_dir) == {"SUCCESS", "FAILURE"}
-    after = _published_state(data_dir)
-    assert after["warehouse"] != before["warehouse"] and after["years"] == YEARS
-    assert set(after["parquet"]) == set(before["parquet"])
-    assert _published_matches_landing(data_dir)["equal"]
-    invocations = [p for p in (REPO_ROOT / "dbt_project" / "target").iterdir() if INVOCATION_DIR.match(p.name)]
-    assert len(invocations) <= KEEP_INVOCATIONS + 1, "dbt's target folder stays bounded, the killed run's too"
-
-    # The correction moves F002 (municipal AI adoption 2025, 51 % in the report) out of tolerance: published
-    # all the same, with a warning naming the figure (the reconciliation is a definition finder, not a gate).
-    f002 = _reconciliation(data_dir / "warehouse" / "itip.duckdb", "F002")
-    assert not f002["within_tolerance"] and f002["diff_pp"] > 1
-    assert _share(data_dir / "warehouse" / "itip.duckdb", "ai_adoption", "kommune", CHANGED_YEAR) == pytest.approx(
-        f002["warehouse_pct"]
+        _a_question_left_blank(data_dir, CHANGED_YEAR)  # run B: loads, builds, fails its hard checks
+        b_log = root / "b.log"
+        b_code = _run(data_dir, b_log)
+        b_share = _share(data_dir / "work" / "itip_work.duckdb", "ai_adoption", "kommune", CHANGED_YEAR)
+    finally:
+        if survivor.poll() is None:
+            os.killpg(survivor.pid, signal.SIGCONT)
+    a_code = survivor.wait(timeout=RUN_TIMEOUT_S)
+    return Overlap(
+        data_dir=data_dir,
+        before=before,
+        at_kill=at_kill,
+        leftovers_at_kill=leftovers,
+        stale=stale,
+        landing_of_a=landing_of_a,
+        a_code=a_code,
+        a_log=a_log.read_text(),
+        b_code=b_code,
+        b_log=b_log.read_text(),
+        b_share=b_share,
+        statuses=_run_statuses(data_dir),
+        after=_published_state(data_dir),
     )
-    for log in logs:
-        assert "WARNING (published all the same) reproduces_published_figures: 1 of" in log.read_text()
-        assert (
-            f"F002 ai_adoption kommune 2025: published 51.0 %, warehouse {f002['warehouse_pct']:.1f} %, "
-            f"difference {f002['diff_pp']:+.1f} pp"
-        ) in log.read_text()
+
+
+def test_a_load_killed_during_its_dbt_build_leaves_the_published_warehouse_intact(overlapping_runs):
+    run = overlapping_runs
+    assert run.at_kill == run.before
+    assert run.leftovers_at_kill == []
+
+
+def test_of_two_loads_at_once_the_survivor_of_a_kill_gets_the_lock_and_publishes(overlapping_runs):
+    run = overlapping_runs
+    assert run.a_code == 0, run.a_log[-3000:]
+    assert [p.name for p in run.stale if p.exists()] == []
+    # The killed run does not count as in progress (it would hold the one-run queue of `make ui`).
+    assert run.statuses == {"SUCCESS", "FAILURE"}
+    assert run.after["warehouse"] != run.before["warehouse"] and run.after["years"] == YEARS
+    assert set(run.after["parquet"]) == set(run.before["parquet"])
+    target = get_settings().dbt_project_dir / "target"
+    invocations = [p for p in target.iterdir() if INVOCATION_DIR.match(p.name)]
+    assert len(invocations) <= KEEP_INVOCATIONS + 1, "dbt's target folder stays bounded, the killed run's too"
 
 
 def test_a_run_publishes_the_build_it_checked_though_another_run_rebuilt_the_marts_before_its_publish(
-    published, tmp_path
+    overlapping_runs,
 ):
-    data_dir = tmp_path / "data"
-    copy_published(published, data_dir)
-    _redeliver(data_dir, CHANGED_YEAR, seed=11)  # run A: a valid delivery new to this folder
-    landing_of_a = tmp_path / "landing_of_a"
-    shutil.copytree(data_dir / "landing", landing_of_a)
-
-    run_a = _start(data_dir, tmp_path / "a.log")
-    try:
-        _pause_once_its_build_is_frozen(run_a, data_dir / "work" / "candidates")
-        _a_question_left_blank(data_dir, CHANGED_YEAR)  # run B: loads, builds, fails its hard checks
-        b_log = tmp_path / "b.log"
-        assert _run(data_dir, b_log) == 1, b_log.read_text()[-3000:]
-        assert "assert_every_indicator_estimated_when_asked" in b_log.read_text(), b_log.read_text()[-3000:]
-        b_share = _share(data_dir / "work" / "itip_work.duckdb", "ai_adoption", "kommune", CHANGED_YEAR)
-        assert b_share is None, "B rebuilt the shared working database with its own numbers"
-    finally:
-        os.killpg(run_a.pid, signal.SIGCONT)
-    assert run_a.wait(timeout=RUN_TIMEOUT_S) == 0, (tmp_path / "a.log").read_text()[-3000:]
-
-    warehouse = data_dir / "warehouse" / "itip.duckdb"
-    assert _published_matches_landing(data_dir, landing_of_a)["equal"], "A published exactly A's build"
+    run = overlapping_runs
+    assert run.b_code == 1, run.b_log[-3000:]
+    assert "assert_every_indicator_estimated_when_asked" in run.b_log, run.b_log[-3000:]
+    assert "another load" not in run.b_log, "B failed on its own delivery, not on A's lock"
+    assert run.b_share is None, "B rebuilt the shared working database with its own numbers"
+    assert run.a_code == 0, run.a_log[-3000:]
+    warehouse = run.data_dir / "warehouse" / "itip.duckdb"
+    assert _published_matches_landing(run.data_dir, run.landing_of_a)["equal"], "A published exactly A's build"
     assert _share(warehouse, "ai_adoption", "kommune", CHANGED_YEAR) > 40
-    assert list((data_dir / "work" / "candidates").glob("*.duckdb")) == [], "A's candidate went with its publish"
+    assert list((run.data_dir / "work" / "candidates").glob("*.duckdb")) == [], "A's candidate went with its publish"
+
+
+def test_a_corrected_delivery_out_of_tolerance_is_published_with_a_warning_naming_the_figure(overlapping_runs):
+    # The correction moves F002 (municipal AI adoption 2025, 51 % in the report) out of tolerance: published
+    # all the same, with a warning naming the figure (the reconciliation is a definition finder, not a gate).
+    run = overlapping_runs
+    warehouse = run.data_dir / "warehouse" / "itip.duckdb"
+    f002 = _reconciliation(warehouse, "F002")
+    assert not f002["within_tolerance"] and f002["diff_pp"] > 1
+    assert _share(warehouse, "ai_adoption", "kommune", CHANGED_YEAR) == pytest.approx(f002["warehouse_pct"])
+    assert "WARNING (published all the same) reproduces_published_figures: 1 of" in run.a_log
+    assert (
+        f"F002 ai_adoption kommune 2025: published 51.0 %, warehouse {f002['warehouse_pct']:.1f} %, "
+        f"difference {f002['diff_pp']:+.1f} pp"
+    ) in run.a_log
 
 
 def test_a_writer_waits_for_a_lock_held_by_another_process_then_gets_it_when_that_process_dies(tmp_path):
