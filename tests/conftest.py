@@ -98,7 +98,7 @@ def pytest_collection_modifyitems(config, items):
 
 @pytest.fixture
 def settings(tmp_path, monkeypatch) -> Settings:
-    """Settings whose every data path is under tmp_path (the dbt project stays the repo's)."""
+    """Settings whose every data path is under tmp_path (the dbt project is the session's copy)."""
     from support.delivery_builders import TEST_PSEUDONYM_KEY
 
     monkeypatch.setenv("ITIP_DATA_DIR", str(tmp_path / "data"))

@@ -56,11 +56,6 @@ def _start(data_dir: Path, log: Path) -> subprocess.Popen:
         )
 
 
-def _run(data_dir: Path, log: Path) -> int:
-    process = _start(data_dir, log)
-    return process.wait(timeout=RUN_TIMEOUT_S)
-
-
 def _sha(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
@@ -254,17 +249,14 @@ def overlapping_runs(published_once, tmp_path_factory) -> Overlap:
 
     logs = [root / "first.log", root / "second.log"]
     runs = [_start(data_dir, log) for log in logs]
-    killed = _first_to_build(runs)
-    survivor = runs[1 - runs.index(killed)]
-    a_log = logs[runs.index(survivor)]
     try:
+        killed = _first_to_build(runs)
+        survivor = runs[1 - runs.index(killed)]
+        a_log = logs[runs.index(survivor)]
         _kill_group(killed)
         at_kill = _published_state(data_dir)
         leftovers = [
-            p.name
-            for folder in ("warehouse", "marts")
-            for p in (data_dir / folder).iterdir()
-            if p.name.endswith(".new")
+            p.name for f in ("warehouse", "marts") for p in (data_dir / f).iterdir() if p.name.endswith(".new")
         ]
         # A kill during publish() leaves its pid-named staged files beside the real ones; the next publish must
         # neither trip over them nor keep them.
@@ -283,12 +275,17 @@ def overlapping_runs(published_once, tmp_path_factory) -> Overlap:
 
         _a_question_left_blank(data_dir, CHANGED_YEAR)  # run B: loads, builds, fails its hard checks
         b_log = root / "b.log"
-        b_code = _run(data_dir, b_log)
+        runs.append(_start(data_dir, b_log))
+        b_code = runs[-1].wait(timeout=RUN_TIMEOUT_S)
         b_share = _share(data_dir / "work" / "itip_work.duckdb", "ai_adoption", "kommune", CHANGED_YEAR)
-    finally:
-        if survivor.poll() is None:
-            os.killpg(survivor.pid, signal.SIGCONT)
-    a_code = survivor.wait(timeout=RUN_TIMEOUT_S)
+        os.killpg(survivor.pid, signal.SIGCONT)
+        a_code = survivor.wait(timeout=RUN_TIMEOUT_S)
+    except BaseException:
+        for run in runs:  # a scenario that went wrong leaves no run behind, paused or not
+            if run.poll() is None:
+                os.killpg(run.pid, signal.SIGKILL)
+                run.wait(timeout=30)
+        raise
     return Overlap(
         data_dir=data_dir,
         before=before,
