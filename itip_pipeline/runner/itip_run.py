@@ -72,7 +72,9 @@ def run_all(
 
         generate_deliveries(settings.landing_dir, DEFAULT_YEARS, seed=seed)
         generated = True
-    orphaned = _fail_orphaned_runs(settings)
+    from itip_pipeline.instance.opening import open_instance
+
+    orphaned = open_instance(settings).orphaned_runs
     outside = sorted(set(years or []) - known)
     if outside:
         raise SystemExit(f"{outside} are not survey years of this warehouse ({min(known)}–{max(known)})")
@@ -145,15 +147,6 @@ def _check_work_db_free(settings: Settings) -> None:
             pass
     except WarehouseBusy as busy:
         raise SystemExit(str(busy)) from None
-
-
-def _fail_orphaned_runs(settings: Settings) -> list[str]:
-    from itip_pipeline.instance.opening import InstanceUnavailable, open_instance
-
-    try:
-        return open_instance(settings).orphaned_runs
-    except InstanceUnavailable as error:
-        raise SystemExit(str(error)) from None
 
 
 def _unchanged_years(settings: Settings, landed: list[int]) -> list[int]:
