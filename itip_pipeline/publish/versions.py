@@ -4,13 +4,12 @@ Layout under the marts folder (data/marts/):
   versions/<version>/itip.duckdb, <table>.parquet   one published build; never changed once in place
   current -> versions/<version>                    the pointer BI tools resolve; replaced atomically by rename
   <table>.parquet -> current/<table>.parquet       stable Parquet paths, following the pointer
-and the warehouse file (data/warehouse/itip.duckdb, the file BI tools open: docs/bi.md): a copy of the
-current version's DuckDB file, also replaced atomically by rename.
+and the warehouse file (data/warehouse/itip.duckdb, the README's BI path): a copy of the current version's
+DuckDB file, also replaced atomically by rename.
 
 A version is written in a hidden staging folder, with a staged copy of the warehouse file beside the real
-one; only then is the folder renamed into place, the pointer swapped and the warehouse file replaced. A
-reader that resolves `current` once sees one consistent version (the DuckDB file and the Parquet set of the
-same build); a reader holding an old file keeps its inode. A failure
+one; only then is the folder renamed into place, the pointer swapped and the warehouse file replaced. A reader that resolves `current` once sees one consistent version (the
+DuckDB file and the Parquet set of the same build); a reader holding an old file keeps its inode. A failure
 at any point leaves what readers see as it was; what a killed publish left (staging folders, `*.new` files
 and their `.wal`) is removed by the next publish. The last KEEP_VERSIONS versions are kept.
 
