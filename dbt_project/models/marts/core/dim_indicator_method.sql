@@ -12,7 +12,7 @@ with published as (
 comparability as (
     select
         indicator_id,
-        item,
+        item_key,
         string_agg(
             from_year || '→' || to_year || (case when comparable then ' comparable: ' else ' NOT comparable: ' end) || note,
             ' | ' order by to_year
@@ -67,5 +67,5 @@ inner join {{ ref('stg_populations') }} as population
     on published.population = population.population
 left join comparability
     on published.indicator_id = comparability.indicator_id
-    and published.item is not distinct from comparability.item
+    and published.item_key = comparability.item_key
 order by published.indicator_id, published.item, published.population

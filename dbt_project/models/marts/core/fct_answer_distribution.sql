@@ -9,7 +9,7 @@ with estimates as (
     from {{ ref('int_distribution_estimates') }} as estimate
     inner join {{ ref('int_disclosure_control') }} as disclosure
         on disclosure.indicator_id = 'answer_distribution'
-        and disclosure.item = estimate.question_id || '=' || estimate.answer_code
+        and disclosure.item_key = estimate.question_id || '=' || estimate.answer_code
         and estimate.population = disclosure.population
         and disclosure.breakdown is null
         and estimate.survey_year = disclosure.survey_year
