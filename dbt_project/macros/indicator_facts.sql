@@ -1,7 +1,9 @@
 {#- The published facts of every estimated cell: disclosure control, interval, "vet ikke", flags and the change
     against the previous comparable year with its paired test and Benjamini–Hochberg q-value within
     bh_partition. One definition for fct_indicator (the headline cells) and fct_indicator_breakdown
-    (extra_key = breakdown, category; the estimates, disclosure and overlap carry those columns). -#}
+    (extra_key = breakdown, category; the estimates, disclosure and overlap carry those columns).
+    Calls overlap_covariance, change_z, proportion_variance, two_sided_p_value, wilson_low, wilson_high and
+    z_critical_95: DuckDB functions created at on-run-start by macros/survey_statistics.sql. -#}
 {% macro indicator_facts(estimates, overlap, extra_key=[], bh_partition='family, survey_year, population') %}
 with estimates as (
     select

@@ -8,6 +8,7 @@
 -- NULL where the cell is suppressed (elsewhere it follows from the published share, base and "vet ikke");
 -- an alternative pool differs from published cells by one group and could reveal it, so it is shown only
 -- where nothing in its indicator, item and year is protected (no cell suppressed, no small hidden group).
+-- weighted_share: a DuckDB function created at on-run-start (macros/survey_statistics.sql).
 {% set toggled = var('reconciliation_sensitivity_group') %}
 {#- each alternative: which answers form its base (successes are the base's answers with is_success) -#}
 {% set alternatives = {

@@ -3,6 +3,8 @@
 -- intervals) and a two-sided z test of independent samples (an organisation is in one sector only).
 -- Benjamini–Hochberg q-values within family × year, as for the change tests. A suppressed share on either
 -- side (fct_indicator.suppressed) leaves the row without a difference.
+-- two_sided_p_value, two_proportion_z, wilson_low, wilson_high, z_critical_95: DuckDB functions created at
+-- on-run-start (macros/survey_statistics.sql).
 {%- set first, second = 'stat', 'kommune' %}
 
 with shares as (
