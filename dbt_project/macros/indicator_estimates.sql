@@ -9,7 +9,9 @@
     n_adjusted_from_variance: DuckDB functions created at on-run-start by macros/survey_statistics.sql. -#}
 {% macro indicator_estimates(answers, extra_key=[], with_frame=true) %}
 {%- set bases = {'': 'is_in_base', '_known': 'is_answered and not is_dont_know'} %}
-{%- set estimate_key = ['indicator_id', 'item', 'item_key', 'family', 'measure', 'population', 'survey', 'question_id', 'survey_year'] + extra_key %}
+{%- set estimate_key = [
+    'indicator_id', 'item', 'item_key', 'family', 'measure', 'population', 'survey', 'question_id', 'survey_year'
+] + extra_key %}
 
 with strata as (
     select

@@ -31,9 +31,9 @@ comment on column {{ this }}.{{ name }}_{{ year }} is '{{ text | replace("'", "'
 {% endmacro %}
 
 {#- fct_indicator in wide form: one row per indicator × item × population, the fixed columns given, then
-    columns_per_year of `measures`, and the first and last year with a row. -#}
-{% macro indicator_by_year(columns, measures) %}
-{%- set years = loaded_years(ref('fct_indicator')) %}
+    columns_per_year of `measures` for each of `years` (loaded_years of fct_indicator), and the first and last
+    year with a row. -#}
+{% macro indicator_by_year(years, columns, measures) %}
 select
     {{ columns | join(',\n    ') }},
     {{- columns_per_year(years, measures) }}

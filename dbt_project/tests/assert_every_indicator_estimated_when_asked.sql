@@ -20,7 +20,7 @@ expected as (
     inner join loaded_years
         on question.survey = loaded_years.survey
         and question.survey_year = loaded_years.survey_year
-    cross join unnest(indicator.populations) as published(population)
+    cross join unnest(indicator.populations) as published (population)
 )
 
 select expected.*

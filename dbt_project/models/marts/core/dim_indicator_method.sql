@@ -14,7 +14,8 @@ comparability as (
         indicator_id,
         item_key,
         string_agg(
-            from_year || '→' || to_year || (case when comparable then ' comparable: ' else ' NOT comparable: ' end) || note,
+            from_year || '→' || to_year
+                || (case when comparable then ' comparable: ' else ' NOT comparable: ' end) || note,
             ' | ' order by to_year
         ) as curated_pairs
     from {{ ref('stg_series_comparability') }}
@@ -46,7 +47,8 @@ select
             when not {{ var('apply_fpc') }}
                 then 'n (no finite population correction: apply_fpc is off).'
             when len(population.respondent_groups) > 1
-                then 'n_adj = p(1−p)/V, V the stratified variance over ' || array_to_string(population.respondent_groups, ' and ')
+                then 'n_adj = p(1−p)/V, V the stratified variance over '
+                    || array_to_string(population.respondent_groups, ' and ')
                     || ' with weights n_h/n and each stratum''s finite population correction where it has a frame.'
             when population.frame_required
                 then 'n with the finite population correction (N from population_frame).'

@@ -5,7 +5,9 @@
     'share_pct': 'Headline share in percent (fct_indicator.share_pct); NULL where suppressed or not asked.',
     'suppression_reason': 'Why the share is withheld (fct_indicator.suppression_reason); NULL when published or not asked.',
 }) }}") }}
+{%- set years = loaded_years(ref('fct_indicator')) %}
 {{ indicator_by_year(
+    years,
     ['indicator_id', 'item', 'population', 'family', 'measure', 'survey', 'label_no', 'label_en', 'population_label_no', 'population_label_en'],
     {'share_pct': 'share_pct', 'suppression_reason': 'suppression_reason'}
 ) }}

@@ -5,7 +5,9 @@
     'ci_low_pct': 'Lower bound of the 95 % Wilson interval (fct_indicator.ci_low_pct).',
     'ci_high_pct': 'Upper bound of the 95 % Wilson interval (fct_indicator.ci_high_pct).',
 }) }}") }}
+{%- set years = loaded_years(ref('fct_indicator')) %}
 {{ indicator_by_year(
+    years,
     ['indicator_id', 'item', 'population', 'family', 'label_no', 'label_en'],
     {'share_pct': 'share_pct', 'ci_low_pct': 'ci_low_pct', 'ci_high_pct': 'ci_high_pct'}
 ) }}
