@@ -11,8 +11,8 @@
 --     answer code of every answer distribution (int_distribution_estimates; indicator_id
 --     `answer_distribution`, item_key `<question_id>=<code>`, its base every non-blank answer);
 --   * hidden cells: a respondent group pooled into a published population of the indicator but not
---     published on its own (none with today's seed, where `alle` = stat + kommune and fylkeskommune is
---     published; kept so that a future pool stays safe). Differencing the pooled
+--     published on its own (seeds/populations.csv pools none: `alle` = stat + kommune, and fylkeskommune
+--     is published; the rule keeps any other pool safe). Differencing the pooled
 --     population reveals it, so it is judged by the confidentiality rule (n_base) and protected like a
 --     suppressed cell; it is never published, so the reliability rule does not apply to it.
 -- withhold_order: when a complement is needed, an answer distribution's codes (0) go before breakdown
