@@ -37,7 +37,7 @@ import pandas as pd
 PROTECTED_VALUES = {"n_base": ("successes", "dont_know"), "interval_width": ("successes",)}
 COMPLEMENTARY = "complementary"
 # A cell: a population's headline (breakdown and category NULL) or one category of a breakdown of it.
-KEY = ("indicator_id", "item", "population", "breakdown", "category", "survey_year")
+KEY = ("indicator_id", "item_key", "population", "breakdown", "category", "survey_year")
 
 
 @dataclass(frozen=True)
@@ -199,7 +199,7 @@ def protect(cells: pd.DataFrame) -> pd.DataFrame:
     return result.astype(
         {
             "indicator_id": "string",
-            "item": "string",
+            "item_key": "string",
             "population": "string",
             "breakdown": "string",
             "category": "string",
