@@ -184,6 +184,10 @@ def _cell(r: dict) -> Cell:
 
 def protect(cells: pd.DataFrame) -> pd.DataFrame:
     """One row per published cell of int_disclosure_cells with its suppression_reason."""
+    # Cells in key order, whatever order the query returned them in: the greedy search protects one value
+    # after another, and which complements it picks depends on that order. The same data must give the same
+    # suppressions in every build.
+    cells = cells.sort_values(["question_id", *KEY], na_position="first", kind="mergesort")
     blocks: dict[tuple, tuple[list[Cell], tuple[int, ...]]] = {}
     for record in cells.to_dict("records"):
         block_cells, _ = blocks.setdefault(
