@@ -15,7 +15,7 @@ $(UV):
 	.tools/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 
 # Bytecode compiled at install: with PYTHONDONTWRITEBYTECODE set (as on CI machines) every process would
-# otherwise compile Dagster, dbt and pandas from source at each start, ~6 s of CPU per `itip run` or dbt call.
+# otherwise compile Dagster, dbt and pandas from source at each start of `itip run` or dbt (benchmarks/RESULTS.md).
 $(VENV)/.synced: pyproject.toml uv.lock | $(UV)
 	$(UV) sync --frozen --quiet --compile-bytecode
 	touch $@
@@ -51,7 +51,7 @@ serve: install
 docs: install
 	$(BIN)/itip docs
 
-## make bench: generate at scale 1, 100 and 1000, time the pipeline against issue 12's targets and the plain-SQL floor.
+## make bench: generate at scale 1, 100 and 1000, time the pipeline against its targets and the plain-SQL floor.
 bench: install
 	$(BIN)/python benchmarks/run_benchmark.py
 

@@ -1,4 +1,4 @@
-"""Issue 12's speed and memory targets, in one table, and their judgement from a benchmark's results.
+"""The pipeline's speed and memory targets, in one table, and their judgement from a benchmark's results.
 
 Each target names the scale it applies at, how to read its number from that scale's result (run_benchmark.py's
 dict), its limit, and any condition without which the number does not count (a "no-op" that rebuilt

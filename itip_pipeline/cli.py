@@ -84,14 +84,11 @@ def _ui(args: argparse.Namespace) -> None:
     import os
 
     from itip_pipeline.core.settings import WORKSPACE_FILE
-    from itip_pipeline.instance.opening import InstanceUnavailable, open_instance
+    from itip_pipeline.instance.opening import open_instance
 
     settings = get_settings()
     settings.ensure_dirs()
-    try:
-        opened = open_instance(settings)  # the code location prepares the dbt manifest when it loads
-    except InstanceUnavailable as error:
-        raise SystemExit(str(error)) from None
+    opened = open_instance(settings)  # the code location prepares the dbt manifest when it loads
     for run_id in opened.orphaned_runs:
         print(f"Run {run_id} had lost its process (killed?); marked it failed.")
     os.execv(

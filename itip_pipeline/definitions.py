@@ -12,9 +12,9 @@ from itip_pipeline.defs.mart_checks import build_mart_checks, mart_keys
 from itip_pipeline.defs.publish_assets import build_publish_asset
 from itip_pipeline.defs.reconciliation_check import reconciliation_check
 from itip_pipeline.defs.report_assets import figure_book_and_exports
-from itip_pipeline.instance import sqlite_storage as dagster_sqlite
+from itip_pipeline.instance import sqlite_storage
 
-dagster_sqlite.install()  # this process's writes to the run history: no disk flush per event
+sqlite_storage.install()  # this process's writes to the run history: no disk flush per event
 MART_KEYS = mart_keys(itip_dbt)
 
 defs = dg.Definitions(

@@ -8,28 +8,28 @@
 with estimates as (
     select
         indicator_id,
-        item,
+        item_key,
         population,
         survey_year,
         {%- for column in extra_key %}
         {{ column }},
         {%- endfor %}
         lag(survey_year) over (
-            partition by indicator_id, item, population{%- for column in extra_key %}, {{ column }}{% endfor %} order by survey_year
+            partition by indicator_id, item_key, population{%- for column in extra_key %}, {{ column }}{% endfor %} order by survey_year
         ) as previous_year
     from {{ estimates }}
     where survey = 'org'
 ),
 
 in_base as (
-    select indicator_id, item, population, survey_year{%- for column in extra_key %}, {{ column }}{% endfor %}, respondent_id, is_success::integer as success
+    select indicator_id, item_key, population, survey_year{%- for column in extra_key %}, {{ column }}{% endfor %}, respondent_id, is_success::integer as success
     from {{ answers }}
     where survey = 'org' and is_in_base
 )
 
 select
     estimates.indicator_id,
-    estimates.item,
+    estimates.item_key,
     estimates.population,
     estimates.survey_year,
     {%- for column in extra_key %}
@@ -43,7 +43,7 @@ select
 from estimates
 inner join in_base as current_year
     on estimates.indicator_id = current_year.indicator_id
-    and estimates.item is not distinct from current_year.item
+    and estimates.item_key = current_year.item_key
     and estimates.population = current_year.population
     {%- for column in extra_key %}
     and estimates.{{ column }} = current_year.{{ column }}
@@ -51,7 +51,7 @@ inner join in_base as current_year
     and estimates.survey_year = current_year.survey_year
 inner join in_base as previous
     on estimates.indicator_id = previous.indicator_id
-    and estimates.item is not distinct from previous.item
+    and estimates.item_key = previous.item_key
     and estimates.population = previous.population
     {%- for column in extra_key %}
     and estimates.{{ column }} = previous.{{ column }}

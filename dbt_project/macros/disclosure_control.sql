@@ -1,8 +1,11 @@
-{#- The primary disclosure-control rule, once, as a DuckDB SQL macro (created by the on-run-start hook
-    after the survey-statistics macros it calls). docs.md ("suppression_reason") states the rule and its
+{#- Creates the primary disclosure-control rule, once, as DuckDB SQL macros in the working database:
+    wilson_width_pp and primary_suppression_reason. The on-run-start hook of dbt_project.yml calls
+    disclosure_control_ddl() after survey_statistics_ddl(), whose Wilson functions they call; the project
+    overview (docs.md, "SQL functions") lists them. docs.md ("suppression_reason") states the rule and its
     sources; int_disclosure_cells applies it to every cell, and int_disclosure_control adds the secondary
     (complementary) suppressions. tests/test_disclosure_control.py renders this file with plain Jinja and
-    checks the rule in an in-memory DuckDB. Thresholds are arguments: the models pass the dbt vars. -#}
+    checks the rule in an in-memory DuckDB. Thresholds are arguments: models call the dbt macro
+    primary_suppression_reason below, which passes the dbt vars. -#}
 {% macro disclosure_control_ddl() %}
 -- Width of the 95 % Wilson interval in percentage points, judged without finite population correction.
 create or replace macro wilson_width_pp(p, n) as

@@ -4,10 +4,14 @@
     "vet ikke" left out. The sample size of each interval is `n_adjusted`: Kish's effective n, or, with var
     `apply_fpc` on, the n of the stratified variance with each stratum's finite population correction
     (docs.md, "Finite population correction"); with_frame=false leaves the frames out (a breakdown category
-    is a part of a stratum whose own frame size is unknown). -#}
+    is a part of a stratum whose own frame size is unknown).
+    Calls weighted_share, kish_n_effective, fpc_factor, stratum_variance_term, stratum_inverse_n_term and
+    n_adjusted_from_variance: DuckDB functions created at on-run-start by macros/survey_statistics.sql. -#}
 {% macro indicator_estimates(answers, extra_key=[], with_frame=true) %}
 {%- set bases = {'': 'is_in_base', '_known': 'is_answered and not is_dont_know'} %}
-{%- set estimate_key = ['indicator_id', 'item', 'family', 'measure', 'population', 'survey', 'question_id', 'survey_year'] + extra_key %}
+{%- set estimate_key = [
+    'indicator_id', 'item', 'item_key', 'family', 'measure', 'population', 'survey', 'question_id', 'survey_year'
+] + extra_key %}
 
 with strata as (
     select
@@ -41,7 +45,7 @@ strata_in_population as (
         -- a frame is known for a whole respondent group, not for a part of it
         and {{ 'true' if with_frame else 'false' }}
     window population_year as (
-        partition by strata.indicator_id, strata.item, strata.population, strata.survey_year
+        partition by strata.indicator_id, strata.item_key, strata.population, strata.survey_year
             {%- for column in extra_key %}, strata.{{ column }}{% endfor %}
     )
 ),

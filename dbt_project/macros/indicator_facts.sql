@@ -1,7 +1,9 @@
 {#- The published facts of every estimated cell: disclosure control, interval, "vet ikke", flags and the change
     against the previous comparable year with its paired test and Benjamini–Hochberg q-value within
     bh_partition. One definition for fct_indicator (the headline cells) and fct_indicator_breakdown
-    (extra_key = breakdown, category; the estimates, disclosure and overlap carry those columns). -#}
+    (extra_key = breakdown, category; the estimates, disclosure and overlap carry those columns).
+    Calls overlap_covariance, change_z, proportion_variance, two_sided_p_value, wilson_low, wilson_high and
+    z_critical_95: DuckDB functions created at on-run-start by macros/survey_statistics.sql. -#}
 {% macro indicator_facts(estimates, overlap, extra_key=[], bh_partition='family, survey_year, population') %}
 with estimates as (
     select
@@ -18,7 +20,7 @@ with estimates as (
     -- Every cell's suppression, primary or complementary (int_disclosure_control, docs.md).
     inner join {{ ref('int_disclosure_control') }} as disclosure
         on estimate.indicator_id = disclosure.indicator_id
-        and estimate.item is not distinct from disclosure.item
+        and estimate.item_key = disclosure.item_key
         and estimate.population = disclosure.population
         and estimate.survey_year = disclosure.survey_year
         {%- for column in ['breakdown', 'category'] %}
@@ -37,7 +39,7 @@ with_previous as (
         lag(n_adjusted) over series as previous_n_adjusted,
         lag(suppressed) over series as previous_suppressed
     from estimates
-    window series as (partition by indicator_id, item, population{%- for column in extra_key %}, {{ column }}{% endfor %} order by survey_year)
+    window series as (partition by indicator_id, item_key, population{%- for column in extra_key %}, {{ column }}{% endfor %} order by survey_year)
 ),
 
 -- A pair of years is comparable when series_comparability says so; without a curated row, when the
@@ -56,7 +58,7 @@ comparability as (
         and with_previous.survey_year = series.survey_year
     left join {{ ref('stg_series_comparability') }} as curated
         on with_previous.indicator_id = curated.indicator_id
-        and with_previous.item is not distinct from curated.item
+        and with_previous.item_key = curated.item_key
         and with_previous.previous_year = curated.from_year
         and with_previous.survey_year = curated.to_year
 ),
@@ -80,7 +82,7 @@ compared as (
     from comparability
     left join {{ overlap }} as overlap
         on comparability.indicator_id = overlap.indicator_id
-        and comparability.item is not distinct from overlap.item
+        and comparability.item_key = overlap.item_key
         and comparability.population = overlap.population
         and comparability.survey_year = overlap.survey_year
         {%- for column in extra_key %}
@@ -155,7 +157,7 @@ select
 from adjusted
 inner join {{ ref('stg_indicator_catalogue') }} as indicator
     on adjusted.indicator_id = indicator.indicator_id
-    and adjusted.item is not distinct from indicator.item
+    and adjusted.item_key = indicator.item_key
 inner join {{ ref('stg_populations') }} as population
     on adjusted.population = population.population
 {% endmacro %}

@@ -20,7 +20,7 @@
 {% endmacro %}
 
 {#- Post-hook of a model with columns_per_year: a comment on every year column (persist_docs covers only the
-    columns _models.yml lists, and those cannot name years not yet loaded). `descriptions` maps each column
+    columns the model's .yml lists, and those cannot name years not yet loaded). `descriptions` maps each column
     prefix to its text; the year is appended. -#}
 {% macro comment_columns_per_year(relation, descriptions) %}
     {%- for year in loaded_years(relation) %}
@@ -31,9 +31,9 @@ comment on column {{ this }}.{{ name }}_{{ year }} is '{{ text | replace("'", "'
 {% endmacro %}
 
 {#- fct_indicator in wide form: one row per indicator × item × population, the fixed columns given, then
-    columns_per_year of `measures`, and the first and last year with a row. -#}
-{% macro indicator_by_year(columns, measures) %}
-{%- set years = loaded_years(ref('fct_indicator')) %}
+    columns_per_year of `measures` for each of `years` (loaded_years of fct_indicator), and the first and last
+    year with a row. -#}
+{% macro indicator_by_year(years, columns, measures) %}
 select
     {{ columns | join(',\n    ') }},
     {{- columns_per_year(years, measures) }}

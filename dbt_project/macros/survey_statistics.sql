@@ -1,6 +1,13 @@
-{#- Every survey-statistics formula, once, as DuckDB SQL macros. The on-run-start hook creates them in
-    the working database; tests/test_statistics.py renders this file with plain Jinja and checks each
-    formula in an in-memory DuckDB, so the models and the tests run the very same SQL.
+{#- Creates every survey-statistics formula, once, as a DuckDB SQL macro in the working database:
+    weighted_share, kish_n_effective, fpc_n_effective, z_critical_95, wilson_center, wilson_half_width,
+    wilson_low, wilson_high, proportion_variance, two_proportion_z, fpc_factor, stratum_variance_term,
+    stratum_inverse_n_term, n_adjusted_from_variance, overlap_covariance, change_z, erfc_series,
+    erfc_nonnegative and two_sided_p_value.
+    The on-run-start hook of dbt_project.yml calls survey_statistics_ddl() before any model runs. Models and
+    macros call the functions by name, as plain SQL, so they are not in a model's dependencies: this file
+    is where they are defined, and the project overview (docs.md, "SQL functions") lists them.
+    tests/test_statistics.py renders this file with plain Jinja and checks each formula in an in-memory
+    DuckDB, so the models and the tests run the very same SQL.
     Shares are proportions in [0, 1]; n is an (effective) sample size. See docs.md for the methods. -#}
 {% macro survey_statistics_ddl() %}
 create or replace macro weighted_share(sum_w_success, sum_w) as

@@ -11,6 +11,7 @@ expected as (
         indicator.family,
         indicator.indicator_id,
         indicator.item,
+        indicator.item_key,
         published.population,
         question.survey_year
     from {{ ref('stg_indicator_catalogue') }} as indicator
@@ -19,7 +20,7 @@ expected as (
     inner join loaded_years
         on question.survey = loaded_years.survey
         and question.survey_year = loaded_years.survey_year
-    cross join unnest(indicator.populations) as published(population)
+    cross join unnest(indicator.populations) as published (population)
 )
 
 select expected.*
@@ -28,7 +29,7 @@ where not exists (
     select 1
     from {{ ref('fct_indicator') }} as fct
     where fct.indicator_id = expected.indicator_id
-        and fct.item is not distinct from expected.item
+        and {{ item_key('fct.item') }} = expected.item_key
         and fct.population = expected.population
         and fct.year = expected.survey_year
 )

@@ -7,6 +7,6 @@ where not figures.is_external_source
         select 1
         from {{ ref('stg_indicator_catalogue') }} as indicator
         where indicator.indicator_id = figures.indicator_id
-            and indicator.item is not distinct from figures.item
+            and indicator.item_key = figures.item_key
             and list_contains(indicator.populations, figures.population)
     )

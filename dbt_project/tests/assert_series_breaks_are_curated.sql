@@ -11,7 +11,7 @@ select
 from {{ ref('fct_indicator') }} as fact
 left join {{ ref('stg_series_comparability') }} as curated
     on fact.indicator_id = curated.indicator_id
-    and fact.item is not distinct from curated.item
+    and {{ item_key('fact.item') }} = curated.item_key
     and fact.previous_year = curated.from_year
     and fact.year = curated.to_year
 where fact.series_break and curated.comparable is null

@@ -2,10 +2,10 @@
 
 int_disclosure_control, and the differencing attacker that tests it, run thousands of small SVDs. OpenBLAS's
 worker threads make each one slower, and far slower when another process shares the cores (they spin while
-waiting for work): on the 2-core machine with another build running, the model took 108.7 s with OpenBLAS's
-default threads and 14.6 s with one, with the same 1,490 suppressions. OpenBLAS reads these variables when
-it loads, so they must be set before numpy is imported in the process, or passed to a child's environment.
-Standard library only, so a process can apply them before anything imports numpy.
+waiting for work); one thread gives the same suppressions (benchmarks/RESULTS.md, "Measurements behind design
+choices"). OpenBLAS reads these variables when it loads, so they must be set before numpy is imported in the
+process, or passed to a child's environment. Standard library only, so a process can apply them before
+anything imports numpy.
 """
 
 from __future__ import annotations

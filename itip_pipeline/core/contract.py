@@ -43,7 +43,7 @@ GENDERS = ("mann", "kvinne", "annet")
 AGE_GROUPS = ("18-29", "30-44", "45-59", "60+")
 REGIONS = ("oslo", "ostlandet", "sorlandet", "vestlandet", "trondelag", "nord_norge")
 
-# Direct identifiers and free text are refused by name family and by value: see ingest/personal_data.py.
+# Direct identifiers and free text are refused by name family and by value: see core/personal_values.py.
 
 # Codebook: one row per delivered question column.
 CODEBOOK_COLUMNS = (

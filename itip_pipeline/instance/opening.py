@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import dagster as dg
 
@@ -19,12 +20,13 @@ from itip_pipeline.instance.orphaned_runs import fail_orphaned_runs
 from itip_pipeline.warehouse.working_db import writer_lock
 
 
-class InstanceUnavailable(RuntimeError):
-    """The run history cannot be opened; the message says what to check."""
+class InstanceUnavailable(SystemExit):
+    """The run history cannot be opened: the command ends with a sentence saying what to check, no traceback."""
 
 
 @dataclass(frozen=True)
 class OpenedInstance:
+    home: Path  # DAGSTER_HOME
     instance: dg.DagsterInstance
     orphaned_runs: list[str]  # run ids just marked failed because their process had died
 
@@ -34,11 +36,11 @@ def open_instance(settings: Settings) -> OpenedInstance:
     import sqlalchemy.exc
     from dagster_postgres.utils import DagsterPostgresException
 
-    prepare_dagster_home(settings)
+    home = prepare_dagster_home(settings)
     try:
         with writer_lock(settings.dagster_home):
             instance = dg.DagsterInstance.get()
-        return OpenedInstance(instance, fail_orphaned_runs(instance))
+        return OpenedInstance(home, instance, fail_orphaned_runs(instance))
     except (sqlalchemy.exc.OperationalError, DagsterPostgresException) as error:
         raise InstanceUnavailable(_unreachable(error)) from None
 

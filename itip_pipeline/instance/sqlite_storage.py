@@ -3,11 +3,11 @@
 Dagster's SQLite storages (run, event log, schedules under DAGSTER_HOME) open a new connection for every
 write and close it again. In WAL mode with SQLite's default `synchronous=FULL`, every commit flushes to
 disk, and closing the last connection to a file checkpoints the WAL and flushes again. A build records an
-event per dbt node and check, so a run paid thousands of flushes: 20-50 s of a ~2-minute `itip run` on
-this 2-core machine (cProfile: sqlite3 commit and close on top of the list).
+event per dbt node and check, so a run would pay thousands of flushes, a large share of its wall time
+(benchmarks/RESULTS.md, "Measurements behind design choices").
 
 Installed once per process, a SQLAlchemy connect hook does two things for file-backed sqlite3 connections:
-- `PRAGMA synchronous=NORMAL`: in WAL mode commits no longer flush; the WAL is flushed at checkpoints.
+- `PRAGMA synchronous=NORMAL`: in WAL mode a commit does not flush; the WAL is flushed at checkpoints.
   SQLite's documented guarantee for WAL + NORMAL is that the database stays consistent on power loss;
   only the last transactions before the loss may be rolled back (https://sqlite.org/pragma.html#pragma_synchronous).
   For run history that is the right trade: the published warehouse has its own atomic publish.
@@ -15,15 +15,13 @@ Installed once per process, a SQLAlchemy connect hook does two things for file-b
   that a write's connection is never the last one closed and no checkpoint runs on every close; SQLite's
   automatic checkpoint (every 1000 WAL pages) still runs.
 
-Measured: an open-insert-close cycle went from ~20 ms to ~0.6 ms. DuckDB connections (duckdb-engine) are not
-sqlite3 connections and are left alone.
+DuckDB connections (duckdb-engine) are not sqlite3 connections and are left alone.
 
 Dagster's SQLite storages also create a new SQLAlchemy engine for every connection. An engine holds
-SQLAlchemy's cache of compiled statements, so every insert was compiled again (~1.6 ms each, three or more
-per event). `install()` therefore has those storage modules reuse one engine per database URL: the engines
-keep `NullPool` (a connection is still opened and closed per write, as Dagster expects), and Dagster's
-`engine.dispose()` after each use only resets that empty pool, not the statement cache. Measured on the
-creation of an `annual_load` run (336 planned-asset events, under cProfile): 6.0 s before, 3.2 s after.
+SQLAlchemy's cache of compiled statements, so with an engine per connection every insert (three or more per
+event) would be compiled again. `install()` therefore has those storage modules reuse one engine per database
+URL: the engines keep `NullPool` (a connection is still opened and closed per write, as Dagster expects), and
+Dagster's `engine.dispose()` after each use only resets that empty pool, not the statement cache.
 """
 
 from __future__ import annotations

@@ -115,7 +115,7 @@ def _update_stable_parquet_links(marts_dir: Path, tables: list[str]) -> list[Pat
         if not (path.is_symlink() and os.readlink(path) == target):
             _point(path, target)  # also replaces a regular file from the unversioned layout
         paths.append(path)
-    for path in marts_dir.glob("*.parquet"):  # a table no longer published: its link would dangle
+    for path in marts_dir.glob("*.parquet"):  # a table this version does not publish: its link would dangle
         if path.is_symlink() and path not in paths:
             path.unlink()
     return paths

@@ -197,7 +197,7 @@ def write_exports(published: PublishedWarehouse, marts_dir: Path) -> Exports:
     for table, frame in sorted(published.tables.items()):
         write_csv(frame, csv_dir / f"{table}.csv")
         csv_files.append(csv_dir / f"{table}.csv")
-    for stale in set(csv_dir.glob("*.csv")) - set(csv_files):  # a table no longer published
+    for stale in set(csv_dir.glob("*.csv")) - set(csv_files):  # a table this version does not publish
         stale.unlink()
     workbook = marts_dir / WORKBOOK_NAME
     write_workbook(published, workbook)

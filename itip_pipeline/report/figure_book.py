@@ -310,7 +310,7 @@ def build_figure_book(published: PublishedWarehouse, out_dir: Path, run: BookRun
             word("checks", lang), _checks_body(published, run, lang), lang, CHECKS_PAGE, published
         )
     jobs = [(lang, family) for lang in LANGUAGES for family in published.families]
-    # The second process costs ~2 s to start: worth it from a few pages on.
+    # Starting the second process costs more than drawing a page or two: worth it from a few pages on.
     bodies = (
         split_across_two_processes(_family_bodies, jobs, published)
         if len(jobs) >= 4

@@ -1,8 +1,8 @@
 """Family pages drawn in a second Python process, so the figure book uses both cores.
 
 vl-convert draws one chart at a time per process, whatever the number of threads (it has one JavaScript
-runtime), and a chart takes ~0.3–0.6 s: the book's ~110 charts were drawn one after another. The second
-process is a plain `python -m itip_pipeline.report.two_processes` with the work pickled on its stdin and the
+runtime), and the book has about a hundred charts: in one process they are drawn one after another. The
+second process is a plain `python -m itip_pipeline.report.two_processes` with the work pickled on its stdin and the
 pages' bodies pickled on its stdout: not multiprocessing, whose spawn start re-runs the caller's main module
 (a Dagster code server, a script without a main guard) and whose fork start would copy a Dagster run's threads.
 """

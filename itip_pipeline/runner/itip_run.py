@@ -19,7 +19,6 @@ from itip_pipeline.alerting.failure_sentences import failure_text
 from itip_pipeline.core import progress
 from itip_pipeline.core.settings import Settings
 from itip_pipeline.core.survey_years import survey_year_keys, year_folders, year_ranges
-from itip_pipeline.warehouse.working_db import WarehouseBusy, open_for_writing
 
 DEFAULT_YEARS = list(range(2021, 2026))
 # Step events stay in the Dagster UI and the log; the terminal shows the progress module's lines.
@@ -52,17 +51,17 @@ def run_all(
     """Load `years` (default: every landed year that is new or changed), then build, check and publish once.
 
     Without `years` or `force`, a published version built from exactly today's inputs (itip_pipeline.core.build_state)
-    ends the run at once, before Dagster, dbt or pandas are imported. Progress lines go to `terminal`
+    ends the run at once, with the standard library only: before DuckDB, pandas, Dagster or dbt are imported. Progress lines go to `terminal`
     (default: this process's stdout as it is when called).
     """
     terminal = terminal or sys.stdout
     started = time.monotonic()
     _check_writable(settings)
-    _check_work_db_free(settings)
     if not (years or force):
         up_to_date = _up_to_date(settings, started)
         if up_to_date:
             return up_to_date
+    _check_work_db_free(settings)
     from itip_pipeline.ingest.loading.landing_watch import landing_folders
 
     known = {int(key) for key in survey_year_keys()}
@@ -72,7 +71,9 @@ def run_all(
 
         generate_deliveries(settings.landing_dir, DEFAULT_YEARS, seed=seed)
         generated = True
-    orphaned = _fail_orphaned_runs(settings)
+    from itip_pipeline.instance.opening import open_instance
+
+    orphaned = open_instance(settings).orphaned_runs
     outside = sorted(set(years or []) - known)
     if outside:
         raise SystemExit(f"{outside} are not survey years of this warehouse ({min(known)}–{max(known)})")
@@ -140,20 +141,13 @@ def _check_writable(settings: Settings) -> None:
 
 def _check_work_db_free(settings: Settings) -> None:
     """Another program holding DuckDB's lock on the working database would fail every step: say so now."""
+    from itip_pipeline.warehouse.working_db import WarehouseBusy, open_for_writing
+
     try:
         with open_for_writing(settings.work_db):
             pass
     except WarehouseBusy as busy:
         raise SystemExit(str(busy)) from None
-
-
-def _fail_orphaned_runs(settings: Settings) -> list[str]:
-    from itip_pipeline.instance.opening import InstanceUnavailable, open_instance
-
-    try:
-        return open_instance(settings).orphaned_runs
-    except InstanceUnavailable as error:
-        raise SystemExit(str(error)) from None
 
 
 def _unchanged_years(settings: Settings, landed: list[int]) -> list[int]:

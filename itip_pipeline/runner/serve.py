@@ -15,7 +15,8 @@ import sys
 import threading
 
 from itip_pipeline.core.settings import WORKSPACE_FILE, Settings
-from itip_pipeline.instance.dagster_home import prepare_dagster_home, uses_postgres
+from itip_pipeline.instance.dagster_home import uses_postgres
+from itip_pipeline.instance.opening import open_instance
 
 STOP_TIMEOUT_S = 30
 
@@ -38,8 +39,10 @@ def _default_signals() -> None:
 def serve(settings: Settings, host: str, port: int) -> int:
     """Run both until a signal or until one exits; return 0 after a requested stop, 1 when a process died."""
     settings.ensure_dirs()
-    home = prepare_dagster_home(settings)
-    _open_instance(settings)
+    # The storage is created (or migrated) here, once, before two processes would race to.
+    opened = open_instance(settings)
+    for run_id in opened.orphaned_runs:
+        print(f"Run {run_id} had lost its process (killed?); marked it failed.")
     stop = threading.Event()
     previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGINT, signal.SIGTERM)}
     processes: dict[str, subprocess.Popen] = {}
@@ -49,7 +52,7 @@ def serve(settings: Settings, host: str, port: int) -> int:
             processes[name] = subprocess.Popen(
                 command, cwd=WORKSPACE_FILE.parent, start_new_session=True, preexec_fn=_default_signals
             )
-        storage = "PostgreSQL (ITIP_PG_URL)" if uses_postgres() else f"SQLite files in {home}"
+        storage = "PostgreSQL (ITIP_PG_URL)" if uses_postgres() else f"SQLite files in {opened.home}"
         print(
             f"Dagster UI: http://{host}:{port}  (webserver pid {processes['webserver'].pid}, daemon pid "
             f"{processes['daemon'].pid}; run history in {storage}). Ctrl-C stops both.",
@@ -70,19 +73,6 @@ def serve(settings: Settings, host: str, port: int) -> int:
         _stop_all(processes)
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-
-
-def _open_instance(settings: Settings) -> None:
-    """Create (or migrate) the instance's storage once, before two processes would race to, and fail the runs
-    whose process died while nothing was serving."""
-    from itip_pipeline.instance.opening import InstanceUnavailable, open_instance
-
-    try:
-        opened = open_instance(settings)
-    except InstanceUnavailable as error:
-        raise SystemExit(str(error)) from None
-    for run_id in opened.orphaned_runs:
-        print(f"Run {run_id} had lost its process (killed?); marked it failed.")
 
 
 def _stop_all(processes: dict[str, subprocess.Popen]) -> None:

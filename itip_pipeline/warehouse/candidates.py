@@ -99,7 +99,7 @@ def discard(candidate: Path) -> None:
 
 
 def prune(candidates_dir: Path, in_progress: Callable[[str], bool]) -> list[Path]:
-    """Remove the candidates (and staged leftovers) of runs no longer in progress: they will never publish."""
+    """Remove the candidates (and staged leftovers) of runs not in progress: they will never publish."""
     removed = []
     if not candidates_dir.is_dir():
         return removed

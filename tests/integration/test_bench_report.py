@@ -156,6 +156,19 @@ def test_profiles_are_for_scales_with_a_missed_target_and_for_scale_1000():
     assert targets.scales_to_profile(targets.judge(slow)) == [1, 100, 1000]
 
 
+def test_a_new_report_keeps_the_sections_written_by_hand(tmp_path):
+    path = tmp_path / "RESULTS.md"
+    by_hand = f"{report.KEPT_BY_HAND}\n\n| rule | measured |\n| one flush per event | 20 s |\n"
+    path.write_text(f"# Benchmark results\n\nold numbers 99.9 s\n\n{by_hand}")
+    results = [_result(1, e2e=31.2, no_op=1.4)]
+    report.write_report(results, path, None)
+    text = path.read_text()
+    assert "old numbers 99.9 s" not in text and "(31.2 s)" in text
+    assert text.endswith(by_hand) and text.count(report.KEPT_BY_HAND) == 1
+    report.write_report(results, path, None)  # and again: kept once, not appended twice
+    assert path.read_text() == text
+
+
 def test_the_report_states_verdicts_numbers_load_and_the_missed_targets_profiles():
     results = [
         _result(1, e2e=31.2, no_op=1.4, cprofile=True),

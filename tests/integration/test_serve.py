@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from itip_pipeline.instance.opening import OpenedInstance
 from itip_pipeline.runner import serve as serve_module
 
 SLEEPER = [
@@ -27,7 +28,9 @@ def children(monkeypatch, tmp_path):
     monkeypatch.setenv("PID_DIR", str(tmp_path))
     monkeypatch.delenv("ITIP_PG_URL", raising=False)
     # Opening the instance (and failing orphaned runs) is covered by tests/e2e/test_postgres_deploy.py.
-    monkeypatch.setattr(serve_module, "_open_instance", lambda settings: None)
+    monkeypatch.setattr(
+        serve_module, "open_instance", lambda settings: OpenedInstance(settings.dagster_home, None, orphaned_runs=[])
+    )
 
     def set_commands(webserver: list[str]):
         monkeypatch.setattr(serve_module, "commands", lambda host, port: {"webserver": webserver, "daemon": SLEEPER})

@@ -9,10 +9,10 @@
 --   * published cells: one per indicator × item × population × year estimated (int_indicator_estimates,
 --     breakdown and category NULL), one per breakdown category (int_breakdown_estimates), and one per
 --     answer code of every answer distribution (int_distribution_estimates; indicator_id
---     `answer_distribution`, item `<question_id>=<code>`, its base every non-blank answer);
+--     `answer_distribution`, item_key `<question_id>=<code>`, its base every non-blank answer);
 --   * hidden cells: a respondent group pooled into a published population of the indicator but not
---     published on its own (none with today's seed, where `alle` = stat + kommune and fylkeskommune is
---     published; kept so that a future pool stays safe). Differencing the pooled
+--     published on its own (seeds/populations.csv pools none: `alle` = stat + kommune, and fylkeskommune
+--     is published; the rule keeps any other pool safe). Differencing the pooled
 --     population reveals it, so it is judged by the confidentiality rule (n_base) and protected like a
 --     suppressed cell; it is never published, so the reliability rule does not apply to it.
 -- withhold_order: when a complement is needed, an answer distribution's codes (0) go before breakdown
@@ -35,7 +35,7 @@ distribution_answers as (
 code_flags as (
     select
         indicator_id,
-        item,
+        item_key,
         survey_year,
         list_sort(list(distinct answer_code) filter (where is_success and is_in_base)) as success_codes,
         list_sort(list(distinct answer_code) filter (where is_in_base)) as base_codes,
@@ -79,7 +79,7 @@ atoms as (
 cell_units as (
     select
         answers.indicator_id,
-        answers.item,
+        answers.item_key,
         answers.population,
         null::varchar as breakdown,
         null::varchar as category,
@@ -92,7 +92,7 @@ cell_units as (
     union all
     select
         answers.indicator_id,
-        answers.item,
+        answers.item_key,
         answers.population,
         answers.breakdown,
         answers.category,
@@ -119,7 +119,7 @@ distribution_units as (
 distribution as (
     select
         'answer_distribution' as indicator_id,
-        estimate.question_id || '=' || estimate.answer_code as item,
+        estimate.question_id || '=' || estimate.answer_code as item_key,
         estimate.question_id,
         estimate.survey_year,
         estimate.population,
@@ -158,7 +158,7 @@ estimates as (
 published as (
     select
         estimate.indicator_id,
-        estimate.item,
+        estimate.item_key,
         estimate.question_id,
         estimate.survey_year,
         estimate.population,
@@ -174,8 +174,9 @@ published as (
     from estimates as estimate
     inner join cell_units
         on estimate.indicator_id = cell_units.indicator_id
-        and estimate.item is not distinct from cell_units.item
+        and estimate.item_key = cell_units.item_key
         and estimate.population = cell_units.population
+        -- NULL on both sides for a headline cell, which has no breakdown (int_disclosure_control's key)
         and estimate.breakdown is not distinct from cell_units.breakdown
         and estimate.category is not distinct from cell_units.category
         and estimate.survey_year = cell_units.survey_year
@@ -184,7 +185,7 @@ published as (
 group_bases as (
     select
         answers.indicator_id,
-        answers.item,
+        answers.item_key,
         answers.question_id,
         answers.survey_year,
         answers.respondent_group,
@@ -198,7 +199,7 @@ group_bases as (
 hidden as (
     select
         group_bases.indicator_id,
-        group_bases.item,
+        group_bases.item_key,
         group_bases.question_id,
         group_bases.survey_year,
         group_bases.respondent_group as population,
@@ -218,7 +219,7 @@ hidden as (
         from published
         inner join {{ ref('stg_populations') }} as population using (population)
         where published.indicator_id = group_bases.indicator_id
-            and published.item is not distinct from group_bases.item
+            and published.item_key = group_bases.item_key
             and published.survey_year = group_bases.survey_year
             and published.breakdown is null
             and population.respondent_groups = [group_bases.respondent_group]
@@ -240,7 +241,7 @@ select
 from cells
 inner join code_flags
     on cells.indicator_id = code_flags.indicator_id
-    and cells.item is not distinct from code_flags.item
+    and cells.item_key = code_flags.item_key
     and cells.survey_year = code_flags.survey_year
 inner join block_codes
     on cells.question_id = block_codes.question_id

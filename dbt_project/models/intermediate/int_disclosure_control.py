@@ -37,7 +37,7 @@ import pandas as pd
 PROTECTED_VALUES = {"n_base": ("successes", "dont_know"), "interval_width": ("successes",)}
 COMPLEMENTARY = "complementary"
 # A cell: a population's headline (breakdown and category NULL) or one category of a breakdown of it.
-KEY = ("indicator_id", "item", "population", "breakdown", "category", "survey_year")
+KEY = ("indicator_id", "item_key", "population", "breakdown", "category", "survey_year")
 
 
 @dataclass(frozen=True)
@@ -184,6 +184,10 @@ def _cell(r: dict) -> Cell:
 
 def protect(cells: pd.DataFrame) -> pd.DataFrame:
     """One row per published cell of int_disclosure_cells with its suppression_reason."""
+    # Cells in key order, whatever order the query returned them in: the greedy search protects one value
+    # after another, and which complements it picks depends on that order. The same data must give the same
+    # suppressions in every build.
+    cells = cells.sort_values(["question_id", *KEY], na_position="first", kind="mergesort")
     blocks: dict[tuple, tuple[list[Cell], tuple[int, ...]]] = {}
     for record in cells.to_dict("records"):
         block_cells, _ = blocks.setdefault(
@@ -199,7 +203,7 @@ def protect(cells: pd.DataFrame) -> pd.DataFrame:
     return result.astype(
         {
             "indicator_id": "string",
-            "item": "string",
+            "item_key": "string",
             "population": "string",
             "breakdown": "string",
             "category": "string",

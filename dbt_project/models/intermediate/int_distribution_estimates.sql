@@ -2,6 +2,7 @@
 -- non-blank answers ("vet ikke" included), weighted for the panel; with the cell's counts and the primary
 -- disclosure rule (confidentiality: n_asked below min_base_n). Every code of the codebook's range gets a row,
 -- answered or not.
+-- weighted_share, kish_n_effective: DuckDB functions created at on-run-start (macros/survey_statistics.sql).
 with cells as (
     select
         survey,

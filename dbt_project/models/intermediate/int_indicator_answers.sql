@@ -4,6 +4,7 @@
 select
     indicator.indicator_id,
     indicator.item,
+    indicator.item_key,
     indicator.family,
     indicator.measure,
     population.population,

@@ -8,6 +8,7 @@
 -- NULL where the cell is suppressed (elsewhere it follows from the published share, base and "vet ikke");
 -- an alternative pool differs from published cells by one group and could reveal it, so it is shown only
 -- where nothing in its indicator, item and year is protected (no cell suppressed, no small hidden group).
+-- weighted_share: a DuckDB function created at on-run-start (macros/survey_statistics.sql).
 {% set toggled = var('reconciliation_sensitivity_group') %}
 {#- each alternative: which answers form its base (successes are the base's answers with is_success) -#}
 {% set alternatives = {
@@ -16,17 +17,25 @@
     'share_without_group': 'in_pool and not is_toggled_group and is_in_base'
 } %}
 with answers as (
-    -- each respondent's answer once, whatever populations it counts in
-    select distinct
-        indicator_id, item, survey, survey_year, respondent_id, respondent_group, weight,
-        is_answered, is_dont_know, is_in_base, is_success
-    from {{ ref('int_indicator_answers') }}
+    -- Each respondent's answer once, whatever populations it counts in. The distinct is over `item`, with
+    -- item_key formed after it: the panel's weighted sums below add in the order these rows come, and a
+    -- distinct over other keys would order them otherwise and move the last bits of those sums.
+    select
+        *,
+        {{ item_key('item') }} as item_key
+    from (
+        select distinct
+            indicator_id, item, survey, survey_year, respondent_id, respondent_group, weight,
+            is_answered, is_dont_know, is_in_base, is_success
+        from {{ ref('int_indicator_answers') }}
+    )
 ),
 
 pools as (
     select
         estimate.indicator_id,
         estimate.item,
+        estimate.item_key,
         estimate.population,
         estimate.survey_year,
         population.respondent_groups,
@@ -39,6 +48,7 @@ flagged as (
     select
         pools.indicator_id,
         pools.item,
+        pools.item_key,
         pools.population,
         pools.survey_year,
         pools.is_pooled_org,
@@ -52,7 +62,7 @@ flagged as (
     from pools
     inner join answers
         on pools.indicator_id = answers.indicator_id
-        and pools.item is not distinct from answers.item
+        and pools.item_key = answers.item_key
         and pools.survey_year = answers.survey_year
 ),
 
@@ -60,6 +70,7 @@ shares as (
     select
         indicator_id,
         item,
+        item_key,
         population,
         survey_year,
         is_pooled_org,
@@ -75,11 +86,11 @@ shares as (
 -- indicator × item × year where disclosure control protects a headline cell (the alternatives pool whole
 -- respondent groups: sums of headline cells, which the breakdown cells' protection already allows for)
 protected as (
-    select distinct cells.indicator_id, cells.item, cells.survey_year
+    select distinct cells.indicator_id, cells.item_key, cells.survey_year
     from {{ ref('int_disclosure_cells') }} as cells
     left join {{ ref('int_disclosure_control') }} as control
         on cells.indicator_id = control.indicator_id
-        and cells.item is not distinct from control.item
+        and cells.item_key = control.item_key
         and cells.population = control.population
         and control.breakdown is null
         and cells.survey_year = control.survey_year
@@ -90,6 +101,7 @@ protected as (
 select
     shares.indicator_id,
     shares.item,
+    shares.item_key,
     shares.population,
     shares.survey_year,
     case when not control.suppressed then shares.share_dont_know_excluded end as share_dont_know_excluded,
@@ -100,11 +112,11 @@ select
 from shares
 inner join {{ ref('int_disclosure_control') }} as control
     on shares.indicator_id = control.indicator_id
-    and shares.item is not distinct from control.item
+    and shares.item_key = control.item_key
     and shares.population = control.population
     and control.breakdown is null
     and shares.survey_year = control.survey_year
 left join protected
     on shares.indicator_id = protected.indicator_id
-    and shares.item is not distinct from protected.item
+    and shares.item_key = protected.item_key
     and shares.survey_year = protected.survey_year

@@ -23,8 +23,9 @@ adoption as (
         answer.orgnr,
         case
             when list_contains(indicator.success_codes, answer.answer_code) then 'adopter'
-            when answer.answer_code is not null and answer.answer_code is distinct from codebook.dont_know_code
-                then 'non_adopter'
+            -- "vet ikke" says nothing about adoption: no category, counted as `ukjent`
+            when answer.answer_code = codebook.dont_know_code then null
+            when answer.answer_code is not null then 'non_adopter'
         end as category
     from {{ ref('stg_org_answers') }} as answer
     inner join {{ ref('stg_indicator_catalogue') }} as indicator

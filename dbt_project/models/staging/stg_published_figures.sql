@@ -2,7 +2,8 @@
 select
     figure_id,
     indicator_id,
-    item,
+    nullif(item, '') as item,
+    {{ item_key('item') }} as item_key,
     population,
     year,
     cast(split_part(year, '-', 1) as integer) as year_from,

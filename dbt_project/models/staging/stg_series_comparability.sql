@@ -1,6 +1,7 @@
 select
     indicator_id,
-    item,
+    nullif(item, '') as item,
+    {{ item_key('item') }} as item_key,
     from_year,
     to_year,
     comparable,

@@ -53,8 +53,8 @@ def itip_dbt(context: AssetExecutionContext, dbt: DbtCliResource):
         inputs = _build_inputs(settings)  # in this hold of the lock: what this build is made from
         with dbt_environment():  # the dbt process starts inside cli()
             invocation = dbt.cli(["build"], context=context, raise_on_error=False)
-        # The checks step after this one imports Great Expectations (~3 s of CPU): done now, on the core dbt's
-        # process leaves, while this thread mostly waits for dbt's events, it is off the run's critical path.
+        # The checks step after this one imports Great Expectations, seconds of CPU: imported now, on the core
+        # dbt's process leaves free while this thread waits for dbt's events, it is off the critical path.
         threading.Thread(target=importlib.import_module, args=("great_expectations",), daemon=True).start()
         counter = progress.NodeCounter(_nodes_to_build(context))
         events = []

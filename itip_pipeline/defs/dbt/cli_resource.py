@@ -2,10 +2,11 @@
 
 Before starting `dbt build`, dagster-dbt's DbtCliResource.cli() runs `dbt --version` in a subprocess and then
 loads the dbt project, profile and DuckDB adapter inside the Dagster process, all on the run's critical path
-(12 s of a profiled scale-1 run, `_initialize_dbt_core_adapter`). That adapter is used only to fetch column
-metadata and row counts from the warehouse, which itip does not ask dagster-dbt for (dbt_assets records row
-counts itself, after the build). So the version comes from the installed dbt-core package, and no adapter is
-made; dagster-dbt is pinned (pyproject.toml), and test_dbt_cli checks both hooks still exist.
+(`_initialize_dbt_core_adapter`; benchmarks/RESULTS.md, "Measurements behind design choices"). That adapter
+is used only to fetch column metadata and row counts from the warehouse, which itip does not ask dagster-dbt
+for (dbt_assets records row counts itself, after the build). So the version comes from the installed
+dbt-core package, and no adapter is made; dagster-dbt is pinned (pyproject.toml), and test_dbt_cli checks
+both hooks still exist.
 """
 
 from __future__ import annotations

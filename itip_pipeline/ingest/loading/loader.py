@@ -66,7 +66,7 @@ def loaded_files(
     """
     key_filter = "true"
     if key_fingerprint is not None:
-        # A work database opened read-only before its upgrade has no fingerprints: every panel load is stale.
+        # A working database whose load log lacks the column has no fingerprints: every panel load is stale.
         recorded = con.execute(
             "select count(*) from duckdb_columns() where schema_name = 'raw' and "
             "table_name = 'load_log' and column_name = 'key_fingerprint'"

@@ -62,7 +62,7 @@ def rehash_panel_years(loaded: LoadedFiles, years: list[int], settings: Settings
     """The panels of `years`, validated again from the archive under the current key (nothing written)."""
     rehashed = []
     for year in years:
-        # Loads made before the year was loaded as one logged the codebook with each survey: not a panel file.
+        # An older load log may list the codebook with each survey's files: it is not a panel file.
         files = {name: sha for name, sha in loaded[(year, PANEL)].items() if survey_of(name) == PANEL}
         try:
             refuse_default_key(list(files), settings.pseudonym_key)

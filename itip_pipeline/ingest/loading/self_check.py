@@ -3,7 +3,7 @@
 What belongs here is only what turns a folder into the arguments of the load's validation and its answer
 into a report: the folder is inventoried by delivery_files.folder_delivery and validated by
 year_delivery.validate_year — the very calls load_year makes — so the check can neither accept what a
-load refuses nor refuse what a load accepts. Problems are rendered by custody.problems_markdown, the
+load refuses nor refuse what a load accepts. Problems are rendered by archive_quarantine.problems_markdown, the
 table of the quarantine report. Nothing is written: no warehouse, working database, quarantine, archive
 or Dagster instance is opened, and Dagster and dbt are never imported.
 """

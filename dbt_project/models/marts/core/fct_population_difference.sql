@@ -3,12 +3,15 @@
 -- intervals) and a two-sided z test of independent samples (an organisation is in one sector only).
 -- Benjamini–Hochberg q-values within family × year, as for the change tests. A suppressed share on either
 -- side (fct_indicator.suppressed) leaves the row without a difference.
+-- two_sided_p_value, two_proportion_z, wilson_low, wilson_high, z_critical_95: DuckDB functions created at
+-- on-run-start (macros/survey_statistics.sql).
 {%- set first, second = 'stat', 'kommune' %}
 
 with shares as (
     select
         fact.indicator_id,
         fact.item,
+        estimate.item_key,
         fact.year,
         fact.family,
         fact.population,
@@ -20,7 +23,7 @@ with shares as (
     from {{ ref('fct_indicator') }} as fact
     inner join {{ ref('int_indicator_estimates') }} as estimate
         on fact.indicator_id = estimate.indicator_id
-        and fact.item is not distinct from estimate.item
+        and {{ item_key('fact.item') }} = estimate.item_key
         and fact.population = estimate.population
         and fact.year = estimate.survey_year
     where fact.population in ('{{ first }}', '{{ second }}')
@@ -43,7 +46,7 @@ paired as (
     from shares as a
     inner join shares as b
         on a.indicator_id = b.indicator_id
-        and a.item is not distinct from b.item
+        and a.item_key = b.item_key
         and a.year = b.year
         and a.population = '{{ first }}'
         and b.population = '{{ second }}'

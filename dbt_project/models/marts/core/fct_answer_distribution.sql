@@ -1,6 +1,7 @@
--- The full answer distribution of every question × year × population: the share choosing each answer code, "vet ikke" included, of the non-blank
--- answers, with the code's label from the codebook scale. Disclosure control from the same engine and blocks
--- as fct_indicator (int_disclosure_control, indicator_id `answer_distribution`).
+-- The full answer distribution of every question × year × population: the share choosing each answer code of
+-- the non-blank answers ("vet ikke" included), with the code's label from the codebook scale. Disclosure
+-- control from the same engine and blocks as fct_indicator (int_disclosure_control, indicator_id
+-- `answer_distribution`).
 with estimates as (
     select
         estimate.*,
@@ -9,7 +10,7 @@ with estimates as (
     from {{ ref('int_distribution_estimates') }} as estimate
     inner join {{ ref('int_disclosure_control') }} as disclosure
         on disclosure.indicator_id = 'answer_distribution'
-        and disclosure.item = estimate.question_id || '=' || estimate.answer_code
+        and disclosure.item_key = estimate.question_id || '=' || estimate.answer_code
         and estimate.population = disclosure.population
         and disclosure.breakdown is null
         and estimate.survey_year = disclosure.survey_year
@@ -38,7 +39,7 @@ select
         case when estimates.answer_code = codebook.dont_know_code then 'Don''t know' end,
         scale.label_en, choice.label_en
     ) as answer_label_en,
-    estimates.answer_code is not distinct from codebook.dont_know_code as is_dont_know,
+    coalesce(estimates.answer_code = codebook.dont_know_code, false) as is_dont_know,
     codebook.scale,
     estimates.n_asked as n_base,
     estimates.n_blank,

@@ -28,7 +28,8 @@ in_year as (
     from survey_years
     cross join coverage
     inner join register
-        on least(survey_years.survey_year, coverage.last_year) between register.valid_from_year and register.valid_to_year
+        on least(survey_years.survey_year, coverage.last_year)
+            between register.valid_from_year and register.valid_to_year
 ),
 
 register_2024 as (

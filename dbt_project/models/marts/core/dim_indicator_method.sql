@@ -12,9 +12,10 @@ with published as (
 comparability as (
     select
         indicator_id,
-        item,
+        item_key,
         string_agg(
-            from_year || '→' || to_year || (case when comparable then ' comparable: ' else ' NOT comparable: ' end) || note,
+            from_year || '→' || to_year
+                || (case when comparable then ' comparable: ' else ' NOT comparable: ' end) || note,
             ' | ' order by to_year
         ) as curated_pairs
     from {{ ref('stg_series_comparability') }}
@@ -46,7 +47,8 @@ select
             when not {{ var('apply_fpc') }}
                 then 'n (no finite population correction: apply_fpc is off).'
             when len(population.respondent_groups) > 1
-                then 'n_adj = p(1−p)/V, V the stratified variance over ' || array_to_string(population.respondent_groups, ' and ')
+                then 'n_adj = p(1−p)/V, V the stratified variance over '
+                    || array_to_string(population.respondent_groups, ' and ')
                     || ' with weights n_h/n and each stratum''s finite population correction where it has a frame.'
             when population.frame_required
                 then 'n with the finite population correction (N from population_frame).'
@@ -67,5 +69,5 @@ inner join {{ ref('stg_populations') }} as population
     on published.population = population.population
 left join comparability
     on published.indicator_id = comparability.indicator_id
-    and published.item is not distinct from comparability.item
+    and published.item_key = comparability.item_key
 order by published.indicator_id, published.item, published.population

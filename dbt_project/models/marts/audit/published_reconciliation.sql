@@ -22,12 +22,12 @@ warehouse_values as (
     from figures
     left join {{ ref('fct_indicator') }} as warehouse
         on figures.indicator_id = warehouse.indicator_id
-        and figures.item is not distinct from warehouse.item
+        and figures.item_key = {{ item_key('warehouse.item') }}
         and figures.population = warehouse.population
         and warehouse.year between figures.year_from and figures.year_to
     left join {{ ref('int_reconciliation_sensitivity') }} as sensitivity
         on warehouse.indicator_id = sensitivity.indicator_id
-        and warehouse.item is not distinct from sensitivity.item
+        and {{ item_key('warehouse.item') }} = sensitivity.item_key
         and warehouse.population = sensitivity.population
         and warehouse.year = sensitivity.survey_year
         and warehouse.share_pct is not null
@@ -48,7 +48,7 @@ coverage as (
 )
 
 select
-    figures.* exclude (value_pct, is_external_source),
+    figures.* exclude (item_key, value_pct, is_external_source),
     figures.value_pct as published_pct,
     warehouse_values.warehouse_pct,
     cast(warehouse_values.n_years_compared as integer) as n_years_compared,
