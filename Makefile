@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 export DO_NOT_TRACK := 1
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: install run test ui serve docs bench clean
+.PHONY: install run test test-all ui serve docs bench clean
 
 $(UV):
 	python3 -m venv .tools
@@ -26,9 +26,17 @@ install: $(VENV)/.synced
 run: install
 	$(BIN)/itip run
 
-## make test: the whole test suite (what .ci/run calls).
+# Two pytest-xdist workers, a test module (or the tests sharing the session's pipeline run) to one worker, the
+# longest first: the work units and their order are set in tests/conftest.py.
+PARALLEL := -n 2 --dist loadscope --no-loadscope-reorder
+
+## make test: the unit and integration tests (tests/unit, tests/integration), the loop while working: under 5 minutes.
 test: install
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest $(PARALLEL) tests/unit tests/integration
+
+## make test-all: every test, end to end included (tests/e2e: the whole pipeline, real processes); what .ci/run calls.
+test-all: install
+	$(BIN)/python -m pytest $(PARALLEL) --durations=15
 
 ## make ui: the Dagster UI on this project (http://127.0.0.1:3000).
 ui: install

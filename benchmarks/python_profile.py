@@ -38,7 +38,8 @@ TOP_FUNCTIONS = 4
 SPINE_SHARE = 0.95
 CHAIN_SHARE = 0.02
 _GROUP_OF = {module: group for group, modules in GROUPS for module in modules}
-# A C function's name: "<method 'execute' of '_duckdb.DuckDBPyConnection' objects>", "<built-in method _imp.exec_dynamic>"
+# A C function's name, e.g. "<method 'execute' of '_duckdb.DuckDBPyConnection' objects>" or
+# "<built-in method _imp.exec_dynamic>"
 _BUILTIN_MODULE = re.compile(r"(?:of '|built-in method )([A-Za-z_][\w]*)\.")
 
 

@@ -50,7 +50,8 @@ def _scale_section(result: dict) -> list[str]:
         f"| {result['generate_s']:.1f} ({result['generate_peak_rss_mb']:.0f}) | {e2e['seconds']:.1f} "
         f"| {no_op['seconds']:.1f} | {_seconds(new_year)} | {floor['seconds']:.1f} "
         f"| {e2e['seconds'] / floor['seconds']:.1f} | {peaks} "
-        f"| {rows['org_respondents'] + rows['panel_respondents']:,} / {rows['org_answers'] + rows['panel_answers']:,} |",
+        f"| {rows['org_respondents'] + rows['panel_respondents']:,} "
+        f"/ {rows['org_answers'] + rows['panel_answers']:,} |",
         "",
         "The no-op (a second `itip run` on the published folder) "
         + (

@@ -1,9 +1,23 @@
-"""Shared fixtures: settings pointed at a temporary data folder, the synthetic deliveries and the dbt manifest,
-each made once."""
+"""The tiers and the fixtures every tier shares: settings pointed at a temporary data folder, the synthetic
+deliveries and the dbt manifest, each made once.
+
+A test's tier is the folder its module sits in (tests/unit, tests/integration, tests/e2e), marked here as
+`unit`, `integration` or `e2e`; a test module anywhere else stops the collection, so no test goes untiered.
+
+`make test` and `make test-all` run two pytest-xdist workers (`-n 2 --dist loadscope`). A module is one unit
+of work, so its module- and session-scoped fixtures are made once per session; the modules on the session's
+published folder (PUBLISHED_MODULES, the tests using `published_once`) are one unit together, so the full
+pipeline is built once. The longest units are scheduled first (LONGEST_FIRST). Each pytest process builds dbt
+from its own copy of dbt_project/, so two workers never race on one manifest and partial-parse state, and the
+repository's dbt_project/target/ is left alone.
+"""
 
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
+from pathlib import Path
 
 from itip_pipeline.core.blas_threads import limit_this_process
 
@@ -13,16 +27,82 @@ import pytest  # noqa: E402
 
 from itip_pipeline.core.settings import Settings, get_settings  # noqa: E402
 
+from support import TESTS_DIR  # noqa: E402
+
 os.environ.setdefault("DO_NOT_TRACK", "1")
-TEST_PSEUDONYM_KEY = "itip-test-key"
+TIERS = ("unit", "integration", "e2e")
+
+
+# The modules whose tests use the session's pipeline run: one unit of work, so that run is made once.
+PUBLISHED_MODULES = ("tests/e2e/test_pipeline_e2e.py", "tests/e2e/test_faults.py")
+# Units of work that take minutes, started first so that the other worker does the rest meanwhile.
+LONGEST_FIRST = ("published", "tests/integration/test_dbt_project.py")
+DBT_PROJECT_COPY = pytest.StashKey[Path]()
+
+
+def pytest_configure(config):
+    copy = Path(tempfile.mkdtemp(prefix="itip-tests-")) / "dbt_project"
+    ignore = shutil.ignore_patterns("target", "logs", "dbt_packages", ".user.yml")
+    shutil.copytree(get_settings().dbt_project_dir, copy, ignore=ignore)
+    os.environ["ITIP_DBT_PROJECT_DIR"] = str(copy)
+    config.stash[DBT_PROJECT_COPY] = copy
+
+
+def pytest_unconfigure(config):
+    copy = config.stash.get(DBT_PROJECT_COPY, None)
+    if copy is not None:
+        shutil.rmtree(copy.parent, ignore_errors=True)
+
+
+def _work_unit(nodeid: str) -> str:
+    module = nodeid.split("::", 1)[0]
+    return "published" if module in PUBLISHED_MODULES else module
+
+
+def pytest_xdist_make_scheduler(config, log):
+    """With `--dist loadscope`: xdist's module scopes, except that PUBLISHED_MODULES share one."""
+    if config.getoption("dist") != "loadscope":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ModuleScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return _work_unit(nodeid)
+
+    return ModuleScheduling(config, log)
+
+
+def pytest_collection_modifyitems(config, items):
+    outside, unshared = set(), set()
+    for item in items:
+        relative = item.path.relative_to(TESTS_DIR).parts if item.path.is_relative_to(TESTS_DIR) else ()
+        if len(relative) < 2 or relative[0] not in TIERS:
+            outside.add(str(item.path))
+            continue
+        item.add_marker(getattr(pytest.mark, relative[0]))
+        if "published_once" in item.fixturenames and _work_unit(item.nodeid) != "published":
+            unshared.add(item.nodeid.split("::", 1)[0])
+    if outside:
+        raise pytest.UsageError(
+            f"test modules outside tests/unit, tests/integration and tests/e2e: {sorted(outside)}; "
+            "a module's folder is its tier"
+        )
+    if unshared:
+        raise pytest.UsageError(
+            f"{sorted(unshared)} use published_once: add them to PUBLISHED_MODULES in tests/conftest.py, or a "
+            "parallel run builds the whole pipeline once more for them"
+        )
+    rank = {unit: i for i, unit in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(_work_unit(item.nodeid), len(rank)))  # stable: else collection order
 
 
 @pytest.fixture
 def settings(tmp_path, monkeypatch) -> Settings:
-    """Settings whose every data path is under tmp_path (the dbt project stays the repo's)."""
+    """Settings whose every data path is under tmp_path (the dbt project is the session's copy)."""
+    from support.delivery_builders import TEST_PSEUDONYM_KEY
+
     monkeypatch.setenv("ITIP_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "data" / "dagster_home"))
-    # The test deliveries are not named *_synthetic*, so they need a key other than the public default.
     monkeypatch.setenv("ITIP_PSEUDONYM_KEY", TEST_PSEUDONYM_KEY)
     configured = get_settings()
     configured.ensure_dirs()
@@ -32,10 +112,10 @@ def settings(tmp_path, monkeypatch) -> Settings:
 @pytest.fixture
 def loaded(settings) -> Settings:
     """Settings whose working database holds a good LOADED_YEAR delivery, loaded from data/landing/<year>/."""
-    from delivery_builders import LOADED_YEAR, write_delivery
-
     from itip_pipeline.ingest.loading.loader import load_year
     from itip_pipeline.warehouse.working_db import open_for_writing
+
+    from support.delivery_builders import LOADED_YEAR, write_delivery
 
     write_delivery(settings.landing_dir / str(LOADED_YEAR), LOADED_YEAR)
     with open_for_writing(settings.work_db) as con:
@@ -56,31 +136,9 @@ def synthetic_root(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def dbt_manifest():
-    from itip_pipeline.defs.dbt.project import prepare_dbt_manifest
+    """The dbt manifest, ready for Dagster's definitions. Importing the dbt assets parses it once per process, for
+    the settings in force then; later imports reuse the module whatever settings a test has, so no test pays
+    for a second `dbt parse`."""
+    from itip_pipeline.defs.dbt import assets
 
-    return prepare_dbt_manifest()
-
-
-@pytest.fixture(scope="session")
-def published_once(tmp_path_factory, dbt_manifest):
-    """One complete `itip run` (in this process) on a fresh data folder with generated SYNTHETIC deliveries and
-    stray entries beside them: (settings, summary, terminal text). The expensive part of the end-to-end and
-    fault modules, made once. Tests that change the folder work on a copy (`data_folders.copy_published`), except the e2e
-    module, which restores what it changes."""
-    import io
-
-    from itip_pipeline.runner.itip_run import run_all
-
-    root = tmp_path_factory.mktemp("published")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("ITIP_DATA_DIR", str(root / "data"))
-        patch.setenv("DAGSTER_HOME", str(root / "data" / "dagster_home"))
-        patch.delenv("ITIP_PSEUDONYM_KEY", raising=False)  # the synthetic files run on the default key
-        settings = get_settings()
-        # Stray entries beside the deliveries: a year outside the partitions and a folder that is no year.
-        for stray in ("2020", "misc"):
-            (settings.landing_dir / stray).mkdir(parents=True)
-            (settings.landing_dir / stray / "codebook.csv").write_text("survey,source_column\n")
-        terminal = io.StringIO()  # what `itip run` shows on the terminal while the run is on
-        summary = run_all(settings, terminal=terminal)
-    return settings, summary, terminal.getvalue()
+    return assets.DBT_PROJECT.manifest_path

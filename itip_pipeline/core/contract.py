@@ -81,7 +81,7 @@ ORGNR_WEIGHTS = (3, 2, 7, 6, 5, 4, 3, 2)
 
 def orgnr_check_digit(first_eight: str) -> int | None:
     """The mod-11 check digit for the first eight digits, or None when no valid number has them."""
-    remainder = sum(int(d) * w for d, w in zip(first_eight, ORGNR_WEIGHTS)) % 11
+    remainder = sum(int(d) * w for d, w in zip(first_eight, ORGNR_WEIGHTS, strict=True)) % 11
     if remainder == 0:
         return 0
     if remainder == 1:

@@ -87,7 +87,7 @@ _CONTROL_2 = (5, 4, 3, 2, 7, 6, 5, 4, 3, 2)
 
 
 def _control_digit(digits: str, weights: tuple[int, ...]) -> int | None:
-    remainder = sum(int(d) * w for d, w in zip(digits, weights)) % 11
+    remainder = sum(int(d) * w for d, w in zip(digits, weights, strict=True)) % 11
     return 0 if remainder == 0 else (None if remainder == 1 else 11 - remainder)
 
 

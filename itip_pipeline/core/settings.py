@@ -46,7 +46,7 @@ class Settings:
 
     @property
     def candidates_dir(self) -> Path:
-        """Each run's built marts, frozen until that run has checked and published them (itip_pipeline.warehouse.candidates)."""
+        """Each run's built marts, frozen until that run has checked and published them (warehouse/candidates.py)."""
         return self.work_db.parent / "candidates"
 
     @property

@@ -125,7 +125,7 @@ def raw_delivery(context: AssetExecutionContext):
                 refused[year] = outcomes
                 continue
             loaded[year] = outcomes
-            for key, (part, _description) in zip(keys, RAW_TABLES.values()):
+            for key, (part, _description) in zip(keys, RAW_TABLES.values(), strict=True):
                 context.add_asset_metadata(
                     {
                         **_outcome_metadata(outcomes[part]),
@@ -147,7 +147,7 @@ def raw_delivery(context: AssetExecutionContext):
             allow_retries=False,
             metadata={REFUSALS: dg.MetadataValue.json(sentences)},
         )
-    for key, (part, _description) in zip(keys, RAW_TABLES.values()):
+    for key, (part, _description) in zip(keys, RAW_TABLES.values(), strict=True):
         warnings = [w for outcomes in loaded.values() for w in outcomes[part].warnings]
         yield dg.MaterializeResult(
             asset_key=key,
@@ -190,7 +190,7 @@ def _loaded_years(keys: list[dg.AssetKey], loaded: dict[int, dict[str, LoadOutco
     """The years that loaded before the step failed, as materializations: they are in the raw tables, while the
     step's failure keeps everything downstream unrun."""
     for year, outcomes in loaded.items():
-        for key, (part, _description) in zip(keys, RAW_TABLES.values()):
+        for key, (part, _description) in zip(keys, RAW_TABLES.values(), strict=True):
             yield dg.AssetMaterialization(key, partition=str(year), metadata=_outcome_metadata(outcomes[part]))
 
 

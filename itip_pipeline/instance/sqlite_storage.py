@@ -27,6 +27,7 @@ Dagster's `engine.dispose()` after each use only resets that empty pool, not the
 from __future__ import annotations
 
 import atexit
+import contextlib
 import importlib
 import sqlite3
 import threading
@@ -98,10 +99,9 @@ def _on_connect(dbapi_connection, _connection_record) -> None:
         _keepers.move_to_end(path)
         # A read opens the file, and once the file is in WAL mode its shared-memory index: only a connection
         # holding that counts against "the last connection closed". It holds no lock after the statement.
-        try:
+        # Locked by a writer in rollback mode: the next connect tries again.
+        with contextlib.suppress(sqlite3.OperationalError):
             keeper.execute("SELECT count(*) FROM sqlite_master").fetchall()
-        except sqlite3.OperationalError:  # locked by a writer in rollback mode: the next connect tries again
-            pass
 
 
 def _database_file(connection: sqlite3.Connection) -> str:

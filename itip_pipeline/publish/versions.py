@@ -8,8 +8,9 @@ and the warehouse file (data/warehouse/itip.duckdb, the README's BI path): a cop
 DuckDB file, also replaced atomically by rename.
 
 A version is written in a hidden staging folder, with a staged copy of the warehouse file beside the real
-one; only then is the folder renamed into place, the pointer swapped and the warehouse file replaced. A reader that resolves `current` once sees one consistent version (the
-DuckDB file and the Parquet set of the same build); a reader holding an old file keeps its inode. A failure
+one; only then is the folder renamed into place, the pointer swapped and the warehouse file replaced. A
+reader that resolves `current` once sees one consistent version (the DuckDB file and the Parquet set of the
+same build); a reader holding an old file keeps its inode. A failure
 at any point leaves what readers see as it was; what a killed publish left (staging folders, `*.new` files
 and their `.wal`) is removed by the next publish. The last KEEP_VERSIONS versions are kept.
 

@@ -42,7 +42,9 @@ def localised(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
         shown["suppressed"].fillna(False).astype(bool) if "suppressed" in shown else pd.Series(False, index=shown.index)
     )
     n_base = shown["n_base"] if "n_base" in shown else pd.Series(pd.NA, index=shown.index)
-    shown["mark"] = [f"{word('suppressed', lang)} (n = {n})" if hidden else "" for hidden, n in zip(suppressed, n_base)]
+    shown["mark"] = [
+        f"{word('suppressed', lang)} (n = {n})" if hidden else "" for hidden, n in zip(suppressed, n_base, strict=True)
+    ]
     shown["suppressed"] = suppressed
     shown["low_reliability"] = (
         shown["low_reliability"].fillna(False).astype(bool) if "low_reliability" in shown else False
@@ -108,7 +110,7 @@ def trend(frame: pd.DataFrame, lang: str, targets: pd.DataFrame | None = None, f
                 "target_text": word("target", lang).format(pct=f"{pct:g}", year=int(year)),
             }
             for label in data["label"].unique()
-            for pct, year in zip(targets["target_pct"], targets["target_year"])
+            for pct, year in zip(targets["target_pct"], targets["target_year"], strict=True)
         ]
         data = pd.concat([data, pd.DataFrame(rows)], ignore_index=True)
     x = alt.X("year:O", title=word("year", lang), axis=alt.Axis(labelAngle=0))

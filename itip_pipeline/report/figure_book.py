@@ -30,7 +30,8 @@ body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-serif;marg
 header{background:#0b3a66;color:#fff;padding:.6rem 1.2rem;display:flex;gap:1.2rem;align-items:center;flex-wrap:wrap}
 header a{color:#fff}
 main{padding:1rem 1.2rem;max-width:1150px}
-.synthetic{background:#fde2e1;border:2px solid #b00020;color:#7a0014;font-weight:bold;padding:.6rem .9rem;margin:.8rem 0}
+.synthetic{background:#fde2e1;border:2px solid #b00020;color:#7a0014;font-weight:bold;
+  padding:.6rem .9rem;margin:.8rem 0}
 figure.chart{margin:1rem 0;overflow-x:auto}
 figure.chart figcaption{font-weight:600;margin:.3rem 0}
 table{border-collapse:collapse;font-size:.85rem;margin:.6rem 0}
@@ -132,14 +133,14 @@ def _reconciliation_rows(family: Family, published: PublishedWarehouse, lang: st
     labels = charts.localised(family.frame, lang).drop_duplicates(["indicator_id", "item"])
     item_label = {
         (i, it if pd.notna(it) else None): lab
-        for i, it, lab in zip(labels["indicator_id"], labels["item"], labels["label"])
+        for i, it, lab in zip(labels["indicator_id"], labels["item"], labels["label"], strict=True)
     }
     pops = charts.localised(family.frame, lang).drop_duplicates("population")
-    pop_label = dict(zip(pops["population"], pops["population_label"]))
+    pop_label = dict(zip(pops["population"], pops["population_label"], strict=True))
     mine["figure_label"] = [
         f"{fid} · {item_label.get((ind, it if pd.notna(it) else None), ind)} · {pop_label.get(pop, pop)} · {year}"
         for fid, ind, it, pop, year in zip(
-            mine["figure_id"], mine["indicator_id"], mine["item"], mine["population"], mine["year"]
+            mine["figure_id"], mine["indicator_id"], mine["item"], mine["population"], mine["year"], strict=True
         )
     ]
     return mine.sort_values("figure_id")
@@ -315,7 +316,7 @@ def build_figure_book(published: PublishedWarehouse, out_dir: Path, run: BookRun
         if len(jobs) >= 4
         else _family_bodies(jobs, published)
     )
-    for (lang, family), body in zip(jobs, bodies):
+    for (lang, family), body in zip(jobs, bodies, strict=True):
         folder = Path() if lang == "no" else Path("en")
         pages[folder / _page_name(family)] = _page(family.title(lang), body, lang, _page_name(family), published)
     try:

@@ -24,21 +24,20 @@ class SecondProcessFailed(RuntimeError):
 def split_across_two_processes(draw: Callable[[list], list], jobs: list, *shared) -> list:
     """draw(jobs[1::2], *shared) in a child process while draw(jobs[0::2], *shared) runs here; the results in
     the order of `jobs`. `draw` must be a module-level function (it is pickled by name)."""
-    errors = tempfile.TemporaryFile()  # a file, not a pipe: a child writing much there cannot stall
-    child = subprocess.Popen(
-        [sys.executable, "-m", __name__], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=errors
-    )
-    # The import path first, so the child finds `draw`'s module wherever this process found it.
-    work = pickle.dumps(sys.path) + pickle.dumps((draw, jobs[1::2], shared), protocol=pickle.HIGHEST_PROTOCOL)
-    # Written by a thread: the child reads while importing, and a full pipe would stall this side's half.
-    feeder = threading.Thread(target=_feed, args=(child, work), daemon=True)
-    feeder.start()
-    try:
-        here = draw(jobs[0::2], *shared)
-    except BaseException:
-        child.kill()
-        raise
-    with errors:
+    with tempfile.TemporaryFile() as errors:  # a file, not a pipe: a child writing much there cannot stall
+        child = subprocess.Popen(
+            [sys.executable, "-m", __name__], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=errors
+        )
+        # The import path first, so the child finds `draw`'s module wherever this process found it.
+        work = pickle.dumps(sys.path) + pickle.dumps((draw, jobs[1::2], shared), protocol=pickle.HIGHEST_PROTOCOL)
+        # Written by a thread: the child reads while importing, and a full pipe would stall this side's half.
+        feeder = threading.Thread(target=_feed, args=(child, work), daemon=True)
+        feeder.start()
+        try:
+            here = draw(jobs[0::2], *shared)
+        except BaseException:
+            child.kill()
+            raise
         out = child.stdout.read()
         child.stdout.close()
         feeder.join()

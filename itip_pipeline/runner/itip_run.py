@@ -51,8 +51,8 @@ def run_all(
     """Load `years` (default: every landed year that is new or changed), then build, check and publish once.
 
     Without `years` or `force`, a published version built from exactly today's inputs (itip_pipeline.core.build_state)
-    ends the run at once, with the standard library only: before DuckDB, pandas, Dagster or dbt are imported. Progress lines go to `terminal`
-    (default: this process's stdout as it is when called).
+    ends the run at once, with the standard library only: before DuckDB, pandas, Dagster or dbt are imported.
+    Progress lines go to `terminal` (default: this process's stdout as it is when called).
     """
     terminal = terminal or sys.stdout
     started = time.monotonic()

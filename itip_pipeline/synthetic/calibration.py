@@ -209,7 +209,7 @@ class TargetBook:
         # shares are of the whole base, "vet ikke" included.
         known = 1 - dont_know if not dont_know_in_base(question_id) else 1.0
         profile = self.calibration["scale_profiles"][row.scale]
-        shape = {code: float(w) for code, w in zip(range(row.min_code, row.max_code + 1), profile)}
+        shape = {code: float(w) for code, w in zip(range(row.min_code, row.max_code + 1), profile, strict=True)}
         shape[int(row.dont_know_code)] = 1.0
         return {
             group: CodePlan(

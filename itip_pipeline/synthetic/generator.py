@@ -64,7 +64,7 @@ def _write_survey(table: pd.DataFrame, survey: str, year: int, specs: list[dict]
         q.source_column: value_labels(q.question_id, q.scale, q.min_code, q.max_code, q.dont_know_code)
         for q in questions.itertuples()
     }
-    wordings = dict(zip(questions.source_column, questions.wording))
+    wordings = dict(zip(questions.source_column, questions.wording, strict=True))
     titles = [SYNTHETIC_TITLE, f"IT i praksis {year}: {_SURVEY_NAMES[survey]} – generert testfil, ikke ekte svar"]
     paths = []
     for spec in specs:

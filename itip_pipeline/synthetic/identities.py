@@ -33,7 +33,7 @@ def _municipalities() -> list[tuple[str | None, str]]:
     """(kommunenummer 2020-2023 or None, kommunenummer from 2024) for every municipality of the register:
     each 2023 municipality with its main successor in SSB's change table, then those new in 2024 (Haram)."""
     main = municipality_change_2024().query("main_successor")
-    pairs: list[tuple[str | None, str]] = list(zip(main.kommunenummer_2023, main.kommunenummer_2024))
+    pairs: list[tuple[str | None, str]] = list(zip(main.kommunenummer_2023, main.kommunenummer_2024, strict=True))
     new = sorted(register_for_year(2024).numbers - set(main.kommunenummer_2024))
     return pairs + [(None, number) for number in new]
 

@@ -19,7 +19,7 @@ def _choice_labels(question_id: str) -> dict[int, str]:
     """A choice question's options are the indicator items that name exactly one code."""
     items = indicator_catalogue()
     items = items[(items.question_id == question_id) & ~items.success_codes.str.contains("|", regex=False)]
-    return {int(code): label for code, label in zip(items.success_codes, items.label_no)}
+    return {int(code): label for code, label in zip(items.success_codes, items.label_no, strict=True)}
 
 
 def value_labels(question_id: str, scale: str, min_code: int, max_code: int, dont_know_code: int) -> dict[int, str]:
@@ -27,5 +27,5 @@ def value_labels(question_id: str, scale: str, min_code: int, max_code: int, don
     if scale == "choice":
         labels = _choice_labels(question_id)
     else:
-        labels = dict(zip(range(min_code, max_code + 1), _scale_labels()[scale]))
+        labels = dict(zip(range(min_code, max_code + 1), _scale_labels()[scale], strict=True))
     return {**labels, dont_know_code: DONT_KNOW_LABEL}

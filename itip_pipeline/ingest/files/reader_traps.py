@@ -3,8 +3,8 @@
 Each would load without an error and publish wrong numbers:
 - xlsx: a hidden or very hidden sheet (a stale copy may be read as the data); data on any sheet but the
   first (the data sheet must be the first and only non-empty one); hidden, filtered-out or zero-sized
-  rows or columns of the data sheet that hold values (a row filtered out or hidden in Excel is invisible to the vendor but would be
-  read as a respondent); formulas, with or without a cached value
+  rows or columns of the data sheet that hold values (a row filtered out or hidden in Excel is invisible to
+  the vendor but would be read as a respondent); formulas, with or without a cached value
   (without one the cell reads blank; a cached one may be stale, e.g. written by a tool that never
   recalculates, and the warehouse cannot recalculate it). The contract asks for values only.
 - sav: user-missing declarations (MISSING VALUES). A reader drops the declared codes to blank, so "vet ikke"

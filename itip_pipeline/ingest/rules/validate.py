@@ -74,7 +74,7 @@ def validate_survey(
     stored_key = RESPONDENT_KEYS[survey][1]
     answers = [
         _answers(frame, file_respondents[stored_key], questions, survey, year)
-        for frame, file_respondents in zip(frames, respondents)
+        for frame, file_respondents in zip(frames, respondents, strict=True)
     ]
     return SurveyFrames(
         respondents=pd.concat(respondents, ignore_index=True),

@@ -1,0 +1,199 @@
+"""The production deployment on a real PostgreSQL: `itip serve` (webserver and daemon as two processes) against a
+throwaway server this test starts, the daemon runs a year's load, and its run and events are in PostgreSQL."""
+
+from __future__ import annotations
+
+import glob
+import os
+import pwd
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import dagster as dg
+import psycopg2
+import pytest
+
+from itip_pipeline.core.settings import REPO_ROOT
+
+from support.delivery_builders import LOADED_YEAR, TEST_PSEUDONYM_KEY, write_delivery
+from support.local_servers import free_port, graphql, wait_for_code_location
+
+LOCATION = {"repositoryLocationName": "itip", "repositoryName": "__repository__"}
+
+
+def _postgres_bin(name: str) -> str:
+    """initdb/pg_ctl on PATH, or in Debian's versioned folder (the postgresql package does not put them on PATH)."""
+    found = shutil.which(name) or next(iter(sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"), reverse=True)), None)
+    if not found:
+        pytest.fail(
+            f"PostgreSQL's {name} is not installed: .ci/run installs Debian's postgresql package "
+            "(apt-get install postgresql)"
+        )
+    return found
+
+
+def _as_postgres(command: list[str]) -> list[str]:
+    """PostgreSQL refuses to run as root: as root, run the command as the postgres user."""
+    if os.geteuid() != 0:
+        return command
+    if not shutil.which("su"):
+        pytest.fail("running as root, the PostgreSQL test needs `su` to start the server as the postgres user")
+    try:
+        pwd.getpwnam("postgres")
+    except KeyError:
+        pytest.fail(
+            "running as root, the PostgreSQL test needs the postgres user (Debian's postgresql package creates it)"
+        )
+    return ["su", "postgres", "-s", "/bin/sh", "-c", " ".join(f"'{part}'" for part in command)]
+
+
+@pytest.fixture(scope="module")
+def postgres_url():
+    initdb, pg_ctl = _postgres_bin("initdb"), _postgres_bin("pg_ctl")
+    # Outside pytest's root-only tmp folder, so the postgres user can reach it; short, for the socket's path.
+    folder = Path(tempfile.mkdtemp(prefix="itip-pg-"))
+    data = folder / "data"
+    if os.geteuid() == 0:
+        pg = pwd.getpwnam("postgres")
+        os.chown(folder, pg.pw_uid, pg.pw_gid)
+    port = free_port()
+    subprocess.run(
+        _as_postgres([initdb, "-D", str(data), "-A", "trust", "-U", "itip"]), check=True, capture_output=True
+    )
+    subprocess.run(
+        _as_postgres(
+            [pg_ctl, "-D", str(data), "-o", f"-p {port} -k {folder}", "-l", str(folder / "log"), "-w", "start"]
+        ),
+        check=True,
+        capture_output=True,
+    )
+    try:
+        con = psycopg2.connect(host="127.0.0.1", port=port, user="itip", dbname="postgres")
+        con.autocommit = True  # CREATE DATABASE cannot run in a transaction
+        con.cursor().execute("CREATE DATABASE itip")
+        con.close()
+        yield f"postgresql://itip@127.0.0.1:{port}/itip"
+    finally:
+        subprocess.run(_as_postgres([pg_ctl, "-D", str(data), "-m", "immediate", "stop"]), capture_output=True)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _stop_landing_sensor(base: str) -> None:
+    """The test launches the load itself: the landing sensor would start a whole annual_load for the same folder."""
+    sensor = graphql(
+        base,
+        "query($s: SensorSelector!) { sensorOrError(sensorSelector: $s) { ... on Sensor { sensorState { id } } } }",
+        {"s": {**LOCATION, "sensorName": "landing_sensor"}},
+    )["sensorOrError"]
+    stopped = graphql(
+        base,
+        "mutation($id: String) { stopSensor(id: $id) { ... on StopSensorMutationResult { "
+        "instigationState { status } } } }",
+        {"id": sensor["sensorState"]["id"]},
+    )
+    assert stopped["stopSensor"]["instigationState"]["status"] == "STOPPED"
+
+
+def _launch(base: str, job: str, partition: str) -> str:
+    launched = graphql(
+        base,
+        "mutation($p: ExecutionParams!) { launchRun(executionParams: $p) { __typename "
+        "... on LaunchRunSuccess { run { runId status } } ... on PythonError { message } } }",
+        {
+            "p": {
+                "selector": {**LOCATION, "jobName": job},
+                "runConfigData": {},
+                "executionMetadata": {"tags": [{"key": "dagster/partition", "value": partition}]},
+            }
+        },
+    )
+    assert launched["launchRun"]["__typename"] == "LaunchRunSuccess", launched
+    assert launched["launchRun"]["run"]["status"] == "QUEUED"  # the daemon's run queue starts it
+    return launched["launchRun"]["run"]["runId"]
+
+
+def _query(url: str, sql: str, *params) -> list[tuple]:
+    with psycopg2.connect(url) as con, con.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def test_the_daemon_runs_a_load_and_its_history_is_in_postgresql(postgres_url, tmp_path):
+    data = tmp_path / "data"
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = {
+        **os.environ,
+        "ITIP_PG_URL": postgres_url,
+        "ITIP_DATA_DIR": str(data),
+        "DAGSTER_HOME": str(data / "dagster_home"),
+        "ITIP_PSEUDONYM_KEY": TEST_PSEUDONYM_KEY,
+        "DO_NOT_TRACK": "1",
+    }
+    log = (tmp_path / "serve.log").open("w")
+    serve = subprocess.Popen(
+        [sys.executable, "-m", "itip_pipeline.cli", "serve", "--port", str(port)],
+        cwd=REPO_ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    try:
+        wait_for_code_location(base, serve, timeout_s=240)
+        _stop_landing_sensor(base)
+        write_delivery(data / "landing" / str(LOADED_YEAR), LOADED_YEAR)
+        run_id = _launch(base, "ingest_year", str(LOADED_YEAR))
+        deadline = time.monotonic() + 240
+        while (status := _query(postgres_url, "SELECT status FROM runs WHERE run_id = %s", run_id)[0][0]) not in (
+            "SUCCESS",
+            "FAILURE",
+            "CANCELED",
+        ):
+            assert time.monotonic() < deadline, f"the run is still {status} after 240 s"
+            time.sleep(1)
+        assert status == "SUCCESS", (tmp_path / "serve.log").read_text()[-3000:]
+        events = {
+            kind
+            for (kind,) in _query(
+                postgres_url, "SELECT DISTINCT dagster_event_type FROM event_logs WHERE run_id = %s", run_id
+            )
+        }
+        # Queued by the webserver, started by the daemon's run queue, materialized; stored under Dagster's names.
+        kinds = (
+            dg.DagsterEventType.RUN_ENQUEUED,
+            dg.DagsterEventType.RUN_STARTING,
+            dg.DagsterEventType.RUN_START,
+            dg.DagsterEventType.ASSET_MATERIALIZATION,
+            dg.DagsterEventType.RUN_SUCCESS,
+        )
+        assert {kind.value for kind in kinds} <= events, events
+        materialized = _query(
+            postgres_url,
+            "SELECT DISTINCT asset_key FROM event_logs WHERE run_id = %s AND "
+            "dagster_event_type = 'ASSET_MATERIALIZATION'",
+            run_id,
+        )
+        assert '["raw", "org_answers"]' in {key for (key,) in materialized}, materialized
+        # The sensors' state and ticks (schedule storage) are there too; no SQLite history was written.
+        assert _query(postgres_url, "SELECT count(*) FROM job_ticks")[0][0] > 0
+        assert not list((data / "dagster_home").rglob("*.db"))
+    finally:
+        os.kill(serve.pid, signal.SIGTERM)
+        try:
+            code = serve.wait(timeout=90)
+        except subprocess.TimeoutExpired:
+            os.killpg(serve.pid, signal.SIGKILL)
+            raise
+        log.close()
+    output = (tmp_path / "serve.log").read_text()
+    assert f"Dagster UI: http://127.0.0.1:{port}" in output and "run history in PostgreSQL" in output
+    assert code == 0, output[-3000:]
+    for pid in map(int, re.findall(r"(?:webserver|daemon) pid (\d+)", output)):
+        assert not Path(f"/proc/{pid}").exists() or "zombie" in Path(f"/proc/{pid}/status").read_text(), pid

@@ -1,0 +1,134 @@
+"""What BI users open: the published file in an older DuckDB client, through SQLAlchemy, and the stale-read caveat.
+
+The clients are the ones the README recommends, installed as dev dependencies: `duckdb-cli` 1.5.6 (DuckDB 1.x,
+as bundled by DBeaver and Metabase) and duckdb-engine with SQLAlchemy below 2.1. The published file here is
+made by the real publish step from a small working database with dbt-style table and column comments; the
+full pipeline's file is opened by the old client in tests/e2e/test_pipeline_e2e.py.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from itip_pipeline.core.published_layout import current_version_dir
+from itip_pipeline.publish.versions import STORAGE_VERSION, publish
+
+from support import TESTS_DIR
+from support.commented_marts import COLUMN_COMMENTS, TABLES, commented_work_db
+from support.duckdb_clients import (
+    OLD_CLIENT,
+    OLD_CLIENT_VERSION,
+    every_table_and_comment,
+    new_client_reads,
+    old_client_reads,
+)
+
+
+@pytest.fixture
+def published(tmp_path):
+    work, warehouse, marts = tmp_path / "work.duckdb", tmp_path / "warehouse" / "itip.duckdb", tmp_path / "marts"
+    commented_work_db(work, 3)
+    publish(work, warehouse, marts)
+    return work, warehouse, marts
+
+
+def test_the_old_client_is_really_duckdb_1x_and_refuses_the_newest_storage_format(published, tmp_path):
+    _, warehouse, _ = published
+    assert old_client_reads(warehouse, "pragma version")[0]["library_version"] == OLD_CLIENT_VERSION
+    newest = tmp_path / "newest.duckdb"
+    with duckdb.connect(str(newest)) as con:  # the library's newest format, which publishing must not write
+        con.execute("create table t as select 1 as x")
+    refused = subprocess.run(
+        [str(OLD_CLIENT), "-readonly", str(newest), "-c", "select 1"], capture_output=True, text=True, timeout=120
+    )
+    assert refused.returncode != 0 and "version" in refused.stderr.lower()
+
+
+def test_an_old_duckdb_client_reads_every_published_table_and_comment(published):
+    _, warehouse, marts = published
+    for database in (warehouse, current_version_dir(marts) / "itip.duckdb"):
+        seen = every_table_and_comment(database, old_client_reads)
+        assert seen == every_table_and_comment(database, new_client_reads)
+        assert seen["tables"] == {table: comment for table, (comment, _) in TABLES.items()}
+        assert seen["rows"] == {"fct_indicator": 3, "mart_ai_adoption": 1}
+        assert seen["column_comments"] == COLUMN_COMMENTS
+    assert _storage_version_number(warehouse) == STORAGE_VERSION_NUMBERS[STORAGE_VERSION]
+
+
+# DuckDB's file header: the magic "DUCK" at byte 8, then the storage version number (little-endian uint64).
+STORAGE_VERSION_NUMBERS = {"v1.0.0": 64, "v1.4.0": 67}
+
+
+def _storage_version_number(database: Path) -> int:
+    header = database.read_bytes()[:20]
+    assert header[8:12] == b"DUCK"
+    return int.from_bytes(header[12:20], "little")
+
+
+def test_sqlalchemy_with_duckdb_engine_reflects_tables_and_comments(published):
+    from sqlalchemy import create_engine, inspect, text
+
+    _, warehouse, _ = published
+    engine = create_engine(f"duckdb:///{warehouse}", connect_args={"read_only": True})
+    try:
+        inspector = inspect(engine)
+        assert sorted(inspector.get_table_names(schema="marts")) == sorted(TABLES)
+        columns = {c["name"]: c for c in inspector.get_columns("fct_indicator", schema="marts")}
+        assert columns["year"]["comment"] == "survey year" and columns["share_pct"]["comment"] == "share, per cent"
+        assert inspector.get_table_comment("fct_indicator", schema="marts")["text"] == TABLES["fct_indicator"][0]
+        with engine.connect() as connection:
+            assert connection.execute(text("select count(*) from marts.fct_indicator")).scalar() == 3
+    finally:
+        engine.dispose()
+
+
+# Publishing is done by another process, as in practice (the pipeline, while a BI server keeps a connection).
+REPUBLISH = textwrap.dedent("""
+    import sys
+    from pathlib import Path
+    sys.path.insert(0, {tests!r})
+    from support.commented_marts import commented_work_db
+    from itip_pipeline.publish.versions import publish
+    work, warehouse, marts = map(Path, sys.argv[1:4])
+    commented_work_db(work, 5)
+    publish(work, warehouse, marts)
+""")
+
+
+def test_a_new_connection_in_a_process_holding_the_file_open_reads_the_old_version(published):
+    work, warehouse, marts = published
+    held = duckdb.connect(str(warehouse), read_only=True)  # a BI server's pooled connection
+    try:
+        assert held.execute("select count(*) from marts.fct_indicator").fetchone()[0] == 3
+        subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                REPUBLISH.format(tests=str(TESTS_DIR)),
+                str(work),
+                str(warehouse),
+                str(marts),
+            ],
+            check=True,
+            timeout=120,
+        )
+        with duckdb.connect(str(warehouse), read_only=True) as fresh:
+            stale = fresh.execute("select count(*) from marts.fct_indicator").fetchone()[0]
+        assert stale == 3, "DuckDB reuses the database a connection in this process still holds open"
+        # The advice in the README: read the version folder the pointer names now (or the Parquet files) ...
+        with duckdb.connect(str(current_version_dir(marts) / "itip.duckdb"), read_only=True) as versioned:
+            assert versioned.execute("select count(*) from marts.fct_indicator").fetchone()[0] == 5
+        parquet = current_version_dir(marts) / "fct_indicator.parquet"
+        with duckdb.connect() as files:
+            assert files.execute(f"select count(*) from '{parquet}'").fetchone()[0] == 5
+    finally:
+        held.close()
+    # ... or close every connection to the file: the next connect() reads the new version.
+    with duckdb.connect(str(warehouse), read_only=True) as reopened:
+        assert reopened.execute("select count(*) from marts.fct_indicator").fetchone()[0] == 5

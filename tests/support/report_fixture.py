@@ -1,0 +1,232 @@
+"""A small published warehouse (schema marts, with comments) for the report package's tests: two estimated
+families (one with a suppressed cell, a low-reliability cell, a series break and policy targets; one with
+several statements), an external table, a family the titles table does not list, the reconciliation,
+provenance and policy targets — built in a second, not by a pipeline run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+POPULATIONS = {"stat": ("Statlige virksomheter", "State agencies"), "kommune": ("Kommuner", "Municipalities")}
+SUPPRESSED_N = 7
+
+
+def _rows(
+    family: str,
+    indicator: str,
+    items: dict[str | None, tuple[str, str]],
+    years: list[int],
+    break_year: int | None = None,
+) -> list[dict]:
+    rows = []
+    for item, (label_no, label_en) in items.items():
+        for population, (pop_no, pop_en) in POPULATIONS.items():
+            for i, year in enumerate(years):
+                share = 20.0 + 10 * i + (5 if population == "stat" else 0)
+                suppressed = family == "ai_adoption" and population == "stat" and year == years[-1]
+                rows.append(
+                    {
+                        "year": year,
+                        "population": population,
+                        "population_label_no": pop_no,
+                        "population_label_en": pop_en,
+                        "indicator_id": indicator,
+                        "item": item,
+                        "label_no": label_no,
+                        "label_en": label_en,
+                        "measure": "top3_extent",
+                        "share_pct": None if suppressed else share,
+                        "ci_low_pct": None if suppressed else share - 4.5,
+                        "ci_high_pct": None if suppressed else share + 4.75,
+                        "n_base": SUPPRESSED_N if suppressed else 120,
+                        "n_effective": SUPPRESSED_N if suppressed else 120.0,
+                        "dont_know_pct": None if suppressed else 3.0,
+                        "suppressed": suppressed,
+                        "low_reliability": population == "kommune" and year == years[0],
+                        "previous_year": years[i - 1] if i else None,
+                        "change_pp": None,
+                        "change_significant": None,
+                        "series_break": year == break_year,
+                        "family": family,
+                        "question_id": f"{indicator}_{item}" if item else indicator,
+                    }
+                )
+    return rows
+
+
+def _distribution() -> pd.DataFrame:
+    """The two infosec statements' answers in 2025 for both populations; the competence item of the
+    municipalities has a suppressed code."""
+    labels = ["Helt uenig", "Uenig", "Verken enig eller uenig", "Enig", "Helt enig", "Vet ikke"]
+    shares = [5.0, 10.0, 20.0, 40.0, 20.0, 5.0]
+    rows = []
+    for question in ("infosec_statement_overview", "infosec_statement_competence"):
+        for population in POPULATIONS:
+            hidden = question.endswith("competence") and population == "kommune"
+            for code, label, share in zip((1, 2, 3, 4, 5, 9), labels, shares, strict=True):
+                rows.append(
+                    {
+                        "survey": "org",
+                        "question_id": question,
+                        "year": 2025,
+                        "population": population,
+                        "answer_code": code,
+                        "answer_label_no": label,
+                        "answer_label_en": f"en:{label}",
+                        "is_dont_know": code == 9,
+                        "scale": "agree5",
+                        "n_base": 120,
+                        "n_blank": 3,
+                        "share_pct": None if hidden and code == 1 else share,
+                        "suppressed": hidden and code == 1,
+                    }
+                )
+    return pd.DataFrame(rows)
+
+
+def write_published_fixture(path: Path, synthetic: bool = True) -> Path:
+    years = [2023, 2024, 2025]
+    fact = pd.DataFrame(
+        _rows(
+            "ai_adoption", "ai_adoption", {None: ("Har tatt i bruk kunstig intelligens", "Has adopted AI")}, years, 2025
+        )
+        + _rows(
+            "infosec_statement",
+            "infosec_statement",
+            {
+                "overview": ("Vi har god oversikt over informasjonssikkerheten", "We have a good overview"),
+                "competence": (
+                    "Vi har tilstrekkelig kompetanse på informasjonssikkerhet",
+                    "We have sufficient competence",
+                ),
+            },
+            years,
+        )
+        + _rows("new_family", "new_indicator", {None: ("Ny indikator æøå", "New indicator")}, [2025])
+    )
+    adoption, infosec, unlisted = (
+        fact[fact["family"] == f].reset_index(drop=True) for f in ("ai_adoption", "infosec_statement", "new_family")
+    )
+    adoption = adoption.assign(
+        policy_target_pct=80.0, policy_target_year=2025, policy_target_label_no="Minst 80 prosent innen 2025"
+    )
+    tables = {
+        "fct_indicator": fact,
+        "mart_ai_adoption": adoption.drop(columns="family"),
+        "mart_infosec_statement": infosec.drop(columns="family"),
+        "mart_new_family": unlisted.drop(columns="family"),
+        "mart_ai_use_mode_external": pd.DataFrame(
+            {
+                "year": [2024, 2024],
+                "population": ["stat", "stat"],
+                "item": ["chatbot", "analysis"],
+                "label_no": ["Chatboter", "Analyse"],
+                "value_pct": [40.0, None],
+                "confidence": ["high", "low"],
+                "published_in": ["chart", "chart"],
+                "external_source": ["Statens arbeidsgiverbarometer 2024"] * 2,
+                "is_external_source": [True, True],
+                "note": [None, None],
+                "figure_id": ["F090", "F091"],
+            }
+        ),
+        "fct_answer_distribution": _distribution(),
+        "indicator_families": pd.DataFrame(
+            {
+                "family": ["ai_adoption", "ai_use_mode_external", "infosec_statement"],
+                "table_name": ["mart_ai_adoption", "mart_ai_use_mode_external", "mart_infosec_statement"],
+                "sort_order": [1, 2, 3],
+                "title_no": ["Bruk av kunstig intelligens", "Ekstern: KI-bruk", "Påstander"],
+                "title_en": ["Adoption of AI", "External: AI use", "Statements"],
+            }
+        ),
+        "published_reconciliation": pd.DataFrame(
+            {
+                "figure_id": ["F001", "F002"],
+                "indicator_id": ["ai_adoption", "infosec_statement"],
+                "item": [None, "overview"],
+                "population": ["kommune", "stat"],
+                "year": ["2025", "2024"],
+                "published_pct": [40.0, 36.0],
+                "warehouse_pct": [40.0, 35.0],
+                "diff_pp": [0.0, -1.0],
+                "confidence": ["high", "medium"],
+                "verdict": ["within tolerance", "within tolerance"],
+            }
+        ),
+        "policy_targets": pd.DataFrame(
+            {
+                "figure_id": ["T001", "T002"],
+                "indicator_id": ["ai_adoption"] * 2,
+                "population": ["alle"] * 2,
+                "target_year": [2025, 2030],
+                "target_pct": [80.0, 100.0],
+                "label_no": ["80 % innen 2025", "alle innen 2030"],
+                "note": [None, None],
+            }
+        ),
+        "published_provenance": pd.DataFrame(
+            {
+                "survey_year": [2025, 2025, 2025],
+                "survey": ["codebook", "org", "panel"],
+                "file_name": [
+                    "codebook.csv",
+                    "org_survey_synthetic.xlsx" if synthetic else "org_survey.xlsx",
+                    "citizen_panel_synthetic.sav" if synthetic else "citizen_panel.sav",
+                ],
+                "sha256": ["a" * 64, "b" * 64, "c" * 64],
+                "n_rows": [40, 341, 1200],
+                "loaded_at": pd.to_datetime(["2026-06-15 06:00:00"] * 3),
+                "load_id": ["l1", "l2", "l3"],
+                "is_synthetic": [False, synthetic, synthetic],
+            }
+        ),
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(path))
+    try:
+        con.execute("create schema marts")
+        for name, frame in tables.items():
+            con.register("frame", frame)
+            con.execute(f"create table marts.{name} as select * from frame")
+            con.unregister("frame")
+            con.execute(f"comment on table marts.{name} is 'The {name} table.'")
+        for table in ("fct_indicator", "mart_ai_adoption", "mart_infosec_statement"):
+            con.execute(
+                f"comment on column marts.{table}.share_pct is 'The success share in percent; base: "
+                "every non-blank answer, vet ikke included (Wilson interval on the effective n).'"
+            )
+            con.execute(f"comment on column marts.{table}.suppressed is 'True when n_base < 10 (SSB practice).'")
+    finally:
+        con.close()
+    return path
+
+
+FIXTURE_RUN_ID = "0f1e2d3c-aaaa-bbbb-cccc-000000000001"
+
+
+def build_fixture_book(root: Path):
+    """The figure book of the fixture warehouse, with one passed and one failed check, under root/figures:
+    (the folder, its pages, the published warehouse as read)."""
+    from itip_pipeline.report.check_results import CheckOutcome
+    from itip_pipeline.report.figure_book import BookRun, build_figure_book
+    from itip_pipeline.report.published import read_published
+
+    published = read_published(write_published_fixture(root / "warehouse" / "itip.duckdb"))
+    checks = [
+        CheckOutcome("marts/fct_indicator", "great_expectations", True, FIXTURE_RUN_ID, ""),
+        CheckOutcome(
+            "marts/mart_ai_adoption", "not_null_mart_ai_adoption_year", False, FIXTURE_RUN_ID, "failures: 3 rows"
+        ),
+    ]
+    (root / "marts").mkdir()
+    (root / "marts" / "itip_indicators.xlsx").write_bytes(b"")
+    pages = build_figure_book(
+        published,
+        root / "figures",
+        BookRun(run_id=FIXTURE_RUN_ID, checks=checks, exports={"Excel": root / "marts" / "itip_indicators.xlsx"}),
+    )
+    return root / "figures", pages, published

@@ -1,0 +1,434 @@
+"""Disclosure control: the primary rule (macros/disclosure_control.sql, run in DuckDB) and the complementary
+suppression of models/intermediate/int_disclosure_control.py, attacked on small cases with exact linear
+algebra (tests/support/differencing_attack.py) — a pooled population minus its parts, the options of a
+single-choice question, a breakdown, two breakdowns crossed, and random tables where several relations share cells."""
+
+from __future__ import annotations
+
+import importlib.util
+import itertools
+
+import duckdb
+import jinja2
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from itip_pipeline.core.settings import REPO_ROOT
+
+from support.differencing_attack import Published, attacker_shares, differencing_attack, recover
+from support.intervals import wilson_interval
+
+DBT_PROJECT = REPO_ROOT / "dbt_project"
+DONT_KNOW = 9
+
+
+def _load_model():
+    spec = importlib.util.spec_from_file_location(
+        "int_disclosure_control", DBT_PROJECT / "models" / "intermediate" / "int_disclosure_control.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+control = _load_model()
+
+
+# --- the primary rule ---------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def con() -> duckdb.DuckDBPyConnection:
+    connection = duckdb.connect()
+    for name, ddl in (
+        ("survey_statistics.sql", "survey_statistics_ddl"),
+        ("disclosure_control.sql", "disclosure_control_ddl"),
+    ):
+        module = jinja2.Environment().from_string((DBT_PROJECT / "macros" / name).read_text(encoding="utf-8")).module
+        connection.execute(str(getattr(module, ddl)()))
+    return connection
+
+
+def _reason(con, n_base, share, n_effective):
+    return con.execute(
+        "select primary_suppression_reason(?, ?, ?, 10, 30, 5, 1.30)", [n_base, share, n_effective]
+    ).fetchone()[0]
+
+
+def _width_pp(p, n):
+    low, high = wilson_interval(p, n)
+    return 100 * (high - low)
+
+
+@pytest.mark.parametrize(
+    ("n_base", "share", "n_effective", "expected"),
+    [
+        (9, 0.5, 9.0, "n_base"),  # too few respondents, whatever the interval
+        (9, 0.0, 200.0, "n_base"),
+        (30, 0.5, 30.0, "interval_width"),  # Wilson width 33.6 pp ≥ 30
+        (50, 0.5, 50.0, None),  # width 26.4 pp: under 30, relative 53 %
+        (40, 0.2, 40.0, None),  # width 24.3 pp: relative 121 % ≤ 130 %
+        (30, 0.2, 30.0, "interval_width"),  # width 27.8 pp: relative 139 % > 130 %
+        (200, 0.5, 25.0, "interval_width"),  # the effective n decides, not the headcount (panel weights)
+        (150, 0.03, 150.0, "interval_width"),  # width 5.9 pp > 5 and 196 % of the share
+        (300, 0.03, 300.0, None),  # width 4.0 pp ≤ 5: shown however small the share
+        (200, 0.03, 200.0, "interval_width"),  # width 5.007 pp, just over 5, relative 167 %
+        (100, 0.0, 100.0, None),  # width 3.7 pp
+        (60, 0.0, 60.0, "interval_width"),  # width 6.0 pp > 5, relative width infinite
+        (1000, 0.5, 1000.0, None),
+    ],
+)
+def test_primary_rule(con, n_base, share, n_effective, expected):
+    assert _reason(con, n_base, share, n_effective) == expected
+
+
+def test_interval_width_is_the_published_wilson_width_without_fpc(con):
+    for p, n in ((0.5, 30.0), (0.03, 150.0), (0.2, 77.0)):
+        assert con.execute("select wilson_width_pp(?, ?)", [p, n]).fetchone()[0] == pytest.approx(_width_pp(p, n))
+    # the thresholds are where the rule says: just under and over 30 pp, and 130 % at a width over 5 pp
+    assert _width_pp(0.5, 38) > 30 > _width_pp(0.5, 39)
+    assert _reason(con, 38, 0.5, 38.0) == "interval_width" and _reason(con, 39, 0.5, 39.0) is None
+
+
+# --- complementary suppression, attacked -----------------------------------------------------------------------
+
+
+def build_block(
+    counts: dict[tuple[str, int], int],
+    populations: dict[str, tuple[str, ...]],
+    items: dict[str, tuple[int, ...]],
+    primary: dict[tuple[str, str], str] | None = None,
+):
+    """A block from microdata counts (unit × code): every population × item is a published cell, every unit
+    not published on its own a hidden cell. Primary reasons: n_base < 10, plus any given in `primary`."""
+    primary = primary or {}
+    codes = tuple(sorted({code for _, code in counts}))
+    base_codes = codes  # "vet ikke" is in the base
+    units = sorted({unit for unit, _ in counts})
+    published_units = {members for members in populations.values()}
+    cells = []
+    groups = [(name, members, True) for name, members in populations.items()]
+    groups += [(unit, (unit,), False) for unit in units if (unit,) not in published_units]
+    for (name, members, published), (item, success) in itertools.product(groups, items.items()):
+        n_base = sum(counts.get((u, c), 0) for u in members for c in base_codes)
+        successes = sum(counts.get((u, c), 0) for u in members for c in success)
+        if not published and n_base == 0:
+            continue
+        reason = "n_base" if n_base < 10 else (primary.get((name, item)) if published else None)
+        cells.append(
+            control.Cell(
+                key=(item, name),
+                published=published,
+                units=members,
+                n_base=n_base,
+                successes=successes,
+                primary_reason=reason,
+                success_codes=success,
+                base_codes=base_codes,
+                dont_know_codes=(DONT_KNOW,),
+            )
+        )
+    return control.Block(cells, codes)
+
+
+def attack(counts, block, suppressed: set[tuple]) -> dict[tuple, float]:
+    """Every protected value (successes, and "vet ikke" of small cells) the published cells recover. The
+    attacker knows no inner cell in advance, not even the empty ones: every unit × code given in the block
+    is an unknown (a code nobody gave is known to be empty)."""
+    units = sorted({u for cell in block.cells for u in cell.units})
+    inner = {key: i for i, key in enumerate(itertools.product(units, block.codes))}
+
+    def facts(cell, codes):
+        members = frozenset(inner[(u, c)] for u in cell.units for c in codes if c in block.codes)
+        return members, sum(counts.get((u, c), 0) for u in cell.units for c in codes)
+
+    published = []
+    for cell in block.cells:
+        if not cell.published:
+            continue
+        published.append(Published(*facts(cell, cell.base_codes)))
+        if cell.key not in suppressed:
+            published += [Published(*facts(cell, cell.success_codes)), Published(*facts(cell, (DONT_KNOW,)))]
+    recovered = {}
+    for cell in block.cells:
+        if not cell.primary_reason:
+            continue
+        values = [("successes", cell.success_codes)]
+        if cell.primary_reason == "n_base":
+            values.append(("dont_know", (DONT_KNOW,)))
+        for value, codes in values:
+            members, truth = facts(cell, codes)
+            base_members, _ = facts(cell, cell.base_codes)
+            if members in (frozenset(), base_members):
+                continue  # fixed by the always-published base: nothing to hide
+            guess = recover(len(inner), published, members)
+            if guess is not None:
+                assert guess == pytest.approx(truth)  # the attacker is right when it claims a value
+                recovered[(cell.key, value)] = guess
+    return recovered
+
+
+def _protected(block):
+    reasons = control.protect_block(block)
+    return reasons, {key for key, reason in reasons.items() if reason}
+
+
+ORG_2025 = {"stat": ("stat",), "kommune": ("kommune",), "alle": ("stat", "kommune", "fylkeskommune")}
+STRATEGY = {
+    "no_overview": (1,),
+    "sporadic_use": (2,),
+    "projects": (3,),
+    "integrated_with_plan": (4,),
+    "fully_integrated": (5,),
+    "no_strategic_frame": (1, 2),
+}
+
+
+def test_alle_minus_stat_minus_kommune_reveals_nothing():
+    # ai_strategy fully_integrated 2025: 4 county municipalities, all of them "fully integrated".
+    counts = {
+        ("stat", 5): 20,
+        ("stat", 1): 120,
+        ("kommune", 5): 15,
+        ("kommune", 1): 200,
+        ("fylkeskommune", 5): 4,
+        ("stat", DONT_KNOW): 6,
+        ("kommune", DONT_KNOW): 11,
+    }
+    block = build_block(counts, ORG_2025, {"fully_integrated": (5,)})
+    assert attack(counts, block, set())[(("fully_integrated", "fylkeskommune"), "successes")] == 4
+    reasons, suppressed = _protected(block)
+    assert attack(counts, block, suppressed) == {}
+    # one complementary cell is enough, and it is the smallest (stat, n 146 < kommune 226)
+    assert reasons == {
+        ("fully_integrated", "stat"): "complementary",
+        ("fully_integrated", "kommune"): None,
+        ("fully_integrated", "alle"): None,
+    }
+
+
+def test_a_small_published_part_of_a_pooled_population_is_protected():
+    # alle = stat + kommune, and fylkeskommune is published on its own.
+    populations = {
+        "stat": ("stat",),
+        "kommune": ("kommune",),
+        "fylkeskommune": ("fylkeskommune",),
+        "alle": ("stat", "kommune"),
+    }
+    counts = {
+        ("stat", 5): 3,
+        ("stat", 1): 5,
+        ("kommune", 5): 90,
+        ("kommune", 1): 200,
+        ("fylkeskommune", 5): 2,
+        ("fylkeskommune", 1): 3,
+    }
+    block = build_block(counts, populations, {"adopted": (5,)})
+    primary_only = {("adopted", "stat"), ("adopted", "fylkeskommune")}
+    assert (("adopted", "stat"), "successes") in attack(counts, block, primary_only)
+    reasons, suppressed = _protected(block)
+    assert reasons[("adopted", "stat")] == reasons[("adopted", "fylkeskommune")] == "n_base"
+    assert attack(counts, block, suppressed) == {}
+    assert list(reasons.values()).count("complementary") == 1
+    assert reasons[("adopted", "fylkeskommune")] != "complementary"  # no relation involves it: left alone
+
+
+def test_options_of_a_single_choice_question_and_their_combination():
+    # One option fails the interval rule; the others, "vet ikke" and the base would give it away, and so
+    # would the combined option minus its other part. Both relations share the suppressed cell.
+    counts = {
+        ("stat", 1): 60,
+        ("stat", 2): 3,
+        ("stat", 3): 40,
+        ("stat", 4): 30,
+        ("stat", 5): 10,
+        ("stat", DONT_KNOW): 7,
+    }
+    block = build_block(counts, {"stat": ("stat",)}, STRATEGY, primary={("stat", "sporadic_use"): "interval_width"})
+    assert (("sporadic_use", "stat"), "successes") in attack(counts, block, {("sporadic_use", "stat")})
+    reasons, suppressed = _protected(block)
+    assert attack(counts, block, suppressed) == {}
+    # Option 1 is the one cell in both relations: withholding it alone cuts both (1|2 − 1, and base − the
+    # rest), so it is the only complementary suppression, though it is not the smallest option.
+    assert {k: r for k, r in reasons.items() if r} == {
+        ("sporadic_use", "stat"): "interval_width",
+        ("no_overview", "stat"): "complementary",
+    }
+
+
+def test_a_breakdown_whose_categories_sum_to_the_total():
+    # A breakdown plugs in as cells described in finer units: kommune by county.
+    populations = {
+        "kommune": ("kommune/03", "kommune/11", "kommune/46"),
+        "kommune/03": ("kommune/03",),
+        "kommune/11": ("kommune/11",),
+        "kommune/46": ("kommune/46",),
+    }
+    counts = {
+        ("kommune/03", 4): 1,
+        ("kommune/03", 1): 5,
+        ("kommune/11", 4): 20,
+        ("kommune/11", 1): 30,
+        ("kommune/46", 4): 25,
+        ("kommune/46", 1): 21,
+    }
+    block = build_block(counts, populations, {"agree": (4,)})
+    reasons, suppressed = _protected(block)
+    assert reasons[("agree", "kommune/03")] == "n_base"
+    assert attack(counts, block, suppressed) == {}
+    assert reasons[("agree", "kommune/46")] == "complementary"  # the smaller category (46 < 50) goes
+    assert reasons[("agree", "kommune/11")] is None and reasons[("agree", "kommune")] is None
+
+
+# Two breakdowns of one population crossed (gender × age): the units are the atoms int_disclosure_cells builds,
+# respondent group × every category, so each breakdown's cells are sums of the same atoms.
+ATOMS = {
+    (gender, age): f"innbyggere|age_group={age}|gender={gender}"
+    for gender in ("kvinne", "mann")
+    for age in ("18-29", "60+")
+}
+CROSSED = {
+    "innbyggere": tuple(ATOMS.values()),
+    **{f"gender={g}": tuple(a for (gender, _), a in ATOMS.items() if gender == g) for g in ("kvinne", "mann")},
+    **{f"age_group={y}": tuple(a for (_, age), a in ATOMS.items() if age == y) for y in ("18-29", "60+")},
+}
+
+
+def test_a_small_category_is_protected_against_its_total_and_the_other_breakdown():
+    counts = {
+        (ATOMS["kvinne", "18-29"], 4): 2,
+        (ATOMS["kvinne", "18-29"], 1): 1,
+        (ATOMS["mann", "18-29"], 4): 1,
+        (ATOMS["mann", "18-29"], 1): 2,
+        (ATOMS["kvinne", "60+"], 4): 20,
+        (ATOMS["kvinne", "60+"], 1): 15,
+        (ATOMS["mann", "60+"], 4): 22,
+        (ATOMS["mann", "60+"], 1): 30,
+        (ATOMS["mann", "60+"], DONT_KNOW): 3,
+    }
+    block = build_block(counts, CROSSED, {"trust": (4,)})
+    assert (("trust", "age_group=18-29"), "successes") in attack(counts, block, {("trust", "age_group=18-29")})
+    reasons, suppressed = _protected(block)
+    assert reasons[("trust", "age_group=18-29")] == "n_base"
+    assert attack(counts, block, suppressed) == {}
+    # the other age group is the one complement: the gender cells and the total stay published
+    assert {key for key, reason in reasons.items() if reason == "complementary"} == {("trust", "age_group=60+")}
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_random_crossed_breakdowns_leak_nothing(data):
+    counts = {(atom, code): data.draw(st.integers(0, 14)) for atom in ATOMS.values() for code in (1, 4, 5, DONT_KNOW)}
+    counts = {key: n for key, n in counts.items() if n}
+    if not counts:
+        return
+    items = {"agree": (4, 5), "fully": (5,)}
+    primary = {(p, i): "interval_width" for p in CROSSED for i in items if data.draw(st.integers(0, 7)) == 0}
+    block = build_block(counts, CROSSED, items, primary)
+    reasons, suppressed = _protected(block)
+    assert attack(counts, block, suppressed) == {}
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_random_tables_with_shared_relations_leak_nothing(data):
+    units = ["a", "b", "c", "d"][: data.draw(st.integers(2, 4))]
+    codes = [1, 2, 3, DONT_KNOW]
+    counts = {(u, c): data.draw(st.integers(0, 12)) for u in units for c in codes}
+    counts = {k: v for k, v in counts.items() if v}
+    if not counts:
+        return
+    # single-unit populations (some left hidden), a pooled one, and overlapping pools
+    populations = {u: (u,) for u in units if data.draw(st.booleans())}
+    populations["all"] = tuple(units)
+    if len(units) > 2:
+        populations["first_two"] = tuple(units[:2])
+    items = {"one": (1,), "two": (2,), "three": (3,), "one_or_two": (1, 2)}
+    primary = {(p, i): "interval_width" for p in populations for i in items if data.draw(st.integers(0, 9)) == 0}
+    block = build_block(counts, populations, items, primary)
+    reasons, suppressed = _protected(block)
+    assert attack(counts, block, suppressed) == {}
+    assert {key for key, r in reasons.items() if r and r != "complementary"} == {
+        c.key for c in block.cells if c.published and c.primary_reason
+    }
+
+
+def _published_cells(**columns) -> pd.DataFrame:
+    """ai_adoption 2025 as published with alle = stat + kommune: stat (5 answers, 2 successes) suppressed by
+    the primary rule, kommune withheld as its complement; alle (55 answers, 20 successes) shown."""
+    cells = pd.DataFrame(
+        {
+            "indicator_id": "ai_adoption",
+            "item": None,
+            "question_id": "ai_adoption",
+            "survey": "org",
+            "year": 2025,
+            "population": ["stat", "kommune", "alle"],
+            "n_base": [5, 50, 55],
+            "suppressed": [True, True, False],
+            "share_pct": [np.nan, np.nan, 100 * 20 / 55],
+            "dont_know_pct": [np.nan, np.nan, 0.0],
+            "n_base_excl_dont_know": [np.nan, np.nan, 55.0],
+            "share_excl_dont_know_pct": [np.nan, np.nan, 100 * 20 / 55],
+            "previous_year": 2024,
+            "change_pp": np.nan,
+        }
+    )
+    for name, values in columns.items():
+        cells[name] = values
+    last_year = cells.assign(year=2024, suppressed=False, share_pct=[30.0, 40.0, 39.0], change_pp=np.nan)
+    return pd.concat([cells, last_year], ignore_index=True)
+
+
+POPULATIONS_NOW = {"stat": ("stat",), "kommune": ("kommune",), "alle": ("stat", "kommune")}
+SUCCESS = {("ai_adoption", None): (3, 4, 5)}
+
+
+def _recovered(fct, differences=None, alternatives=None) -> list[str]:
+    return differencing_attack(attacker_shares(fct, differences), POPULATIONS_NOW, SUCCESS, 10, alternatives)
+
+
+def test_withheld_cells_leak_through_no_derived_column():
+    assert _recovered(_published_cells()) == []
+    # Each derived column, published beside a suppressed cell, would give it away.
+    assert "ai_adoption/None/stat/2025" in _recovered(_published_cells(change_pp=[100 * 2 / 5 - 30, np.nan, np.nan]))
+    assert "ai_adoption/None/stat/2025" in _recovered(
+        _published_cells(
+            n_base_excl_dont_know=[4.0, np.nan, 55.0], share_excl_dont_know_pct=[50.0, np.nan, 100 * 20 / 55]
+        )
+    )
+    difference = pd.DataFrame(
+        {
+            "indicator_id": ["ai_adoption"],
+            "item": [None],
+            "year": [2025],
+            "population_a": ["stat"],
+            "population_b": ["kommune"],
+            "difference_pp": [40 - 36.0],
+        }
+    )
+    assert _recovered(_published_cells(), difference) == []  # both sides withheld: differencing two unknowns
+    kommune_shown = _published_cells(
+        suppressed=[True, False, True],
+        share_pct=[np.nan, 36.0, np.nan],
+        dont_know_pct=[np.nan, 0.0, np.nan],
+        n_base_excl_dont_know=[np.nan, 50.0, np.nan],
+        share_excl_dont_know_pct=[np.nan, 36.0, np.nan],
+    )
+    assert _recovered(kommune_shown) == []
+    assert "ai_adoption/None/stat/2025" in _recovered(kommune_shown, difference)
+    pooled = pd.DataFrame(
+        {
+            "question_id": ["ai_adoption"],
+            "indicator_id": ["ai_adoption"],
+            "item": [None],
+            "year": [2025],
+            "units": [("kommune",)],
+            "share_pct": [36.0],
+            "base_n": [50],
+        }
+    )
+    assert "ai_adoption/None/stat/2025" in _recovered(_published_cells(), alternatives=pooled)

@@ -1,0 +1,267 @@
+"""Personal data is recognised by column-name family and by value, refused, and never shown unmasked.
+
+Both sides of each rule are tested: the spellings a vendor might use must be caught, and the columns and
+values of a real delivery (question columns, ids, codes, weights, dates) must pass.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from itip_pipeline.core import contract
+from itip_pipeline.core.personal_values import forbidden_family, is_birth_number, personal_kind
+from itip_pipeline.ingest.files.readers import read_table
+from itip_pipeline.ingest.problems import DeliveryRejected, Problem
+from itip_pipeline.ingest.rules.codebook import read_codebook
+from itip_pipeline.ingest.rules.validate import validate_survey
+from itip_pipeline.reference.question_catalogue import question_catalogue
+
+from support.delivery_builders import codebook_records, org_records, panel_records, write_csv
+
+YEAR = 2025  # the question catalogue year the delivery builders follow
+# Valid by the published fødselsnummer algorithm (control digits 4 and 3 worked out by hand for 010170123).
+BIRTH_NUMBER = "01017012343"
+D_NUMBER = "41017012337"  # day + 40
+H_NUMBER = "01417012326"  # month + 40
+
+PERSONAL_COLUMN_NAMES = [
+    "e-post",
+    "E-post",
+    "epost",
+    "Epostadresse",
+    "e_mail",
+    "EMail",
+    "mail",
+    "Fødselsnummer",
+    "fodselsnr",
+    "FØDSELSNR",
+    "fnr",
+    "personnr",
+    "Personnummer",
+    "ssn",
+    "mobil",
+    "Mobilnr",
+    "mobilnummer",
+    "telefon",
+    "Telefonnummer",
+    "tlf",
+    "TlfNr",
+    "phone",
+    "PhoneNumber",
+    "navn",
+    "Navn",
+    "Fornavn",
+    "etternavn",
+    "name",
+    "FirstName",
+    "adresse",
+    "Address",
+    "postnr",
+    "Poststed",
+    "kommentar",
+    "kommentarer",
+    "Kommentar 2",
+    "fritekst",
+    "fritekst_1",
+    "Fritekst-svar",
+    "fritt_svar",
+    "comment",
+    "Comments",
+    "merknad",
+]
+SURVEY_COLUMN_NAMES = [
+    *contract.ORG_ID_COLUMNS,
+    *contract.PANEL_ID_COLUMNS,
+    "K01",
+    "P07",
+    "q24_07",
+    "q2024_1",
+    "K12_3",
+    "P2025_07",
+    "respondent_id",
+    "kommunenr",
+    "landsdel",
+    "orgnr",
+    "antall_ansatte",
+    "stillingskategori",
+    "bransje",
+    "digitalpost",
+    "postkasse",
+    "postmottak",
+    "mobilbank",
+    "mobilitet",
+    "smartphone",
+    "telefonintervju",
+    "virksomhetsnavn",
+    "id_nummer",
+    "ref_nr",
+    "refnr",
+    "lopenr",
+    "intnr",
+    "startdato",
+    "svartid",
+    "kanal",
+    "nettside",
+    "personvern",
+    "innsyn",
+    "tillit",
+    "alder",
+    "utdanning",
+    "husstand",
+    "kommunestorrelse",
+    "vekt_kalibrert",
+    "bostedskommune",
+]
+
+
+@pytest.mark.parametrize("name", PERSONAL_COLUMN_NAMES)
+def test_personal_column_names_are_caught_in_any_spelling(name):
+    assert forbidden_family(name) is not None
+
+
+@pytest.mark.parametrize("name", SURVEY_COLUMN_NAMES)
+def test_survey_column_names_pass(name):
+    assert forbidden_family(name) is None
+
+
+def test_no_question_column_of_any_year_is_taken_for_personal_data():
+    catalogue = question_catalogue()
+    assert [c for c in catalogue["source_column"] if forbidden_family(c)] == []
+
+
+@pytest.mark.parametrize(
+    "value, kind",
+    [
+        (BIRTH_NUMBER, "birth number"),
+        (D_NUMBER, "birth number"),
+        (H_NUMBER, "birth number"),
+        ("010170 12343", "birth number"),
+        ("1017012343", "birth number"),  # a spreadsheet number lost the leading 0
+        ("fnr: 01017012343", "birth number"),
+        ("kari.nordmann@example.no", "e-mail address"),
+        ("Kari <kari@kommune.no>", "e-mail address"),
+        ("41234567", "phone number"),
+        ("412 34 567", "phone number"),
+        ("41 23 45 67", "phone number"),
+        ("+47 412 34 567", "phone number"),
+        ("0047 41234567", "phone number"),
+        ("+4722334455", "phone number"),
+        ("22-33-44-55", "phone number"),
+        ("ring 91234567.", "phone number"),
+    ],
+)
+def test_personal_values_are_recognised(value, kind):
+    assert personal_kind(value) == kind
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "01017012345",  # eleven digits, wrong control digits
+        "32017012343",
+        "01137012343",  # no such day or month
+        "P2025-000123",
+        "R00001",
+        "974760673",
+        "0301",
+        "3",
+        "9",
+        "",  # panel ids, orgnr, kommunenr, codes
+        "0.87",
+        "1.23456789",
+        "12.3456789",
+        "1,23456789",  # weights with many decimals
+        "12345678",  # no Norwegian number starts with 1
+        "2024-03-15",
+        "20240315",
+        "31122024",
+        "15.03.2024",  # dates
+        "Kari Nordmann",  # a name cannot be told from a value; the column-name rule covers it
+    ],
+)
+def test_other_values_are_not_taken_for_personal_data(value):
+    assert personal_kind(value) is None
+
+
+def test_birth_number_control_digits():
+    assert is_birth_number(BIRTH_NUMBER)
+    assert not any(is_birth_number(BIRTH_NUMBER[:9] + digits) for digits in ("34", "44", "42"))
+
+
+@pytest.mark.parametrize(
+    "column, value, shown",
+    [
+        ("respondent_id", "R00001", "<masked: 6 characters>"),  # the vendor's id is always masked
+        ("P01", BIRTH_NUMBER, "<masked: birth number>"),  # a personal value, whatever the column
+        ("ekstra", "kari@example.no", "<masked: e-mail address>"),
+        ("Mobilnr", "12", "<masked: 2 digits>"),  # any value of a personal-data column
+        ("P01", "7", "7"),  # an answer code is shown
+        ("orgnr", "123456789", "123456789"),  # organisation numbers are public
+    ],
+)
+def test_a_problem_masks_personal_values_when_it_is_made(column, value, shown):
+    problem = Problem(file="f.csv", rule="r", row=2, column=column, value=value)
+    rendered = [str(problem), repr(problem), str(problem.as_dict()), str(DeliveryRejected([problem]))]
+    assert problem.value == shown
+    assert all(shown in text for text in rendered)
+    if shown != value:
+        assert not any(value in text for text in rendered)
+
+
+@pytest.fixture
+def codebook(tmp_path):
+    return read_codebook(write_csv(tmp_path / contract.CODEBOOK_FILE, codebook_records(), delimiter=","), YEAR)
+
+
+def _refused(tmp_path, codebook, survey: str, records: pd.DataFrame) -> list[tuple]:
+    path = write_csv(tmp_path / f"{contract.FILE_PREFIXES[survey]}.csv", records)
+    with pytest.raises(DeliveryRejected) as caught:
+        validate_survey(
+            [(path.name, read_table(path, contract.REQUIRED_ID_COLUMNS[survey]))], codebook, survey, YEAR, "k"
+        )
+    return [(p.row, p.column, p.value, p.rule.split(":")[0]) for p in caught.value.problems]
+
+
+@pytest.mark.parametrize("column", ["e-post", "Fødselsnummer", "mobil", "personnr", "kommentarer", "fritekst_1"])
+def test_a_file_with_a_personal_data_column_is_refused(tmp_path, codebook, column):
+    records = panel_records(YEAR).assign(**{column: ["x", "", ""]})
+    [(row, name, value, rule)] = _refused(tmp_path, codebook, "panel", records)
+    assert (row, name, value) == (None, column.lower()) + (None,) and rule.startswith("the column name says")
+
+
+def test_personal_values_in_id_answer_and_unknown_columns_refuse_the_file_with_rows_and_masks(tmp_path, codebook):
+    records = panel_records(YEAR, n=4)
+    records.loc[1, "respondent_id"] = BIRTH_NUMBER
+    records.loc[2, "P02"] = "412 34 567"  # an answer column delivered as text
+    records.loc[3, "ekstra"] = "kari@example.no"  # a column outside the codebook, otherwise only a warning
+    assert _refused(tmp_path, codebook, "panel", records.fillna("")) == [
+        (3, "respondent_id", "<masked: birth number>", "personal data (birth number)"),
+        (4, "p02", "<masked: phone number>", "personal data (phone number)"),
+        (5, "ekstra", "<masked: e-mail address>", "personal data (e-mail address)"),
+        (4, "p02", "<masked: phone number>", "must be a number, not text"),  # the answer rule, value masked too
+    ]
+
+
+def test_a_header_that_is_itself_personal_data_is_refused_and_masked(tmp_path, codebook):
+    records = panel_records(YEAR).assign(**{"kari@example.no": ["1", "", ""]})
+    assert _refused(tmp_path, codebook, "panel", records) == [
+        (None, "<masked: e-mail address>", None, "the column name is personal data (e-mail address)")
+    ]
+
+
+def test_a_codebook_source_column_in_a_personal_data_family_is_refused(tmp_path):
+    records = codebook_records()
+    records.loc[0, "source_column"] = "E-postadresse"
+    path = write_csv(tmp_path / contract.CODEBOOK_FILE, records, delimiter=",")
+    with pytest.raises(DeliveryRejected) as caught:
+        read_codebook(path, YEAR)
+    assert [(p.row, p.column) for p in caught.value.problems] == [(2, "source_column")]
+
+
+def test_org_ids_and_codes_pass_the_value_rule(tmp_path, codebook):
+    path = write_csv(tmp_path / "org_survey.csv", org_records(YEAR, n=6))
+    frames = validate_survey(
+        [(path.name, read_table(path, contract.REQUIRED_ID_COLUMNS["org"]))], codebook, "org", YEAR, "k"
+    )
+    assert len(frames.respondents) == 6

@@ -1,0 +1,198 @@
+"""read_table: good files in every accepted format, and every way a file can be unreadable."""
+
+from __future__ import annotations
+
+import zipfile
+
+import pandas as pd
+import pytest
+
+from itip_pipeline.core import contract
+from itip_pipeline.ingest.files.readers import read_table
+from itip_pipeline.ingest.problems import DeliveryRejected
+
+from support.delivery_builders import org_records, panel_records, write_csv, write_parquet, write_sav, write_xlsx
+
+ORG_REQUIRED = contract.REQUIRED_ID_COLUMNS["org"]
+PANEL_REQUIRED = contract.REQUIRED_ID_COLUMNS["panel"]
+
+
+def rejected(path, required=ORG_REQUIRED) -> DeliveryRejected:
+    with pytest.raises(DeliveryRejected) as caught:
+        read_table(path, required)
+    assert all(p.file == path.name for p in caught.value.problems)
+    return caught.value
+
+
+def assert_org_values(frame: pd.DataFrame, first_row: int) -> None:
+    expected = org_records(2024)
+    assert list(frame.columns) == ["aar", "orgnr", "sektor", "kommunenr", "k01", "k02", "source_row"]
+    assert (frame.drop(columns="source_row").dtypes == "string").all()
+    assert frame["orgnr"].tolist() == expected["orgnr"].tolist()
+    assert frame["kommunenr"].tolist() == [pd.NA, "0301", "0301"]
+    assert frame["k01"].tolist() == ["1", "2", "3"]
+    assert frame["k02"].tolist() == [pd.NA, "9", pd.NA]
+    assert frame["source_row"].tolist() == list(range(first_row, first_row + 3))
+
+
+@pytest.mark.parametrize("delimiter", [";", ","])
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig"])
+def test_csv_with_either_delimiter_and_optional_bom(tmp_path, delimiter, encoding):
+    path = write_csv(tmp_path / "org_survey.csv", org_records(2024), delimiter=delimiter, encoding=encoding)
+    assert_org_values(read_table(path, ORG_REQUIRED), first_row=2)
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "cp1252"])
+def test_csv_keeps_norwegian_letters_in_utf8_and_windows_1252(tmp_path, encoding):
+    records = panel_records(2024).assign(P02=["blåbærsyltetøy", "ÆØÅ", "x"])
+    path = write_csv(tmp_path / "citizen_panel.csv", records, encoding=encoding)
+    assert read_table(path, PANEL_REQUIRED)["p02"].tolist() == ["blåbærsyltetøy", "ÆØÅ", "x"]
+
+
+def test_column_names_are_trimmed_and_lower_cased(tmp_path):
+    records = org_records(2024).rename(columns={"aar": " AAR ", "orgnr": "OrgNr"})
+    frame = read_table(write_csv(tmp_path / "org_survey.csv", records), ORG_REQUIRED)
+    assert list(frame.columns[:2]) == ["aar", "orgnr"]
+
+
+def test_blank_lines_are_skipped_and_later_rows_keep_their_numbers(tmp_path):
+    path = write_csv(tmp_path / "org_survey.csv", org_records(2024), lines=["", "2024;974760673;stat;;1;"])
+    frame = read_table(path, ORG_REQUIRED)
+    assert frame["source_row"].tolist() == [2, 3, 4, 6]
+    assert frame["orgnr"].iloc[-1] == "974760673"
+
+
+def test_xlsx_with_title_rows_counts_them_in_source_row(tmp_path):
+    path = write_xlsx(tmp_path / "org_survey.xlsx", org_records(2024), title_rows=["IT i praksis 2024", "Eksport"])
+    assert_org_values(read_table(path, ORG_REQUIRED), first_row=4)
+
+
+def test_sav_reads_numeric_codes_not_value_labels(tmp_path):
+    labels = {"P01": {1.0: "Svært liten grad", 5.0: "Svært stor grad", 9.0: "Vet ikke"}}
+    records = panel_records(2024).assign(P01=["1", "5", "9"])
+    frame = read_table(write_sav(tmp_path / "citizen_panel.sav", records, labels), PANEL_REQUIRED)
+    assert frame["p01"].tolist() == ["1", "5", "9"]
+    assert frame["respondent_id"].tolist() == ["R00000", "R00001", "R00002"]
+    assert frame["source_row"].tolist() == [2, 3, 4]
+
+
+def test_parquet_numbers_record_plus_header(tmp_path):
+    records = org_records(2024).assign(K01=[1.0, 2.0, 3.5])
+    frame = read_table(write_parquet(tmp_path / "org_survey.parquet", records), ORG_REQUIRED)
+    assert frame["k01"].tolist() == ["1", "2", "3.5"]
+    assert frame["source_row"].tolist() == [2, 3, 4]
+
+
+def test_unsupported_suffix(tmp_path):
+    path = tmp_path / "org_survey.json"
+    path.write_text("{}")
+    assert "unsupported file type '.json'" in rejected(path).problems[0].rule
+
+
+def test_missing_file(tmp_path):
+    assert "cannot be opened" in rejected(tmp_path / "org_survey.csv").problems[0].rule
+
+
+@pytest.mark.parametrize("suffix", contract.ACCEPTED_SUFFIXES)
+def test_empty_file(tmp_path, suffix):
+    path = tmp_path / f"org_survey{suffix}"
+    path.write_bytes(b"")
+    assert "empty (0 bytes)" in rejected(path).problems[0].rule
+
+
+def test_header_only_csv(tmp_path):
+    path = write_csv(tmp_path / "org_survey.csv", org_records(2024).iloc[:0])
+    assert rejected(path).problems[0].rule == "the file has a header but no data rows"
+
+
+def test_header_only_xlsx_below_title_rows(tmp_path):
+    path = write_xlsx(tmp_path / "org_survey.xlsx", org_records(2024).iloc[:0], title_rows=["Tittel"])
+    assert rejected(path).problems[0].rule == "the file has a header but no data rows"
+
+
+@pytest.mark.parametrize(("delimiter", "name"), [("\t", "tab"), ("|", "'|'")])
+def test_other_delimiters_are_named(tmp_path, delimiter, name):
+    path = write_csv(tmp_path / "org_survey.csv", org_records(2024), delimiter=delimiter)
+    problem = rejected(path).problems[0]
+    assert problem.row == 1
+    assert f"separated by {name}" in problem.rule
+
+
+def test_nul_bytes_under_csv(tmp_path):
+    path = tmp_path / "org_survey.csv"
+    path.write_bytes(b"aar;orgnr\x00\x01\x02")
+    assert "binary content" in rejected(path).problems[0].rule
+
+
+def test_bytes_that_are_neither_utf8_nor_cp1252(tmp_path):
+    path = tmp_path / "org_survey.csv"
+    path.write_bytes(b"aar;orgnr;sektor;kommunenr\r\n2024;\x81\x8d;stat;\r\n")
+    assert "byte 0x81" in rejected(path).problems[0].rule
+
+
+@pytest.mark.parametrize("content", [b"\xef\xbb\xbf", b"\r\naar;orgnr;sektor;kommunenr\r\n2024;974760673;stat;\r\n"])
+def test_csv_whose_first_line_is_not_a_header(tmp_path, content):
+    path = tmp_path / "org_survey.csv"
+    path.write_bytes(content)
+    problem = rejected(path).problems[0]
+    assert (problem.row, problem.rule) == (1, "the first line must be the header row, but it is blank")
+
+
+def test_ragged_csv_rows_are_named(tmp_path):
+    path = write_csv(tmp_path / "org_survey.csv", org_records(2024), lines=["2024;974760673;stat", "1;2;3;4;5;6;7"])
+    problems = rejected(path).problems
+    assert [(p.row, p.rule) for p in problems] == [
+        (5, "has 3 fields, the header has 6"),
+        (6, "has 7 fields, the header has 6"),
+    ]
+
+
+def test_missing_required_columns_are_each_named(tmp_path):
+    path = write_csv(tmp_path / "org_survey.csv", org_records(2024).drop(columns=["orgnr", "sektor"]))
+    problems = rejected(path).problems
+    assert [(p.column, p.rule) for p in problems] == [
+        ("orgnr", "required column is missing"),
+        ("sektor", "required column is missing"),
+    ]
+
+
+def test_duplicate_column_names_after_normalising(tmp_path):
+    records = org_records(2024).rename(columns={"K02": " k01"})
+    problem = rejected(write_csv(tmp_path / "org_survey.csv", records)).problems[0]
+    assert (problem.column, problem.rule) == ("k01", "the column name appears more than once in the header")
+
+
+def test_values_under_a_blank_header_are_refused(tmp_path):
+    records = org_records(2024).rename(columns={"K02": ""})
+    problem = rejected(write_csv(tmp_path / "org_survey.csv", records)).problems[0]
+    assert (problem.row, problem.column, problem.rule) == (3, "#6", "values in a column without a header")
+
+
+@pytest.mark.parametrize(
+    ("name", "write"),
+    [
+        ("org_survey.xlsx", lambda p: write_xlsx(p, org_records(2024))),
+        ("org_survey.parquet", lambda p: write_parquet(p, org_records(2024))),
+        ("org_survey.sav", lambda p: write_sav(p, org_records(2024))),
+    ],
+)
+def test_truncated_binary_formats(tmp_path, name, write):
+    path = write(tmp_path / name)
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+    assert "corrupt or truncated" in rejected(path).problems[0].rule
+
+
+def test_oversize_file_is_refused_unread(tmp_path, monkeypatch):
+    path = write_csv(tmp_path / "org_survey.csv", org_records(2024))
+    monkeypatch.setattr(contract, "MAX_FILE_BYTES", path.stat().st_size - 1)
+    assert "more than the limit" in rejected(path).problems[0].rule
+
+
+def test_zip_bomb_xlsx_is_refused_before_parsing(tmp_path, monkeypatch):
+    path = write_xlsx(tmp_path / "org_survey.xlsx", org_records(2024))
+    with zipfile.ZipFile(path) as archive:
+        unpacked = sum(info.file_size for info in archive.infolist())
+    monkeypatch.setattr(contract, "MAX_XLSX_UNCOMPRESSED_BYTES", unpacked - 1)
+    assert "possible zip bomb" in rejected(path).problems[0].rule
+    monkeypatch.setattr(contract, "MAX_XLSX_UNCOMPRESSED_BYTES", unpacked)
+    assert len(read_table(path, ORG_REQUIRED)) == 3
