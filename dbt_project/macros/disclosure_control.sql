@@ -3,7 +3,7 @@
     disclosure_control_ddl() after survey_statistics_ddl(), whose Wilson functions they call; the project
     overview (docs.md, "SQL functions") lists them. docs.md ("suppression_reason") states the rule and its
     sources; int_disclosure_cells applies it to every cell, and int_disclosure_control adds the secondary
-    (complementary) suppressions. tests/test_disclosure_control.py renders this file with plain Jinja and
+    (complementary) suppressions. tests/unit/test_disclosure_control.py renders this file with plain Jinja and
     checks the rule in an in-memory DuckDB. Thresholds are arguments: models call the dbt macro
     primary_suppression_reason below, which passes the dbt vars. -#}
 {% macro disclosure_control_ddl() %}

@@ -6,7 +6,7 @@
     The on-run-start hook of dbt_project.yml calls survey_statistics_ddl() before any model runs. Models and
     macros call the functions by name, as plain SQL, so they are not in a model's dependencies: this file
     is where they are defined, and the project overview (docs.md, "SQL functions") lists them.
-    tests/test_statistics.py renders this file with plain Jinja and checks each formula in an in-memory
+    tests/unit/test_statistics.py renders this file with plain Jinja and checks each formula in an in-memory
     DuckDB, so the models and the tests run the very same SQL.
     Shares are proportions in [0, 1]; n is an (effective) sample size. See docs.md for the methods. -#}
 {% macro survey_statistics_ddl() %}
