@@ -238,6 +238,14 @@ def test_change_z_with_covariance_hand_worked(con):
     assert sql(con, "change_z(0.6, 0.001, 0.5, 0.001, 0.001)") is None
 
 
+def test_an_untestable_change_has_no_p_value(con):
+    # Zero variance (e.g. 100 % in both years) gives no z; the p-value must be NULL, not least(1.0, NULL) = 1.
+    assert sql(con, "change_z(1.0, 0.0, 1.0, 0.0, 0.0)") is None
+    assert sql(con, "two_sided_p_value(change_z(1.0, 0.0, 1.0, 0.0, 0.0))") is None
+    assert sql(con, "two_sided_p_value(NULL)") is None
+    assert sql(con, "two_sided_p_value(0.0)") == pytest.approx(1.0, abs=1e-6)
+
+
 @pytest.mark.parametrize("z", [0.0, 0.3, 1.0, 1.959963984540054, 2.5, -3.1, 4.0, 6.0])
 def test_two_sided_p_value_matches_scipy(con, z):
     expected = 2 * stats.norm.sf(abs(z))
