@@ -29,6 +29,7 @@ def _run(args: argparse.Namespace) -> None:
     if summary.up_to_date:
         print(summary.up_to_date)
         return
+    from itip_pipeline.instance.orphaned_runs import orphaned_run_line
     from itip_pipeline.quality.mart_suite import report_index
     from itip_pipeline.report.exports import CSV_DIR_NAME, WORKBOOK_NAME
     from itip_pipeline.report.figure_book import CHECKS_PAGE
@@ -36,7 +37,7 @@ def _run(args: argparse.Namespace) -> None:
     if summary.generated:
         print(f"Generated SYNTHETIC deliveries in {settings.landing_dir}")
     for run_id in summary.orphaned_runs:
-        print(f"Run {run_id} had lost its process (killed?); marked it failed in the Dagster instance.")
+        print(orphaned_run_line(run_id))
     for reason in summary.skipped.values():
         print(f"Skipped: {reason}")
     for year, message in summary.failed_years.items():
@@ -85,12 +86,13 @@ def _ui(args: argparse.Namespace) -> None:
 
     from itip_pipeline.core.settings import WORKSPACE_FILE
     from itip_pipeline.instance.opening import open_instance
+    from itip_pipeline.instance.orphaned_runs import orphaned_run_line
 
     settings = get_settings()
     settings.ensure_dirs()
     opened = open_instance(settings)  # the code location prepares the dbt manifest when it loads
     for run_id in opened.orphaned_runs:
-        print(f"Run {run_id} had lost its process (killed?); marked it failed.")
+        print(orphaned_run_line(run_id))
     os.execv(
         sys.executable,
         [sys.executable, "-m", "dagster", "dev", "-w", str(WORKSPACE_FILE), "-h", args.host, "-p", str(args.port)],

@@ -68,3 +68,8 @@ def fail_orphaned_runs(instance: dg.DagsterInstance) -> list[str]:
             )
             failed.append(run.run_id)
     return failed
+
+
+def orphaned_run_line(run_id: str) -> str:
+    """What a command prints for a run it found without its process and marked failed."""
+    return f"Run {run_id} had lost its process (killed?); marked it failed in the Dagster instance."

@@ -12,10 +12,6 @@ import pandas as pd
 from itip_pipeline.core.settings import get_settings
 
 
-def seed_path(name: str):
-    return get_settings().dbt_project_dir / "seeds" / f"{name}.csv"
-
-
 def seed(name: str) -> pd.DataFrame:
     """The seed `name` (without .csv), every column as str."""
-    return pd.read_csv(seed_path(name), dtype=str, keep_default_na=False)
+    return pd.read_csv(get_settings().dbt_project_dir / "seeds" / f"{name}.csv", dtype=str, keep_default_na=False)

@@ -17,6 +17,7 @@ import threading
 from itip_pipeline.core.settings import WORKSPACE_FILE, Settings
 from itip_pipeline.instance.dagster_home import uses_postgres
 from itip_pipeline.instance.opening import open_instance
+from itip_pipeline.instance.orphaned_runs import orphaned_run_line
 
 STOP_TIMEOUT_S = 30
 
@@ -42,7 +43,7 @@ def serve(settings: Settings, host: str, port: int) -> int:
     # The storage is created (or migrated) here, once, before two processes would race to.
     opened = open_instance(settings)
     for run_id in opened.orphaned_runs:
-        print(f"Run {run_id} had lost its process (killed?); marked it failed.")
+        print(orphaned_run_line(run_id))
     stop = threading.Event()
     previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGINT, signal.SIGTERM)}
     processes: dict[str, subprocess.Popen] = {}

@@ -4,21 +4,10 @@ different cells. Checked on the synthetic build, whose blocks do depend on the o
 
 from __future__ import annotations
 
-import importlib.util
-
 import duckdb
 import pytest
 
-from itip_pipeline.core.settings import REPO_ROOT
-
-MODEL = REPO_ROOT / "dbt_project" / "models" / "intermediate" / "int_disclosure_control.py"
-
-
-def _model():
-    spec = importlib.util.spec_from_file_location("int_disclosure_control", MODEL)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from support.disclosure_model import control
 
 
 def _table(con, name: str):
@@ -29,7 +18,6 @@ def _table(con, name: str):
 @pytest.mark.parametrize("seed", [1, 3])
 def test_shuffled_cells_get_the_suppressions_the_build_published(published_once, seed):
     settings, _, _ = published_once
-    control = _model()
     with duckdb.connect(str(settings.work_db), read_only=True) as con:
         cells = _table(con, "int_disclosure_cells")
         built = _table(con, "int_disclosure_control")

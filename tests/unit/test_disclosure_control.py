@@ -5,7 +5,6 @@ single-choice question, a breakdown, two breakdowns crossed, and random tables w
 
 from __future__ import annotations
 
-import importlib.util
 import itertools
 
 import duckdb
@@ -19,22 +18,11 @@ from hypothesis import strategies as st
 from itip_pipeline.core.settings import REPO_ROOT
 
 from support.differencing_attack import Published, attacker_shares, differencing_attack, recover
+from support.disclosure_model import control
 from support.intervals import wilson_interval
 
 DBT_PROJECT = REPO_ROOT / "dbt_project"
 DONT_KNOW = 9
-
-
-def _load_model():
-    spec = importlib.util.spec_from_file_location(
-        "int_disclosure_control", DBT_PROJECT / "models" / "intermediate" / "int_disclosure_control.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-control = _load_model()
 
 
 # --- the primary rule ---------------------------------------------------------------------------------------
