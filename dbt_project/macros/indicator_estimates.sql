@@ -3,11 +3,12 @@
     groups a population pools), two bases side by side: the catalogue's base (the headline) and the base with
     "vet ikke" left out. The sample size of each interval is `n_adjusted`: Kish's effective n, or, with var
     `apply_fpc` on, the n of the stratified variance with each stratum's finite population correction
-    (docs.md, "Finite population correction"); with_frame=false leaves the frames out (a breakdown category
-    is a part of a stratum whose own frame size is unknown).
+    (docs.md, "Finite population correction"). `frames` holds each stratum's frame size: by default the
+    respondent groups' (stg_population_frame); for breakdown cells a relation keyed also by extra_key
+    (int_breakdown_frames: the municipalities of a county), where a category without a row has none.
     Calls weighted_share, kish_n_effective, fpc_factor, stratum_variance_term, stratum_inverse_n_term and
     n_adjusted_from_variance: DuckDB functions created at on-run-start by macros/survey_statistics.sql. -#}
-{% macro indicator_estimates(answers, extra_key=[], with_frame=true) %}
+{% macro indicator_estimates(answers, extra_key=[], frames=none) %}
 {%- set bases = {'': 'is_in_base', '_known': 'is_answered and not is_dont_know'} %}
 {%- set estimate_key = [
     'indicator_id', 'item', 'item_key', 'family', 'measure', 'population', 'survey', 'question_id', 'survey_year'
@@ -39,11 +40,18 @@ strata_in_population as (
         {%- endfor %}
         count(*) over population_year as n_strata
     from strata
+    {%- if frames is none %}
     left join {{ ref('stg_population_frame') }} as frame
         on strata.respondent_group = frame.population
         and strata.survey_year = frame.survey_year
-        -- a frame is known for a whole respondent group, not for a part of it
-        and {{ 'true' if with_frame else 'false' }}
+    {%- else %}
+    left join {{ frames }} as frame
+        on strata.respondent_group = frame.respondent_group
+        and strata.survey_year = frame.survey_year
+        {%- for column in extra_key %}
+        and strata.{{ column }} = frame.{{ column }}
+        {%- endfor %}
+    {%- endif %}
     window population_year as (
         partition by strata.indicator_id, strata.item_key, strata.population, strata.survey_year
             {%- for column in extra_key %}, strata.{{ column }}{% endfor %}

@@ -10,14 +10,9 @@ with estimates as (
         estimate.*,
         disclosure.suppressed,
         disclosure.suppression_reason,
-        -- The share without "vet ikke" is a ratio of values the cell already publishes (successes, "vet ikke",
-        -- n_base), so it adds nothing an attacker can use and needs no complementary pass of its own; it is
-        -- shown only when its cell is, and under the same primary rule on its own base (docs.md).
-        disclosure.suppressed or {{ primary_suppression_reason(
-            'estimate.n_base_known', 'estimate.share_known', 'estimate.n_effective_known'
-        ) }} is not null as suppressed_known
+        disclosure.reliability_reason
     from {{ estimates }} as estimate
-    -- Every cell's suppression, primary or complementary (int_disclosure_control, docs.md).
+    -- Every cell's confidentiality and reliability (int_disclosure_control, docs/disclosure.md).
     inner join {{ ref('int_disclosure_control') }} as disclosure
         on estimate.indicator_id = disclosure.indicator_id
         and estimate.item_key = disclosure.item_key
@@ -138,13 +133,15 @@ select
     case when not adjusted.suppressed then 100 * adjusted.dont_know_share end as dont_know_pct,
     -- n_base − "vet ikke": withheld with the cell, whose "vet ikke" it would reveal
     case when not adjusted.suppressed then adjusted.n_base_known end as n_base_excl_dont_know,
+    -- The share without "vet ikke" is a ratio of values the cell already publishes (successes, "vet ikke",
+    -- n_base), so it is shown exactly when its cell is and needs no disclosure judgement of its own.
     {{ shown_share_with_interval(
-        'adjusted.share_known', 'adjusted.n_adjusted_known', 'adjusted.suppressed_known', '_excl_dont_know'
+        'adjusted.share_known', 'adjusted.n_adjusted_known', 'adjusted.suppressed', '_excl_dont_know'
     ) }},
     adjusted.suppressed,
     adjusted.suppression_reason,
-    not adjusted.suppressed
-        and adjusted.n_effective < {{ var('low_reliability_n_effective') }} as low_reliability,
+    adjusted.reliability_reason is not null as low_reliability,
+    adjusted.reliability_reason,
     adjusted.previous_year,
     100 * adjusted.change as change_pp,
     adjusted.change_q_value < 0.05 as change_significant,
@@ -153,7 +150,10 @@ select
     case when adjusted.is_change_tested and adjusted.survey = 'org' then coalesce(adjusted.n_overlap, 0) end
         as n_overlap,
     adjusted.change_p_value,
-    adjusted.change_q_value
+    adjusted.change_q_value,
+    {{ observation_flag(
+        'adjusted.suppressed', 'adjusted.reliability_reason is not null', 'not adjusted.series_comparable'
+    ) }} as flag
 from adjusted
 inner join {{ ref('stg_indicator_catalogue') }} as indicator
     on adjusted.indicator_id = indicator.indicator_id
@@ -172,4 +172,16 @@ inner join {{ ref('stg_populations') }} as population
     case when not {{ suppressed }}
         then 100 * wilson_high({{ share }}, {{ n }}, z_critical_95())
     end as ci_high{{ suffix }}_pct
+{%- endmacro %}
+
+{#- The flag of a published value in the one vocabulary of every output (docs/disclosure.md, "Flags"): Eurostat's
+    letters in alphabetical order, b (break in series: not comparable with the year before; NULL when there
+    is no year before), c (confidential:
+    value withheld) and u (low reliability: value shown); NULL when none applies. -#}
+{% macro observation_flag(confidential, low_reliability, series_break='false') %}
+    nullif(concat(
+        case when coalesce({{ series_break }}, false) then 'b' end,
+        case when {{ confidential }} then 'c' end,
+        case when {{ low_reliability }} and not {{ confidential }} then 'u' end
+    ), '')
 {%- endmacro %}

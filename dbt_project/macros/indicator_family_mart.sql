@@ -31,6 +31,8 @@ select
     suppressed,
     suppression_reason,
     low_reliability,
+    reliability_reason,
+    flag,
     previous_year,
     change_pp,
     change_significant,

@@ -40,10 +40,25 @@ def con() -> duckdb.DuckDBPyConnection:
     return connection
 
 
-def _reason(con, n_base, share, n_effective):
-    return con.execute(
-        "select primary_suppression_reason(?, ?, ?, 10, 30, 5, 1.30)", [n_base, share, n_effective]
-    ).fetchone()[0]
+def _reason(con, n_base, share):
+    return con.execute("select confidentiality_reason(?, ?, 10, 50)", [n_base, share]).fetchone()[0]
+
+
+@pytest.mark.parametrize(
+    ("n_base", "share", "expected"),
+    [
+        (9, 0.5, "n_base"),  # too few respondents, whatever the share
+        (9, 0.0, "n_base"),
+        (10, 0.5, None),  # ten are enough when they do not all answer alike
+        (10, 1.0, "group_disclosure"),  # every one of a small group answered yes: each answer is known
+        (49, 0.0, "group_disclosure"),  # none of them did: equally known
+        (50, 1.0, None),  # a group as large as a sector: the statement is about the sector
+        (30, 0.5, None),  # an imprecise share is not confidential: reliability flags it, it is not withheld
+        (1000, 0.0, None),
+    ],
+)
+def test_confidentiality_rule(con, n_base, share, expected):
+    assert _reason(con, n_base, share) == expected
 
 
 def _width_pp(p, n):
@@ -51,34 +66,51 @@ def _width_pp(p, n):
     return 100 * (high - low)
 
 
+NCHS = control.ReliabilityRule(min_n_effective=30, max_width_pp=30, relative_from_pp=5, max_relative_width=1.30)
+
+
 @pytest.mark.parametrize(
     ("n_base", "share", "n_effective", "expected"),
     [
-        (9, 0.5, 9.0, "n_base"),  # too few respondents, whatever the interval
-        (9, 0.0, 200.0, "n_base"),
-        (30, 0.5, 30.0, "interval_width"),  # Wilson width 33.6 pp ≥ 30
-        (50, 0.5, 50.0, None),  # width 26.4 pp: under 30, relative 53 %
-        (40, 0.2, 40.0, None),  # width 24.3 pp: relative 121 % ≤ 130 %
-        (30, 0.2, 30.0, "interval_width"),  # width 27.8 pp: relative 139 % > 130 %
-        (200, 0.5, 25.0, "interval_width"),  # the effective n decides, not the headcount (panel weights)
-        (150, 0.03, 150.0, "interval_width"),  # width 5.9 pp > 5 and 196 % of the share
-        (300, 0.03, 300.0, None),  # width 4.0 pp ≤ 5: shown however small the share
-        (200, 0.03, 200.0, "interval_width"),  # width 5.007 pp, just over 5, relative 167 %
-        (100, 0.0, 100.0, None),  # width 3.7 pp
+        (29, 0.5, 29.0, "n_effective"),  # NCHS: fewer than 30 in the sample
+        (200, 0.5, 25.0, "n_effective"),  # the effective n decides, not the headcount (panel weights)
+        (40, 0.5, 40.0, "interval_width"),  # Clopper–Pearson width 32.6 pp ≥ 30
+        (60, 0.5, 60.0, None),  # width 26.5 pp
+        (150, 0.03, 150.0, "interval_width"),  # width 6.7 pp > 5 and 225 % of the share
+        (1000, 0.03, 1000.0, None),  # width 2.2 pp ≤ 5: shown however small the share
+        (100, 0.0, 100.0, None),  # width 3.6 pp
         (60, 0.0, 60.0, "interval_width"),  # width 6.0 pp > 5, relative width infinite
-        (1000, 0.5, 1000.0, None),
     ],
 )
-def test_primary_rule(con, n_base, share, n_effective, expected):
-    assert _reason(con, n_base, share, n_effective) == expected
+def test_panel_reliability_is_nchs_as_written(n_base, share, n_effective, expected):
+    width = control.clopper_pearson_width_pp(share, n_effective)
+    assert NCHS.reason("panel", n_base, n_effective, share, width) == expected
 
 
-def test_interval_width_is_the_published_wilson_width_without_fpc(con):
-    for p, n in ((0.5, 30.0), (0.03, 150.0), (0.2, 77.0)):
-        assert con.execute("select wilson_width_pp(?, ?)", [p, n]).fetchone()[0] == pytest.approx(_width_pp(p, n))
-    # the thresholds are where the rule says: just under and over 30 pp, and 130 % at a width over 5 pp
-    assert _width_pp(0.5, 38) > 30 > _width_pp(0.5, 39)
-    assert _reason(con, 38, 0.5, 38.0) == "interval_width" and _reason(con, 39, 0.5, 39.0) is None
+def test_clopper_pearson_width_against_its_definition():
+    from scipy.stats import beta
+
+    # 12 of 40: the exact interval's bounds are beta quantiles (Clopper & Pearson 1934)
+    expected = beta.ppf(0.975, 13, 28) - beta.ppf(0.025, 12, 29)
+    assert control.clopper_pearson_width_pp(0.3, 40) == pytest.approx(100 * expected)
+    assert control.clopper_pearson_width_pp(0.0, 40) == pytest.approx(100 * (1 - 0.025 ** (1 / 40)))
+    # wider than Wilson's on the same n: the panel is judged on the stricter interval, as NCHS does
+    assert control.clopper_pearson_width_pp(0.3, 40) > _width_pp(0.3, 40)
+
+
+def test_organisation_reliability_reads_the_census_interval(con):
+    """A county where 30 of its 33 municipalities answered is known almost exactly: the Wilson interval on the
+    finite-population n is narrow and the share is reliable; the same 30 as an infinite sample would be flagged."""
+    share, n, frame = 0.5, 30, 33
+    n_census = con.execute("select fpc_n_effective(?, ?)", [n, frame]).fetchone()[0]
+    census = con.execute("select wilson_width_pp(?, ?)", [share, n_census]).fetchone()[0]
+    infinite = con.execute("select wilson_width_pp(?, ?)", [share, n]).fetchone()[0]
+    assert census == pytest.approx(_width_pp(share, n * (frame - 1) / (frame - n)))
+    assert NCHS.reason("org", n, n, share, census) is None
+    assert NCHS.reason("org", n, n, share, infinite) == "interval_width"
+    # a census is never judged on its headcount: ten of ten county municipalities is not "too few"
+    complete = con.execute("select wilson_width_pp(0.5, fpc_n_effective(10, 10))").fetchone()[0]
+    assert complete == 0 and NCHS.reason("org", 10, 10.0, 0.5, complete) is None
 
 
 # --- complementary suppression, attacked -----------------------------------------------------------------------
@@ -91,7 +123,8 @@ def build_block(
     primary: dict[tuple[str, str], str] | None = None,
 ):
     """A block from microdata counts (unit × code): every population × item is a published cell, every unit
-    not published on its own a hidden cell. Primary reasons: n_base < 10, plus any given in `primary`."""
+    not published on its own a hidden cell. Primary reasons: n_base < 10, plus any given in `primary`
+    (group_disclosure: the cell's successes are protected)."""
     primary = primary or {}
     codes = tuple(sorted({code for _, code in counts}))
     base_codes = codes  # "vet ikke" is in the base
@@ -119,7 +152,7 @@ def build_block(
                 dont_know_codes=(DONT_KNOW,),
             )
         )
-    return control.Block(cells, codes)
+    return control.Block(cells, codes, dict(counts), unanimous_from_n=50)
 
 
 def attack(counts, block, suppressed: set[tuple]) -> dict[tuple, float]:
@@ -235,14 +268,14 @@ def test_options_of_a_single_choice_question_and_their_combination():
         ("stat", 5): 10,
         ("stat", DONT_KNOW): 7,
     }
-    block = build_block(counts, {"stat": ("stat",)}, STRATEGY, primary={("stat", "sporadic_use"): "interval_width"})
+    block = build_block(counts, {"stat": ("stat",)}, STRATEGY, primary={("stat", "sporadic_use"): "group_disclosure"})
     assert (("sporadic_use", "stat"), "successes") in attack(counts, block, {("sporadic_use", "stat")})
     reasons, suppressed = _protected(block)
     assert attack(counts, block, suppressed) == {}
     # Option 1 is the one cell in both relations: withholding it alone cuts both (1|2 − 1, and base − the
     # rest), so it is the only complementary suppression, though it is not the smallest option.
     assert {k: r for k, r in reasons.items() if r} == {
-        ("sporadic_use", "stat"): "interval_width",
+        ("sporadic_use", "stat"): "group_disclosure",
         ("no_overview", "stat"): "complementary",
     }
 
@@ -302,8 +335,11 @@ def test_a_small_category_is_protected_against_its_total_and_the_other_breakdown
     reasons, suppressed = _protected(block)
     assert reasons[("trust", "age_group=18-29")] == "n_base"
     assert attack(counts, block, suppressed) == {}
-    # the other age group is the one complement: the gender cells and the total stay published
-    assert {key for key, reason in reasons.items() if reason == "complementary"} == {("trust", "age_group=60+")}
+    # the other age group is a complement and the total stays published. The gender cells go too: with none
+    # of the 38 women answering "vet ikke", the hidden class of young women (3, none of them "vet ikke")
+    # would be pinned at 0 by non-negativity, which the protection interval does not allow below 50.
+    complements = {key for key, reason in reasons.items() if reason == "complementary"}
+    assert ("trust", "age_group=60+") in complements and ("trust", "innbyggere") not in complements
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -314,7 +350,7 @@ def test_random_crossed_breakdowns_leak_nothing(data):
     if not counts:
         return
     items = {"agree": (4, 5), "fully": (5,)}
-    primary = {(p, i): "interval_width" for p in CROSSED for i in items if data.draw(st.integers(0, 7)) == 0}
+    primary = {(p, i): "group_disclosure" for p in CROSSED for i in items if data.draw(st.integers(0, 7)) == 0}
     block = build_block(counts, CROSSED, items, primary)
     reasons, suppressed = _protected(block)
     assert attack(counts, block, suppressed) == {}
@@ -335,7 +371,7 @@ def test_random_tables_with_shared_relations_leak_nothing(data):
     if len(units) > 2:
         populations["first_two"] = tuple(units[:2])
     items = {"one": (1,), "two": (2,), "three": (3,), "one_or_two": (1, 2)}
-    primary = {(p, i): "interval_width" for p in populations for i in items if data.draw(st.integers(0, 9)) == 0}
+    primary = {(p, i): "group_disclosure" for p in populations for i in items if data.draw(st.integers(0, 9)) == 0}
     block = build_block(counts, populations, items, primary)
     reasons, suppressed = _protected(block)
     assert attack(counts, block, suppressed) == {}
@@ -420,3 +456,100 @@ def test_withheld_cells_leak_through_no_derived_column():
         }
     )
     assert "ai_adoption/None/stat/2025" in _recovered(_published_cells(), alternatives=pooled)
+
+
+# --- bounds from non-negativity, and patterns kept across releases ------------------------------------------
+
+
+def test_a_complement_that_leaves_the_count_pinned_is_not_enough():
+    """Rank alone would accept withholding the other small part: the two suppressed counts are then only known
+    as a sum. But when that other part has no successes, the sum is the protected count itself, and
+    non-negativity pins it: the feasibility check asks for more."""
+    populations = {"total": ("a", "b", "c"), "a": ("a",), "b": ("b",), "c": ("c",)}
+    counts = {("a", 5): 3, ("a", 1): 4, ("b", 1): 12, ("c", 5): 20, ("c", 1): 30}
+    block = build_block(counts, populations, {"yes": (5,)})
+    target = next(t for t in control._targets(block) if t.value == 3)
+    rank_only = {("yes", "a"), ("yes", "b")}
+    assert attack(counts, block, rank_only) == {}  # nothing recovered exactly …
+    assert not control.Intruder.of(block, rank_only).judge(target).protected  # … yet the count is pinned at 3
+    reasons, suppressed = _protected(block)
+    assert reasons[("yes", "a")] == "n_base" and reasons[("yes", "c")] == "complementary"
+    assert control.Intruder.of(block, suppressed).judge(target).protected
+
+
+def test_group_disclosure_is_protected_like_a_small_cell():
+    """Twelve of twelve answered yes: the share would tell each one's answer. Withheld, and the reader must not
+    be able to conclude from the total and the other part that all twelve did."""
+    populations = {"total": ("a", "b"), "a": ("a",), "b": ("b",)}
+    counts = {("a", 5): 12, ("b", 5): 40, ("b", 1): 60}
+    block = build_block(counts, populations, {"yes": (5,)}, primary={("a", "yes"): "group_disclosure"})
+    reasons, suppressed = _protected(block)
+    assert reasons[("yes", "a")] == "group_disclosure" and reasons[("yes", "b")] == "complementary"
+    low, high = control.Intruder.of(block, suppressed).range_of(block.vector(block.cells[1], "successes"))
+    assert low <= 11 and high >= 12
+
+
+def _cells_frame(counts_by_year: dict[int, dict], populations: dict[str, tuple[str, ...]]) -> tuple:
+    """int_disclosure_cells and int_disclosure_inner_counts rows for one question over several years: one
+    headline (`total`) and one breakdown category per other population, n_base < 10 confidential."""
+    cells, inner = [], []
+    for year, counts in counts_by_year.items():
+        codes = sorted({code for _, code in counts})
+        for name, units in populations.items():
+            n_base = sum(n for (unit, _), n in counts.items() if unit in units)
+            successes = sum(n for (unit, code), n in counts.items() if unit in units and code == 5)
+            headline = name == "total"
+            cells.append(
+                {
+                    "indicator_id": "ai_barrier",
+                    "item_key": "cost",
+                    "question_id": "ai_barrier",
+                    "survey_year": year,
+                    "population": "kommune",
+                    "breakdown": None if headline else "ai_adopter",
+                    "category": None if headline else name,
+                    "is_published": True,
+                    "withhold_order": 2 if headline else 1,
+                    "units": list(units),
+                    "n_base": n_base,
+                    "share": successes / n_base,
+                    "primary_reason": "n_base" if n_base < 10 else None,
+                    "success_codes": [5],
+                    "base_codes": codes,
+                    "dont_know_codes": [],
+                    "block_codes": codes,
+                }
+            )
+        inner += [
+            {"question_id": "ai_barrier", "survey_year": year, "unit": unit, "answer_code": code, "n": n}
+            for (unit, code), n in counts.items()
+        ]
+    return pd.DataFrame(cells), pd.DataFrame(inner)
+
+
+def test_a_complement_is_kept_from_one_release_to_the_next():
+    """A small unknown category needs one of the two large ones withheld. In 2024 adopters are fewer, so they
+    are the complement; in 2025 non-adopters are fewer, but the 2024 choice is kept, so the non-adopter series
+    has its change in both years and the reader is not left with two broken series."""
+    populations = {
+        "total": ("adopter", "non_adopter", "unknown"),
+        "adopter": ("adopter",),
+        "non_adopter": ("non_adopter",),
+        "unknown": ("unknown",),
+    }
+    counts = {
+        2024: {("adopter", 5): 10, ("adopter", 1): 20, ("non_adopter", 5): 15, ("non_adopter", 1): 25,
+               ("unknown", 5): 2, ("unknown", 1): 3},
+        2025: {("adopter", 5): 20, ("adopter", 1): 30, ("non_adopter", 5): 12, ("non_adopter", 1): 20,
+               ("unknown", 5): 1, ("unknown", 1): 4},
+    }  # fmt: skip
+    cells, inner = _cells_frame(counts, populations)
+    decided = control.protect(cells, inner, unanimous_from_n=50)
+    complements = decided[decided.suppression_reason == "complementary"]
+    assert set(zip(complements.survey_year, complements.category, strict=True)) == {
+        (2024, "adopter"),
+        (2025, "adopter"),
+    }
+    # without the earlier year, 2025 alone takes the smaller category: the preference is what keeps it
+    alone = control.protect(cells[cells.survey_year == 2025], inner[inner.survey_year == 2025], unanimous_from_n=50)
+    assert set(alone[alone.suppression_reason == "complementary"].category) == {"non_adopter"}

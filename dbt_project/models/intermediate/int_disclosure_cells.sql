@@ -2,10 +2,8 @@
 -- inner cells (unit × answer code), so that int_disclosure_control can find every additive relation between
 -- cells generically: a cell's n_base sums its units × base codes, its successes its units × success codes,
 -- its "vet ikke" its units × don't-know codes.
---   * units: the finest classes of respondents in the block, its atoms: respondent group × the respondent's
---     category in every breakdown published in the block (e.g. `kommune|ai_adopter=adopter`). A cell's units
---     are the atoms of its respondents, so a population is the sum of its groups and a breakdown's categories
---     sum to their population — and across breakdowns (gender × age) the same atoms carry every relation;
+--   * units: the atoms of the cell's respondents (int_disclosure_atoms), the finest classes of respondents
+--     in the block;
 --   * published cells: one per indicator × item × population × year estimated (int_indicator_estimates,
 --     breakdown and category NULL), one per breakdown category (int_breakdown_estimates), and one per
 --     answer code of every answer distribution (int_distribution_estimates; indicator_id
@@ -14,7 +12,10 @@
 --     published on its own (seeds/populations.csv pools none: `alle` = stat + kommune, and fylkeskommune
 --     is published; the rule keeps any other pool safe). Differencing the pooled
 --     population reveals it, so it is judged by the confidentiality rule (n_base) and protected like a
---     suppressed cell; it is never published, so the reliability rule does not apply to it.
+--     withheld cell; it is never published, so reliability does not apply to it.
+-- Each published cell also carries what int_disclosure_control's reliability rule reads: its survey, share,
+-- effective n and census_width_pp, the width of its published Wilson interval (on n_adjusted: with the finite
+-- population correction where the frame is known, docs/disclosure.md).
 -- withhold_order: when a complement is needed, an answer distribution's codes (0) go before breakdown
 -- categories (1), and those before headline cells (2), so detail tables never cost a headline figure that
 -- another cell can protect.
@@ -52,28 +53,8 @@ block_codes as (
     group by all
 ),
 
-respondent_categories as (
-    select distinct question_id, survey_year, respondent_id, breakdown || '=' || category as category
-    from breakdown_answers
-    where is_answered
-),
-
 atoms as (
-    select
-        respondent.question_id,
-        respondent.survey_year,
-        respondent.respondent_id,
-        respondent.respondent_group,
-        concat_ws('|', respondent.respondent_group, array_to_string(
-            list_sort(list(categories.category) filter (where categories.category is not null)), '|'
-        )) as atom
-    from (
-        select distinct question_id, survey_year, respondent_id, respondent_group
-        from distribution_answers
-        where is_answered
-    ) as respondent
-    left join respondent_categories as categories using (question_id, survey_year, respondent_id)
-    group by respondent.question_id, respondent.survey_year, respondent.respondent_id, respondent.respondent_group
+    select * from {{ ref('int_disclosure_atoms') }}
 ),
 
 cell_units as (
@@ -130,7 +111,15 @@ distribution as (
         distribution_units.units,
         estimate.n_asked as n_base,
         estimate.share,
-        estimate.primary_reason,
+        -- "vet ikke" given by none (or all) of a group is no answer to protect, and the headline cells publish
+        -- the "vet ikke" count anyway: for that code only the minimum frequency rule applies
+        {{ confidentiality_reason(
+            'estimate.n_asked',
+            'case when estimate.answer_code is distinct from codebook.dont_know_code then estimate.share end'
+        ) }} as primary_reason,
+        estimate.survey,
+        estimate.n_effective,
+        wilson_width_pp(estimate.share, estimate.n_adjusted) as census_width_pp,
         [estimate.answer_code] as success_codes,
         block_codes.block_codes as base_codes,
         list_filter([codebook.dont_know_code], lambda code: code is not null) as dont_know_codes,
@@ -169,8 +158,10 @@ published as (
         cell_units.units,
         estimate.n_base,
         estimate.share,
-        {{ primary_suppression_reason('estimate.n_base', 'estimate.share', 'estimate.n_effective') }}
-            as primary_reason
+        {{ confidentiality_reason('estimate.n_base', 'estimate.share') }} as primary_reason,
+        estimate.survey,
+        estimate.n_effective,
+        wilson_width_pp(estimate.share, estimate.n_adjusted) as census_width_pp
     from estimates as estimate
     inner join cell_units
         on estimate.indicator_id = cell_units.indicator_id
@@ -189,6 +180,7 @@ group_bases as (
         answers.question_id,
         answers.survey_year,
         answers.respondent_group,
+        answers.survey,
         count(distinct answers.respondent_id) filter (where answers.is_in_base) as n_base,
         list_sort(list(distinct atoms.atom)) as units
     from answers
@@ -210,7 +202,10 @@ hidden as (
         group_bases.units,
         cast(group_bases.n_base as integer) as n_base,
         null::double as share,
-        case when group_bases.n_base < {{ var('min_base_n') }} then 'n_base' end as primary_reason
+        case when group_bases.n_base < {{ var('min_base_n') }} then 'n_base' end as primary_reason,
+        group_bases.survey,
+        null::double as n_effective,
+        null::double as census_width_pp
     from group_bases
     -- a group with no answers discloses nothing
     where group_bases.n_base > 0

@@ -1,28 +1,30 @@
-"""Disclosure control of every published cell: the primary rule's reason, plus complementary suppression.
+"""Disclosure control and reliability of every published cell: the two judgements the policy keeps apart.
 
-Every published table takes its `suppressed` / `suppression_reason` from here (fct_indicator and
-fct_indicator_breakdown join it; the family marts read it through them), so a new table cannot forget
-disclosure control. Breakdown cells sit in the same question × year blocks as the headline cells, described
-in the same finest units (int_disclosure_cells), so total − other categories and differences across
-breakdowns are relations the rank test sees. The rules and their sources are in docs.md ("suppression_reason").
+* Confidentiality (withheld, flag `c`): a cell's primary reason comes from the SQL rule
+  (macros/disclosure_control.sql, `confidentiality_reason`: too few respondents, or a small group all giving
+  the same answer). Here complementary suppression is added so that no confidential value can be worked out
+  from what is published, neither exactly nor to within its protection interval.
+* Reliability (published, flag `u`): a cell whose interval is too wide to rely on is flagged and published.
+  It is never withheld and never a reason for a complement: an uncertain value is not a secret.
+The policy, its thresholds and their sources are in docs/disclosure.md.
 
-The attack defended against is linear: a published cell is a sum of inner cells (unit × answer code, see
-int_disclosure_cells), its n_base is always published and its successes and "vet ikke" count are published
-unless it is suppressed (share × n_base = successes). A protected value is recoverable exactly when its
-vector over the inner cells lies in the row space of the published vectors. That covers every additive
-relation at once — a pooled population = the sum of its disjoint parts, the options of a single-choice
-question sum to the base, a combined option = the sum of its options, and breakdown categories sum to their
-total once their cells are described in the same units — including several relations sharing cells, where
-checking relations one at a time is not enough.
+Every published table takes `suppressed`, `suppression_reason`, `low_reliability` and `reliability_reason`
+from here (fct_indicator, fct_indicator_breakdown and fct_answer_distribution join it; the family marts read
+it through them), so a new table cannot forget either judgement.
 
-Algorithm (a greedy form of the approach of SSB's GaussSuppression): while a protected value is recoverable,
-suppress further published cells in order of cost (an answer distribution's codes, then breakdown categories,
-then headline cells; within each, smallest n_base, then fewest successes) until it is not,
-then release again those of the new suppressions it does not need. Suppressing more never makes anything
-recoverable, so a value once protected stays protected and the loop ends after at most one round per
-protected value; at the end the rank test itself is the proof that nothing protected is recoverable.
-Limit: it defends against exact linear recovery, not against bounds from non-negativity (a cell known to
-lie between 0 and 2 is not recovered, but is narrowed).
+The attack defended against is linear with bounds: a published cell is a sum of inner cells (unit × answer
+code, int_disclosure_cells), its n_base is always published and its successes and "vet ikke" count are
+published unless it is suppressed. An intruder who knows every inner count is a non-negative number finds
+the range a protected value can take; the value is protected when that range reaches at least one unit below
+and one unit above the true value (within 0 and the cell's size). A value the always-published bases already
+fix is exempt: it is no more disclosive than the base.
+
+Algorithm (a greedy form of the approach of SSB's GaussSuppression, with a tau-argus style feasibility
+check): while a protected value is not protected, suppress further published cells in order of cost (an
+answer distribution's codes, then breakdown categories, then headline cells; within each, a cell chosen as a
+complement the year before first, then smallest n_base, then fewest successes) until it is, then release
+again those of the new suppressions it does not need. Suppressing more only widens every range, so a value
+once protected stays protected; at the end every value is checked again.
 """
 
 # No `from __future__ import annotations`: dbt-duckdb loads this file without registering it as a module,
@@ -31,13 +33,19 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+from scipy.optimize import linprog
+from scipy.stats import beta
 
-# What is protected for each primary reason: a cell suppressed for too few respondents hides both its
-# successes and its "vet ikke"; one suppressed for an unreliable interval hides its share.
-PROTECTED_VALUES = {"n_base": ("successes", "dont_know"), "interval_width": ("successes",)}
+# The confidentiality reasons and what each protects: a cell with too few respondents hides both its
+# successes and its "vet ikke"; a small group all giving one answer hides its successes (and so the rest).
+PROTECTED_VALUES = {"n_base": ("successes", "dont_know"), "group_disclosure": ("successes",)}
 COMPLEMENTARY = "complementary"
 # A cell: a population's headline (breakdown and category NULL) or one category of a breakdown of it.
 KEY = ("indicator_id", "item_key", "population", "breakdown", "category", "survey_year")
+# How far on each side of a protected count an intruder's range must reach (in respondents).
+PROTECTION_LEVEL = 1.0
+# Slack for the LP's floating-point bounds, far below one respondent.
+LP_TOLERANCE = 1e-6
 
 
 @dataclass(frozen=True)
@@ -55,21 +63,40 @@ class Cell:
     # category, 2 a headline cell (int_disclosure_cells.withhold_order): detail before headline figures.
     withhold_order: int = 2
 
+    @property
+    def series(self) -> tuple:
+        """The cell without its year: the same cell in another release."""
+        return self.key[:-1]
+
 
 @dataclass
 class Block:
-    """The cells of one question × year and the inner cells (unit × code) they are sums of."""
+    """The cells of one question × year, the inner cells (unit × code) they are sums of, and the true inner
+    counts (unit, code) → respondents, which the feasibility check needs to know what an intruder would see.
+    `unanimous_from_n` is the confidentiality rule's group_disclosure_below_n: from that size a group's
+    unanimous answer is published."""
 
     cells: list[Cell]
     codes: tuple[int, ...]
+    counts: dict[tuple[str, int], float]
+    unanimous_from_n: int
     inner: dict[tuple[str, int], int] = field(init=False)
+    truth: np.ndarray = field(init=False)
 
     def __post_init__(self):
         units = sorted({unit for cell in self.cells for unit in cell.units})
         self.inner = {(unit, code): i for i, (unit, code) in enumerate((u, c) for u in units for c in self.codes)}
+        self.truth = np.zeros(len(self.inner))
+        for key, i in self.inner.items():
+            self.truth[i] = self.counts.get(key, 0.0)
 
     def vector(self, cell: Cell, value: str) -> np.ndarray:
-        codes = {"n_base": cell.base_codes, "successes": cell.success_codes, "dont_know": cell.dont_know_codes}[value]
+        codes = {
+            "n_base": cell.base_codes,
+            "successes": cell.success_codes,
+            "dont_know": cell.dont_know_codes,
+            "answered": self.codes,
+        }[value]
         vec = np.zeros(len(self.inner))
         for unit in cell.units:
             for code in codes:
@@ -78,89 +105,221 @@ class Block:
         return vec
 
 
-def _row_space(rows: list[np.ndarray], width: int) -> np.ndarray:
-    """An orthonormal basis of the rows' span (SVD, with numpy's matrix_rank tolerance): one decomposition
-    per set of published values, against which every target is then a cheap projection."""
-    if not rows:
-        return np.zeros((0, width))
-    _, singular, vt = np.linalg.svd(np.vstack(rows), full_matrices=False)
-    tolerance = singular.max(initial=0.0) * max(len(rows), width) * np.finfo(float).eps
-    return vt[singular > tolerance]
+class Target:
+    """One protected value: its sum over inner cells, its true value, and the range the protection interval
+    is taken within — what the bases and the unanimous answers of larger groups already tell (public rows,
+    `_public_rows`), worked out only when the plain interval is not reached."""
+
+    def __init__(self, vector: np.ndarray, value: float, public: "Intruder"):
+        self.vector, self.value, self._public, self._range = vector, value, public, None
+
+    def need(self, sign: float, within_public: bool) -> float:
+        """The bound the intruder's range must reach: PROTECTION_LEVEL below (sign 1) or above (sign −1) the
+        value, or the public range's own end where that is nearer."""
+        need = self.value - sign * PROTECTION_LEVEL
+        if not within_public:
+            return max(0.0, need) if sign > 0 else need
+        if self._range is None:
+            self._range = self._public.range_of(self.vector)
+        floor, ceiling = self._range
+        return max(floor, need) if sign > 0 else min(ceiling, need)
 
 
-def _in_row_space(basis: np.ndarray, target: np.ndarray) -> bool:
-    if not target.any():
-        return True
-    residual = target - basis.T @ (basis @ target)
-    # targets are 0/1 vectors: in the span the residual is rounding noise, outside it is far from zero
-    return bool(np.linalg.norm(residual) <= 1e-8 * np.linalg.norm(target))
-
-
-def _published_rows(block: Block, suppressed: set[tuple]) -> list[np.ndarray]:
-    rows = []
+def _published_rows(block: Block, suppressed: set[tuple]) -> tuple[list[np.ndarray], list[tuple | None]]:
+    """The published values as rows over the inner cells, and beside each the cell whose withholding would
+    remove it (None for a base, which is always published)."""
+    rows, owners = [], []
     for cell in block.cells:
         if not cell.published:
             continue
         rows.append(block.vector(cell, "n_base"))
+        owners.append(None)
         if cell.key not in suppressed:
-            rows.append(block.vector(cell, "successes"))
-            rows.append(block.vector(cell, "dont_know"))
+            rows += [block.vector(cell, "successes"), block.vector(cell, "dont_know")]
+            owners += [cell.key, cell.key]
+    return rows, owners
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """Whether a target is protected, and if not, the cells whose published values bind the intruder's
+    bound on it (a non-zero dual value in the linear program): withholding one of them can widen the range;
+    withholding any other cannot, since a constraint with dual value 0 can be dropped without moving the
+    optimum."""
+
+    protected: bool
+    binding: frozenset = frozenset()
+
+
+class Intruder:
+    """What an intruder can work out from a block published with a set of cells suppressed: the least and
+    greatest value of any sum of inner cells over every non-negative set of counts that fits the published
+    values (a linear program, solved with HiGHS)."""
+
+    def __init__(self, block: Block, rows: list[np.ndarray], owners: list[tuple | None]):
+        self.matrix = np.vstack(rows) if rows else np.zeros((0, len(block.inner)))
+        self.values = self.matrix @ block.truth
+        self.owners = owners
+
+    @classmethod
+    def of(cls, block: Block, suppressed: set[tuple]) -> "Intruder":
+        return cls(block, *_published_rows(block, suppressed))
+
+    def _solve(self, objective: np.ndarray):
+        result = linprog(objective, A_eq=self.matrix, b_eq=self.values, bounds=(0, None), method="highs")
+        if result.status not in (0, 3):  # the true counts are feasible, so this is a solver failure
+            raise RuntimeError(f"disclosure control's feasibility check failed: {result.message}")
+        return result
+
+    def range_of(self, vector: np.ndarray) -> tuple[float, float]:
+        """The least and greatest value of vector · x; ±inf where nothing published bounds it."""
+        low, high = self._solve(vector), self._solve(-vector)
+        return (low.fun if low.status == 0 else -np.inf), (-high.fun if high.status == 0 else np.inf)
+
+    def judge(self, target: Target) -> Verdict:
+        """Protected when the range reaches PROTECTION_LEVEL below and above the true value, within the range
+        the public rows leave it (Target.need)."""
+        failed, binding = False, set()
+        for sign in (1.0, -1.0):
+            result = self._solve(sign * target.vector)
+            # the optimum of sign · v is the bound itself (sign 1) or minus it (sign −1)
+            if result.status == 3 or any(
+                result.fun <= sign * target.need(sign, within_public) + LP_TOLERANCE for within_public in (False, True)
+            ):
+                continue
+            failed = True
+            duals = result.eqlin.marginals
+            binding |= {owner for owner, dual in zip(self.owners, duals, strict=True) if owner and abs(dual) > 1e-9}
+        return Verdict(not failed, frozenset(binding))
+
+
+def _public_rows(block: Block) -> list[np.ndarray]:
+    """What is published whatever disclosure control decides: every base, and every count of 0 or of the whole
+    base in a group of at least unanimous_from_n (all answering alike, which the policy publishes). A bound
+    that follows from these, such as a county's "vet ikke" being 0 because no municipality answered "vet
+    ikke", is not something withholding a cell could hide."""
+    rows = []
+    for cell in block.cells:
+        if not cell.published:
+            continue
+        base = block.vector(cell, "n_base")
+        rows.append(base)
+        if cell.primary_reason or cell.n_base < block.unanimous_from_n:
+            continue
+        for value in ("successes", "dont_know"):
+            vector = block.vector(cell, value)
+            count = vector @ block.truth
+            if count == 0 or count == base @ block.truth:
+                rows.append(vector)
     return rows
 
 
-def protect_block(block: Block) -> dict[tuple, str | None]:
-    """suppression_reason of every published cell of the block: its primary reason, 'complementary', or None."""
-    suppressed = {c.key for c in block.cells if c.published and c.primary_reason}
-    width = len(block.inner)
-    spaces: dict[frozenset, np.ndarray] = {}
-
-    def published(suppressed: set[tuple]) -> np.ndarray:
-        """The row space of what is published with `suppressed` withheld, decomposed once per set."""
-        key = frozenset(suppressed)
-        if key not in spaces:
-            spaces[key] = _row_space(_published_rows(block, suppressed), width)
-        return spaces[key]
-
-    bases_only = _row_space([block.vector(c, "n_base") for c in block.cells if c.published], width)
-    # A value the always-published bases already determine (an item whose success codes are every code
-    # given in the block) cannot be hidden by suppressing shares; it is no more disclosive than the base.
-    targets = [
-        vec
+def _targets(block: Block) -> list[Target]:
+    """The protected values of the block's confidential cells. One the public rows fix (an item whose success
+    codes are every code of the base) is protected by definition: its range is the public one."""
+    public = Intruder(block, _public_rows(block), [])
+    return [
+        Target(vector, float(vector @ block.truth), public)
         for cell in block.cells
-        if cell.primary_reason
-        for vec in (block.vector(cell, value) for value in PROTECTED_VALUES[cell.primary_reason])
-        if not _in_row_space(bases_only, vec)
+        for vector in (block.vector(cell, value) for value in PROTECTED_VALUES.get(cell.primary_reason, ()))
     ]
-    candidates = sorted(
-        (c for c in block.cells if c.published and not c.primary_reason),
-        key=lambda c: (c.withhold_order, c.n_base, c.successes, str(c.key)),
-    )
+
+
+def protect_block(block: Block, preferred: frozenset = frozenset()) -> dict[tuple, str | None]:
+    """suppression_reason of every published cell of the block: its confidentiality reason, 'complementary',
+    or None. `preferred` holds the series (cell keys without the year) chosen as complements the year before:
+    among cells of the same withhold order they go first, so a series does not flip between categories."""
+    suppressed = {c.key for c in block.cells if c.published and c.primary_reason in PROTECTED_VALUES}
+    intruders: dict[frozenset, Intruder] = {}
+
+    def judge(suppressed: set[tuple], target: Target) -> Verdict:
+        key = frozenset(suppressed)
+        if key not in intruders:
+            intruders[key] = Intruder.of(block, suppressed)
+        return intruders[key].judge(target)
+
+    targets = _targets(block)
+    order = {
+        c.key: rank
+        for rank, c in enumerate(
+            sorted(
+                (c for c in block.cells if c.published and c.key not in suppressed),
+                key=lambda c: (c.withhold_order, c.series not in preferred, c.n_base, c.successes, str(c.key)),
+            )
+        )
+    }
     complementary: set[tuple] = set()
     for target in targets:
-        if not _in_row_space(published(suppressed), target):
-            continue
         added = []
-        for cell in candidates:
-            if cell.key in suppressed:
-                continue
-            suppressed.add(cell.key)
-            added.append(cell.key)
-            if not _in_row_space(published(suppressed), target):
-                break
-        else:  # cannot happen: with every cell suppressed only the bases are known, and targets exclude those
-            raise RuntimeError(f"disclosure control could not protect a value in the block of {added}")
+        while not (verdict := judge(suppressed, target)).protected:
+            # the cheapest cell whose published values bind the intruder's bound; a cell that binds nothing
+            # cannot widen the range on its own, so it is taken only when no cell binds
+            open_cells = [key for key in order if key not in suppressed]
+            if not open_cells:  # every cell withheld leaves only the bases, which the targets exclude
+                raise RuntimeError(f"disclosure control could not protect a value in the block of {added}")
+            binding = [key for key in open_cells if key in verdict.binding]
+            choice = min(binding or open_cells, key=order.__getitem__)
+            suppressed.add(choice)
+            added.append(choice)
         for key in reversed(added[:-1]):  # keep only the suppressions this target needs
             suppressed.discard(key)
-            if _in_row_space(published(suppressed), target):
+            if not judge(suppressed, target).protected:
                 suppressed.add(key)
         complementary |= {key for key in added if key in suppressed}
-    # The proof, kept in the code: suppressing more never re-exposes a value, so every target is still safe.
-    assert not any(_in_row_space(published(suppressed), t) for t in targets)
+    # Withholding more only drops constraints and so never narrows a range: a target protected once stays
+    # protected as later targets add cells. The test suite audits the final pattern independently.
     return {
-        c.key: c.primary_reason or (COMPLEMENTARY if c.key in complementary else None)
+        c.key: (c.primary_reason if c.primary_reason in PROTECTED_VALUES else None)
+        or (COMPLEMENTARY if c.key in complementary else None)
         for c in block.cells
         if c.published
     }
+
+
+@dataclass(frozen=True)
+class ReliabilityRule:
+    """NCHS data presentation standards for proportions (Parker et al. 2017) as flags, not suppressions: a
+    share is of low reliability when its effective sample is too small (the panel only: a census of
+    organisations is judged on its interval) or its 95 % interval is too wide in absolute or relative terms."""
+
+    min_n_effective: float
+    max_width_pp: float
+    relative_from_pp: float
+    max_relative_width: float
+
+    def reason(self, survey: str, n_base: int, n_effective: float, share: float, width_pp: float) -> str | None:
+        if survey == "panel" and min(n_base, n_effective) < self.min_n_effective:
+            return "n_effective"
+        if width_pp >= self.max_width_pp:
+            return "interval_width"
+        if width_pp > self.relative_from_pp and (share == 0 or width_pp / (100 * share) > self.max_relative_width):
+            return "interval_width"
+        return None
+
+
+def clopper_pearson_width_pp(share: float, n_effective: float) -> float:
+    """Width in percentage points of the 95 % Clopper–Pearson interval on the effective sample size (the
+    Korn–Graubard interval that NCHS's standard is stated on, without a degrees-of-freedom adjustment: the
+    panel delivers no design strata or clusters)."""
+    successes = share * n_effective
+    low = 0.0 if successes <= 0 else beta.ppf(0.025, successes, n_effective - successes + 1)
+    high = 1.0 if successes >= n_effective else beta.ppf(0.975, successes + 1, n_effective - successes)
+    return 100 * (high - low)
+
+
+def reliability(cells: pd.DataFrame, rule: ReliabilityRule) -> pd.Series:
+    """reliability_reason of every published cell. The panel is a sample: its share is judged on the
+    Clopper–Pearson interval. An organisation population is a census with nonresponse: its share is judged on
+    the Wilson interval with the finite population correction where the frame is known (census_width_pp,
+    computed in int_disclosure_cells by the same function as the published interval)."""
+    reasons = []
+    for r in cells.itertuples():
+        if pd.isna(r.share):
+            reasons.append(None)
+            continue
+        width = clopper_pearson_width_pp(r.share, r.n_effective) if r.survey == "panel" else r.census_width_pp
+        reasons.append(rule.reason(r.survey, int(r.n_base), float(r.n_effective), float(r.share), float(width)))
+    return pd.Series(reasons, index=cells.index, dtype="string")
 
 
 def _codes(value) -> tuple[int, ...]:
@@ -182,25 +341,42 @@ def _cell(r: dict) -> Cell:
     )
 
 
-def protect(cells: pd.DataFrame) -> pd.DataFrame:
-    """One row per published cell of int_disclosure_cells with its suppression_reason."""
+def protect(cells: pd.DataFrame, inner_counts: pd.DataFrame, unanimous_from_n: int) -> pd.DataFrame:
+    """One row per published cell of int_disclosure_cells with its suppression_reason. Blocks are protected
+    year by year, each question's complements of one year preferred the next."""
     # Cells in key order, whatever order the query returned them in: the greedy search protects one value
     # after another, and which complements it picks depends on that order. The same data must give the same
     # suppressions in every build.
     cells = cells.sort_values(["question_id", *KEY], na_position="first", kind="mergesort")
+    counts: dict[tuple, dict[tuple[str, int], float]] = {}
+    for r in inner_counts.itertuples():
+        counts.setdefault((r.question_id, int(r.survey_year)), {})[(r.unit, int(r.answer_code))] = float(r.n)
     blocks: dict[tuple, tuple[list[Cell], tuple[int, ...]]] = {}
     for record in cells.to_dict("records"):
         block_cells, _ = blocks.setdefault(
-            (record["question_id"], record["survey_year"]), ([], _codes(record["block_codes"]))
+            (record["question_id"], int(record["survey_year"])), ([], _codes(record["block_codes"]))
         )
         block_cells.append(_cell(record))
-    rows = [
-        (*key, reason)
-        for _, (block_cells, codes) in sorted(blocks.items())
-        for key, reason in protect_block(Block(block_cells, codes)).items()
-    ]
-    result = pd.DataFrame(rows, columns=[*KEY, "suppression_reason"])
-    return result.astype(
+    rows = []
+    chosen_before: dict[str, frozenset] = {}
+    for (question, year), (block_cells, codes) in sorted(blocks.items()):
+        block = Block(block_cells, codes, counts.get((question, year), {}), unanimous_from_n)
+        reasons = protect_block(block, chosen_before.get(question, frozenset()))
+        chosen_before[question] = frozenset(key[:-1] for key, reason in reasons.items() if reason == COMPLEMENTARY)
+        rows += [(*key, reason) for key, reason in reasons.items()]
+    return pd.DataFrame(rows, columns=[*KEY, "suppression_reason"])
+
+
+def control(
+    cells: pd.DataFrame, inner_counts: pd.DataFrame, rule: ReliabilityRule, unanimous_from_n: int
+) -> pd.DataFrame:
+    """Confidentiality and reliability of every published cell, one row each."""
+    published = cells[cells.is_published].copy()
+    published["reliability_reason"] = reliability(published, rule)
+    keyed = published.assign(survey_year=published.survey_year.astype("int64"))[[*KEY, "reliability_reason"]]
+    decided = protect(cells, inner_counts, unanimous_from_n).astype({"survey_year": "int64"})
+    result = decided.merge(keyed, on=list(KEY), how="left", validate="one_to_one")
+    result = result.astype(
         {
             "indicator_id": "string",
             "item_key": "string",
@@ -209,10 +385,24 @@ def protect(cells: pd.DataFrame) -> pd.DataFrame:
             "category": "string",
             "survey_year": "int32",
             "suppression_reason": "string",
+            "reliability_reason": "string",
         }
-    ).assign(suppressed=lambda f: f.suppression_reason.notna())
+    )
+    # A withheld value has no reliability to judge: nothing of it is shown.
+    result.loc[result.suppression_reason.notna(), "reliability_reason"] = pd.NA
+    return result.assign(
+        suppressed=lambda f: f.suppression_reason.notna(), low_reliability=lambda f: f.reliability_reason.notna()
+    )
 
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    return protect(dbt.ref("int_disclosure_cells").df())
+    rule = ReliabilityRule(
+        min_n_effective=float(dbt.config.get("low_reliability_n_effective")),
+        max_width_pp=float(dbt.config.get("max_interval_width_pp")),
+        relative_from_pp=float(dbt.config.get("relative_interval_width_from_pp")),
+        max_relative_width=float(dbt.config.get("max_relative_interval_width")),
+    )
+    cells = dbt.ref("int_disclosure_cells").df()
+    inner_counts = dbt.ref("int_disclosure_inner_counts").df()
+    return control(cells, inner_counts, rule, int(dbt.config.get("group_disclosure_below_n")))

@@ -1,8 +1,10 @@
 -- The share of every answer code of every question × year × population, of the
--- non-blank answers ("vet ikke" included), weighted for the panel; with the cell's counts and the primary
--- disclosure rule (confidentiality: n_asked below min_base_n). Every code of the codebook's range gets a row,
--- answered or not.
--- weighted_share, kish_n_effective: DuckDB functions created at on-run-start (macros/survey_statistics.sql).
+-- non-blank answers ("vet ikke" included), weighted for the panel; with the cell's counts and the sample size
+-- of its interval, n_adjusted: Kish's effective n, with var `apply_fpc` on corrected for the finite population
+-- where the population is one respondent group with a known frame (docs.md, "Finite population
+-- correction"). Every code of the codebook's range gets a row, answered or not; int_disclosure_cells judges it.
+-- weighted_share, kish_n_effective, fpc_n_effective: DuckDB functions created at on-run-start
+-- (macros/survey_statistics.sql).
 with cells as (
     select
         survey,
@@ -47,10 +49,11 @@ select
     cast(coalesce(code_counts.n_code, 0) as integer) as n_code,
     coalesce(weighted_share(code_counts.sum_w_code, cells.sum_w), 0.0) as share,
     kish_n_effective(cells.sum_w, cells.sum_w2) as n_effective,
-    -- The confidentiality rule only (var min_base_n): a distribution is read whole (a diverging bar), and
-    -- the interval rule on each code would withhold the small codes and, through "vet ikke" (which the
-    -- headline cell publishes), the headline itself. Its imprecision is shown by the interval instead.
-    case when cells.n_asked < {{ var('min_base_n') }} then 'n_base' end as primary_reason
+    {%- if var('apply_fpc') %}
+    fpc_n_effective(kish_n_effective(cells.sum_w, cells.sum_w2), frame.frame_size) as n_adjusted
+    {%- else %}
+    kish_n_effective(cells.sum_w, cells.sum_w2) as n_adjusted
+    {%- endif %}
 from cells
 inner join codes
     on cells.survey = codes.survey
@@ -62,5 +65,8 @@ left join code_counts
     and cells.survey_year = code_counts.survey_year
     and cells.population = code_counts.population
     and codes.answer_code = code_counts.answer_code
+left join {{ ref('stg_population_frame') }} as frame
+    on cells.population = frame.population
+    and cells.survey_year = frame.survey_year
 -- a cell where every answer is blank has no distribution
 where cells.n_asked > 0

@@ -23,17 +23,11 @@ adoption as (
         answer.orgnr,
         case
             when list_contains(indicator.success_codes, answer.answer_code) then 'adopter'
-            -- "vet ikke" says nothing about adoption: no category, counted as `ukjent`
-            when answer.answer_code = codebook.dont_know_code then null
-            when answer.answer_code is not null then 'non_adopter'
+            else 'non_adopter'
         end as category
     from {{ ref('stg_org_answers') }} as answer
     inner join {{ ref('stg_indicator_catalogue') }} as indicator
         on indicator.indicator_id = 'ai_adoption' and answer.question_id = indicator.question_id
-    left join {{ ref('stg_codebook') }} as codebook
-        on codebook.survey = 'org'
-        and answer.survey_year = codebook.survey_year
-        and answer.question_id = codebook.question_id
 ),
 
 org as (
@@ -41,7 +35,9 @@ org as (
         respondent.survey_year,
         respondent.orgnr as respondent_id,
         'ai_adopter' as breakdown,
-        coalesce(adoption.category, 'ukjent') as category
+        -- not known to use AI (vet ikke or blank) counts as non_adopter: a separate `ukjent` of a few
+        -- organisations would be confidential in every block (seeds/breakdowns.csv)
+        coalesce(adoption.category, 'non_adopter') as category
     from {{ ref('stg_org_respondents') }} as respondent
     left join adoption using (survey_year, orgnr)
 ),

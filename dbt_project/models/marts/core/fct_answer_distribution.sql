@@ -1,12 +1,13 @@
 -- The full answer distribution of every question × year × population: the share choosing each answer code of
 -- the non-blank answers ("vet ikke" included), with the code's label from the codebook scale. Disclosure
--- control from the same engine and blocks as fct_indicator (int_disclosure_control, indicator_id
--- `answer_distribution`).
+-- control and reliability from the same engine and blocks as fct_indicator (int_disclosure_control,
+-- indicator_id `answer_distribution`).
 with estimates as (
     select
         estimate.*,
         disclosure.suppressed,
-        disclosure.suppression_reason
+        disclosure.suppression_reason,
+        disclosure.reliability_reason
     from {{ ref('int_distribution_estimates') }} as estimate
     inner join {{ ref('int_disclosure_control') }} as disclosure
         on disclosure.indicator_id = 'answer_distribution'
@@ -44,9 +45,13 @@ select
     estimates.n_asked as n_base,
     estimates.n_blank,
     estimates.n_effective,
-    {{ shown_share_with_interval('estimates.share', 'estimates.n_effective', 'estimates.suppressed') }},
+    {{ shown_share_with_interval('estimates.share', 'estimates.n_adjusted', 'estimates.suppressed') }},
     estimates.suppressed,
-    estimates.suppression_reason
+    estimates.suppression_reason,
+    estimates.reliability_reason is not null as low_reliability,
+    estimates.reliability_reason,
+    -- an answer distribution has no change: no series break flag
+    {{ observation_flag('estimates.suppressed', 'estimates.reliability_reason is not null') }} as flag
 from estimates
 inner join {{ ref('stg_codebook') }} as codebook
     on estimates.survey = codebook.survey
