@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -10,6 +11,7 @@ from itip_pipeline.core.contract import CODEBOOK_COLUMNS, CODEBOOK_FILE, SECTORS
 from itip_pipeline.synthetic.answers import answer_columns, codebook_rows
 from itip_pipeline.synthetic.calibration import TargetBook, load_calibration
 from itip_pipeline.synthetic.identities import organisation_register, organisations_for_year, panel_respondents
+from itip_pipeline.synthetic.latent import organisation_scores, panel_scores
 from itip_pipeline.synthetic.panel_formats import PANEL_FORMATS
 from itip_pipeline.synthetic.value_labels import value_labels
 from itip_pipeline.synthetic.writers import SYNTHETIC_TITLE, write_delivery_file
@@ -29,27 +31,45 @@ def generate_deliveries(
     if panel_format is not None and panel_format not in PANEL_FORMATS:
         raise ValueError(f"panel format {panel_format!r} is none of {', '.join(PANEL_FORMATS)}")
     calibration = load_calibration()
-    book = TargetBook(calibration)
-    register = organisation_register(calibration, seed)
-    written: list[Path] = []
     for year in years:
         if year not in calibration["deliveries"]:
             raise ValueError(f"calibration.yaml has no delivery plan for {year}")
+    written: list[Path] = []
+    for year, tables in survey_tables(years, seed, scale):
         year_dir = Path(out_dir) / str(year)
         year_dir.mkdir(parents=True, exist_ok=True)
         written.append(_write_codebook(year_dir / CODEBOOK_FILE, year))
-        respondents = {
-            "org": organisations_for_year(register, calibration, year, seed),
-            "panel": panel_respondents(calibration, year, round(calibration["panel"]["respondents"] * scale), seed),
-        }
-        for survey, people in respondents.items():
-            table = pd.concat([people, answer_columns(people, survey, year, book, seed)], axis=1)
+        for survey, table in tables.items():
             specs = calibration["deliveries"][year][survey]
             if survey == "panel" and panel_format:
                 specs = [PANEL_FORMATS[panel_format]]
             written.extend(_write_survey(table, survey, year, specs, year_dir))
         written.append(_write_readme(year_dir / README_FILE, year, seed, scale, written))
     return written
+
+
+def survey_tables(
+    years: list[int], seed: int = 2025, scale: float = 1.0
+) -> Iterator[tuple[int, dict[str, pd.DataFrame]]]:
+    """(year, {"org": table, "panel": table}) for each year, in memory: id and background columns, then
+    one column per question; the tables generate_deliveries writes. Tests read them without writing files."""
+    calibration = load_calibration()
+    book = TargetBook(calibration)
+    register = organisation_register(calibration, seed)
+    for year in years:
+        organisations = organisations_for_year(register, calibration, year, seed)
+        panel = panel_respondents(calibration, year, round(calibration["panel"]["respondents"] * scale), seed)
+        respondents = {
+            "org": (organisations, organisation_scores(register, organisations, year, calibration, seed)),
+            "panel": (panel, panel_scores(panel, year, calibration, seed)),
+        }
+        yield (
+            year,
+            {
+                survey: pd.concat([people, answer_columns(people, survey, year, book, seed, scores)], axis=1)
+                for survey, (people, scores) in respondents.items()
+            },
+        )
 
 
 def _write_codebook(path: Path, year: int) -> Path:
