@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -103,6 +104,36 @@ def _write_survey(table: pd.DataFrame, survey: str, year: int, specs: list[dict]
     return paths
 
 
+def _design_text(calibration: dict) -> str:
+    """How the invented answers hang together (calibration.yaml `latent`), in the README's words."""
+    orgs, panel = calibration["latent"]["organisations"], calibration["latent"]["panel"]
+    shares = orgs["variance_shares"]
+    low, high = orgs["target_year_to_year_phi"]
+    ages = "; ".join(
+        f"{family}: " + ", ".join(f"{age} {effect:+.2f}" for age, effect in effects.items())
+        for family, effects in panel["age_effect"].items()
+    )
+    points = [
+        "How the answers hang together (a design, not a measurement): each question's calibrated counts go to "
+        "the respondents with the highest invented latent score, so that",
+        "- an organisation keeps its answers from year to year: the score has a persistent part per "
+        f"organisation and question family ({shares['family']:.2f} of its variance) and per question "
+        f"({shares['question']:.2f}), and yearly noise ({shares['year']:.2f}); the same yes/no indicator "
+        f"correlates about {low:.2f}-{high:.2f} (phi) between adjacent years among the organisations "
+        "answering both;",
+        f"- larger organisations answer higher ({orgs['size_effect']['default']:+.2f} latent SD per SD of an "
+        "invented size that is not in the files), on the AI barriers lower; a municipality's county shifts its "
+        f"answers by an invented amount (SD {orgs['county_sd']:.2f}) that says nothing about the real county;",
+        '- older panel respondents agree less with the statements on AI, as the report describes ("De med '
+        f'lavere tillit til bruk av KI ... er gjerne eldre"): {ages} (latent SD);',
+        "- one-answer questions (the AI strategy) are answered independently.",
+    ]
+    return "".join(
+        textwrap.fill(point, width=100, subsequent_indent="  " if point.startswith("- ") else "") + "\n"
+        for point in points
+    )
+
+
 def _write_readme(path: Path, year: int, seed: int, scale: float, written: list[Path]) -> Path:
     files = sorted(p.name for p in written if p.parent == path.parent)
     path.write_text(
@@ -114,8 +145,10 @@ def _write_readme(path: Path, year: int, seed: int, scale: float, written: list[
         "organisation is a coincidence and says nothing about it. The kommunenummer are the real numbers of\n"
         "Norway's municipalities (Statistics Norway's classification 131), assigned at random: the answers\n"
         "beside a municipality's number are invented and say nothing about that municipality. The answers\n"
-        "are calibrated so that the shares match the figures published in the IT i praksis 2025 report, and\n"
-        "nothing else.\n\n"
+        "are calibrated so that the shares match the figures published in the IT i praksis 2025 report; who\n"
+        "gives which answer follows the invented design below, and nothing else.\n\n"
+        + _design_text(load_calibration())
+        + "\n"
         "Files:\n" + "".join(f"  {name}\n" for name in files),
         encoding="utf-8",
     )
