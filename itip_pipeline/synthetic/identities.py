@@ -47,7 +47,9 @@ def _county_municipalities() -> list[tuple[int, int]]:
 
 
 def organisation_register(calibration: dict, seed: int) -> pd.DataFrame:
-    """Every invented organisation: orgnr, sector, years it exists, kommunenummer, willingness to answer."""
+    """Every invented organisation: orgnr, sector, years it exists, kommunenummer, willingness to answer and
+    size. The size is invented (standard normal within the sector: the log of a municipality's population or
+    of an agency's staff, standardised) and never delivered; it shifts the answers (latent.py)."""
     settings = calibration["organisations"]
     municipalities = _municipalities()
     county_spans = _county_municipalities()
@@ -66,6 +68,7 @@ def organisation_register(calibration: dict, seed: int) -> pd.DataFrame:
     generator = rng(seed, "register")
     register.insert(0, "orgnr", _orgnumbers(len(register), generator, settings["orgnr_share_starting_with_8"]))
     register["willingness"] = generator.random(len(register))
+    register["size"] = rng(seed, "register", "size").standard_normal(len(register))
     return register
 
 

@@ -26,6 +26,7 @@ from itip_pipeline.defs.dbt.project import dbt_command, dbt_env
 
 from support.differencing_attack import attacker_shares, differencing_attack, distribution_cells, with_breakdown_cells
 from support.intervals import wilson_interval
+from support.paired_change import change_test, successes
 from support.raw_fixture import HIDDEN_SPARSE_QUESTION, SPARSE_ANSWERS, SPARSE_QUESTION, write_raw_fixture
 
 DBT_PROJECT = REPO_ROOT / "dbt_project"
@@ -370,27 +371,15 @@ def org_answers(con) -> pd.DataFrame:
 
 def paired_change(org_answers, question, groups, success, year, previous) -> dict:
     """The change and its two-sided p-value with the covariance of the organisations in both years' bases."""
-
-    def successes(survey_year):
-        base = org_answers[
-            (org_answers.question_id == question)
-            & (org_answers.survey_year == survey_year)
-            & org_answers.sector.isin(groups)
-            & org_answers.answer_code.notna()
-        ]
-        return base.set_index("orgnr").answer_code.isin(success).astype(float)
-
-    y1, y0 = successes(year), successes(previous)
-    n1, n0, p1, p0 = len(y1), len(y0), y1.mean(), y0.mean()
-    both = pd.concat([y1, y0], axis=1, join="inner")
-    covariance = np.cov(both.iloc[:, 0], both.iloc[:, 1], bias=True)[0, 1] * len(both) / (n1 * n0)
-    variance = p1 * (1 - p1) / n1 + p0 * (1 - p0) / n0 - 2 * covariance
-    z = (p1 - p0) / np.sqrt(variance)
+    test = change_test(
+        successes(org_answers, question, year, groups, success),
+        successes(org_answers, question, previous, groups, success),
+    )
     return {
-        "change_pp": 100 * (p1 - p0),
-        "p_value": 2 * stats.norm.sf(abs(z)),
-        "n_overlap": len(both),
-        "independent_p_value": 2 * stats.norm.sf(abs(p1 - p0) / np.sqrt(p1 * (1 - p1) / n1 + p0 * (1 - p0) / n0)),
+        "change_pp": 100 * test["change"],
+        "p_value": test["paired_p_value"],
+        "n_overlap": test["n_overlap"],
+        "independent_p_value": test["independent_p_value"],
     }
 
 
