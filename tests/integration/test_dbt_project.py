@@ -57,6 +57,8 @@ MARTS = FAMILY_MARTS | {
     "dim_indicator_method",
     "fct_population_difference",
     "dim_municipality",
+    "fct_response_rate",
+    "fct_indicator_calibrated",
 }
 # Breakdowns and wide views
 FAMILY_BREAKDOWN_MARTS = {

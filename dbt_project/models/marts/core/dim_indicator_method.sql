@@ -1,7 +1,7 @@
 -- The estimand of every published indicator × item × population, as data: who is asked (universe), which
 -- answers are in the base, the weighting, the variance method and what is known about comparability over
--- the years. Assembled from the catalogues, the comparability seed and the build's vars, so it always
--- says what this build did.
+-- the years, and for municipalities the county-calibrated estimate beside the headline. Assembled from the
+-- catalogues, the comparability seed and the build's vars, so it always says what this build did.
 with published as (
     select
         indicator.*,
@@ -63,7 +63,17 @@ select
         comparability.curated_pairs,
         'No curated pair: consecutive years are compared unless the codebook shows a wording or scale change.'
     ) as comparability_note,
-    population.estimand as population_estimand
+    population.estimand as population_estimand,
+    -- Only municipalities have a frame by county (dim_municipality); docs.md, calibrated_share.
+    case when published.population = 'kommune' then
+        'marts.fct_indicator_calibrated: post-stratified over the 2024 counties, Σ_h (N_h/N)·p_h with N_h the'
+        || ' municipalities of the year in county h (dim_municipality) and p_h its unweighted share under the base'
+        || ' rule above. A county is its own post-stratum when its county_2024 cell in fct_indicator_breakdown is'
+        || ' published; the others (no respondents, or a withheld cell) form one pooled post-stratum; a pooled'
+        || ' post-stratum without respondents makes the estimate not available. Variance Σ_h W_h²·p_h(1−p_h)/n_h'
+        || '·(N_h−n_h)/(N_h−1), W_h = N_h/N, Wilson 95 % interval on n_adj = p(1−p)/V. Published only where the'
+        || ' headline cell is. Assumes municipalities answer at random within their county.'
+    end as calibrated_method
 from published
 inner join {{ ref('stg_populations') }} as population
     on published.population = population.population
