@@ -105,7 +105,7 @@ class Leak:
         hidden = "" if self.published else " (hidden)"
         return (
             f"{kind}: {self.value} of {cell}{hidden} [{self.reason}] = {self.x:g} of n={self.n}, "
-            f"intruder's range [{self.lo:.3f}, {self.hi:.3f}]"
+            f"intruder's range [{max(self.lo, 0.0):.3f}, {max(self.hi, 0.0):.3f}]"  # counts: no "-0.000"
         )
 
 
