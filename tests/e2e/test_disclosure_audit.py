@@ -1,0 +1,27 @@
+"""The published build's suppression pattern audited by linear programming (tests/support/lp_audit.py): no
+value withheld for confidentiality can be bounded by an intruder more narrowly than one unit either side of
+its true count, from every published base, share and "vet ikke" count and the non-negativity of the counts."""
+
+from __future__ import annotations
+
+import collections
+
+import duckdb
+
+from support.lp_audit import CONFIDENTIALITY, audit, inner_counts
+
+
+def _schema(con, table: str) -> str:
+    return con.execute("select schema_name from duckdb_tables() where table_name = ?", [table]).fetchall()[0][0]
+
+
+def test_no_confidential_value_is_bounded_within_one_unit(published_once):
+    settings, _, _ = published_once
+    with duckdb.connect(str(settings.work_db), read_only=True) as con:
+        schema = _schema(con, "int_disclosure_cells")
+        cells = con.execute(f'select * from "{schema}".int_disclosure_cells').df()
+        reasons = con.execute(f'select * from "{_schema(con, "int_disclosure_control")}".int_disclosure_control').df()
+        counts = inner_counts(con, _schema(con, "int_distribution_answers"))
+    leaks = audit(cells, reasons, CONFIDENTIALITY, counts)
+    kinds = collections.Counter((leak.kind, leak.value, leak.reason) for leak in leaks)
+    assert not leaks, f"{len(leaks)} protected values leak {dict(kinds)}:\n" + "\n".join(map(str, leaks[:30]))
