@@ -1,10 +1,14 @@
 {#- The published facts of every estimated cell: disclosure control, interval, "vet ikke", flags and the change
-    against the previous comparable year with its paired test and Benjamini–Hochberg q-value within
-    bh_partition. One definition for fct_indicator (the headline cells) and fct_indicator_breakdown
-    (extra_key = breakdown, category; the estimates, disclosure and overlap carry those columns).
-    Calls overlap_covariance, change_z, proportion_variance, two_sided_p_value, wilson_low, wilson_high and
-    z_critical_95: DuckDB functions created at on-run-start by macros/survey_statistics.sql. -#}
-{% macro indicator_facts(estimates, overlap, extra_key=[], bh_partition='family, survey_year, population') %}
+    against the previous comparable year with its paired test, its unadjusted 95 % interval, its
+    Benjamini–Hochberg q-value within the test family and its FCR-adjusted interval (macros/multiple_testing.sql).
+    One definition for fct_indicator (the headline cells) and fct_indicator_breakdown (extra_key = breakdown,
+    category; the estimates, disclosure and overlap carry those columns). A test family is the set of
+    changes released together: `release` (the table) × `family_by` (its columns here).
+    Calls overlap_covariance, difference_standard_error, change_z, proportion_variance, two_sided_p_value,
+    wilson_low, wilson_high and z_critical_95: DuckDB functions created at on-run-start by
+    macros/survey_statistics.sql. -#}
+{% macro indicator_facts(estimates, overlap, release, family_by, extra_key=[]) %}
+{%- set family_partition = family_by | join(', ') %}
 with estimates as (
     select
         estimate.*,
@@ -39,13 +43,30 @@ with_previous as (
 
 -- A pair of years is comparable when series_comparability says so; without a curated row, when the
 -- question's wording and scale did not change (int_question_series.series_break).
+{%- if 'breakdown' in extra_key %}
+-- A breakdown row is also a domain: a breakdown defined by an indicator's answers (breakdowns.csv
+-- defined_by_indicator, e.g. ai_adopter by ai_adoption) measures another domain after that indicator's
+-- series break, so its series breaks there too and the pair is comparable only when the defining
+-- indicator's pair is, by the same rule.
+{%- endif %}
 comparability as (
     select
         with_previous.*,
+        {%- if 'breakdown' in extra_key %}
+        series.series_break or coalesce(defining_series.series_break, false) as series_break,
+        case when with_previous.previous_year is not null
+            then coalesce(curated.comparable, not series.series_break)
+            and (
+                breakdown_definition.defined_by_indicator is null
+                or coalesce(defining_curated.comparable, not defining_series.series_break, false)
+            )
+        end as series_comparable
+        {%- else %}
         series.series_break,
         case when with_previous.previous_year is not null
             then coalesce(curated.comparable, not series.series_break)
         end as series_comparable
+        {%- endif %}
     from with_previous
     inner join {{ ref('int_question_series') }} as series
         on with_previous.survey = series.survey
@@ -56,6 +77,23 @@ comparability as (
         and with_previous.item_key = curated.item_key
         and with_previous.previous_year = curated.from_year
         and with_previous.survey_year = curated.to_year
+    {%- if 'breakdown' in extra_key %}
+    inner join {{ ref('stg_breakdowns') }} as breakdown_definition
+        on with_previous.breakdown = breakdown_definition.breakdown
+    left join {{ ref('stg_indicator_catalogue') }} as defining
+        on breakdown_definition.defined_by_indicator = defining.indicator_id
+        and defining.item_key = ''
+    -- The defining question not asked this year (no series row) leaves the domain undefined: not comparable.
+    left join {{ ref('int_question_series') }} as defining_series
+        on breakdown_definition.survey = defining_series.survey
+        and defining.question_id = defining_series.question_id
+        and with_previous.survey_year = defining_series.survey_year
+    left join {{ ref('stg_series_comparability') }} as defining_curated
+        on defining.indicator_id = defining_curated.indicator_id
+        and defining_curated.item_key = ''
+        and with_previous.previous_year = defining_curated.from_year
+        and with_previous.survey_year = defining_curated.to_year
+    {%- endif %}
 ),
 
 -- Var(Δ) = V₁ + V₂ − 2·Cov. Cov comes from the organisations in both years' bases (int_change_overlap);
@@ -85,10 +123,17 @@ compared as (
         {%- endfor %}
 ),
 
+-- The test and the interval share one standard error (difference_standard_error, which change_z divides by),
+-- so the unadjusted 95 % interval excludes 0 exactly when p < 0.05.
 tested as (
     select
         *,
         case when is_change_tested then share - previous_share end as change,
+        case when is_change_tested then difference_standard_error(
+            proportion_variance(share, n_adjusted),
+            proportion_variance(previous_share, previous_n_adjusted),
+            coalesce(change_covariance, 0.0)
+        ) end as change_standard_error,
         case when is_change_tested then two_sided_p_value(change_z(
             share, proportion_variance(share, n_adjusted),
             previous_share, proportion_variance(previous_share, previous_n_adjusted),
@@ -97,17 +142,28 @@ tested as (
     from compared
 ),
 
--- Benjamini–Hochberg within bh_partition (macros/multiple_testing.sql).
+-- Benjamini–Hochberg within the test family (macros/multiple_testing.sql).
 stepped as (
-    select *, {{ bh_step('change_p_value', bh_partition) }} as change_bh_step
+    select *, {{ bh_step('change_p_value', family_partition) }} as change_bh_step
     from tested
 ),
 
 adjusted as (
     select
         *,
-        {{ bh_q_value('change_bh_step', 'change_p_value', bh_partition) }} as change_q_value
+        {{ bh_q_value('change_bh_step', 'change_p_value', family_partition) }} as change_q_value,
+        {{ test_family_size('change_p_value', family_partition) }} as change_test_family_size
     from stepped
+),
+
+selected as (
+    select
+        *,
+        {{ fcr_z_critical(
+            'change_q_value', bh_selected_count('change_q_value', family_partition), 'change_test_family_size'
+        ) }} as change_fcr_z,
+        {{ test_family_id('change_p_value', release, family_by) }} as change_test_family
+    from adjusted
 )
 
 select
@@ -144,17 +200,27 @@ select
     adjusted.reliability_reason,
     adjusted.previous_year,
     100 * adjusted.change as change_pp,
-    adjusted.change_q_value < 0.05 as change_significant,
+    {{ normal_interval_pp(
+        'adjusted.change', 'adjusted.change_standard_error', 'z_critical_95()', 'change_ci_low_pp', 'change_ci_high_pp'
+    ) }},
+    {{ bh_significant('adjusted.change_q_value') }} as change_significant,
+    {{ normal_interval_pp(
+        'adjusted.change', 'adjusted.change_standard_error', 'adjusted.change_fcr_z',
+        'change_ci_low_fcr_pp', 'change_ci_high_fcr_pp'
+    ) }},
     adjusted.series_break,
     adjusted.series_comparable,
     case when adjusted.is_change_tested and adjusted.survey = 'org' then coalesce(adjusted.n_overlap, 0) end
         as n_overlap,
     adjusted.change_p_value,
     adjusted.change_q_value,
+    adjusted.change_test_family,
+    case when adjusted.change_p_value is not null then cast(adjusted.change_test_family_size as integer) end
+        as change_test_family_size,
     {{ observation_flag(
         'adjusted.suppressed', 'adjusted.reliability_reason is not null', 'not adjusted.series_comparable'
     ) }} as flag
-from adjusted
+from selected as adjusted
 inner join {{ ref('stg_indicator_catalogue') }} as indicator
     on adjusted.indicator_id = indicator.indicator_id
     and adjusted.item_key = indicator.item_key

@@ -1,8 +1,9 @@
 {#- Creates every survey-statistics formula, once, as a DuckDB SQL macro in the working database:
     weighted_share, kish_n_effective, fpc_n_effective, z_critical_95, wilson_center, wilson_half_width,
-    wilson_low, wilson_high, proportion_variance, two_proportion_z, fpc_factor, stratum_variance_term,
-    stratum_inverse_n_term, n_adjusted_from_variance, overlap_covariance, change_z, erfc_series,
-    erfc_nonnegative and two_sided_p_value.
+    wilson_low, wilson_high, proportion_variance, fpc_factor, stratum_variance_term, stratum_inverse_n_term,
+    n_adjusted_from_variance, overlap_covariance, difference_standard_error, change_z, two_proportion_z,
+    erfc_series, erfc_nonnegative, two_sided_p_value, normal_quantile_tail, normal_quantile_central and
+    normal_quantile.
     The on-run-start hook of dbt_project.yml calls survey_statistics_ddl() before any model runs. Models and
     macros call the functions by name, as plain SQL, so they are not in a model's dependencies: this file
     is where they are defined, and the project overview (docs.md, "SQL functions") lists them.
@@ -43,9 +44,6 @@ create or replace macro wilson_high(p, n, z) as
 create or replace macro proportion_variance(p, n) as
     p * (1 - p) / nullif(n, 0);
 
--- Two independent proportions, unpooled variances; NULL when both variances are zero (nothing to test).
-create or replace macro two_proportion_z(p1, n1, p2, n2) as
-    (p1 - p2) / nullif(sqrt(proportion_variance(p1, n1) + proportion_variance(p2, n2)), 0);
 
 -- The finite population correction factor (N−n)/(N−1) of a stratum's variance: 1 without a frame, 0 for
 -- a census (n ≥ N).
@@ -84,9 +82,19 @@ create or replace macro overlap_covariance(n_both, n_success_1, n_success_2, m, 
         else 0.0
     end;
 
+-- Standard error of a difference of two estimates, √(V₁ + V₂ − 2·Cov); NULL when that variance is not
+-- positive (nothing to test). The test (change_z) and the interval of a change use this one value, so the
+-- 95 % interval excludes 0 exactly when p < 0.05.
+create or replace macro difference_standard_error(v1, v2, covariance) as
+    sqrt(nullif(greatest(v1 + v2 - 2 * covariance, 0), 0));
+
 -- z of the change p₁ − p₂ with Var(Δ) = V₁ + V₂ − 2·Cov; NULL when that variance is not positive.
 create or replace macro change_z(p1, v1, p2, v2, covariance) as
-    (p1 - p2) / sqrt(nullif(greatest(v1 + v2 - 2 * covariance, 0), 0));
+    (p1 - p2) / difference_standard_error(v1, v2, covariance);
+
+-- Two independent proportions, unpooled variances; NULL when both variances are zero (nothing to test).
+create or replace macro two_proportion_z(p1, n1, p2, n2) as
+    (p1 - p2) / difference_standard_error(proportion_variance(p1, n1), proportion_variance(p2, n2), 0.0);
 
 -- erfc for x ≥ 0: the Chebyshev fit of Press et al., Numerical Recipes (2nd ed. 1992, §6.2, erfcc),
 -- fractional error below 1.2e-7 everywhere. DuckDB has no normal distribution function.
@@ -100,4 +108,26 @@ create or replace macro erfc_nonnegative(x) as erfc_series(1 / (1 + 0.5 * x), x)
 -- least() ignores NULL, so without the case it would return 1 and count as a test in its family's q-values.
 create or replace macro two_sided_p_value(z) as
     case when z is not null then least(1.0, erfc_nonnegative(abs(z) / sqrt(2))) end;
+
+-- The normal quantile Φ⁻¹(p) for 0 < p < 1: P. J. Acklam's rational approximation (2003, "An algorithm for
+-- computing the inverse normal cumulative distribution function"), relative error below 1.15e-9; a central
+-- branch and one for each tail below 0.02425. Used for the critical value of the FCR-adjusted intervals,
+-- whose level depends on the family (multiple_testing.sql). NULL outside (0, 1).
+create or replace macro normal_quantile_tail(q) as
+    (((((-7.784894002430293e-03 * q - 3.223964580411365e-01) * q - 2.400758277161838e+00) * q
+        - 2.549732539343734e+00) * q + 4.374664141464968e+00) * q + 2.938163982698783e+00)
+    / ((((7.784695709041462e-03 * q + 3.224671290700398e-01) * q + 2.445134137142996e+00) * q
+        + 3.754408661907416e+00) * q + 1);
+create or replace macro normal_quantile_central(q, r) as
+    (((((-3.969683028665376e+01 * r + 2.209460984245205e+02) * r - 2.759285104469687e+02) * r
+        + 1.383577518672690e+02) * r - 3.066479806614716e+01) * r + 2.506628277459239e+00) * q
+    / (((((-5.447609879822406e+01 * r + 1.615858368580409e+02) * r - 1.556989798598866e+02) * r
+        + 6.680131188771972e+01) * r - 1.328068155288572e+01) * r + 1);
+create or replace macro normal_quantile(p) as
+    case
+        when p <= 0 or p >= 1 then null
+        when p < 0.02425 then normal_quantile_tail(sqrt(-2 * ln(p)))
+        when p <= 1 - 0.02425 then normal_quantile_central(p - 0.5, (p - 0.5) * (p - 0.5))
+        else -normal_quantile_tail(sqrt(-2 * ln(1 - p)))
+    end;
 {% endmacro %}

@@ -25,7 +25,18 @@ SUPPRESSED_MARK = ":"  # SSB, "Standardtegn i tabeller": ":" = Vises ikke av kon
 WORKBOOK_NAME = "itip_indicators.xlsx"
 CSV_DIR_NAME = "csv"
 # Values that a suppressed row must not show (the marts hold NULL there); any column so named is masked.
-SUPPRESSIBLE = ("share_pct", "ci_low_pct", "ci_high_pct", "dont_know_pct", "change_pp", "share_excl_dont_know_pct")
+SUPPRESSIBLE = (
+    "share_pct",
+    "ci_low_pct",
+    "ci_high_pct",
+    "dont_know_pct",
+    "change_pp",
+    "change_ci_low_pp",
+    "change_ci_high_pp",
+    "change_ci_low_fcr_pp",
+    "change_ci_high_fcr_pp",
+    "share_excl_dont_know_pct",
+)
 # Columns a person reads first, in this order; every other column follows in the table's own order.
 LEADING = (
     "year",
@@ -56,7 +67,10 @@ METHOD_COLUMNS = (
     "suppressed",
     "low_reliability",
     "change_pp",
+    "change_ci_low_pp",
     "change_significant",
+    "change_ci_low_fcr_pp",
+    "change_test_family",
     "series_break",
 )
 SYNTHETIC_WARNING = (

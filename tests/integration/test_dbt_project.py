@@ -402,13 +402,93 @@ def test_change_test_is_paired_over_the_organisations_in_both_years(con, org_ans
         assert row.change_p_value != pytest.approx(expected["independent_p_value"], rel=1e-6)
 
 
-def test_change_significance_is_benjamini_hochberg_within_family_year_population(con):
+# Each table's test family, the claims it releases together (docs.md, "multiple_testing"), and the names of its
+# test columns: p, q, adjusted flag, family id, family size, unadjusted and FCR-adjusted interval bounds.
+CHANGE_COLUMNS = (
+    "change_p_value",
+    "change_q_value",
+    "change_significant",
+    "change_test_family",
+    "change_test_family_size",
+    ("change_ci_low_pp", "change_ci_high_pp"),
+    ("change_ci_low_fcr_pp", "change_ci_high_fcr_pp"),
+)
+DIFFERENCE_COLUMNS = (
+    "p_value",
+    "q_value",
+    "significant",
+    "test_family",
+    "test_family_size",
+    ("ci_low_pp", "ci_high_pp"),
+    ("ci_low_fcr_pp", "ci_high_fcr_pp"),
+)
+TEST_FAMILIES = {
+    "fct_indicator": (["year", "population"], CHANGE_COLUMNS),
+    "fct_indicator_breakdown": (["year", "population", "breakdown"], CHANGE_COLUMNS),
+    "fct_population_difference": (["year"], DIFFERENCE_COLUMNS),
+}
+
+
+@pytest.mark.parametrize("table", TEST_FAMILIES)
+def test_a_test_family_is_every_claim_a_table_releases_together(con, table):
+    family_by, (p, q, flag, family, size, _, _) = TEST_FAMILIES[table]
+    rows = con.execute(f"select * from marts.{table}").df()
+    tested = rows[rows[p].notna()]
+    assert len(tested) > 20
+    # A row without a p-value is in no family and not counted in m.
+    assert rows.loc[rows[p].isna(), [q, flag, family, size]].isna().all().all()
+    groups = tested.groupby(family_by)
+    for key, group in groups:
+        values = key if isinstance(key, tuple) else (key,)
+        assert set(group[family]) == {":".join([table, *map(str, values)])}
+        assert (group[size] == len(group)).all()
+        expected = stats.false_discovery_control(group[p].to_numpy(), method="bh")
+        assert group[q].to_numpy() == pytest.approx(expected, abs=1e-12)
+    assert (tested[flag] == (tested[q] < 0.05)).all()
+    # Claims released together are one family: most families hold several tests.
+    sizes = groups.size()
+    assert (sizes > 1).sum() > (sizes == 1).sum(), sizes.to_dict()
+
+
+def test_every_published_interval_agrees_with_its_test(con):
+    """Over every mart with a test: the unadjusted 95 % interval excludes 0 exactly when p < 0.05, and the
+    FCR-adjusted interval is shown exactly for the significant claims and excludes 0 for each."""
+    tables = con.execute(
+        "select table_name, column_name from duckdb_columns() where schema_name = 'marts' "
+        "and column_name in ('change_p_value', 'p_value')"
+    ).fetchall()
+    assert len(tables) >= len(FAMILY_MARTS) + len(FAMILY_BREAKDOWN_MARTS) + 3
+    checked = below = 0
+    for table, p_column in tables:
+        p, _, flag, _, _, (low, high), (fcr_low, fcr_high) = (
+            CHANGE_COLUMNS if p_column == "change_p_value" else DIFFERENCE_COLUMNS
+        )
+        rows = con.execute(f"select {p}, {flag}, {low}, {high}, {fcr_low}, {fcr_high} from marts.{table}").df()
+        assert (rows[low].notna() == rows[p].notna()).all(), table
+        tested = rows[rows[p].notna()]
+        # The normal tail is exact to 1.2e-7: a p-value that close to 0.05 could fall either side.
+        clear = tested[(tested[p] - 0.05).abs() > 1e-6]
+        excludes_zero = (clear[low] > 0) | (clear[high] < 0)
+        assert (excludes_zero == (clear[p] < 0.05)).all(), table
+        assert (tested[fcr_low].notna() == tested[flag].astype(bool)).all(), table
+        selected = tested[tested[flag].astype(bool)]
+        assert ((selected[fcr_low] > 0) | (selected[fcr_high] < 0)).all(), table
+        assert (selected[fcr_low] <= selected[low]).all() and (selected[fcr_high] >= selected[high]).all(), table
+        checked += len(tested)
+        below += int((tested[p] < 0.05).sum())
+    # Both sides of the equivalence are met: intervals that exclude 0 and intervals that do not.
+    assert checked > 200 and 0 < below < checked
+
+
+def test_change_significance_is_benjamini_hochberg_within_year_and_population(con):
     fct = con.execute(
         "select family, year, population, change_p_value, change_q_value, change_significant "
         "from marts.fct_indicator where change_p_value is not null"
     ).df()
     assert len(fct) > 50
-    for _, family in fct.groupby(["family", "year", "population"]):
+    # Several indicator families are released together for a population and year, so they share a family.
+    assert (fct.groupby(["year", "population"]).family.nunique() > 1).any()
+    for _, family in fct.groupby(["year", "population"]):
         expected = stats.false_discovery_control(family.change_p_value.to_numpy(), method="bh")
         assert family.change_q_value.to_numpy() == pytest.approx(expected, abs=1e-12)
     assert (fct.change_significant == (fct.change_q_value < 0.05)).all()
@@ -428,6 +508,50 @@ def test_a_series_break_yields_no_change_test(con):
         "where indicator_id = 'ai_adoption' and year = 2024 and not suppressed"
     ).fetchone()
     assert shown == tested > 0
+
+
+def test_a_domain_defined_by_a_question_breaks_with_that_question(con):
+    """ai_adopter categories are defined by the ai_adoption answer, whose question breaks in 2025: an adopter of
+    2025 is not an adopter of 2024, so no breakdown row by ai_adopter compares the two years."""
+    rows = con.execute(
+        "select * from marts.fct_indicator_breakdown where breakdown = 'ai_adopter' and year = 2025"
+    ).df()
+    # Without the break these rows would be compared: both years are shown and their own questions did not change.
+    shown_both_years = con.execute(
+        "select count(*) from marts.fct_indicator_breakdown as now "
+        "inner join marts.fct_indicator_breakdown as before on now.indicator_id = before.indicator_id "
+        "and now.item is not distinct from before.item and now.population = before.population "
+        "and now.breakdown = before.breakdown and now.category = before.category "
+        "where now.breakdown = 'ai_adopter' and now.year = 2025 and before.year = 2024 "
+        "and not now.suppressed and not before.suppressed"
+    ).fetchone()[0]
+    assert shown_both_years > 0
+    own_break = con.execute(
+        "select count(*) from marts.fct_indicator where family in (select unnest(families) from marts.dim_breakdown "
+        "where breakdown = 'ai_adopter') and year = 2025 and series_break"
+    ).fetchone()[0]
+    assert own_break == 0
+    assert rows.series_break.all()
+    assert not rows.series_comparable.fillna(False).any()
+    assert (
+        rows[["change_pp", "change_ci_low_pp", "change_p_value", "change_q_value", "change_significant"]]
+        .isna()
+        .all()
+        .all()
+    )
+    # The breakdowns that no question defines keep their changes in 2025, and ai_adopter before the break.
+    tested = dict(
+        con.execute(
+            "select breakdown = 'ai_adopter' and year = 2025, count(change_p_value) from marts.fct_indicator_breakdown "
+            "where year >= 2024 group by all"
+        ).fetchall()
+    )
+    assert tested[True] == 0 and tested[False] > 0
+    assert con.execute(
+        "select count(change_p_value) from marts.fct_indicator_breakdown where breakdown = 'ai_adopter' and year = 2024"
+    ).fetchone()[0]
+    defined_by = "select defined_by_indicator from marts.dim_breakdown where breakdown = 'ai_adopter'"
+    assert con.execute(defined_by).fetchone() == ("ai_adoption",)
 
 
 def test_series_break_comes_from_the_codebook_wording(con):
@@ -504,15 +628,14 @@ def test_population_difference_equals_an_independent_computation(con, raw):
     assert row.difference_pp == pytest.approx(100 * (p_a - p_b), rel=1e-12)
     z = (p_a - p_b) / np.sqrt(p_a * (1 - p_a) / a["n_base"] + p_b * (1 - p_b) / b["n_base"])
     assert row.p_value == pytest.approx(2 * stats.norm.sf(abs(z)), rel=2e-7)
-    # Newcombe's method 10 from the two Wilson intervals.
-    (la, ua), (lb, ub) = wilson_interval(p_a, a["n_base"]), wilson_interval(p_b, b["n_base"])
-    low = p_a - p_b - np.sqrt((p_a - la) ** 2 + (ub - p_b) ** 2)
-    high = p_a - p_b + np.sqrt((ua - p_a) ** 2 + (p_b - lb) ** 2)
+    # The unadjusted interval on the test's own standard error.
+    se = np.sqrt(p_a * (1 - p_a) / a["n_base"] + p_b * (1 - p_b) / b["n_base"])
+    low, high = p_a - p_b - stats.norm.ppf(0.975) * se, p_a - p_b + stats.norm.ppf(0.975) * se
     assert (row.ci_low_pp, row.ci_high_pp) == pytest.approx((100 * low, 100 * high), rel=1e-9)
     every = con.execute("select * from marts.fct_population_difference").df()
     assert every.difference_pp[every.suppressed].isna().all()
     shown = every[~every.suppressed & every.q_value.notna()]
-    for _, family in shown.groupby(["family", "year"]):
+    for _, family in shown.groupby("year"):
         expected = stats.false_discovery_control(family.p_value.to_numpy(), method="bh")
         assert family.q_value.to_numpy() == pytest.approx(expected, abs=1e-12)
 

@@ -276,3 +276,113 @@ def test_benjamini_hochberg_macro_matches_scipy(con, p_values):
     for _, group in result[result.id >= 0].groupby("family"):
         expected = stats.false_discovery_control(group.p.to_numpy(), method="bh")
         assert group.q.to_numpy() == pytest.approx(expected, abs=1e-12)
+
+
+def multiple_testing_macros(false_discovery_rate: float = 0.05):
+    """multiple_testing.sql's macros rendered with plain Jinja, dbt's var() answering false_discovery_rate."""
+    variables = {"false_discovery_rate": false_discovery_rate}
+    template = jinja2.Environment().from_string(
+        MULTIPLE_TESTING_FILE.read_text(encoding="utf-8"), globals={"var": variables.__getitem__}
+    )
+    return template.module
+
+
+def test_an_untestable_change_has_no_q_value_and_does_not_count_in_its_family(con):
+    macros = multiple_testing_macros()
+    # Two tests (p = 0.01, 0.04) and an untestable change (100 % both years: no z, so no p) in one family.
+    # m = 2: q = (0.01·2/1, 0.04·2/2) = (0.02, 0.04). Counting the untestable one as p = 1 would give m = 3
+    # and q = (0.03, 0.06): the second change would lose its significance.
+    rows = "(1, 0.01), (2, 0.04), (3, two_sided_p_value(change_z(1.0, 0.0, 1.0, 0.0, 0.0)))"
+    result = con.execute(
+        f"with t as (select 'f' as family, * from (values {rows}) v(id, p)), "
+        f"s as (select *, {macros.bh_step('p', 'family')} as step from t), "
+        f"q as (select *, {macros.bh_q_value('step', 'p', 'family')} as q, "
+        f"{macros.test_family_size('p', 'family')} as m from s) "
+        f"select id, p, q, m, {macros.bh_significant('q')} as significant, "
+        f"{macros.test_family_id('p', 'fct_x', ['family'])} as family_id from q order by id"
+    ).df()
+    assert result.q.iloc[:2].tolist() == pytest.approx([0.02, 0.04], abs=1e-12)
+    assert (result.m == 2).all()
+    assert result.significant.iloc[:2].tolist() == [True, True]
+    assert result.family_id.iloc[:2].tolist() == ["fct_x:f", "fct_x:f"]
+    untestable = result.iloc[2]
+    assert pd.isna(untestable.p) and pd.isna(untestable.q) and pd.isna(untestable.significant)
+    assert untestable.family_id is None
+
+
+@pytest.mark.parametrize("p", [1e-12, 1e-6, 0.001, 0.0125, 0.02425, 0.025, 0.3, 0.5, 0.8, 0.975, 0.99, 1 - 1e-9])
+def test_normal_quantile_matches_scipy(con, p):
+    assert sql(con, "normal_quantile(?)", p) == pytest.approx(stats.norm.ppf(p), rel=2e-9, abs=1e-12)
+
+
+def test_normal_quantile_is_null_outside_the_unit_interval(con):
+    assert sql(con, "[normal_quantile(0.0), normal_quantile(1.0), normal_quantile(NULL)]") == [None, None, None]
+
+
+def test_difference_standard_error_is_the_test_s_denominator(con):
+    # V₁ = 0.0024, V₂ = 0.0025, Cov = 0.001: SE = √0.0029; z = Δ / SE.
+    assert sql(con, "difference_standard_error(0.0024, 0.0025, 0.001)") == pytest.approx(math.sqrt(0.0029))
+    assert sql(con, "two_proportion_z(0.6, 100, 0.5, 100)") == pytest.approx(
+        0.1 / sql(con, "difference_standard_error(0.0024, 0.0025, 0.0)")
+    )
+    # Nothing to test: no standard error, hence no interval.
+    assert sql(con, "difference_standard_error(0.0, 0.0, 0.0)") is None
+    assert sql(con, "difference_standard_error(0.001, 0.001, 0.001)") is None
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    p1=st.floats(min_value=0.0, max_value=1.0),
+    p2=st.floats(min_value=0.0, max_value=1.0),
+    n1=st.integers(min_value=10, max_value=2000),
+    n2=st.integers(min_value=10, max_value=2000),
+    correlation=st.floats(min_value=0.0, max_value=0.9),
+)
+def test_the_unadjusted_interval_excludes_zero_exactly_when_p_is_below_five_percent(con, p1, p2, n1, n2, correlation):
+    macros = multiple_testing_macros()
+    v1, v2 = p1 * (1 - p1) / n1, p2 * (1 - p2) / n2
+    covariance = correlation * math.sqrt(v1 * v2)
+    low, high, p = con.execute(
+        "with t as (select ?::double as change, difference_standard_error(?, ?, ?) as se, "
+        "two_sided_p_value(change_z(?, ?, ?, ?, ?)) as p) "
+        f"select {macros.normal_interval_pp('change', 'se', 'z_critical_95()', 'low', 'high')}, p from t",
+        [p1 - p2, v1, v2, covariance, p1, v1, p2, v2, covariance],
+    ).fetchone()
+    if p is None:
+        assert low is None and high is None
+        return
+    assert low <= 100 * (p1 - p2) <= high
+    # Away from the boundary (the erfc fit is exact to 1.2e-7), the two answers are one.
+    if abs(p - 0.05) > 1e-6:
+        assert (low > 0 or high < 0) == (p < 0.05)
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.floats(min_value=-6.0, max_value=6.0), min_size=1, max_size=25))
+def test_fcr_intervals_agree_with_the_adjusted_flag(con, z_values):
+    # Benjamini–Yekutieli: the R selected of m get intervals at level 1 − R·α/m; each excludes 0, and no
+    # other row gets one.
+    macros = multiple_testing_macros()
+    rows = ", ".join(f"({i}, {z!r})" for i, z in enumerate(z_values)) + ", (-1, NULL)"
+    query = (
+        f"with t as (select id, 'f' as family, z as estimate, 1.0 as se, two_sided_p_value(z) as p "
+        f"from (values {rows}) v(id, z)), "
+        f"s as (select *, {macros.bh_step('p', 'family')} as step from t), "
+        f"q as (select *, {macros.bh_q_value('step', 'p', 'family')} as q, "
+        f"{macros.test_family_size('p', 'family')} as m from s), "
+        f"z as (select *, {macros.fcr_z_critical('q', macros.bh_selected_count('q', 'family'), 'm')} as fcr_z "
+        f"from q) "
+        f"select id, p, q, m, {macros.bh_significant('q')} as significant, "
+        f"{macros.normal_interval_pp('estimate', 'se', 'fcr_z', 'low', 'high')} from z order by id"
+    )
+    result = con.execute(query).df()
+    tested = result[result.id >= 0]
+    selected = tested[tested.significant.astype(bool)]
+    assert (tested.m == len(z_values)).all()
+    assert tested.low[~tested.significant.astype(bool)].isna().all()
+    assert ((selected.low > 0) | (selected.high < 0)).all()
+    if len(selected):
+        level = 1 - len(selected) * 0.05 / len(z_values)
+        half_width = (selected.high - selected.low) / 200
+        assert half_width.to_numpy() == pytest.approx(stats.norm.ppf(1 - (1 - level) / 2), rel=1e-8)
+    assert result.loc[result.id == -1, ["q", "low", "high"]].isna().all().all()

@@ -15,8 +15,9 @@ with panel as (
     into name breakdown value category
 ),
 
--- AI adopters: the organisation's own ai_adoption answer that year, judged by the ai_adoption indicator's
--- success codes (one definition of "has adopted AI", the headline's).
+-- AI adopters: the organisation's own answer that year to the indicator that defines the breakdown
+-- (breakdowns.csv defined_by_indicator: ai_adoption), judged by its success codes (one definition of "has
+-- adopted AI", the headline's).
 adoption as (
     select
         answer.survey_year,
@@ -26,8 +27,12 @@ adoption as (
             else 'non_adopter'
         end as category
     from {{ ref('stg_org_answers') }} as answer
+    inner join {{ ref('stg_breakdowns') }} as breakdown
+        on breakdown.breakdown = 'ai_adopter'
     inner join {{ ref('stg_indicator_catalogue') }} as indicator
-        on indicator.indicator_id = 'ai_adoption' and answer.question_id = indicator.question_id
+        on breakdown.defined_by_indicator = indicator.indicator_id
+        and indicator.item_key = ''
+        and answer.question_id = indicator.question_id
 ),
 
 org as (

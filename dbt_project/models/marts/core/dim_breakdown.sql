@@ -5,6 +5,7 @@ select
     survey,
     populations,
     families,
+    defined_by_indicator,
     label_no,
     label_en,
     definition

@@ -1,11 +1,12 @@
 -- Every indicator × item × population × year broken down by the respondents' characteristics (seed
 -- breakdowns.csv): the same statistics as fct_indicator, by the same macros (indicator_estimates,
 -- indicator_facts), with disclosure control from the same engine and blocks. Changes are tested within the
--- same category; Benjamini–Hochberg runs within family × year × population × breakdown.
+-- same category; one Benjamini–Hochberg family is every change of one population × breakdown in one year
+-- (the changes released together in that table), all categories and indicator families.
 with facts as (
     {{ indicator_facts(
-        ref('int_breakdown_estimates'), ref('int_breakdown_change_overlap'), ['breakdown', 'category'],
-        bh_partition='family, survey_year, population, breakdown'
+        ref('int_breakdown_estimates'), ref('int_breakdown_change_overlap'), 'fct_indicator_breakdown',
+        ['survey_year', 'population', 'breakdown'], ['breakdown', 'category']
     ) }}
 )
 

@@ -1,10 +1,11 @@
 -- State agencies against municipalities, the report's main comparison, for every indicator, item and year:
--- the difference of the two shares with Newcombe's hybrid score interval (built from the two Wilson
--- intervals) and a two-sided z test of independent samples (an organisation is in one sector only).
--- Benjamini–Hochberg q-values within family × year, as for the change tests. A suppressed share on either
--- side (fct_indicator.suppressed) leaves the row without a difference.
--- two_sided_p_value, two_proportion_z, wilson_low, wilson_high, z_critical_95: DuckDB functions created at
--- on-run-start (macros/survey_statistics.sql).
+-- the difference of the two shares with a two-sided z test of independent samples (an organisation is in one
+-- sector only) and its unadjusted 95 % interval on the same standard error, so the interval excludes 0
+-- exactly when p < 0.05. One Benjamini–Hochberg family is every difference of one year (the differences
+-- released together); `significant` is BH-adjusted and the FCR-adjusted interval agrees with it
+-- (macros/multiple_testing.sql). A suppressed share on either side leaves the row without a difference.
+-- difference_standard_error, proportion_variance, two_sided_p_value, two_proportion_z, z_critical_95:
+-- DuckDB functions created at on-run-start (macros/survey_statistics.sql).
 {%- set first, second = 'stat', 'kommune' %}
 
 with shares as (
@@ -55,18 +56,31 @@ paired as (
 tested as (
     select
         *,
+        case when not suppressed then difference_standard_error(
+            proportion_variance(p_a, n_a), proportion_variance(p_b, n_b), 0.0
+        ) end as standard_error,
         case when not suppressed then two_sided_p_value(two_proportion_z(p_a, n_a, p_b, n_b)) end as p_value
     from paired
 ),
 
 stepped as (
-    select *, {{ bh_step('p_value', 'family, year') }} as bh_step
+    select *, {{ bh_step('p_value', 'year') }} as bh_step
     from tested
 ),
 
 adjusted as (
-    select *, {{ bh_q_value('bh_step', 'p_value', 'family, year') }} as q_value
+    select
+        *,
+        {{ bh_q_value('bh_step', 'p_value', 'year') }} as q_value,
+        {{ test_family_size('p_value', 'year') }} as test_family_size
     from stepped
+),
+
+selected as (
+    select
+        *,
+        {{ fcr_z_critical('q_value', bh_selected_count('q_value', 'year'), 'test_family_size') }} as fcr_z
+    from adjusted
 )
 
 select
@@ -83,15 +97,12 @@ select
     case when not suppressed then 100 * p_a end as share_a_pct,
     case when not suppressed then 100 * p_b end as share_b_pct,
     case when not suppressed then 100 * (p_a - p_b) end as difference_pp,
-    -- Newcombe (1998), Statistics in Medicine 17:873-890, method 10.
-    case when not suppressed then 100 * (p_a - p_b - sqrt(
-        power(p_a - wilson_low(p_a, n_a, z_critical_95()), 2) + power(wilson_high(p_b, n_b, z_critical_95()) - p_b, 2)
-    )) end as ci_low_pp,
-    case when not suppressed then 100 * (p_a - p_b + sqrt(
-        power(wilson_high(p_a, n_a, z_critical_95()) - p_a, 2) + power(p_b - wilson_low(p_b, n_b, z_critical_95()), 2)
-    )) end as ci_high_pp,
+    {{ normal_interval_pp('p_a - p_b', 'standard_error', 'z_critical_95()', 'ci_low_pp', 'ci_high_pp') }},
     p_value,
     q_value,
-    q_value < 0.05 as significant
-from adjusted
+    {{ bh_significant('q_value') }} as significant,
+    {{ normal_interval_pp('p_a - p_b', 'standard_error', 'fcr_z', 'ci_low_fcr_pp', 'ci_high_fcr_pp') }},
+    {{ test_family_id('p_value', 'fct_population_difference', ['year']) }} as test_family,
+    case when p_value is not null then cast(test_family_size as integer) end as test_family_size
+from selected
 order by indicator_id, item, year
