@@ -7,6 +7,7 @@ from __future__ import annotations
 import collections
 
 import duckdb
+import yaml
 
 from support.lp_audit import CONFIDENTIALITY, audit, inner_counts
 
@@ -22,6 +23,7 @@ def test_no_confidential_value_is_bounded_within_one_unit(published_once):
         cells = con.execute(f'select * from "{schema}".int_disclosure_cells').df()
         reasons = con.execute(f'select * from "{_schema(con, "int_disclosure_control")}".int_disclosure_control').df()
         counts = inner_counts(con, _schema(con, "int_distribution_answers"))
-    leaks = audit(cells, reasons, CONFIDENTIALITY, counts)
+    project = yaml.safe_load((settings.dbt_project_dir / "dbt_project.yml").read_text(encoding="utf-8"))
+    leaks = audit(cells, reasons, CONFIDENTIALITY, counts, int(project["vars"]["group_disclosure_below_n"]))
     kinds = collections.Counter((leak.kind, leak.value, leak.reason) for leak in leaks)
     assert not leaks, f"{len(leaks)} protected values leak {dict(kinds)}:\n" + "\n".join(map(str, leaks[:30]))

@@ -27,7 +27,10 @@ range [lo, hi] (the minimum and maximum of the value's linear form subject to ev
 satisfy lo ≤ max(0, x − 1) and hi ≥ min(n, x + 1): the intruder cannot rule out one unit fewer or one more. A
 value that the always-published bases alone determine (its vector lies in the span of the published cells'
 base vectors, e.g. an item whose success codes are every code given in the block) is exempt, as in the
-model: no suppression can hide it, and it is no more disclosive than the base.
+model: no suppression can hide it, and it is no more disclosive than the base. Likewise the interval is taken
+within what is public whatever is withheld — the bases, and the unanimous answers (a count of 0 or of the
+whole base) of published groups of at least `unanimous_from_n`, which the policy publishes: where those
+alone bound the value at [plo, phi], the requirement is lo ≤ max(plo, x − 1) and hi ≥ min(phi, x + 1).
 
 The true values come from the true inner counts (`inner_counts`, read from the working database's answers):
 the cells table carries no "vet ikke" count and hidden cells have no share. The audit checks them against
@@ -174,7 +177,9 @@ def _in_span(basis: np.ndarray, vector: np.ndarray) -> bool:
 class _Block:
     """One block's inner cells, the intruder's equations and the true counts."""
 
-    def __init__(self, name: tuple[str, int], cells: list[dict], counts: pd.DataFrame, suppressed: set[tuple]):
+    def __init__(
+        self, name: tuple[str, int], cells: list[dict], counts: pd.DataFrame, suppressed: set[tuple], unanimous_from_n
+    ):
         self.name = name
         codes = _codes(cells[0]["block_codes"])
         units = sorted({unit for cell in cells for unit in cell["units"]})
@@ -204,18 +209,31 @@ class _Block:
                 if _key(cell) not in suppressed:
                     rows += [support["successes"], support["dont_know"]]
         unique = sorted({tuple(row) for row in rows if row})
-        self.equations = csr_matrix(
-            (
-                np.ones(sum(map(len, unique))),
-                ([i for i, row in enumerate(unique) for _ in row], [j for row in unique for j in row]),
-            ),
-            shape=(len(unique), len(self.index)),
-        )
+        self.equations = _matrix(unique, len(self.index))
         self.known = self.equations @ self.truth
+        public = []
+        for cell, support in zip(cells, self.supports, strict=True):
+            if not cell["is_published"]:
+                continue
+            public.append(support["n_base"])
+            if pd.notna(cell["primary_reason"]) or cell["n_base"] < unanimous_from_n:
+                continue
+            base = self.truth[support["n_base"]].sum()
+            public += [s for s in (support["successes"], support["dont_know"]) if self.truth[s].sum() in (0, base)]
+        self.public = _matrix(sorted({tuple(row) for row in public if row}), len(self.index))
         self.published_span = _span([list(row) for row in unique], len(self.index))
         bases = [support["n_base"] for cell, support in zip(cells, self.supports, strict=True) if cell["is_published"]]
         self.bases_span = _span(bases, len(self.index))
         self.solver: _Solver | None = None
+
+    def public_bound(self, target: np.ndarray, sense: int) -> float:
+        """The same bound from the public equations alone (±inf where they leave it unbounded)."""
+        result = linprog(sense * target, A_eq=self.public, b_eq=self.public @ self.truth, bounds=(0, None))
+        if result.status == 3:
+            return sense * -np.inf
+        if result.status != 0:
+            raise RuntimeError(f"the public linear program of block {self.name} failed: {result.message}")
+        return sense * result.fun
 
     def vector(self, support: list[int]) -> np.ndarray:
         vector = np.zeros(len(self.index))
@@ -244,6 +262,14 @@ class _Block:
         if value is None:  # the warm-started solve did not end optimal: solve from scratch
             value = _linprog_optimum(sense * target, self.equations, self.known, self.name)
         return sense * value
+
+
+def _matrix(rows: list[tuple[int, ...]], width: int) -> csr_matrix:
+    """0/1 rows over the inner cells as a sparse matrix."""
+    return csr_matrix(
+        (np.ones(sum(map(len, rows))), ([i for i, row in enumerate(rows) for _ in row], [j for row in rows for j in row])),
+        shape=(len(rows), width),
+    )
 
 
 def _linprog_optimum(cost: np.ndarray, equations: csr_matrix, known: np.ndarray, name) -> float:
@@ -295,6 +321,7 @@ def audit(
     reasons: pd.DataFrame,
     protected_reasons: Mapping[str, tuple[str, ...]],
     counts: pd.DataFrame,
+    unanimous_from_n: int,
 ) -> list[Leak]:
     """Every protected value whose feasible range is narrower than its protection interval.
 
@@ -317,7 +344,7 @@ def audit(
         name = (question, int(year))
         block_counts = by_block.get((question, year), counts.iloc[:0])
         records = group.to_dict("records")
-        block = _Block(name, records, block_counts, suppressed)
+        block = _Block(name, records, block_counts, suppressed, unanimous_from_n)
         weighted = bool(block_counts.weighted.any()) if len(block_counts) else False
         for cell, support in zip(records, block.supports, strict=True):
             block.check_truth(cell, support, weighted)
@@ -348,6 +375,10 @@ def _audit_block(block: _Block, protected_reasons: Mapping[str, tuple[str, ...]]
             # programs are run only to report a leak's whole range
             too_high = x > 0 and bound(support, 1) > max(0.0, x - 1) + slack
             too_low = x < n and bound(support, -1) < min(n, x + 1) - slack
+            if too_high:  # unless the public equations alone already bound it from below as far
+                too_high = bound(support, 1) > max(block.public_bound(block.vector(support), 1), x - 1) + slack
+            if too_low:
+                too_low = bound(support, -1) < min(block.public_bound(block.vector(support), -1), x + 1) - slack
             if too_high or too_low:
                 leaks.append(
                     Leak(

@@ -18,6 +18,8 @@ from support.lp_audit import CONFIDENTIALITY, KEY, WITH_RELIABILITY, audit
 QUESTION, YEAR = "ai_adoption", 2025
 CODES = (1, 2, 9)  # 1 the success, 9 "vet ikke"; all three in the base
 SUCCESS, DONT_KNOW = (1,), (9,)
+# The confidentiality rule's group size (var group_disclosure_below_n): from it a unanimous answer is public.
+UNANIMOUS_FROM_N = 50
 ORG = {"stat": ("stat",), "kommune": ("kommune",), "alle": ("stat", "kommune")}
 
 
@@ -93,7 +95,7 @@ def test_a_complement_with_no_successes_leaks_through_non_negativity_though_rank
     counts = {("stat", 1): 2, ("stat", 2): 2, ("stat", 9): 1, ("kommune", 2): 45, ("kommune", 9): 5}
     assert rank_attack(counts, ORG, {"stat", "kommune"}, "stat") is None
     cells, reasons, inner = block(counts, SMALL_STAT_WITHHELD)
-    leaks = audit(cells, reasons, CONFIDENTIALITY, inner)
+    leaks = audit(cells, reasons, CONFIDENTIALITY, inner, UNANIMOUS_FROM_N)
     assert [(leak.key[2], leak.value, leak.kind, leak.x, round(leak.lo, 6), round(leak.hi, 6)) for leak in leaks] == [
         ("stat", "successes", "narrowed", 2.0, 0.0, 2.0)
     ]
@@ -102,7 +104,7 @@ def test_a_complement_with_no_successes_leaks_through_non_negativity_though_rank
 
 def _audit(counts, reasons, mapping=CONFIDENTIALITY, **shape):
     cells, suppression, inner = block(counts, reasons, **shape)
-    return audit(cells, suppression, mapping, inner)
+    return audit(cells, suppression, mapping, inner, UNANIMOUS_FROM_N)
 
 
 def test_a_zero_in_the_total_pins_a_withheld_cell():
@@ -147,7 +149,7 @@ def test_a_hidden_group_is_protected():
     counts = {("stat", 1): 10, ("stat", 2): 20, ("kommune", 1): 20, ("kommune", 2): 30, ("fylkeskommune", 1): 3}
     counts[("fylkeskommune", 2)] = 1
     cells, reasons, inner = block(counts, {"fylkeskommune": ("n_base", None)}, populations, hidden=("fylkeskommune",))
-    leaks = audit(cells, reasons, CONFIDENTIALITY, inner)
+    leaks = audit(cells, reasons, CONFIDENTIALITY, inner, UNANIMOUS_FROM_N)
     assert {(leak.key[2], leak.published, leak.value, leak.kind) for leak in leaks} == {
         ("fylkeskommune", False, "successes", "linear"),
         ("fylkeskommune", False, "dont_know", "linear"),  # no "vet ikke" anywhere: alle's 0 − 0 − 0
@@ -155,7 +157,7 @@ def test_a_hidden_group_is_protected():
     # stat and kommune withheld: alle's 33 successes leave fylkeskommune anywhere in [0, 4], but alle's 0 "vet
     # ikke" still pins its own to 0
     withheld = reasons.assign(suppression_reason=["complementary", "complementary", None])  # stat, kommune, alle
-    assert [(leak.value, leak.kind) for leak in audit(cells, withheld, CONFIDENTIALITY, inner)] == [
+    assert [(leak.value, leak.kind) for leak in audit(cells, withheld, CONFIDENTIALITY, inner, UNANIMOUS_FROM_N)] == [
         ("dont_know", "pinned")
     ]
 
