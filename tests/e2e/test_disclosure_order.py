@@ -26,7 +26,8 @@ def test_shuffled_cells_get_the_suppressions_the_build_published(published_once,
     project = yaml.safe_load((settings.dbt_project_dir / "dbt_project.yml").read_text(encoding="utf-8"))
     key = list(control.KEY)
     shuffled = control.protect(
-        cells.sample(frac=1, random_state=seed), inner.sample(frac=1, random_state=seed),
+        cells.sample(frac=1, random_state=seed),
+        inner.sample(frac=1, random_state=seed),
         int(project["vars"]["group_disclosure_below_n"]),
     )
     merged = built.merge(shuffled, on=key, how="outer", suffixes=("_built", "_shuffled"), indicator=True)

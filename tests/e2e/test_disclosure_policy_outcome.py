@@ -15,7 +15,9 @@ CELL_TABLES = ("fct_indicator", "fct_indicator_breakdown", "fct_answer_distribut
 def marts(published_once):
     settings, _, _ = published_once
     with duckdb.connect(str(settings.warehouse_db), read_only=True) as con:
-        yield {name: con.execute(f"select * from marts.{name}").df() for name in (*CELL_TABLES, "published_reconciliation")}
+        yield {
+            name: con.execute(f"select * from marts.{name}").df() for name in (*CELL_TABLES, "published_reconciliation")
+        }
 
 
 def test_at_most_a_fifth_of_the_cells_is_withheld(marts):

@@ -267,7 +267,10 @@ class _Block:
 def _matrix(rows: list[tuple[int, ...]], width: int) -> csr_matrix:
     """0/1 rows over the inner cells as a sparse matrix."""
     return csr_matrix(
-        (np.ones(sum(map(len, rows))), ([i for i, row in enumerate(rows) for _ in row], [j for row in rows for j in row])),
+        (
+            np.ones(sum(map(len, rows))),
+            ([i for i, row in enumerate(rows) for _ in row], [j for row in rows for j in row]),
+        ),
         shape=(len(rows), width),
     )
 

@@ -102,16 +102,19 @@ def test_a_complement_with_no_successes_leaks_through_non_negativity_though_rank
     assert "stat" in str(leaks[0]) and "narrowed" in str(leaks[0])
 
 
-def _audit(counts, reasons, mapping=CONFIDENTIALITY, **shape):
+def _audit(counts, reasons, mapping=CONFIDENTIALITY, unanimous_from_n=UNANIMOUS_FROM_N, **shape):
     cells, suppression, inner = block(counts, reasons, **shape)
-    return audit(cells, suppression, mapping, inner, UNANIMOUS_FROM_N)
+    return audit(cells, suppression, mapping, inner, unanimous_from_n)
 
 
 def test_a_zero_in_the_total_pins_a_withheld_cell():
     # no success in alle: stat's 0 is certain, though both parts are withheld
     counts = {("stat", 2): 4, ("stat", 9): 1, ("kommune", 2): 45, ("kommune", 9): 5}
-    leaks = _audit(counts, SMALL_STAT_WITHHELD)
+    leaks = _audit(counts, SMALL_STAT_WITHHELD, unanimous_from_n=100)
     assert [(leak.key[2], leak.value, leak.kind, leak.x) for leak in leaks] == [("stat", "successes", "pinned", 0.0)]
+    # … unless the total's unanimous answer is itself public: a group of 55 is at least the policy's 50, and
+    # "none of them" says of each part what it says of the whole, whatever is withheld
+    assert _audit(counts, SMALL_STAT_WITHHELD) == []
 
 
 def test_a_complement_with_enough_successes_is_safe():
@@ -135,7 +138,8 @@ def test_the_protection_interval_needs_one_unit_either_side(kommune_successes, l
 
 
 def test_a_withheld_cell_whose_complement_is_published_leaks_exactly():
-    counts = {("stat", 1): 2, ("stat", 2): 3, ("kommune", 1): 20, ("kommune", 2): 30}
+    counts = {("stat", 1): 2, ("stat", 2): 2, ("stat", 9): 1, ("kommune", 1): 20, ("kommune", 2): 30}
+    counts[("kommune", 9)] = 4
     reasons = {"stat": ("n_base", "n_base")}  # kommune shown: stat = alle − kommune
     assert rank_attack(counts, ORG, {"stat"}, "stat") == pytest.approx(2.0)
     leaks = _audit(counts, reasons)
@@ -150,14 +154,16 @@ def test_a_hidden_group_is_protected():
     counts[("fylkeskommune", 2)] = 1
     cells, reasons, inner = block(counts, {"fylkeskommune": ("n_base", None)}, populations, hidden=("fylkeskommune",))
     leaks = audit(cells, reasons, CONFIDENTIALITY, inner, UNANIMOUS_FROM_N)
+    # its "vet ikke" is 0 like everyone's: alle's unanimous 0 (84 answers, at least the policy's 50) is public
+    # whatever is withheld, so it is no leak; its successes are, exactly
     assert {(leak.key[2], leak.published, leak.value, leak.kind) for leak in leaks} == {
         ("fylkeskommune", False, "successes", "linear"),
-        ("fylkeskommune", False, "dont_know", "linear"),  # no "vet ikke" anywhere: alle's 0 − 0 − 0
     }
-    # stat and kommune withheld: alle's 33 successes leave fylkeskommune anywhere in [0, 4], but alle's 0 "vet
-    # ikke" still pins its own to 0
+    # stat and kommune withheld: alle's 33 successes leave fylkeskommune anywhere in [0, 4]
     withheld = reasons.assign(suppression_reason=["complementary", "complementary", None])  # stat, kommune, alle
-    assert [(leak.value, leak.kind) for leak in audit(cells, withheld, CONFIDENTIALITY, inner, UNANIMOUS_FROM_N)] == [
+    assert audit(cells, withheld, CONFIDENTIALITY, inner, UNANIMOUS_FROM_N) == []
+    # judged without the public rule, alle's 0 "vet ikke" still pins fylkeskommune's to 0
+    assert [(leak.value, leak.kind) for leak in audit(cells, withheld, CONFIDENTIALITY, inner, 10_000)] == [
         ("dont_know", "pinned")
     ]
 
@@ -192,9 +198,11 @@ def test_counts_that_disagree_with_the_cells_stop_the_audit():
     counts = {("stat", 1): 2, ("stat", 2): 3, ("kommune", 1): 20, ("kommune", 2): 30}
     cells, reasons, inner = block(counts, SMALL_STAT_WITHHELD)
     with pytest.raises(ValueError, match=r"inner counts give n_base 56 for ai_adoption//alle.* the cells table 55"):
-        audit(cells, reasons, CONFIDENTIALITY, inner.assign(n=inner.n + (inner.unit == "kommune") * 0.5))
+        audit(
+            cells, reasons, CONFIDENTIALITY, inner.assign(n=inner.n + (inner.unit == "kommune") * 0.5), UNANIMOUS_FROM_N
+        )
     with pytest.raises(ValueError, match="no suppression_reason for the published cell"):
-        audit(cells, reasons.iloc[1:], CONFIDENTIALITY, inner)
+        audit(cells, reasons.iloc[1:], CONFIDENTIALITY, inner, UNANIMOUS_FROM_N)
 
 
 def test_warm_started_bounds_equal_fresh_linear_programs():
@@ -204,7 +212,7 @@ def test_warm_started_bounds_equal_fresh_linear_programs():
     counts = {(u, c): int(rng.integers(0, 6)) for u in units for c in CODES}
     cells, reasons, inner = block(counts, {}, populations)
     suppressed = {tuple(row[k] for k in KEY) for row in cells.head(4).to_dict("records")}
-    built = lp_audit._Block((QUESTION, YEAR), cells.to_dict("records"), inner, suppressed)
+    built = lp_audit._Block((QUESTION, YEAR), cells.to_dict("records"), inner, suppressed, UNANIMOUS_FROM_N)
     for _ in range(20):
         target = rng.integers(0, 2, size=len(built.index)).astype(float)
         for sense in (1, -1):
