@@ -82,7 +82,16 @@ def built(tmp_path_factory) -> dict:
     db_path = work / "work.duckdb"
     write_raw_fixture(db_path, seed=7)
     env = {**dbt_env(db_path), "DBT_TARGET_PATH": str(work / "target"), "DBT_LOG_PATH": str(work / "logs")}
-    result = subprocess.run(dbt_command(get_settings(), "build"), env=env, capture_output=True, text=True, timeout=600)
+    # With the finite population correction off: the independent computations below are the infinite-population
+    # formulas, and the fixture's random respondents do not respect the frames. The correction's own tests run
+    # on a copy (fpc_work); the published build has it on.
+    result = subprocess.run(
+        dbt_command(get_settings(), "build", "--vars", "{apply_fpc: false}"),
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     run_results = json.loads((work / "target" / "run_results.json").read_text())
     manifest = json.loads((work / "target" / "manifest.json").read_text())
     return {
@@ -246,7 +255,7 @@ def test_shares_equal_an_independent_pandas_computation(
         assert row["n_effective"] == row["n_base"]
 
 
-def test_interval_is_wilson_on_the_effective_n_without_fpc_by_default(con):
+def test_interval_is_wilson_on_the_effective_n_with_the_fpc_off(con):
     for population in ("kommune", "stat", "alle", "fylkeskommune"):
         row = fct_row(con, "infosec_statement", "competence", population, 2025)
         if row["suppressed"]:
@@ -275,24 +284,42 @@ WITH_ESTIMATES = (
 )
 
 
+def _clopper_pearson_width_pp(p: float, n: float) -> float:
+    """The exact (Clopper–Pearson) 95 % interval's width on n, from its beta-quantile definition."""
+    x = p * n
+    low = stats.beta.ppf(0.025, x, n - x + 1) if x > 0 else 0.0
+    high = stats.beta.ppf(0.975, x + 1, n - x) if x < n else 1.0
+    return 100 * (high - low)
+
+
 def test_suppression_reasons_follow_the_primary_rule(con):
     fct = con.execute(WITH_ESTIMATES).df()
     assert len(fct) == con.execute("select count(*) from marts.fct_indicator").fetchone()[0]
     assert (fct.suppressed == fct.suppression_reason.notna()).all()
+    # confidentiality (docs/disclosure.md): too few respondents, or a small group answering unanimously
     assert ((fct.suppression_reason == "n_base") == (fct.n_base < 10)).all()
-    for row in fct[fct.n_base >= 10].itertuples():
-        # NCHS-style width rule on the Wilson interval of the effective n, without the FPC (docs.md)
-        low, high = wilson_interval(row.true_share, row.n_effective)
-        width = 100 * (high - low)
+    unanimous = (fct.n_base >= 10) & (fct.n_base < 50) & fct.true_share.isin([0.0, 1.0])
+    assert ((fct.suppression_reason == "group_disclosure") == unanimous).all()
+    # reliability: a flag on a published value, never a withholding
+    assert (fct.low_reliability == fct.reliability_reason.notna()).all()
+    assert not (fct.low_reliability & fct.suppressed).any()
+    for row in fct[~fct.suppressed].itertuples():
+        if row.survey == "panel":
+            width = _clopper_pearson_width_pp(row.true_share, row.n_effective)
+            if min(row.n_base, row.n_effective) < 30:
+                assert row.reliability_reason == "n_effective", row
+                continue
+        else:  # the published Wilson interval (the correction is off in this build)
+            low, high = wilson_interval(row.true_share, row.n_effective)
+            width = 100 * (high - low)
         too_wide = width >= 30 or (width > 5 and (row.true_share == 0 or width / (100 * row.true_share) > 1.3))
-        assert (row.suppression_reason == "interval_width") == too_wide, row
+        assert (row.reliability_reason == "interval_width") == too_wide, row
     sparse = fct[(fct.question_id == SPARSE_QUESTION) & (fct.year == 2025)].set_index("population").loc["stat"]
     assert sparse.n_base <= SPARSE_ANSWERS and sparse.suppression_reason == "n_base"
     assert sparse[["share_pct", "ci_low_pct", "ci_high_pct", "dont_know_pct", "change_pp"]].isna().all()
     assert not sparse.low_reliability
     shown = fct[~fct.suppressed]
     assert shown.share_pct.notna().all() and len(shown) > len(fct) / 2
-    assert (shown.low_reliability == (shown.n_effective < 30)).all()
 
 
 def test_differencing_recovers_no_suppressed_cell(con):
@@ -733,8 +760,8 @@ def test_fpc_on_fails_loudly_for_a_year_without_a_frame_row(fpc_work):
     assert "kommune in 2027" in message and "fylkeskommune in 2027" in message
     assert "seeds/population_frame.csv" in message
     assert "stat in 2027" not in message  # stat needs no frame
-    # With the correction off (the default) the same delivery builds.
-    assert _dbt(fpc_work, "run", "--select", *models).returncode == 0
+    # With the correction off the same delivery builds.
+    assert _dbt(fpc_work, "run", "--select", *models, "--vars", "{apply_fpc: false}").returncode == 0
 
 
 # --- dim_municipality: the register by survey year, with the county harmonised to the 2024 counties ---------
@@ -832,7 +859,8 @@ def test_wide_views_carry_one_column_per_loaded_year_with_fct_indicators_values(
 @pytest.fixture(scope="session")
 def raw_categories(con) -> pd.DataFrame:
     """Every respondent's breakdown categories, from raw with pandas only: the panel's delivered gender, age
-    group and region, and an organisation's own ai_adoption answer that year (3-5 adopter, 1-2 non-adopter)."""
+    group and region, and an organisation's own ai_adoption answer that year (3-5 adopter, anything else —
+    1-2, "vet ikke" or no answer — non-adopter)."""
     panel = con.execute(
         "select survey_year, respondent_key as respondent, gender, age_group, region from raw.panel_respondents"
     ).df()
@@ -841,9 +869,7 @@ def raw_categories(con) -> pd.DataFrame:
         "left join raw.org_answers a on a.survey_year = r.survey_year and a.orgnr = r.orgnr "
         "and a.question_id = 'ai_adoption'"
     ).df()
-    org["ai_adopter"] = np.select(
-        [org.answer_code.isin([3, 4, 5]), org.answer_code.isin([1, 2])], ["adopter", "non_adopter"], "ukjent"
-    )
+    org["ai_adopter"] = np.where(org.answer_code.isin([3, 4, 5]), "adopter", "non_adopter")
     return pd.concat([panel, org.drop(columns="answer_code")], ignore_index=True)
 
 
@@ -953,12 +979,12 @@ def test_breakdown_cells_follow_the_primary_rule_and_leak_nothing_by_differencin
     assert differencing_attack(attacker_shares(table), units, success, 10) == []
     # Without complementary suppression, a category follows from its population minus the other categories.
     primary_only = table.assign(
-        suppressed=table.suppression_reason.isin(["n_base", "interval_width"]),
+        suppressed=table.suppression_reason.isin(["n_base", "group_disclosure"]),
         share_pct=100 * table.true_share,
         dont_know_pct=100 * table.true_dont_know_share,
     )
     recovered = differencing_attack(primary_only, units, success, 10)
-    assert any("|ai_adopter=" in name for name in recovered)
+    assert any("|county_2024=" in name for name in recovered)
 
 
 def test_family_breakdown_marts_are_their_familys_rows_of_fct_indicator_breakdown(con):
@@ -1027,7 +1053,7 @@ def test_answer_distribution_cells_leak_nothing_by_differencing(con):
     assert (distribution.suppression_reason == "complementary").any()
     assert differencing_attack(attacker_shares(table), populations, {**success, **codes}, 10) == []
     primary_only = table.assign(
-        suppressed=table.suppression_reason.isin(["n_base", "interval_width"]), share_pct=100 * table.true_share
+        suppressed=table.suppression_reason.isin(["n_base", "group_disclosure"]), share_pct=100 * table.true_share
     )
     assert any(
         name.startswith("answer_distribution/")
