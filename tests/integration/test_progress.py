@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import re
+import time
 from contextlib import nullcontext
 from types import SimpleNamespace
 
@@ -64,6 +65,46 @@ def test_more_nodes_than_expected_never_reads_past_the_total():
             counter.tick()
     pairs = [(int(a), int(b)) for a, b in re.findall(r"dbt (\d+)/(\d+) nodes", out.getvalue())]
     assert pairs[-1] == (5, 5) and all(seen <= total for seen, total in pairs)
+
+
+def test_a_node_reported_twice_is_counted_once():
+    out = io.StringIO()
+    with progress.to_terminal(out):
+        counter = progress.NodeCounter(3)
+        for node in ("model.a", "test.b", "test.b", "test.b", "model.c"):  # a test on two tables reports twice
+            counter.tick(node)
+        counter.finish()
+    pairs = [(int(a), int(b)) for a, b in re.findall(r"dbt (\d+)/(\d+) nodes", out.getvalue())]
+    assert pairs[-1] == (3, 3) and pairs.count((3, 3)) == 1
+
+
+def test_a_quiet_step_says_it_is_still_running_and_what_it_is_at(monkeypatch):
+    monkeypatch.setattr(progress, "QUIET_LIMIT_S", 0.3)
+    out = io.StringIO()
+    with progress.to_terminal(out), progress.step("dbt build") as step:
+        counter = progress.NodeCounter(10)
+        step.detail = counter.at
+        counter.tick("model.itip.fct_indicator")
+        time.sleep(1.5)
+    lines = out.getvalue().splitlines()
+    still = [line for line in lines if "still running" in line]
+    assert still and all(
+        re.fullmatch(
+            STAMP + r"dbt build: still running \(\d+ s; dbt 1/10 nodes, last finished model.itip.fct_indicator\)", line
+        )
+        for line in still
+    ), lines
+    assert len(still) <= 1.5 / 0.3 + 1, "once per quiet spell, not once per poll"
+    assert re.fullmatch(STAMP + r"dbt build: done \(\d+\.\d s\)", lines[-1]), "nothing after the step ends"
+
+
+def test_only_the_innermost_step_says_it_is_still_running(monkeypatch):
+    monkeypatch.setattr(progress, "QUIET_LIMIT_S", 0.3)
+    out = io.StringIO()
+    with progress.to_terminal(out), progress.step("outer"), progress.step("inner"):
+        time.sleep(1.0)
+    still = [line for line in out.getvalue().splitlines() if "still running" in line]
+    assert still and all("inner: still running" in line for line in still)
 
 
 def _outcome(part, status="loaded", warnings=()):
