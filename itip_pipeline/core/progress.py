@@ -76,20 +76,37 @@ def step(name: str, starting: str = "started") -> Iterator[Step]:
     """`with progress.step("publish") as s:` prints the start, and the end (or "FAILED") with its time."""
     say(f"{name}: {starting}")
     current = Step(name)
-    _active.append(current)
-    beating = _heartbeat(current) if enabled() else None
     try:
-        yield current
+        with _watched(current):
+            yield current
     except BaseException:
         if not current.ended:
             current.done("FAILED")
         raise
+    if not current.ended:
+        current.done()
+
+
+@contextmanager
+def watch(name: str) -> Iterator[Step]:
+    """A stretch of work made of steps and the gaps between them: no line of its own at start or end, only the
+    still-running line when the terminal has been quiet between its steps."""
+    current = Step(name)
+    with _watched(current):
+        yield current
+
+
+@contextmanager
+def _watched(current: Step) -> Iterator[None]:
+    """`current` is the innermost step inside the block, with a heartbeat while a terminal is handed over."""
+    _active.append(current)
+    beating = _heartbeat(current) if enabled() else None
+    try:
+        yield
     finally:
         _active.remove(current)
         if beating:
             beating.set()
-    if not current.ended:
-        current.done()
 
 
 def _heartbeat(current: Step) -> threading.Event:

@@ -69,11 +69,13 @@ def run_all(
     if not landing_folders(settings.landing_dir, known).years:
         from itip_pipeline.synthetic.generator import generate_deliveries
 
-        generate_deliveries(settings.landing_dir, DEFAULT_YEARS, seed=seed)
+        with progress.to_terminal(terminal), progress.step("synthetic deliveries", "generating (SYNTHETIC data)"):
+            generate_deliveries(settings.landing_dir, DEFAULT_YEARS, seed=seed)
         generated = True
     from itip_pipeline.instance.opening import open_instance
 
-    orphaned = open_instance(settings).orphaned_runs
+    with progress.to_terminal(terminal), progress.step("starting", "opening the Dagster instance"):
+        orphaned = open_instance(settings).orphaned_runs
     outside = sorted(set(years or []) - known)
     if outside:
         raise SystemExit(f"{outside} are not survey years of this warehouse ({min(known)}–{max(known)})")
@@ -94,7 +96,8 @@ def run_all(
     ):
         for year in unchanged:
             progress.say(f"{year}: unchanged since its last load, skipped")
-        outcome = _load_and_publish(years, unchanged)
+        with progress.watch("itip run"):  # the gaps between steps (Dagster starting a step) say so too
+            outcome = _load_and_publish(years, unchanged)
     return RunSummary(
         outcome.loaded,
         sorted(set(unchanged + outcome.unchanged)),

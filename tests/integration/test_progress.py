@@ -265,3 +265,16 @@ def test_itip_run_prints_the_years_by_category_and_how_it_ended(monkeypatch, tmp
     assert years_line(summary) in out and "Loaded [" not in out
     assert ("FAILED 2023:\ndelivery 2023 rejected" in out) == bool(failed)
     assert ("Built, checked and published" in out) != bool(failed)
+
+
+def test_a_watched_stretch_says_only_that_it_is_still_running_between_its_steps(monkeypatch):
+    monkeypatch.setattr(progress, "QUIET_LIMIT_S", 0.3)
+    out = io.StringIO()
+    with progress.to_terminal(out), progress.watch("itip run"):
+        time.sleep(0.8)
+        with progress.step("publish"):
+            pass
+    lines = out.getvalue().splitlines()
+    assert re.fullmatch(STAMP + r"itip run: still running \(\d+ s\)", lines[0]), lines
+    assert not any(line.endswith(("itip run: started", "itip run: done")) for line in lines)
+    assert re.fullmatch(STAMP + r"publish: done \(\d+\.\d s\)", lines[-1])
