@@ -156,7 +156,9 @@ class NodeCounter:
 
     def at(self) -> str:
         """Where the build is, for a step's still-running line."""
-        last = f", last finished {self.last}" if self.last else ""
+        # dbt's unique_id is <type>.<project>.<name>[.<hash>]: the name says which model or test it was.
+        parts = self.last.split(".")
+        last = f", last finished {parts[2] if len(parts) > 2 else self.last}" if self.last else ""
         return f"{self.label} {self.seen}/{self.total} nodes{last}"
 
     def _say(self) -> None:
