@@ -11,7 +11,7 @@ export UV_PYTHON_DOWNLOADS := never
 .PHONY: install run test test-all ui serve docs bench clean
 
 # $(call busy,WHAT,COMMAND,QUIET FLAG): say WHAT, then run COMMAND. On a terminal the command draws its own
-# progress; elsewhere (a log file, CI) it runs with QUIET FLAG and a line every 10 s says it is still busy, so
+# progress; elsewhere (a log file, CI) it runs with QUIET FLAG and a line every 8 s says it is still busy, so
 # a first install (a minute or two, silent otherwise) never looks hung.
 define busy
 	@echo "install: $(1)"
@@ -19,7 +19,7 @@ define busy
 		$(2) $(3) & pid=$$!; waited=0; \
 		while kill -0 $$pid 2>/dev/null; do \
 			sleep 1; waited=$$((waited + 1)); \
-			if [ $$((waited % 10)) -eq 0 ] && kill -0 $$pid 2>/dev/null; then \
+			if [ $$((waited % 8)) -eq 0 ] && kill -0 $$pid 2>/dev/null; then \
 				echo "install: still $(1) ($$waited s)"; fi; \
 		done; wait $$pid; fi
 endef
@@ -40,6 +40,7 @@ install: $(VENV)/.synced
 
 ## make run: generate the synthetic deliveries if data/landing/ is empty, load every year, build, publish.
 run: install
+	@echo "itip run: starting (Python imports the pipeline first: a few seconds)"
 	$(BIN)/itip run
 
 # Two pytest-xdist workers, a test module (or the tests sharing the session's pipeline run) to one worker, the

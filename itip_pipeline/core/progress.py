@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import TextIO
 
-QUIET_LIMIT_S = 8.0
+QUIET_LIMIT_S = 6.0  # below 10 s with room for a busy machine's late thread switches
 
 _terminal: TextIO | None = None
 _lock = threading.Lock()
