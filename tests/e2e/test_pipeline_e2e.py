@@ -143,6 +143,8 @@ def test_an_old_duckdb_client_reads_every_published_table_and_comment(published)
 
 def test_the_published_file_declares_keys_and_not_null_lists_its_tables_and_sorts_by_key(published):
     """What DBeaver and `SHOW TABLES` see in the real file, through the DuckDB 1.x client BI tools bundle."""
+    from itip_pipeline.publish.bi_file import MAX_COMMENT
+
     from support.duckdb_clients import old_client_reads
 
     settings, _, _ = published
@@ -168,7 +170,7 @@ def test_the_published_file_declares_keys_and_not_null_lists_its_tables_and_sort
         "select comment from duckdb_columns() where comment is not null union all "
         "select comment from duckdb_tables() where comment is not null",
     )
-    assert comments and all("\n" not in c["comment"] and len(c["comment"]) <= 240 for c in comments)
+    assert comments and all("\n" not in c["comment"] and len(c["comment"]) <= MAX_COMMENT for c in comments)
     for table, key in keys.items():
         order = ", ".join(f'"{column}" nulls first' for column in key)
         stored = _read(settings, f"select * from marts.{table}")
