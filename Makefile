@@ -10,20 +10,37 @@ export UV_PYTHON_DOWNLOADS := never
 
 .PHONY: install run test test-all ui serve docs bench clean
 
+# $(call busy,WHAT,COMMAND,QUIET FLAG): say WHAT, then run COMMAND. On a terminal the command draws its own
+# progress; elsewhere (a log file, CI) it runs with QUIET FLAG and a line every 8 s says it is still busy, so
+# a first install (a minute or two, silent otherwise) never looks hung.
+define busy
+	@echo "install: $(1)"
+	@if [ -t 1 ]; then $(2); else \
+		$(2) $(3) & pid=$$!; waited=0; \
+		while kill -0 $$pid 2>/dev/null; do \
+			sleep 1; waited=$$((waited + 1)); \
+			if [ $$((waited % 8)) -eq 0 ] && kill -0 $$pid 2>/dev/null; then \
+				echo "install: still $(1) ($$waited s)"; fi; \
+		done; wait $$pid; fi
+endef
+
 $(UV):
-	python3 -m venv .tools
-	.tools/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+	$(call busy,setting up uv $(UV_VERSION) in .tools/,python3 -m venv .tools && .tools/bin/pip install \
+		--disable-pip-version-check uv==$(UV_VERSION),--quiet)
 
 # Bytecode compiled at install: with PYTHONDONTWRITEBYTECODE set (as on CI machines) every process would
 # otherwise compile Dagster, dbt and pandas from source at each start of `itip run` or dbt (benchmarks/RESULTS.md).
 $(VENV)/.synced: pyproject.toml uv.lock | $(UV)
-	$(UV) sync --frozen --quiet --compile-bytecode
-	touch $@
+	$(call busy,installing the locked environment (uv.lock) into .venv/,\
+		$(UV) sync --frozen --compile-bytecode,--quiet)
+	@touch $@
+	@echo "install: .venv/ is ready"
 
 install: $(VENV)/.synced
 
 ## make run: generate the synthetic deliveries if data/landing/ is empty, load every year, build, publish.
 run: install
+	@echo "itip run: starting (Python imports the pipeline first: a few seconds)"
 	$(BIN)/itip run
 
 # Two pytest-xdist workers, a test module (or the tests sharing the session's pipeline run) to one worker, the

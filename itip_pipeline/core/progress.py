@@ -4,17 +4,27 @@
 this module, which writes to the stream `itip run` handed it (`to_terminal`) and to nothing otherwise, so
 the same assets stay silent in the Dagster UI and the daemon. Lines carry counts, years and paths only —
 never a delivered value.
+
+The terminal never goes quiet for long: while a step runs and nothing was said for QUIET_LIMIT_S seconds,
+the innermost step says it is still running, for how long, and what it is at (its `detail`, e.g. the dbt
+node count), so a long step is never mistaken for a hung one.
 """
 
 from __future__ import annotations
 
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from typing import TextIO
 
+QUIET_LIMIT_S = 6.0  # below 10 s with room for a busy machine's late thread switches
+
 _terminal: TextIO | None = None
+_lock = threading.Lock()
+_last_said = 0.0  # time.monotonic() of the last line
+_active: list[Step] = []  # the steps running now, innermost last
 
 
 @contextmanager
@@ -34,10 +44,13 @@ def enabled() -> bool:
 
 def say(text: str) -> None:
     """One line, stamped with the wall-clock time; a no-op outside `itip run`."""
+    global _last_said
     if _terminal is None:
         return
-    _terminal.write(f"[{datetime.now():%H:%M:%S}] {text}\n")
-    _terminal.flush()
+    with _lock:
+        _terminal.write(f"[{datetime.now():%H:%M:%S}] {text}\n")
+        _terminal.flush()
+        _last_said = time.monotonic()
 
 
 class Step:
@@ -47,6 +60,11 @@ class Step:
         self.name = name
         self.started = time.monotonic()
         self.ended = False
+        self.detail: Callable[[], str] | None = None  # what the step is at, for the still-running line
+
+    def still_running(self) -> None:
+        at = f"; {self.detail()}" if self.detail else ""
+        say(f"{self.name}: still running ({time.monotonic() - self.started:.0f} s{at})")
 
     def done(self, outcome: str = "done") -> None:
         self.ended = True
@@ -59,7 +77,8 @@ def step(name: str, starting: str = "started") -> Iterator[Step]:
     say(f"{name}: {starting}")
     current = Step(name)
     try:
-        yield current
+        with _watched(current):
+            yield current
     except BaseException:
         if not current.ended:
             current.done("FAILED")
@@ -68,14 +87,61 @@ def step(name: str, starting: str = "started") -> Iterator[Step]:
         current.done()
 
 
+@contextmanager
+def watch(name: str) -> Iterator[Step]:
+    """A stretch of work made of steps and the gaps between them: no line of its own at start or end, only the
+    still-running line when the terminal has been quiet between its steps."""
+    current = Step(name)
+    with _watched(current):
+        yield current
+
+
+@contextmanager
+def _watched(current: Step) -> Iterator[None]:
+    """`current` is the innermost step inside the block, with a heartbeat while a terminal is handed over."""
+    _active.append(current)
+    beating = _heartbeat(current) if enabled() else None
+    try:
+        yield
+    finally:
+        _active.remove(current)
+        if beating:
+            beating.set()
+
+
+def _heartbeat(current: Step) -> threading.Event:
+    """A thread that makes `current` say it is still running when it is the innermost step and the terminal
+    has been quiet for QUIET_LIMIT_S; set the returned event to stop it."""
+    stop = threading.Event()
+
+    def beat() -> None:
+        while not stop.wait(0.5):
+            quiet = time.monotonic() - _last_said
+            if quiet >= QUIET_LIMIT_S and _active and _active[-1] is current and not current.ended:
+                current.still_running()
+
+    threading.Thread(target=beat, name=f"progress: {current.name}", daemon=True).start()
+    return stop
+
+
 class NodeCounter:
-    """dbt build progress as node counts, a line about every tenth of the nodes (and at the last one)."""
+    """dbt build progress as node counts, a line about every tenth of the nodes (and at the last one).
+
+    A node is counted once, however many events it yields (a test on two tables reports on each)."""
 
     def __init__(self, total: int, label: str = "dbt"):
         self.total, self.label, self.seen = total, label, 0
+        self.last = ""  # the node that finished last
         self._every = max(1, round(total / 10))
+        self._counted: set[str] = set()
 
-    def tick(self) -> None:
+    def tick(self, node: str | None = None) -> None:
+        """One node finished; `node` (dbt's unique_id) makes a second event of the same node count for nothing."""
+        if node is not None:
+            if node in self._counted:
+                return
+            self._counted.add(node)
+            self.last = node
         self.seen += 1
         self.total = max(self.total, self.seen)
         if self.seen % self._every == 0 or self.seen == self.total:
@@ -87,6 +153,13 @@ class NodeCounter:
             self._say()
 
     _said = -1
+
+    def at(self) -> str:
+        """Where the build is, for a step's still-running line."""
+        # dbt's unique_id is <type>.<project>.<name>[.<hash>]: the name says which model or test it was.
+        parts = self.last.split(".")
+        last = f", last finished {parts[2] if len(parts) > 2 else self.last}" if self.last else ""
+        return f"{self.label} {self.seen}/{self.total} nodes{last}"
 
     def _say(self) -> None:
         self._said = self.seen

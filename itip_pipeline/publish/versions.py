@@ -15,7 +15,9 @@ at any point leaves what readers see as it was; what a killed publish left (stag
 and their `.wal`) is removed by the next publish. The last KEEP_VERSIONS versions are kept.
 
 The DuckDB file is written in storage format STORAGE_VERSION, which DuckDB 1.x clients (the CLI, DBeaver's
-and Metabase's drivers) open; the newest format of the duckdb library we write with is refused by them.
+and Metabase's drivers) open; the newest format of the duckdb library we write with is refused by them. Its
+tables keep the candidate's NOT NULL constraints and keys, sorted by key (itip_pipeline.warehouse.marts_copy),
+with one-line comments and a view per table in the default schema (itip_pipeline.publish.bi_file).
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ import duckdb
 
 from itip_pipeline.core.build_state import STATE_FILE
 from itip_pipeline.core.published_layout import CURRENT, VERSIONS_DIR
+from itip_pipeline.publish.bi_file import add_default_schema_views, one_line
 from itip_pipeline.publish.parquet_export import write_described_parquet
 from itip_pipeline.warehouse.marts_copy import MARTS_SCHEMA, copy_marts, quote
 
@@ -89,7 +92,8 @@ def _write_version(source_db: Path, staging: Path) -> dict[str, int]:
         con.execute(
             f"attach {quote(str(staging / WAREHOUSE_FILE))} as published (storage_version {quote(STORAGE_VERSION)})"
         )
-        counts = copy_marts(con, "source", "published")
+        counts = copy_marts(con, "source", "published", comment=one_line)
+        add_default_schema_views(con, "published")
         for table in counts:
             write_described_parquet(con, "published", table, staging / f"{table}.parquet")
         con.execute("checkpoint published")

@@ -61,19 +61,30 @@ def run_all(
         up_to_date = _up_to_date(settings, started)
         if up_to_date:
             return up_to_date
-    _check_work_db_free(settings)
-    from itip_pipeline.ingest.loading.landing_watch import landing_folders
+    # Progress lines from here on, and the gaps between steps (imports, Dagster starting a step) say so too.
+    with progress.to_terminal(terminal), progress.watch("itip run"):
+        return _load_build_publish(settings, years, seed, started)
 
-    known = {int(key) for key in survey_year_keys()}
+
+def _load_build_publish(settings: Settings, years: list[int] | None, seed: int, started: float) -> RunSummary:
+    """run_all once it has something to do: the landing folder read (generated when empty), then load and publish."""
+    with progress.step("starting", "checking the working database and the landing folder"):
+        _check_work_db_free(settings)
+        from itip_pipeline.ingest.loading.landing_watch import landing_folders
+
+        known = {int(key) for key in survey_year_keys()}
+        landed_before = landing_folders(settings.landing_dir, known).years
     generated = False
-    if not landing_folders(settings.landing_dir, known).years:
+    if not landed_before:
         from itip_pipeline.synthetic.generator import generate_deliveries
 
-        generate_deliveries(settings.landing_dir, DEFAULT_YEARS, seed=seed)
+        with progress.step("synthetic deliveries", "generating (SYNTHETIC data)"):
+            generate_deliveries(settings.landing_dir, DEFAULT_YEARS, seed=seed)
         generated = True
-    from itip_pipeline.instance.opening import open_instance
+    with progress.step("Dagster instance", "opening"):
+        from itip_pipeline.instance.opening import open_instance
 
-    orphaned = open_instance(settings).orphaned_runs
+        orphaned = open_instance(settings).orphaned_runs
     outside = sorted(set(years or []) - known)
     if outside:
         raise SystemExit(f"{outside} are not survey years of this warehouse ({min(known)}–{max(known)})")
@@ -86,12 +97,7 @@ def run_all(
     years = years or [y for y in landed if y not in unchanged]
     log_path = settings.reports_dir / "itip_run.log"
     # dbt's output and Dagster's warnings go to the log; the terminal gets progress lines and the summary.
-    with (
-        log_path.open("w", encoding="utf-8") as log,
-        progress.to_terminal(terminal),
-        redirect_stdout(log),
-        redirect_stderr(log),
-    ):
+    with log_path.open("w", encoding="utf-8") as log, redirect_stdout(log), redirect_stderr(log):
         for year in unchanged:
             progress.say(f"{year}: unchanged since its last load, skipped")
         outcome = _load_and_publish(years, unchanged)

@@ -31,9 +31,13 @@ def candidate_path(candidates_dir: Path, run_id: str) -> Path:
     return candidates_dir / f"{run_id}{SUFFIX}"
 
 
-def snapshot(work_db: Path, candidate: Path, build_state: dict | None = None) -> dict[str, int]:
+def snapshot(
+    work_db: Path, candidate: Path, build_state: dict | None = None, keys: dict[str, list[str]] | None = None
+) -> dict[str, int]:
     """Copy the working database's marts (and the survey years they were built from) into `candidate`, with the
-    build's inputs (itip_pipeline.core.build_state) for publish to record beside the version.
+    build's inputs (itip_pipeline.core.build_state) for publish to record beside the version, each mart with its
+    key (`keys`: table -> columns, from the dbt project) declared and its rows sorted by it. A mart whose rows
+    are not unique on its key raises marts_copy.KeyViolation, and no candidate is made.
 
     The caller holds the writer lock, and has just built the marts in that same hold."""
     candidate.parent.mkdir(parents=True, exist_ok=True)
@@ -43,7 +47,7 @@ def snapshot(work_db: Path, candidate: Path, build_state: dict | None = None) ->
     try:
         con.execute(f"attach {quote(str(work_db))} as work (read_only)")
         con.execute(f"attach {quote(str(staged))} as candidate")
-        counts = copy_marts(con, "work", "candidate")
+        counts = copy_marts(con, "work", "candidate", keys=keys or {})
         con.execute(f"create schema candidate.{BUILD_SCHEMA}")
         con.execute(
             f"create table candidate.{BUILD_SCHEMA}.loaded_years as select distinct survey_year from work.raw.codebook"
@@ -53,8 +57,11 @@ def snapshot(work_db: Path, candidate: Path, build_state: dict | None = None) ->
             [json.dumps(build_state or {}, sort_keys=True)],
         )
         con.execute("detach candidate")
-    finally:
+    except BaseException:
         con.close()
+        staged.unlink(missing_ok=True)
+        raise
+    con.close()
     os.replace(staged, candidate)
     return counts
 

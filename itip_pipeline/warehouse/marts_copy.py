@@ -1,14 +1,26 @@
-"""Copying the `marts` schema, with dbt's table and column comments, from one attached DuckDB database to another.
+"""Copying the `marts` schema, with its structure and dbt's comments, from one attached DuckDB database to another.
 
 The run's candidate build and the published file are both made this way, so what a BI tool sees (tables,
-row counts, the descriptions dbt persisted) is exactly what the run built and checked.
+row counts, the descriptions dbt persisted) is exactly what the run built and checked. A table is created
+with its columns' types and NOT NULL constraints (dbt's contracts) and its key, then filled sorted by that key:
+- the key is the `primary_key` test of the mart in the dbt project (itip_pipeline.defs.dbt.mart_keys reads it)
+  when the candidate is made from the working database, and the key constraint the source table already
+  carries when the published file is made from the candidate;
+- it is declared PRIMARY KEY, or UNIQUE where a key column may be NULL (a headline indicator's `item`), since
+  a primary key cannot hold NULL; rows must be unique on it with NULLs counting as equal, as dbt's test says.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import duckdb
 
 MARTS_SCHEMA = "marts"
+
+
+class KeyViolation(RuntimeError):
+    """Two rows of a mart share its key; the message names the table, the key and one duplicated value."""
 
 
 def quote(text: str) -> str:
@@ -16,8 +28,36 @@ def quote(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def copy_marts(con: duckdb.DuckDBPyConnection, source: str, target: str) -> dict[str, int]:
-    """Every table of `source`.marts as a table of `target`.marts (both attached to con); rows per table."""
+def ident(name: str) -> str:
+    """A SQL identifier, quoted."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def source_keys(con: duckdb.DuckDBPyConnection, database: str) -> dict[str, list[str]]:
+    """The key (PRIMARY KEY, else UNIQUE) each table of `database`.marts declares."""
+    rows = con.execute(
+        """select table_name, constraint_type, constraint_column_names from duckdb_constraints()
+           where database_name = ? and schema_name = ? and constraint_type in ('PRIMARY KEY', 'UNIQUE')
+           order by table_name, constraint_type""",  # 'PRIMARY KEY' sorts before 'UNIQUE'
+        [database, MARTS_SCHEMA],
+    ).fetchall()
+    keys: dict[str, list[str]] = {}
+    for table, _, columns in rows:
+        keys.setdefault(table, list(columns))
+    return keys
+
+
+def copy_marts(
+    con: duckdb.DuckDBPyConnection,
+    source: str,
+    target: str,
+    keys: dict[str, list[str]] | None = None,
+    comment: Callable[[str], str] = str,
+) -> dict[str, int]:
+    """Every table of `source`.marts as a table of `target`.marts (both attached to con); rows per table.
+
+    `keys` (table -> key columns) declares each table's key; without it, the keys `source` declares are kept.
+    `comment` turns each table and column comment of `source` into the one `target` gets."""
     tables = [
         r[0]
         for r in con.execute(
@@ -27,24 +67,69 @@ def copy_marts(con: duckdb.DuckDBPyConnection, source: str, target: str) -> dict
     ]
     if not tables:
         raise RuntimeError("the working database has no marts to publish: run dbt first")
+    keys = source_keys(con, source) if keys is None else keys
     con.execute(f"create schema {target}.{MARTS_SCHEMA}")
     counts = {}
     for table in tables:
-        con.execute(f"create table {target}.{MARTS_SCHEMA}.{table} as select * from {source}.{MARTS_SCHEMA}.{table}")
-        counts[table] = con.execute(f"select count(*) from {target}.{MARTS_SCHEMA}.{table}").fetchone()[0]
-    # CREATE TABLE AS drops comments; BI tools show them, so carry dbt's persisted docs across.
+        counts[table] = _copy_table(con, source, target, table, keys.get(table, []))
+    # Comments are not carried by CREATE TABLE; BI tools show them, so carry dbt's persisted docs across.
     comments = con.execute(
         """select table_name, comment from duckdb_tables()
            where database_name = ? and schema_name = ? and comment is not null""",
         [source, MARTS_SCHEMA],
     ).fetchall()
-    for table, comment in comments:
-        con.execute(f"comment on table {target}.{MARTS_SCHEMA}.{table} is {quote(comment)}")
+    for table, text in comments:
+        con.execute(f"comment on table {target}.{MARTS_SCHEMA}.{ident(table)} is {quote(comment(text))}")
     column_comments = con.execute(
         """select table_name, column_name, comment from duckdb_columns()
            where database_name = ? and schema_name = ? and comment is not null""",
         [source, MARTS_SCHEMA],
     ).fetchall()
-    for table, column, comment in column_comments:
-        con.execute(f'comment on column {target}.{MARTS_SCHEMA}.{table}."{column}" is {quote(comment)}')
+    for table, column, text in column_comments:
+        con.execute(
+            f"comment on column {target}.{MARTS_SCHEMA}.{ident(table)}.{ident(column)} is {quote(comment(text))}"
+        )
     return counts
+
+
+def _copy_table(con: duckdb.DuckDBPyConnection, source: str, target: str, table: str, key: list[str]) -> int:
+    columns = con.execute(
+        """select column_name, data_type, is_nullable from duckdb_columns()
+           where database_name = ? and schema_name = ? and table_name = ? order by column_index""",
+        [source, MARTS_SCHEMA, table],
+    ).fetchall()
+    nullable = {name for name, _, is_nullable in columns if is_nullable}
+    missing = [column for column in key if column not in {name for name, _, _ in columns}]
+    if missing:
+        raise KeyViolation(f"marts.{table}: its key names {missing}, which the table does not have.")
+    from_table = f"{source}.{MARTS_SCHEMA}.{ident(table)}"
+    if key:
+        _check_unique(con, from_table, table, key)
+    definitions = [
+        f"{ident(name)} {data_type}{'' if is_nullable else ' not null'}" for name, data_type, is_nullable in columns
+    ]
+    if key:
+        kind = "unique" if nullable.intersection(key) else "primary key"
+        definitions.append(f"{kind} ({', '.join(map(ident, key))})")
+    to_table = f"{target}.{MARTS_SCHEMA}.{ident(table)}"
+    con.execute(f"create table {to_table} ({', '.join(definitions)})")
+    order = f" order by {', '.join(f'{ident(c)} nulls first' for c in key)}" if key else ""
+    con.execute(f"insert into {to_table} select * from {from_table}{order}")
+    return con.execute(f"select count(*) from {to_table}").fetchone()[0]
+
+
+def _check_unique(con: duckdb.DuckDBPyConnection, from_table: str, table: str, key: list[str]) -> None:
+    """KeyViolation when two rows share the key, NULLs counting as equal (DuckDB's UNIQUE lets NULLs repeat)."""
+    columns = ", ".join(map(ident, key))
+    duplicate = con.execute(
+        f"select {columns}, count(*) from {from_table} group by all having count(*) > 1 order by all limit 1"
+    ).fetchone()
+    if duplicate:
+        value = ", ".join(
+            f"{name} = {'NULL' if v is None else repr(v)}" for name, v in zip(key, duplicate, strict=False)
+        )
+        raise KeyViolation(
+            f"marts.{table}: {duplicate[-1]} rows share the key ({', '.join(key)}) with {value}. A mart's key "
+            "(its primary_key test in dbt_project/models/marts/) must name one row, so this build is not "
+            "published; fix the model's joins or grouping."
+        )

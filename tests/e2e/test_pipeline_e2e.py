@@ -141,6 +141,42 @@ def test_an_old_duckdb_client_reads_every_published_table_and_comment(published)
     assert len(seen["column_comments"]) >= len(seen["tables"]), "dbt's column docs reach the old client"
 
 
+def test_the_published_file_declares_keys_and_not_null_lists_its_tables_and_sorts_by_key(published):
+    """What DBeaver and `SHOW TABLES` see in the real file, through the DuckDB 1.x client BI tools bundle."""
+    from itip_pipeline.publish.bi_file import MAX_COMMENT
+
+    from support.duckdb_clients import old_client_reads
+
+    settings, _, _ = published
+    database = settings.warehouse_db
+    tables = {t["table_name"] for t in old_client_reads(database, "select table_name from duckdb_tables()")}
+    keys = {
+        c["table_name"]: c["constraint_column_names"]
+        for c in old_client_reads(
+            database,
+            "select table_name, constraint_column_names from duckdb_constraints() "
+            "where constraint_type in ('PRIMARY KEY', 'UNIQUE')",
+        )
+    }
+    assert set(keys) == tables, "every published table declares its key"
+    assert keys["fct_indicator"] == ["indicator_id", "item", "population", "year"]
+    kinds = {
+        c["constraint_type"] for c in old_client_reads(database, "select constraint_type from duckdb_constraints()")
+    }
+    assert {"PRIMARY KEY", "UNIQUE", "NOT NULL"} <= kinds
+    assert {r["name"] for r in old_client_reads(database, "show tables")} == tables
+    comments = old_client_reads(
+        database,
+        "select comment from duckdb_columns() where comment is not null union all "
+        "select comment from duckdb_tables() where comment is not null",
+    )
+    assert comments and all("\n" not in c["comment"] and len(c["comment"]) <= MAX_COMMENT for c in comments)
+    for table, key in keys.items():
+        order = ", ".join(f'"{column}" nulls first' for column in key)
+        stored = _read(settings, f"select * from marts.{table}")
+        assert stored.equals(_read(settings, f"select * from marts.{table} order by {order}")), table
+
+
 def test_every_high_and_medium_published_figure_is_reproduced(published):
     settings, _, _ = published
     rows = _read(settings, "select * from marts.published_reconciliation where confidence in ('high', 'medium')")

@@ -1,13 +1,17 @@
 """What BI users open: the published file in an older DuckDB client, through SQLAlchemy, and the stale-read caveat.
 
-The clients are the ones the README recommends, installed as dev dependencies: `duckdb-cli` 1.5.6 (DuckDB 1.x,
-as bundled by DBeaver and Metabase) and duckdb-engine with SQLAlchemy below 2.1. The published file here is
+The clients are the ones docs/bi.md recommends, installed as dev dependencies: `duckdb-cli` 1.5.6 (DuckDB 1.x,
+as bundled by DBeaver and Metabase) and duckdb-engine with SQLAlchemy at the versions pyproject.toml pins; and
+Python duckdb 1.1, installed into an environment of its own, for the guide's Python line. The published file here is
 made by the real publish step from a small working database with dbt-style table and column comments; the
 full pipeline's file is opened by the old client in tests/e2e/test_pipeline_e2e.py.
 """
 
 from __future__ import annotations
 
+import json
+import re
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -18,15 +22,18 @@ import pytest
 
 from itip_pipeline.core.published_layout import current_version_dir
 from itip_pipeline.publish.versions import STORAGE_VERSION, publish
+from itip_pipeline.warehouse import candidates
 
 from support import TESTS_DIR
-from support.commented_marts import COLUMN_COMMENTS, TABLES, commented_work_db
+from support.commented_marts import COLUMN_COMMENTS, KEYS, TABLES, commented_work_db, keyed_work_db
 from support.duckdb_clients import (
     OLD_CLIENT,
     OLD_CLIENT_VERSION,
+    OLD_PYTHON_DUCKDB,
     every_table_and_comment,
     new_client_reads,
     old_client_reads,
+    python_with_duckdb,
 )
 
 
@@ -86,6 +93,91 @@ def test_sqlalchemy_with_duckdb_engine_reflects_tables_and_comments(published):
             assert connection.execute(text("select count(*) from marts.fct_indicator")).scalar() == 3
     finally:
         engine.dispose()
+
+
+def _pin(name: str) -> str:
+    """The version pyproject.toml pins for a dev dependency (`name==x.y.z`)."""
+    match = re.search(rf'"{re.escape(name)}==([^"]+)"', (TESTS_DIR.parent / "pyproject.toml").read_text())
+    assert match, f"pyproject.toml pins no version of {name}"
+    return match.group(1)
+
+
+def test_the_sqlalchemy_versions_the_bi_guide_names_are_the_ones_tested():
+    import duckdb_engine
+    import sqlalchemy
+
+    pins = {"sqlalchemy": _pin("sqlalchemy"), "duckdb-engine": _pin("duckdb-engine")}
+    assert sqlalchemy.__version__ == pins["sqlalchemy"] and duckdb_engine.__version__ == pins["duckdb-engine"]
+    guide = (TESTS_DIR.parent / "docs" / "bi.md").read_text(encoding="utf-8")
+    assert f"pip install duckdb-engine=={pins['duckdb-engine']} sqlalchemy=={pins['sqlalchemy']}" in guide
+
+
+def test_sqlalchemy_reflection_as_superset_does_it_works_on_the_keyed_file(keyed):
+    """Every look-up Superset makes when a table is added, at the pinned versions, on a file with keys and views."""
+    from sqlalchemy import MetaData, Table, create_engine, inspect
+
+    engine = create_engine(f"duckdb:///{keyed}", connect_args={"read_only": True})
+    try:
+        metadata = MetaData()
+        metadata.reflect(engine, schema="marts")
+        assert sorted(t.name for t in metadata.sorted_tables) == ["dim_population", "fct_indicator"]
+        table = Table("fct_indicator", MetaData(), schema="marts", autoload_with=engine)
+        assert [c.name for c in table.columns] == ["indicator_id", "item", "year", "share_pct"]
+        assert not table.c.indicator_id.nullable and table.c.item.nullable
+        inspector = inspect(engine)
+        # DuckDB's pg_catalog has no index rows, so the key is not reported (docs/bi.md); the call must not fail.
+        assert inspector.get_pk_constraint("dim_population", schema="marts")["constrained_columns"] in (
+            [],
+            ["population"],
+        )
+        assert inspector.get_foreign_keys("fct_indicator", schema="marts") == []
+        assert isinstance(inspector.get_unique_constraints("fct_indicator", schema="marts"), list)
+        assert inspector.get_check_constraints("fct_indicator", schema="marts") == []
+        assert sorted(inspector.get_view_names()) == ["dim_population", "fct_indicator"]
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture
+def keyed(tmp_path):
+    """A published file with a NOT NULL column, a primary key, a unique key with a nullable column, and views."""
+    work, candidate = tmp_path / "work.duckdb", tmp_path / "candidate.duckdb"
+    keyed_work_db(work, [("ai_adoption", None, 2025, 61.5)])
+    candidates.snapshot(work, candidate, keys=KEYS)
+    return publish(candidate, tmp_path / "warehouse" / "itip.duckdb", tmp_path / "marts").warehouse
+
+
+def _python_recipe() -> str:
+    """The Python line of docs/bi.md, as a reader copies it."""
+    guide = (TESTS_DIR.parent / "docs" / "bi.md").read_text(encoding="utf-8")
+    match = re.search(r"`(duckdb\.connect\(\"data/warehouse/itip\.duckdb\".*?\.df\(\))`", " ".join(guide.split()))
+    assert match, "docs/bi.md has no Python recipe"
+    return match.group(1)
+
+
+@pytest.fixture(scope="module")
+def old_python(tmp_path_factory):
+    return python_with_duckdb(OLD_PYTHON_DUCKDB, tmp_path_factory.mktemp("duckdb-old"))
+
+
+@pytest.mark.parametrize("client", ["old", "current"])
+def test_the_python_recipe_of_the_bi_guide_reads_a_mart_on_duckdb_1_1_and_the_current_version(
+    published, client, request
+):
+    _, warehouse, _ = published
+    folder = warehouse.parent.parent / "reader"
+    (folder / "data" / "warehouse").mkdir(parents=True)
+    shutil.copyfile(warehouse, folder / "data" / "warehouse" / "itip.duckdb")
+    python = request.getfixturevalue("old_python") if client == "old" else Path(sys.executable)
+    script = (
+        f"import duckdb, json\nframe = {_python_recipe()}\n"
+        "print(json.dumps([duckdb.__version__, len(frame), float(frame.share_pct[0])]))"
+    )
+    result = subprocess.run([str(python), "-c", script], cwd=folder, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    version, rows, share = json.loads(result.stdout.splitlines()[-1])
+    assert (rows, share) == (1, 61.5), result.stdout
+    assert version == (OLD_PYTHON_DUCKDB if client == "old" else duckdb.__version__)
 
 
 # Publishing is done by another process, as in practice (the pipeline, while a BI server keeps a connection).

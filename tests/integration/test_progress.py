@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import re
+import time
 from contextlib import nullcontext
 from types import SimpleNamespace
 
@@ -64,6 +65,44 @@ def test_more_nodes_than_expected_never_reads_past_the_total():
             counter.tick()
     pairs = [(int(a), int(b)) for a, b in re.findall(r"dbt (\d+)/(\d+) nodes", out.getvalue())]
     assert pairs[-1] == (5, 5) and all(seen <= total for seen, total in pairs)
+
+
+def test_a_node_reported_twice_is_counted_once():
+    out = io.StringIO()
+    with progress.to_terminal(out):
+        counter = progress.NodeCounter(3)
+        for node in ("model.a", "test.b", "test.b", "test.b", "model.c"):  # a test on two tables reports twice
+            counter.tick(node)
+        counter.finish()
+    pairs = [(int(a), int(b)) for a, b in re.findall(r"dbt (\d+)/(\d+) nodes", out.getvalue())]
+    assert pairs[-1] == (3, 3) and pairs.count((3, 3)) == 1
+
+
+def test_a_quiet_step_says_it_is_still_running_and_what_it_is_at(monkeypatch):
+    monkeypatch.setattr(progress, "QUIET_LIMIT_S", 0.3)
+    out = io.StringIO()
+    with progress.to_terminal(out), progress.step("dbt build") as step:
+        counter = progress.NodeCounter(10)
+        step.detail = counter.at
+        counter.tick("model.itip.fct_indicator")
+        time.sleep(1.5)
+    lines = out.getvalue().splitlines()
+    still = [line for line in lines if "still running" in line]
+    assert still and all(
+        re.fullmatch(STAMP + r"dbt build: still running \(\d+ s; dbt 1/10 nodes, last finished fct_indicator\)", line)
+        for line in still
+    ), lines
+    assert len(still) <= 1.5 / 0.3 + 1, "once per quiet spell, not once per poll"
+    assert re.fullmatch(STAMP + r"dbt build: done \(\d+\.\d s\)", lines[-1]), "nothing after the step ends"
+
+
+def test_only_the_innermost_step_says_it_is_still_running(monkeypatch):
+    monkeypatch.setattr(progress, "QUIET_LIMIT_S", 0.3)
+    out = io.StringIO()
+    with progress.to_terminal(out), progress.step("outer"), progress.step("inner"):
+        time.sleep(1.0)
+    still = [line for line in out.getvalue().splitlines() if "still running" in line]
+    assert still and all("inner: still running" in line for line in still)
 
 
 def _outcome(part, status="loaded", warnings=()):
@@ -224,3 +263,16 @@ def test_itip_run_prints_the_years_by_category_and_how_it_ended(monkeypatch, tmp
     assert years_line(summary) in out and "Loaded [" not in out
     assert ("FAILED 2023:\ndelivery 2023 rejected" in out) == bool(failed)
     assert ("Built, checked and published" in out) != bool(failed)
+
+
+def test_a_watched_stretch_says_only_that_it_is_still_running_between_its_steps(monkeypatch):
+    monkeypatch.setattr(progress, "QUIET_LIMIT_S", 0.3)
+    out = io.StringIO()
+    with progress.to_terminal(out), progress.watch("itip run"):
+        time.sleep(0.8)
+        with progress.step("publish"):
+            pass
+    lines = out.getvalue().splitlines()
+    assert re.fullmatch(STAMP + r"itip run: still running \(\d+ s\)", lines[0]), lines
+    assert not any(line.endswith(("itip run: started", "itip run: done")) for line in lines)
+    assert re.fullmatch(STAMP + r"publish: done \(\d+\.\d s\)", lines[-1])

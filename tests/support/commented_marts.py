@@ -32,3 +32,23 @@ def commented_work_db(path: Path, rows: int) -> None:
     for (table, column), comment in COLUMN_COMMENTS.items():
         con.execute(f"comment on column marts.{table}.{column} is '{comment}'")
     con.close()
+
+
+# A working database with structure: NOT NULL columns, and the keys the dbt project would give (KEYS), one of
+# them with a nullable column (`item`, NULL for a headline indicator); rows as given, in no particular order.
+KEYS = {"fct_indicator": ["indicator_id", "item", "year"], "dim_population": ["population"]}
+
+
+def keyed_work_db(path: Path, rows: list[tuple[str, str | None, int, float]]) -> None:
+    """marts.fct_indicator with `rows` (indicator_id, item, year, share_pct) and a two-row marts.dim_population."""
+    with duckdb.connect(str(path)) as con:
+        con.execute("create schema marts")
+        con.execute("create schema raw")
+        con.execute("create table raw.codebook as select 2025 as survey_year")
+        con.execute(
+            "create table marts.fct_indicator (indicator_id varchar not null, item varchar, year integer not null, "
+            "share_pct double)"
+        )
+        con.executemany("insert into marts.fct_indicator values (?, ?, ?, ?)", [list(r) for r in rows])
+        con.execute("create table marts.dim_population (population varchar not null, label_en varchar)")
+        con.execute("insert into marts.dim_population values ('stat', 'State agencies'), ('alle', 'All')")

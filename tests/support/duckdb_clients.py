@@ -1,11 +1,15 @@
 """Reading a DuckDB file the way BI users do: with an older DuckDB client, and listing every table and comment.
 
 The old client is the `duckdb-cli` package (a dev dependency): DuckDB 1.5.6, as DBeaver and Metabase bundle.
+An older Python `duckdb` (OLD_PYTHON_DUCKDB) cannot sit beside the project's in one environment, so
+`python_with_duckdb` installs it into a virtual environment of its own with uv (the one `make` bootstraps into
+.tools/, else uv on PATH), from the package index the project installs from.
 """
 
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from collections.abc import Callable
@@ -15,6 +19,34 @@ import duckdb
 
 OLD_CLIENT = Path(sys.executable).parent / "duckdb"  # from the duckdb-cli package, not the Python module
 OLD_CLIENT_VERSION = "v1.5.6"
+OLD_PYTHON_DUCKDB = "1.1.3"
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def python_with_duckdb(version: str, folder: Path) -> Path:
+    """The interpreter of a new virtual environment in `folder` with duckdb `version` and this pandas."""
+    import pandas
+
+    uv = REPO_ROOT / ".tools" / "bin" / "uv"
+    uv = str(uv) if uv.is_file() else shutil.which("uv")
+    assert uv, "uv is needed to install an older duckdb: run `make install` first"
+    subprocess.run([uv, "venv", "--quiet", "--python", sys.executable, str(folder)], check=True, timeout=300)
+    python = folder / "bin" / "python"
+    subprocess.run(
+        [
+            uv,
+            "pip",
+            "install",
+            "--quiet",
+            "--python",
+            str(python),
+            f"duckdb=={version}",
+            f"pandas=={pandas.__version__}",
+        ],
+        check=True,
+        timeout=600,
+    )
+    return python
 
 
 def old_client_reads(database: Path, sql: str) -> list[dict]:

@@ -18,8 +18,10 @@ from itip_pipeline.core.settings import get_settings
 from itip_pipeline.core.survey_years import survey_year_keys
 from itip_pipeline.defs.dbt.cli_resource import DbtCliWithoutInProcessAdapter
 from itip_pipeline.defs.dbt.invocation_dirs import invocation_root, prune_invocation_dirs
+from itip_pipeline.defs.dbt.mart_keys import mart_keys
 from itip_pipeline.defs.dbt.project import DBT_EXECUTABLE, dbt_environment, dbt_project, prepare_dbt_manifest
 from itip_pipeline.warehouse import candidates
+from itip_pipeline.warehouse.marts_copy import KeyViolation
 from itip_pipeline.warehouse.working_db import connect, writer_lock
 
 RAW_SOURCE = "raw"
@@ -57,19 +59,22 @@ def itip_dbt(context: AssetExecutionContext, dbt: DbtCliResource):
         # dbt's process leaves free while this thread waits for dbt's events, it is off the critical path.
         threading.Thread(target=importlib.import_module, args=("great_expectations",), daemon=True).start()
         counter = progress.NodeCounter(_nodes_to_build(context))
+        step.detail = counter.at
         events = []
         for event in invocation.stream():
             events.append(event)
             if isinstance(event, NODE_DONE):
-                counter.tick()
+                counter.tick(_node_id(event))
         counter.finish()
         row_counts = _row_counts(settings.work_db)
         if invocation.is_successful():
             # Frozen in this same hold of the lock: what the checks read and publish publishes is what dbt
             # built and tested here, whatever another run does to the working database afterwards.
-            candidates.snapshot(
-                settings.work_db, candidates.candidate_path(settings.candidates_dir, context.run_id), inputs
-            )
+            candidate = candidates.candidate_path(settings.candidates_dir, context.run_id)
+            try:
+                candidates.snapshot(settings.work_db, candidate, inputs, mart_keys(DBT_PROJECT.manifest_path))
+            except KeyViolation as violation:
+                raise dg.Failure(description=str(violation), allow_retries=False) from None
         candidates.prune(settings.candidates_dir, lambda run_id: _in_progress(context.instance, run_id))
         prune_invocation_dirs(
             invocation_root(DBT_PROJECT.project_dir, DBT_PROJECT.target_path), keep=invocation.target_path
@@ -115,6 +120,12 @@ def _build_failure(invocation) -> str:
 # What dagster-dbt yields as a node finishes: a model or seed's output, a test's check result, or an
 # observation for a test on a table outside the selection (a raw source).
 NODE_DONE = (dg.Output, dg.AssetCheckResult, dg.AssetObservation, dg.AssetCheckEvaluation)
+
+
+def _node_id(event) -> str | None:
+    """The dbt unique_id an event reports on (dagster-dbt puts it in the metadata), or None."""
+    value = (event.metadata or {}).get("unique_id")
+    return getattr(value, "value", value)
 
 
 def _nodes_to_build(context: AssetExecutionContext) -> int:
