@@ -22,7 +22,7 @@ from itip_pipeline.report.flags import disclosure_flags, reason_words, short_mar
 from itip_pipeline.report.translations import category_label, word
 
 WIDTH = 520
-BAR_STEP = 18  # pixels per bar
+BAR_STEP = 20  # pixels per bar: room for a value label of 12 px beside it
 LINE_HEIGHT = 15  # pixels per line of a wrapped axis label (labelLineHeight plus a gap)
 WRAP = 32  # characters per line of an axis label
 SPLIT_LINES = "split(datum.label, '\\n')"
@@ -161,7 +161,7 @@ def population_bars(frame: pd.DataFrame, lang: str) -> alt.LayerChart:
     order = _sorted_labels(data, "label")
     populations = _population_order(data)
     y = alt.Y("label:N", title=None, sort=order, axis=_label_axis(data["label"]))
-    y_offset = alt.YOffset("population_label:N", scale=alt.Scale(domain=populations))
+    y_offset = alt.YOffset("population_label:N", scale=alt.Scale(domain=populations, paddingInner=0))
     color = population_color(data, lang)
     base = alt.Chart()
     shown = base.transform_filter("!datum.withheld")
@@ -239,6 +239,7 @@ def breakdown_trend(frame: pd.DataFrame, lang: str, columns: int = 4) -> alt.Cha
     (a series break starts a new segment), withheld years written as their flag letter."""
     data = localised(frame, lang).sort_values(["category_label", "year"])
     data["segment"] = data.groupby("category_label")["series_break"].cumsum()
+    data["series"] = [f"{word('category', lang)}: {c}" for c in data["category_label"]]
     x = alt.X("year:O", title=None, axis=alt.Axis(labelAngle=0))
     y = alt.Y("share_pct:Q", title=None, scale=alt.Scale(domain=[0, 100]))
     color = population_color(data, lang, legend=False)
@@ -247,7 +248,7 @@ def breakdown_trend(frame: pd.DataFrame, lang: str, columns: int = 4) -> alt.Cha
         shown.mark_rule(strokeWidth=2, opacity=0.7).encode(
             x=x, y="ci_low_pct:Q", y2="ci_high_pct:Q", color=color, description=_description()
         ),
-        shown.mark_line().encode(x=x, y=y, color=color, detail="segment:N"),
+        shown.mark_line().encode(x=x, y=y, color=color, detail="segment:N", description="series:N"),
         shown.mark_point(filled=True, size=40).encode(x=x, y=y, color=color, description=_description()),
         alt.Chart()
         .transform_filter("datum.withheld")
@@ -287,7 +288,9 @@ def trend(frame: pd.DataFrame, lang: str, targets: pd.DataFrame | None = None, f
     color = population_color(data, lang)
     estimates = alt.Chart().transform_filter("datum.kind == 'estimate'")
     shown = estimates.transform_filter("!datum.withheld")
-    lines = shown.mark_line().encode(x=x, y=_y_share(lang), color=color, detail="line_id:N")
+    lines = shown.mark_line().encode(
+        x=x, y=_y_share(lang), color=color, detail="line_id:N", description="population_label:N"
+    )
     points = shown.mark_point(filled=True, size=40).encode(
         x=x,
         y=_y_share(lang),
@@ -385,7 +388,9 @@ def published_beside_computed(rows: pd.DataFrame, lang: str) -> alt.LayerChart:
         )
     ]
     y = alt.Y("figure_label:N", title=None, sort=None, axis=_label_axis(long["figure_label"]))
-    y_offset = alt.YOffset("source:N", sort=[word("published", lang), word("computed", lang)])
+    y_offset = alt.YOffset(
+        "source:N", sort=[word("published", lang), word("computed", lang)], scale=alt.Scale(paddingInner=0)
+    )
     color = alt.Color(
         "source:N",
         title=None,
@@ -453,7 +458,7 @@ def external_bars(frame: pd.DataFrame, lang: str, value_column: str) -> alt.Laye
     )
 
 
-MARK_WITH_LABEL = re.compile(r'<(path|text)([^>]*?) aria-label="([^"]*)"([^>]*?)(/>|>)')
+MARK_WITH_LABEL = re.compile(r'<(path)([^>]*?) aria-label="([^"]*)"([^>]*?)(/>|>)')
 
 
 def to_svg(chart: alt.TopLevelMixin, lang: str) -> str:

@@ -52,6 +52,7 @@ td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 .ident{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.82rem;hyphens:none}
 @media (max-width:700px){
   main{padding:.6rem .7rem}
+  figure.chart svg{width:100%;height:auto}
   table.data,table.data tbody,table.data tr,table.data td{display:block;width:auto}
   table.data thead{position:absolute;left:-9999px}
   table.data tr{border-bottom:2px solid #ccc;padding:.3rem 0}
@@ -230,7 +231,7 @@ def _population_difference(family: Family, published: PublishedWarehouse, lang: 
     for r in rows.sort_values("difference_pp", ascending=False, na_position="last").itertuples():
         name = label.get((r.indicator_id, r.item if pd.notna(r.item) else None), r.label_no)
         if bool(r.suppressed) or pd.isna(r.difference_pp):
-            out.append([_e(name), '<span class="flag">c</span>', "", "", _e(flags.legend(lang, ("c",))[0])])
+            out.append([_e(name), '<span class="flag">c</span>', "", "", _e(word("difference_withheld", lang))])
             continue
         margin = (r.ci_high_pp - r.ci_low_pp) / 2
         sign = "+" if r.difference_pp > 0 else "−" if r.difference_pp < 0 else "±"

@@ -93,6 +93,10 @@ WORDS: dict[str, tuple[str, str]] = {
         "The difference in percentage points between state agencies and municipalities in the same year, with "
         "its margin of error. 'Significant' means the difference is unlikely to be chance.",
     ),
+    "difference_withheld": (
+        "c: holdt tilbake fordi minst én av de to andelene er holdt tilbake (se tabellen nedenfor)",
+        "c: withheld because at least one of the two shares is withheld (see the table below)",
+    ),
     "difference_col": ("Forskjell", "Difference"),
     "significance": ("Signifikant?", "Significant?"),
     "yes": ("ja", "yes"),
