@@ -21,10 +21,10 @@ import pandas as pd
 from itip_pipeline.report.flags import disclosure_flags, reason_words, short_mark
 from itip_pipeline.report.translations import category_label, word
 
-WIDTH = 520
+WIDTH = 440
 BAR_STEP = 20  # pixels per bar: room for a value label of 12 px beside it
 LINE_HEIGHT = 15  # pixels per line of a wrapped axis label (labelLineHeight plus a gap)
-WRAP = 32  # characters per line of an axis label
+WRAP = 28  # characters per line of an axis label
 SPLIT_LINES = "split(datum.label, '\\n')"
 # One colour per population across the book (colour-blind safe, Okabe–Ito), by population code.
 POPULATION_COLOURS = {

@@ -93,7 +93,7 @@ def every_dbt_test(checks: list[CheckOutcome], build_dir: Path | None) -> list[C
             nodes[uid]["name"],
             {"pass": True, "fail": False, "error": False}.get(result["status"]),
             run_id,
-            f"dbt: {result['status']}" + (f", {result['failures']} failing rows" if result.get("failures") else ""),
+            f"failures: {result['failures']}" if result.get("failures") else "",
         )
         for uid, result in tests.items()
         if nodes[uid]["name"] not in known

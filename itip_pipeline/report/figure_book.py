@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 import os
 import shutil
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -36,7 +37,9 @@ h1{font-size:1.6rem;line-height:1.25;overflow-wrap:break-word}
 .synthetic{background:#fde2e1;border-color:#b00020;color:#7a0014}
 .external{background:#fff4d6;border-color:#8a6d3b;color:#4a3a17}
 figure.chart{margin:1rem 0;overflow-x:auto}
-figure.chart figcaption{font-weight:600;margin:.3rem 0}
+figure.chart figcaption{font-weight:600;font-size:1.15rem;margin:.3rem 0}
+h2{font-size:1.3rem}
+details summary{cursor:pointer;margin:.4rem 0}
 figure.chart svg{display:block}
 .legend{background:#f4f6f8;border-left:4px solid #0b3a66;padding:.5rem .9rem;margin:1rem 0;font-size:.9rem}
 .legend ul{margin:.3rem 0;padding-left:1.2rem}
@@ -57,6 +60,7 @@ td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
   table.data thead{position:absolute;left:-9999px}
   table.data tr{border-bottom:2px solid #ccc;padding:.3rem 0}
   table.data td{border:0;padding:.1rem 0;text-align:left;white-space:normal}
+  table.data td:empty{display:none}
   table.data td::before{content:attr(data-label) ": ";font-weight:600}
 }
 """
@@ -372,10 +376,15 @@ def _breakdown_body(family: Family, published: PublishedWarehouse, lang: str) ->
         if rows["year"].nunique() > 1 and rows["label_no"].nunique() == 1:
             parts.append(_figure(charts.breakdown_trend(rows, lang), word("breakdown_trend", lang), lang, "trend"))
         ordered = latest.sort_values(["label_no", "share_pct"], ascending=[True, False], na_position="last")
-        parts.append(
-            f"<h3>{_e(word('table', lang).format(year=year))}</h3>"
-            + _estimate_table(ordered, lang, [("category", "category_label"), ("item", "label")])
-        )
+        table = _estimate_table(ordered, lang, [("category", "category_label"), ("item", "label")])
+        heading = f"<h3>{_e(word('table', lang).format(year=year))}</h3>"
+        if hidden.all():
+            # Nothing to read but the reasons: counted in the summary, each row's own reason one click away.
+            counts = Counter(flags.short_mark(r, lang) for r in shown_latest.itertuples())
+            said = "; ".join(f"{n} × {mark}" for mark, n in counts.most_common())
+            summary = _e(word("all_withheld_summary", lang).format(reasons=said))
+            table = f"<details><summary>{summary}</summary>{table}</details>"
+        parts.append(heading + table)
     return "".join(parts)
 
 

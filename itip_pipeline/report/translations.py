@@ -122,6 +122,10 @@ WORDS: dict[str, tuple[str, str]] = {
         "Ikke tegnet (alle tall holdt tilbake, se tabellen): ",
         "Not drawn (every figure withheld, see the table): ",
     ),
+    "all_withheld_summary": (
+        "Alle tallene er holdt tilbake ({reasons}). Vis tabellen med grunnen per rad.",
+        "Every figure is withheld ({reasons}). Show the table with each row's reason.",
+    ),
     "breakdown_trend": ("Utvikling over tid, én rute per kategori", "Trend across years, one panel per category"),
     "category": ("Kategori", "Category"),
     "family_intro": (

@@ -61,7 +61,9 @@ const problems = [];
 for (const row of document.querySelectorAll('tbody tr')) {
   for (const flag of row.querySelectorAll('.flag')) {
     for (const letter of flag.textContent.trim()) {
-      if (!row.textContent.includes(`${letter}: `)) problems.push(`${letter} unexplained: ${row.textContent.slice(0, 80)}`);
+      if (!row.textContent.includes(`${letter}: `)) {
+        problems.push(`${letter} unexplained: ${row.textContent.slice(0, 80)}`);
+      }
     }
   }
 }

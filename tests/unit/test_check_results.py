@@ -95,7 +95,7 @@ def test_every_dbt_test_is_listed_also_those_dagster_holds_no_check_for(tmp_path
     ], "failures first, every test once"
     failed, _, source = outcomes
     assert (failed.passed, failed.table, failed.run_id) == (False, "staging/stg_answers, raw/codebook", "run-9")
-    assert "4 failing rows" in failed.detail and source.table == "raw/codebook"
+    assert failed.detail == "failures: 4" and source.table == "raw/codebook"
     assert every_dbt_test(known, tmp_path / "missing") == known
 
 
