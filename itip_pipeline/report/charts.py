@@ -234,7 +234,7 @@ def breakdown_bars(frame: pd.DataFrame, lang: str, columns: int = 3) -> alt.Char
     return alt.layer(*layers, data=_values(data)).properties(width=WIDTH, height=height)
 
 
-def breakdown_trend(frame: pd.DataFrame, lang: str, columns: int = 4) -> alt.Chart:
+def breakdown_trend(frame: pd.DataFrame, lang: str, columns: int = 3) -> alt.Chart:
     """One breakdown of one population and item across years: a small panel per category, one line each
     (a series break starts a new segment), withheld years written as their flag letter."""
     data = localised(frame, lang).sort_values(["category_label", "year"])
@@ -291,7 +291,7 @@ def trend(frame: pd.DataFrame, lang: str, targets: pd.DataFrame | None = None, f
     lines = shown.mark_line().encode(
         x=x, y=_y_share(lang), color=color, detail="line_id:N", description="population_label:N"
     )
-    points = shown.mark_point(filled=True, size=40).encode(
+    points = shown.mark_point(filled=True, size=40, opacity=1).encode(
         x=x,
         y=_y_share(lang),
         color=color,
@@ -303,7 +303,7 @@ def trend(frame: pd.DataFrame, lang: str, targets: pd.DataFrame | None = None, f
     )
     hidden = (
         estimates.transform_filter("datum.withheld")
-        .mark_text(fontSize=12, fontStyle="italic", dy=-4)
+        .mark_text(fontSize=12, fontStyle="italic", dy=-10)  # above the plot, clear of a 100 % target line
         .encode(x=x, y=alt.datum(100), text=alt.value("c"), color=color, description=_description())
     )
     layers = [whiskers, lines, points, hidden]

@@ -17,6 +17,7 @@ from functools import cache
 import pandas as pd
 
 from itip_pipeline.reference.seeds import seed
+from itip_pipeline.report.flags import disclosure_flags, short_mark
 
 DISTRIBUTION_TABLE = "fct_answer_distribution"
 SCALE = (1, 2, 3, 4, 5)
@@ -32,7 +33,8 @@ PREFERRED_POPULATIONS = ("innbyggere", "alle")
 def family_distribution(
     fact: pd.DataFrame, distribution: pd.DataFrame, family: str, lang: str
 ) -> tuple[pd.DataFrame, int | None, str, list[str]]:
-    """(layout rows, year, population label, labels of questions withheld) for the family's latest year."""
+    """(layout rows, year, population label, questions withheld, each as 'label (flag: reason)') for the family's
+    latest year."""
     empty = pd.DataFrame(), None, "", []
     if fact.empty or distribution.empty or "question_id" not in fact:
         return empty
@@ -48,8 +50,11 @@ def family_distribution(
     population = next((p for p in PREFERRED_POPULATIONS if p in set(rows["population"])), rows["population"].iloc[0])
     rows = rows[rows["population"] == population]
     label = _question_labels(own, lang)
-    withheld = sorted({label[q] for q in rows.loc[rows["suppressed"].astype(bool), "question_id"]})
-    shown = rows[~rows["question_id"].map(label).isin(withheld)]
+    flagged = disclosure_flags(rows)
+    hidden = flagged[flagged["withheld"] & flagged["share_pct"].isna()]
+    reasons = {r.question_id: short_mark(r, lang) for r in hidden.itertuples()}
+    withheld = sorted(f"{label[q]} ({reason})" for q, reason in reasons.items())
+    shown = rows[~rows["question_id"].isin(reasons)]
     population_label = own.loc[own["population"] == population, f"population_label_{lang}"]
     return (
         _layout(shown, label, lang),

@@ -371,7 +371,13 @@ def _breakdown_body(family: Family, published: PublishedWarehouse, lang: str) ->
         else:
             note = word("breakdown_not_drawn", lang) + ", ".join(sorted(hidden[hidden].index)) if hidden.any() else ""
             parts.append(
-                _figure(charts.breakdown_bars(latest, lang), f"{heading}, {year}", lang, "breakdown_bars", note)
+                _figure(
+                    charts.breakdown_bars(latest, lang),
+                    word("breakdown_latest", lang).format(year=year),
+                    lang,
+                    "breakdown_bars",
+                    note,
+                )
             )
         if rows["year"].nunique() > 1 and rows["label_no"].nunique() == 1:
             parts.append(_figure(charts.breakdown_trend(rows, lang), word("breakdown_trend", lang), lang, "trend"))
@@ -427,7 +433,9 @@ def _front_body(published: PublishedWarehouse, run: BookRun, lang: str, out_dir:
             [_e(v.isoformat(sep=" ", timespec="seconds") if hasattr(v, "isoformat") else v) for v in row]
             for row in provenance.sort_values(columns[:3])[columns].itertuples(index=False)
         ]
-        parts.append(_table([word(f"provenance_{c}", lang) for c in columns], rows))
+        numeric = {i for i, c in enumerate(columns) if c == "n_rows"}
+        parts.append(_table([word(f"provenance_{c}", lang) for c in columns], rows, numeric=numeric))
+    parts.append(_reading_guide(lang))
     return "".join(parts)
 
 

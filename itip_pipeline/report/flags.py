@@ -136,7 +136,7 @@ def short_mark(row, lang: str) -> str:
     words = {
         "n_base": ("c: for få svar", "c: too few answers"),
         "group_disclosure": ("c: gruppeavsløring", "c: group disclosure"),
-        "complementary": ("c: komplementær prikking", "c: complementary"),
+        "complementary": ("c: komplementær prikking", "c: complementary suppression"),
         "interval_width": ("u: for bredt intervall", "u: interval too wide"),
     }
     pick = 0 if lang == "no" else 1

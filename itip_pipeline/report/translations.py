@@ -25,7 +25,10 @@ WORDS: dict[str, tuple[str, str]] = {
         "Andel (%): negative svar til venstre, positive til høyre",
         "Share (%): negative answers left, positive right",
     ),
-    "distribution_withheld": ("Ikke vist (en svarkategori er prikket): ", "Not shown (an answer is suppressed): "),
+    "distribution_withheld": (
+        "Ikke tegnet fordi en svarkategori er holdt tilbake: ",
+        "Not drawn because one of its answers is withheld: ",
+    ),
     "reconciliation": ("Rapportens tall ved siden av lagerets", "The report's figures beside the warehouse's"),
     "published": ("Publisert i rapporten", "Published in the report"),
     "computed": ("Beregnet i lageret", "Computed by the warehouse"),
@@ -126,6 +129,7 @@ WORDS: dict[str, tuple[str, str]] = {
         "Alle tallene er holdt tilbake ({reasons}). Vis tabellen med grunnen per rad.",
         "Every figure is withheld ({reasons}). Show the table with each row's reason.",
     ),
+    "breakdown_latest": ("Siste år ({year}), per kategori", "Latest year ({year}), by category"),
     "breakdown_trend": ("Utvikling over tid, én rute per kategori", "Trend across years, one panel per category"),
     "category": ("Kategori", "Category"),
     "family_intro": (

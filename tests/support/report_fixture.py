@@ -166,6 +166,7 @@ def _distribution() -> pd.DataFrame:
                         "n_blank": 3,
                         "share_pct": None if hidden and code == 1 else share,
                         "suppressed": hidden and code == 1,
+                        "suppression_reason": "complementary" if hidden and code == 1 else None,
                     }
                 )
     return pd.DataFrame(rows)

@@ -36,7 +36,7 @@ def test_a_question_with_a_suppressed_answer_is_named_not_drawn():
     distribution = _distribution()
     distribution = distribution[distribution.population == "kommune"]
     layout, _, population, withheld = family_distribution(FACT, distribution, "infosec_statement", "en")
-    assert population == "Municipalities" and withheld == ["Enough competence"]
+    assert population == "Municipalities" and withheld == ["Enough competence (c: complementary suppression)"]
     assert set(layout["question"]) == {"A good overview (don't know 5 %)"}
 
 
