@@ -275,6 +275,13 @@ def trend(frame: pd.DataFrame, lang: str, targets: pd.DataFrame | None = None, f
     data["segment"] = data.groupby(["label", "population_label"])["series_break"].cumsum()
     data["line_id"] = data["population_label"] + "·" + data["segment"].astype(str)
     data["kind"] = "estimate"
+    withheld = data[data["withheld"]]
+    data["withheld_first"] = data["withheld"] & ~withheld.duplicated(["label", "year"]).reindex(
+        data.index, fill_value=True
+    )
+    data["withheld_tip"] = data.set_index(["label", "year"]).index.map(
+        withheld.groupby(["label", "year"])["tip"].agg(" | ".join)
+    )
     has_break = bool(data["series_break"].any())
     if targets is not None and not targets.empty:
         # A facet takes one dataset, so each target rides along as a row in every panel.
@@ -301,10 +308,11 @@ def trend(frame: pd.DataFrame, lang: str, targets: pd.DataFrame | None = None, f
     whiskers = shown.mark_rule(strokeWidth=2, opacity=0.7).encode(
         x=x, y="ci_low_pct:Q", y2="ci_high_pct:Q", color=color, description=_description()
     )
+    # One letter per panel and year, however many populations are withheld there (their reasons in its tip).
     hidden = (
-        estimates.transform_filter("datum.withheld")
-        .mark_text(fontSize=12, fontStyle="italic", dy=-10)  # above the plot, clear of a 100 % target line
-        .encode(x=x, y=alt.datum(100), text=alt.value("c"), color=color, description=_description())
+        estimates.transform_filter("datum.withheld_first")
+        .mark_text(fontSize=12, fontStyle="italic", dy=-10, color="#444")  # above the plot, clear of a target
+        .encode(x=x, y=alt.datum(100), text=alt.value("c"), description="withheld_tip:N")
     )
     layers = [whiskers, lines, points, hidden]
     if has_break:
