@@ -186,7 +186,7 @@ def _estimate_table(frame: pd.DataFrame, lang: str, first: list[tuple[str, str]]
     ]
     headers = [word(key, lang) for key, _ in first]
     headers += [word("share", lang), word("margin", lang), "n", word("change", lang), word("note", lang)]
-    return _table(headers, rows, numeric={len(first), len(first) + 2})
+    return _table(headers, rows, numeric={len(first), len(first) + 1, len(first) + 2})
 
 
 def _latest_table(latest: pd.DataFrame, lang: str) -> str:
