@@ -10,6 +10,7 @@ import dagster as dg
 
 from itip_pipeline.core import progress
 from itip_pipeline.core.settings import get_settings
+from itip_pipeline.report.check_results import EXPECTATION_LIST
 from itip_pipeline.warehouse import candidates
 from itip_pipeline.warehouse.working_db import writer_lock
 
@@ -61,6 +62,9 @@ def build_mart_checks(keys: list[dg.AssetKey]) -> dg.AssetChecksDefinition:
                 passed=result.success,
                 metadata={
                     "expectations": result.evaluated,
+                    EXPECTATION_LIST: dg.MetadataValue.json(
+                        [{"expectation": name, "passed": ok} for name, ok in result.expectations]
+                    ),
                     "failures": dg.MetadataValue.md("\n".join(f"- {f}" for f in result.failures) or "none"),
                     "report": dg.MetadataValue.path(str(report_index(report_root))),
                     "survey years": ", ".join(map(str, sorted(loaded_years))),

@@ -36,7 +36,7 @@ EXPORTS_KEY = dg.AssetKey(["published", "excel_exports"])
     name="write_figure_book_and_exports",
 )
 def figure_book_and_exports(context: AssetExecutionContext):
-    from itip_pipeline.report.check_results import latest_check_outcomes
+    from itip_pipeline.report.check_results import every_dbt_test, latest_check_outcomes
     from itip_pipeline.report.exports import write_exports
     from itip_pipeline.report.figure_book import BookRun, build_figure_book
     from itip_pipeline.report.published import read_published
@@ -49,7 +49,10 @@ def figure_book_and_exports(context: AssetExecutionContext):
         published = read_published(version / settings.warehouse_db.name if version else settings.warehouse_db)
         exports = write_exports(published, settings.marts_dir)
         # The job's asset graph: execute_in_process (itip run) has no repository on the context.
-        checks = latest_check_outcomes(context.instance, context.job_def.asset_layer.asset_graph.asset_check_keys)
+        checks = every_dbt_test(
+            latest_check_outcomes(context.instance, context.job_def.asset_layer.asset_graph.asset_check_keys),
+            _latest_dbt_build(),
+        )
         run = BookRun(
             run_id=context.run_id,
             checks=checks,
@@ -72,3 +75,16 @@ def figure_book_and_exports(context: AssetExecutionContext):
             "synthetic": published.is_synthetic,
         },
     )
+
+
+def _latest_dbt_build():
+    """The newest of dagster-dbt's invocation folders (their run_results.json lists every dbt test), or None."""
+    from itip_pipeline.defs.dbt.invocation_dirs import INVOCATION_DIR, invocation_root
+    from itip_pipeline.defs.dbt.project import dbt_project
+
+    project = dbt_project()
+    root = invocation_root(project.project_dir, project.target_path)
+    builds = (
+        [p for p in root.glob("*/run_results.json") if INVOCATION_DIR.match(p.parent.name)] if root.is_dir() else []
+    )
+    return max(builds, key=lambda p: p.stat().st_mtime).parent if builds else None

@@ -10,7 +10,7 @@ with one row per figure. Whether the figures are reproduced is a warning, not a 
 from __future__ import annotations
 
 import csv
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -24,6 +24,7 @@ class MartValidation:
     success: bool
     evaluated: int
     failures: list[str]  # "expectation type (column): a few unexpected values"
+    expectations: list[tuple[str, bool]] = field(default_factory=list)  # ("type (column)", passed) for each
 
 
 def expected_indicator_years(seeds_dir: Path, loaded_years: set[int]) -> set[str]:
@@ -140,10 +141,18 @@ def validate_marts(
             for r in result.results
             if not r.success
         ]
-        results.append(MartValidation(definition.name, result.success, len(result.results), failures))
+        expectations = [(_expectation_name(r.expectation_config), bool(r.success)) for r in result.results]
+        results.append(MartValidation(definition.name, result.success, len(result.results), failures, expectations))
     context.build_data_docs()
     return results
 
 
 def report_index(report_root: Path) -> Path:
     return report_root / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"
+
+
+def _expectation_name(config) -> str:
+    """An expectation as a reader names it: its type and the column or columns it is about."""
+    kwargs = config.kwargs or {}
+    about = kwargs.get("column") or ", ".join(kwargs.get("column_list") or [])
+    return f"{config.type} ({about})" if about else config.type

@@ -1,18 +1,28 @@
 """The check results of the latest runs, as a person reads them: every dbt test and Great Expectations check,
 from Dagster's own records of asset-check evaluations, each with the run it ran in.
 
+Dagster records a dbt test as an asset check only when dbt attaches it to one model; a test on a raw source
+(`source_not_null_raw_...`) or a singular test (`tests/assert_*.sql`) has no check. `every_dbt_test` adds those
+from dbt's own run_results.json and manifest of the latest build, so the page lists every test.
+
 Details are copied only for checks on the marts (aggregates); a check on a raw table can carry delivered
 values in its metadata, which stay in Dagster.
 """
 
 from __future__ import annotations
 
+import json
 import os
+from collections import Counter
 from dataclasses import dataclass
+from pathlib import Path
 
 # Where the Dagster UI is served (`make ui`); a deployment elsewhere sets ITIP_DAGSTER_UI_URL.
 DEFAULT_DAGSTER_UI = "http://127.0.0.1:3000"
 DETAIL_KEYS = ("failures", "failed", "status")
+# A Great Expectations check's metadata entry listing each expectation and whether it passed (defs/mart_checks):
+# the page shows one row per expectation.
+EXPECTATION_LIST = "expectation_list"
 
 
 @dataclass(frozen=True)
@@ -43,11 +53,12 @@ def latest_check_outcomes(instance, check_keys) -> list[CheckOutcome]:
         passed = getattr(evaluation, "passed", None)
         if passed is None:  # only planned so far (another run is checking it now): no result to show
             evaluation = None
-        outcomes.append(
-            CheckOutcome(
-                key.asset_key.to_user_string(), key.name, passed, record.run_id, _detail(key.asset_key.path, evaluation)
-            )
-        )
+        table = key.asset_key.to_user_string()
+        outcomes.append(CheckOutcome(table, key.name, passed, record.run_id, _detail(key.asset_key.path, evaluation)))
+        listed = (getattr(evaluation, "metadata", None) or {}).get(EXPECTATION_LIST)
+        for entry in getattr(listed, "value", listed) or []:
+            name = f"{key.name}: {entry['expectation']}"
+            outcomes.append(CheckOutcome(table, name, bool(entry["passed"]), record.run_id, ""))
     return sorted(outcomes, key=lambda o: (o.passed is not False, o.table, o.check))
 
 
@@ -61,3 +72,42 @@ def _detail(asset_path, evaluation) -> str:
             if value is not None:
                 parts.append(f"{name}: {getattr(value, 'value', value)}"[:600])
     return " — ".join(parts)
+
+
+def every_dbt_test(checks: list[CheckOutcome], build_dir: Path | None) -> list[CheckOutcome]:
+    """`checks` and, for every dbt test of the build in `build_dir` (a dbt target folder with manifest.json and
+    run_results.json) that Dagster holds no check for, its outcome from dbt's run_results; the run is the one
+    that ran the build's other tests."""
+    if build_dir is None or not all((build_dir / f).is_file() for f in ("run_results.json", "manifest.json")):
+        return checks
+    results = json.loads((build_dir / "run_results.json").read_text(encoding="utf-8"))["results"]
+    nodes = json.loads((build_dir / "manifest.json").read_text(encoding="utf-8"))["nodes"]
+    tests = {r["unique_id"]: r for r in results if r["unique_id"].startswith("test.") and r["unique_id"] in nodes}
+    names = {nodes[uid]["name"] for uid in tests}
+    known = {c.check for c in checks}
+    runs = Counter(c.run_id for c in checks if c.check in names)
+    run_id = runs.most_common(1)[0][0] if runs else ""
+    added = [
+        CheckOutcome(
+            _tested_table(nodes[uid], nodes),
+            nodes[uid]["name"],
+            {"pass": True, "fail": False, "error": False}.get(result["status"]),
+            run_id,
+            f"failures: {result['failures']}" if result.get("failures") else "",
+        )
+        for uid, result in tests.items()
+        if nodes[uid]["name"] not in known
+    ]
+    return sorted([*checks, *added], key=lambda o: (o.passed is not False, o.table, o.check))
+
+
+def _tested_table(test: dict, nodes: dict) -> str:
+    """What a dbt test reads, as the page names tables: raw/<table> for a source, <schema>/<model> otherwise."""
+    tables = []
+    for uid in test.get("depends_on", {}).get("nodes", []):
+        kind, _, *rest = uid.split(".")
+        if kind == "source":
+            tables.append(f"raw/{rest[-1]}")
+        elif uid in nodes:
+            tables.append(f"{nodes[uid]['schema']}/{nodes[uid]['name']}")
+    return ", ".join(tables) or "dbt"

@@ -11,35 +11,58 @@ from __future__ import annotations
 import html
 import os
 import shutil
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
 
-from itip_pipeline.report import charts
+from itip_pipeline.report import charts, flags
 from itip_pipeline.report.check_results import CheckOutcome, run_url
 from itip_pipeline.report.distribution import DISTRIBUTION_TABLE, family_distribution
-from itip_pipeline.report.published import FACT_TABLE, Family, PublishedWarehouse
-from itip_pipeline.report.translations import LANGUAGES, word
+from itip_pipeline.report.published import DIFFERENCE_TABLE, FACT_TABLE, Family, PublishedWarehouse
+from itip_pipeline.report.translations import LANGUAGES, verdict, word
 from itip_pipeline.report.two_processes import split_across_two_processes
 
 CHECKS_PAGE = "checks.html"
 STYLE = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-serif;margin:0;color:#1b1b1b;line-height:1.45}
-header{background:#0b3a66;color:#fff;padding:.6rem 1.2rem;display:flex;gap:1.2rem;align-items:center;flex-wrap:wrap}
+header{background:#0b3a66;color:#fff;padding:.6rem 1.2rem;display:flex;gap:.4rem 1.2rem;align-items:center;
+  flex-wrap:wrap}
 header a{color:#fff}
 main{padding:1rem 1.2rem;max-width:1150px}
-.synthetic{background:#fde2e1;border:2px solid #b00020;color:#7a0014;font-weight:bold;
-  padding:.6rem .9rem;margin:.8rem 0}
+h1{font-size:1.6rem;line-height:1.25;overflow-wrap:break-word}
+.synthetic,.external{border:2px solid;font-weight:bold;padding:.6rem .9rem;margin:.8rem 0}
+.synthetic{background:#fde2e1;border-color:#b00020;color:#7a0014}
+.external{background:#fff4d6;border-color:#8a6d3b;color:#4a3a17}
 figure.chart{margin:1rem 0;overflow-x:auto}
-figure.chart figcaption{font-weight:600;margin:.3rem 0}
-table{border-collapse:collapse;font-size:.85rem;margin:.6rem 0}
-th,td{border-bottom:1px solid #ddd;padding:.2rem .5rem;text-align:left;vertical-align:top;overflow-wrap:anywhere}
-td.num{text-align:right;font-variant-numeric:tabular-nums}
-.mark{font-style:italic;color:#666}
+figure.chart figcaption{font-weight:600;font-size:1.15rem;margin:.3rem 0}
+h2{font-size:1.3rem}
+details summary{cursor:pointer;margin:.4rem 0}
+figure.chart svg{display:block}
+.legend{background:#f4f6f8;border-left:4px solid #0b3a66;padding:.5rem .9rem;margin:1rem 0;font-size:.9rem}
+.legend ul{margin:.3rem 0;padding-left:1.2rem}
+table{border-collapse:collapse;font-size:.9rem;margin:.6rem 0}
+th,td{border-bottom:1px solid #ddd;padding:.3rem .5rem;text-align:left;vertical-align:top;overflow-wrap:break-word;
+  hyphens:auto}
+th{background:#f4f6f8}
+td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+.flag{font-weight:bold}
+.mark{font-style:italic;color:#555}
 .fail{color:#b00020;font-weight:bold}.pass{color:#1c6b2b}
-.note{font-size:.85rem;color:#444}
+.note{font-size:.9rem;color:#333}
+.ident{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.82rem;hyphens:none}
+@media (max-width:700px){
+  main{padding:.6rem .7rem}
+  figure.chart svg{width:100%;height:auto}
+  table.data,table.data tbody,table.data tr,table.data td{display:block;width:auto}
+  table.data thead{position:absolute;left:-9999px}
+  table.data tr{border-bottom:2px solid #ccc;padding:.3rem 0}
+  table.data td{border:0;padding:.1rem 0;text-align:left;white-space:normal}
+  table.data td:empty{display:none}
+  table.data td::before{content:attr(data-label) ": ";font-weight:600}
+}
 """
 
 
@@ -57,32 +80,40 @@ def _e(value: object) -> str:
     return html.escape("" if value is None or (isinstance(value, float) and pd.isna(value)) else str(value))
 
 
-def _number(value: object, lang: str) -> str:
-    if value is None or pd.isna(value):
-        return ""
-    text = f"{float(value):.1f}"
-    return text.replace(".", ",") if lang == "no" else text
+_number = charts.number
+
+
+NUMERIC = ' class="num"'
 
 
 def _table(headers: list[str], rows: list[list[str]], numeric: set[int] = frozenset()) -> str:
-    head = "".join(f"<th>{_e(h)}</th>" for h in headers)
+    """A table that becomes one block per row on a narrow screen, each cell labelled by its column."""
+    head = "".join(f'<th scope="col">{_e(h)}</th>' for h in headers)
     body = "".join(
         "<tr>"
-        + "".join(f'<td class="num">{c}</td>' if i in numeric else f"<td>{c}</td>" for i, c in enumerate(row))
+        + "".join(
+            f'<td{NUMERIC if i in numeric else ""} data-label="{_e(headers[i])}">{c}</td>' for i, c in enumerate(row)
+        )
         + "</tr>"
         for row in rows
     )
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    return f'<table class="data"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
 
 
 def _page_name(family: Family) -> str:
     return f"{family.family}.html"
 
 
-def _page(title: str, body: str, lang: str, name: str, published: PublishedWarehouse) -> str:
-    """A page; the nav links stay inside the page's language folder, the language link goes to its twin."""
+def _page(title: str, body: str, lang: str, name: str, published: PublishedWarehouse, external: bool = False) -> str:
+    """A page; the nav links stay inside the page's language folder, the language link goes to its twin. A
+    page of figures from another source says so instead of carrying the synthetic banner."""
     twin, twin_lang = (f"en/{name}", "en") if lang == "no" else (f"../{name}", "nb")
-    banner = f'<p class="synthetic" role="alert">{_e(word("synthetic", lang))}</p>' if published.is_synthetic else ""
+    if external:
+        banner = f'<p class="external" role="note">{_e(word("external_banner", lang))}</p>'
+    elif published.is_synthetic:
+        banner = f'<p class="synthetic" role="alert">{_e(word("synthetic", lang))}</p>'
+    else:
+        banner = ""
     return (
         f'<!doctype html><html lang="{"nb" if lang == "no" else "en"}"><head><meta charset="utf-8">'
         f'<meta name="viewport" content="width=device-width, initial-scale=1">'
@@ -95,32 +126,72 @@ def _page(title: str, body: str, lang: str, name: str, published: PublishedWareh
     )
 
 
-def _figure(chart, caption: str, lang: str, kind: str) -> str:
+def _figure(chart, caption: str, lang: str, kind: str, note: str = "") -> str:
     svg = charts.to_svg(chart, lang)
-    return f'<figure class="chart" data-chart="{kind}"><figcaption>{_e(caption)}</figcaption>{svg}</figure>'
+    note = f'<p class="note">{_e(note)}</p>' if note else ""
+    return f'<figure class="chart" data-chart="{kind}"><figcaption>{_e(caption)}</figcaption>{note}{svg}</figure>'
+
+
+def _reading_guide(lang: str) -> str:
+    """How to read the figures and what each flag means: the same block on every page with figures."""
+    items = "".join(f"<li>{_e(line)}</li>" for line in flags.legend(lang))
+    return (
+        f'<section class="legend" data-legend="flags"><strong>{_e(word("legend_heading", lang))}</strong>'
+        f"<p>{_e(word('reading', lang))}</p><p>{_e(word('symbols', lang))}</p><ul>{items}</ul></section>"
+    )
+
+
+def _value_cell(row, lang: str) -> str:
+    if row.withheld:
+        letters = row.flag or "c"
+        return f'<span class="flag" title="{_e(word("withheld", lang))}">{_e(letters)}</span>'
+    letters = "".join(letter for letter in (row.flag or "") if letter != "c")
+    flag = f' <span class="flag">{_e(letters)}</span>' if letters else ""
+    return f"{_number(row.share_pct, lang)}{flag}"
+
+
+def _change_cell(row, lang: str) -> str:
+    change = getattr(row, "change_pp", None)
+    if change is None or pd.isna(change):
+        return f'<span title="{_e(word("no_previous", lang))}">–</span>'
+    sign = "+" if change > 0 else "−" if change < 0 else "±"
+    text = word("change_value", lang).format(sign=sign, pp=_number(abs(change), lang), year=int(row.previous_year))
+    significant = getattr(row, "change_significant", None)
+    verdict = (
+        ""
+        if significant is None or pd.isna(significant)
+        else word("significant" if significant else "not_significant", lang)
+    )
+    return _e(f"{text} ({verdict})" if verdict else text)
+
+
+def _note_cell(row, lang: str) -> str:
+    return "<br>".join(_e(w) for w in flags.reason_words(row, lang))
+
+
+def _estimate_table(frame: pd.DataFrame, lang: str, first: list[tuple[str, str]]) -> str:
+    """Rows of estimates with value, margin of error, n, change from the year before and every flag's reason
+    in words; `first` are the leading (header key, column) pairs that say what a row is."""
+    shown = charts.localised(frame, lang)
+    rows = [
+        [_e(getattr(r, column)) for _, column in first]
+        + [
+            _value_cell(r, lang),
+            _e(charts.margin_words(r, lang)),
+            _e(getattr(r, "n_base", "")),
+            _change_cell(r, lang),
+            _note_cell(r, lang),
+        ]
+        for r in shown.itertuples()
+    ]
+    headers = [word(key, lang) for key, _ in first]
+    headers += [word("share", lang), word("margin", lang), "n", word("change", lang), word("note", lang)]
+    return _table(headers, rows, numeric={len(first), len(first) + 1, len(first) + 2})
 
 
 def _latest_table(latest: pd.DataFrame, lang: str) -> str:
-    shown = charts.localised(latest, lang)
-    rows = []
-    for r in shown.itertuples():
-        share = f'<span class="mark">{_e(r.mark)}</span>' if r.suppressed else _number(r.share_pct, lang)
-        interval = "" if r.suppressed else f"{_number(r.ci_low_pct, lang)}–{_number(r.ci_high_pct, lang)}"
-        rows.append(
-            [
-                _e(r.label),
-                _e(r.population_label),
-                share,
-                interval,
-                _e(getattr(r, "n_base", "")),
-                _number(getattr(r, "n_effective", None), lang),
-            ]
-        )
-    return _table(
-        [word("item", lang), word("population", lang), word("share", lang), word("interval", lang), "n", "n eff."],
-        rows,
-        numeric={2, 3, 4, 5},
-    )
+    ordered = latest.sort_values(["population", "share_pct"], ascending=[True, False], na_position="last")
+    return _estimate_table(ordered, lang, [("item", "label"), ("population", "population_label")])
 
 
 def _reconciliation_rows(family: Family, published: PublishedWarehouse, lang: str) -> pd.DataFrame:
@@ -143,25 +214,62 @@ def _reconciliation_rows(family: Family, published: PublishedWarehouse, lang: st
             mine["figure_id"], mine["indicator_id"], mine["item"], mine["population"], mine["year"], strict=True
         )
     ]
+    mine["verdict_text"] = [verdict(v, lang) for v in mine["verdict"]]
     return mine.sort_values("figure_id")
+
+
+def _population_difference(family: Family, published: PublishedWarehouse, lang: str, year: int) -> str:
+    """State agencies minus municipalities in the family's latest year (marts.fct_population_difference)."""
+    table = published.table(DIFFERENCE_TABLE)
+    if table.empty or "family" not in table:
+        return ""
+    rows = table[(table["family"] == family.family) & (table["year"] == year)]
+    if rows.empty:
+        return ""
+    labels = charts.localised(family.frame, lang).drop_duplicates(["indicator_id", "item"])
+    label = {
+        (i, it if pd.notna(it) else None): lab
+        for i, it, lab in zip(labels["indicator_id"], labels["item"], labels["label"], strict=True)
+    }
+    out = []
+    for r in rows.sort_values("difference_pp", ascending=False, na_position="last").itertuples():
+        name = label.get((r.indicator_id, r.item if pd.notna(r.item) else None), r.label_no)
+        if bool(r.suppressed) or pd.isna(r.difference_pp):
+            out.append([_e(name), '<span class="flag">c</span>', "", "", _e(word("difference_withheld", lang))])
+            continue
+        margin = (r.ci_high_pp - r.ci_low_pp) / 2
+        sign = "+" if r.difference_pp > 0 else "−" if r.difference_pp < 0 else "±"
+        out.append(
+            [
+                _e(name),
+                _e(f"{sign}{_number(abs(r.difference_pp), lang)}"),
+                _e(word("margin_value", lang).format(pp=_number(margin, lang, 0))),
+                _e(word("yes" if bool(r.significant) else "no", lang)),
+                "",
+            ]
+        )
+    headers = [
+        word("item", lang),
+        word("diff_pp", lang),
+        word("margin", lang),
+        word("significance", lang),
+        word("note", lang),
+    ]
+    return (
+        f"<h2>{_e(word('difference', lang))} ({year})</h2>"
+        f'<p class="note">{_e(word("difference_intro", lang))}</p>' + _table(headers, out, numeric={1})
+    )
 
 
 def _family_body(family: Family, published: PublishedWarehouse, lang: str) -> str:
     frame = family.frame
-    parts = [f'<p class="note">{_e(family.description)}</p>'] if family.description else []
+    if family.is_breakdown:
+        return _breakdown_body(family, published, lang)
     if frame.empty:
-        return "".join(parts) + f"<p>{_e(word('no_rows', lang))}</p>"
+        return f"<p>{_e(word('no_rows', lang))}</p>"
     if not family.is_estimated:
-        value = next((c for c in ("value_pct", "share_pct") if c in frame), None)
-        source = (
-            frame["external_source"].dropna().iloc[0]
-            if "external_source" in frame and frame["external_source"].notna().any()
-            else ""
-        )
-        parts.append(f"<p><strong>{_e(word('external', lang))}{_e(source)}</strong></p>")
-        if value:
-            parts.append(_figure(charts.external_bars(frame, lang, value), family.title(lang), lang, "external"))
-        return "".join(parts)
+        return _external_body(family, lang)
+    parts = [f'<p class="note">{_e(word("family_intro", lang))}</p>', _reading_guide(lang)]
     latest_year = int(frame["year"].max())
     latest = frame[frame["year"] == latest_year]
     parts.append(
@@ -172,11 +280,19 @@ def _family_body(family: Family, published: PublishedWarehouse, lang: str) -> st
             "population_bars",
         )
     )
+    parts.append(_population_difference(family, published, lang, latest_year))
     if frame["year"].nunique() > 1:
-        parts.append(
-            _figure(charts.trend(frame, lang, published.targets_for(family)), word("trend", lang), lang, "trend")
-        )
-    parts.append(f'<p class="note">{_e(word("legend", lang))}</p>')
+        targets = published.targets_for(family)
+        notes = []
+        if not targets.empty:
+            said = ", ".join(
+                word("target", lang).format(pct=f"{pct:g}", year=int(year))
+                for pct, year in sorted(zip(targets["target_pct"], targets["target_year"], strict=True))
+            )
+            notes.append(word("targets_caption", lang).format(targets=said))
+        if "series_break" in frame and frame["series_break"].fillna(False).astype(bool).any():
+            notes.append(word("break_caption", lang))
+        parts.append(_figure(charts.trend(frame, lang, targets), word("trend", lang), lang, "trend", " ".join(notes)))
     parts.append(_distribution_figure(family, published, lang))
     figures = _reconciliation_rows(family, published, lang)
     if not figures.empty:
@@ -191,7 +307,7 @@ def _family_body(family: Family, published: PublishedWarehouse, lang: str) -> st
                     word("figure", lang),
                     word("published", lang),
                     word("computed", lang),
-                    "diff (pp)",
+                    word("diff_pp", lang),
                     word("verdict", lang),
                 ],
                 [
@@ -200,7 +316,7 @@ def _family_body(family: Family, published: PublishedWarehouse, lang: str) -> st
                         _number(r.published_pct, lang),
                         _number(r.warehouse_pct, lang),
                         _number(r.diff_pp, lang),
-                        _e(r.verdict),
+                        _e(r.verdict_text),
                     ]
                     for r in figures.itertuples()
                 ],
@@ -208,6 +324,73 @@ def _family_body(family: Family, published: PublishedWarehouse, lang: str) -> st
             )
         )
     parts.append(f"<h2>{_e(word('table', lang).format(year=latest_year))}</h2>{_latest_table(latest, lang)}")
+    return "".join(parts)
+
+
+def _external_body(family: Family, lang: str) -> str:
+    frame = family.frame
+    value = next((c for c in ("value_pct", "share_pct") if c in frame), None)
+    source = (
+        frame["external_source"].dropna().iloc[0]
+        if "external_source" in frame and frame["external_source"].notna().any()
+        else ""
+    )
+    parts = [f"<p><strong>{_e(word('external', lang))}{_e(source)}</strong></p>"]
+    if value:
+        parts.append(_figure(charts.external_bars(frame, lang, value), family.title(lang), lang, "external"))
+    return "".join(parts)
+
+
+def _breakdown_body(family: Family, published: PublishedWarehouse, lang: str) -> str:
+    """A breakdown family: per breakdown and population, the latest year by category (a panel per item), the
+    trend with a panel per category when there is one item and several years, and a table naming the
+    category on every row."""
+    frame = family.frame
+    base = published.family_of(family)
+    parts = [
+        f'<p class="note">{_e(word("breakdown_intro", lang).format(title=base.title(lang) if base else ""))}</p>',
+        _reading_guide(lang),
+    ]
+    if base is not None:
+        parts.insert(1, f'<p><a href="{_page_name(base)}">{_e(base.title(lang))}</a></p>')
+    if frame.empty:
+        return "".join(parts) + f"<p>{_e(word('no_rows', lang))}</p>"
+    label = f"breakdown_label_{lang}" if f"breakdown_label_{lang}" in frame else "breakdown"
+    for _, rows in frame.groupby(["breakdown", "population"], sort=True):
+        shown = charts.localised(rows, lang)
+        heading = word("breakdown_section", lang).format(
+            breakdown=rows[label].iloc[0], population=shown["population_label"].iloc[0]
+        )
+        year = int(rows["year"].max())
+        latest = rows[rows["year"] == year]
+        parts.append(f"<h2>{_e(heading)}</h2>")
+        shown_latest = charts.localised(latest, lang)
+        hidden = shown_latest.groupby("category_label")["withheld"].all()
+        if hidden.all():
+            parts.append(f'<p class="note">{_e(word("breakdown_all_withheld", lang))}</p>')
+        else:
+            note = word("breakdown_not_drawn", lang) + ", ".join(sorted(hidden[hidden].index)) if hidden.any() else ""
+            parts.append(
+                _figure(
+                    charts.breakdown_bars(latest, lang),
+                    word("breakdown_latest", lang).format(year=year),
+                    lang,
+                    "breakdown_bars",
+                    note,
+                )
+            )
+        if rows["year"].nunique() > 1 and rows["label_no"].nunique() == 1:
+            parts.append(_figure(charts.breakdown_trend(rows, lang), word("breakdown_trend", lang), lang, "trend"))
+        ordered = latest.sort_values(["label_no", "share_pct"], ascending=[True, False], na_position="last")
+        table = _estimate_table(ordered, lang, [("category", "category_label"), ("item", "label")])
+        heading = f"<h3>{_e(word('table', lang).format(year=year))}</h3>"
+        if hidden.all():
+            # Nothing to read but the reasons: counted in the summary, each row's own reason one click away.
+            counts = Counter(flags.short_mark(r, lang) for r in shown_latest.itertuples())
+            said = "; ".join(f"{n} × {mark}" for mark, n in counts.most_common())
+            summary = _e(word("all_withheld_summary", lang).format(reasons=said))
+            table = f"<details><summary>{summary}</summary>{table}</details>"
+        parts.append(heading + table)
     return "".join(parts)
 
 
@@ -250,8 +433,18 @@ def _front_body(published: PublishedWarehouse, run: BookRun, lang: str, out_dir:
             [_e(v.isoformat(sep=" ", timespec="seconds") if hasattr(v, "isoformat") else v) for v in row]
             for row in provenance.sort_values(columns[:3])[columns].itertuples(index=False)
         ]
-        parts.append(_table([word(f"provenance_{c}", lang) for c in columns], rows))
+        numeric = {i for i, c in enumerate(columns) if c == "n_rows"}
+        parts.append(_table([word(f"provenance_{c}", lang) for c in columns], rows, numeric=numeric))
+    parts.append(_reading_guide(lang))
     return "".join(parts)
+
+
+def _identifier(name: str) -> str:
+    """A table or test name, allowed to break only after an underscore, a slash or a comma."""
+    text = _e(name)
+    for mark in ("_", "/", ","):
+        text = text.replace(mark, f"{mark}<wbr>")
+    return f'<span class="ident">{text}</span>'
 
 
 def _checks_body(published: PublishedWarehouse, run: BookRun, lang: str) -> str:
@@ -261,7 +454,7 @@ def _checks_body(published: PublishedWarehouse, run: BookRun, lang: str) -> str:
     passed = sum(1 for c in checks if c.passed)
     years = ", ".join(map(str, published.years))
     parts = [
-        f"<p>{_e(word('checks_intro', lang))}</p>",
+        f"<p>{_e(word('checks_intro', lang))} {_e(word('checks_dbt_only', lang))}</p>",
         f"<p><strong>{_e(word('summary_checks', lang).format(passed=passed, total=len(checks)))}</strong> · "
         f"{_e(word('years', lang))}: {_e(years)}</p>",
     ]
@@ -269,29 +462,18 @@ def _checks_body(published: PublishedWarehouse, run: BookRun, lang: str) -> str:
     for check in checks:
         outcome = word("passed" if check.passed else "failed" if check.passed is False else "not_run", lang)
         css = "pass" if check.passed else "fail" if check.passed is False else "mark"
+        link = f'<a href="{_e(run_url(check.run_id))}">{_e(check.run_id[:8])}</a>' if check.run_id else ""
         rows.append(
             [
-                _e(check.table),
-                _e(check.check),
+                _identifier(check.table),
+                _identifier(check.check),
                 f'<span class="{css}">{_e(outcome)}</span>',
-                _e(years),
-                f'<a href="{_e(run_url(check.run_id))}">{_e(check.run_id[:8])}</a>',
+                link,
                 _e(check.detail),
             ]
         )
-    parts.append(
-        _table(
-            [
-                word("asset", lang),
-                word("check", lang),
-                word("outcome", lang),
-                word("years", lang),
-                word("run", lang),
-                "",
-            ],
-            rows,
-        )
-    )
+    headers = [word("asset", lang), word("check", lang), word("outcome", lang), word("run", lang), word("note", lang)]
+    parts.append(_table(headers, rows))
     return "".join(parts)
 
 
@@ -318,7 +500,9 @@ def build_figure_book(published: PublishedWarehouse, out_dir: Path, run: BookRun
     )
     for (lang, family), body in zip(jobs, bodies, strict=True):
         folder = Path() if lang == "no" else Path("en")
-        pages[folder / _page_name(family)] = _page(family.title(lang), body, lang, _page_name(family), published)
+        pages[folder / _page_name(family)] = _page(
+            family.title(lang), body, lang, _page_name(family), published, external=family.is_external
+        )
     try:
         for relative, text in pages.items():
             (staged / relative).parent.mkdir(parents=True, exist_ok=True)

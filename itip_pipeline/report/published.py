@@ -12,12 +12,16 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from itip_pipeline.report.translations import word
+
 SCHEMA = "marts"
 FACT_TABLE = "fct_indicator"
 FAMILIES_TABLE = "indicator_families"
 PROVENANCE_TABLE = "published_provenance"
 RECONCILIATION_TABLE = "published_reconciliation"
 TARGETS_TABLE = "policy_targets"
+DIFFERENCE_TABLE = "fct_population_difference"
+BREAKDOWN_SUFFIX = "_breakdown"
 SURVEY_FILES = {"org", "panel"}
 
 
@@ -34,6 +38,16 @@ class Family:
     def is_estimated(self) -> bool:
         """Shares the warehouse estimated (with intervals), as opposed to figures carried from elsewhere."""
         return {"share_pct", "year", "population"} <= set(self.frame.columns)
+
+    @property
+    def is_breakdown(self) -> bool:
+        """A family's indicators split by the respondents' characteristics (a `mart_*_breakdown` table)."""
+        return self.table.endswith(BREAKDOWN_SUFFIX) and "category" in self.frame
+
+    @property
+    def is_external(self) -> bool:
+        """Figures carried as published from another source, not estimated by the warehouse."""
+        return "external_source" in self.frame or "is_external_source" in self.frame
 
     def title(self, lang: str) -> str:
         return self.title_no if lang == "no" else self.title_en
@@ -89,6 +103,11 @@ class PublishedWarehouse:
             )
         return pd.DataFrame(columns=["target_year", "target_pct"])
 
+    def family_of(self, breakdown: Family) -> Family | None:
+        """The headline family a breakdown family splits."""
+        table = breakdown.table.removesuffix(BREAKDOWN_SUFFIX)
+        return next((f for f in self.families if f.table == table), None)
+
     def column_comment(self, column: str, table: str = FACT_TABLE) -> str:
         return self.column_comments.get(table, {}).get(column) or next(
             (c[column] for c in self.column_comments.values() if c.get(column)), ""
@@ -137,14 +156,33 @@ def _families(published: PublishedWarehouse) -> list[Family]:
     for table in order:
         row = titles.get(table)
         family = row.family if row is not None else table.removeprefix("mart_")
+        title_no = row.title_no if row is not None else family
+        title_en = row.title_en if row is not None and row.title_en else family
+        frame = published.tables[table]
+        base = titles.get(table.removesuffix(BREAKDOWN_SUFFIX))
+        if row is None and table.endswith(BREAKDOWN_SUFFIX) and base is not None:
+            title_no, title_en = _breakdown_titles(base, frame)
         families.append(
             Family(
                 family=family,
                 table=table,
-                title_no=row.title_no if row is not None else family,
-                title_en=(row.title_en if row is not None and row.title_en else family),
+                title_no=title_no,
+                title_en=title_en,
                 description=published.table_comments.get(table, ""),
-                frame=published.tables[table],
+                frame=frame,
             )
         )
     return families
+
+
+def _breakdown_titles(base, frame: pd.DataFrame) -> tuple[str, str]:
+    """'<headline family's title>, fordelt på <breakdowns>' in both languages, from the marts' labels."""
+    titles = []
+    for lang, title in (("no", base.title_no), ("en", base.title_en or base.title_no)):
+        column = f"breakdown_label_{lang}"
+        names = sorted(frame[column].dropna().unique()) if column in frame else sorted(frame["breakdown"].unique())
+        names = [n[:1].lower() + n[1:] for n in names]
+        last = " og " if lang == "no" else " and "
+        by = f"{', '.join(names[:-1])}{last}{names[-1]}" if len(names) > 1 else "".join(names)
+        titles.append(word("breakdown_title", lang).format(title=title, by=by))
+    return titles[0], titles[1]

@@ -25,7 +25,10 @@ WORDS: dict[str, tuple[str, str]] = {
         "Andel (%): negative svar til venstre, positive til høyre",
         "Share (%): negative answers left, positive right",
     ),
-    "distribution_withheld": ("Ikke vist (en svarkategori er prikket): ", "Not shown (an answer is suppressed): "),
+    "distribution_withheld": (
+        "Ikke tegnet fordi en svarkategori er holdt tilbake: ",
+        "Not drawn because one of its answers is withheld: ",
+    ),
     "reconciliation": ("Rapportens tall ved siden av lagerets", "The report's figures beside the warehouse's"),
     "published": ("Publisert i rapporten", "Published in the report"),
     "computed": ("Beregnet i lageret", "Computed by the warehouse"),
@@ -63,13 +66,100 @@ WORDS: dict[str, tuple[str, str]] = {
     "summary_checks": ("{passed} av {total} kontroller bestått", "{passed} of {total} checks passed"),
     "front": ("Forside", "Front page"),
     "other_language": ("English", "Norsk"),
-    "legend": (
-        "Strekene viser 95 % konfidensintervall (Wilson, på effektivt utvalg). Blek søyle eller trekant: "
-        "lav pålitelighet (effektivt utvalg under 30, NCHS). «prikket»: færre enn 10 svar i basen, tallet "
-        "vises ikke (som SSBs praksis for små celler).",
-        "Whiskers show the 95 % confidence interval (Wilson, on the effective sample size). Pale bar or "
-        "triangle: low reliability (effective n below 30, NCHS). 'suppressed': fewer than 10 answers in the "
-        "base, the value is not shown (as Statistics Norway does for small cells).",
+    "legend_heading": ("Slik leser du tallene", "How to read the figures"),
+    "reading": (
+        "Tallene er andeler (%) av dem som svarte. Feilmarginen (for eksempel «± 4 prosentpoeng») er et 95 % "
+        "konfidensintervall: det sanne tallet ligger med stor sannsynlighet så mye over eller under. Strekene "
+        "i søylediagrammene viser det samme intervallet. Slik sammenligner du to tall: en forskjell er bare "
+        "sikker når den er merket «signifikant» (endring fra året før, og stat mot kommune nedenfor); at to "
+        "intervaller overlapper, betyr ikke at tallene er like.",
+        "The figures are shares (%) of those who answered. The margin of error (for example '± 4 percentage "
+        "points') is a 95 % confidence interval: the true value very likely lies within that distance above or "
+        "below. The lines on the bars show the same interval. To compare two figures: a difference is only "
+        "reliable when it is marked 'significant' (the change from the year before, and state against "
+        "municipal below); overlapping intervals do not mean the figures are equal.",
+    ),
+    "symbols": ("Tegn brukt i figurer og tabeller:", "Symbols used in charts and tables:"),
+    "margin": ("Feilmargin", "Margin of error"),
+    "margin_value": ("± {pp} prosentpoeng", "± {pp} percentage points"),
+    "change": ("Endring fra året før", "Change from the year before"),
+    "change_value": ("{sign}{pp} prosentpoeng fra {year}", "{sign}{pp} percentage points since {year}"),
+    "significant": ("signifikant", "significant"),
+    "not_significant": ("ikke signifikant", "not significant"),
+    "no_previous": ("ingen sammenlignbar måling året før", "no comparable figure the year before"),
+    "note": ("Merknad", "Note"),
+    "withheld": ("holdt tilbake", "withheld"),
+    "difference": ("Statlige virksomheter minus kommuner", "State agencies minus municipalities"),
+    "difference_intro": (
+        "Forskjellen i prosentpoeng mellom statlige virksomheter og kommuner samme år, med feilmargin. "
+        "«Signifikant» betyr at forskjellen neppe skyldes tilfeldigheter.",
+        "The difference in percentage points between state agencies and municipalities in the same year, with "
+        "its margin of error. 'Significant' means the difference is unlikely to be chance.",
+    ),
+    "difference_withheld": (
+        "c: holdt tilbake fordi minst én av de to andelene er holdt tilbake (se tabellen nedenfor)",
+        "c: withheld because at least one of the two shares is withheld (see the table below)",
+    ),
+    "difference_col": ("Forskjell", "Difference"),
+    "significance": ("Signifikant?", "Significant?"),
+    "yes": ("ja", "yes"),
+    "no": ("nei", "no"),
+    "targets_caption": ("Rød stiplet linje: {targets}.", "Red dashed line: {targets}."),
+    "break_caption": (
+        "Grå stiplet linje: brudd i serien; linjen trekkes ikke over bruddet.",
+        "Grey dashed line: break in series; the line is not drawn across the break.",
+    ),
+    "breakdown_title": ("{title}, fordelt på {by}", "{title}, by {by}"),
+    "breakdown_intro": (
+        "Samme indikator som på siden «{title}», fordelt på bakgrunnskjennetegn ved dem som svarte. Hver "
+        "søyle og tabellrad er merket med sin kategori. Kategorier med få svar holdes ofte tilbake (c).",
+        "The same indicator as on the page '{title}', split by a characteristic of those who answered. Every "
+        "bar and table row names its category. Categories with few answers are often withheld (c).",
+    ),
+    "breakdown_section": ("{breakdown}: {population}", "{breakdown}: {population}"),
+    "breakdown_all_withheld": (
+        "Ingen kategori har et publisert tall dette året; se tabellen for grunnen per rad.",
+        "No category has a published figure this year; the table gives the reason for each row.",
+    ),
+    "breakdown_not_drawn": (
+        "Ikke tegnet (alle tall holdt tilbake, se tabellen): ",
+        "Not drawn (every figure withheld, see the table): ",
+    ),
+    "all_withheld_summary": (
+        "Alle tallene er holdt tilbake ({reasons}). Vis tabellen med grunnen per rad.",
+        "Every figure is withheld ({reasons}). Show the table with each row's reason.",
+    ),
+    "breakdown_latest": ("Siste år ({year}), per kategori", "Latest year ({year}), by category"),
+    "breakdown_trend": ("Utvikling over tid, én rute per kategori", "Trend across years, one panel per category"),
+    "category": ("Kategori", "Category"),
+    "family_intro": (
+        "Andelen som svarte slik påstanden eller alternativet sier, per populasjon. Siste år først, så "
+        "utviklingen over tid.",
+        "The share who answered as the statement or option says, by population. The latest year first, "
+        "then the trend across years.",
+    ),
+    "external_banner": (
+        "EKSTERN KILDE: Tallene på denne siden er hentet fra en annen undersøkelse slik de er publisert der. "
+        "De er ikke beregnet av lageret og er ikke syntetiske.",
+        "EXTERNAL SOURCE: the figures on this page are taken as published from another survey. They are not "
+        "computed by the warehouse and are not synthetic.",
+    ),
+    "verdict_within tolerance": ("innenfor toleransen", "within tolerance"),
+    "verdict_outside tolerance": ("utenfor toleransen", "outside tolerance"),
+    "verdict_not judged: low confidence reading": (
+        "ikke vurdert: usikker avlesning av rapporten",
+        "not judged: low confidence reading",
+    ),
+    "verdict_not judged: suppressed by disclosure control": (
+        "ikke vurdert: tallet er holdt tilbake (c)",
+        "not judged: withheld by disclosure control (c)",
+    ),
+    "diff_pp": ("Forskjell (prosentpoeng)", "Difference (percentage points)"),
+    "checks_dbt_only": (
+        "dbt-tester som ikke er knyttet til en tabell i Dagster (kildetester og egne SQL-tester) er hentet "
+        "fra dbts eget resultat for samme bygg.",
+        "dbt tests that Dagster does not attach to a table (source tests and singular tests) are taken from "
+        "dbt's own results for the same build.",
     ),
     "provenance_survey_year": ("År", "Year"),
     "provenance_survey": ("Undersøkelse", "Survey"),
@@ -79,5 +169,35 @@ WORDS: dict[str, tuple[str, str]] = {
 }
 
 
+# A breakdown's category codes as delivered (marts.fct_indicator_breakdown.category) in words; a code not
+# listed (a county, an age group) is its own label.
+CATEGORIES: dict[str, tuple[str, str]] = {
+    "adopter": ("Bruker KI", "Uses AI"),
+    "non_adopter": ("Bruker ikke KI", "Does not use AI"),
+    "ukjent": ("Ukjent", "Unknown"),
+    "kvinne": ("Kvinne", "Woman"),
+    "mann": ("Mann", "Man"),
+    "annet": ("Annet", "Other"),
+    "nord_norge": ("Nord-Norge", "Northern Norway"),
+    "trondelag": ("Trøndelag", "Trøndelag"),
+    "vestlandet": ("Vestlandet", "Western Norway"),
+    "sorlandet": ("Sørlandet", "Southern Norway"),
+    "ostlandet": ("Østlandet", "Eastern Norway"),
+    "oslo": ("Oslo", "Oslo"),
+}
+
+
+def category_label(code: object, lang: str) -> str:
+    text = "" if code is None else str(code)
+    return CATEGORIES.get(text, (text, text))[LANGUAGES.index(lang)]
+
+
 def word(key: str, lang: str) -> str:
     return WORDS[key][LANGUAGES.index(lang)]
+
+
+def verdict(text: str | None, lang: str) -> str:
+    """The reconciliation's verdict (written in English by the mart) in the page's language."""
+    if text is None or text != text:
+        return ""
+    return WORDS.get(f"verdict_{text}", (text, text))[LANGUAGES.index(lang)]

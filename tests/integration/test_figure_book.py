@@ -38,40 +38,78 @@ def test_every_family_has_a_page_in_norwegian_and_in_english(book):
     assert 'href="../ai_adoption.html"' in _read(folder, "en/ai_adoption.html")
 
 
-def test_a_suppressed_cell_is_shown_as_suppressed_never_as_a_value(book):
+def test_every_withheld_value_says_its_own_reason_in_words(book):
     folder, _, _ = book
     page = _read(folder, "ai_adoption.html")
-    mark = f"prikket (n = {SUPPRESSED_N})"
-    assert page.count(mark) >= 2, "in the latest year's chart and in its table"
-    english = _read(folder, "en/ai_adoption.html")
-    assert "suppressed" in english
-    # The suppressed year's table row holds the mark and no interval; the share column has no 0 for it.
+    assert "færre enn 10" not in page, "no blanket reason for every withheld value"
     rows = re.findall(r"<tr>(.*?)</tr>", page)
-    assert not any(mark in row and re.search(r'class="num">0(,0)?<', row) for row in rows)
+    too_few = [row for row in rows if f"c: for få svar (n = {SUPPRESSED_N}" in row]
+    assert too_few, "the cell withheld for too few answers says so, with its n"
+    # The withheld row holds the flag and no share, margin or 0.
+    assert all('class="flag"' in row and not re.search(r'class="num"[^>]*>0(,0)?<', row) for row in too_few)
+    infosec = _read(folder, "infosec_statement.html")
+    assert "c: holdt tilbake så et annet skjult tall ikke kan regnes ut fra totalene (n = 120)" in infosec
+    assert "u: ikke publisert: 95 %-intervallet er bredere enn regelen tillater (n = 120)" in infosec
+    english = _read(folder, "en/infosec_statement.html")
+    assert "c: withheld so that another withheld value cannot be worked out from the totals (n = 120)" in english
+    for name in ("ai_adoption.html", "infosec_statement.html", "ai_adoption_breakdown.html"):
+        legend = _read(folder, name)
+        assert all(f"<li>{letter} = " in legend for letter in "cub"), (name, "the same legend of symbols on each page")
+
+
+def test_a_table_row_gives_the_margin_in_words_and_the_change_with_its_significance(book):
+    folder, _, _ = book
+    page = _read(folder, "infosec_statement.html")
+    assert "± 5 prosentpoeng" in page
+    assert "Statlige virksomheter minus kommuner (2025)" in page, "state minus municipal from the marts"
+    breakdown = _read(folder, "ai_adoption_breakdown.html")
+    assert "+8,0 prosentpoeng fra 2024 (ikke signifikant)" in breakdown
+    assert "+8.0 percentage points since 2024 (not significant)" in _read(folder, "en/ai_adoption_breakdown.html")
+
+
+def test_a_breakdown_page_has_a_title_names_the_category_on_every_row_and_shows_no_sql(book):
+    folder, _, _ = book
+    page = _read(folder, "ai_adoption_breakdown.html")
+    assert "<h1>Bruk av kunstig intelligens, fordelt på fylke (2024-inndelingen)</h1>" in page
+    assert "breakdown =" not in page and "mart_" not in re.sub(r'href="[^"]*"', "", page)
+    table = page[page.rindex("<tbody>") :]
+    rows = re.findall(r"<tr>(.*?)</tr>", table)
+    assert rows and all(re.search(r"(Agder|Møre og Romsdal|Vestfold)</td>", row) for row in rows)
+    assert "c: for få svar (n = 6, minst 10 kreves)" in page
+    assert 'data-chart="breakdown_bars"' in page and 'data-chart="trend"' in page
+
+
+def test_a_page_in_one_language_says_everything_in_it(book):
+    folder, _, _ = book
+    page = _read(folder, "ai_adoption.html")
+    assert "within tolerance" not in page and "innenfor toleransen" in page
+    assert "The mart_ai_adoption table." not in page, "the English table comment is no Norwegian intro"
+    assert "within tolerance" in _read(folder, "en/ai_adoption.html")
 
 
 def test_trends_mark_series_breaks_and_draw_every_policy_target(book):
     folder, _, _ = book
     page, english = _read(folder, "ai_adoption.html"), _read(folder, "en/ai_adoption.html")
-    assert "Mål: 80 % innen 2025" in page and "Mål: 100 % innen 2030" in page
+    assert "Mål: 80 % innen 2025, Mål: 100 % innen 2030" in page
     assert "Target: 100 % by 2030" in english
-    assert "brudd i serien" in page and "series break" in english
+    assert "Grå stiplet linje: brudd i serien" in page and "Grey dashed line: break in series" in english
     assert page.count('data-chart="') >= 3
     assert 'data-chart="reconciliation"' in page and "Publisert i rapporten" in page
     infosec = _read(folder, "infosec_statement.html")
     assert "Vi har god oversikt over informasjonssikkerheten" in infosec, "item labels come from the marts"
-    assert "brudd i serien" not in infosec, "no break drawn where the series has none"
+    assert "Grå stiplet linje" not in infosec, "no break drawn where the series has none"
 
 
 def test_norwegian_pages_use_a_decimal_comma(book):
     folder, _, _ = book
-    assert "20,5–29,8" in _read(folder, "ai_adoption.html") or "25,5" in _read(folder, "ai_adoption.html")
+    page = _read(folder, "ai_adoption.html")
+    assert ">40,0<" in page and "± 5 prosentpoeng" in page
     assert re.search(r">\d+\.\d<", _read(folder, "en/ai_adoption.html"))
 
 
 def test_check_results_name_the_years_and_link_their_dagster_run(book):
     folder, _, _ = book
-    page = _read(folder, "checks.html")
+    page = _read(folder, "checks.html").replace("<wbr>", "")
     assert f'href="http://127.0.0.1:3000/runs/{FIXTURE_RUN_ID}"' in page
     assert "2023, 2024, 2025" in page
     assert "1 av 2 kontroller bestått" in page and "not_null_mart_ai_adoption_year" in page
@@ -99,6 +137,7 @@ def test_a_book_from_real_deliveries_has_no_synthetic_banner(tmp_path, book):
 def test_an_external_figure_without_a_value_is_written_out_not_drawn_as_zero(book):
     folder, _, _ = book
     page = _read(folder, "ai_use_mode_external.html")
+    assert 'class="synthetic"' not in page and "EKSTERN KILDE" in page, "real figures from elsewhere"
     assert "Statens arbeidsgiverbarometer 2024" in page and 'data-chart="external"' in page
     assert "ingen verdi" in page and "no value" in _read(folder, "en/ai_use_mode_external.html")
 

@@ -1,7 +1,9 @@
 """A small published warehouse (schema marts, with comments) for the report package's tests: two estimated
 families (one with a suppressed cell, a low-reliability cell, a series break and policy targets; one with
-several statements), an external table, a family the titles table does not list, the reconciliation,
-provenance and policy targets — built in a second, not by a pipeline run."""
+several statements, a value withheld as complementary with a large n and one withheld for its wide interval),
+a breakdown family by county, the state-minus-municipal differences, an external table, a family the titles
+table does not list, the reconciliation, provenance and policy targets — built in a second, not by a pipeline
+run."""
 
 from __future__ import annotations
 
@@ -26,7 +28,8 @@ def _rows(
         for population, (pop_no, pop_en) in POPULATIONS.items():
             for i, year in enumerate(years):
                 share = 20.0 + 10 * i + (5 if population == "stat" else 0)
-                suppressed = family == "ai_adoption" and population == "stat" and year == years[-1]
+                reason = _withheld(family, item, population, year, years)
+                suppressed = reason is not None
                 rows.append(
                     {
                         "year": year,
@@ -41,10 +44,11 @@ def _rows(
                         "share_pct": None if suppressed else share,
                         "ci_low_pct": None if suppressed else share - 4.5,
                         "ci_high_pct": None if suppressed else share + 4.75,
-                        "n_base": SUPPRESSED_N if suppressed else 120,
-                        "n_effective": SUPPRESSED_N if suppressed else 120.0,
+                        "n_base": SUPPRESSED_N if reason == "n_base" else 120,
+                        "n_effective": SUPPRESSED_N if reason == "n_base" else 120.0,
                         "dont_know_pct": None if suppressed else 3.0,
                         "suppressed": suppressed,
+                        "suppression_reason": reason,
                         "low_reliability": population == "kommune" and year == years[0],
                         "previous_year": years[i - 1] if i else None,
                         "change_pp": None,
@@ -55,6 +59,86 @@ def _rows(
                     }
                 )
     return rows
+
+
+def _withheld(family: str, item: str | None, population: str, year: int, years: list[int]) -> str | None:
+    """Today's suppression_reason of a fixture cell: too few answers, complementary (n = 120), too wide."""
+    if family == "ai_adoption" and population == "stat" and year == years[-1]:
+        return "n_base"
+    if family == "infosec_statement" and item == "competence" and population == "kommune" and year == years[-1]:
+        return "complementary"
+    if family == "infosec_statement" and item == "overview" and population == "stat" and year == years[0]:
+        return "interval_width"
+    return None
+
+
+COUNTIES = ("Agder", "Møre og Romsdal", "Vestfold")
+
+
+def _breakdown(years: list[int]) -> pd.DataFrame:
+    """AI adoption of the municipalities by county; Vestfold's latest year is withheld (too few answers)."""
+    rows = []
+    for c, county in enumerate(COUNTIES):
+        for i, year in enumerate(years):
+            hidden = county == "Vestfold" and year == years[-1]
+            share = 15.0 + 8 * i + 6 * c
+            rows.append(
+                {
+                    "year": year,
+                    "population": "kommune",
+                    "population_label_no": "Kommuner",
+                    "population_label_en": "Municipalities",
+                    "breakdown": "county_2024",
+                    "breakdown_label_no": "Fylke (2024-inndelingen)",
+                    "breakdown_label_en": "County (2024 counties)",
+                    "category": county,
+                    "indicator_id": "ai_adoption",
+                    "item": None,
+                    "label_no": "Har tatt i bruk kunstig intelligens",
+                    "label_en": "Has adopted AI",
+                    "measure": "top3_extent",
+                    "share_pct": None if hidden else share,
+                    "ci_low_pct": None if hidden else share - 9,
+                    "ci_high_pct": None if hidden else share + 11,
+                    "n_base": 6 if hidden else 40,
+                    "n_effective": 6.0 if hidden else 40.0,
+                    "suppressed": hidden,
+                    "suppression_reason": "n_base" if hidden else None,
+                    "low_reliability": False,
+                    "previous_year": years[i - 1] if i else None,
+                    "change_pp": None if hidden or not i else 8.0,
+                    "change_significant": None if hidden or not i else False,
+                    "series_break": False,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def _differences(fact: pd.DataFrame) -> pd.DataFrame:
+    """State agencies minus municipalities for the infosec statements in the latest year."""
+    latest = fact[(fact["family"] == "infosec_statement") & (fact["year"] == fact["year"].max())]
+    rows = []
+    for item, cells in latest.groupby("item"):
+        by = cells.set_index("population")
+        hidden = bool(by["suppressed"].any())
+        diff = None if hidden else float(by.loc["stat", "share_pct"] - by.loc["kommune", "share_pct"])
+        rows.append(
+            {
+                "indicator_id": "infosec_statement",
+                "item": item,
+                "year": int(cells["year"].iloc[0]),
+                "family": "infosec_statement",
+                "label_no": by["label_no"].iloc[0],
+                "population_a": "stat",
+                "population_b": "kommune",
+                "suppressed": hidden,
+                "difference_pp": diff,
+                "ci_low_pp": None if hidden else diff - 6.0,
+                "ci_high_pp": None if hidden else diff + 6.0,
+                "significant": None if hidden else False,
+            }
+        )
+    return pd.DataFrame(rows)
 
 
 def _distribution() -> pd.DataFrame:
@@ -82,6 +166,7 @@ def _distribution() -> pd.DataFrame:
                         "n_blank": 3,
                         "share_pct": None if hidden and code == 1 else share,
                         "suppressed": hidden and code == 1,
+                        "suppression_reason": "complementary" if hidden and code == 1 else None,
                     }
                 )
     return pd.DataFrame(rows)
@@ -134,6 +219,8 @@ def write_published_fixture(path: Path, synthetic: bool = True) -> Path:
             }
         ),
         "fct_answer_distribution": _distribution(),
+        "mart_ai_adoption_breakdown": _breakdown(years),
+        "fct_population_difference": _differences(fact),
         "indicator_families": pd.DataFrame(
             {
                 "family": ["ai_adoption", "ai_use_mode_external", "infosec_statement"],

@@ -3,11 +3,12 @@ values copied from a check on a raw table."""
 
 from __future__ import annotations
 
+import json
 from types import SimpleNamespace
 
 import dagster as dg
 
-from itip_pipeline.report.check_results import latest_check_outcomes, run_url
+from itip_pipeline.report.check_results import CheckOutcome, every_dbt_test, latest_check_outcomes, run_url
 
 
 def _record(run_id: str, passed: bool | None, metadata: dict | None = None):
@@ -57,3 +58,57 @@ def test_a_check_another_run_has_only_planned_is_shown_without_a_result():
     )
     [outcome] = latest_check_outcomes(_Instance({key: record}), [key])
     assert (outcome.passed, outcome.detail, outcome.run_id) == (None, "", "run-3")
+
+
+def test_every_dbt_test_is_listed_also_those_dagster_holds_no_check_for(tmp_path):
+    """Source tests and singular tests are no Dagster asset checks; dbt's run_results still lists them."""
+    nodes = {
+        "test.itip.not_null_fct_indicator_year.1": {
+            "name": "not_null_fct_indicator_year",
+            "depends_on": {"nodes": ["model.itip.fct_indicator"]},
+        },
+        "test.itip.source_not_null_raw_codebook_survey.2": {
+            "name": "source_not_null_raw_codebook_survey",
+            "depends_on": {"nodes": ["source.itip.raw.codebook"]},
+        },
+        "test.itip.assert_answer_codes_in_codebook": {
+            "name": "assert_answer_codes_in_codebook",
+            "depends_on": {"nodes": ["model.itip.stg_answers", "source.itip.raw.codebook"]},
+        },
+        "model.itip.fct_indicator": {"name": "fct_indicator", "schema": "marts"},
+        "model.itip.stg_answers": {"name": "stg_answers", "schema": "staging"},
+    }
+    results = [
+        {"unique_id": "test.itip.not_null_fct_indicator_year.1", "status": "pass", "failures": 0},
+        {"unique_id": "test.itip.source_not_null_raw_codebook_survey.2", "status": "pass", "failures": 0},
+        {"unique_id": "test.itip.assert_answer_codes_in_codebook", "status": "fail", "failures": 4},
+        {"unique_id": "model.itip.fct_indicator", "status": "success"},
+    ]
+    (tmp_path / "manifest.json").write_text(json.dumps({"nodes": nodes}))
+    (tmp_path / "run_results.json").write_text(json.dumps({"results": results}))
+    known = [CheckOutcome("marts/fct_indicator", "not_null_fct_indicator_year", True, "run-9", "")]
+    outcomes = every_dbt_test(known, tmp_path)
+    assert [o.check for o in outcomes] == [
+        "assert_answer_codes_in_codebook",
+        "not_null_fct_indicator_year",
+        "source_not_null_raw_codebook_survey",
+    ], "failures first, every test once"
+    failed, _, source = outcomes
+    assert (failed.passed, failed.table, failed.run_id) == (False, "staging/stg_answers, raw/codebook", "run-9")
+    assert failed.detail == "failures: 4" and source.table == "raw/codebook"
+    assert every_dbt_test(known, tmp_path / "missing") == known
+
+
+def test_each_great_expectations_expectation_gets_its_own_row():
+    key = dg.AssetCheckKey(dg.AssetKey(["marts", "fct_indicator"]), "great_expectations")
+    listed = dg.MetadataValue.json(
+        [
+            {"expectation": "expect_column_values_to_be_between (share_pct)", "passed": True},
+            {"expectation": "expect_column_values_to_not_be_null (year)", "passed": False},
+        ]
+    )
+    outcomes = latest_check_outcomes(_Instance({key: _record("run-1", False, {"expectation_list": listed})}), [key])
+    names = {o.check: o.passed for o in outcomes}
+    assert names["great_expectations: expect_column_values_to_not_be_null (year)"] is False
+    assert names["great_expectations: expect_column_values_to_be_between (share_pct)"] is True
+    assert len(outcomes) == 3

@@ -1,0 +1,151 @@
+"""Why a value is withheld or flagged, in one vocabulary for everything people open (figure book, exports).
+
+The marts' flag vocabulary (Eurostat letters, alphabetical): `b` break in series, `c` confidential (value
+withheld), `u` low reliability (value shown, read with care). A withheld value is confidential for one of
+three reasons (`suppression_reason`): too few respondents (`n_base`), a 0 % or 100 % answer in a small group
+that would reveal every unit's answer (`group_disclosure`), or withheld so that another confidential value
+cannot be computed from totals (`complementary`). A low-reliability value has a reason too
+(`reliability_reason`): its 95 % interval is wide (`interval_width`) or its effective sample is small
+(`n_effective`).
+
+`disclosure_flags` is the one place that reads those columns; `reason_words` and `legend` are the one place
+that says them in words, so every page and export explains a flag the same way.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+CONFIDENTIAL_REASONS = ("n_base", "group_disclosure", "complementary")
+RELIABILITY_REASONS = ("interval_width", "n_effective")
+FLAGS = ("b", "c", "u")
+
+# (Norwegian, English) per reason; {n} is the cell's base.
+REASON_WORDS: dict[str, tuple[str, str]] = {
+    "n_base": ("for få svar (n = {n}, minst 10 kreves)", "too few respondents (n = {n}, at least 10 needed)"),
+    "group_disclosure": (
+        "alle eller ingen i en liten gruppe svarte likt, så tallet ville avsløre hver enkelts svar",
+        "all or none of a small group gave this answer, so the value would reveal each unit's answer",
+    ),
+    "complementary": (
+        "holdt tilbake så et annet skjult tall ikke kan regnes ut fra totalene (n = {n})",
+        "withheld so that another withheld value cannot be worked out from the totals (n = {n})",
+    ),
+    "confidential": ("holdt tilbake av personvernhensyn", "withheld for confidentiality"),
+    "interval_width": ("usikkert tall: 95 %-intervallet er bredt", "low reliability: the 95 % interval is wide"),
+    "interval_width_withheld": (
+        "ikke publisert: 95 %-intervallet er bredere enn regelen tillater (n = {n})",
+        "not published: the 95 % interval is wider than the rule allows (n = {n})",
+    ),
+    "n_effective": (
+        "usikkert tall: effektivt utvalg under 30",
+        "low reliability: effective sample size below 30",
+    ),
+    "series_break": (
+        "brudd i serien: spørsmålet eller utvalget er endret, ikke sammenlignbart med året før",
+        "break in series: the question or sample changed, not comparable with the year before",
+    ),
+}
+
+LEGEND: dict[str, tuple[str, str]] = {
+    "c": (
+        "c = konfidensielt, tallet holdes tilbake: for få svar, gruppeavsløring (alle eller ingen i en liten "
+        "gruppe) eller komplementær prikking (så et annet skjult tall ikke kan regnes ut)",
+        "c = confidential, value withheld: too few respondents, group disclosure (all or none of a small group) "
+        "or complementary suppression (so another withheld value cannot be worked out)",
+    ),
+    "u": (
+        "u = usikkert tall: intervallet er bredt eller det effektive utvalget lite; les med forsiktighet",
+        "u = low reliability: the interval is wide or the effective sample small; read with care",
+    ),
+    "b": (
+        "b = brudd i serien: ikke sammenlignbart med året før",
+        "b = break in series: not comparable with the year before",
+    ),
+}
+
+
+def _bool(frame: pd.DataFrame, column: str) -> pd.Series:
+    if column not in frame:
+        return pd.Series(False, index=frame.index)
+    return frame[column].astype("boolean").fillna(False).astype(bool)
+
+
+def _text(frame: pd.DataFrame, column: str) -> pd.Series:
+    if column not in frame:
+        return pd.Series(None, index=frame.index, dtype=object)
+    return frame[column].astype(object).where(frame[column].notna(), None)
+
+
+def disclosure_flags(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame with the shared vocabulary: `suppressed` (confidential only), `suppression_reason`,
+    `low_reliability`, `reliability_reason`, `series_break`, `flag`, and `withheld` (no value to show)."""
+    out = frame.copy()
+    if "flag" not in out:
+        out = _from_todays_columns(out)
+    value = next((c for c in ("share_pct", "value_pct") if c in out), None)
+    out["withheld"] = out[value].isna() if value else _bool(out, "suppressed")
+    return out
+
+
+def _from_todays_columns(out: pd.DataFrame) -> pd.DataFrame:
+    """TRANSITION: derive the new vocabulary from today's marts, where `suppressed` also covers a value withheld
+    for a wide interval (suppression_reason 'interval_width'). Such a value is a reliability matter, not a
+    confidentiality one: it becomes `u` with reliability_reason 'interval_width' (still withheld today, which
+    `withheld` and the words say). Once the marts carry `flag` this function is no longer called."""
+    suppressed, reason = _bool(out, "suppressed"), _text(out, "suppression_reason")
+    too_wide = suppressed & (reason == "interval_width")
+    confidential = suppressed & ~too_wide
+    out["suppressed"] = confidential
+    out["suppression_reason"] = reason.where(confidential, None)
+    reliability = _text(out, "reliability_reason")
+    low = _bool(out, "low_reliability") | too_wide
+    small_n = _bool(out, "low_reliability") & reliability.isna()
+    out["reliability_reason"] = reliability.where(~too_wide, "interval_width").where(~small_n, "n_effective")
+    out["reliability_reason"] = out["reliability_reason"].where(low, None)
+    out["low_reliability"] = low
+    out["series_break"] = _bool(out, "series_break")
+    out["flag"] = [
+        "".join(letter for letter, on in zip(FLAGS, row, strict=True) if on) or None
+        for row in zip(out["series_break"], confidential, low, strict=True)
+    ]
+    return out
+
+
+def reason_words(row, lang: str) -> list[str]:
+    """Each flag of one row (a namedtuple or Series from `disclosure_flags`) as 'letter: why', in words."""
+    pick = 0 if lang == "no" else 1
+    n = getattr(row, "n_base", None)
+    n = "?" if n is None or pd.isna(n) else int(n)
+    said = []
+    if getattr(row, "series_break", False):
+        said.append(f"b: {REASON_WORDS['series_break'][pick]}")
+    if getattr(row, "suppressed", False):
+        reason = getattr(row, "suppression_reason", None)
+        key = reason if reason in CONFIDENTIAL_REASONS else "confidential"
+        said.append(f"c: {REASON_WORDS[key][pick].format(n=n)}")
+    if getattr(row, "low_reliability", False):
+        reason = getattr(row, "reliability_reason", None) or "n_effective"
+        key = "interval_width_withheld" if reason == "interval_width" and getattr(row, "withheld", False) else reason
+        said.append(f"u: {REASON_WORDS[key][pick].format(n=n)}")
+    return said
+
+
+def short_mark(row, lang: str) -> str:
+    """What a chart writes where a withheld value would be: the letter and the reason in a few words."""
+    words = {
+        "n_base": ("c: for få svar", "c: too few answers"),
+        "group_disclosure": ("c: gruppeavsløring", "c: group disclosure"),
+        "complementary": ("c: komplementær prikking", "c: complementary suppression"),
+        "interval_width": ("u: for bredt intervall", "u: interval too wide"),
+    }
+    pick = 0 if lang == "no" else 1
+    if getattr(row, "suppressed", False):
+        return words.get(getattr(row, "suppression_reason", None), ("c: prikket", "c: withheld"))[pick]
+    return words["interval_width"][pick]
+
+
+def legend(lang: str, letters: tuple[str, ...] = ("c", "u", "b")) -> list[str]:
+    """The symbols' legend, the same in every output."""
+    pick = 0 if lang == "no" else 1
+    return [LEGEND[letter][pick] for letter in letters]
