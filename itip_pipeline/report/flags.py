@@ -33,10 +33,7 @@ REASON_WORDS: dict[str, tuple[str, str]] = {
     ),
     "confidential": ("holdt tilbake av personvernhensyn", "withheld for confidentiality"),
     "interval_width": ("usikkert tall: 95 %-intervallet er bredt", "low reliability: the 95 % interval is wide"),
-    "interval_width_withheld": (
-        "ikke publisert: 95 %-intervallet er bredere enn regelen tillater (n = {n})",
-        "not published: the 95 % interval is wider than the rule allows (n = {n})",
-    ),
+    "low_reliability": ("usikkert tall", "low reliability"),
     "n_effective": (
         "usikkert tall: effektivt utvalg under 30",
         "low reliability: effective sample size below 30",
@@ -79,36 +76,22 @@ def _text(frame: pd.DataFrame, column: str) -> pd.Series:
 
 def disclosure_flags(frame: pd.DataFrame) -> pd.DataFrame:
     """The frame with the shared vocabulary: `suppressed` (confidential only), `suppression_reason`,
-    `low_reliability`, `reliability_reason`, `series_break`, `flag`, and `withheld` (no value to show)."""
+    `low_reliability`, `reliability_reason`, `series_break`, `flag`, and `withheld` (no value to show). The
+    cell marts carry `flag`; a table without it (a difference, an external figure) gets it from its columns."""
     out = frame.copy()
-    if "flag" not in out:
-        out = _from_todays_columns(out)
+    for column in ("suppressed", "low_reliability", "series_break"):
+        out[column] = _bool(out, column)
+    for column in ("suppression_reason", "reliability_reason"):
+        out[column] = _text(out, column)
+    if "flag" not in frame:
+        out["flag"] = [
+            "".join(letter for letter, on in zip(FLAGS, row, strict=True) if on) or None
+            for row in zip(
+                out["series_break"], out["suppressed"], out["low_reliability"] & ~out["suppressed"], strict=True
+            )
+        ]
     value = next((c for c in ("share_pct", "value_pct") if c in out), None)
-    out["withheld"] = out[value].isna() if value else _bool(out, "suppressed")
-    return out
-
-
-def _from_todays_columns(out: pd.DataFrame) -> pd.DataFrame:
-    """TRANSITION: derive the new vocabulary from today's marts, where `suppressed` also covers a value withheld
-    for a wide interval (suppression_reason 'interval_width'). Such a value is a reliability matter, not a
-    confidentiality one: it becomes `u` with reliability_reason 'interval_width' (still withheld today, which
-    `withheld` and the words say). Once the marts carry `flag` this function is no longer called."""
-    suppressed, reason = _bool(out, "suppressed"), _text(out, "suppression_reason")
-    too_wide = suppressed & (reason == "interval_width")
-    confidential = suppressed & ~too_wide
-    out["suppressed"] = confidential
-    out["suppression_reason"] = reason.where(confidential, None)
-    reliability = _text(out, "reliability_reason")
-    low = _bool(out, "low_reliability") | too_wide
-    small_n = _bool(out, "low_reliability") & reliability.isna()
-    out["reliability_reason"] = reliability.where(~too_wide, "interval_width").where(~small_n, "n_effective")
-    out["reliability_reason"] = out["reliability_reason"].where(low, None)
-    out["low_reliability"] = low
-    out["series_break"] = _bool(out, "series_break")
-    out["flag"] = [
-        "".join(letter for letter, on in zip(FLAGS, row, strict=True) if on) or None
-        for row in zip(out["series_break"], confidential, low, strict=True)
-    ]
+    out["withheld"] = out[value].isna() if value else out["suppressed"]
     return out
 
 
@@ -125,9 +108,8 @@ def reason_words(row, lang: str) -> list[str]:
         key = reason if reason in CONFIDENTIAL_REASONS else "confidential"
         said.append(f"c: {REASON_WORDS[key][pick].format(n=n)}")
     if getattr(row, "low_reliability", False):
-        reason = getattr(row, "reliability_reason", None) or "n_effective"
-        key = "interval_width_withheld" if reason == "interval_width" and getattr(row, "withheld", False) else reason
-        said.append(f"u: {REASON_WORDS[key][pick].format(n=n)}")
+        reason = getattr(row, "reliability_reason", None)
+        said.append(f"u: {REASON_WORDS[reason if reason in RELIABILITY_REASONS else 'low_reliability'][pick]}")
     return said
 
 
@@ -137,12 +119,9 @@ def short_mark(row, lang: str) -> str:
         "n_base": ("c: for få svar", "c: too few answers"),
         "group_disclosure": ("c: gruppeavsløring", "c: group disclosure"),
         "complementary": ("c: komplementær prikking", "c: complementary suppression"),
-        "interval_width": ("u: for bredt intervall", "u: interval too wide"),
     }
     pick = 0 if lang == "no" else 1
-    if getattr(row, "suppressed", False):
-        return words.get(getattr(row, "suppression_reason", None), ("c: prikket", "c: withheld"))[pick]
-    return words["interval_width"][pick]
+    return words.get(getattr(row, "suppression_reason", None), ("c: prikket", "c: withheld"))[pick]
 
 
 def legend(lang: str, letters: tuple[str, ...] = ("c", "u", "b")) -> list[str]:

@@ -342,7 +342,7 @@ def test_differencing_recovers_no_suppressed_cell(con):
     assert differencing_attack(attacker_shares(fct, differences), populations, success, 10, alternatives) == []
     # The same attack does recover them when only the primary rule withholds cells.
     primary_only = fct.assign(
-        suppressed=fct.suppression_reason.isin(["n_base", "interval_width"]),
+        suppressed=fct.suppression_reason.isin(["n_base", "group_disclosure"]),
         share_pct=100 * fct.true_share,
         dont_know_pct=100 * fct.true_dont_know_share,
     )

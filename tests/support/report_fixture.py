@@ -1,6 +1,7 @@
 """A small published warehouse (schema marts, with comments) for the report package's tests: two estimated
 families (one with a suppressed cell, a low-reliability cell, a series break and policy targets; one with
-several statements, a value withheld as complementary with a large n and one withheld for its wide interval),
+several statements, a value withheld as complementary with a large n and one published but flagged for its wide
+interval),
 a breakdown family by county, the state-minus-municipal differences, an external table, a family the titles
 table does not list, the reconciliation, provenance and policy targets — built in a second, not by a pipeline
 run."""
@@ -29,7 +30,10 @@ def _rows(
             for i, year in enumerate(years):
                 share = 20.0 + 10 * i + (5 if population == "stat" else 0)
                 reason = _withheld(family, item, population, year, years)
-                suppressed = reason is not None
+                too_wide = reason == "interval_width"  # reliability: published, flagged u
+                suppressed = reason is not None and not too_wide
+                low = too_wide or (population == "kommune" and year == years[0])
+                reliability = "interval_width" if too_wide else ("n_effective" if low else None)
                 rows.append(
                     {
                         "year": year,
@@ -48,8 +52,19 @@ def _rows(
                         "n_effective": SUPPRESSED_N if reason == "n_base" else 120.0,
                         "dont_know_pct": None if suppressed else 3.0,
                         "suppressed": suppressed,
-                        "suppression_reason": reason,
-                        "low_reliability": population == "kommune" and year == years[0],
+                        "suppression_reason": reason if suppressed else None,
+                        "low_reliability": low,
+                        "reliability_reason": reliability,
+                        "flag": "".join(
+                            letter
+                            for letter, on in (
+                                ("b", year == break_year),
+                                ("c", suppressed),
+                                ("u", low and not suppressed),
+                            )
+                            if on
+                        )
+                        or None,
                         "previous_year": years[i - 1] if i else None,
                         "change_pp": None,
                         "change_significant": None,
@@ -62,7 +77,8 @@ def _rows(
 
 
 def _withheld(family: str, item: str | None, population: str, year: int, years: list[int]) -> str | None:
-    """Today's suppression_reason of a fixture cell: too few answers, complementary (n = 120), too wide."""
+    """Why a fixture cell is marked: too few answers, complementary (n = 120) — both withheld — or an interval
+    too wide (published, flagged)."""
     if family == "ai_adoption" and population == "stat" and year == years[-1]:
         return "n_base"
     if family == "infosec_statement" and item == "competence" and population == "kommune" and year == years[-1]:
