@@ -193,7 +193,7 @@ SHOWN = (
         about_no="Hvem andelen gjelder: statlige virksomheter, kommuner, fylkeskommuner, alle (stat og kommune "
         "samlet) eller innbyggere (innbyggerpanelet).",
     ),
-    Shown("breakdown_label_{lang}", "Inndeling", "Breakdown", 13, about_no="Hva populasjonen er delt etter."),
+    Shown("breakdown_label_{lang}", "Inndeling", "Breakdown", 16, about_no="Hva populasjonen er delt etter."),
     Shown("category", "Gruppe", "Group", 13, about_no="Gruppen i inndelingen; «ukjent» for dem uten en."),
     Shown(
         "label_{lang}",
@@ -430,10 +430,10 @@ def _lines(text: str, width: float) -> int:
     return sum(max(1, len(textwrap.wrap(part, max(1, int(width * 1.15))))) for part in text.split("\n"))
 
 
-def _fit_height(sheet, row: int, texts: list[tuple[object, float]]) -> None:
+def _fit_height(sheet, row: int, texts: list[tuple[object, float]], at_least: int = 1) -> None:
     """A row tall enough for its wrapped texts: spreadsheets do not grow a row a program wrote, so text
     would overlap the next row on screen and on paper."""
-    lines = max((_lines(str(v), width) for v, width in texts if _cell_value(v) is not None), default=1)
+    lines = max([at_least] + [_lines(str(v), width) for v, width in texts if _cell_value(v) is not None])
     if lines > 1:
         sheet.row_dimensions[row].height = LINE_HEIGHT * lines
 
@@ -477,6 +477,7 @@ def _write_family_sheet(sheet, family: Family, title: str, lang: str, synthetic:
         sheet.column_dimensions[get_column_letter(col)].width = spec.width
     top = Alignment(vertical="top")
     wrapped = Alignment(vertical="top", wrap_text=True)
+    centred = Alignment(vertical="top", horizontal="center")  # a flag or a yes/no, not beside a number's digits
     for offset, values in enumerate(frame[[s.name(lang) for s in shown]].itertuples(index=False)):
         row = HEADER_ROW + 1 + offset
         for col, (spec, value) in enumerate(zip(shown, values, strict=True), start=1):
@@ -484,14 +485,15 @@ def _write_family_sheet(sheet, family: Family, title: str, lang: str, synthetic:
                 value = word("yes" if value else "no", lang)
             cell = _put(sheet, row, col, value)
             cell.number_format = spec.number_format
-            cell.alignment = wrapped if spec.width >= WRAP_FROM_WIDTH else top
+            cell.alignment = wrapped if spec.width >= WRAP_FROM_WIDTH else centred if isinstance(value, str) else top
         _fit_height(
             sheet, row, [(v, s.width) for s, v in zip(shown, values, strict=True) if s.width >= WRAP_FROM_WIDTH]
         )
     last = f"{get_column_letter(len(shown))}{HEADER_ROW + len(frame)}"
     sheet.auto_filter.ref = f"A{HEADER_ROW}:{last}"
     sheet.freeze_panes = f"A{HEADER_ROW + 1}"
-    sheet.row_dimensions[HEADER_ROW].height = 30
+    # Bold headings are wider than the text the estimate is made for: a shorter line is assumed.
+    _fit_height(sheet, HEADER_ROW, [(spec.heading(lang), spec.width * 0.8) for spec in shown], at_least=2)
     _print_setup(sheet, lang, synthetic, landscape=True, title_rows=f"{HEADER_ROW}:{HEADER_ROW}")
 
 
@@ -529,6 +531,8 @@ def _readme_rows(published: PublishedWarehouse, lang: str, names: dict[str, str]
         rows += [("", []), ("heading", [word("files", lang)])]
         rows.append(("columns", [word("file", lang), word("delivery", lang)]))
         for delivered in provenance.to_dict("records"):
+            if hasattr(delivered.get("loaded_at"), "strftime"):
+                delivered["loaded_at"] = delivered["loaded_at"].strftime("%Y-%m-%d %H:%M")
             rows.append(("", [delivered["file_name"], word("delivery_text", lang).format_map(_Blank(delivered))]))
     return rows
 
