@@ -152,6 +152,7 @@ REASONS = {
         "Holdt tilbake (pålitelighet): konfidensintervallet er for bredt",
         "Withheld (reliability): the confidence interval is too wide",
     ),
+    None: ("Holdt tilbake", "Withheld"),  # a reason these words do not know yet
 }
 RELIABILITY = {
     "interval_width": ("Lav pålitelighet: bredt konfidensintervall", "Low reliability: wide confidence interval"),
@@ -370,9 +371,8 @@ def _remark(row: pd.Series, lang: str) -> str | None:
     words = []
     if _true(row.get("series_break")):
         words.append(SERIES_BREAK[index])
-    reason = row.get("suppression_reason")
     if _true(row.get("suppressed")):
-        words.append(REASONS.get(reason, REASONS["n_base"])[index] if isinstance(reason, str) else "")
+        words.append(REASONS.get(_text(row.get("suppression_reason")), REASONS[None])[index])
     if _true(row.get("low_reliability")):
         words.append(RELIABILITY.get(_text(row.get("reliability_reason")), RELIABILITY[None])[index])
     return "; ".join(w for w in words if w) or None

@@ -88,6 +88,11 @@ def test_each_workbook_is_in_one_language_with_a_readme_and_a_sheet_per_family(e
     assert all(isinstance(r[share], (int, float)) for r in rows if not r[flag] or "c" not in r[flag]), (
         "numbers, not text"
     )
+    remark = headings["remark"]
+    said = ("Brudd i serien", "Holdt tilbake") if lang == "no" else ("Break in series", "Withheld")
+    assert withheld[0][remark].startswith(said[0]) and said[1] in withheld[0][remark], "the flags in words"
+    unreliable = [r for r in rows if r[flag] == "u"]
+    assert unreliable and all(r[remark].startswith(("Lav pålitelighet", "Low reliability")) for r in unreliable)
     assert {r[headings[f"label_{lang}"]] for r in rows} == {
         "Har tatt i bruk kunstig intelligens" if lang == "no" else "Has adopted AI"
     }
