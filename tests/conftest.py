@@ -34,7 +34,12 @@ TIERS = ("unit", "integration", "e2e")
 
 
 # The modules whose tests use the session's pipeline run: one unit of work, so that run is made once.
-PUBLISHED_MODULES = ("tests/e2e/test_pipeline_e2e.py", "tests/e2e/test_faults.py", "tests/e2e/test_disclosure_order.py")
+PUBLISHED_MODULES = (
+    "tests/e2e/test_pipeline_e2e.py",
+    "tests/e2e/test_faults.py",
+    "tests/e2e/test_disclosure_order.py",
+    "tests/e2e/test_workbook_print.py",
+)
 # Units of work that take minutes, started first so that the other worker does the rest meanwhile.
 LONGEST_FIRST = ("published", "tests/integration/test_dbt_project.py")
 DBT_PROJECT_COPY = pytest.StashKey[Path]()

@@ -13,7 +13,9 @@ import pandas as pd
 
 DISTRIBUTION_TABLE = "fct_answer_distribution"
 NEGATIVE, NEUTRAL, POSITIVE = (1, 2), 3, (4, 5)
-PREFERRED_POPULATIONS = ("innbyggere", "alle")
+# The population whose distribution a page draws: the first of these the family has, else the first by name,
+# so that the choice never depends on the order rows are stored in.
+PREFERRED_POPULATIONS = ("innbyggere", "alle", "stat", "kommune", "fylkeskommune")
 
 
 def family_distribution(
@@ -32,7 +34,8 @@ def family_distribution(
         return empty
     year = int(rows["year"].max())
     rows = rows[rows["year"] == year]
-    population = next((p for p in PREFERRED_POPULATIONS if p in set(rows["population"])), rows["population"].iloc[0])
+    present = set(rows["population"])
+    population = next((p for p in PREFERRED_POPULATIONS if p in present), min(present))
     rows = rows[rows["population"] == population]
     label = _question_labels(own, lang)
     withheld = sorted({label[q] for q in rows.loc[rows["suppressed"].astype(bool), "question_id"]})
