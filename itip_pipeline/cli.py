@@ -31,7 +31,7 @@ def _run(args: argparse.Namespace) -> None:
         return
     from itip_pipeline.instance.orphaned_runs import orphaned_run_line
     from itip_pipeline.quality.mart_suite import report_index
-    from itip_pipeline.report.exports import CSV_DIR_NAME, WORKBOOK_NAME
+    from itip_pipeline.report.exports import CSV_DIR_NAME, WORKBOOK_NAMES
     from itip_pipeline.report.figure_book import CHECKS_PAGE
 
     if summary.generated:
@@ -56,8 +56,8 @@ def _run(args: argparse.Namespace) -> None:
     print(f"Built, checked and published in {summary.seconds:.1f} s:")
     print(f"  warehouse (BI, read-only): {settings.warehouse_db}  (schema marts)")
     print(f"  Parquet exports:           {settings.marts_dir}/current/  (the same version as the warehouse)")
-    print(f"  Excel workbook:            {settings.marts_dir / WORKBOOK_NAME}")
-    print(f"  CSV for Norwegian Excel:   {settings.marts_dir / CSV_DIR_NAME}/  (UTF-8 with BOM, ';', decimal comma)")
+    print(f"  Excel workbook:            {settings.marts_dir / WORKBOOK_NAMES['no']}  (English: _en)")
+    print(f"  CSV files:                 {settings.marts_dir / CSV_DIR_NAME}/  (UTF-8 with BOM, ';', decimal comma)")
     print(f"  figure book (offline):     {settings.figure_book_dir / 'index.html'}")
     print(f"  check results (offline):   {settings.figure_book_dir / CHECKS_PAGE}")
     print(f"  validation report (HTML):  {report_index(settings.gx_report_dir)}  (needs the network for its styles)")

@@ -21,8 +21,9 @@ EXPORTS_KEY = dg.AssetKey(["published", "excel_exports"])
             deps=[WAREHOUSE_KEY, PARQUET_KEY],
             group_name="published",
             kinds={"excel", "csv"},
-            description="data/marts/itip_indicators.xlsx (README sheet + a sheet per family), "
-            "data/marts/csv/<table>.csv for Norwegian Excel; read from the published warehouse only.",
+            description="data/marts/itip_indicators.xlsx (Norwegian) and itip_indicators_en.xlsx (English): a "
+            "read-me sheet and a sheet per family, for reading and printing; data/marts/csv/<table>.csv, every "
+            "table with every column, numbers unrounded, a flag column; read from the published warehouse only.",
         ),
         dg.AssetSpec(
             FIGURE_BOOK_KEY,
@@ -56,7 +57,11 @@ def figure_book_and_exports(context: AssetExecutionContext):
         run = BookRun(
             run_id=context.run_id,
             checks=checks,
-            exports={"Excel (itip_indicators.xlsx)": exports.workbook, "CSV": exports.csv_files[0].parent},
+            exports={
+                "Excel (itip_indicators.xlsx)": exports.workbooks["no"],
+                "Excel, English (itip_indicators_en.xlsx)": exports.workbooks["en"],
+                "CSV": exports.csv_files[0].parent,
+            },
         )
         pages = build_figure_book(published, settings.figure_book_dir, run)
         # Last: the no-op check of `itip run` trusts a book (and the exports) only if it names the current version.

@@ -3,6 +3,8 @@
 DuckDB's `COPY … (FORMAT parquet)` cannot set field-level metadata, so the table goes through Arrow: each
 column's description (the comment dbt persisted) becomes the field metadata key `description`, and the
 table's own description and name go into the schema metadata, where pyarrow, Spark and most BI tools find them.
+Rows are in the table's key order and carry the observation flag (warehouse/exported_tables.py), like the CSV
+files; values are written as computed, never rounded.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from itip_pipeline.warehouse.exported_tables import FLAG_COLUMN, FLAG_DESCRIPTION, export_query
 from itip_pipeline.warehouse.marts_copy import MARTS_SCHEMA
 
 
@@ -27,7 +30,10 @@ def write_described_parquet(con: duckdb.DuckDBPyConnection, database: str, table
     described = con.execute(
         f"select comment from duckdb_tables() where {where}", [database, MARTS_SCHEMA, table]
     ).fetchall()
-    data = con.sql(f'select * from {database}.{MARTS_SCHEMA}."{table}"').to_arrow_table()
+    relation = f'{database}.{MARTS_SCHEMA}."{table}"'
+    data = con.sql(export_query(relation, table, con.sql(f"select * from {relation} limit 0").columns)).to_arrow_table()
+    if FLAG_COLUMN in data.column_names and FLAG_COLUMN not in columns:
+        columns[FLAG_COLUMN] = FLAG_DESCRIPTION
     fields = [
         f.with_metadata({b"description": columns[f.name].encode()}) if f.name in columns else f for f in data.schema
     ]

@@ -27,7 +27,9 @@ DEFAULT_SUCCESS = (4, 5)
 NEGATIVE_COLOURS = ("#b2182b", "#ef8a62", "#fddbc7")
 NEUTRAL_COLOUR = "#bdbdbd"
 POSITIVE_COLOURS = ("#92c5de", "#4393c3", "#2166ac")
-PREFERRED_POPULATIONS = ("innbyggere", "alle")
+# The population whose distribution a page draws: the first of these the family has, else the first by name,
+# so that the choice never depends on the order rows are stored in.
+PREFERRED_POPULATIONS = ("innbyggere", "alle", "stat", "kommune", "fylkeskommune")
 
 
 def family_distribution(
@@ -47,7 +49,8 @@ def family_distribution(
         return empty
     year = int(rows["year"].max())
     rows = rows[rows["year"] == year]
-    population = next((p for p in PREFERRED_POPULATIONS if p in set(rows["population"])), rows["population"].iloc[0])
+    present = set(rows["population"])
+    population = next((p for p in PREFERRED_POPULATIONS if p in present), min(present))
     rows = rows[rows["population"] == population]
     label = _question_labels(own, lang)
     flagged = disclosure_flags(rows)

@@ -1,7 +1,8 @@
 """The published warehouse as the report reads it: every marts table, its comments, families and provenance.
 
 Columns are read by name and a table the code does not know is carried along, so a new family or column in
-the marts appears in the book and exports without a change here.
+the marts appears in the book and exports without a change here. Every table is read as the data files carry
+it (warehouse/exported_tables.py): rows in key order, with the observation flag column.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import duckdb
 import pandas as pd
 
 from itip_pipeline.report.translations import word
+from itip_pipeline.warehouse.exported_tables import export_query
 
 SCHEMA = "marts"
 FACT_TABLE = "fct_indicator"
@@ -126,7 +128,11 @@ def read_published(warehouse_db: Path) -> PublishedWarehouse:
                 "select table_name from duckdb_tables() where schema_name = ? order by 1", [SCHEMA]
             ).fetchall()
         ]
-        tables = {name: con.execute(f'select * from {SCHEMA}."{name}"').df() for name in names}
+        tables = {}
+        for name in names:
+            relation = f'{SCHEMA}."{name}"'
+            columns = con.sql(f"select * from {relation} limit 0").columns
+            tables[name] = con.execute(export_query(relation, name, columns)).df()
         table_comments = dict(
             con.execute(
                 "select table_name, comment from duckdb_tables() where schema_name = ? and comment is not null",

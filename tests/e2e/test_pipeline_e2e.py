@@ -345,8 +345,9 @@ def test_a_publish_writes_the_figure_book_and_the_exports_from_the_published_mar
     checks = (book / "checks.html").read_text(encoding="utf-8")
     assert "great_expectations" in checks and "http://127.0.0.1:3000/runs/" in checks
     assert "2021, 2022, 2023, 2024, 2025" in checks
-    workbook = openpyxl.load_workbook(settings.marts_dir / "itip_indicators.xlsx", read_only=True)
-    assert workbook.sheetnames[0] == "README" and set(families) <= set(workbook.sheetnames)
+    for name, readme in (("itip_indicators.xlsx", "Les meg"), ("itip_indicators_en.xlsx", "Read me")):
+        workbook = openpyxl.load_workbook(settings.marts_dir / name, read_only=True)
+        assert workbook.sheetnames[0] == readme and len(workbook.sheetnames) > len(families), name
     assert (settings.marts_dir / "csv" / "fct_indicator.csv").read_bytes().startswith(b"\xef\xbb\xbf")
     schema = pq.read_schema(settings.marts_dir / "fct_indicator.parquet")
     assert schema.field("share_pct").metadata[b"description"].startswith(b"The success share")
