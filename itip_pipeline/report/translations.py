@@ -173,7 +173,7 @@ WORDS: dict[str, tuple[str, str]] = {
 # listed (a county, an age group) is its own label.
 CATEGORIES: dict[str, tuple[str, str]] = {
     "adopter": ("Bruker KI", "Uses AI"),
-    "non_adopter": ("Bruker ikke KI", "Does not use AI"),
+    "non_adopter": ("Bruker ikke KI eller ukjent", "Not known to use AI"),
     "ukjent": ("Ukjent", "Unknown"),
     "kvinne": ("Kvinne", "Woman"),
     "mann": ("Mann", "Man"),
