@@ -3,8 +3,8 @@
 Every file written from the marts (Parquet, CSV, the workbook's sheets) reads a table through
 `export_query`, so that each holds the same rows in the same order and the same `flag` column:
 
-- Order: by the table's key, the grain dbt tests for it (`unique_combination_of_columns`, else a column
-  tested `unique`, in the marts' yml), NULLs first (a headline row, item NULL, before its statements). A table
+- Order: by the table's key, the grain its yml declares with the `primary_key` test (the key the published
+  file also carries), NULLs first (a headline row, item NULL, before its statements). A table
   with no declared key is ordered by all its columns. Either way two exports of one build are identical.
 - Flag: one column of Eurostat's observation flags, letters in alphabetical order, NULL when none (like
   SDMX-CSV's OBS_STATUS beside OBS_VALUE): `b` break in series, `c` confidential (value withheld), `u` low
@@ -34,7 +34,7 @@ FLAG_DESCRIPTION = "Observation flag, letters in alphabetical order, NULL when n
 
 
 def declared_keys() -> dict[str, tuple[str, ...]]:
-    """Each mart's key as its yml declares it for dbt's uniqueness test."""
+    """Each mart's key as its yml declares it with the `primary_key` test."""
     return _keys_in(get_settings().dbt_project_dir / "models" / "marts")
 
 
@@ -53,9 +53,9 @@ def _keys_in(folder: Path) -> dict[str, tuple[str, ...]]:
 
 def _combination_key(tests: list) -> list[str]:
     for test in tests:
-        if isinstance(test, dict) and "unique_combination_of_columns" in test:
-            spec = test["unique_combination_of_columns"]
-            return list((spec.get("arguments") or spec)["combination_of_columns"])
+        if isinstance(test, dict) and "primary_key" in test:
+            spec = test["primary_key"]
+            return list((spec.get("arguments") or spec)["columns"])
     return []
 
 

@@ -343,7 +343,7 @@ def test_a_publish_writes_the_figure_book_and_the_exports_from_the_published_mar
     front = (book / "index.html").read_text(encoding="utf-8")
     assert "SYNTETISKE DATA" in front and "org_survey_synthetic" in front
     checks = (book / "checks.html").read_text(encoding="utf-8")
-    assert "great_expectations" in checks and "http://127.0.0.1:3000/runs/" in checks
+    assert "Great Expectations" in checks and "expect_" in checks and "http://127.0.0.1:3000/runs/" in checks
     assert "2021, 2022, 2023, 2024, 2025" in checks
     for name, readme in (("itip_indicators.xlsx", "Les meg"), ("itip_indicators_en.xlsx", "Read me")):
         workbook = openpyxl.load_workbook(settings.marts_dir / name, read_only=True)

@@ -26,12 +26,16 @@ def successes(answers: pd.DataFrame, question: str, year: int, groups: set[str],
     return base.set_index("orgnr").answer_code.isin(success).astype(float)
 
 
-def change_test(current: pd.Series, previous: pd.Series) -> dict:
-    """Change, both variances of it, their p-values and the overlap, for two years' success series."""
+def change_test(current: pd.Series, previous: pd.Series, frames: tuple[int, int] | None = None) -> dict:
+    """Change, both variances of it, their p-values and the overlap, for two years' success series; with
+    `frames` (N this year, N the year before) each year's variance takes the finite population correction
+    f = (N − n)/(N − 1) and the covariance √(f₁·f₀)."""
     n1, n0, p1, p0 = len(current), len(previous), current.mean(), previous.mean()
+    f1, f0 = ((frames[0] - n1) / (frames[0] - 1), (frames[1] - n0) / (frames[1] - 1)) if frames else (1.0, 1.0)
     both = pd.concat([current, previous], axis=1, join="inner")
     covariance = np.cov(both.iloc[:, 0], both.iloc[:, 1], bias=True)[0, 1] * len(both) / (n1 * n0)
-    independent = p1 * (1 - p1) / n1 + p0 * (1 - p0) / n0
+    covariance *= np.sqrt(f1 * f0)
+    independent = p1 * (1 - p1) / n1 * f1 + p0 * (1 - p0) / n0 * f0
     paired = independent - 2 * covariance
 
     def p_value(variance: float) -> float:
