@@ -18,7 +18,6 @@ import pandas as pd
 
 CONFIDENTIAL_REASONS = ("n_base", "group_disclosure", "complementary")
 RELIABILITY_REASONS = ("interval_width", "n_effective")
-FLAGS = ("b", "c", "u")
 
 # (Norwegian, English) per reason; {n} is the cell's base.
 REASON_WORDS: dict[str, tuple[str, str]] = {
@@ -76,20 +75,14 @@ def _text(frame: pd.DataFrame, column: str) -> pd.Series:
 
 def disclosure_flags(frame: pd.DataFrame) -> pd.DataFrame:
     """The frame with the shared vocabulary: `suppressed` (confidential only), `suppression_reason`,
-    `low_reliability`, `reliability_reason`, `series_break`, `flag`, and `withheld` (no value to show). The
-    cell marts carry `flag`; a table without it (a difference, an external figure) gets it from its columns."""
+    `low_reliability`, `reliability_reason`, `series_break`, `flag`, and `withheld` (no value to show). Every
+    mart with values carries `flag` (dbt macro observation_flag); a table without values (an external
+    figure) has none."""
     out = frame.copy()
     for column in ("suppressed", "low_reliability", "series_break"):
         out[column] = _bool(out, column)
-    for column in ("suppression_reason", "reliability_reason"):
+    for column in ("suppression_reason", "reliability_reason", "flag"):
         out[column] = _text(out, column)
-    if "flag" not in frame:
-        out["flag"] = [
-            "".join(letter for letter, on in zip(FLAGS, row, strict=True) if on) or None
-            for row in zip(
-                out["series_break"], out["suppressed"], out["low_reliability"] & ~out["suppressed"], strict=True
-            )
-        ]
     value = next((c for c in ("share_pct", "value_pct") if c in out), None)
     out["withheld"] = out[value].isna() if value else out["suppressed"]
     return out

@@ -8,7 +8,7 @@ Every file written from the marts (Parquet, CSV, the workbook's sheets) reads a 
   with no declared key is ordered by all its columns. Either way two exports of one build are identical.
 - Flag: one column of Eurostat's observation flags, letters in alphabetical order, NULL when none (like
   SDMX-CSV's OBS_STATUS beside OBS_VALUE): `b` break in series, `c` confidential (value withheld), `u` low
-  reliability (value shown). A table that has its own `flag` column keeps it.
+  reliability (value shown). Every mart with values carries it (dbt macro observation_flag), one rule for all.
 """
 
 from __future__ import annotations
@@ -65,18 +65,8 @@ def sort_key(table: str, columns: Sequence[str]) -> list[str]:
     return list(key) if key and set(key) <= set(columns) else list(columns)
 
 
-def _flag_from_columns(columns: Sequence[str]) -> str | None:
-    """The flag of a table that has no `flag` of its own (the cell marts have one; a difference table does
-    not), from the columns it has: `series_break` gives b, `suppressed` c, `low_reliability` u. None for a
-    table without any of them."""
-    letters = (("series_break", "b"), ("suppressed", "c"), ("low_reliability", "u"))
-    parts = [f"case when {c} then '{letter}' else '' end" for c, letter in letters if c in columns]
-    return f"nullif(concat({', '.join(parts)}), '')" if parts else None
-
-
 def export_query(relation: str, table: str, columns: Sequence[str]) -> str:
-    """SQL selecting `relation` (the table `table`, with `columns`) in key order with its flag column."""
-    flag = None if FLAG_COLUMN in columns else _flag_from_columns(columns)
-    select = "*" if flag is None else f"*, {flag} as {FLAG_COLUMN}"
+    """SQL selecting `relation` (the table `table`, with `columns`) in key order; a table with values carries
+    its own `flag` column from the marts (dbt macro observation_flag)."""
     order = ", ".join(f'"{c}" nulls first' for c in sort_key(table, columns))
-    return f"select {select} from {relation} order by {order}"
+    return f"select * from {relation} order by {order}"

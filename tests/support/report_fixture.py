@@ -125,6 +125,7 @@ def _breakdown(years: list[int]) -> pd.DataFrame:
                     "change_pp": None if hidden or not i else 8.0,
                     "change_significant": None if hidden or not i else False,
                     "series_break": False,
+                    "flag": "c" if hidden else None,
                 }
             )
     return pd.DataFrame(rows)
@@ -152,6 +153,7 @@ def _differences(fact: pd.DataFrame) -> pd.DataFrame:
                 "ci_low_pp": None if hidden else diff - 6.0,
                 "ci_high_pp": None if hidden else diff + 6.0,
                 "significant": None if hidden else False,
+                "flag": "c" if hidden else None,
             }
         )
     return pd.DataFrame(rows)
@@ -183,6 +185,7 @@ def _distribution() -> pd.DataFrame:
                         "share_pct": None if hidden and code == 1 else share,
                         "suppressed": hidden and code == 1,
                         "suppression_reason": "complementary" if hidden and code == 1 else None,
+                        "flag": "c" if hidden and code == 1 else None,
                     }
                 )
     return pd.DataFrame(rows)

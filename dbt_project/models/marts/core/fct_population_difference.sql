@@ -103,6 +103,8 @@ select
     {{ bh_significant('q_value') }} as significant,
     {{ normal_interval_pp('p_a - p_b', 'standard_error', 'fcr_z', 'ci_low_fcr_pp', 'ci_high_fcr_pp') }},
     {{ test_family_id('p_value', 'fct_population_difference', ['year']) }} as test_family,
-    case when p_value is not null then cast(test_family_size as integer) end as test_family_size
+    case when p_value is not null then cast(test_family_size as integer) end as test_family_size,
+    -- withheld with either side; a difference is not judged for reliability and has no series
+    {{ observation_flag('suppressed', 'false') }} as flag
 from selected
 order by indicator_id, item, year
