@@ -82,6 +82,8 @@ class Block:
     unanimous_from_n: int
     inner: dict[tuple[str, int], int] = field(init=False)
     truth: np.ndarray = field(init=False)
+    # each cell's vectors, built once: every candidate set of suppressions reads them again
+    vectors: dict[tuple, np.ndarray] = field(init=False, default_factory=dict)
 
     def __post_init__(self):
         units = sorted({unit for cell in self.cells for unit in cell.units})
@@ -91,6 +93,12 @@ class Block:
             self.truth[i] = self.counts.get(key, 0.0)
 
     def vector(self, cell: Cell, value: str) -> np.ndarray:
+        """The cell's value as a 0/1 row over the inner cells (shared: callers do not change it)."""
+        if (cell.key, value) not in self.vectors:
+            self.vectors[(cell.key, value)] = self._vector(cell, value)
+        return self.vectors[(cell.key, value)]
+
+    def _vector(self, cell: Cell, value: str) -> np.ndarray:
         codes = {
             "n_base": cell.base_codes,
             "successes": cell.success_codes,
