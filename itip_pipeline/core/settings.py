@@ -19,9 +19,12 @@ WORKSPACE_FILE = REPO_ROOT / "workspace.yaml"
 LOCAL_PSEUDONYM_KEY = "itip-local-synthetic-only"
 
 
-def _path(env: str, default: Path) -> Path:
+def _path(env: str, default: Path, link: bool = False) -> Path:
+    """The setting as an absolute path; a `link` setting keeps its last part unresolved: it is a link that
+    publishing repoints (the warehouse file follows the current version), not the file it leads to now."""
     value = os.environ.get(env)
-    return (Path(value) if value else default).expanduser().resolve()
+    path = (Path(value) if value else default).expanduser()
+    return path.parent.resolve() / path.name if link else path.resolve()
 
 
 @dataclass(frozen=True)
@@ -85,7 +88,7 @@ def get_settings() -> Settings:
         reports_dir=_path("ITIP_REPORTS_DIR", data_dir / "reports"),
         marts_dir=_path("ITIP_MARTS_DIR", data_dir / "marts"),
         work_db=_path("ITIP_WORK_DB", data_dir / "work" / "itip_work.duckdb"),
-        warehouse_db=_path("ITIP_WAREHOUSE_DB", data_dir / "warehouse" / "itip.duckdb"),
+        warehouse_db=_path("ITIP_WAREHOUSE_DB", data_dir / "warehouse" / "itip.duckdb", link=True),
         dbt_project_dir=dbt_project_dir,
         dbt_profiles_dir=_path("ITIP_DBT_PROFILES_DIR", dbt_project_dir),
         dagster_home=_path("DAGSTER_HOME", data_dir / "dagster_home"),

@@ -1,14 +1,25 @@
-"""The published warehouse and its Parquet exports: what BI tools read, built only from this run's checked marts."""
+"""The published warehouse and its Parquet exports: what BI tools read, built only from this run's checked marts.
+
+Test hook: with ITIP_TEST_HOLD_PUBLISH=<path> in the environment, the publish step writes <path>.waiting when
+its checks have passed and waits, holding no lock, until <path> exists (at most HOLD_LIMIT_S). End-to-end tests
+use it to let another run publish first; nothing sets it outside the tests.
+"""
+
+import os
+import time
+from pathlib import Path
 
 import dagster as dg
 from dagster import AssetExecutionContext
 
 from itip_pipeline.core import progress
 from itip_pipeline.core.settings import get_settings
-from itip_pipeline.publish.versions import PublishFailed, publish
+from itip_pipeline.publish.versions import PublishFailed, PublishRefused, publish
 from itip_pipeline.warehouse import candidates
 from itip_pipeline.warehouse.working_db import writer_lock
 
+HOLD_PUBLISH = "ITIP_TEST_HOLD_PUBLISH"
+HOLD_LIMIT_S = 1800.0
 WAREHOUSE_KEY = dg.AssetKey(["published", "warehouse"])
 PARQUET_KEY = dg.AssetKey(["published", "parquet_exports"])
 
@@ -39,6 +50,7 @@ def build_publish_asset(mart_keys: list[dg.AssetKey]) -> dg.AssetsDefinition:
     )
     def _publish(context: AssetExecutionContext):
         settings = get_settings()
+        _hold_for_test()
         try:
             candidate = candidates.checked_build(settings.candidates_dir, context.run_id)
             # One publish at a time: each prunes old versions.
@@ -49,8 +61,12 @@ def build_publish_asset(mart_keys: list[dg.AssetKey]) -> dg.AssetsDefinition:
                     settings.marts_dir,
                     label=context.run_id,
                     build_state=candidates.build_state_of(candidate),
+                    order=candidates.build_order(candidate),
                 )
                 step.done(f"{len(result.tables)} tables as version {result.version}")
+        except PublishRefused as refused:
+            candidates.discard(candidate)  # older than what is published: it will never be
+            raise dg.Failure(description=str(refused), allow_retries=False) from None
         except (candidates.CandidateMissing, PublishFailed) as error:
             raise dg.Failure(description=str(error), allow_retries=False) from None
         candidates.discard(candidate)
@@ -70,3 +86,14 @@ def build_publish_asset(mart_keys: list[dg.AssetKey]) -> dg.AssetsDefinition:
         )
 
     return _publish
+
+
+def _hold_for_test() -> None:
+    """The test hook in this module's docstring."""
+    release = os.environ.get(HOLD_PUBLISH)
+    if not release:
+        return
+    Path(f"{release}.waiting").write_text(str(os.getpid()), encoding="utf-8")
+    deadline = time.monotonic() + HOLD_LIMIT_S
+    while not Path(release).exists() and time.monotonic() < deadline:
+        time.sleep(0.2)

@@ -1,17 +1,27 @@
-"""The figure book and the exports: written at each publish, downstream of the published warehouse."""
+"""The figure book and the exports: written at each publish, downstream of the published warehouse.
+
+They are written as one set inside the version they show (publish/versions.py: `staged_exports`,
+`commit_exports`) and made visible in one rename; the paths users know (data/marts/itip_indicators*.xlsx,
+data/marts/csv/, data/reports/figures/) are links that follow it. A failure or a kill while writing leaves
+the previous set whole.
+"""
+
+from pathlib import Path
 
 import dagster as dg
 from dagster import AssetExecutionContext
 
 from itip_pipeline.core import progress
 from itip_pipeline.core.build_state import FIGURE_BOOK_MARKER
-from itip_pipeline.core.published_layout import current_version_dir
+from itip_pipeline.core.published_layout import WAREHOUSE_FILE, current_version_dir
 from itip_pipeline.core.settings import get_settings
 from itip_pipeline.defs.publish_assets import PARQUET_KEY, WAREHOUSE_KEY
+from itip_pipeline.publish.versions import commit_exports, staged_exports
 from itip_pipeline.warehouse.working_db import writer_lock
 
 FIGURE_BOOK_KEY = dg.AssetKey(["published", "figure_book"])
 EXPORTS_KEY = dg.AssetKey(["published", "excel_exports"])
+FIGURES = "figures"  # the figure book's folder in an export set
 
 
 @dg.multi_asset(
@@ -37,9 +47,7 @@ EXPORTS_KEY = dg.AssetKey(["published", "excel_exports"])
     name="write_figure_book_and_exports",
 )
 def figure_book_and_exports(context: AssetExecutionContext):
-    from itip_pipeline.report.check_results import every_dbt_test, latest_check_outcomes
-    from itip_pipeline.report.exports import write_exports
-    from itip_pipeline.report.figure_book import BookRun, build_figure_book
+    from itip_pipeline.report.exports import CSV_DIR_NAME, WORKBOOK_NAMES
     from itip_pipeline.report.published import read_published
 
     settings = get_settings()
@@ -47,29 +55,20 @@ def figure_book_and_exports(context: AssetExecutionContext):
     with writer_lock(settings.figure_book_dir), progress.step("figure book and exports") as step:
         # The version resolved once and read inside it: a publish by another run meanwhile cannot mix versions.
         version = current_version_dir(settings.marts_dir)
-        published = read_published(version / settings.warehouse_db.name if version else settings.warehouse_db)
-        exports = write_exports(published, settings.marts_dir)
-        # The job's asset graph: execute_in_process (itip run) has no repository on the context.
-        checks = every_dbt_test(
-            latest_check_outcomes(context.instance, context.job_def.asset_layer.asset_graph.asset_check_keys),
-            _latest_dbt_build(),
-        )
-        run = BookRun(
-            run_id=context.run_id,
-            checks=checks,
-            exports={
-                "Excel (itip_indicators.xlsx)": exports.workbooks["no"],
-                "Excel, English (itip_indicators_en.xlsx)": exports.workbooks["en"],
-                "CSV": exports.csv_files[0].parent,
-            },
-        )
-        pages = build_figure_book(published, settings.figure_book_dir, run)
-        # Last: the no-op check of `itip run` trusts a book (and the exports) only if it names the current version.
-        (settings.figure_book_dir / FIGURE_BOOK_MARKER).write_text(version.name if version else "", encoding="utf-8")
-        step.done(f"{len(pages)} pages, {len(exports.csv_files)} CSV files")
+        if version is None:
+            raise dg.Failure(description=f"No published version in {settings.marts_dir}: nothing to export.")
+        published = read_published(version / WAREHOUSE_FILE)
+        with staged_exports(settings.marts_dir, version) as staging:
+            csv_files, pages = _write_set(context, published, staging, version.name)
+        stable = {settings.marts_dir / name: name for name in (*WORKBOOK_NAMES.values(), CSV_DIR_NAME)}
+        commit_exports(settings.marts_dir, version, staging, {**stable, settings.figure_book_dir: FIGURES})
+        step.done(f"{len(pages)} pages, {len(csv_files)} CSV files")
     yield dg.MaterializeResult(
         asset_key=EXPORTS_KEY,
-        metadata={"workbook": dg.MetadataValue.path(str(exports.workbook)), "csv files": len(exports.csv_files)},
+        metadata={
+            "workbook": dg.MetadataValue.path(str(settings.marts_dir / WORKBOOK_NAMES["no"])),
+            "csv files": len(csv_files),
+        },
     )
     context.log.info(f"Wrote the figure book ({len(pages)} pages) to {settings.figure_book_dir}")
     yield dg.MaterializeResult(
@@ -80,6 +79,35 @@ def figure_book_and_exports(context: AssetExecutionContext):
             "synthetic": published.is_synthetic,
         },
     )
+
+
+def _write_set(context: AssetExecutionContext, published, folder: Path, version: str) -> tuple[list[Path], list]:
+    """The workbooks, the CSV files and the figure book (in FIGURES) of `published` in `folder`; the CSV files
+    and the pages written."""
+    from itip_pipeline.report.check_results import every_dbt_test, latest_check_outcomes
+    from itip_pipeline.report.exports import write_exports
+    from itip_pipeline.report.figure_book import BookRun, build_figure_book
+
+    exports = write_exports(published, folder)
+    # The job's asset graph: execute_in_process (itip run) has no repository on the context.
+    checks = every_dbt_test(
+        latest_check_outcomes(context.instance, context.job_def.asset_layer.asset_graph.asset_check_keys),
+        _latest_dbt_build(),
+    )
+    run = BookRun(
+        run_id=context.run_id,
+        checks=checks,
+        exports={  # linked relative to the book: the links hold inside the set wherever it is
+            "Excel (itip_indicators.xlsx)": exports.workbooks["no"],
+            "Excel, English (itip_indicators_en.xlsx)": exports.workbooks["en"],
+            "CSV": exports.csv_files[0].parent,
+        },
+    )
+    book = folder / FIGURES
+    pages = build_figure_book(published, book, run)
+    # The no-op check of `itip run` trusts a book (and the exports) only if it names the current version.
+    (book / FIGURE_BOOK_MARKER).write_text(version, encoding="utf-8")
+    return exports.csv_files, pages
 
 
 def _latest_dbt_build():

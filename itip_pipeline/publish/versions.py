@@ -1,18 +1,29 @@
-"""Publishing the checked marts for BI: one versioned folder (DuckDB file + Parquet set) made current in one step.
+"""Publishing the checked marts for BI: one versioned folder (DuckDB file + Parquet set) made current in one step,
+and the exports made from it (workbooks, CSV files, figure book) made visible in one step too.
 
-Layout under the marts folder (data/marts/):
-  versions/<version>/itip.duckdb, <table>.parquet   one published build; never changed once in place
-  current -> versions/<version>                    the pointer BI tools resolve; replaced atomically by rename
-  <table>.parquet -> current/<table>.parquet       stable Parquet paths, following the pointer
-and the warehouse file (data/warehouse/itip.duckdb, the README's BI path): a copy of the current version's
-DuckDB file, also replaced atomically by rename.
+Layout (core/published_layout.py names each part):
+  data/marts/versions/<version>/   one published build; never changed once in place
+  data/marts/current               -> versions/<version>, the pointer BI tools resolve; replaced by one rename
+  data/marts/<table>.parquet       -> current/<table>.parquet
+  data/warehouse/itip.duckdb       -> the marts folder's current/itip.duckdb: derived from `current`, so the two
+                                   BI paths cannot disagree whatever moment a publish is killed at
+  data/marts/exports               -> versions/<version>/exports-<stamp>, swapped once a whole set is written
+  data/marts/itip_indicators*.xlsx, data/marts/csv, data/reports/figures
+                                   -> exports/…: the paths users know, following the exports pointer
 
-A version is written in a hidden staging folder, with a staged copy of the warehouse file beside the real
-one; only then is the folder renamed into place, the pointer swapped and the warehouse file replaced. A
-reader that resolves `current` once sees one consistent version (the DuckDB file and the Parquet set of the
-same build); a reader holding an old file keeps its inode. A failure
-at any point leaves what readers see as it was; what a killed publish left (staging folders, `*.new` files
-and their `.wal`) is removed by the next publish. The last KEEP_VERSIONS versions are kept.
+A version is written in a hidden staging folder, its manifest last (core/published_intact.py), then renamed
+into place and the pointer swapped. A reader that resolves `current` once sees one consistent version; a
+reader holding an old file keeps its inode. A failure at any point leaves what readers see as it was; what a
+killed publish left (staging folders, `*.new` files and their `.wal`) is removed by the next publish.
+
+Monotonic: each version records where in the load log its build stood (ORDER_FILE); a candidate built from an
+older load log, or earlier from the same one, than the current version is refused with a sentence and the
+newer version stays current. Callers hold the writer lock, so no other publish swaps between check and swap.
+
+Retention: a version stays readable for RETENTION after it stopped being current (a later version was
+published), and the KEEP_VERSIONS newest always; the current version and the one the exports pointer is in are
+never removed. A reader that holds a superseded version longer than RETENTION may find files gone that it had
+not yet opened (files it has open stay readable: their inodes live until closed).
 
 The DuckDB file is written in storage format STORAGE_VERSION, which DuckDB 1.x clients (the CLI, DBeaver's
 and Metabase's drivers) open; the newest format of the duckdb library we write with is refused by them. Its
@@ -25,14 +36,25 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import duckdb
 
 from itip_pipeline.core.build_state import STATE_FILE
-from itip_pipeline.core.published_layout import CURRENT, VERSIONS_DIR
+from itip_pipeline.core.published_intact import write_manifest
+from itip_pipeline.core.published_layout import (
+    CURRENT,
+    EXPORTS,
+    ORDER_FILE,
+    VERSIONS_DIR,
+    WAREHOUSE_FILE,
+    current_exports_dir,
+    current_version_dir,
+)
 from itip_pipeline.publish.bi_file import add_default_schema_views, one_line
 from itip_pipeline.publish.parquet_export import write_described_parquet
 from itip_pipeline.warehouse.marts_copy import MARTS_SCHEMA, copy_marts, quote
@@ -40,13 +62,20 @@ from itip_pipeline.warehouse.marts_copy import MARTS_SCHEMA, copy_marts, quote
 PUBLISHED_SCHEMA = MARTS_SCHEMA
 # DuckDB's storage format of release 1.0.0 (storage version 64): every DuckDB client from 1.0 on opens it.
 STORAGE_VERSION = "v1.0.0"
-WAREHOUSE_FILE = "itip.duckdb"
 KEEP_VERSIONS = 3
+# How long a superseded version stays readable: a BI session or a script that resolved `current` has a week
+# to finish with it, stated in the README.
+RETENTION = timedelta(days=7)
 STAGED_SUFFIX = ".new"
+_STAMP = "%Y%m%dT%H%M%S%fZ"
 
 
 class PublishFailed(RuntimeError):
     """A publish that could not write; the message says which path and what to do."""
+
+
+class PublishRefused(PublishFailed):
+    """A candidate older than the current version: publishing it would put older numbers over newer ones."""
 
 
 @dataclass(frozen=True)
@@ -60,7 +89,14 @@ class PublishResult:
 
 def version_name(label: str) -> str:
     """Sortable by publish time; the label (a run id) says which build it is."""
-    return f"{datetime.now(UTC):%Y%m%dT%H%M%S%fZ}-{label[:8]}"
+    return f"{datetime.now(UTC):{_STAMP}}-{label[:8]}"
+
+
+def _published_at(name: str) -> datetime | None:
+    try:
+        return datetime.strptime(name.split("-", 1)[0], _STAMP).replace(tzinfo=UTC)
+    except ValueError:
+        return None
 
 
 def _staged(path: Path) -> Path:
@@ -104,20 +140,34 @@ def _write_version(source_db: Path, staging: Path) -> dict[str, int]:
 
 
 def _point(link: Path, target: str) -> None:
-    """Make `link` a symlink to `target` in one rename, so nobody ever sees it missing or half-made."""
+    """Make `link` a symlink to `target` in one rename, so nobody ever sees it missing or half-made. A real
+    folder there (the layout before links) is moved aside first and removed after."""
+    if link.is_symlink() and os.readlink(link) == target:
+        return
+    link.parent.mkdir(parents=True, exist_ok=True)
+    aside = None
+    if link.is_dir() and not link.is_symlink():
+        aside = link.with_name(f".{link.name}.{os.getpid()}.old")
+        shutil.rmtree(aside, ignore_errors=True)
+        link.rename(aside)
     tmp = _staged(link)
     tmp.unlink(missing_ok=True)
     tmp.symlink_to(target)
     os.replace(tmp, link)
+    if aside is not None:
+        shutil.rmtree(aside, ignore_errors=True)
+
+
+def _point_into(link: Path, target: Path) -> None:
+    """`link` -> `target` by a relative path, so a data folder copied with its links stays whole."""
+    _point(link, os.path.relpath(target, link.parent))
 
 
 def _update_stable_parquet_links(marts_dir: Path, tables: list[str]) -> list[Path]:
     paths = []
     for table in tables:
         path = marts_dir / f"{table}.parquet"
-        target = f"{CURRENT}/{table}.parquet"
-        if not (path.is_symlink() and os.readlink(path) == target):
-            _point(path, target)  # also replaces a regular file from the unversioned layout
+        _point(path, f"{CURRENT}/{table}.parquet")  # also replaces a regular file from the unversioned layout
         paths.append(path)
     for path in marts_dir.glob("*.parquet"):  # a table this version does not publish: its link would dangle
         if path.is_symlink() and path not in paths:
@@ -125,56 +175,144 @@ def _update_stable_parquet_links(marts_dir: Path, tables: list[str]) -> list[Pat
     return paths
 
 
-def _prune_versions(versions: Path, current: Path) -> None:
-    kept = sorted((p for p in versions.iterdir() if p.is_dir() and not p.name.startswith(".")), reverse=True)
-    for old in kept[KEEP_VERSIONS:]:
-        if old.resolve() != current.resolve():  # readers holding its files keep their inodes
+def _prune_versions(marts_dir: Path, now: datetime | None = None) -> list[str]:
+    """Remove the versions superseded more than RETENTION ago, beyond the KEEP_VERSIONS newest; the names removed.
+
+    A version was superseded when the next one was published: its name's time stamp."""
+    now = now or datetime.now(UTC)
+    current, exports = current_version_dir(marts_dir), current_exports_dir(marts_dir)
+    keep = {current.name if current else None, exports.parent.name if exports else None}
+    dated = sorted(
+        (p for p in (marts_dir / VERSIONS_DIR).iterdir() if p.is_dir() and _published_at(p.name)),
+        key=lambda p: p.name,
+    )
+    removed = []
+    for old, successor in zip(dated[:-KEEP_VERSIONS], dated[1:], strict=False):
+        if old.name not in keep and now - _published_at(successor.name) > RETENTION:
             shutil.rmtree(old, ignore_errors=True)
+            removed.append(old.name)
+    return removed
 
 
 def publish(
-    source_db: Path, warehouse_db: Path, marts_dir: Path, label: str = "manual", build_state: dict | None = None
+    source_db: Path,
+    warehouse_db: Path,
+    marts_dir: Path,
+    label: str = "manual",
+    build_state: dict | None = None,
+    order: dict | None = None,
 ) -> PublishResult:
     """Publish the marts of `source_db` (a run's checked candidate) as a new current version, with what it was
-    built from (`build_state`, see itip_pipeline.core.build_state) recorded in the version folder.
+    built from (`build_state`, see itip_pipeline.core.build_state) and where in the load log its build stood
+    (`order`, see warehouse.candidates.build_order) recorded in the version folder. PublishRefused when the
+    current version was built later (see `refusal`).
 
     Callers hold the writer lock (work_db.writer_lock), so no other publish is staging or pruning now.
     """
     try:
-        return _publish(source_db, warehouse_db, marts_dir, label, build_state)
+        return _publish(source_db, warehouse_db, marts_dir, label, build_state, order)
     except (OSError, duckdb.IOException, duckdb.PermissionException) as error:
         raise PublishFailed(_cannot_write(error, warehouse_db, marts_dir)) from None
 
 
+def _order_key(order: dict) -> tuple[str, int, str]:
+    """Newer loads first decide; from the same load log, the later build."""
+    return (str(order.get("last_loaded_at") or ""), int(order.get("loads") or 0), str(order.get("built_at") or ""))
+
+
+def refusal(order: dict | None, marts_dir: Path, label: str) -> str | None:
+    """Why a candidate built as `order` must not replace the current version, or None when it may."""
+    current = current_version_dir(marts_dir)
+    if not order or current is None:
+        return None
+    try:
+        published = json.loads((current / ORDER_FILE).read_text(encoding="utf-8"))
+        newer = _order_key(order) < _order_key(published)
+    except (OSError, ValueError, TypeError, AttributeError):
+        return None  # a version without a readable record (the layout before it) is replaced
+    if not newer:
+        return None
+    return (
+        f"Run {label} did not publish: its build is older than the current version {current.name}. It was built "
+        f"at {order.get('built_at')} from the load log as it stood after {order.get('loads')} loads (the last at "
+        f"{order.get('last_loaded_at')}); {current.name} was built at {published.get('built_at')} after "
+        f"{published.get('loads')} loads (the last at {published.get('last_loaded_at')}). The newer version stays "
+        "current and nothing readers see was changed."
+    )
+
+
 def _publish(
-    source_db: Path, warehouse_db: Path, marts_dir: Path, label: str, build_state: dict | None
+    source_db: Path, warehouse_db: Path, marts_dir: Path, label: str, build_state: dict | None, order: dict | None
 ) -> PublishResult:
     versions = marts_dir / VERSIONS_DIR
     for folder in (warehouse_db.parent, versions):
         folder.mkdir(parents=True, exist_ok=True)
     _remove_leftovers(warehouse_db, marts_dir)
+    refused = refusal(order, marts_dir, label)
+    if refused:
+        raise PublishRefused(refused)
     version = version_name(label)
     staging = versions / f".{version}{STAGED_SUFFIX}"
     final = versions / version
-    staged_warehouse = _staged(warehouse_db)
     try:
         staging.mkdir()
         counts = _write_version(source_db, staging)
         if build_state:
             (staging / STATE_FILE).write_text(json.dumps(build_state, indent=1, sort_keys=True), encoding="utf-8")
-        # Staged before anything is swapped, so an unwritable warehouse folder changes nothing readers see.
-        shutil.copyfile(staging / WAREHOUSE_FILE, staged_warehouse)
+        record = {**(order or {}), "run": label}
+        (staging / ORDER_FILE).write_text(json.dumps(record, indent=1, sort_keys=True), encoding="utf-8")
+        write_manifest(staging)  # last: a version without it was never finished
         staging.rename(final)
         if (marts_dir / CURRENT).is_dir() and not (marts_dir / CURRENT).is_symlink():
             shutil.rmtree(marts_dir / CURRENT)  # the data folder was copied following links: a folder, not a pointer
-        _point(marts_dir / CURRENT, f"{VERSIONS_DIR}/{version}")
+        _point(marts_dir / CURRENT, f"{VERSIONS_DIR}/{version}")  # the one swap both BI paths follow
         parquet = _update_stable_parquet_links(marts_dir, list(counts))
-        os.replace(staged_warehouse, warehouse_db)
+        # Replaces a copy from the layout before the link in one rename too; a reader holding it keeps its inode.
+        _point_into(warehouse_db, marts_dir / CURRENT / WAREHOUSE_FILE)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-        staged_warehouse.unlink(missing_ok=True)
-    _prune_versions(versions, final)
+    _prune_versions(marts_dir)
     return PublishResult(warehouse_db, counts, parquet, version, final)
+
+
+@contextmanager
+def staged_exports(marts_dir: Path, version_dir: Path) -> Iterator[Path]:
+    """A hidden folder inside `version_dir` to write an export set into; removed if the block fails, so a
+    failure or a kill while writing leaves the exports readers see as they were. Callers hold the figure book's
+    writer lock, so the staged sets found here were left by a killed run: removed first."""
+    for stale in (marts_dir / VERSIONS_DIR).glob(f"*/.{EXPORTS}-*{STAGED_SUFFIX}"):
+        shutil.rmtree(stale, ignore_errors=True)
+    staging = version_dir / f".{EXPORTS}-{datetime.now(UTC):{_STAMP}}.{os.getpid()}{STAGED_SUFFIX}"
+    staging.mkdir()
+    try:
+        yield staging
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+
+
+def commit_exports(marts_dir: Path, version_dir: Path, staging: Path, links: dict[Path, str]) -> Path:
+    """Make the export set written in `staging` the one readers see: its manifest written last, renamed into
+    the version, the exports pointer swapped in one rename, and each stable path in `links` (stable path ->
+    path inside the set) made a link through the pointer. The set's folder is returned.
+
+    A set for a version older than the one the pointer is in already stays unseen (another run's exports of a
+    newer version were committed meanwhile)."""
+    name = staging.name.removeprefix(".").split(".")[0]
+    relative_links = {os.path.relpath(stable, marts_dir): inside for stable, inside in links.items()}
+    write_manifest(staging, links=relative_links)
+    final = version_dir / name
+    staging.rename(final)
+    shown = current_exports_dir(marts_dir)
+    if shown is not None and shown.parent.name > version_dir.name:
+        return final
+    _point(marts_dir / EXPORTS, os.path.relpath(final, marts_dir))
+    for stable, inside in links.items():
+        _point_into(stable, marts_dir / EXPORTS / inside)
+    for older in version_dir.glob(f"{EXPORTS}-*"):  # this version's earlier sets: no longer pointed at
+        if older != final and older.is_dir():
+            shutil.rmtree(older, ignore_errors=True)
+    return final
 
 
 def _cannot_write(error: Exception, warehouse_db: Path, marts_dir: Path) -> str:

@@ -119,10 +119,11 @@ def _load_build_publish(settings: Settings, years: list[int] | None, seed: int, 
 def _up_to_date(settings: Settings, started: float) -> RunSummary | None:
     """The summary of a run with nothing to do, or None."""
     from itip_pipeline.core.build_state import unchanged_since_publish
+    from itip_pipeline.core.published_intact import intact
     from itip_pipeline.core.published_layout import current_version_dir
 
     reason = unchanged_since_publish(settings, current_version_dir(settings.marts_dir))
-    if reason is None:
+    if reason is None or not intact(settings.marts_dir, settings.warehouse_db):
         return None
     # The folder names only: the check above has just hashed every file in them.
     known = {int(key) for key in survey_year_keys()}

@@ -5,6 +5,10 @@ So right after `dbt build`, in the same hold of the writer lock (dbt's tests ran
 tables), the run copies its marts into data/work/candidates/<run_id>.duckdb. The Great Expectations checks
 read that file, the publish step publishes only that file, and a run without a candidate publishes nothing.
 A candidate is deleted when its run has published, and candidates of finished runs at the next build.
+
+Each candidate also records where its build stood (`build_order`): the number of loads in the working
+database's load log, the time of the last, and when the marts were frozen. Publish compares it with the
+current version's, so that a run paused before its publish cannot put older numbers over a newer version.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -56,6 +61,7 @@ def snapshot(
             f"create table candidate.{BUILD_SCHEMA}.state as select ? as state",
             [json.dumps(build_state or {}, sort_keys=True)],
         )
+        _record_build_order(con)
         con.execute("detach candidate")
     except BaseException:
         con.close()
@@ -64,6 +70,27 @@ def snapshot(
     con.close()
     os.replace(staged, candidate)
     return counts
+
+
+def _record_build_order(con: duckdb.DuckDBPyConnection) -> None:
+    """`build_order` (below) of the marts being frozen from the attached working database `work`."""
+    has_log = con.execute(
+        "select count(*) from duckdb_tables() where database_name = 'work' and schema_name = 'raw' "
+        "and table_name = 'load_log'"
+    ).fetchone()[0]
+    loads, last = (
+        con.execute(
+            "select count(*), strftime(max(loaded_at), '%Y-%m-%dT%H:%M:%S.%f') from work.raw.load_log "
+            "where status = 'loaded'"
+        ).fetchone()
+        if has_log
+        else (0, None)
+    )
+    con.execute(
+        f"create table candidate.{BUILD_SCHEMA}.build_order as "
+        "select ?::varchar as built_at, ?::bigint as loads, ?::varchar as last_loaded_at",
+        [f"{datetime.now(UTC):%Y-%m-%dT%H:%M:%S.%f}", loads, last],
+    )
 
 
 def checked_build(candidates_dir: Path, run_id: str) -> Path:
@@ -97,6 +124,25 @@ def build_state_of(candidate: Path) -> dict:
             "select count(*) from duckdb_tables() where schema_name = ? and table_name = 'state'", [BUILD_SCHEMA]
         ).fetchone()[0]
         return json.loads(con.execute(f"select state from {BUILD_SCHEMA}.state").fetchone()[0]) if found else {}
+    finally:
+        con.close()
+
+
+def build_order(candidate: Path) -> dict:
+    """Where the candidate's build stood: `loads` (rows loaded in the load log), `last_loaded_at` (the newest
+    load, UTC) and `built_at` (when the marts were frozen, UTC); {} for a candidate made without them."""
+    con = duckdb.connect(str(candidate), read_only=True)
+    try:
+        found = con.execute(
+            "select count(*) from duckdb_tables() where schema_name = ? and table_name = 'build_order'",
+            [BUILD_SCHEMA],
+        ).fetchone()[0]
+        if not found:
+            return {}
+        built_at, loads, last_loaded_at = con.execute(
+            f"select built_at, loads, last_loaded_at from {BUILD_SCHEMA}.build_order"
+        ).fetchone()
+        return {"built_at": built_at, "loads": loads, "last_loaded_at": last_loaded_at}
     finally:
         con.close()
 

@@ -11,8 +11,10 @@ import duckdb
 import pytest
 
 from itip_pipeline.core import build_state
-from itip_pipeline.core.published_layout import CURRENT, VERSIONS_DIR, current_version_dir
+from itip_pipeline.core.published_layout import CURRENT, current_version_dir
 from itip_pipeline.core.settings import get_settings
+
+from support.published_folders import lay_out_published
 
 VERSION = "20260101T000000000000Z-abcdef12"
 
@@ -36,20 +38,17 @@ def published(tmp_path, monkeypatch):
         (settings.landing_dir / str(year) / "org_survey_stat.csv").write_text(f"answers {year}\n")
     settings.work_db.parent.mkdir(parents=True, exist_ok=True)
     duckdb.connect(str(settings.work_db)).close()
-    version = settings.marts_dir / VERSIONS_DIR / VERSION
-    version.mkdir(parents=True)
-    (version / settings.warehouse_db.name).write_bytes(b"the published marts")
-    (settings.marts_dir / CURRENT).symlink_to(f"{VERSIONS_DIR}/{VERSION}")
-    settings.warehouse_db.parent.mkdir(parents=True, exist_ok=True)
-    settings.warehouse_db.write_bytes(b"the published marts")
-    settings.figure_book_dir.mkdir(parents=True)
-    (settings.figure_book_dir / build_state.FIGURE_BOOK_MARKER).write_text(VERSION)
-    (version / build_state.STATE_FILE).write_text(json.dumps(build_state.capture(settings, True)))
+    state = json.dumps(build_state.capture(settings, True))
+    lay_out_published(settings, VERSION, {build_state.STATE_FILE: state.encode()})
     return settings
 
 
 def _up_to_date(settings) -> str | None:
-    return build_state.unchanged_since_publish(settings, current_version_dir(settings.marts_dir))
+    """What `itip run` says before importing anything: the build state and the published files' intact check."""
+    from itip_pipeline.runner.itip_run import _up_to_date as up_to_date
+
+    summary = up_to_date(settings, 0.0)
+    return summary.up_to_date if summary else None
 
 
 def test_nothing_changed_is_said_with_the_version(published):

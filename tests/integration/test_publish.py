@@ -7,12 +7,20 @@ import hashlib
 import subprocess
 import sys
 import textwrap
+from datetime import timedelta
 
 import duckdb
 import pytest
 
 from itip_pipeline.core.published_layout import current_version_dir
-from itip_pipeline.publish.versions import KEEP_VERSIONS, PublishFailed, publish
+from itip_pipeline.publish.versions import (
+    KEEP_VERSIONS,
+    RETENTION,
+    PublishFailed,
+    _prune_versions,
+    _published_at,
+    publish,
+)
 
 READER = textwrap.dedent("""
     import sys, duckdb
@@ -94,7 +102,7 @@ def _parquet_count(path):
         return con.execute(f"select count(*) from '{path}'").fetchone()[0]
 
 
-def test_each_publish_is_one_version_folder_made_current_in_one_step_and_old_ones_are_pruned(tmp_path):
+def test_each_publish_is_one_version_folder_made_current_in_one_step_and_superseded_ones_stay_readable(tmp_path):
     work, warehouse, marts = tmp_path / "work.duckdb", tmp_path / "wh" / "itip.duckdb", tmp_path / "marts"
     _work_db(work, 3)
     first = publish(work, warehouse, marts, label="run-one")
@@ -103,15 +111,32 @@ def test_each_publish_is_one_version_folder_made_current_in_one_step_and_old_one
     for rows in range(4, 4 + KEEP_VERSIONS + 1):
         _work_db(work, rows)
         last = publish(work, warehouse, marts, label=f"run-{rows}")
-    # ... goes on reading one consistent version while later publishes happen (until it is pruned).
+    # ... goes on reading one consistent version while later publishes happen: within RETENTION of being
+    # superseded, every file of it is still there, not only those the reader had open.
     current = current_version_dir(marts)
     assert current == last.version_dir.resolve() and current.name == last.version
     assert _count(current / "itip.duckdb") == _parquet_count(current / "fct_indicator.parquet") == rows
-    assert _sha(warehouse) == _sha(current / "itip.duckdb"), "the BI path is the current version"
+    assert warehouse.resolve() == current / "itip.duckdb", "the BI path is the current version's own file"
     assert (marts / "fct_indicator.parquet").resolve() == current / "fct_indicator.parquet"
     versions = sorted(p.name for p in (marts / "versions").iterdir())
-    assert len(versions) == KEEP_VERSIONS and versions[-1] == last.version
-    assert first.version not in versions
+    assert len(versions) == KEEP_VERSIONS + 2 and versions[-1] == last.version
+    assert _count(resolved_once / "itip.duckdb") == _parquet_count(resolved_once / "fct_indicator.parquet") == 3
+
+
+def test_a_version_superseded_longer_than_the_retention_is_removed_beyond_the_newest_kept(tmp_path):
+    work, warehouse, marts = tmp_path / "work.duckdb", tmp_path / "wh" / "itip.duckdb", tmp_path / "marts"
+    published = []
+    for rows in range(3, 3 + KEEP_VERSIONS + 2):
+        _work_db(work, rows)
+        published.append(publish(work, warehouse, marts, label=f"run-{rows}").version)
+    newest = _published_at(published[-1])
+    # One second before the second version's retention ends: nothing goes (the first's ended a moment earlier
+    # only if its successor was published that much earlier, which it was not).
+    assert _prune_versions(marts, now=_published_at(published[1]) + RETENTION - timedelta(seconds=1)) == []
+    removed = _prune_versions(marts, now=newest + RETENTION + timedelta(seconds=1))
+    assert removed == published[: len(published) - KEEP_VERSIONS]
+    assert sorted(p.name for p in (marts / "versions").iterdir()) == published[-KEEP_VERSIONS:]
+    assert _count(warehouse) == 3 + KEEP_VERSIONS + 1
 
 
 def test_a_data_folder_copied_with_its_links_followed_still_publishes(tmp_path):
