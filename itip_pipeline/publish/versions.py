@@ -234,11 +234,15 @@ def refusal(order: dict | None, marts_dir: Path, label: str) -> str | None:
         return None
     return (
         f"Run {label} did not publish: its build is older than the current version {current.name}. It was built "
-        f"at {order.get('built_at')} from the load log as it stood after {order.get('loads')} loads (the last at "
-        f"{order.get('last_loaded_at')}); {current.name} was built at {published.get('built_at')} after "
-        f"{published.get('loads')} loads (the last at {published.get('last_loaded_at')}). The newer version stays "
-        "current and nothing readers see was changed."
+        f"at {order.get('built_at')} UTC from {_loads(order)}; {current.name} was built at "
+        f"{published.get('built_at')} UTC from {_loads(published)}. The newer version stays current and nothing "
+        "readers see was changed."
     )
+
+
+def _loads(order: dict) -> str:
+    count = order.get("loads")
+    return f"{count} load{'' if count == 1 else 's'} (the last at {order.get('last_loaded_at')} UTC)"
 
 
 def _publish(
