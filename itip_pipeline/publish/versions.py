@@ -267,12 +267,13 @@ def _publish(
         (staging / ORDER_FILE).write_text(json.dumps(record, indent=1, sort_keys=True), encoding="utf-8")
         write_manifest(staging)  # last: a version without it was never finished
         staging.rename(final)
+        # Before the swap, so that a copy from the layout before the link becomes a link to the version it
+        # was a copy of, in one rename (a reader holding the copy keeps its inode).
+        _point_into(warehouse_db, marts_dir / CURRENT / WAREHOUSE_FILE)
         if (marts_dir / CURRENT).is_dir() and not (marts_dir / CURRENT).is_symlink():
             shutil.rmtree(marts_dir / CURRENT)  # the data folder was copied following links: a folder, not a pointer
         _point(marts_dir / CURRENT, f"{VERSIONS_DIR}/{version}")  # the one swap both BI paths follow
         parquet = _update_stable_parquet_links(marts_dir, list(counts))
-        # Replaces a copy from the layout before the link in one rename too; a reader holding it keeps its inode.
-        _point_into(warehouse_db, marts_dir / CURRENT / WAREHOUSE_FILE)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     _prune_versions(marts_dir)
