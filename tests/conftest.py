@@ -37,6 +37,7 @@ TIERS = ("unit", "integration", "e2e")
 PUBLISHED_MODULES = (
     "tests/e2e/test_pipeline_e2e.py",
     "tests/e2e/test_faults.py",
+    "tests/e2e/test_publish_race.py",
     "tests/e2e/test_disclosure_order.py",
     "tests/e2e/test_paired_change_synthetic.py",
     "tests/e2e/test_disclosure_audit.py",

@@ -30,6 +30,7 @@ from itip_pipeline.warehouse.working_db import WarehouseBusy, open_for_writing
 
 from support.data_folders import copy_published
 from support.itip_processes import ITIP, itip_env
+from support.redeliveries import indicator_share, municipal_ai_adoption_corrected, rewrite_column
 
 YEARS = [2021, 2022, 2023, 2024, 2025]
 CHANGED_YEAR = 2025
@@ -148,41 +149,11 @@ def _pause_once_its_build_is_frozen(process: subprocess.Popen, candidates_dir: P
     raise AssertionError("the run never froze a candidate build")
 
 
-def _municipal_ai_adoption_corrected(data_dir: Path, year: int) -> None:
-    """The municipalities resend the year with AI adoption (K01) corrected: every "not at all" / "to a small
-    extent" becomes "to a large extent". Valid codes; the municipal share moves far from the report's."""
-    _rewrite_column(
-        data_dir / "landing" / str(year) / "org_survey_kommune_synthetic.csv",
-        "K01",
-        lambda value: "4" if value in ("1", "2") else value,
-    )
-
-
-def _rewrite_column(path: Path, column: str, new_value) -> None:
-    lines = path.read_text(encoding="utf-8").splitlines()
-    index = lines[0].split(",").index(column)
-    rows = [line.split(",") for line in lines[1:]]
-    for row in rows:
-        row[index] = new_value(row[index])
-    path.write_text("\n".join([lines[0], *(",".join(row) for row in rows)]) + "\n", encoding="utf-8")
-
-
 def _a_question_left_blank(data_dir: Path, year: int) -> None:
     """Valid codes, a question with no answers: every municipality's AI adoption (K01) is blank. Ingest loads it
     (a blank is a skipped question), dbt rebuilds fct_indicator without the municipal AI-adoption figure, and
     the hard test that every catalogued figure is estimated fails the build: nothing of B's may be published."""
-    _rewrite_column(data_dir / "landing" / str(year) / "org_survey_kommune_synthetic.csv", "K01", lambda value: "")
-
-
-def _share(database: Path, indicator: str, population: str, year: int) -> float | None:
-    """The headline share, or None when the database has no such row."""
-    with duckdb.connect(str(database), read_only=True) as con:
-        row = con.execute(
-            "select share_pct from marts.fct_indicator where indicator_id = ? and population = ? "
-            "and year = ? and item is null",
-            [indicator, population, year],
-        ).fetchone()
-    return None if row is None else row[0]
+    rewrite_column(data_dir / "landing" / str(year) / "org_survey_kommune_synthetic.csv", "K01", lambda value: "")
 
 
 def _reconciliation(database: Path, figure_id: str) -> dict:
@@ -244,7 +215,7 @@ def overlapping_runs(published_once, tmp_path_factory) -> Overlap:
     for stray in ("2020", "misc"):  # the e2e module's stray folders; the floor recomputation reads every year folder
         shutil.rmtree(data_dir / "landing" / stray)
     before = _published_state(data_dir)
-    _municipal_ai_adoption_corrected(data_dir, CHANGED_YEAR)
+    municipal_ai_adoption_corrected(data_dir, CHANGED_YEAR)
     assert not _published_matches_landing(data_dir)["equal"], "the redelivery must change published shares"
 
     logs = [root / "first.log", root / "second.log"]
@@ -277,7 +248,7 @@ def overlapping_runs(published_once, tmp_path_factory) -> Overlap:
         b_log = root / "b.log"
         runs.append(_start(data_dir, b_log))
         b_code = runs[-1].wait(timeout=RUN_TIMEOUT_S)
-        b_share = _share(data_dir / "work" / "itip_work.duckdb", "ai_adoption", "kommune", CHANGED_YEAR)
+        b_share = indicator_share(data_dir / "work" / "itip_work.duckdb", "ai_adoption", "kommune", CHANGED_YEAR)
         os.killpg(survivor.pid, signal.SIGCONT)
         a_code = survivor.wait(timeout=RUN_TIMEOUT_S)
     except BaseException:
@@ -333,7 +304,7 @@ def test_a_run_publishes_the_build_it_checked_though_another_run_rebuilt_the_mar
     assert run.a_code == 0, run.a_log[-3000:]
     warehouse = run.data_dir / "warehouse" / "itip.duckdb"
     assert _published_matches_landing(run.data_dir, run.landing_of_a)["equal"], "A published exactly A's build"
-    assert _share(warehouse, "ai_adoption", "kommune", CHANGED_YEAR) > 40
+    assert indicator_share(warehouse, "ai_adoption", "kommune", CHANGED_YEAR) > 40
     assert list((run.data_dir / "work" / "candidates").glob("*.duckdb")) == [], "A's candidate went with its publish"
 
 
@@ -344,7 +315,7 @@ def test_a_corrected_delivery_out_of_tolerance_is_published_with_a_warning_namin
     warehouse = run.data_dir / "warehouse" / "itip.duckdb"
     f002 = _reconciliation(warehouse, "F002")
     assert not f002["within_tolerance"] and f002["diff_pp"] > 1
-    assert _share(warehouse, "ai_adoption", "kommune", CHANGED_YEAR) == pytest.approx(f002["warehouse_pct"])
+    assert indicator_share(warehouse, "ai_adoption", "kommune", CHANGED_YEAR) == pytest.approx(f002["warehouse_pct"])
     assert "WARNING (published all the same) reproduces_published_figures: 1 of" in run.a_log
     assert (
         f"F002 ai_adoption kommune 2025: published 51.0 %, warehouse {f002['warehouse_pct']:.1f} %, "
