@@ -6,6 +6,7 @@ data/marts/csv/, data/reports/figures/) are links that follow it. A failure or a
 the previous set whole.
 """
 
+import os
 from pathlib import Path
 
 import dagster as dg
@@ -94,16 +95,24 @@ def _write_set(context: AssetExecutionContext, published, folder: Path, version:
         latest_check_outcomes(context.instance, context.job_def.asset_layer.asset_graph.asset_check_keys),
         _latest_dbt_build(),
     )
+    book = folder / FIGURES
+    # The book is opened at its stable path (data/reports/figures/), and a browser resolves a link by the
+    # path it opened, not the folder a link leads to: each export is linked as it is seen from there.
+    settings = get_settings()
+
+    def from_stable_book(written: Path) -> Path:
+        stable = settings.marts_dir / written.relative_to(folder)
+        return book / os.path.relpath(stable, settings.figure_book_dir)
+
     run = BookRun(
         run_id=context.run_id,
         checks=checks,
-        exports={  # linked relative to the book: the links hold inside the set wherever it is
-            "Excel (itip_indicators.xlsx)": exports.workbooks["no"],
-            "Excel, English (itip_indicators_en.xlsx)": exports.workbooks["en"],
-            "CSV": exports.csv_files[0].parent,
+        exports={
+            "Excel (itip_indicators.xlsx)": from_stable_book(exports.workbooks["no"]),
+            "Excel, English (itip_indicators_en.xlsx)": from_stable_book(exports.workbooks["en"]),
+            "CSV": from_stable_book(exports.csv_files[0].parent),
         },
     )
-    book = folder / FIGURES
     pages = build_figure_book(published, book, run)
     # The no-op check of `itip run` trusts a book (and the exports) only if it names the current version.
     (book / FIGURE_BOOK_MARKER).write_text(version, encoding="utf-8")
