@@ -96,27 +96,33 @@ def _write_set(context: AssetExecutionContext, published, folder: Path, version:
         _latest_dbt_build(),
     )
     book = folder / FIGURES
-    # The book is opened at its stable path (data/reports/figures/), and a browser resolves a link by the
-    # path it opened, not the folder a link leads to: each export is linked as it is seen from there.
     settings = get_settings()
-
-    def from_stable_book(written: Path) -> Path:
-        stable = settings.marts_dir / written.relative_to(folder)
-        return book / os.path.relpath(stable, settings.figure_book_dir)
-
+    written = {
+        "Excel (itip_indicators.xlsx)": exports.workbooks["no"],
+        "Excel, English (itip_indicators_en.xlsx)": exports.workbooks["en"],
+        "CSV": exports.csv_files[0].parent,
+    }
     run = BookRun(
         run_id=context.run_id,
         checks=checks,
         exports={
-            "Excel (itip_indicators.xlsx)": from_stable_book(exports.workbooks["no"]),
-            "Excel, English (itip_indicators_en.xlsx)": from_stable_book(exports.workbooks["en"]),
-            "CSV": from_stable_book(exports.csv_files[0].parent),
+            text: as_seen_from_stable_book(path, folder, settings.marts_dir, settings.figure_book_dir)
+            for text, path in written.items()
         },
     )
     pages = build_figure_book(published, book, run)
     # The no-op check of `itip run` trusts a book (and the exports) only if it names the current version.
     (book / FIGURE_BOOK_MARKER).write_text(version, encoding="utf-8")
     return exports.csv_files, pages
+
+
+def as_seen_from_stable_book(written: Path, export_set: Path, marts_dir: Path, stable_book: Path) -> Path:
+    """The path to give the book (which links each export relative to its own folder) for a file `written` in
+    `export_set`: the book is opened at its stable path (data/reports/figures/), and a browser resolves a link
+    by the path it opened, not by the folder a link leads to, so the link must lead from there to the file's
+    stable path under `marts_dir`."""
+    stable = marts_dir / written.relative_to(export_set)
+    return export_set / FIGURES / os.path.relpath(stable, stable_book)
 
 
 def _latest_dbt_build():
