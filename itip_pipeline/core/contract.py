@@ -74,7 +74,9 @@ class FilePart:
 
     kind: str  # "codebook", "org" or "panel"
     key: str  # the folded name the part is known by: one file per key
-    copy_marker: str | None  # the copy marker the name carries ("(1)", "~$", "Copy of", " - Kopi"), or None
+    # what the name carries beside the part's plain name: a copy marker ("(1)", "~$", "Copy of", "kopi") or
+    # a format named twice (".csv" of "codebook.csv.csv"); None for a plain name
+    copy_marker: str | None
 
 
 def folded_name(name: str) -> str:
@@ -91,9 +93,14 @@ def part_of(name: str) -> FilePart | None:
     same file delivered as .csv and .xlsx is two candidates for one part.
     """
     folded = folded_name(name)
-    stem, dot, _suffix = folded.rpartition(".")
+    stem, dot, suffix = folded.rpartition(".")
     stem = stem if dot else folded
-    marker, bare = None, stem
+    # "codebook.csv.csv": a format named twice, as a system that hides known extensions makes it.
+    marker = None
+    while dot and f".{suffix}" in ACCEPTED_SUFFIXES and stem.endswith(ACCEPTED_SUFFIXES):
+        stem, _, doubled = stem.rpartition(".")
+        marker = f".{doubled}"
+    bare = stem
     while (found := _COPY_PREFIX.search(bare) or _COPY_SUFFIX.search(bare)) and found.group(0) != bare:
         marker = marker or found.group(0).strip(" _-–—")
         bare = (bare[: found.start()] + bare[found.end() :]).strip()

@@ -11,7 +11,7 @@ import unicodedata
 
 import pytest
 
-from itip_pipeline.core.contract import part_of, shown_name, unsafe_name
+from itip_pipeline.core.contract import folded_name, part_of, shown_name, unsafe_name
 
 CODEBOOK_SPELLINGS = [
     "codebook.csv",
@@ -24,6 +24,8 @@ CODEBOOK_SPELLINGS = [
     "codebook - Kopi.csv",  # Windows Explorer, Norwegian
     "codebook copy 2.csv",  # macOS Finder
     "~$codebook.csv",  # an Excel lock file
+    "codebook.csv.csv",  # the format named twice where known extensions are hidden
+    " codebook.csv",
 ]
 
 
@@ -31,7 +33,12 @@ CODEBOOK_SPELLINGS = [
 def test_every_spelling_of_the_codebook_is_a_candidate_for_the_codebook(name):
     part = part_of(name)
     assert (part.kind, part.key) == ("codebook", "codebook")
-    assert (part.copy_marker is None) == (name.lower() in ("codebook.csv", "ｃｏｄｅｂｏｏｋ.csv"))
+    assert (part.copy_marker is None) == (folded_name(name) == "codebook.csv")
+
+
+def test_folding_is_case_width_and_normal_form():
+    assert {folded_name(n) for n in ("Codebook.csv", "ｃｏｄｅｂｏｏｋ.csv", " CODEBOOK.CSV ")} == {"codebook.csv"}
+    assert folded_name(unicodedata.normalize("NFD", "Å.csv")) == folded_name("å.csv") == "å.csv"
 
 
 @pytest.mark.parametrize(

@@ -139,15 +139,6 @@ def folder_delivery(folder: Path, year: int) -> DeliveryFiles:
                     "(a link, hard link or folder); deliver the file itself",
                 )
             )
-        elif part.kind == "codebook" and path.suffix.lower() != ".csv":
-            problems.append(Problem(file=path.name, rule=f"the codebook is a CSV file named {CODEBOOK_FILE}"))
-        elif part.kind != "codebook" and path.suffix.lower() not in ACCEPTED_SUFFIXES:
-            problems.append(
-                Problem(
-                    file=path.name,
-                    rule=f"format {path.suffix or '(none)'!r} not accepted; use one of " + ", ".join(ACCEPTED_SUFFIXES),
-                )
-            )
         else:
             candidates.setdefault((part.kind, part.key), []).append(path)
     problems += _part_problems(candidates)
@@ -172,9 +163,10 @@ def folder_delivery(folder: Path, year: int) -> DeliveryFiles:
 
 
 def _part_problems(candidates: dict[tuple[str, str], list[Path]]) -> list[Problem]:
-    """A problem for every file of a part with more than one candidate, naming all of them, and for a lone
-    file whose name carries a copy marker ("codebook (1).csv", "~$org_survey.xlsx"): which copy is meant
-    is the vendor's to say, never the loader's to guess."""
+    """A problem for every file of a part with more than one candidate, naming all of them (whatever their
+    formats), and for a lone file in a format the part does not take or whose name carries a copy marker
+    ("codebook (1).csv", "~$org_survey.xlsx"): which copy is meant is the vendor's to say, never the loader's
+    to guess."""
     problems = []
     for (kind, key), paths in sorted(candidates.items()):
         names = ", ".join(repr(p.name) for p in paths)
@@ -193,6 +185,8 @@ def _part_problems(candidates: dict[tuple[str, str], list[Path]]) -> list[Proble
                 )
                 for p in paths
             ]
+        elif (wrong_format := _format_problem(kind, paths[0])) is not None:
+            problems.append(wrong_format)
         elif (marker := part_of(paths[0].name).copy_marker) is not None:
             canonical = CODEBOOK_FILE if kind == "codebook" else f"{key}{paths[0].suffix.lower()}"
             problems.append(
@@ -201,11 +195,27 @@ def _part_problems(candidates: dict[tuple[str, str], list[Path]]) -> list[Proble
                     rule=(
                         "an Excel lock file (the workbook is open somewhere): close it and deliver without it"
                         if marker == "~$"
-                        else f"the name carries the copy marker {marker!r}: deliver it as {canonical!r}"
+                        else f"the name has {marker!r} beside the part's plain name: deliver it as {canonical!r}"
                     ),
                 )
             )
     return problems
+
+
+def _format_problem(kind: str, path: Path) -> Problem | None:
+    """The refusal of a part's file in a format the contract does not take for it, or None."""
+    if kind == "codebook":
+        return (
+            None
+            if path.suffix.lower() == ".csv"
+            else Problem(file=path.name, rule=f"the codebook is a CSV file named {CODEBOOK_FILE}")
+        )
+    if path.suffix.lower() in ACCEPTED_SUFFIXES:
+        return None
+    return Problem(
+        file=path.name,
+        rule=f"format {path.suffix or '(none)'!r} not accepted; use one of " + ", ".join(ACCEPTED_SUFFIXES),
+    )
 
 
 def _is_real_dir(path: Path) -> bool:
