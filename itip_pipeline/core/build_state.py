@@ -2,7 +2,7 @@
 
 The state is one hash per input:
 - `landing`: every file of every year folder in the landing folder, by name and sha256 (any file: a change
-  to documentation, or a stray file, also counts, which only ever costs a run);
+  to documentation, or a stray file, also counts, which only ever costs a run), links by their target;
 - `dbt_project`, `dbt_profiles`: the models, macros, seeds, tests, dbt_project.yml and profiles.yml dbt builds from;
 - `code`: the pipeline's own package (itip_pipeline/);
 - `dependencies`: the installed distributions and their versions;
@@ -22,11 +22,13 @@ from __future__ import annotations
 import hashlib
 import importlib.metadata
 import json
+import os
 from dataclasses import asdict
 from pathlib import Path
 
 from itip_pipeline.core.hashing import key_fingerprint, sha256_of
 from itip_pipeline.core.settings import REPO_ROOT, Settings
+from itip_pipeline.core.survey_years import scan_landing
 
 STATE_FILE = "build_state.json"
 UNKNOWN = "unknown"
@@ -59,10 +61,30 @@ def current_state(settings: Settings) -> dict[str, object]:
 
 
 def landing_hashes(landing_dir: Path) -> dict[str, str]:
-    """Year folder name -> hash of its files' names and contents (folders whose name is not a year included)."""
-    if not landing_dir.is_dir():
-        return {}
-    return {folder.name: _tree_hash([folder], folder) for folder in sorted(landing_dir.iterdir()) if folder.is_dir()}
+    """Year folder name -> hash of its entries, and the skipped entries' names (survey_years.scan_landing).
+
+    No link is followed (`old -> /` would hash the whole machine, and stop at the first unreadable file):
+    a link inside a year folder counts by its name and target, as a change to it should, never by content.
+    """
+    scan = scan_landing(landing_dir)
+    hashes = {str(year): _landing_folder_hash(folder) for year, folder in scan.years.items()}
+    return {**hashes, "skipped": _text_hash(sorted(scan.skipped))} if scan.skipped else hashes
+
+
+def _landing_folder_hash(folder: Path) -> str:
+    lines = []
+    for root, folders, files in os.walk(folder):  # os.walk does not descend into linked folders
+        for name in sorted(folders + files):
+            path = Path(root, name)
+            where = path.relative_to(folder).as_posix()
+            if path.is_symlink():
+                lines.append(f"{where} -> {os.readlink(path)}")
+            elif path.is_file():
+                try:
+                    lines.append(f"{where}:{sha256_of(path)}")
+                except OSError as error:
+                    lines.append(f"{where}: unreadable ({error.strerror})")
+    return _text_hash(sorted(lines))
 
 
 def unchanged_since_publish(settings: Settings, current_version_dir: Path | None) -> str | None:

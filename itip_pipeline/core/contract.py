@@ -7,10 +7,13 @@ Question columns are not listed here: each year's codebook (data, not code) maps
 from __future__ import annotations
 
 import re
+import unicodedata
+from dataclasses import dataclass
 
 SURVEYS = ("org", "panel")
 
-# A year's delivery lives in data/landing/<year>/. Files are recognised by the start of their name.
+# A year's delivery lives in data/landing/<year>/. Files are recognised by the start of their name, compared by
+# `part_of` below, the one rule every step uses to tell which part of a delivery a file is.
 FILE_PREFIXES = {"org": "org_survey", "panel": "citizen_panel"}
 CODEBOOK_FILE = "codebook.csv"
 ACCEPTED_SUFFIXES = (".xlsx", ".csv", ".sav", ".parquet")
@@ -20,6 +23,95 @@ ACCEPTED_SUFFIXES = (".xlsx", ".csv", ".sav", ".parquet")
 DOCUMENTATION_FILE = re.compile(r"^([a-z0-9_]*_)?readme([._-][a-z0-9_-]*)?\.(txt|md|pdf)$", re.IGNORECASE)
 # The organisation survey may be split over several files; the panel is exactly one file.
 MAX_FILES = {"org": None, "panel": 1}
+
+
+# Names are compared as a file system or a person would confuse them: NFKC folds full-width forms and
+# composes decomposed (NFD) letters, casefold ignores case, so "Codebook.csv", "ｃｏｄｅｂｏｏｋ.csv" and
+# "codebook.csv" are one name. Copy markers that operating systems, browsers and mail clients add are
+# taken off before parts are compared, so "codebook (1).csv", "Copy of codebook.csv", "codebook - Kopi.csv"
+# and Excel's lock file "~$codebook.csv" are candidates for the codebook too: a folder holding two
+# candidates for one part is refused, never loaded with one of them picked.
+_COPY_PREFIX = re.compile(r"^(?:~\$|(?:copy|kopi|kopia|kopie)(?:\s*\(\d+\))?\s+(?:of|av|von|de)\s+)")
+_COPY_SUFFIX = re.compile(r"(?:\s*[-–—_]?\s*(?:copy|kopi|kopia|kopie)(?:\s*\(?\d+\)?)?|\s*\(\d+\)|\s*\[\d+\])$")
+# Runs of separators count as one "_", so "org_survey stat" and "org-survey_stat" name one part.
+_SEPARATORS = re.compile(r"[\s_.-]+")
+
+# A file or folder name holding a character of these Unicode categories is refused: Cc (C0 controls, DEL,
+# C1 controls: ESC starts a terminal escape sequence), Cf (bidi overrides and isolates, zero-width
+# characters, soft hyphen: a name that reads as another), Cs (a byte that is not UTF-8, which Python reads as
+# a lone surrogate and no UTF-8 report can hold), Zl and Zp (line and paragraph separators).
+UNSAFE_NAME_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
+
+
+def shown_name(name: str) -> str:
+    """`name` with every character that could act on a terminal or hide in a report written as an escape.
+
+    A small local escape until the project has one escaping function per output kind. A
+    byte that is not UTF-8 (read as a lone surrogate) is shown as the byte, \\xNN.
+    """
+    out = []
+    for char in name:
+        code = ord(char)
+        if 0xDC80 <= code <= 0xDCFF:
+            out.append(f"\\x{code - 0xDC00:02x}")
+        elif unicodedata.category(char) in UNSAFE_NAME_CATEGORIES:
+            out.append(f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
+        else:
+            out.append(char)
+    return "".join(out)
+
+
+def unsafe_name(name: str) -> bool:
+    """True when a name holds control characters, invisible formatting (bidi overrides, zero-width
+    characters), line separators or bytes that are not UTF-8: such a name could rewrite a terminal line or
+    read as another name in a report, so it is refused wherever it appears in a delivery."""
+    return any(unicodedata.category(char) in UNSAFE_NAME_CATEGORIES for char in name)
+
+
+@dataclass(frozen=True)
+class FilePart:
+    """Which part of a delivery a file name stands for: names with the same (kind, key) are one part."""
+
+    kind: str  # "codebook", "org" or "panel"
+    key: str  # the folded name the part is known by: one file per key
+    # what the name carries beside the part's plain name: a copy marker ("(1)", "~$", "Copy of", "kopi") or
+    # a format named twice (".csv" of "codebook.csv.csv"); None for a plain name
+    copy_marker: str | None
+
+
+def folded_name(name: str) -> str:
+    """`name` as names are compared: NFKC (full-width forms, NFD letters composed), case folded, trimmed."""
+    return unicodedata.normalize("NFKC", name).casefold().strip()
+
+
+def part_of(name: str) -> FilePart | None:
+    """The part of a delivery a file name is a candidate for, or None when it is none of them.
+
+    The codebook is any name whose stem folds to "codebook" (its format is checked where it is found);
+    the panel is one part whatever follows its prefix (the contract allows one panel file); each
+    organisation survey file is a part of its own, keyed by its folded stem without the format, so the
+    same file delivered as .csv and .xlsx is two candidates for one part.
+    """
+    folded = folded_name(name)
+    stem, dot, suffix = folded.rpartition(".")
+    stem = stem if dot else folded
+    # "codebook.csv.csv": a format named twice, as a system that hides known extensions makes it.
+    marker = None
+    while dot and f".{suffix}" in ACCEPTED_SUFFIXES and stem.endswith(ACCEPTED_SUFFIXES):
+        stem, _, doubled = stem.rpartition(".")
+        marker = f".{doubled}"
+    bare = stem
+    while (found := _COPY_PREFIX.search(bare) or _COPY_SUFFIX.search(bare)) and found.group(0) != bare:
+        marker = marker or found.group(0).strip(" _-–—")
+        bare = (bare[: found.start()] + bare[found.end() :]).strip()
+    key = _SEPARATORS.sub("_", bare).strip("_")
+    if key == "codebook":
+        return FilePart("codebook", key, marker)
+    for kind, prefix in FILE_PREFIXES.items():
+        if key.startswith(prefix):
+            return FilePart(kind, prefix if MAX_FILES[kind] == 1 else key, marker)
+    return None
+
 
 # Identifier and background columns: delivered name -> raw-table name. Matched case-insensitively.
 ORG_ID_COLUMNS = {"aar": "survey_year", "orgnr": "orgnr", "sektor": "sector", "kommunenr": "kommunenr"}

@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import re
+import unicodedata
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+
+from itip_pipeline.core.contract import shown_name, unsafe_name
 
 FIRST_SURVEY_YEAR = 2021
 # A year folder is named by four ASCII digits, 1900-2099. ASCII only: Python's \d and str.isdigit() also
 # accept other scripts' digits ("٢٠٢٥"), which int() reads as a year without a word.
 _YEAR_FOLDER = re.compile(r"(19|20)[0-9]{2}")
+# A name a person would read as a year (full-width or other scripts' digits, spaces around it) or as a
+# year with something added ("2025.old", "2025 (1)", "2025_kopi"): skipped with a sentence naming the year.
+_YEAR_LIKE = re.compile(r"((?:19|20)[0-9]{2})(?:[^0-9].*)?", re.DOTALL)
 
 
 def survey_year_keys(today: date | None = None) -> list[str]:
@@ -43,10 +50,62 @@ def year_of_folder(name: str) -> int | None:
     return int(name) if _YEAR_FOLDER.fullmatch(name) else None
 
 
+@dataclass(frozen=True)
+class LandingScan:
+    """The landing folder's entries as the scan sees them, read without following any link."""
+
+    years: dict[int, Path]  # real folders named by a year -> the folder
+    skipped: dict[str, str]  # every other entry (but hidden ones) -> a sentence saying why it is skipped
+
+
+def scan_landing(landing_dir: Path) -> LandingScan:
+    """The year folders in the landing folder and a sentence for every other entry.
+
+    A link is never followed, whatever it points at (`old -> /`, a year folder kept elsewhere): what a run
+    reads stays inside the landing folder, and a link's target can change under a load. Names starting
+    with "." are a file system's or a sync tool's own and are passed over in silence.
+    """
+    years: dict[int, Path] = {}
+    skipped: dict[str, str] = {}
+    try:
+        listed = sorted(landing_dir.iterdir()) if landing_dir.is_dir() else []
+    except OSError as error:
+        return LandingScan({}, {"": f"{landing_dir} cannot be read ({error.strerror or error}); nothing in it loaded."})
+    for path in listed:
+        name, shown = path.name, shown_name(path.name)
+        where = landing_dir / shown
+        if name.startswith("."):
+            continue
+        if unsafe_name(name):
+            skipped[shown] = (
+                f"{where} has control or invisible formatting characters in its name (shown escaped); skipped. "
+                "Rename it."
+            )
+        elif path.is_symlink():
+            skipped[name] = (
+                f"{where} is a link; the landing scan never follows links out of the landing folder, so it is "
+                "skipped. Move the delivery itself into the landing folder."
+            )
+        elif (year := year_of_folder(name)) is not None and path.is_dir():
+            years[year] = path
+        elif (looks := _year_it_looks_like(name)) is not None:
+            skipped[name] = (
+                f"{where} is not a year folder: it looks like {looks}, but a year folder is named by the four "
+                f"digits 0-9 alone; skipped. If it is the {looks} delivery, name the folder {looks}."
+            )
+        else:
+            skipped[name] = f"{where} is not a year folder (deliveries go in {landing_dir}/<year>/); skipped."
+    return LandingScan(years, skipped)
+
+
+def _year_it_looks_like(name: str) -> int | None:
+    """The year a name that is not a year folder's would be read as by a person, or None."""
+    folded = unicodedata.normalize("NFKC", name).strip()
+    ascii_digits = "".join(str(unicodedata.digit(c)) if unicodedata.digit(c, None) is not None else c for c in folded)
+    found = _YEAR_LIKE.fullmatch(ascii_digits)
+    return int(found.group(1)) if found else None
+
+
 def year_folders(landing_dir: Path) -> list[int]:
     """The years that have a folder in the landing folder, oldest first (known to the warehouse or not)."""
-    if not landing_dir.is_dir():
-        return []
-    return sorted(
-        year for path in landing_dir.iterdir() if path.is_dir() and (year := year_of_folder(path.name)) is not None
-    )
+    return sorted(scan_landing(landing_dir).years)

@@ -73,9 +73,15 @@ def _load_build_publish(settings: Settings, years: list[int] | None, seed: int, 
         from itip_pipeline.ingest.loading.landing_watch import landing_folders
 
         known = {int(key) for key in survey_year_keys()}
-        landed_before = landing_folders(settings.landing_dir, known).years
+        before = landing_folders(settings.landing_dir, known)
+    if not before.years and before.skipped:
+        # Synthetic deliveries are generated only into an empty landing folder, never beside what someone put there.
+        raise SystemExit(
+            f"No survey year's delivery folder in {settings.landing_dir}, so nothing was loaded and the published "
+            "warehouse was left as it was:\n" + "\n".join(f"  {reason}" for reason in before.skipped.values())
+        )
     generated = False
-    if not landed_before:
+    if not before.years:
         from itip_pipeline.synthetic.generator import generate_deliveries
 
         with progress.step("synthetic deliveries", "generating (SYNTHETIC data)"):

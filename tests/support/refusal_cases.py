@@ -71,6 +71,38 @@ def _sav_with_user_missing(settings):
     pyreadstat.write_sav(data, str(year_folder(settings) / f"citizen_panel_{YEAR}.sav"), missing_ranges={"P01": [9]})
 
 
+def _beside(existing: str, copy: str):
+    """Spoil: a second candidate for a part, named `copy`, beside the delivered file `existing`."""
+
+    def spoil(settings):
+        folder = year_folder(settings)
+        (folder / copy).write_bytes((folder / existing).read_bytes())
+
+    return spoil
+
+
+def _stale_codebook(name: str):
+    """Spoil: a stale codebook (other wording) named `name` beside codebook.csv."""
+
+    def spoil(settings):
+        records = codebook_records().assign(wording="Gammel ordlyd")
+        write_csv(year_folder(settings) / name, records, delimiter=",")
+
+    return spoil
+
+
+def _org_in_two_formats(settings):
+    write_xlsx(year_folder(settings) / f"org_survey_{YEAR}.xlsx", org_records(YEAR))
+
+
+NFC_ORG, NFD_ORG = f"org_survey_{YEAR}_å.csv", f"org_survey_{YEAR}_a\u030a.csv"
+
+
+def _org_in_two_normal_forms(settings):
+    org_file(settings).rename(year_folder(settings) / NFC_ORG)
+    _beside(NFC_ORG, NFD_ORG)(settings)
+
+
 def _hidden_first_sheet(settings):
     path = panel_file(settings)
     workbook = openpyxl.load_workbook(path)
@@ -193,4 +225,46 @@ CASES = {
     ),
     "SPSS user-missing values": (_sav_with_user_missing, f"citizen_panel_{YEAR}.sav", "user-missing"),
     "hidden first xlsx sheet": (_hidden_first_sheet, f"citizen_panel_{YEAR}.xlsx", "hidden sheet"),
+    # One file per part, whatever its spelling (core.contract.part_of): both candidates are named.
+    "two codebooks differing only in case": (
+        _stale_codebook("Codebook.csv"),
+        "Codebook.csv",
+        "found 2 candidates for it: 'Codebook.csv', 'codebook.csv'",
+    ),
+    "codebook.csv and codebook (1).csv": (
+        _stale_codebook("codebook (1).csv"),
+        "codebook (1).csv",
+        "found 2 candidates for it: 'codebook (1).csv', 'codebook.csv'",
+    ),
+    "a full-width codebook name": (
+        _stale_codebook("ｃｏｄｅｂｏｏｋ.csv"),
+        "ｃｏｄｅｂｏｏｋ.csv",
+        "found 2 candidates for it: 'codebook.csv', 'ｃｏｄｅｂｏｏｋ.csv'",
+    ),
+    "one organisation file in two formats": (
+        _org_in_two_formats,
+        f"org_survey_{YEAR}.xlsx",
+        f"found 2 candidates for it: 'org_survey_{YEAR}.csv', 'org_survey_{YEAR}.xlsx'",
+    ),
+    "one organisation file in NFC and NFD": (
+        _org_in_two_normal_forms,
+        NFD_ORG,
+        f"found 2 candidates for it: {NFD_ORG!r}, {NFC_ORG!r}",
+    ),
+    "a Windows copy of the organisation file": (
+        _beside(f"org_survey_{YEAR}.csv", f"org_survey_{YEAR} - Kopi.csv"),
+        f"org_survey_{YEAR} - Kopi.csv",
+        "found 2 candidates",
+    ),
+    # A name that could act on a terminal or hide in a report is refused, shown escaped.
+    "ESC and BEL in a file name": (
+        _beside(f"org_survey_{YEAR}.csv", f"org_survey_{YEAR}\x1b[31m\x07.csv"),
+        f"org_survey_{YEAR}\\x1b[31m\\x07.csv",
+        "control or invisible formatting characters",
+    ),
+    "a bidi override in a file name": (
+        _beside(f"org_survey_{YEAR}.csv", f"org_survey_{YEAR}_\u202evsc.xlsx"),
+        f"org_survey_{YEAR}_\\u202evsc.xlsx",
+        "control or invisible formatting characters",
+    ),
 }

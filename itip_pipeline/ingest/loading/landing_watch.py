@@ -3,42 +3,69 @@
 A year's fingerprint is the hash of its delivery files' names and content hashes. A year is reported only
 when every file in its folder has settled (not modified for `settle_seconds`, no temporary name), so a
 file still being copied is never picked up half-written, and only when its fingerprint differs both from
-what the load log says is loaded and from what the cursor says was already requested. Content hashes are
-cached by (size, mtime) in the cursor, so an unchanged multi-gigabyte panel is not re-read at every tick.
+what the load log says is loaded and from what the cursor says was already requested.
+
+Change is judged by content. A content hash is cached in the cursor with the file's inode, size,
+modification time and change time, and reused only while all four are as cached and the hash is younger
+than FULL_CHECK_SECONDS: a corrected file copied with `cp -p` or `rsync -t` keeps size and modification
+time, but writing it sets the change time (which no tool can set back) and a rename brings a new inode,
+so it is hashed again at the next tick; the periodic full check covers file systems whose change times
+cannot be trusted (some network mounts). An unchanged multi-gigabyte panel is read once per full check,
+not at every tick.
+
+Links are never followed (core.survey_years.scan_landing): a link in the landing folder is named and
+skipped, and a link inside a year folder counts by its name only, so its year is loaded and refused.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from stat import S_ISREG
 
 from itip_pipeline.core.hashing import key_fingerprint, sha256_of
 from itip_pipeline.core.settings import get_settings
-from itip_pipeline.core.survey_years import year_of_folder
+from itip_pipeline.core.survey_years import scan_landing
 from itip_pipeline.ingest.files.delivery_files import survey_of, year_dir
 from itip_pipeline.ingest.loading.loader import loaded_files
 from itip_pipeline.warehouse.working_db import connect, writer_lock
 
 TEMPORARY_MARKERS = (".partial", ".tmp", ".part", ".crdownload")
+# A cached content hash is trusted for at most this long, whatever the file's metadata says.
+FULL_CHECK_SECONDS = 3600.0
 
 
 @dataclass
 class LandingCursor:
     fingerprints: dict[str, str] = field(default_factory=dict)  # year -> fingerprint last started
-    hashes: dict[str, list] = field(default_factory=dict)  # "year/name" -> [size, mtime_ns, sha256]
+    # "year/name" -> [inode, size, mtime_ns, ctime_ns, sha256, hashed at (epoch seconds)]
+    hashes: dict[str, list] = field(default_factory=dict)
 
     def dumps(self) -> str:
         return json.dumps({"fingerprints": self.fingerprints, "hashes": self.hashes}, sort_keys=True)
 
     @classmethod
     def loads(cls, text: str | None) -> LandingCursor:
-        if not text:
+        """The cursor in `text`; anything not of the expected shape (an older layout, a damaged cursor)
+        starts afresh: every file is hashed again, and a year already loaded is not requested twice, since
+        the load log's fingerprints are compared as well."""
+        try:
+            data = json.loads(text) if text else {}
+        except (ValueError, RecursionError):
             return cls()
-        data = json.loads(text)
-        return cls(data.get("fingerprints", {}), data.get("hashes", {}))
+        if not isinstance(data, dict):
+            return cls()
+        fingerprints, hashes = data.get("fingerprints"), data.get("hashes")
+        return cls(
+            {k: v for k, v in fingerprints.items() if isinstance(v, str)} if isinstance(fingerprints, dict) else {},
+            {k: v for k, v in hashes.items() if isinstance(v, list) and len(v) == 6}
+            if isinstance(hashes, dict)
+            else {},
+        )
 
 
 @dataclass(frozen=True)
@@ -49,25 +76,17 @@ class LandingFolders:
 
 def landing_folders(landing_dir: Path, known_years: set[int]) -> LandingFolders:
     """The year folders to consider, and a sentence for every other entry (a year outside the partitions,
-    a folder or file that is not a year folder), so a stray entry is reported and skipped, never loaded."""
-    years, skipped = [], {}
+    a link, a folder or file that is not a year folder), so a stray entry is reported and skipped, never loaded."""
+    scan = scan_landing(landing_dir)
     first, last = min(known_years), max(known_years)
-    for path in sorted(landing_dir.iterdir()) if landing_dir.is_dir() else []:
-        name = path.name
-        if name.startswith("."):
-            continue
-        year = year_of_folder(name) if path.is_dir() else None
-        if year is not None:
-            if year in known_years:
-                years.append(year)
-            else:
-                skipped[name] = (
-                    f"{path} is not a survey year of this warehouse ({first}–{last}); skipped. "
-                    "Move it out of the landing folder if it is not a delivery."
-                )
-        else:
-            skipped[name] = f"{path} is not a year folder (deliveries go in {landing_dir}/<year>/); skipped."
-    return LandingFolders(years, skipped)
+    skipped = dict(scan.skipped)
+    for year, path in scan.years.items():
+        if year not in known_years:
+            skipped[path.name] = (
+                f"{path} is not a survey year of this warehouse ({first}–{last}); skipped. "
+                "Move it out of the landing folder if it is not a delivery."
+            )
+    return LandingFolders(sorted(set(scan.years) & known_years), dict(sorted(skipped.items())))
 
 
 @dataclass(frozen=True)
@@ -83,26 +102,39 @@ def _is_temporary(name: str) -> bool:
 
 def scan_year(landing_dir: Path, year: int, cursor: LandingCursor, settle_seconds: float, now: float) -> YearScan:
     folder = year_dir(landing_dir, year)
-    entries = sorted(p for p in folder.iterdir() if p.is_file())
-    if any(_is_temporary(p.name) for p in entries):
+    try:
+        listed = sorted(folder.iterdir()) if not folder.is_symlink() else []
+        entries = [(path, path.lstat()) for path in listed]
+    except OSError as error:
+        return YearScan(year, None, f"the folder cannot be read ({error.strerror or error})")
+    if any(_is_temporary(path.name) for path, _stat in entries):
         return YearScan(year, None, "a file is still being written (temporary name)")
-    files = [p for p in entries if survey_of(p.name) is not None]
+    files = [(path, stat) for path, stat in entries if survey_of(path.name) is not None]
     if not files:
         return YearScan(year, None, "no delivery files yet")
     parts = []
-    for path in files:
-        stat = path.stat()
+    for path, stat in files:
         if now - stat.st_mtime < settle_seconds:
             return YearScan(year, None, f"{path.name} changed less than {settle_seconds:.0f} s ago")
-        key = f"{year}/{path.name}"
-        cached = cursor.hashes.get(key)
-        if cached and cached[:2] == [stat.st_size, stat.st_mtime_ns]:
-            sha = cached[2]
-        else:
-            sha = sha256_of(path)
-            cursor.hashes[key] = [stat.st_size, stat.st_mtime_ns, sha]
-        parts.append(f"{path.name}:{sha}")
+        if not S_ISREG(stat.st_mode):
+            # A link, a folder, a device: never read; its name alone makes the year a candidate for a load,
+            # which refuses it with a sentence.
+            parts.append(f"{path.name}:not a regular file")
+            continue
+        parts.append(f"{path.name}:{_content_hash(cursor, f'{year}/{path.name}', path, stat, now)}")
     return YearScan(year, fingerprint(parts), "ready")
+
+
+def _content_hash(cursor: LandingCursor, key: str, path: Path, stat: os.stat_result, now: float) -> str:
+    """The file's sha256, from the cursor while inode, size and both times are as cached and the full check
+    is not due, else read again (and cached)."""
+    signals = [stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns]
+    cached = cursor.hashes.get(key)
+    if cached and cached[:4] == signals and now - cached[5] < FULL_CHECK_SECONDS:
+        return cached[4]
+    sha = sha256_of(path)
+    cursor.hashes[key] = [*signals, sha, now]
+    return sha
 
 
 def fingerprint(name_hashes: list[str]) -> str:

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from itip_pipeline.core.contract import shown_name
 from itip_pipeline.core.survey_years import year_of_folder
 from itip_pipeline.ingest.files.delivery_files import folder_delivery
 from itip_pipeline.ingest.loading.archive_quarantine import problems_markdown
@@ -43,7 +44,9 @@ def delivery_year(folder: Path, year: int | None = None) -> int:
         return year
     if (named := year_of_folder(folder.name)) is not None:
         return named
-    raise FolderYearUnknown(f"{folder} is not named by a year; name the folder by its year (e.g. 2025) or give --year")
+    raise FolderYearUnknown(
+        f"{shown_name(str(folder))} is not named by a year; name the folder by its year (e.g. 2025) or give --year"
+    )
 
 
 def check_delivery(folder: Path, year: int | None, pseudonym_key: str) -> CheckResult:
@@ -64,7 +67,8 @@ def check_delivery(folder: Path, year: int | None, pseudonym_key: str) -> CheckR
 
 def check_report(result: CheckResult) -> str:
     """What `itip check` prints: the verdict, then the problems and warnings as the quarantine report shows them."""
-    lines = [f"Checked {result.folder} as the {result.year} delivery."]
+    # The folder's name is the vendor's: shown escaped, so it can neither act on the terminal nor fail to print.
+    lines = [f"Checked {shown_name(str(result.folder))} as the {result.year} delivery."]
     if result.acceptable:
         counted = ", ".join(f"{n} {survey} respondents" for survey, n in result.respondents.items())
         lines.append(f"ACCEPTABLE: a load would accept this delivery ({counted}).")
