@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from itip_pipeline.core.personal_values import mask, must_mask
+from itip_pipeline.core.personal_values import mask, must_mask, personal_kind
 
 
 @dataclass(frozen=True)
@@ -26,6 +26,9 @@ class Problem:
         # (str, repr, report.md/json, Dagster metadata and failures, the terminal).
         if self.value is not None and must_mask(self.column, self.value):
             object.__setattr__(self, "value", mask(self.value))
+        # A header can be personal data itself (a vendor's e-mail address typed as a column name).
+        if self.column is not None and personal_kind(self.column) is not None:
+            object.__setattr__(self, "column", mask(self.column))
 
     def __str__(self) -> str:
         where = [self.file]
