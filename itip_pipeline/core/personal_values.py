@@ -25,6 +25,7 @@ from other text well enough to refuse a file for it, but is never shown.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -126,20 +127,28 @@ def _folded(stems: Iterable[str]) -> tuple[str, ...]:
     return tuple(skeleton(stem) for stem in stems)
 
 
+# Family -> (folded stems that may appear anywhere, every folded word a word stem with a suffix can be).
 _FOLDED_FAMILIES = {
-    family: (_folded(anywhere), _folded(as_word)) for family, (anywhere, as_word) in NAME_FAMILIES.items()
+    family: (
+        _folded(anywhere),
+        frozenset(word + suffix for word in _folded(as_word) for suffix in _folded(NUMBER_SUFFIXES)),
+    )
+    for family, (anywhere, as_word) in NAME_FAMILIES.items()
 }
-_FOLDED_SUFFIXES = _folded(NUMBER_SUFFIXES)
 
 
 def forbidden_family(name: object) -> str | None:
     """The personal-data family the column name belongs to ("e-mail", "birth number" …), or None."""
+    return None if _missing(name) else _family_of(str(name))
+
+
+@functools.lru_cache(maxsize=4096)
+def _family_of(name: str) -> str | None:
+    # Cached: a file's problems ask about the same few column names once per value.
     words = name_words(name)
     compact = "".join(words)
-    for family, (anywhere, as_word) in _FOLDED_FAMILIES.items():
-        if any(stem in compact for stem in anywhere):
-            return family
-        if any(word == stem + suffix for word in words for stem in as_word for suffix in _FOLDED_SUFFIXES):
+    for family, (anywhere, words_with_suffix) in _FOLDED_FAMILIES.items():
+        if any(stem in compact for stem in anywhere) or not words_with_suffix.isdisjoint(words):
             return family
     return None
 
@@ -166,10 +175,11 @@ _CONTROL_2 = (5, 4, 3, 2, 7, 6, 5, 4, 3, 2)
 
 def canonical_value(text: str) -> str:
     """A value in the spelling the personal-value rules read (see above); ASCII digits throughout."""
-    text = unicodedata.normalize("NFKC", text)
-    text = "".join(str(unicodedata.digit(c)) if c.isdigit() and not c.isascii() else c for c in text)
-    text = _SPACES.sub(" ", _DASHES.sub("-", text))
-    return _AT.sub("@", text)
+    if not text.isascii():  # NFKC, the digits and the dashes leave ASCII text as it is
+        text = unicodedata.normalize("NFKC", text)
+        text = "".join(str(unicodedata.digit(c)) if c.isdigit() and not c.isascii() else c for c in text)
+        text = _DASHES.sub("-", text)
+    return _AT.sub("@", _SPACES.sub(" ", text))
 
 
 def _control_digit(digits: str, weights: tuple[int, ...]) -> int | None:

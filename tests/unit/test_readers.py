@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import zipfile
+from xml.etree import ElementTree
 
 import pandas as pd
 import pytest
@@ -12,6 +13,7 @@ from itip_pipeline.ingest.files.readers import read_table
 from itip_pipeline.ingest.problems import DeliveryRejected
 
 from support.delivery_builders import org_records, panel_records, write_csv, write_parquet, write_sav, write_xlsx
+from support.hostile_workbooks import write_shared_strings_xlsx
 
 ORG_REQUIRED = contract.REQUIRED_ID_COLUMNS["org"]
 PANEL_REQUIRED = contract.REQUIRED_ID_COLUMNS["panel"]
@@ -196,3 +198,58 @@ def test_zip_bomb_xlsx_is_refused_before_parsing(tmp_path, monkeypatch):
     assert "possible zip bomb" in rejected(path).problems[0].rule
     monkeypatch.setattr(contract, "MAX_XLSX_UNCOMPRESSED_BYTES", unpacked)
     assert len(read_table(path, ORG_REQUIRED)) == 3
+
+
+def _elements(path, part: str, name: str) -> int:
+    """How many elements of the name (any namespace) the workbook's part holds, counted by an XML parser."""
+    with zipfile.ZipFile(path) as archive:
+        root = ElementTree.fromstring(archive.read(part))
+    return sum(1 for element in root.iter() if element.tag.rsplit("}", 1)[-1] == name)
+
+
+def _declared(path, part: str) -> int:
+    with zipfile.ZipFile(path) as archive:
+        return archive.getinfo(part).file_size
+
+
+@pytest.mark.parametrize(
+    "limit, measure",
+    [
+        ("MAX_XLSX_SHARED_STRINGS_BYTES", lambda path: _declared(path, "xl/sharedStrings.xml")),
+        ("MAX_XLSX_SHEET_BYTES", lambda path: _declared(path, "xl/worksheets/sheet1.xml")),
+        (
+            "MAX_XLSX_OTHER_PART_BYTES",
+            lambda path: max(_declared(path, p) for p in ("[Content_Types].xml", "xl/workbook.xml")),
+        ),
+        ("MAX_XLSX_CELLS", lambda path: _elements(path, "xl/worksheets/sheet1.xml", "c")),
+        ("MAX_XLSX_SHARED_STRINGS", lambda path: _elements(path, "xl/sharedStrings.xml", "si")),
+    ],
+)
+def test_a_workbook_over_any_work_limit_is_refused_unread_and_one_at_it_is_read(tmp_path, monkeypatch, limit, measure):
+    # The parts' sizes and the counts of cells and shared strings, each checked before the workbook is
+    # opened: a small file whose shared strings unpack to gigabytes is refused in the time of one chunk.
+    records = org_records(2024, n=30)
+    path = write_shared_strings_xlsx(tmp_path / "org_survey.xlsx", [list(records), *records.to_numpy().tolist()])
+    at_limit = measure(path)
+    assert at_limit > 0
+    monkeypatch.setattr(contract, limit, at_limit - 1)
+    monkeypatch.setattr("openpyxl.load_workbook", None)  # refused before the workbook is opened
+    [problem] = rejected(path).problems
+    assert "possible zip bomb" in problem.rule and f"the limit is {at_limit - 1} " in problem.rule
+    monkeypatch.undo()
+    monkeypatch.setattr(contract, limit, at_limit)
+    assert len(read_table(path, ORG_REQUIRED)) == 30
+
+
+def test_cells_are_counted_across_stream_chunks(tmp_path, monkeypatch):
+    # Chunks of 7 bytes cut nearly every tag in two; the count must equal the parser's all the same.
+    from itip_pipeline.ingest.files import readers
+
+    records = org_records(2024, n=30)
+    path = write_shared_strings_xlsx(tmp_path / "org_survey.xlsx", [list(records), *records.to_numpy().tolist()])
+    cells = _elements(path, "xl/worksheets/sheet1.xml", "c")
+    monkeypatch.setattr(readers, "_STREAM_CHUNK", 7)
+    monkeypatch.setattr(contract, "MAX_XLSX_CELLS", cells - 1)
+    assert f"the limit is {cells - 1} cells" in rejected(path).problems[0].rule
+    monkeypatch.setattr(contract, "MAX_XLSX_CELLS", cells)
+    assert len(read_table(path, ORG_REQUIRED)) == 30

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import zipfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -135,14 +136,7 @@ def _detect_delimiter(file: str, header_line: str) -> str:
 
 
 def _read_xlsx(path: Path, required: Sequence[str]) -> RawTable:
-    with zipfile.ZipFile(path) as archive:
-        unpacked = sum(info.file_size for info in archive.infolist())
-    if unpacked > contract.MAX_XLSX_UNCOMPRESSED_BYTES:
-        raise DeliveryRejected.single(
-            path.name,
-            f"the workbook unpacks to {unpacked} bytes, more than the limit of "
-            f"{contract.MAX_XLSX_UNCOMPRESSED_BYTES} bytes (possible zip bomb)",
-        )
+    _xlsx_work_limits(path)
     # data_only=False: a formula comes back as its text, never as a cached value that may be stale or absent.
     workbook = openpyxl.load_workbook(path, read_only=True, data_only=False)
     try:
@@ -173,6 +167,96 @@ def _read_xlsx(path: Path, required: Sequence[str]) -> RawTable:
         padded[header_index],
         pd.DataFrame(body, columns=range(width), dtype=object),
         [number for number, _ in numbered[header_index + 1 :]],
+    )
+
+
+# Start tags counted while a part streams: a cell of a worksheet, a string of the shared strings table.
+_CELL_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c[\s>/]")
+_STRING_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?si[\s>/]")
+_STREAM_CHUNK = 1 << 20
+_TAG_REACH = 64
+
+
+def _xlsx_work_limits(path: Path) -> None:
+    """Refuse a workbook that would take more work to read than any survey needs, before it is opened.
+
+    The parts' declared sizes are checked first (the zip's directory, no decompression); then each worksheet
+    and the shared strings are streamed in chunks, counting bytes, cells and strings, and the stream stops
+    at the first limit passed. So a bomb costs one chunk of memory and at most the limits' bytes of
+    decompression, whatever its parts claim (contract.MAX_XLSX_*).
+    """
+    with zipfile.ZipFile(path) as archive:
+        parts = archive.infolist()
+        declared = sum(info.file_size for info in parts)
+        if declared > contract.MAX_XLSX_UNCOMPRESSED_BYTES:
+            raise _too_much(path, f"unpacks to {declared} bytes", contract.MAX_XLSX_UNCOMPRESSED_BYTES, "bytes")
+        for info in parts:
+            if info.file_size > _part_limit(info.filename):
+                raise _too_much(
+                    path, f"part {info.filename} unpacks to {info.file_size} bytes", _part_limit(info.filename), "bytes"
+                )
+        counted = {"cells": 0, "shared strings": 0}
+        streamed = 0
+        for info in parts:
+            tag, what = _counted_tag(info.filename)
+            if tag is None:
+                continue
+            limit = _part_limit(info.filename)
+            with archive.open(info) as part:
+                part_bytes, tail = 0, b""
+                while True:
+                    chunk = part.read(_STREAM_CHUNK)
+                    part_bytes += len(chunk)
+                    streamed += len(chunk)
+                    if part_bytes > limit:
+                        raise _too_much(
+                            path, f"part {info.filename} unpacks to more than {limit} bytes", limit, "bytes"
+                        )
+                    if streamed > contract.MAX_XLSX_UNCOMPRESSED_BYTES:
+                        raise _too_much(
+                            path,
+                            "unpacks to more than its parts declare",
+                            contract.MAX_XLSX_UNCOMPRESSED_BYTES,
+                            "bytes",
+                        )
+                    text = tail + chunk
+                    # A tag cut by the chunk's end is counted with the next chunk: a start tag is far
+                    # shorter than _TAG_REACH bytes, so only a '<' that close to the end can begin one.
+                    cut = text.rfind(b"<", max(0, len(text) - _TAG_REACH)) if chunk else -1
+                    cut = len(text) if cut < 0 else cut
+                    counted[what] += len(tag.findall(text, 0, cut))
+                    tail = text[cut:]
+                    if counted[what] > _count_limit(what):
+                        raise _too_much(path, f"holds more than {_count_limit(what)} {what}", _count_limit(what), what)
+                    if not chunk:
+                        break
+
+
+def _part_limit(name: str) -> int:
+    if name.startswith("xl/worksheets/") and name.endswith(".xml"):
+        return contract.MAX_XLSX_SHEET_BYTES
+    if name == "xl/sharedStrings.xml":
+        return contract.MAX_XLSX_SHARED_STRINGS_BYTES
+    return contract.MAX_XLSX_OTHER_PART_BYTES
+
+
+def _counted_tag(name: str) -> tuple[re.Pattern[bytes] | None, str]:
+    if name.startswith("xl/worksheets/") and name.endswith(".xml"):
+        return _CELL_TAG, "cells"
+    if name == "xl/sharedStrings.xml":
+        return _STRING_TAG, "shared strings"
+    return None, ""
+
+
+def _count_limit(what: str) -> int:
+    return contract.MAX_XLSX_CELLS if what == "cells" else contract.MAX_XLSX_SHARED_STRINGS
+
+
+def _too_much(path: Path, found: str, limit: int, unit: str) -> DeliveryRejected:
+    return DeliveryRejected.single(
+        path.name,
+        f"the workbook {found}: the limit is {limit} {unit}, far more than a survey needs, so the file is refused "
+        "unread as a possible zip bomb; split the data over several files or deliver csv",
     )
 
 

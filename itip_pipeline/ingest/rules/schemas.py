@@ -244,38 +244,52 @@ def _rule(check: str, column: str | None) -> str:
 
 
 def _failures_to_problems(failures: pd.DataFrame, frame: pd.DataFrame) -> list[Problem]:
+    """Pandera's failure cases as Problems. Linear in the failures and the frame: every lookup is by position
+    (a failure's row found once through the index, a duplicate's first occurrence through one map per column),
+    never a scan of the frame per failure."""
     file = str(frame["source_file"].iloc[0]) if len(frame) else ""
+    positions = frame.index.get_indexer(pd.Index(failures["index"]).where(failures["index"].notna(), -1))
+    source_files = frame["source_file"].to_numpy(dtype=object)
+    source_rows = frame["source_row"].to_numpy()
+    cells: dict[str, np.ndarray] = {}
+    first_of: dict[str, dict[object, int]] = {}
     problems: list[Problem] = []
-    row_checks_seen: set[tuple[str, object]] = set()
-    for failure in failures.itertuples(index=False):
+    row_checks_seen: set[tuple[str, int]] = set()
+    for failure, position in zip(failures.itertuples(index=False), positions, strict=True):
         rule = _rule(failure.check, failure.column)
         if pd.isna(failure.index):
             column = failure.failure_case if failure.check == "column_in_dataframe" else failure.column
             problems.append(Problem(file=file, column=column, rule=rule))
             continue
-        at = frame.loc[failure.index]
         column = failure.column
         if failure.schema_context == "DataFrameSchema":
-            if (rule, failure.index) in row_checks_seen:
+            if (rule, position) in row_checks_seen:
                 continue
-            row_checks_seen.add((rule, failure.index))
+            row_checks_seen.add((rule, position))
             column = ROW_CHECK_COLUMNS.get(rule, column)
-        value = frame.at[failure.index, column]
+        if column not in cells:
+            cells[column] = frame[column].to_numpy(dtype=object)
+        value = cells[column][position]
         if failure.check == "field_uniqueness":
-            first = frame.index[frame[column] == value][0]
-            if first == failure.index:
+            if column not in first_of:
+                first_of[column] = _first_positions(frame[column])
+            first = first_of[column][value]
+            if first == position:
                 continue
-            rule = (
-                f"{column} appears more than once: also in {frame.at[first, 'source_file']} "
-                f"row {frame.at[first, 'source_row']}"
-            )
+            rule = f"{column} appears more than once: also in {source_files[first]} row {source_rows[first]}"
         problems.append(
             Problem(
-                file=str(at["source_file"]),
-                row=int(at["source_row"]),
+                file=str(source_files[position]),
+                row=int(source_rows[position]),
                 column=column,
                 value=None if pd.isna(value) else str(value),
                 rule=rule,
             )
         )
     return problems
+
+
+def _first_positions(values: pd.Series) -> dict[object, int]:
+    """Each value's first position in the column (blanks left out)."""
+    first = ~values.duplicated(keep="first").to_numpy(dtype=bool) & values.notna().to_numpy(dtype=bool)
+    return dict(zip(values.to_numpy(dtype=object)[first], np.flatnonzero(first).tolist(), strict=True))
