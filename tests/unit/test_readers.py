@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from itip_pipeline.core import contract
-from itip_pipeline.ingest.files.readers import read_table
+from itip_pipeline.ingest.files.readers import read_table, read_tables
 from itip_pipeline.ingest.problems import DeliveryRejected
 
 from support.delivery_builders import org_records, panel_records, write_csv, write_parquet, write_sav, write_xlsx
@@ -253,3 +253,15 @@ def test_cells_are_counted_across_stream_chunks(tmp_path, monkeypatch):
     assert f"the limit is {cells - 1} cells" in rejected(path).problems[0].rule
     monkeypatch.setattr(contract, "MAX_XLSX_CELLS", cells)
     assert len(read_table(path, ORG_REQUIRED)) == 30
+
+
+def test_read_tables_names_every_unreadable_file_not_only_the_first(tmp_path):
+    good = write_csv(tmp_path / "org_survey_good.csv", org_records(2024))
+    corrupt = tmp_path / "org_survey_corrupt.xlsx"
+    corrupt.write_bytes(b"PK\x03\x04 not a workbook")
+    empty = tmp_path / "org_survey_empty.csv"
+    empty.write_bytes(b"")
+    with pytest.raises(DeliveryRejected) as caught:
+        read_tables([corrupt, good, empty], ORG_REQUIRED)
+    assert [p.file for p in caught.value.problems] == [corrupt.name, empty.name]
+    assert [name for name, _ in read_tables([good], ORG_REQUIRED)] == [good.name]

@@ -71,6 +71,21 @@ def read_table(path: Path, required_columns: Sequence[str]) -> pd.DataFrame:
     return _as_delivered_frame(path.name, header, body, source_rows, required)
 
 
+def read_tables(paths: Sequence[Path], required_columns: Sequence[str]) -> list[tuple[str, pd.DataFrame]]:
+    """Every file read as read_table reads it, as (name, frame) pairs; a DeliveryRejected carrying the
+    problems of every file that cannot be read, not only the first's, so one refusal names them all."""
+    tables: list[tuple[str, pd.DataFrame]] = []
+    problems: list[Problem] = []
+    for path in paths:
+        try:
+            tables.append((Path(path).name, read_table(path, required_columns)))
+        except DeliveryRejected as rejected:
+            problems += rejected.problems
+    if problems:
+        raise DeliveryRejected(problems)
+    return tables
+
+
 def _check_size(path: Path) -> None:
     try:
         size = path.stat().st_size
