@@ -265,3 +265,23 @@ def test_read_tables_names_every_unreadable_file_not_only_the_first(tmp_path):
         read_tables([corrupt, good, empty], ORG_REQUIRED)
     assert [p.file for p in caught.value.problems] == [corrupt.name, empty.name]
     assert [name for name, _ in read_tables([good], ORG_REQUIRED)] == [good.name]
+
+
+@pytest.mark.parametrize(
+    "lookalike",
+    ["\u043ergnr", "\uff4frgnr", "orgn\u0433"],  # Cyrillic o, full-width o, Cyrillic ghe for r
+    ids=["cyrillic-o", "full-width-o", "cyrillic-ghe"],
+)
+def test_a_column_name_written_with_look_alike_characters_is_named_not_silently_ignored(tmp_path, lookalike):
+    # Beside the real column: two columns that read the same, so which one holds the data cannot be told.
+    records = org_records(2024)
+    records[lookalike] = ["x", "y", "z"]
+    records.to_csv(tmp_path / "org_survey.csv", sep=";", index=False)  # names Python would fold: not itertuples
+    [problem] = rejected(tmp_path / "org_survey.csv").problems
+    assert problem.column == "orgnr" and "look the same" in problem.rule and lookalike.lower() in problem.rule
+    # Instead of the real column: the required column is missing, and the sentence names the look-alike.
+    alone = org_records(2024).rename(columns={"orgnr": lookalike})
+    alone.to_csv(tmp_path / "org_survey.csv", sep=";", index=False)
+    [problem] = rejected(tmp_path / "org_survey.csv").problems
+    assert problem.column == "orgnr" and "required column is missing" in problem.rule
+    assert repr(lookalike.lower()) in problem.rule

@@ -11,7 +11,8 @@ import csv
 import io
 import re
 import zipfile
-from collections.abc import Callable, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +23,7 @@ import pyarrow.parquet as pq
 import pyreadstat
 
 from itip_pipeline.core import contract
+from itip_pipeline.core.personal_values import skeleton
 from itip_pipeline.ingest.files.reader_traps import user_missing_declarations, workbook_traps
 from itip_pipeline.ingest.problems import DeliveryRejected, Problem
 
@@ -349,6 +351,14 @@ def _cell_text(value: object) -> str | None:
     return str(value)
 
 
+def _by_skeleton(names: Iterable[str]) -> dict[str, list[str]]:
+    """The distinct names grouped by how they read (personal_values.skeleton), each group sorted."""
+    groups: dict[str, list[str]] = {}
+    for name in sorted(set(names)):
+        groups.setdefault(skeleton(name), []).append(name)
+    return groups
+
+
 def _as_delivered_frame(
     file: str, header: list[object], body: pd.DataFrame, source_rows: list[int], required: Sequence[str]
 ) -> pd.DataFrame:
@@ -369,15 +379,38 @@ def _as_delivered_frame(
                 Problem(file=file, row=first, column=f"#{position + 1}", rule="values in a column without a header")
             )
     kept_names = [names[i] for i in keep]
-    for name in sorted({n for n in kept_names if kept_names.count(n) > 1}):
+    counts = Counter(kept_names)
+    for name in sorted(n for n, count in counts.items() if count > 1):
         problems.append(Problem(file=file, column=name, rule="the column name appears more than once in the header"))
+    # Names that differ only in look-alike characters (a Cyrillic о in orgnr, a full-width digit) are the
+    # same name to whoever reads the file: which one the warehouse should read cannot be told.
+    looks = _by_skeleton(counts)
+    for same in sorted(group for group in looks.values() if len(group) > 1):
+        problems.append(
+            Problem(
+                file=file,
+                column=same[0],
+                rule=f"the column names {', '.join(map(repr, same))} look the same but are written with different "
+                "characters (letters of another alphabet, full-width or look-alike letters and digits); keep one",
+            )
+        )
     for name in sorted(set(kept_names) & set(RESERVED_COLUMNS)):
         problems.append(
             Problem(file=file, column=name, rule="the name is reserved by the warehouse; rename or remove the column")
         )
+    required_looks = _by_skeleton(required)
     for name in required:
-        if name not in kept_names:
-            problems.append(Problem(file=file, column=name, rule="required column is missing"))
+        if name not in counts:
+            lookalikes = [
+                n for n in looks.get(skeleton(name), []) if n != name and n not in required_looks.get(skeleton(n), [])
+            ]
+            also = (
+                f" (the header has {', '.join(map(repr, lookalikes))}, which looks the same but is written with "
+                "other characters: letters of another alphabet, full-width or look-alike letters and digits)"
+                if lookalikes
+                else ""
+            )
+            problems.append(Problem(file=file, column=name, rule=f"required column is missing{also}"))
     if text.empty:
         problems.append(Problem(file=file, rule="the file has a header but no data rows"))
     if problems:
