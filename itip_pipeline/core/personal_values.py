@@ -169,6 +169,8 @@ _BIRTH = re.compile(rf"(?<![\d+])(?<!\d[.,])(\d{{2}}{_SEP}\d{{2}}{_SEP}\d{{1,2}}
 # A cheap superset of the rules without look-arounds, so pyarrow (RE2) can sift a million canonical ids at
 # once: an @, or eight or more digits with at most one separator between two of them.
 _CANDIDATE = re.compile(r"@|\d(?:[ ./()-]{0,2}\d){7}")
+# The characters as themselves, not as \u escapes, which RE2 does not read.
+_SIFT = r"[^\x00-\x7f" + "\u00c0-\u024f" + r"]|[(\[{<]|" + _CANDIDATE.pattern
 _CONTROL_1 = (3, 7, 6, 1, 8, 9, 4, 5, 2)
 _CONTROL_2 = (5, 4, 3, 2, 7, 6, 5, 4, 3, 2)
 
@@ -231,10 +233,11 @@ def _is_date(digits: str) -> bool:
 def personal_values(values: pd.Series) -> dict[str, str]:
     """The distinct values of the column that are personal data, with their kind ("birth number" …)."""
     distinct = values.dropna().drop_duplicates()
-    # The sift (pyarrow's RE2, ASCII digits only) reads NFKC text and passes every value holding other
-    # non-ASCII characters or brackets on, so that no spelling the rules read is sifted out.
+    # The sift (pyarrow's RE2, ASCII digits only) reads NFKC text and passes on every value holding a
+    # bracket or a non-ASCII character other than a Latin letter (a digit of another script, a dash, a
+    # no-break space), so that no spelling the rules read is sifted out, while text in Norwegian is not.
     text = distinct.astype("string[pyarrow]").str.normalize("NFKC")
-    sifted = text.str.contains(r"[^\x00-\x7f]|[(\[{<]|" + _CANDIDATE.pattern, regex=True).fillna(False)
+    sifted = text.str.contains(_SIFT, regex=True).fillna(False)
     candidates = distinct[sifted.to_numpy(dtype=bool)].tolist()
     return {value: kind for value in candidates if (kind := personal_kind(value)) is not None}
 
