@@ -24,6 +24,7 @@ from support.delivery_builders import (
     write_csv,
     write_xlsx,
 )
+from support.operation_counts import values_compared
 
 KEY = "test-key"
 
@@ -258,19 +259,9 @@ def test_a_year_after_the_register_loads_against_its_newest_version_with_a_warni
 
 def _elements_compared(monkeypatch, files, codebook) -> int:
     """How many values validate_survey compares with `==` on pandas Series while refusing the files."""
-    compared = 0
-    series_eq = pd.Series.__eq__
-
-    def counting_eq(self, other):
-        nonlocal compared
-        compared += len(self)
-        return series_eq(self, other)
-
-    with monkeypatch.context() as patched:
-        patched.setattr(pd.Series, "__eq__", counting_eq)
-        with pytest.raises(DeliveryRejected):
-            validate_survey(files, codebook, "org", 2024, KEY)
-    return compared
+    with values_compared(monkeypatch) as compared, pytest.raises(DeliveryRejected):
+        validate_survey(files, codebook, "org", 2024, KEY)
+    return compared[0]
 
 
 def test_validation_work_grows_linearly_in_rows_with_every_row_a_duplicate_or_a_bad_code(
