@@ -45,6 +45,13 @@ class Problem:
         return asdict(self)
 
 
+def parser_message(exc: BaseException) -> str | None:
+    """A third-party parser's error as a Problem may quote it, or None when the message quotes a personal
+    value (a parser repeats the cell it choked on: "could not convert string to float: '22.33.44.55'")."""
+    text = f"{type(exc).__name__}: {exc}"
+    return None if personal_kind(text) is not None else text
+
+
 class DeliveryRejected(Exception):
     """A delivered file cannot be loaded. Carries every problem found, not just the first."""
 

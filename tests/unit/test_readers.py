@@ -285,3 +285,25 @@ def test_a_column_name_written_with_look_alike_characters_is_named_not_silently_
     [problem] = rejected(tmp_path / "org_survey.csv").problems
     assert problem.column == "orgnr" and "required column is missing" in problem.rule
     assert repr(lookalike.lower()) in problem.rule
+
+
+@pytest.mark.parametrize(
+    "cell, value",
+    [
+        (b'<c r="E2" t="n"><v>22.33.44.55</v>', "22.33.44.55"),  # a number cell the parser cannot convert
+        (b'<c r="E2" t="d"><v>kari@example.no</v>', "kari@example.no"),  # a date cell likewise
+    ],
+    ids=["phone-in-a-number-cell", "e-mail-in-a-date-cell"],
+)
+def test_a_parser_error_quoting_a_personal_value_is_refused_without_it(tmp_path, cell, value):
+    path = write_xlsx(tmp_path / "org_survey.xlsx", org_records(2024))
+    patched = tmp_path / "patched.xlsx"
+    with zipfile.ZipFile(path) as source, zipfile.ZipFile(patched, "w") as target:
+        for item in source.infolist():
+            data = source.read(item)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = data.replace(b'<c r="E2" t="n"><v>1</v>', cell, 1)
+            target.writestr(item, data)
+    rejection = rejected(patched)
+    assert "corrupt or truncated" in str(rejection) and value not in str(rejection)
+    assert rejection.__cause__ is None and rejection.__suppress_context__  # nor does the error travel on with it

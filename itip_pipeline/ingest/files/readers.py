@@ -25,7 +25,7 @@ import pyreadstat
 from itip_pipeline.core import contract
 from itip_pipeline.core.personal_values import skeleton
 from itip_pipeline.ingest.files.reader_traps import user_missing_declarations, workbook_traps
-from itip_pipeline.ingest.problems import DeliveryRejected, Problem
+from itip_pipeline.ingest.problems import DeliveryRejected, Problem, parser_message
 
 ACCEPTED_DELIMITERS = (";", ",")
 # Columns the ingest adds to every delivered frame (validate adds source_file); a delivered one would clash.
@@ -67,9 +67,14 @@ def read_table(path: Path, required_columns: Sequence[str]) -> pd.DataFrame:
         raise
     # A corrupt file can fail anywhere inside a third-party parser; whatever it raises, the file is refused.
     except Exception as exc:  # noqa: BLE001
-        raise DeliveryRejected.single(
-            path.name, f"cannot be read as {suffix[1:]}: the file is corrupt or truncated ({type(exc).__name__}: {exc})"
-        ) from exc
+        message = parser_message(exc)
+        rejected = DeliveryRejected.single(
+            path.name,
+            f"cannot be read as {suffix[1:]}: the file is corrupt or truncated "
+            f"({message or 'the reader quoted a cell holding personal data, not shown here'})",
+        )
+        # A quoted personal value must not travel on as the refusal's cause (logs and Dagster keep causes).
+        raise rejected from (exc if message else None)
     return _as_delivered_frame(path.name, header, body, source_rows, required)
 
 
@@ -112,7 +117,8 @@ def _read_csv(path: Path, required: Sequence[str]) -> RawTable:
     try:
         records = list(reader)
     except csv.Error as exc:  # e.g. a field over csv's limit of 131072 characters
-        raise DeliveryRejected.single(path.name, f"not readable as csv text: {exc}", row=reader.line_num) from exc
+        message = parser_message(exc) or "the reader quoted a field holding personal data, not shown here"
+        raise DeliveryRejected.single(path.name, f"not readable as csv text: {message}", row=reader.line_num) from None
     if not records or not any(cell.strip() for cell in records[0]):
         raise DeliveryRejected.single(path.name, "the first line must be the header row, but it is blank", row=1)
     header, rows = records[0], records[1:]
