@@ -223,10 +223,6 @@ def answers_schema(questions: pd.DataFrame, present: set[str]) -> pa.DataFrameSc
     return pa.DataFrameSchema(columns)
 
 
-def unique_schema(column: str) -> pa.DataFrameSchema:
-    return pa.DataFrameSchema({column: pa.Column(pd.StringDtype(), unique=True, report_duplicates="all")})
-
-
 def validation_problems(schema: pa.DataFrameSchema, frame: pd.DataFrame) -> list[Problem]:
     """Every failure of the schema on the frame as a Problem at the file's own row, or [] if it passes."""
     try:
@@ -245,14 +241,12 @@ def _rule(check: str, column: str | None) -> str:
 
 def _failures_to_problems(failures: pd.DataFrame, frame: pd.DataFrame) -> list[Problem]:
     """Pandera's failure cases as Problems. Linear in the failures and the frame: every lookup is by position
-    (a failure's row found once through the index, a duplicate's first occurrence through one map per column),
-    never a scan of the frame per failure."""
+    (a failure's row found once through the index), never a scan of the frame per failure."""
     file = str(frame["source_file"].iloc[0]) if len(frame) else ""
     positions = frame.index.get_indexer(pd.Index(failures["index"]).where(failures["index"].notna(), -1))
     source_files = frame["source_file"].to_numpy(dtype=object)
     source_rows = frame["source_row"].to_numpy()
     cells: dict[str, np.ndarray] = {}
-    first_of: dict[str, dict[object, int]] = {}
     problems: list[Problem] = []
     row_checks_seen: set[tuple[str, int]] = set()
     for failure, position in zip(failures.itertuples(index=False), positions, strict=True):
@@ -270,13 +264,6 @@ def _failures_to_problems(failures: pd.DataFrame, frame: pd.DataFrame) -> list[P
         if column not in cells:
             cells[column] = frame[column].to_numpy(dtype=object)
         value = cells[column][position]
-        if failure.check == "field_uniqueness":
-            if column not in first_of:
-                first_of[column] = _first_positions(frame[column])
-            first = first_of[column][value]
-            if first == position:
-                continue
-            rule = f"{column} appears more than once: also in {source_files[first]} row {source_rows[first]}"
         problems.append(
             Problem(
                 file=str(source_files[position]),
@@ -287,9 +274,3 @@ def _failures_to_problems(failures: pd.DataFrame, frame: pd.DataFrame) -> list[P
             )
         )
     return problems
-
-
-def _first_positions(values: pd.Series) -> dict[object, int]:
-    """Each value's first position in the column (blanks left out)."""
-    first = ~values.duplicated(keep="first").to_numpy(dtype=bool) & values.notna().to_numpy(dtype=bool)
-    return dict(zip(values.to_numpy(dtype=object)[first], np.flatnonzero(first).tolist(), strict=True))
