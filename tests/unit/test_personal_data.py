@@ -311,3 +311,25 @@ def test_org_ids_and_codes_pass_the_value_rule(tmp_path, codebook):
         [(path.name, read_table(path, contract.REQUIRED_ID_COLUMNS["org"]))], codebook, "org", YEAR, "k"
     )
     assert len(frames.respondents) == 6
+
+
+NAMES = ["Kari Nordmann", "Ola Hansen", "Per Olsen", "Anne-Lise Berg"]
+
+
+@pytest.mark.parametrize("column", ["ekstra", "info", "q99"])
+def test_a_column_holding_peoples_names_is_refused_whatever_its_name(tmp_path, codebook, column):
+    records = panel_records(YEAR, n=4).assign(**{column: NAMES})
+    refused = _refused(tmp_path, codebook, "panel", records)
+    assert [(row, name, value) for row, name, value, rule in refused if "people's names" in rule] == [
+        (None, column, None)
+    ]
+    assert not any(name in str(refused) for name in NAMES)
+
+
+def test_a_few_two_word_place_names_among_others_are_not_taken_for_names(tmp_path, codebook):
+    records = panel_records(YEAR, n=4).assign(kommunenavn=["Oslo", "Bergen", "Nordre Land", "Tromsø"])
+    path = write_csv(tmp_path / "citizen_panel.csv", records)
+    frames = validate_survey(
+        [(path.name, read_table(path, contract.REQUIRED_ID_COLUMNS["panel"]))], codebook, "panel", YEAR, "k"
+    )
+    assert frames.n_rows == 4
