@@ -35,36 +35,9 @@ def personal_data_problems(frame: pd.DataFrame) -> list[Problem]:
     for column in frame.columns:
         if column in BOOKKEEPING_COLUMNS:
             continue
-        if personal_kind(column) is not None:  # a header that is itself an e-mail address or a phone number
-            problems.append(
-                Problem(
-                    file=file,
-                    column=mask(column),
-                    rule=f"the column name is personal data ({personal_kind(column)}): remove or rename the column",
-                )
-            )
-            continue
-        family = forbidden_family(column)
-        if family is not None:
-            problems.append(
-                Problem(
-                    file=file,
-                    column=column,
-                    rule=f"the column name says {family}: direct identifiers and free text must not be delivered "
-                    "under any name; remove the column",
-                )
-            )
-            continue
-        names = _share_of_names(frame[column])
-        if names is not None:
-            problems.append(
-                Problem(
-                    file=file,
-                    column=column,
-                    rule=f"the column holds people's names ({names}); direct identifiers must not be "
-                    "delivered under any name; remove the column",
-                )
-            )
+        refusal = _column_refusal(column, frame[column])
+        if refusal is not None:
+            problems.append(Problem(file=file, column=refusal[0], rule=refusal[1]))
             continue
         kinds = personal_values(frame[column])
         if not kinds:
@@ -82,6 +55,25 @@ def personal_data_problems(frame: pd.DataFrame) -> list[Problem]:
                 )
             )
     return problems
+
+
+def _column_refusal(column: str, values: pd.Series) -> tuple[str, str] | None:
+    """(column as it may be shown, rule) when the whole column is personal data, by its name or its values."""
+    if personal_kind(column) is not None:  # a header that is itself an e-mail address or a phone number
+        return mask(column), f"the column name is personal data ({personal_kind(column)}): remove or rename the column"
+    family = forbidden_family(column)
+    if family is not None:
+        return column, (
+            f"the column name says {family}: direct identifiers and free text must not be delivered under any "
+            "name; remove the column"
+        )
+    names = _share_of_names(values)
+    if names is not None:
+        return column, (
+            f"the column holds people's names ({names}); direct identifiers must not be delivered under any "
+            "name; remove the column"
+        )
+    return None
 
 
 def _share_of_names(values: pd.Series) -> str | None:
