@@ -11,6 +11,8 @@ Per scale, in a fresh folder under --work-dir (one ITIP_DATA_DIR per measurement
               up to scale NEW_YEAR_MAX_SCALE only (at 1000 it would be two more million-row loads, and its
               target is at scale 1);
   floor       benchmarks/floor.py on the same files, and its shares checked against the published ones;
+  hostile     at scale PROFILED_SCALE: the duplicate check on a million rows and a workbook bomb refused
+              (hostile_input.py), each in a process of its own;
   profile     the end-to-end run's Dagster runs and steps, and a separate `dbt build`'s slowest nodes; at
               scale PROFILED_SCALE also a cProfile of a whole end-to-end `itip run`, its threads included
               (thread_profile.py), in a folder of its own (profiling slows it, so it is not the timed run).
@@ -32,6 +34,7 @@ import time
 from pathlib import Path
 
 import duckdb
+from hostile_input import measure as measure_hostile_input
 from proctree import run_measured
 from python_profile import summarise
 from report import write_report
@@ -221,6 +224,7 @@ def bench_scale(scale: float, work: Path, seed: int) -> dict:
     result["profile"] = _profile(full, root)
     if scale == PROFILED_SCALE:
         result["cprofile"] = _cprofile(deliveries, root)
+        result["hostile_input"] = measure_hostile_input(root / "hostile_input")
     result["uptime_after"] = _uptime()
     return result
 

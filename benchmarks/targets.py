@@ -36,6 +36,20 @@ def _only_the_new_year(result: dict) -> str | None:
     return None if result["first_four_years"]["all_loaded"] else "2021–2024 had not all loaded before it"
 
 
+def _hostile(result: dict, *keys: str | int) -> float | None:
+    """A number from the hostile-input measurements (hostile_input.py), None when they were not taken."""
+    value = result.get("hostile_input")
+    for key in keys:
+        if value is None:
+            return None
+        value = value[key] if isinstance(key, int) else value.get(key)
+    return value
+
+
+def _bomb_refused(result: dict) -> str | None:
+    return None if _hostile(result, "bomb", "refused") else "the workbook bomb was not refused"
+
+
 def _published(result: dict) -> str | None:
     return None if result["end_to_end"]["published"] else "the run did not publish"
 
@@ -51,6 +65,31 @@ TARGETS = (
         invalid=_only_the_new_year,
     ),
     Target(1, "no-op `itip run`", 3, "s", lambda r: r["no_op"]["seconds"], invalid=_said_nothing_changed),
+    Target(1, "duplicate-orgnr check on a million rows", 10, "s", lambda r: _hostile(r, "duplicates", -1, "seconds")),
+    Target(
+        1,
+        "duplicate check growth, 100,000 to 1,000,000 rows",
+        15,
+        "×",
+        lambda r: _hostile(r, "duplicates_growth", -1),
+        inclusive=True,
+    ),
+    Target(
+        1,
+        "a 1.78 GB shared-strings workbook refused",
+        30,
+        "s",
+        lambda r: _hostile(r, "bomb", "process_s"),
+        invalid=_bomb_refused,
+    ),
+    Target(
+        1,
+        "its peak RSS",
+        1,
+        "GB",
+        lambda r: (_hostile(r, "bomb", "peak_rss_mb") or 0) * 2**20 / GB if _hostile(r, "bomb") else None,
+        invalid=_bomb_refused,
+    ),
     Target(
         1,
         "up-to-date check of `itip run`: build state, every published file against its manifest",

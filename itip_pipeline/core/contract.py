@@ -192,5 +192,14 @@ def is_valid_orgnr(value: str) -> bool:
 # whose entries would decompress to more than the second bound is refused as a possible zip bomb.
 MAX_FILE_BYTES = 512 * 1024 * 1024
 MAX_XLSX_UNCOMPRESSED_BYTES = 2 * 1024 * 1024 * 1024
+# Work guards for an xlsx, checked on the parts' declared sizes and again while they are streamed, before
+# the workbook is opened: one worksheet part, the shared strings (all held in memory while a sheet is
+# read), any other part, and the counts of cells and of shared strings. A survey's file is far below
+# each (a few thousand rows of a few hundred columns); together they keep a refusal under 1 GB of memory.
+MAX_XLSX_SHEET_BYTES = 1024 * 1024 * 1024
+MAX_XLSX_SHARED_STRINGS_BYTES = 64 * 1024 * 1024
+MAX_XLSX_OTHER_PART_BYTES = 32 * 1024 * 1024
+MAX_XLSX_CELLS = 5_000_000
+MAX_XLSX_SHARED_STRINGS = 1_000_000
 # Title rows an xlsx may carry above its header row.
 MAX_XLSX_TITLE_ROWS = 20

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from itip_pipeline.core.personal_values import mask, must_mask
+from itip_pipeline.core.personal_values import mask, must_mask, personal_kind
 
 
 @dataclass(frozen=True)
@@ -26,6 +26,9 @@ class Problem:
         # (str, repr, report.md/json, Dagster metadata and failures, the terminal).
         if self.value is not None and must_mask(self.column, self.value):
             object.__setattr__(self, "value", mask(self.value))
+        # A header can be personal data itself (a vendor's e-mail address typed as a column name).
+        if self.column is not None and personal_kind(self.column) is not None:
+            object.__setattr__(self, "column", mask(self.column))
 
     def __str__(self) -> str:
         where = [self.file]
@@ -40,6 +43,13 @@ class Problem:
 
     def as_dict(self) -> dict:
         return asdict(self)
+
+
+def parser_message(exc: BaseException) -> str | None:
+    """A third-party parser's error as a Problem may quote it, or None when the message quotes a personal
+    value (a parser repeats the cell it choked on: "could not convert string to float: '22.33.44.55'")."""
+    text = f"{type(exc).__name__}: {exc}"
+    return None if personal_kind(text) is not None else text
 
 
 class DeliveryRejected(Exception):

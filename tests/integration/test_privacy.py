@@ -129,14 +129,33 @@ def _files_text(folder: Path) -> bytes:
     return b"\n".join(p.read_bytes() for p in folder.rglob("*") if p.is_file())
 
 
-def test_a_refused_birth_number_reaches_no_exception_event_log_compute_log_report_or_archive(settings, tmp_path):
+# Personal values in the spellings people and tools write them, each refused where it stands and masked
+# everywhere it is reported: (column, value, how it is shown).
+SPELLED_VALUES = [
+    ("respondent_id", BIRTH_NUMBER, "<masked: birth number>"),
+    ("P02", "22.33.44.55", "<masked: phone number>"),
+    ("P02", "kari\uff20example.no", "<masked: e-mail address>"),  # a full-width commercial at
+    ("P02", "010170.12343", "<masked: birth number>"),
+    ("ekstra", "010170\u00a012343", "<masked: birth number>"),  # a no-break space
+    ("ekstra", "22\u201333\u201344\u201355", "<masked: phone number>"),  # en dashes
+    ("ekstra", "kari (at) example.no", "<masked: e-mail address>"),
+]
+NAMES = ["Kari Nordmann", "Ola Hansen", "Per Olsen", "Anne Lie", "Nils Berg", "Eva Dahl", "Liv Moe"]
+
+
+def test_refused_personal_values_reach_no_terminal_exception_event_log_report_or_archive(settings, tmp_path, capsys):
     import dagster as dg
 
+    from itip_pipeline.cli import main
     from itip_pipeline.defs.ingest_assets import raw_delivery
 
-    records = panel_records(YEAR, n=4)
-    records.loc[2, "respondent_id"] = BIRTH_NUMBER
+    records = panel_records(YEAR, n=len(SPELLED_VALUES)).assign(ekstra="", Kontaktperson=NAMES)
+    for row, (column, value, _) in enumerate(SPELLED_VALUES):
+        records.loc[row, column] = value
     panel = _deliver_panel(settings, records)
+    with pytest.raises(SystemExit):
+        main(["check", str(panel.parent)])
+    terminal = capsys.readouterr()
     instance_dir = tmp_path / "dagster"
     instance_dir.mkdir()
     with dg.DagsterInstance.local_temp(str(instance_dir)) as instance:
@@ -144,14 +163,18 @@ def test_a_refused_birth_number_reaches_no_exception_event_log_compute_log_repor
         events = "\n".join(repr(entry) for entry in instance.all_logs(result.run_id))
     assert not result.success
     failure = next(e for e in result.all_events if e.event_type_value == "STEP_FAILURE").event_specific_data.error
-    assert "row 4, column 'respondent_id', value '<masked: birth number>'" in failure.message
+    assert "row 5, column 'p02', value '<masked: birth number>': personal data" in failure.message
+    assert "column 'kontaktperson': the column name says name" in failure.message
     assert "<masked: birth number>" in events  # the check's metadata names the case, masked
-    assert BIRTH_NUMBER not in events + failure.to_string()
-    assert BIRTH_NUMBER.encode() not in _files_text(instance_dir)  # event log, run storage, compute logs
-
     [report] = settings.quarantine_dir.glob(f"{YEAR}/panel/*/report.json")
-    assert "<masked: birth number>" in report.read_text()
-    assert BIRTH_NUMBER.encode() not in report.read_bytes() + report.with_suffix(".md").read_bytes()
+    reports = _files_text(settings.reports_dir) + _files_text(settings.quarantine_dir.parent / "quarantine")
+    shown = terminal.out + terminal.err + events + failure.to_string()
+    for column, value, masked in SPELLED_VALUES:
+        assert f"| {column.lower()} | {masked} |" in terminal.out
+        assert masked in report.read_text()
+        assert value not in shown and value.encode() not in reports + _files_text(instance_dir)
+    for name in NAMES:
+        assert name not in shown and name.encode() not in reports + _files_text(instance_dir)
     assert sha256_of(panel) and list(settings.archive_dir.glob("*")) == []  # a refused year archives nothing
 
 

@@ -79,7 +79,7 @@ def test_running_out_of_memory_is_a_refusal_with_a_report(loaded, monkeypatch):
     def exhausted(*_args, **_kwargs):
         raise MemoryError
 
-    monkeypatch.setattr(year_delivery, "read_table", exhausted)
+    monkeypatch.setattr(year_delivery, "read_tables", exhausted)
     write_csv(org_file(loaded), org_records(YEAR, n=4))
     rejection = _refused(loaded)
     assert [p.file for p in rejection.problems] == [str(YEAR)]
@@ -125,3 +125,25 @@ def test_a_new_year_may_not_reuse_last_years_column_for_another_question(setting
         (3, "source_column", "K02"),
     ]
     assert "in 2025 column K01 was question ai_adoption, not ai_task_administrative" in caught.value.problems[0].rule
+
+
+def test_every_unreadable_file_is_named_in_one_refusal(loaded):
+    # The codebook, two organisation files and the panel, each unreadable in its own way: one refusal
+    # names all four (the contract promises every problem at once), and the survey files are still read
+    # although the codebook cannot be.
+    folder = year_folder(loaded)
+    (folder / contract.CODEBOOK_FILE).write_bytes(b"survey,source_column\x00,question_id\n")
+    org_file(loaded).write_bytes(b"not a workbook")
+    org_file(loaded).rename(folder / f"{contract.FILE_PREFIXES['org']}_a.xlsx")
+    (folder / f"{contract.FILE_PREFIXES['org']}_b.csv").write_bytes(b"")
+    panel = next(folder.glob(f"{contract.FILE_PREFIXES['panel']}*"))
+    panel.write_bytes(b"PK\x03\x04 truncated")
+    rejection = _refused(loaded)
+    assert sorted({p.file for p in rejection.problems}) == sorted(
+        [
+            contract.CODEBOOK_FILE,
+            f"{contract.FILE_PREFIXES['org']}_a.xlsx",
+            f"{contract.FILE_PREFIXES['org']}_b.csv",
+            panel.name,
+        ]
+    )

@@ -24,17 +24,18 @@ PANEL_QUESTIONS = (
 )
 
 
+_VALID_ORGNRS: list[str] = []  # found so far, in order: building n answers costs n, not n squared
+
+
 def valid_orgnr(n: int) -> str:
     """The n-th valid organisasjonsnummer (0-based) among those starting 9700…, skipping impossible ones."""
-    first_eight = 97000000
-    found = -1
-    while True:
+    first_eight = int(_VALID_ORGNRS[-1][:8]) + 1 if _VALID_ORGNRS else 97000000
+    while len(_VALID_ORGNRS) <= n:
         digit = contract.orgnr_check_digit(str(first_eight))
         if digit is not None:
-            found += 1
-            if found == n:
-                return f"{first_eight}{digit}"
+            _VALID_ORGNRS.append(f"{first_eight}{digit}")
         first_eight += 1
+    return _VALID_ORGNRS[n]
 
 
 def codebook_records() -> pd.DataFrame:

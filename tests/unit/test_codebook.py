@@ -9,6 +9,7 @@ from itip_pipeline.ingest.problems import DeliveryRejected
 from itip_pipeline.ingest.rules.codebook import read_codebook
 
 from support.delivery_builders import codebook_records, write_csv
+from support.operation_counts import values_compared
 
 YEAR = 2025  # the codebook_records fixture is the catalogue's 2025 questionnaire
 
@@ -146,3 +147,29 @@ def test_a_year_before_the_catalogue_is_held_to_its_first_year(tmp_path, year):
     assert f"in 2021 column {good.loc[0, 'source_column']} was question {good.loc[0, 'question_id']}" in (
         columns[0].rule
     )
+
+
+@pytest.mark.parametrize("year", [YEAR, YEAR + 1], ids=["catalogued-year", "new-year"])
+def test_checking_the_codebook_against_the_catalogue_costs_a_look_up_per_row_not_a_scan(tmp_path, monkeypatch, year):
+    # A codebook of known and unknown questions, 100 and 1,000 rows: the values compared with `==` grow
+    # with the rows alone, not rows × catalogue (a scan of the catalogue per row).
+    import pandas as pd
+
+    from itip_pipeline.reference.question_catalogue import question_catalogue
+
+    work = {}
+    base = codebook_records()
+    for rows in (100, 1000):
+        records = pd.concat([base] * (rows // len(base) + 1), ignore_index=True).head(rows)
+        known = records.index < len(base)
+        records["question_id"] = records["question_id"].where(
+            known, records["question_id"] + "_" + records.index.astype(str)
+        )
+        records["source_column"] = records["source_column"].where(known, "X" + records.index.astype(str))
+        path = write_csv(tmp_path / contract.CODEBOOK_FILE, records, delimiter=",")
+        with values_compared(monkeypatch) as compared, pytest.raises(DeliveryRejected):
+            read_codebook(path, year)
+        work[rows] = compared[0]
+    catalogue_rows = len(question_catalogue())
+    assert work[1000] <= 15 * work[100] + 10 * catalogue_rows, work
+    assert work[1000] < 20 * 1000 + 10 * catalogue_rows, work  # a scan per row: 1000 × the catalogue and more

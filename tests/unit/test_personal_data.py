@@ -69,6 +69,22 @@ PERSONAL_COLUMN_NAMES = [
     "comment",
     "Comments",
     "merknad",
+    # A person named in any role, as a family: not only the words navn and name.
+    "Kontaktperson",
+    "kontakt_person",
+    "contact person",
+    "ContactPerson",
+    "Saksbehandler",
+    "utfylt_av",
+    "respondentnavn",
+    # Look-alike characters (Unicode TR39 confusables) and full-width letters fold to the Latin stem.
+    "frit\u0435kst",  # Cyrillic ie
+    "k\u043emmentar",  # Cyrillic o
+    "f\u03bfdselsnummer",  # Greek omicron
+    "\u0395-\u03a1\u039fST",  # Greek capitals
+    "\uff46\uff52\uff49\uff54\uff45\uff4b\uff53\uff54",  # full-width
+    "FRlTEKST",  # a lower-case L for the I
+    "fr1tekst",
 ]
 SURVEY_COLUMN_NAMES = [
     *contract.ORG_ID_COLUMNS,
@@ -149,6 +165,21 @@ def test_no_question_column_of_any_year_is_taken_for_personal_data():
         ("+4722334455", "phone number"),
         ("22-33-44-55", "phone number"),
         ("ring 91234567.", "phone number"),
+        # However a value is written: dots, any dash or space, full-width or other digits, a spelled-out @.
+        ("22.33.44.55", "phone number"),
+        ("22\u201333\u201344\u201355", "phone number"),  # en dashes
+        ("22\u00a033\u00a044\u00a055", "phone number"),  # no-break spaces
+        ("+47 (22) 33 44 55", "phone number"),
+        ("\u0662\u0662\u0663\u0663\u0664\u0664\u0665\u0665", "phone number"),  # Arabic-Indic digits
+        ("010170.12343", "birth number"),
+        ("01.01.70 12343", "birth number"),
+        ("010170\u00a012343", "birth number"),
+        ("010170\u201312343", "birth number"),
+        ("\uff10\uff11\uff10\uff11\uff17\uff10\uff11\uff12\uff13\uff14\uff13", "birth number"),  # full-width
+        ("kari\uff20example.no", "e-mail address"),  # full-width commercial at
+        ("kari\ufe6bexample.no", "e-mail address"),  # small commercial at
+        ("kari (at) example.no", "e-mail address"),
+        ("kari[at]example.no", "e-mail address"),
     ],
 )
 def test_personal_values_are_recognised(value, kind):
@@ -177,6 +208,9 @@ def test_personal_values_are_recognised(value, kind):
         "20240315",
         "31122024",
         "15.03.2024",  # dates
+        "2.2345678",  # one dot is a decimal point, not a phone number's separator
+        "0.01017012343",
+        "22.33",
         "Kari Nordmann",  # a name cannot be told from a value; the column-name rule covers it
     ],
 )
@@ -198,6 +232,13 @@ def test_birth_number_control_digits():
         ("Mobilnr", "12", "<masked: 2 digits>"),  # any value of a personal-data column
         ("P01", "7", "7"),  # an answer code is shown
         ("orgnr", "123456789", "123456789"),  # organisation numbers are public
+        ("P01", "22.33.44.55", "<masked: phone number>"),  # in any spelling
+        ("P01", "kari\uff20example.no", "<masked: e-mail address>"),
+        ("P01", "010170.12343", "<masked: birth number>"),
+        ("P01", "Kari Nordmann", "<masked: 13 characters>"),  # a name is never shown, though not refused for
+        ("kontaktperson", "x", "<masked: 1 character>"),
+        ("frit\u0435kst", "ja", "<masked: 2 characters>"),
+        ("P01", "vet ikke", "vet ikke"),
     ],
 )
 def test_a_problem_masks_personal_values_when_it_is_made(column, value, shown):
@@ -250,6 +291,11 @@ def test_a_header_that_is_itself_personal_data_is_refused_and_masked(tmp_path, c
     ]
 
 
+def test_a_header_that_is_personal_data_is_masked_in_any_problem_about_it():
+    problem = Problem(file="f.csv", rule="required column is missing", column="kari\uff20example.no")
+    assert problem.column == "<masked: e-mail address>" and "kari" not in str(problem)
+
+
 def test_a_codebook_source_column_in_a_personal_data_family_is_refused(tmp_path):
     records = codebook_records()
     records.loc[0, "source_column"] = "E-postadresse"
@@ -265,3 +311,25 @@ def test_org_ids_and_codes_pass_the_value_rule(tmp_path, codebook):
         [(path.name, read_table(path, contract.REQUIRED_ID_COLUMNS["org"]))], codebook, "org", YEAR, "k"
     )
     assert len(frames.respondents) == 6
+
+
+NAMES = ["Kari Nordmann", "Ola Hansen", "Per Olsen", "Anne-Lise Berg"]
+
+
+@pytest.mark.parametrize("column", ["ekstra", "info", "q99"])
+def test_a_column_holding_peoples_names_is_refused_whatever_its_name(tmp_path, codebook, column):
+    records = panel_records(YEAR, n=4).assign(**{column: NAMES})
+    refused = _refused(tmp_path, codebook, "panel", records)
+    assert [(row, name, value) for row, name, value, rule in refused if "people's names" in rule] == [
+        (None, column, None)
+    ]
+    assert not any(name in str(refused) for name in NAMES)
+
+
+def test_a_few_two_word_place_names_among_others_are_not_taken_for_names(tmp_path, codebook):
+    records = panel_records(YEAR, n=4).assign(kommunenavn=["Oslo", "Bergen", "Nordre Land", "Tromsø"])
+    path = write_csv(tmp_path / "citizen_panel.csv", records)
+    frames = validate_survey(
+        [(path.name, read_table(path, contract.REQUIRED_ID_COLUMNS["panel"]))], codebook, "panel", YEAR, "k"
+    )
+    assert frames.n_rows == 4

@@ -156,8 +156,8 @@ def _patch_sheet(path, old: bytes, new: bytes) -> None:
 
 @pytest.mark.parametrize(
     "hiding",
-    [b'hidden="1"', b'hidden="true"', b'ht="0" customHeight="1"'],
-    ids=["hidden", "hidden-true", "zero-height"],
+    [b'hidden="1"', b'hidden="true"', b'ht="0" customHeight="1"', b'ht="0.4" customHeight="1"', b"ht='2.9'"],
+    ids=["hidden", "hidden-true", "zero-height", "0.4-points", "2.9-points-single-quoted"],
 )
 def test_a_hidden_row_holding_data_is_refused(tmp_path, hiding):
     # A row hidden (or filtered out, or zero high) in Excel is invisible to the vendor but would be read.
@@ -169,7 +169,9 @@ def test_a_hidden_row_holding_data_is_refused(tmp_path, hiding):
 
 
 @pytest.mark.parametrize(
-    "hiding", [b'width="8" hidden="1"', b'width="0" customWidth="1"'], ids=["hidden", "zero-width"]
+    "hiding",
+    [b'width="8" hidden="1"', b'width="0" customWidth="1"', b'width="0.1" customWidth="1"'],
+    ids=["hidden", "zero-width", "0.1-characters"],
 )
 def test_a_hidden_column_holding_data_is_refused(tmp_path, hiding):
     path = write_xlsx(tmp_path / "org_survey.xlsx", org_records(2024))
@@ -177,6 +179,32 @@ def test_a_hidden_column_holding_data_is_refused(tmp_path, hiding):
     problems, rejection = _problems(path)
     assert problems == [("org_survey.xlsx", None, "E", None), ("org_survey.xlsx", None, "F", None)]
     assert "hidden column" in str(rejection)
+
+
+def test_rows_lower_than_readable_by_the_sheets_default_are_refused_unless_sized_themselves(tmp_path):
+    # The sheet's default row height makes every row invisible that does not set its own height.
+    path = write_xlsx(tmp_path / "org_survey.xlsx", org_records(2024))
+    _patch_sheet(path, b'defaultRowHeight="15"', b'defaultRowHeight="0.4" customHeight="1"')
+    for shown in (1, 2):
+        _patch_sheet(path, f'<row r="{shown}">'.encode(), f'<row r="{shown}" ht="15" customHeight="1">'.encode())
+    problems, rejection = _problems(path)
+    assert problems == [("org_survey.xlsx", 3, None, None), ("org_survey.xlsx", 4, None, None)]
+    assert "under 3 points high" in str(rejection)
+
+
+def test_columns_narrower_than_a_character_by_the_sheets_default_are_refused(tmp_path):
+    path = write_xlsx(tmp_path / "org_survey.xlsx", org_records(2024))
+    _patch_sheet(path, b'<sheetFormatPr baseColWidth="8"', b'<sheetFormatPr defaultColWidth="0.1"')
+    _patch_sheet(path, b"<sheetData>", b'<cols><col min="1" max="4" width="9"/></cols><sheetData>')
+    problems, _ = _problems(path)
+    assert problems == [("org_survey.xlsx", None, "E", None), ("org_survey.xlsx", None, "F", None)]
+
+
+@pytest.mark.parametrize("size", [b'ht="3"', b'ht="12.75"'])
+def test_rows_of_a_readable_height_are_read(tmp_path, size):
+    path = write_xlsx(tmp_path / "org_survey.xlsx", org_records(2024))
+    _patch_sheet(path, b'<row r="3">', b'<row r="3" ' + size + b">")
+    assert len(read_table(path, ORG_REQUIRED)) == 3
 
 
 def test_hidden_rows_and_columns_without_values_are_harmless(tmp_path):

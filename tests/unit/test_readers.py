@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import zipfile
+from xml.etree import ElementTree
 
 import pandas as pd
 import pytest
 
 from itip_pipeline.core import contract
-from itip_pipeline.ingest.files.readers import read_table
+from itip_pipeline.ingest.files.readers import read_table, read_tables
 from itip_pipeline.ingest.problems import DeliveryRejected
 
 from support.delivery_builders import org_records, panel_records, write_csv, write_parquet, write_sav, write_xlsx
+from support.hostile_workbooks import write_shared_strings_xlsx
 
 ORG_REQUIRED = contract.REQUIRED_ID_COLUMNS["org"]
 PANEL_REQUIRED = contract.REQUIRED_ID_COLUMNS["panel"]
@@ -196,3 +198,112 @@ def test_zip_bomb_xlsx_is_refused_before_parsing(tmp_path, monkeypatch):
     assert "possible zip bomb" in rejected(path).problems[0].rule
     monkeypatch.setattr(contract, "MAX_XLSX_UNCOMPRESSED_BYTES", unpacked)
     assert len(read_table(path, ORG_REQUIRED)) == 3
+
+
+def _elements(path, part: str, name: str) -> int:
+    """How many elements of the name (any namespace) the workbook's part holds, counted by an XML parser."""
+    with zipfile.ZipFile(path) as archive:
+        root = ElementTree.fromstring(archive.read(part))
+    return sum(1 for element in root.iter() if element.tag.rsplit("}", 1)[-1] == name)
+
+
+def _declared(path, part: str) -> int:
+    with zipfile.ZipFile(path) as archive:
+        return archive.getinfo(part).file_size
+
+
+@pytest.mark.parametrize(
+    "limit, measure",
+    [
+        ("MAX_XLSX_SHARED_STRINGS_BYTES", lambda path: _declared(path, "xl/sharedStrings.xml")),
+        ("MAX_XLSX_SHEET_BYTES", lambda path: _declared(path, "xl/worksheets/sheet1.xml")),
+        (
+            "MAX_XLSX_OTHER_PART_BYTES",
+            lambda path: max(_declared(path, p) for p in ("[Content_Types].xml", "xl/workbook.xml")),
+        ),
+        ("MAX_XLSX_CELLS", lambda path: _elements(path, "xl/worksheets/sheet1.xml", "c")),
+        ("MAX_XLSX_SHARED_STRINGS", lambda path: _elements(path, "xl/sharedStrings.xml", "si")),
+    ],
+)
+def test_a_workbook_over_any_work_limit_is_refused_unread_and_one_at_it_is_read(tmp_path, monkeypatch, limit, measure):
+    # The parts' sizes and the counts of cells and shared strings, each checked before the workbook is
+    # opened: a small file whose shared strings unpack to gigabytes is refused in the time of one chunk.
+    records = org_records(2024, n=30)
+    path = write_shared_strings_xlsx(tmp_path / "org_survey.xlsx", [list(records), *records.to_numpy().tolist()])
+    at_limit = measure(path)
+    assert at_limit > 0
+    monkeypatch.setattr(contract, limit, at_limit - 1)
+    monkeypatch.setattr("openpyxl.load_workbook", None)  # refused before the workbook is opened
+    [problem] = rejected(path).problems
+    assert "possible zip bomb" in problem.rule and f"the limit is {at_limit - 1} " in problem.rule
+    monkeypatch.undo()
+    monkeypatch.setattr(contract, limit, at_limit)
+    assert len(read_table(path, ORG_REQUIRED)) == 30
+
+
+def test_cells_are_counted_across_stream_chunks(tmp_path, monkeypatch):
+    # Chunks of 7 bytes cut nearly every tag in two; the count must equal the parser's all the same.
+    from itip_pipeline.ingest.files import readers
+
+    records = org_records(2024, n=30)
+    path = write_shared_strings_xlsx(tmp_path / "org_survey.xlsx", [list(records), *records.to_numpy().tolist()])
+    cells = _elements(path, "xl/worksheets/sheet1.xml", "c")
+    monkeypatch.setattr(readers, "_STREAM_CHUNK", 7)
+    monkeypatch.setattr(contract, "MAX_XLSX_CELLS", cells - 1)
+    assert f"the limit is {cells - 1} cells" in rejected(path).problems[0].rule
+    monkeypatch.setattr(contract, "MAX_XLSX_CELLS", cells)
+    assert len(read_table(path, ORG_REQUIRED)) == 30
+
+
+def test_read_tables_names_every_unreadable_file_not_only_the_first(tmp_path):
+    good = write_csv(tmp_path / "org_survey_good.csv", org_records(2024))
+    corrupt = tmp_path / "org_survey_corrupt.xlsx"
+    corrupt.write_bytes(b"PK\x03\x04 not a workbook")
+    empty = tmp_path / "org_survey_empty.csv"
+    empty.write_bytes(b"")
+    with pytest.raises(DeliveryRejected) as caught:
+        read_tables([corrupt, good, empty], ORG_REQUIRED)
+    assert [p.file for p in caught.value.problems] == [corrupt.name, empty.name]
+    assert [name for name, _ in read_tables([good], ORG_REQUIRED)] == [good.name]
+
+
+@pytest.mark.parametrize(
+    "lookalike",
+    ["\u043ergnr", "\uff4frgnr", "orgn\u0433"],  # Cyrillic o, full-width o, Cyrillic ghe for r
+    ids=["cyrillic-o", "full-width-o", "cyrillic-ghe"],
+)
+def test_a_column_name_written_with_look_alike_characters_is_named_not_silently_ignored(tmp_path, lookalike):
+    # Beside the real column: two columns that read the same, so which one holds the data cannot be told.
+    records = org_records(2024)
+    records[lookalike] = ["x", "y", "z"]
+    records.to_csv(tmp_path / "org_survey.csv", sep=";", index=False)  # names Python would fold: not itertuples
+    [problem] = rejected(tmp_path / "org_survey.csv").problems
+    assert problem.column == "orgnr" and "look the same" in problem.rule and lookalike.lower() in problem.rule
+    # Instead of the real column: the required column is missing, and the sentence names the look-alike.
+    alone = org_records(2024).rename(columns={"orgnr": lookalike})
+    alone.to_csv(tmp_path / "org_survey.csv", sep=";", index=False)
+    [problem] = rejected(tmp_path / "org_survey.csv").problems
+    assert problem.column == "orgnr" and "required column is missing" in problem.rule
+    assert repr(lookalike.lower()) in problem.rule
+
+
+@pytest.mark.parametrize(
+    "cell, value",
+    [
+        (b'<c r="E2" t="n"><v>22.33.44.55</v>', "22.33.44.55"),  # a number cell the parser cannot convert
+        (b'<c r="E2" t="d"><v>kari@example.no</v>', "kari@example.no"),  # a date cell likewise
+    ],
+    ids=["phone-in-a-number-cell", "e-mail-in-a-date-cell"],
+)
+def test_a_parser_error_quoting_a_personal_value_is_refused_without_it(tmp_path, cell, value):
+    path = write_xlsx(tmp_path / "org_survey.xlsx", org_records(2024))
+    patched = tmp_path / "patched.xlsx"
+    with zipfile.ZipFile(path) as source, zipfile.ZipFile(patched, "w") as target:
+        for item in source.infolist():
+            data = source.read(item)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = data.replace(b'<c r="E2" t="n"><v>1</v>', cell, 1)
+            target.writestr(item, data)
+    rejection = rejected(patched)
+    assert "corrupt or truncated" in str(rejection) and value not in str(rejection)
+    assert rejection.__cause__ is None and rejection.__suppress_context__  # nor does the error travel on with it

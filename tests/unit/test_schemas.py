@@ -11,7 +11,6 @@ from itip_pipeline.ingest.rules.schemas import (
     WEIGHT_OUT_OF_RANGE,
     answers_schema,
     respondents_schema,
-    unique_schema,
     validation_problems,
 )
 
@@ -274,13 +273,3 @@ def test_answer_codes_that_are_outside_the_scale_text_or_fractions():
 
 def test_answers_schema_only_checks_columns_in_the_file():
     assert list(answers_schema(QUESTIONS, {"k02"}).columns) == ["k02"]
-
-
-def test_duplicates_name_the_first_row_and_file():
-    first = delivered_frame(org_records(2024, n=3), "org_a.csv")
-    second = delivered_frame(org_records(2024, n=2, first=2), "org_b.csv")
-    ids = pd.concat([first, second], ignore_index=True)[["orgnr", "source_file", "source_row"]]
-    problems = validation_problems(unique_schema("orgnr"), ids)
-    assert [(p.file, p.row, p.column, p.value, p.rule) for p in problems] == [
-        ("org_b.csv", 2, "orgnr", first["orgnr"].iloc[2], "orgnr appears more than once: also in org_a.csv row 4")
-    ]

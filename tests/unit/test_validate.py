@@ -24,6 +24,7 @@ from support.delivery_builders import (
     write_csv,
     write_xlsx,
 )
+from support.operation_counts import values_compared
 
 KEY = "test-key"
 
@@ -254,3 +255,27 @@ def test_a_year_after_the_register_loads_against_its_newest_version_with_a_warni
         ).warnings
         == []
     )
+
+
+def _elements_compared(monkeypatch, files, codebook) -> int:
+    """How many values validate_survey compares with `==` on pandas Series while refusing the files."""
+    with values_compared(monkeypatch) as compared, pytest.raises(DeliveryRejected):
+        validate_survey(files, codebook, "org", 2024, KEY)
+    return compared[0]
+
+
+def test_validation_work_grows_linearly_in_rows_with_every_row_a_duplicate_or_a_bad_code(
+    tmp_path, codebook, monkeypatch
+):
+    # Every second row repeats the orgnr of the row before, every fifth has an answer code out of range: a
+    # scan of the whole column per problem (finding a duplicate's first row so) grows with rows × problems.
+    work = []
+    for rows in (20, 200, 2000):
+        records = org_records(2024, n=rows)
+        records["orgnr"] = records["orgnr"].iloc[[i - i % 2 for i in range(rows)]].to_numpy()
+        records.loc[::5, "K01"] = "6"
+        files = [read_back(tmp_path, f"org_survey_{rows}.csv", records)]
+        work.append(_elements_compared(monkeypatch, files, codebook))
+    assert work[0] > 0
+    # Linear: ten times the rows, about ten times the work (a scan per problem would be a hundred times).
+    assert work[1] <= 15 * work[0] and work[2] <= 15 * work[1], work

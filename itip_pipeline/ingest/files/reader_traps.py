@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 import zipfile
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from openpyxl.utils import get_column_letter
@@ -24,12 +25,17 @@ from itip_pipeline.ingest.problems import DeliveryRejected, Problem
 
 # A <f> element (formula) in a worksheet part, with or without a namespace prefix.
 _FORMULA_ELEMENT = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s>/]")
-# A <row> or <col> start tag marked hidden (filtered-out rows are hidden rows too) or sized to nothing
-# (a row 0 high, a column 0 wide), which a spreadsheet shows no more than a hidden one.
-_HIDDEN_ELEMENT = re.compile(
-    rb'<(?:[A-Za-z_][\w.-]*:)?(row|col)\s(?=[^>]*\b(?:hidden="(?:1|true)"|ht="0(?:\.0*)?"|width="0(?:\.0*)?"))[^>]*>'
+# What a spreadsheet shows no value in: a row under 3 points high (a sixth of Excel's default 15, too low
+# for the smallest text to be read) and a column under one character wide (a number too wide shows as #).
+MIN_ROW_POINTS = 3.0
+MIN_COLUMN_CHARACTERS = 1.0
+# A <row>, <col> or <sheetFormatPr> start tag (any namespace prefix) that says something about visibility
+# or size; tags without such an attribute are skipped by the regular expression alone.
+_SIZED_ELEMENT = re.compile(
+    rb"<(?:[A-Za-z_][\w.-]*:)?(row|col|sheetFormatPr)\s"
+    rb"(?=[^>]*\b(?:hidden|ht|width|zeroHeight|defaultRowHeight|defaultColWidth)\s*=)[^>]*>"
 )
-_ATTRIBUTE = re.compile(rb'\b(r|min|max)="(\d+)"')
+_ANY_ATTRIBUTE = re.compile(rb"""([\w.:-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 _CHUNK = 1 << 20
 
 
@@ -82,19 +88,77 @@ def _has_formula_parts(path: Path) -> bool:
     return False
 
 
-def _hidden_rows_and_columns(sheet) -> tuple[set[int], set[int]]:
-    """The 1-based numbers of the rows and columns the sheet's XML marks hidden, by a byte scan (0 for a
-    hidden row written without its number)."""
-    rows: set[int] = set()
-    columns: set[int] = set()
+@dataclass
+class _Unseen:
+    """The rows and columns of a sheet a spreadsheet does not show: hidden, or sized below what shows a value.
+
+    A hiding default (the sheet's default row height or column width too small, or zeroHeight) hides every
+    row or column that does not set a visible size of its own: those are the `shown_*` sets then.
+    """
+
+    rows: set[int] = field(default_factory=set)  # 0: a row hidden without its number, so any row
+    columns: set[int] = field(default_factory=set)
+    rows_by_default: bool = False
+    shown_rows: set[int] = field(default_factory=set)
+    columns_by_default: bool = False
+    shown_columns: set[int] = field(default_factory=set)
+
+    def row(self, number: int) -> bool:
+        if number in self.rows or 0 in self.rows:
+            return True
+        return self.rows_by_default and number not in self.shown_rows
+
+    def column(self, number: int) -> bool:
+        return number in self.columns or (self.columns_by_default and number not in self.shown_columns)
+
+    def any(self) -> bool:
+        return bool(self.rows or self.columns or self.rows_by_default or self.columns_by_default)
+
+    def read(self, kind: bytes, attributes: dict[str, str]) -> None:
+        hidden = attributes.get("hidden") in ("1", "true")
+        if kind == b"sheetFormatPr":
+            self.rows_by_default = attributes.get("zeroHeight") in ("1", "true") or _below(
+                attributes.get("defaultRowHeight"), MIN_ROW_POINTS
+            )
+            self.columns_by_default = _below(attributes.get("defaultColWidth"), MIN_COLUMN_CHARACTERS)
+        elif kind == b"row":
+            number = _number(attributes.get("r"), 0)
+            if hidden or _below(attributes.get("ht"), MIN_ROW_POINTS):
+                self.rows.add(number)
+            elif "ht" in attributes:
+                self.shown_rows.add(number)
+        else:
+            first = _number(attributes.get("min"), 1)
+            numbers = range(first, _number(attributes.get("max"), first) + 1)
+            if hidden or _below(attributes.get("width"), MIN_COLUMN_CHARACTERS):
+                self.columns.update(numbers)
+            elif "width" in attributes:
+                self.shown_columns.update(numbers)
+
+
+def _below(size: str | None, least: float) -> bool:
+    """Whether a size attribute is given and smaller than `least` (an unreadable size counts as none)."""
+    try:
+        return size is not None and float(size) < least
+    except ValueError:
+        return False
+
+
+def _number(text: str | None, default: int) -> int:
+    return int(text) if text is not None and text.isdigit() else default
+
+
+def _unseen_rows_and_columns(sheet) -> _Unseen:
+    """What the sheet's XML hides or sizes below visibility, by a byte scan of its start tags."""
+    unseen = _Unseen()
 
     def scan(text: bytes) -> None:
-        for match in _HIDDEN_ELEMENT.finditer(text):
-            where = {name.decode(): int(number) for name, number in _ATTRIBUTE.findall(match.group(0))}
-            if match.group(1) == b"row":
-                rows.add(where.get("r", 0))
-            else:
-                columns.update(range(where.get("min", 1), where.get("max", where.get("min", 1)) + 1))
+        for match in _SIZED_ELEMENT.finditer(text):
+            attributes = {
+                name.decode().rsplit(":", 1)[-1]: (double or single).decode()
+                for name, double, single in _ANY_ATTRIBUTE.findall(match.group(0))
+            }
+            unseen.read(match.group(1), attributes)
 
     with sheet.parent._archive.open(sheet._worksheet_path) as part:
         pending = b""
@@ -104,28 +168,30 @@ def _hidden_rows_and_columns(sheet) -> tuple[set[int], set[int]]:
             scan(text[:cut] if cut >= 0 else text)
             pending = text[cut:] if cut >= 0 else b""
         scan(pending)
-    return rows, columns
+    return unseen
 
 
 def _hidden_cells(file: str, sheet) -> list[Problem]:
-    """A Problem per hidden row and per hidden column of the data sheet that holds a value."""
-    hidden_rows, hidden_columns = _hidden_rows_and_columns(sheet)
-    if not (hidden_rows or hidden_columns):
+    """A Problem per unseen row and per unseen column of the data sheet that holds a value."""
+    unseen = _unseen_rows_and_columns(sheet)
+    if not unseen.any():
         return []
     sheet.reset_dimensions()
     filled_rows: set[int] = set()
     filled_columns: set[int] = set()
     for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
         filled = {position for position, cell in enumerate(row, start=1) if cell is not None}
-        if filled and (number in hidden_rows or 0 in hidden_rows):
+        if filled and unseen.row(number):
             filled_rows.add(number)
-        filled_columns |= filled & hidden_columns
+        filled_columns |= {position for position in filled if unseen.column(position)}
     rule = (
-        "a hidden {} holds data (hidden or filtered out in the spreadsheet, it would still be read); "
-        "unhide it and delete what should not be delivered"
+        "a hidden {} holds data (hidden, filtered out or {} in the spreadsheet, it is not seen but would "
+        "still be read); unhide it at a normal size and delete what should not be delivered"
     )
-    return [Problem(file=file, row=number, rule=rule.format("row")) for number in sorted(filled_rows)] + [
-        Problem(file=file, column=get_column_letter(number), rule=rule.format("column"))
+    too_low = f"under {MIN_ROW_POINTS:g} points high"
+    too_narrow = f"under {MIN_COLUMN_CHARACTERS:g} character wide"
+    return [Problem(file=file, row=number, rule=rule.format("row", too_low)) for number in sorted(filled_rows)] + [
+        Problem(file=file, column=get_column_letter(number), rule=rule.format("column", too_narrow))
         for number in sorted(filled_columns)
     ]
 

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import zipfile
-from collections.abc import Callable, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -21,8 +23,9 @@ import pyarrow.parquet as pq
 import pyreadstat
 
 from itip_pipeline.core import contract
+from itip_pipeline.core.personal_values import skeleton
 from itip_pipeline.ingest.files.reader_traps import user_missing_declarations, workbook_traps
-from itip_pipeline.ingest.problems import DeliveryRejected, Problem
+from itip_pipeline.ingest.problems import DeliveryRejected, Problem, parser_message
 
 ACCEPTED_DELIMITERS = (";", ",")
 # Columns the ingest adds to every delivered frame (validate adds source_file); a delivered one would clash.
@@ -64,10 +67,30 @@ def read_table(path: Path, required_columns: Sequence[str]) -> pd.DataFrame:
         raise
     # A corrupt file can fail anywhere inside a third-party parser; whatever it raises, the file is refused.
     except Exception as exc:  # noqa: BLE001
-        raise DeliveryRejected.single(
-            path.name, f"cannot be read as {suffix[1:]}: the file is corrupt or truncated ({type(exc).__name__}: {exc})"
-        ) from exc
+        message = parser_message(exc)
+        rejected = DeliveryRejected.single(
+            path.name,
+            f"cannot be read as {suffix[1:]}: the file is corrupt or truncated "
+            f"({message or 'the reader quoted a cell holding personal data, not shown here'})",
+        )
+        # A quoted personal value must not travel on as the refusal's cause (logs and Dagster keep causes).
+        raise rejected from (exc if message else None)
     return _as_delivered_frame(path.name, header, body, source_rows, required)
+
+
+def read_tables(paths: Sequence[Path], required_columns: Sequence[str]) -> list[tuple[str, pd.DataFrame]]:
+    """Every file read as read_table reads it, as (name, frame) pairs; a DeliveryRejected carrying the
+    problems of every file that cannot be read, not only the first's, so one refusal names them all."""
+    tables: list[tuple[str, pd.DataFrame]] = []
+    problems: list[Problem] = []
+    for path in paths:
+        try:
+            tables.append((Path(path).name, read_table(path, required_columns)))
+        except DeliveryRejected as rejected:
+            problems += rejected.problems
+    if problems:
+        raise DeliveryRejected(problems)
+    return tables
 
 
 def _check_size(path: Path) -> None:
@@ -94,7 +117,8 @@ def _read_csv(path: Path, required: Sequence[str]) -> RawTable:
     try:
         records = list(reader)
     except csv.Error as exc:  # e.g. a field over csv's limit of 131072 characters
-        raise DeliveryRejected.single(path.name, f"not readable as csv text: {exc}", row=reader.line_num) from exc
+        message = parser_message(exc) or "the reader quoted a field holding personal data, not shown here"
+        raise DeliveryRejected.single(path.name, f"not readable as csv text: {message}", row=reader.line_num) from None
     if not records or not any(cell.strip() for cell in records[0]):
         raise DeliveryRejected.single(path.name, "the first line must be the header row, but it is blank", row=1)
     header, rows = records[0], records[1:]
@@ -135,14 +159,7 @@ def _detect_delimiter(file: str, header_line: str) -> str:
 
 
 def _read_xlsx(path: Path, required: Sequence[str]) -> RawTable:
-    with zipfile.ZipFile(path) as archive:
-        unpacked = sum(info.file_size for info in archive.infolist())
-    if unpacked > contract.MAX_XLSX_UNCOMPRESSED_BYTES:
-        raise DeliveryRejected.single(
-            path.name,
-            f"the workbook unpacks to {unpacked} bytes, more than the limit of "
-            f"{contract.MAX_XLSX_UNCOMPRESSED_BYTES} bytes (possible zip bomb)",
-        )
+    _xlsx_work_limits(path)
     # data_only=False: a formula comes back as its text, never as a cached value that may be stale or absent.
     workbook = openpyxl.load_workbook(path, read_only=True, data_only=False)
     try:
@@ -173,6 +190,96 @@ def _read_xlsx(path: Path, required: Sequence[str]) -> RawTable:
         padded[header_index],
         pd.DataFrame(body, columns=range(width), dtype=object),
         [number for number, _ in numbered[header_index + 1 :]],
+    )
+
+
+# Start tags counted while a part streams: a cell of a worksheet, a string of the shared strings table.
+_CELL_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c[\s>/]")
+_STRING_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?si[\s>/]")
+_STREAM_CHUNK = 1 << 20
+_TAG_REACH = 64
+
+
+def _xlsx_work_limits(path: Path) -> None:
+    """Refuse a workbook that would take more work to read than any survey needs, before it is opened.
+
+    The parts' declared sizes are checked first (the zip's directory, no decompression); then each worksheet
+    and the shared strings are streamed in chunks, counting bytes, cells and strings, and the stream stops
+    at the first limit passed. So a bomb costs one chunk of memory and at most the limits' bytes of
+    decompression, whatever its parts claim (contract.MAX_XLSX_*).
+    """
+    with zipfile.ZipFile(path) as archive:
+        parts = archive.infolist()
+        declared = sum(info.file_size for info in parts)
+        if declared > contract.MAX_XLSX_UNCOMPRESSED_BYTES:
+            raise _too_much(path, f"unpacks to {declared} bytes", contract.MAX_XLSX_UNCOMPRESSED_BYTES, "bytes")
+        for info in parts:
+            if info.file_size > _part_limit(info.filename):
+                raise _too_much(
+                    path, f"part {info.filename} unpacks to {info.file_size} bytes", _part_limit(info.filename), "bytes"
+                )
+        counted = {"cells": 0, "shared strings": 0}
+        streamed = 0
+        for info in parts:
+            tag, what = _counted_tag(info.filename)
+            if tag is None:
+                continue
+            limit = _part_limit(info.filename)
+            with archive.open(info) as part:
+                part_bytes, tail = 0, b""
+                while True:
+                    chunk = part.read(_STREAM_CHUNK)
+                    part_bytes += len(chunk)
+                    streamed += len(chunk)
+                    if part_bytes > limit:
+                        raise _too_much(
+                            path, f"part {info.filename} unpacks to more than {limit} bytes", limit, "bytes"
+                        )
+                    if streamed > contract.MAX_XLSX_UNCOMPRESSED_BYTES:
+                        raise _too_much(
+                            path,
+                            "unpacks to more than its parts declare",
+                            contract.MAX_XLSX_UNCOMPRESSED_BYTES,
+                            "bytes",
+                        )
+                    text = tail + chunk
+                    # A tag cut by the chunk's end is counted with the next chunk: a start tag is far
+                    # shorter than _TAG_REACH bytes, so only a '<' that close to the end can begin one.
+                    cut = text.rfind(b"<", max(0, len(text) - _TAG_REACH)) if chunk else -1
+                    cut = len(text) if cut < 0 else cut
+                    counted[what] += len(tag.findall(text, 0, cut))
+                    tail = text[cut:]
+                    if counted[what] > _count_limit(what):
+                        raise _too_much(path, f"holds more than {_count_limit(what)} {what}", _count_limit(what), what)
+                    if not chunk:
+                        break
+
+
+def _part_limit(name: str) -> int:
+    if name.startswith("xl/worksheets/") and name.endswith(".xml"):
+        return contract.MAX_XLSX_SHEET_BYTES
+    if name == "xl/sharedStrings.xml":
+        return contract.MAX_XLSX_SHARED_STRINGS_BYTES
+    return contract.MAX_XLSX_OTHER_PART_BYTES
+
+
+def _counted_tag(name: str) -> tuple[re.Pattern[bytes] | None, str]:
+    if name.startswith("xl/worksheets/") and name.endswith(".xml"):
+        return _CELL_TAG, "cells"
+    if name == "xl/sharedStrings.xml":
+        return _STRING_TAG, "shared strings"
+    return None, ""
+
+
+def _count_limit(what: str) -> int:
+    return contract.MAX_XLSX_CELLS if what == "cells" else contract.MAX_XLSX_SHARED_STRINGS
+
+
+def _too_much(path: Path, found: str, limit: int, unit: str) -> DeliveryRejected:
+    return DeliveryRejected.single(
+        path.name,
+        f"the workbook {found}: the limit is {limit} {unit}, far more than a survey needs, so the file is refused "
+        "unread as a possible zip bomb; split the data over several files or deliver csv",
     )
 
 
@@ -250,6 +357,14 @@ def _cell_text(value: object) -> str | None:
     return str(value)
 
 
+def _by_skeleton(names: Iterable[str]) -> dict[str, list[str]]:
+    """The distinct names grouped by how they read (personal_values.skeleton), each group sorted."""
+    groups: dict[str, list[str]] = {}
+    for name in sorted(set(names)):
+        groups.setdefault(skeleton(name), []).append(name)
+    return groups
+
+
 def _as_delivered_frame(
     file: str, header: list[object], body: pd.DataFrame, source_rows: list[int], required: Sequence[str]
 ) -> pd.DataFrame:
@@ -270,15 +385,38 @@ def _as_delivered_frame(
                 Problem(file=file, row=first, column=f"#{position + 1}", rule="values in a column without a header")
             )
     kept_names = [names[i] for i in keep]
-    for name in sorted({n for n in kept_names if kept_names.count(n) > 1}):
+    counts = Counter(kept_names)
+    for name in sorted(n for n, count in counts.items() if count > 1):
         problems.append(Problem(file=file, column=name, rule="the column name appears more than once in the header"))
+    # Names that differ only in look-alike characters (a Cyrillic о in orgnr, a full-width digit) are the
+    # same name to whoever reads the file: which one the warehouse should read cannot be told.
+    looks = _by_skeleton(counts)
+    for same in sorted(group for group in looks.values() if len(group) > 1):
+        problems.append(
+            Problem(
+                file=file,
+                column=same[0],
+                rule=f"the column names {', '.join(map(repr, same))} look the same but are written with different "
+                "characters (letters of another alphabet, full-width or look-alike letters and digits); keep one",
+            )
+        )
     for name in sorted(set(kept_names) & set(RESERVED_COLUMNS)):
         problems.append(
             Problem(file=file, column=name, rule="the name is reserved by the warehouse; rename or remove the column")
         )
+    required_looks = _by_skeleton(required)
     for name in required:
-        if name not in kept_names:
-            problems.append(Problem(file=file, column=name, rule="required column is missing"))
+        if name not in counts:
+            lookalikes = [
+                n for n in looks.get(skeleton(name), []) if n != name and n not in required_looks.get(skeleton(n), [])
+            ]
+            also = (
+                f" (the header has {', '.join(map(repr, lookalikes))}, which looks the same but is written with "
+                "other characters: letters of another alphabet, full-width or look-alike letters and digits)"
+                if lookalikes
+                else ""
+            )
+            problems.append(Problem(file=file, column=name, rule=f"required column is missing{also}"))
     if text.empty:
         problems.append(Problem(file=file, rule="the file has a header but no data rows"))
     if problems:

@@ -30,13 +30,18 @@ def _key(column: str) -> str:
 
 
 def catalogue_problems(codebook: pd.DataFrame, year: int, file: str) -> list[Problem]:
-    """Problems of the codebook (typed rows with source_row) against the catalogue; [] when it agrees."""
+    """Problems of the codebook (typed rows with source_row) against the catalogue; [] when it agrees.
+
+    Linear in the codebook's rows: the catalogue is indexed once (by question, and by year and column), so a
+    row costs a look-up, never a scan of the catalogue.
+    """
     catalogue = question_catalogue()
+    index = _CatalogueIndex(catalogue)
     problems: list[Problem] = []
     for row in codebook.itertuples(index=False):
-        history = catalogue[(catalogue["survey"] == row.survey) & (catalogue["question_id"] == row.question_id)]
+        history = index.history.get((row.survey, row.question_id))
         where = {"file": file, "row": int(row.source_row)}
-        if history.empty:
+        if history is None:
             problems.append(
                 Problem(
                     **where,
@@ -47,17 +52,40 @@ def catalogue_problems(codebook: pd.DataFrame, year: int, file: str) -> list[Pro
                 )
             )
             continue
-        survey_years = catalogue.loc[catalogue["survey"] == row.survey, "survey_year"]
-        if (survey_years == year).any():
-            problems += _known_year_problems(row, history, catalogue, year, where)
+        if year in index.years.get(row.survey, ()):
+            problems += _known_year_problems(row, history, index, year, where)
         else:
             problems += _bound_problems(row, _nearest_in_time(history, year), where)
-            nearest_year = int(_nearest_in_time(catalogue[catalogue["survey"] == row.survey], year)["survey_year"])
-            problems += _reused_column_problems(row, catalogue, nearest_year, where)
+            nearest_year = index.nearest_year(row.survey, year)
+            problems += _reused_column_problems(row, index, nearest_year, where)
     return problems
 
 
-def _known_year_problems(row, history: pd.DataFrame, catalogue: pd.DataFrame, year: int, where: dict) -> list[Problem]:
+class _CatalogueIndex:
+    """The question catalogue indexed for the codebook's look-ups."""
+
+    def __init__(self, catalogue: pd.DataFrame):
+        self.history = {key: rows for key, rows in catalogue.groupby(["survey", "question_id"], sort=False)}
+        self.years = {survey: set(rows["survey_year"]) for survey, rows in catalogue.groupby("survey", sort=False)}
+        self._question_of: dict[tuple[str, int, str], str] = {}
+        for survey, survey_year, column, question_id in catalogue[
+            ["survey", "survey_year", "source_column", "question_id"]
+        ].itertuples(index=False):
+            self._question_of.setdefault((survey, int(survey_year), _key(column)), str(question_id))
+        self._nearest: dict[tuple[str, int], int] = {}
+        self._catalogue = catalogue
+
+    def question_of(self, survey: str, year: int, source_column: str) -> str | None:
+        return self._question_of.get((survey, year, _key(source_column)))
+
+    def nearest_year(self, survey: str, year: int) -> int:
+        if (survey, year) not in self._nearest:
+            rows = self._catalogue[self._catalogue["survey"] == survey]
+            self._nearest[(survey, year)] = int(_nearest_in_time(rows, year)["survey_year"])
+        return self._nearest[(survey, year)]
+
+
+def _known_year_problems(row, history: pd.DataFrame, index: _CatalogueIndex, year: int, where: dict) -> list[Problem]:
     that_year = history[history["survey_year"] == year]
     if that_year.empty:
         return [
@@ -70,7 +98,7 @@ def _known_year_problems(row, history: pd.DataFrame, catalogue: pd.DataFrame, ye
         ]
     reference = that_year.iloc[0]
     if _key(reference["source_column"]) != _key(row.source_column):
-        other = _question_of_column(catalogue, row.survey, year, row.source_column)
+        other = index.question_of(row.survey, year, row.source_column)
         also = f", and {row.source_column} is {other}" if other else ""
         return [
             Problem(
@@ -90,8 +118,8 @@ def _nearest_in_time(rows: pd.DataFrame, year: int) -> pd.Series:
     return rows.loc[distance.idxmin()]
 
 
-def _reused_column_problems(row, catalogue: pd.DataFrame, other_year: int, where: dict) -> list[Problem]:
-    other = _question_of_column(catalogue, row.survey, other_year, row.source_column)
+def _reused_column_problems(row, index: _CatalogueIndex, other_year: int, where: dict) -> list[Problem]:
+    other = index.question_of(row.survey, other_year, row.source_column)
     if other is None or other == row.question_id:
         return []
     return [
@@ -103,15 +131,6 @@ def _reused_column_problems(row, catalogue: pd.DataFrame, other_year: int, where
             "a column that changes meaning needs a new name",
         )
     ]
-
-
-def _question_of_column(catalogue: pd.DataFrame, survey: str, year: int, source_column: str) -> str | None:
-    match = catalogue[
-        (catalogue["survey"] == survey)
-        & (catalogue["survey_year"] == year)
-        & (catalogue["source_column"].str.strip().str.lower() == _key(source_column))
-    ]
-    return None if match.empty else str(match["question_id"].iloc[0])
 
 
 def _bound_problems(row, reference: pd.Series, where: dict) -> list[Problem]:

@@ -223,10 +223,6 @@ def answers_schema(questions: pd.DataFrame, present: set[str]) -> pa.DataFrameSc
     return pa.DataFrameSchema(columns)
 
 
-def unique_schema(column: str) -> pa.DataFrameSchema:
-    return pa.DataFrameSchema({column: pa.Column(pd.StringDtype(), unique=True, report_duplicates="all")})
-
-
 def validation_problems(schema: pa.DataFrameSchema, frame: pd.DataFrame) -> list[Problem]:
     """Every failure of the schema on the frame as a Problem at the file's own row, or [] if it passes."""
     try:
@@ -244,35 +240,34 @@ def _rule(check: str, column: str | None) -> str:
 
 
 def _failures_to_problems(failures: pd.DataFrame, frame: pd.DataFrame) -> list[Problem]:
+    """Pandera's failure cases as Problems. Linear in the failures and the frame: every lookup is by position
+    (a failure's row found once through the index), never a scan of the frame per failure."""
     file = str(frame["source_file"].iloc[0]) if len(frame) else ""
+    positions = frame.index.get_indexer(pd.Index(failures["index"]).where(failures["index"].notna(), -1))
+    source_files = frame["source_file"].to_numpy(dtype=object)
+    source_rows = frame["source_row"].to_numpy()
+    cells: dict[str, np.ndarray] = {}
     problems: list[Problem] = []
-    row_checks_seen: set[tuple[str, object]] = set()
-    for failure in failures.itertuples(index=False):
+    row_checks_seen: set[tuple[str, int]] = set()
+    for failure, position in zip(failures.itertuples(index=False), positions, strict=True):
         rule = _rule(failure.check, failure.column)
         if pd.isna(failure.index):
             column = failure.failure_case if failure.check == "column_in_dataframe" else failure.column
             problems.append(Problem(file=file, column=column, rule=rule))
             continue
-        at = frame.loc[failure.index]
         column = failure.column
         if failure.schema_context == "DataFrameSchema":
-            if (rule, failure.index) in row_checks_seen:
+            if (rule, position) in row_checks_seen:
                 continue
-            row_checks_seen.add((rule, failure.index))
+            row_checks_seen.add((rule, position))
             column = ROW_CHECK_COLUMNS.get(rule, column)
-        value = frame.at[failure.index, column]
-        if failure.check == "field_uniqueness":
-            first = frame.index[frame[column] == value][0]
-            if first == failure.index:
-                continue
-            rule = (
-                f"{column} appears more than once: also in {frame.at[first, 'source_file']} "
-                f"row {frame.at[first, 'source_row']}"
-            )
+        if column not in cells:
+            cells[column] = frame[column].to_numpy(dtype=object)
+        value = cells[column][position]
         problems.append(
             Problem(
-                file=str(at["source_file"]),
-                row=int(at["source_row"]),
+                file=str(source_files[position]),
+                row=int(source_rows[position]),
                 column=column,
                 value=None if pd.isna(value) else str(value),
                 rule=rule,

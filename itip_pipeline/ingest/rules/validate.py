@@ -23,7 +23,6 @@ from itip_pipeline.ingest.rules.schemas import (
     answers_schema,
     as_numbers,
     respondents_schema,
-    unique_schema,
     validation_problems,
 )
 
@@ -123,14 +122,34 @@ def _absent_questions(file: str, delivered: list[str], questions: pd.DataFrame) 
 
 
 def _duplicate_respondents(frames: list[pd.DataFrame], survey: str) -> list[Problem]:
-    """The same respondent twice, within a file or across the survey's files for the year."""
+    """The same respondent twice, within a file or across the survey's files for the year: each repeat
+    named at its row, with the file and row where the id came first. One hashing pass over the ids (linear
+    in rows), and work per repeat only for the repeats."""
     delivered_key = RESPONDENT_KEYS[survey][0]
     ids = pd.concat(
         [f[[delivered_key, "source_file", "source_row"]] for f in frames if delivered_key in f.columns],
         ignore_index=True,
     )
     ids = ids.dropna(subset=[delivered_key]).reset_index(drop=True)
-    return validation_problems(unique_schema(delivered_key), ids) if len(ids) else []
+    repeated = ids[delivered_key].duplicated(keep="first").to_numpy(dtype=bool)
+    if not repeated.any():
+        return []
+    repeats = ids[repeated]
+    firsts = ids[~repeated & ids[delivered_key].isin(repeats[delivered_key].unique()).to_numpy(dtype=bool)]
+    first_of = {
+        key: (file, row)
+        for key, file, row in zip(firsts[delivered_key], firsts["source_file"], firsts["source_row"], strict=True)
+    }
+    return [
+        Problem(
+            file=str(file),
+            row=int(row),
+            column=delivered_key,
+            value=str(key),
+            rule=f"{delivered_key} appears more than once: also in {first_of[key][0]} row {first_of[key][1]}",
+        )
+        for key, file, row in zip(repeats[delivered_key], repeats["source_file"], repeats["source_row"], strict=True)
+    ]
 
 
 def _respondents(frame: pd.DataFrame, survey: str, year: int, pseudonym_key: str) -> pd.DataFrame:

@@ -14,7 +14,7 @@ import pandas as pd
 
 from itip_pipeline.core.contract import REQUIRED_ID_COLUMNS, SURVEYS
 from itip_pipeline.ingest.files.delivery_files import DeliveryFiles
-from itip_pipeline.ingest.files.readers import read_table
+from itip_pipeline.ingest.files.readers import read_tables
 from itip_pipeline.ingest.problems import DeliveryRejected, Problem
 from itip_pipeline.ingest.rules.codebook import read_codebook
 from itip_pipeline.ingest.rules.validate import SurveyFrames, validate_survey
@@ -36,18 +36,23 @@ def validate_year(files: DeliveryFiles, year: int, pseudonym_key: str) -> ValidY
     larger than this machine can check, and nothing of it is loaded.
     """
     try:
-        codebook = read_codebook(files.codebook, year)
-        surveys: dict[str, SurveyFrames] = {}
+        # Every file is read before any is judged, so that one refusal names every unreadable file.
         problems: list[Problem] = []
+        tables: dict[str, list[tuple[str, pd.DataFrame]]] = {}
+        codebook = None
+        try:
+            codebook = read_codebook(files.codebook, year)
+        except DeliveryRejected as rejected:
+            problems += rejected.problems
         for survey in SURVEYS:
             try:
-                surveys[survey] = validate_survey(
-                    [(p.name, read_table(p, REQUIRED_ID_COLUMNS[survey])) for p in files.surveys[survey]],
-                    codebook,
-                    survey,
-                    year,
-                    pseudonym_key,
-                )
+                tables[survey] = read_tables(files.surveys[survey], REQUIRED_ID_COLUMNS[survey])
+            except DeliveryRejected as rejected:
+                problems += rejected.problems
+        surveys: dict[str, SurveyFrames] = {}
+        for survey in tables if codebook is not None else ():
+            try:
+                surveys[survey] = validate_survey(tables[survey], codebook, survey, year, pseudonym_key)
             except DeliveryRejected as rejected:
                 problems += rejected.problems
     except MemoryError:
