@@ -20,7 +20,7 @@ from itip_pipeline.core import progress
 from itip_pipeline.core.settings import get_settings
 from itip_pipeline.defs.partitions import survey_years
 from itip_pipeline.ingest.loading import load_report
-from itip_pipeline.ingest.loading.archive_quarantine import problems_markdown
+from itip_pipeline.ingest.loading.archive_quarantine import problems_markdown, problems_text
 from itip_pipeline.ingest.loading.loader import LoadOutcome, LoadRejected, load_year
 from itip_pipeline.ingest.loading.rehash import RehashFailed
 from itip_pipeline.warehouse.working_db import open_for_writing
@@ -139,7 +139,8 @@ def raw_delivery(context: AssetExecutionContext):
         for key in keys:
             yield _refused_check(key, refused)
         sentences = {
-            str(year): f"delivery {year} rejected; quarantined to {rejected.quarantine_folder}\n{rejected}"
+            str(year): f"delivery {year} rejected; quarantined to {rejected.quarantine_folder}\n"
+            + problems_text(rejected.problems)
             for year, rejected in refused.items()
         }
         raise dg.Failure(
