@@ -8,6 +8,7 @@ in Markdown (for people) and JSON (for tools). The landing folder itself is neve
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from datetime import UTC, datetime
 from pathlib import Path
@@ -35,15 +36,21 @@ PER_RULE_SHOWN = 20
 
 
 def problems_by_rule(problems: list[Problem], per_rule: int = PER_RULE_SHOWN) -> list[tuple[list[Problem], int]]:
-    """The problems grouped by rule in order of first appearance: (the first `per_rule` of each, how many more)."""
+    """The problems grouped by rule in order of first appearance: (the first `per_rule` of each, how many more).
+
+    A rule's sentence may name the row, code or column it is about ("also in row 80", "K07"): its numbers do
+    not make another rule, so a repeated mistake is one group however its sentences differ in them."""
     groups: dict[str, list[Problem]] = {}
     for problem in problems:
-        groups.setdefault(problem.rule, []).append(problem)
+        groups.setdefault(_DIGITS.sub("#", problem.rule), []).append(problem)
     return [(group[:per_rule], len(group) - len(group[:per_rule])) for group in groups.values()]
 
 
-def _more_of_rule(rest: int, rule: str) -> str:
-    return f"… and {rest} more problem(s) of the rule: {rule}"
+_DIGITS = re.compile(r"\d+")
+
+
+def _more_of_rule(rest: int) -> str:
+    return f"… and {rest} more problem(s) of the rule above"
 
 
 def problems_markdown(problems: list[Problem], limit: int | None = None, per_rule: int = PER_RULE_SHOWN) -> str:
@@ -67,7 +74,7 @@ def _problems_table(problems: list[Problem], limit: int | None, per_rule: int, e
             rows.append("| " + " | ".join(escaped(c) for c in cells) + " |")
             shown += 1
         if rest:
-            rows.append(f"| | | | | {escaped(_more_of_rule(rest, group[0].rule))} |")
+            rows.append(f"| | | | | {escaped(_more_of_rule(rest))} |")
     if limit is not None and len(problems) > shown:
         rows.append(f"\n{len(problems) - shown} problem(s) not shown here in all (see the quarantine report)")
     return "\n".join(rows)
@@ -79,7 +86,7 @@ def problems_text(problems: list[Problem], per_rule: int = PER_RULE_SHOWN) -> st
     for group, rest in problems_by_rule(problems, per_rule):
         lines += [f"  - {p}" for p in group]
         if rest:
-            lines.append(f"  - {_more_of_rule(rest, group[0].rule)}")
+            lines.append(f"  - {_more_of_rule(rest)}")
     return for_terminal(f"{len(problems)} problem(s) in the delivery:\n" + "\n".join(lines), lines=True)
 
 
