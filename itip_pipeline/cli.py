@@ -129,7 +129,7 @@ def _check(args: argparse.Namespace) -> None:
     try:
         result = check_delivery(Path(args.folder), args.year, get_settings().pseudonym_key)
     except FolderYearUnknown as error:
-        print(error, file=sys.stderr)
+        print(for_terminal(error), file=sys.stderr)
         raise SystemExit(2) from None
     print(for_terminal(check_report(result), lines=True))
     raise SystemExit(0 if result.acceptable else 1)

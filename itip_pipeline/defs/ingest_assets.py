@@ -17,6 +17,7 @@ import dagster as dg
 from dagster import AssetExecutionContext
 
 from itip_pipeline.core import progress
+from itip_pipeline.core.escaping import for_markdown
 from itip_pipeline.core.settings import get_settings
 from itip_pipeline.defs.partitions import survey_years
 from itip_pipeline.ingest.loading import load_report
@@ -232,8 +233,10 @@ def _report_accepted(settings, step: progress.Step, outcomes: dict[str, LoadOutc
 
 
 def _preview(con, table: str, year: int, rows: int = 5) -> str:
+    """The first rows as a Markdown table for Dagster's UI, each delivered value escaped for Markdown."""
     frame = con.execute(f"select * from raw.{table} where survey_year = ? limit {rows}", [year]).df()
-    return frame.to_markdown(index=False) if not frame.empty else "(no rows)"
+    shown = frame.astype(object).where(frame.notna(), "").map(for_markdown)
+    return shown.to_markdown(index=False) if not frame.empty else "(no rows)"
 
 
 INGEST_ASSETS = [raw_delivery]
