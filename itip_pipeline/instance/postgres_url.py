@@ -106,16 +106,18 @@ def parse(url: str) -> PostgresUrl:
 
 def masked(text: str, url: str | None) -> str:
     """`text` with the URL, its password (as written and decoded) and any URL's credentials replaced by ***."""
-    text = _CREDENTIALS.sub(rf"\1:{MASK}@", str(text))
-    if not url:
-        return text
-    secrets = {url, url.strip()}
-    userinfo = url.partition("://")[2].rpartition("@")[0]
-    password = userinfo.partition(":")[2]
-    secrets |= {s for s in (password, unquote(password)) if len(s) >= MIN_MASKED_ALONE}
-    for secret in sorted(secrets, key=len, reverse=True):
-        text = text.replace(secret, MASK)
-    return text
+    text = str(text)
+    if url:
+        # The known secrets first and longest first: the credentials pattern below stops at the first @, so a
+        # password holding one would keep its tail if the pattern ran first.
+        userinfo = url.partition("://")[2].rpartition("@")[0]
+        password = userinfo.partition(":")[2]
+        secrets = {url, url.strip(), userinfo} | {
+            s for s in (password, unquote(password)) if len(s) >= MIN_MASKED_ALONE
+        }
+        for secret in sorted(secrets - {""}, key=len, reverse=True):
+            text = text.replace(secret, MASK)
+    return _CREDENTIALS.sub(rf"\1:{MASK}@", text)
 
 
 class _MaskingFactory:

@@ -81,6 +81,8 @@ def test_masking_any_url_credentials_and_the_password_as_decoded():
     text = f"failed: {url}; dsn=postgresql://other:zzz@h/x; password p@ss/word"
     shown = masked(text, url)
     assert "p@ss/word" not in shown and "p%40ss" not in shown and "zzz" not in shown
+    raw = "postgresql://itip:se@cret/pw@127.0.0.1:5432/itip"  # unencoded: the pattern alone would keep "cret"
+    assert "cret" not in masked(f"could not connect: {raw}; password se@cret/pw", raw)
     assert parse(url).password == "p@ss/word" and parse(url).masked() == "postgresql://itip:***@db.example:5432/itip"
 
 
