@@ -18,7 +18,8 @@ pyproject.toml), so each folder can be read knowing only what lies beneath it:
     warehouse/      the working DuckDB file, its writer lock, raw tables, candidate builds
     reference/      dbt's seeds read for Python (question catalogue, municipality register)
     core/           standard library only: settings, the delivery contract, survey years, hashing,
-                    progress lines, personal-value masking, and what the no-op check of `itip run` reads
+                    progress lines, escaping for each output, personal-value masking, and what the no-op
+                    check of `itip run` reads
 
 Packages on one line share a layer and do not import each other.
 """

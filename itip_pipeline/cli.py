@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from itip_pipeline.core.escaping import for_terminal
 from itip_pipeline.core.settings import get_settings
 from itip_pipeline.core.survey_years import parse_years
 from itip_pipeline.synthetic.panel_formats import PANEL_FORMATS
@@ -39,9 +40,9 @@ def _run(args: argparse.Namespace) -> None:
     for run_id in summary.orphaned_runs:
         print(orphaned_run_line(run_id))
     for reason in summary.skipped.values():
-        print(f"Skipped: {reason}")
+        print(for_terminal(f"Skipped: {reason}"))
     for year, message in summary.failed_years.items():
-        print(f"\nFAILED {'build and publish' if year == 0 else year}:\n{message}")
+        print(f"\nFAILED {'build and publish' if year == 0 else year}:\n{for_terminal(message, lines=True)}")
     print(f"\n{years_line(summary)}")
     if summary.failed_years:
         if summary.refused:
@@ -52,7 +53,7 @@ def _run(args: argparse.Namespace) -> None:
         print(f"The published warehouse {settings.warehouse_db} was left as it was. Full log: {summary.log}")
         raise SystemExit(1)
     for warning in summary.warnings:
-        print(f"\nWARNING (published all the same) {warning}")
+        print(f"\nWARNING (published all the same) {for_terminal(warning, lines=True)}")
     print(f"Built, checked and published in {summary.seconds:.1f} s:")
     print(f"  warehouse (BI, read-only): {settings.warehouse_db}  (schema marts)")
     print(f"  Parquet exports:           {settings.marts_dir}/current/  (the same version as the warehouse)")
@@ -128,9 +129,9 @@ def _check(args: argparse.Namespace) -> None:
     try:
         result = check_delivery(Path(args.folder), args.year, get_settings().pseudonym_key)
     except FolderYearUnknown as error:
-        print(error, file=sys.stderr)
+        print(for_terminal(error), file=sys.stderr)
         raise SystemExit(2) from None
-    print(check_report(result))
+    print(for_terminal(check_report(result), lines=True))
     raise SystemExit(0 if result.acceptable else 1)
 
 

@@ -17,6 +17,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from email.message import EmailMessage
 
+from itip_pipeline.core.escaping import for_mail_body, for_mail_header
+
 SUBJECT_PREFIX = "[itip]"
 _TRUE = {"1", "true", "yes", "on"}
 
@@ -68,13 +70,20 @@ class MailSettings:
         )
 
 
-def send_alert(settings: MailSettings, subject: str, body: str, timeout_s: float = 30) -> None:
-    """Send one plain-text mail to every recipient. SMTP errors propagate: the caller's tick fails and says so."""
+def alert_message(settings: MailSettings, subject: str, body: str) -> EmailMessage:
+    """The mail: subject and body may quote a delivery (a file name, a refusal's problems), so they go through
+    core/escaping (one line for the subject, no control characters in either)."""
     message = EmailMessage()
-    message["Subject"] = f"{SUBJECT_PREFIX} {subject}"
+    message["Subject"] = for_mail_header(f"{SUBJECT_PREFIX} {subject}")
     message["From"] = settings.sender
     message["To"] = ", ".join(settings.recipients)
-    message.set_content(body)
+    message.set_content(for_mail_body(body))
+    return message
+
+
+def send_alert(settings: MailSettings, subject: str, body: str, timeout_s: float = 30) -> None:
+    """Send one plain-text mail to every recipient. SMTP errors propagate: the caller's tick fails and says so."""
+    message = alert_message(settings, subject, body)
     with smtplib.SMTP(settings.host, settings.port, timeout=timeout_s) as smtp:
         if settings.starttls:
             smtp.starttls()

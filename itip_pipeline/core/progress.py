@@ -3,7 +3,8 @@
 `itip run` sends dbt's and Dagster's own output to its log file; the steps still say what they do through
 this module, which writes to the stream `itip run` handed it (`to_terminal`) and to nothing otherwise, so
 the same assets stay silent in the Dagster UI and the daemon. Lines carry counts, years and paths only —
-never a delivered value.
+never a delivered value — and go through core/escaping.for_terminal, so a file or folder name cannot move the
+cursor, retitle the window or ring the bell.
 
 The terminal never goes quiet for long: while a step runs and nothing was said for QUIET_LIMIT_S seconds,
 the innermost step says it is still running, for how long, and what it is at (its `detail`, e.g. the dbt
@@ -18,6 +19,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from typing import TextIO
+
+from itip_pipeline.core.escaping import for_terminal
 
 QUIET_LIMIT_S = 6.0  # below 10 s with room for a busy machine's late thread switches
 
@@ -48,7 +51,7 @@ def say(text: str) -> None:
     if _terminal is None:
         return
     with _lock:
-        _terminal.write(f"[{datetime.now():%H:%M:%S}] {text}\n")
+        _terminal.write(f"[{datetime.now():%H:%M:%S}] {for_terminal(text)}\n")
         _terminal.flush()
         _last_said = time.monotonic()
 

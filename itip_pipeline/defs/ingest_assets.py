@@ -17,10 +17,11 @@ import dagster as dg
 from dagster import AssetExecutionContext
 
 from itip_pipeline.core import progress
+from itip_pipeline.core.escaping import for_markdown
 from itip_pipeline.core.settings import get_settings
 from itip_pipeline.defs.partitions import survey_years
 from itip_pipeline.ingest.loading import load_report
-from itip_pipeline.ingest.loading.archive_quarantine import problems_markdown
+from itip_pipeline.ingest.loading.archive_quarantine import problems_markdown, problems_text
 from itip_pipeline.ingest.loading.loader import LoadOutcome, LoadRejected, load_year
 from itip_pipeline.ingest.loading.rehash import RehashFailed
 from itip_pipeline.warehouse.working_db import open_for_writing
@@ -139,7 +140,8 @@ def raw_delivery(context: AssetExecutionContext):
         for key in keys:
             yield _refused_check(key, refused)
         sentences = {
-            str(year): f"delivery {year} rejected; quarantined to {rejected.quarantine_folder}\n{rejected}"
+            str(year): f"delivery {year} rejected; quarantined to {rejected.quarantine_folder}\n"
+            + problems_text(rejected.problems)
             for year, rejected in refused.items()
         }
         raise dg.Failure(
@@ -231,8 +233,10 @@ def _report_accepted(settings, step: progress.Step, outcomes: dict[str, LoadOutc
 
 
 def _preview(con, table: str, year: int, rows: int = 5) -> str:
+    """The first rows as a Markdown table for Dagster's UI, each delivered value escaped for Markdown."""
     frame = con.execute(f"select * from raw.{table} where survey_year = ? limit {rows}", [year]).df()
-    return frame.to_markdown(index=False) if not frame.empty else "(no rows)"
+    shown = frame.astype(object).where(frame.notna(), "").map(for_markdown)
+    return shown.to_markdown(index=False) if not frame.empty else "(no rows)"
 
 
 INGEST_ASSETS = [raw_delivery]

@@ -13,8 +13,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from itip_pipeline.core.settings import Settings
-
-POSTGRES_URL_VAR = "ITIP_PG_URL"
+from itip_pipeline.instance.postgres_url import POSTGRES_URL_VAR
 
 _HEADER = (
     "# Written by itip_pipeline.instance.dagster_home; edit there (deploy/README.md explains the PostgreSQL variant).\n"

@@ -29,6 +29,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from itip_pipeline.core.escaping import for_cell
 from itip_pipeline.report.published import Family, PublishedWarehouse
 from itip_pipeline.warehouse.exported_tables import FLAG_COLUMN, FLAGS
 
@@ -304,10 +305,14 @@ def _staged(final: Path) -> Path:
 
 
 def write_csv(frame: pd.DataFrame, path: Path) -> None:
-    """Every column as read, numbers unrounded (the shortest text that reads back as the same float)."""
+    """Every column as read, numbers unrounded (the shortest text that reads back as the same float); every text
+    cell and header through core/escaping.for_cell, so no cell starts a formula in the spreadsheet that opens it."""
     staged = _staged(path)
+    frame = _ordered(frame)
+    texts = [c for c in frame.columns if frame[c].dtype == object or pd.api.types.is_string_dtype(frame[c])]
+    frame = frame.assign(**{c: frame[c].map(for_cell) for c in texts}).rename(columns=for_cell)
     try:
-        _ordered(frame).to_csv(
+        frame.to_csv(
             staged,
             sep=";",
             decimal=",",
@@ -403,11 +408,9 @@ def _cell_value(value: object) -> object:
 
 
 def _put(sheet, row: int, column: int, value: object):
-    """A cell holding `value` as data: a text that starts like a formula stays text, never runs."""
-    cell = sheet.cell(row=row, column=column, value=_cell_value(value))
-    if cell.data_type == "f":
-        cell.data_type = "s"
-    return cell
+    """A cell holding `value` as data, through core/escaping.for_cell: a text that starts like a formula gets a '
+    and stays text, a control character (which openpyxl refuses) is shown as its code, a number stays a number."""
+    return sheet.cell(row=row, column=column, value=for_cell(_cell_value(value)))
 
 
 def _shown_columns(frame: pd.DataFrame, lang: str) -> list[Shown]:
@@ -457,9 +460,9 @@ def _write_family_sheet(sheet, family: Family, title: str, lang: str, synthetic:
 
     frame = family.frame.assign(**{REMARK: [_remark(row, lang) for _, row in family.frame.iterrows()]})
     shown = _shown_columns(frame, lang)
-    sheet.cell(row=1, column=1, value=title).font = Font(bold=True, size=14)
+    _put(sheet, 1, 1, title).font = Font(bold=True, size=14)
     second = word("synthetic", lang) if synthetic else f"marts.{family.table} · {CSV_DIR_NAME}/{family.table}.csv"
-    sheet.cell(row=2, column=1, value=second).font = Font(bold=synthetic, color="C00000" if synthetic else "595959")
+    _put(sheet, 2, 1, second).font = Font(bold=synthetic, color="C00000" if synthetic else "595959")
     heading_style = {
         "font": Font(bold=True),
         "fill": PatternFill("solid", fgColor="DDE4EE"),
@@ -467,7 +470,7 @@ def _write_family_sheet(sheet, family: Family, title: str, lang: str, synthetic:
         "border": Border(bottom=Side(style="thin")),
     }
     for col, spec in enumerate(shown, start=1):
-        cell = sheet.cell(row=HEADER_ROW, column=col, value=spec.heading(lang))
+        cell = _put(sheet, HEADER_ROW, col, spec.heading(lang))
         for attribute, style in heading_style.items():
             setattr(cell, attribute, style)
         sheet.column_dimensions[get_column_letter(col)].width = spec.width

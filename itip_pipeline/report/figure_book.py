@@ -8,7 +8,6 @@ swapped in whole, so a reader never sees half a book.
 
 from __future__ import annotations
 
-import html
 import os
 import shutil
 from collections import Counter
@@ -18,6 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from itip_pipeline.core.escaping import for_html
 from itip_pipeline.report import charts, flags
 from itip_pipeline.report.check_results import CheckOutcome, run_url
 from itip_pipeline.report.distribution import DISTRIBUTION_TABLE, family_distribution
@@ -77,7 +77,8 @@ class BookRun:
 
 
 def _e(value: object) -> str:
-    return html.escape("" if value is None or (isinstance(value, float) and pd.isna(value)) else str(value))
+    """Text or an attribute value in the book's HTML, through core/escaping.for_html (one rule for every page)."""
+    return for_html("" if value is None or (isinstance(value, float) and pd.isna(value)) else value)
 
 
 _number = charts.number

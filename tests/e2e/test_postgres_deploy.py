@@ -3,15 +3,11 @@ throwaway server this test starts, the daemon runs a year's load, and its run an
 
 from __future__ import annotations
 
-import glob
 import os
-import pwd
 import re
-import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -23,65 +19,15 @@ from itip_pipeline.core.settings import REPO_ROOT
 
 from support.delivery_builders import LOADED_YEAR, TEST_PSEUDONYM_KEY, write_delivery
 from support.local_servers import free_port, graphql, wait_for_code_location
+from support.postgres_server import postgres_server
 
 LOCATION = {"repositoryLocationName": "itip", "repositoryName": "__repository__"}
 
 
-def _postgres_bin(name: str) -> str:
-    """initdb/pg_ctl on PATH, or in Debian's versioned folder (the postgresql package does not put them on PATH)."""
-    found = shutil.which(name) or next(iter(sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"), reverse=True)), None)
-    if not found:
-        pytest.fail(
-            f"PostgreSQL's {name} is not installed: .ci/run installs Debian's postgresql package "
-            "(apt-get install postgresql)"
-        )
-    return found
-
-
-def _as_postgres(command: list[str]) -> list[str]:
-    """PostgreSQL refuses to run as root: as root, run the command as the postgres user."""
-    if os.geteuid() != 0:
-        return command
-    if not shutil.which("su"):
-        pytest.fail("running as root, the PostgreSQL test needs `su` to start the server as the postgres user")
-    try:
-        pwd.getpwnam("postgres")
-    except KeyError:
-        pytest.fail(
-            "running as root, the PostgreSQL test needs the postgres user (Debian's postgresql package creates it)"
-        )
-    return ["su", "postgres", "-s", "/bin/sh", "-c", " ".join(f"'{part}'" for part in command)]
-
-
 @pytest.fixture(scope="module")
 def postgres_url():
-    initdb, pg_ctl = _postgres_bin("initdb"), _postgres_bin("pg_ctl")
-    # Outside pytest's root-only tmp folder, so the postgres user can reach it; short, for the socket's path.
-    folder = Path(tempfile.mkdtemp(prefix="itip-pg-"))
-    data = folder / "data"
-    if os.geteuid() == 0:
-        pg = pwd.getpwnam("postgres")
-        os.chown(folder, pg.pw_uid, pg.pw_gid)
-    port = free_port()
-    subprocess.run(
-        _as_postgres([initdb, "-D", str(data), "-A", "trust", "-U", "itip"]), check=True, capture_output=True
-    )
-    subprocess.run(
-        _as_postgres(
-            [pg_ctl, "-D", str(data), "-o", f"-p {port} -k {folder}", "-l", str(folder / "log"), "-w", "start"]
-        ),
-        check=True,
-        capture_output=True,
-    )
-    try:
-        con = psycopg2.connect(host="127.0.0.1", port=port, user="itip", dbname="postgres")
-        con.autocommit = True  # CREATE DATABASE cannot run in a transaction
-        con.cursor().execute("CREATE DATABASE itip")
-        con.close()
+    with postgres_server() as (port, _connect):
         yield f"postgresql://itip@127.0.0.1:{port}/itip"
-    finally:
-        subprocess.run(_as_postgres([pg_ctl, "-D", str(data), "-m", "immediate", "stop"]), capture_output=True)
-        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _stop_landing_sensor(base: str) -> None:

@@ -5,7 +5,8 @@ tools), part being codebook, org, panel, or delivery when a refusal is about sev
 An accepted load reports its files (sha256), respondents, answers and warnings; an unchanged one says it was
 skipped; a refused one lists every problem and points to the quarantine folder. The latest load of a part
 replaces its report. Problems are written as the quarantine report writes them (file, row, column, value,
-rule); nothing else of a delivered file is.
+rule); nothing else of a delivered file is. Every delivered text (file names, problems) is written through
+core/escaping.for_markdown, so no viewer renders it as HTML, a link or a table cell of its own.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from itip_pipeline.core.escaping import for_markdown
 from itip_pipeline.ingest.loading.archive_quarantine import problems_markdown
 from itip_pipeline.ingest.problems import Problem
 
@@ -92,7 +94,7 @@ def _markdown(report: PartReport, written_at: str) -> str:
     if report.status == "refused":
         lines += [
             "Nothing of the year was loaded; the warehouse is as it was. The refused files and their "
-            f"report are in {report.quarantine_folder}.",
+            f"report are in {for_markdown(report.quarantine_folder)}.",
             "",
             f"## {len(report.problems)} problem(s)",
             "",
@@ -109,7 +111,7 @@ def _markdown(report: PartReport, written_at: str) -> str:
         "",
         "| file | sha256 |",
         "| --- | --- |",
-        *(f"| {name} | {sha} |" for name, sha in report.files.items()),
+        *(f"| {for_markdown(name)} | {for_markdown(sha)} |" for name, sha in report.files.items()),
         "",
     ]
     lines += [f"## {len(report.warnings)} warning(s)", ""]

@@ -3,9 +3,10 @@
 What belongs here is only what turns a folder into the arguments of the load's validation and its answer
 into a report: the folder is inventoried by delivery_files.folder_delivery and validated by
 year_delivery.validate_year — the very calls load_year makes — so the check can neither accept what a
-load refuses nor refuse what a load accepts. Problems are rendered by archive_quarantine.problems_markdown, the
-table of the quarantine report. Nothing is written: no warehouse, working database, quarantine, archive
-or Dagster instance is opened, and Dagster and dbt are never imported.
+load refuses nor refuse what a load accepts. Problems are rendered by archive_quarantine's
+problems_table_for_terminal, the table of the quarantine report as a terminal shows it. Nothing is written: no
+warehouse, working database, quarantine, archive or Dagster instance is opened, and Dagster and dbt are never
+imported.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from pathlib import Path
 from itip_pipeline.core.contract import shown_name
 from itip_pipeline.core.survey_years import year_of_folder
 from itip_pipeline.ingest.files.delivery_files import folder_delivery
-from itip_pipeline.ingest.loading.archive_quarantine import problems_markdown
+from itip_pipeline.ingest.loading.archive_quarantine import problems_table_for_terminal
 from itip_pipeline.ingest.problems import DeliveryRejected, Problem
 from itip_pipeline.ingest.rules.year_delivery import validate_year
 
@@ -77,8 +78,13 @@ def check_report(result: CheckResult) -> str:
             f"WOULD BE REFUSED: {len(result.problems)} problem(s); a load would refuse the whole year and load none "
             "of it. Correct every row below and check again.",
             "",
-            problems_markdown(result.problems),
+            problems_table_for_terminal(result.problems),
         ]
     if result.warnings:
-        lines += ["", f"{len(result.warnings)} warning(s) (loaded anyway):", "", problems_markdown(result.warnings)]
+        lines += [
+            "",
+            f"{len(result.warnings)} warning(s) (loaded anyway):",
+            "",
+            problems_table_for_terminal(result.warnings),
+        ]
     return "\n".join(lines)
