@@ -12,9 +12,11 @@ from __future__ import annotations
 import hashlib
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from itip_pipeline.core.build_state import StateUnreadable, parse_state_object
 from itip_pipeline.core.hashing import key_fingerprint, sha256_of
 from itip_pipeline.core.settings import get_settings
 from itip_pipeline.core.survey_years import year_of_folder
@@ -29,16 +31,42 @@ TEMPORARY_MARKERS = (".partial", ".tmp", ".part", ".crdownload")
 class LandingCursor:
     fingerprints: dict[str, str] = field(default_factory=dict)  # year -> fingerprint last started
     hashes: dict[str, list] = field(default_factory=dict)  # "year/name" -> [size, mtime_ns, sha256]
+    damaged: str | None = None  # why a stored cursor was not usable (then this one starts afresh); not stored
 
     def dumps(self) -> str:
         return json.dumps({"fingerprints": self.fingerprints, "hashes": self.hashes}, sort_keys=True)
 
     @classmethod
     def loads(cls, text: str | None) -> LandingCursor:
+        """The stored cursor; a fresh one, saying why, when it is not the shape `dumps` writes. A fresh cursor
+        only costs hashing every file again: a year is still started only when it differs from the load log."""
         if not text:
             return cls()
-        data = json.loads(text)
-        return cls(data.get("fingerprints", {}), data.get("hashes", {}))
+        try:
+            data = parse_state_object(text, "the landing sensor's cursor")
+        except StateUnreadable as unreadable:
+            return cls(damaged=f"{unreadable} Every landed file is hashed again.")
+        fingerprints, hashes = data.get("fingerprints", {}), data.get("hashes", {})
+        if not (_is_map_of(fingerprints, lambda v: isinstance(v, str)) and _is_map_of(hashes, _is_cached_hash)):
+            return cls(
+                damaged="the landing sensor's cursor is not the shape it is written in; every landed file is hashed "
+                "again."
+            )
+        return cls(fingerprints, hashes)
+
+
+def _is_map_of(value: object, valid: Callable[[object], bool]) -> bool:
+    return isinstance(value, dict) and all(isinstance(k, str) and valid(v) for k, v in value.items())
+
+
+def _is_cached_hash(value: object) -> bool:
+    """[size, mtime_ns, sha256] as `scan_year` caches it."""
+    return (
+        isinstance(value, list)
+        and len(value) == 3
+        and all(isinstance(n, int) and not isinstance(n, bool) for n in value[:2])
+        and isinstance(value[2], str)
+    )
 
 
 @dataclass(frozen=True)
