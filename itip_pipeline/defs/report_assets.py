@@ -37,35 +37,15 @@ EXPORTS_KEY = dg.AssetKey(["published", "excel_exports"])
     name="write_figure_book_and_exports",
 )
 def figure_book_and_exports(context: AssetExecutionContext):
-    from itip_pipeline.report.check_results import every_dbt_test, latest_check_outcomes
-    from itip_pipeline.report.exports import write_exports
-    from itip_pipeline.report.figure_book import BookRun, build_figure_book
-    from itip_pipeline.report.published import read_published
-
     settings = get_settings()
     # Two runs finishing together must not write the same workbook, CSV files and pages at once.
     with writer_lock(settings.figure_book_dir), progress.step("figure book and exports") as step:
         # The version resolved once and read inside it: a publish by another run meanwhile cannot mix versions.
         version = current_version_dir(settings.marts_dir)
-        published = read_published(version / settings.warehouse_db.name if version else settings.warehouse_db)
-        exports = write_exports(published, settings.marts_dir)
-        # The job's asset graph: execute_in_process (itip run) has no repository on the context.
-        checks = every_dbt_test(
-            latest_check_outcomes(context.instance, context.job_def.asset_layer.asset_graph.asset_check_keys),
-            _latest_dbt_build(),
-        )
-        run = BookRun(
-            run_id=context.run_id,
-            checks=checks,
-            exports={
-                "Excel (itip_indicators.xlsx)": exports.workbooks["no"],
-                "Excel, English (itip_indicators_en.xlsx)": exports.workbooks["en"],
-                "CSV": exports.csv_files[0].parent,
-            },
-        )
-        pages = build_figure_book(published, settings.figure_book_dir, run)
-        # Last: the no-op check of `itip run` trusts a book (and the exports) only if it names the current version.
-        (settings.figure_book_dir / FIGURE_BOOK_MARKER).write_text(version.name if version else "", encoding="utf-8")
+        try:
+            exports, pages, published = _write_book_and_exports(context, settings, version)
+        except Exception as error:  # any failure here: the publish stands, the old book says it is stale
+            raise dg.Failure(description=_failed_after_publish(settings, version, error), allow_retries=False) from None
         step.done(f"{len(pages)} pages, {len(exports.csv_files)} CSV files")
     yield dg.MaterializeResult(
         asset_key=EXPORTS_KEY,
@@ -80,6 +60,66 @@ def figure_book_and_exports(context: AssetExecutionContext):
             "synthetic": published.is_synthetic,
         },
     )
+
+
+def _write_book_and_exports(context: AssetExecutionContext, settings, version):
+    """The workbooks, CSV files and figure book of the published `version`; the book's marker last."""
+    from itip_pipeline.report.check_results import every_dbt_test, latest_check_outcomes
+    from itip_pipeline.report.exports import write_exports
+    from itip_pipeline.report.figure_book import BookRun, build_figure_book
+    from itip_pipeline.report.published import read_published
+
+    published = read_published(version / settings.warehouse_db.name if version else settings.warehouse_db)
+    exports = write_exports(published, settings.marts_dir)
+    # The job's asset graph: execute_in_process (itip run) has no repository on the context.
+    checks = every_dbt_test(
+        latest_check_outcomes(context.instance, context.job_def.asset_layer.asset_graph.asset_check_keys),
+        _latest_dbt_build(),
+    )
+    run = BookRun(
+        run_id=context.run_id,
+        checks=checks,
+        exports={
+            "Excel (itip_indicators.xlsx)": exports.workbooks["no"],
+            "Excel, English (itip_indicators_en.xlsx)": exports.workbooks["en"],
+            "CSV": exports.csv_files[0].parent,
+        },
+    )
+    pages = build_figure_book(published, settings.figure_book_dir, run)
+    # Last: the no-op check of `itip run` trusts a book (and the exports) only if it names the current version.
+    (settings.figure_book_dir / FIGURE_BOOK_MARKER).write_text(version.name if version else "", encoding="utf-8")
+    return exports, pages, published
+
+
+def _failed_after_publish(settings, version, error: Exception) -> str:
+    """The sentence for a failed figure book or exports step, after the old book has been marked stale."""
+    from itip_pipeline.report.stale_notice import mark_stale
+
+    marker = settings.figure_book_dir / FIGURE_BOOK_MARKER
+    shown = _one_line(marker.read_text(encoding="utf-8", errors="replace")) if marker.is_file() else None
+    published = version.name if version else None
+    try:
+        marked = f"its pages now say they show version {shown or '(none)'}, not the published one"
+        mark_stale(settings.figure_book_dir, shown, published)
+    except OSError as unmarked:
+        marked = f"the notice saying so could not be written either ({unmarked.strerror or unmarked})"
+    return (
+        f"Drawing the figure book and writing the exports failed after version {published} was published: "
+        f"{_in_words(error)}. The published warehouse and Parquet files are version {published} and stay so; "
+        f"the figure book in {settings.figure_book_dir} and the workbooks and CSV files are stale ({marked})."
+    )
+
+
+def _in_words(error: Exception) -> str:
+    """The error's own words on one line, control characters shown escaped (they may come from a delivery)."""
+    text = str(error).strip() or type(error).__name__
+    if isinstance(error, OSError) and error.strerror:
+        text = f"{error.strerror}" + (f": {error.filename}" if error.filename else "")
+    return _one_line(text)
+
+
+def _one_line(text: str, limit: int = 500) -> str:
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in " ".join(text.split()))[:limit]
 
 
 def _latest_dbt_build():
