@@ -245,7 +245,7 @@ def build_parser() -> argparse.ArgumentParser:
         "Prints a line as each step starts and ends; dbt's and Dagster's own output goes to "
         "data/reports/itip_run.log. When nothing changed since the published version it says so and stops "
         "within seconds (--force rebuilds). Exit code 0: published or already up to date; 1: a year was refused "
-        "or a step failed (the published warehouse is left as it was).",
+        "or a step failed (the summary says whether a version was published before it failed).",
     )
     run.add_argument("--years", help="load only these years, e.g. 2021-2025 or 2024 (a command-line backfill)")
     run.add_argument(

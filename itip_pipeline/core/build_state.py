@@ -8,8 +8,9 @@ The state is one hash per input:
 - `dependencies`: the installed distributions and their versions;
 - `settings`: every path setting and the pseudonym key's fingerprint (never the key).
 
-The code, the dbt project, the packages and the settings are hashed when the run starts (`mark_run_start`):
-that is what the run's process imported and what its build reads. The dbt step records those start hashes
+The code, the dbt project, the packages and the settings are hashed when the run starts (`mark_run_start`, by
+`itip run` and by the code location a Dagster run's process loads): that is what the run's process imported
+and what its build reads. The dbt step records those start hashes
 (captured under the writer lock just before `dbt build`), the candidate carries them, and publish writes them
 beside the published version as `build_state.json`. An input that differs when captured from what it was at
 the start is recorded as unknown, and one changed later still differs from its start hash, so a change made
@@ -58,10 +59,13 @@ class StateUnreadable(ValueError):
     """A state file that is not what the pipeline wrote; the message is a sentence saying so."""
 
 
-def mark_run_start(settings: Settings) -> dict[str, str]:
-    """Hash the inputs now, as the ones this run is built from (called when a run starts)."""
-    _run_start[_settings_key(settings)] = started = inputs(settings)
-    return started
+def mark_run_start(settings: Settings, keep_earlier: bool = False) -> dict[str, str]:
+    """Hash the inputs now, as the ones this process's run is built from: `itip run` as it starts, a Dagster run's
+    process as it loads the code location (`keep_earlier`: a start already marked in this process stands)."""
+    key = _settings_key(settings)
+    if not (keep_earlier and key in _run_start):
+        _run_start[key] = inputs(settings)
+    return _run_start[key]
 
 
 def started_inputs(settings: Settings) -> dict[str, str] | None:

@@ -333,3 +333,11 @@ def test_a_full_disk_during_itip_run_ends_in_a_sentence(published, monkeypatch):
     said = str(stopped.value.code)
     assert f"No space left on device on {published.work_db}; the disk is full" in said
     assert "published nothing" in said
+
+
+def test_a_dagster_run_process_keeps_the_start_itip_run_marked(published, own_code):
+    """`itip run` marks its start, then imports the code location, which marks a start only where none is."""
+    started = build_state.mark_run_start(published)
+    (own_code / "report" / "charts.py").write_text("WIDTH = 600\n")
+    assert build_state.mark_run_start(published, keep_earlier=True) == started
+    assert build_state.mark_run_start(published)["code"] != started["code"], "a new `itip run` starts afresh"
