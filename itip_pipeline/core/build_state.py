@@ -37,6 +37,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from itip_pipeline.core.hashing import key_fingerprint, sha256_of
+from itip_pipeline.core.published_layout import CURRENT
 from itip_pipeline.core.settings import REPO_ROOT, Settings
 
 STATE_FILE = "build_state.json"
@@ -159,6 +160,12 @@ def why_rebuilding(settings: Settings, version_dir: Path | None) -> str | None:
     recorded = recorded_state(version_dir)
     if isinstance(recorded, str):
         return recorded
+    pointer = settings.marts_dir / CURRENT
+    if version_dir is None and (pointer.is_symlink() or pointer.exists()):
+        return (
+            f"{pointer} does not lead to a published version folder (a link in a loop, to nothing, or not a "
+            "link); this run builds and publishes a version, which replaces it."
+        )
     marker = settings.figure_book_dir / FIGURE_BOOK_MARKER
     if isinstance(recorded, dict) and marker.is_file() and _marker_version(marker) is None:
         return f"{marker} is not a version name the figure book step wrote; the figure book is redrawn by this run."

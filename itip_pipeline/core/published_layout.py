@@ -12,4 +12,7 @@ CURRENT = "current"
 def current_version_dir(marts_dir: Path) -> Path | None:
     """The published version folder a reader should use now (resolve once, then read only inside it)."""
     pointer = marts_dir / CURRENT
-    return pointer.resolve() if pointer.is_symlink() and pointer.resolve().is_dir() else None
+    try:
+        return pointer.resolve() if pointer.is_symlink() and pointer.resolve().is_dir() else None
+    except (OSError, RuntimeError):  # a link in a loop, or one that cannot be followed: no current version
+        return None

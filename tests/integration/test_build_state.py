@@ -341,3 +341,18 @@ def test_a_dagster_run_process_keeps_the_start_itip_run_marked(published, own_co
     (own_code / "report" / "charts.py").write_text("WIDTH = 600\n")
     assert build_state.mark_run_start(published, keep_earlier=True) == started
     assert build_state.mark_run_start(published)["code"] != started["code"], "a new `itip run` starts afresh"
+
+
+@pytest.mark.parametrize(
+    "pointer",
+    [lambda p: p.symlink_to(CURRENT), lambda p: p.symlink_to("versions/gone"), lambda p: p.write_text("v")],
+    ids=["a link in a loop", "a link to nothing", "a file"],
+)
+def test_a_current_pointer_that_leads_nowhere_means_rebuild_said_in_a_sentence(published, pointer):
+    current = published.marts_dir / CURRENT
+    current.unlink()
+    pointer(current)
+    assert current_version_dir(published.marts_dir) is None
+    assert _up_to_date(published) is None
+    why = build_state.why_rebuilding(published, current_version_dir(published.marts_dir))
+    assert why.startswith(f"{current} does not lead to a published version folder")
