@@ -58,7 +58,8 @@ def _run(args: argparse.Namespace) -> None:
         raise SystemExit(1)
     for warning in summary.warnings:
         print(f"\nWARNING (published all the same) {warning}")
-    print(f"Built, checked and published as version {summary.version} in {summary.seconds:.1f} s:")
+    as_version = f" as version {summary.version}" if summary.version else ""
+    print(f"Built, checked and published{as_version} in {summary.seconds:.1f} s:")
     print(f"  warehouse (BI, read-only): {settings.warehouse_db}  (schema marts)")
     print(f"  Parquet exports:           {settings.marts_dir}/current/  (the same version as the warehouse)")
     print(f"  Excel workbook:            {settings.marts_dir / WORKBOOK_NAMES['no']}  (English: _en)")

@@ -42,10 +42,12 @@ def figure_book_and_exports(context: AssetExecutionContext):
     with writer_lock(settings.figure_book_dir), progress.step("figure book and exports") as step:
         # The version resolved once and read inside it: a publish by another run meanwhile cannot mix versions.
         version = current_version_dir(settings.marts_dir)
+        written: list[str] = []
         try:
-            exports, pages, published = _write_book_and_exports(context, settings, version)
+            exports, pages, published = _write_book_and_exports(context, settings, version, written)
         except Exception as error:  # any failure here: the publish stands, the old book says it is stale
-            raise dg.Failure(description=_failed_after_publish(settings, version, error), allow_retries=False) from None
+            sentence = _failed_after_publish(settings, version, error, exports_written="exports" in written)
+            raise dg.Failure(description=sentence, allow_retries=False) from None
         step.done(f"{len(pages)} pages, {len(exports.csv_files)} CSV files")
     yield dg.MaterializeResult(
         asset_key=EXPORTS_KEY,
@@ -62,8 +64,9 @@ def figure_book_and_exports(context: AssetExecutionContext):
     )
 
 
-def _write_book_and_exports(context: AssetExecutionContext, settings, version):
-    """The workbooks, CSV files and figure book of the published `version`; the book's marker last."""
+def _write_book_and_exports(context: AssetExecutionContext, settings, version, written: list[str]):
+    """The workbooks, CSV files and figure book of the published `version`; the book's marker last. Appends
+    "exports" to `written` once the workbooks and CSV files are written."""
     from itip_pipeline.report.check_results import every_dbt_test, latest_check_outcomes
     from itip_pipeline.report.exports import write_exports
     from itip_pipeline.report.figure_book import BookRun, build_figure_book
@@ -71,6 +74,7 @@ def _write_book_and_exports(context: AssetExecutionContext, settings, version):
 
     published = read_published(version / settings.warehouse_db.name if version else settings.warehouse_db)
     exports = write_exports(published, settings.marts_dir)
+    written.append("exports")
     # The job's asset graph: execute_in_process (itip run) has no repository on the context.
     checks = every_dbt_test(
         latest_check_outcomes(context.instance, context.job_def.asset_layer.asset_graph.asset_check_keys),
@@ -91,7 +95,7 @@ def _write_book_and_exports(context: AssetExecutionContext, settings, version):
     return exports, pages, published
 
 
-def _failed_after_publish(settings, version, error: Exception) -> str:
+def _failed_after_publish(settings, version, error: Exception, exports_written: bool) -> str:
     """The sentence for a failed figure book or exports step, after the old book has been marked stale."""
     from itip_pipeline.report.stale_notice import mark_stale
 
@@ -103,10 +107,18 @@ def _failed_after_publish(settings, version, error: Exception) -> str:
         mark_stale(settings.figure_book_dir, shown, published)
     except OSError as unmarked:
         marked = f"the notice saying so could not be written either ({unmarked.strerror or unmarked})"
+    failed, stale = (
+        ("Drawing the figure book", f"the figure book in {settings.figure_book_dir} is stale")
+        if exports_written
+        else (
+            "Writing the exports",
+            f"the workbooks and CSV files in {settings.marts_dir} and the figure book in {settings.figure_book_dir} "
+            "are stale",
+        )
+    )
     return (
-        f"Drawing the figure book and writing the exports failed after version {published} was published: "
-        f"{_in_words(error)}. The published warehouse and Parquet files are version {published} and stay so; "
-        f"the figure book in {settings.figure_book_dir} and the workbooks and CSV files are stale ({marked})."
+        f"{failed} failed after version {published} was published: {_in_words(error)}. The published warehouse "
+        f"and Parquet files are version {published} and stay so; {stale} ({marked})."
     )
 
 

@@ -20,13 +20,13 @@ NOTICE_STYLE = (
 TEXT = {
     "no": (
         "Denne figurboka er utdatert. Den viser versjon {shown}. Versjon {published} er publisert etterpå, men "
-        "tegningen av figurboka (og Excel- og CSV-eksportene) feilet. Tallene i lageret og Parquet-filene er "
-        "de gjeldende; kjør «itip run» på nytt for å tegne boka."
+        "figurboka kunne ikke tegnes på nytt for den. Tallene i lageret og Parquet-filene er de gjeldende; kjør "
+        "«itip run» på nytt for å tegne boka."
     ),
     "en": (
         "This figure book is out of date. It shows version {shown}. Version {published} has been published "
-        "since, but drawing the figure book (and the Excel and CSV exports) failed. The numbers in the warehouse "
-        "and the Parquet files are the current ones; run `itip run` again to redraw the book."
+        "since, but the figure book could not be redrawn for it. The numbers in the warehouse and the Parquet "
+        "files are the current ones; run `itip run` again to redraw the book."
     ),
 }
 UNKNOWN_VERSION = {"no": "(ukjent)", "en": "(unknown)"}
