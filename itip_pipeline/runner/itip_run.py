@@ -298,14 +298,10 @@ def _refusals(result) -> dict[str, str]:
     return {}
 
 
-# The steps that run after publish, in words: their failure leaves the published version in place.
-AFTER_PUBLISH_STEPS = {"write_figure_book_and_exports": "the figure book and exports step"}
-
-
 def _record_build(outcome: _Outcome, result) -> None:
     """Published or not judged by the publish step's own record (the version it made), not by the whole run:
     a step after publish can fail while the new version is already what readers see."""
-    from itip_pipeline.alerting.failure_sentences import step_failures
+    from itip_pipeline.alerting.failure_sentences import AFTER_PUBLISH_STEPS, step_failures
 
     outcome.version = _published_version(result)
     outcome.published = outcome.version is not None
