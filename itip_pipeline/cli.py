@@ -116,7 +116,7 @@ def changed_during_run_line(summary) -> str | None:
     names = ", ".join(CHANGED_INPUT_WORDS.get(name, name) for name in summary.changed_during_run)
     built = f"version {summary.version} was built" if summary.version else "this run was built"
     return (
-        f"While this run was building, {names} changed: {built} from them as they were when it started, "
+        f"While this run was building, {names} changed: {built} from the inputs as they were when it started, "
         "so the next `itip run` rebuilds with the change."
     )
 

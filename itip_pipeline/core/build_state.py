@@ -32,7 +32,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import sys
+import sysconfig
 from dataclasses import asdict
 from pathlib import Path
 
@@ -271,15 +271,16 @@ def _published_files_intact(settings: Settings, version_dir: Path) -> bool:
 
 
 def _installed_distributions() -> list[str]:
-    """Every installed distribution by its metadata folder's name, which carries its name and version
-    (`duckdb-1.2.0.dist-info`): listing the import path's folders is what keeps the no-op fast, where reading
-    each distribution's METADATA file through importlib.metadata costs most of a second."""
+    """Every distribution installed in this interpreter's environment, by its metadata folder's name, which
+    carries its name and version (`duckdb-1.2.0.dist-info`). Listing the environment's package folders keeps the
+    no-op fast, where reading each METADATA file through importlib.metadata costs most of a second; the folders
+    are the interpreter's own (sysconfig), not sys.path, which changes with the working folder and the script."""
+    folders = {Path(sysconfig.get_paths()[kind]) for kind in ("purelib", "platlib")}
     names = set()
-    for entry in sys.path:
-        folder = Path(entry or ".")
+    for folder in folders:
         try:
             names.update(p.name for p in folder.iterdir() if p.name.endswith((".dist-info", ".egg-info")))
-        except OSError:  # a zip file, or a path entry that does not exist
+        except OSError:  # an environment without one of them
             continue
     return sorted(names)
 
