@@ -41,20 +41,26 @@ def _run(args: argparse.Namespace) -> None:
         print(orphaned_run_line(run_id))
     for reason in summary.skipped.values():
         print(for_terminal(f"Skipped: {reason}"))
+    for note in summary.notes:
+        print(for_terminal(note, lines=True))
     for year, message in summary.failed_years.items():
-        print(f"\nFAILED {'build and publish' if year == 0 else year}:\n{for_terminal(message, lines=True)}")
+        print(f"\nFAILED {_failed_what(summary, year)}:\n{for_terminal(message, lines=True)}")
     print(f"\n{years_line(summary)}")
+    for line in (changed_during_run_line(summary), failure_outcome_line(summary, settings)):
+        if line:
+            print(line)
     if summary.failed_years:
         if summary.refused:
             print(
                 f"Refused files are in {settings.quarantine_dir} with a report each; every load's report is in "
                 f"{settings.reports_dir / 'loads'}."
             )
-        print(f"The published warehouse {settings.warehouse_db} was left as it was. Full log: {summary.log}")
+        print(f"Full log: {summary.log}")
         raise SystemExit(1)
     for warning in summary.warnings:
         print(f"\nWARNING (published all the same) {for_terminal(warning, lines=True)}")
-    print(f"Built, checked and published in {summary.seconds:.1f} s:")
+    as_version = f" as version {summary.version}" if summary.version else ""
+    print(f"Built, checked and published{as_version} in {summary.seconds:.1f} s:")
     print(f"  warehouse (BI, read-only): {settings.warehouse_db}  (schema marts)")
     print(f"  Parquet exports:           {settings.marts_dir}/current/  (the same version as the warehouse)")
     print(f"  Excel workbook:            {settings.marts_dir / WORKBOOK_NAMES['no']}  (English: _en)")
@@ -80,6 +86,49 @@ def years_line(summary) -> str:
         f"Unchanged since their last load (skipped): {listed(summary.unchanged)}. "
         f"Refused or failed: {listed(summary.refused)}."
     )
+
+
+def _failed_what(summary, year: int) -> str:
+    if year:
+        return str(year)
+    return f"after publishing version {summary.version}" if summary.failed_after_publish else "build and publish"
+
+
+def failure_outcome_line(summary, settings) -> str | None:
+    """What a failed run left published, in words: the previous version untouched, or a new version published
+    with the steps after it (figure book, exports) stale. None when the run did not fail."""
+    if not summary.failed_years:
+        return None
+    if summary.version and summary.failed_after_publish:
+        return (
+            f"Version {summary.version} was published: {settings.warehouse_db} and {settings.marts_dir}/current/ "
+            f"hold it. Then {summary.failed_after_publish} failed, so the figure book "
+            f"({settings.figure_book_dir}) and the Excel and CSV exports in {settings.marts_dir} are stale: they "
+            "still show the version before it, and the figure book's pages say so. Fix the cause above and run "
+            "`itip run` again to redraw them."
+        )
+    return f"Nothing was published: the published warehouse {settings.warehouse_db} was left as it was."
+
+
+def changed_during_run_line(summary) -> str | None:
+    """A sentence when the code, dbt project, packages or settings changed while the run was building."""
+    if not summary.changed_during_run:
+        return None
+    names = ", ".join(CHANGED_INPUT_WORDS.get(name, name) for name in summary.changed_during_run)
+    built = f"version {summary.version} was built" if summary.version else "this run was built"
+    return (
+        f"While this run was building, {names} changed: {built} from the inputs as they were when it started, "
+        "so the next `itip run` rebuilds with the change."
+    )
+
+
+CHANGED_INPUT_WORDS = {
+    "code": "the pipeline's code",
+    "dbt_project": "the dbt project",
+    "dbt_profiles": "dbt's profiles.yml",
+    "dependencies": "the installed packages",
+    "settings": "the settings",
+}
 
 
 def _ui(args: argparse.Namespace) -> None:
@@ -130,6 +179,16 @@ def _check(args: argparse.Namespace) -> None:
         result = check_delivery(Path(args.folder), args.year, get_settings().pseudonym_key)
     except FolderYearUnknown as error:
         print(for_terminal(error), file=sys.stderr)
+        raise SystemExit(2) from None
+    except OSError as error:  # the folder or a file in it could not be read at all
+        where = f" {error.filename}" if error.filename else f" {args.folder}"
+        print(
+            for_terminal(
+                f"itip check could not read{where}: {error.strerror or error}. Make it readable by this user (or "
+                "copy the delivery somewhere it is) and check again; nothing was written."
+            ),
+            file=sys.stderr,
+        )
         raise SystemExit(2) from None
     print(for_terminal(check_report(result), lines=True))
     raise SystemExit(0 if result.acceptable else 1)
@@ -190,7 +249,7 @@ def build_parser() -> argparse.ArgumentParser:
         "Prints a line as each step starts and ends; dbt's and Dagster's own output goes to "
         "data/reports/itip_run.log. When nothing changed since the published version it says so and stops "
         "within seconds (--force rebuilds). Exit code 0: published or already up to date; 1: a year was refused "
-        "or a step failed (the published warehouse is left as it was).",
+        "or a step failed (the summary says whether a version was published before it failed).",
     )
     run.add_argument("--years", help="load only these years, e.g. 2021-2025 or 2024 (a command-line backfill)")
     run.add_argument(

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import dagster as dg
 
+from itip_pipeline.core import build_state
+from itip_pipeline.core.settings import get_settings
 from itip_pipeline.defs.alert_sensors import late_delivery, run_failure_mail
 from itip_pipeline.defs.automation import annual_load, annual_schedule, build_and_publish, ingest_year, landing_sensor
 from itip_pipeline.defs.dbt.assets import dbt_resource, itip_dbt
@@ -15,6 +17,9 @@ from itip_pipeline.defs.report_assets import figure_book_and_exports
 from itip_pipeline.instance import sqlite_storage
 
 sqlite_storage.install()  # this process's writes to the run history: no disk flush per event
+# A run's process loads this module as it starts: what it runs and builds from is hashed now (a start that
+# `itip run` marked before importing it stands), so an edit during the run is never recorded as built.
+build_state.mark_run_start(get_settings(), keep_earlier=True)
 MART_KEYS = mart_keys(itip_dbt)
 
 defs = dg.Definitions(

@@ -43,6 +43,7 @@ PUBLISHED_MODULES = (
     "tests/e2e/test_disclosure_audit.py",
     "tests/e2e/test_disclosure_policy_outcome.py",
     "tests/e2e/test_workbook_print.py",
+    "tests/e2e/test_renderer_limits.py",
 )
 # Units of work that take minutes, started first so that the other worker does the rest meanwhile.
 LONGEST_FIRST = ("published", "tests/integration/test_dbt_project.py")

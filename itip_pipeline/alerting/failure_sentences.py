@@ -6,6 +6,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 NO_STEP_FAILURE = "the run failed (see the Dagster UI)"
+# The steps that run only after a publish succeeded, in words: their failure leaves the new version published.
+AFTER_PUBLISH_STEPS = {"write_figure_book_and_exports": "the figure book and exports step"}
+
+
+def after_publish_failures(step_keys: Iterable[str]) -> list[str]:
+    """The failed steps among `step_keys` that ran after a publish (so a version was published), in words."""
+    return [AFTER_PUBLISH_STEPS[key] for key in step_keys if key in AFTER_PUBLISH_STEPS]
 
 
 def step_failures(events: Iterable) -> list[tuple[str, str]]:

@@ -27,11 +27,17 @@ MANIFEST = "manifest.json"
 
 def current_version_dir(marts_dir: Path) -> Path | None:
     """The published version folder a reader should use now (resolve once, then read only inside it)."""
-    pointer = marts_dir / CURRENT
-    return pointer.resolve() if pointer.is_symlink() and pointer.resolve().is_dir() else None
+    return _followed(marts_dir / CURRENT)
 
 
 def current_exports_dir(marts_dir: Path) -> Path | None:
     """The export set (workbooks, CSV files, figure book) readers see now, or None before the first one."""
-    pointer = marts_dir / EXPORTS
-    return pointer.resolve() if pointer.is_symlink() and pointer.resolve().is_dir() else None
+    return _followed(marts_dir / EXPORTS)
+
+
+def _followed(pointer: Path) -> Path | None:
+    """The folder the link `pointer` leads to; None when it is no link or leads nowhere."""
+    try:
+        return pointer.resolve() if pointer.is_symlink() and pointer.resolve().is_dir() else None
+    except (OSError, RuntimeError):  # a link in a loop, or one that cannot be followed: no folder
+        return None

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 import dagster as dg
 
-from itip_pipeline.alerting.failure_sentences import NO_STEP_FAILURE, step_failures
+from itip_pipeline.alerting.failure_sentences import NO_STEP_FAILURE, after_publish_failures, step_failures
 from itip_pipeline.alerting.freshness import late_delivery_text, late_year
 from itip_pipeline.alerting.mail import MailSettings, send_alert
 from itip_pipeline.core.settings import get_settings
@@ -48,9 +48,15 @@ def failure_mail(job_name: str, run_id: str, partition: str | None, failures: li
     lines = [f"The Dagster run {run_id} of the job {what} failed.", ""]
     for step_key, sentence in failures or [("(none recorded)", NO_STEP_FAILURE)]:
         lines += [f"Failed step: {step_key}", sentence, ""]
-    lines.append(
-        f"The run's full log is in the Dagster UI under Runs, run {run_id}. The published warehouse was left as it was."
+    after_publish = after_publish_failures(step_key for step_key, _ in failures)
+    left = (
+        f"The run published a new version before {' and '.join(after_publish)} failed: the warehouse and Parquet "
+        "files are that version, and the figure book (its pages say so) and exports stay stale until a run "
+        "redraws them."
+        if after_publish
+        else "The published warehouse was left as it was."
     )
+    lines.append(f"The run's full log is in the Dagster UI under Runs, run {run_id}. {left}")
     return f"run of {what} failed", "\n".join(lines)
 
 

@@ -70,6 +70,8 @@ def landing_sensor(context: dg.SensorEvaluationContext):
     for run_id in fail_orphaned_runs(context.instance):
         context.log.warning(f"run {run_id} lost its process; marked failed")
     cursor = LandingCursor.loads(context.cursor)
+    if cursor.damaged:
+        context.log.warning(cursor.damaged)
     known = {int(k) for k in survey_years.get_partition_keys()}
     for reason in landing_folders(settings.landing_dir, known).skipped.values():
         context.log.warning(reason)

@@ -14,6 +14,7 @@ from dagster import AssetExecutionContext
 
 from itip_pipeline.core import progress
 from itip_pipeline.core.build_state import FIGURE_BOOK_MARKER
+from itip_pipeline.core.escaping import for_terminal
 from itip_pipeline.core.published_layout import WAREHOUSE_FILE, current_version_dir
 from itip_pipeline.core.settings import get_settings
 from itip_pipeline.defs.publish_assets import PARQUET_KEY, WAREHOUSE_KEY
@@ -58,11 +59,16 @@ def figure_book_and_exports(context: AssetExecutionContext):
         version = current_version_dir(settings.marts_dir)
         if version is None:
             raise dg.Failure(description=f"No published version in {settings.marts_dir}: nothing to export.")
-        published = read_published(version / WAREHOUSE_FILE)
-        with staged_exports(settings.marts_dir, version) as staging:
-            csv_files, pages = _write_set(context, published, staging, version.name)
-        stable = {settings.marts_dir / name: name for name in (*WORKBOOK_NAMES.values(), CSV_DIR_NAME)}
-        commit_exports(settings.marts_dir, version, staging, {**stable, settings.figure_book_dir: FIGURES})
+        written: list[str] = []
+        try:
+            published = read_published(version / WAREHOUSE_FILE)
+            with staged_exports(settings.marts_dir, version) as staging:
+                csv_files, pages = _write_set(context, published, staging, version.name, written)
+            stable = {settings.marts_dir / name: name for name in (*WORKBOOK_NAMES.values(), CSV_DIR_NAME)}
+            commit_exports(settings.marts_dir, version, staging, {**stable, settings.figure_book_dir: FIGURES})
+        except Exception as error:  # any failure here: the publish stands, the old book says it is stale
+            sentence = _failed_after_publish(settings, version, error, exports_written="exports" in written)
+            raise dg.Failure(description=sentence, allow_retries=False) from None
         step.done(f"{len(pages)} pages, {len(csv_files)} CSV files")
     yield dg.MaterializeResult(
         asset_key=EXPORTS_KEY,
@@ -82,14 +88,17 @@ def figure_book_and_exports(context: AssetExecutionContext):
     )
 
 
-def _write_set(context: AssetExecutionContext, published, folder: Path, version: str) -> tuple[list[Path], list]:
+def _write_set(
+    context: AssetExecutionContext, published, folder: Path, version: str, written: list[str]
+) -> tuple[list[Path], list]:
     """The workbooks, the CSV files and the figure book (in FIGURES) of `published` in `folder`; the CSV files
-    and the pages written."""
+    and the pages written. Appends "exports" to `written` once the workbooks and CSV files are written."""
     from itip_pipeline.report.check_results import every_dbt_test, latest_check_outcomes
     from itip_pipeline.report.exports import write_exports
     from itip_pipeline.report.figure_book import BookRun, build_figure_book
 
     exports = write_exports(published, folder)
+    written.append("exports")
     # The job's asset graph: execute_in_process (itip run) has no repository on the context.
     checks = every_dbt_test(
         latest_check_outcomes(context.instance, context.job_def.asset_layer.asset_graph.asset_check_keys),
@@ -97,7 +106,7 @@ def _write_set(context: AssetExecutionContext, published, folder: Path, version:
     )
     book = folder / FIGURES
     settings = get_settings()
-    written = {
+    links = {
         "Excel (itip_indicators.xlsx)": exports.workbooks["no"],
         "Excel, English (itip_indicators_en.xlsx)": exports.workbooks["en"],
         "CSV": exports.csv_files[0].parent,
@@ -107,7 +116,7 @@ def _write_set(context: AssetExecutionContext, published, folder: Path, version:
         checks=checks,
         exports={
             text: as_seen_from_stable_book(path, folder, settings.marts_dir, settings.figure_book_dir)
-            for text, path in written.items()
+            for text, path in links.items()
         },
     )
     pages = build_figure_book(published, book, run)
@@ -123,6 +132,42 @@ def as_seen_from_stable_book(written: Path, export_set: Path, marts_dir: Path, s
     stable path under `marts_dir`."""
     stable = marts_dir / written.relative_to(export_set)
     return export_set / FIGURES / os.path.relpath(stable, stable_book)
+
+
+def _failed_after_publish(settings, version, error: Exception, exports_written: bool) -> str:
+    """The sentence for a failed figure book or exports step, after the old book has been marked stale."""
+    from itip_pipeline.report.stale_notice import mark_stale
+
+    marker = settings.figure_book_dir / FIGURE_BOOK_MARKER
+    shown = _one_line(marker.read_text(encoding="utf-8", errors="replace")) if marker.is_file() else None
+    published = version.name if version else None
+    try:
+        marked = f"its pages now say they show version {shown or '(none)'}, not the published one"
+        mark_stale(settings.figure_book_dir, shown, published)
+    except OSError as unmarked:
+        marked = f"the notice saying so could not be written either ({unmarked.strerror or unmarked})"
+    # The exports and the book are one set, made visible together: when either fails, both stay as they were.
+    failed = "Drawing the figure book" if exports_written else "Writing the exports"
+    stale = (
+        f"the workbooks and CSV files in {settings.marts_dir} and the figure book in {settings.figure_book_dir} "
+        "still show the version before"
+    )
+    return (
+        f"{failed} failed after version {published} was published: {_in_words(error)}. The published warehouse "
+        f"and Parquet files are version {published} and stay so; {stale} ({marked})."
+    )
+
+
+def _in_words(error: Exception) -> str:
+    """The error's own words on one line, control characters shown escaped (they may come from a delivery)."""
+    text = str(error).strip() or type(error).__name__
+    if isinstance(error, OSError) and error.strerror:
+        text = f"{error.strerror}" + (f": {error.filename}" if error.filename else "")
+    return _one_line(text)
+
+
+def _one_line(text: str, limit: int = 500) -> str:
+    return for_terminal(" ".join(text.split()))[:limit]
 
 
 def _latest_dbt_build():

@@ -493,12 +493,8 @@ def build_figure_book(published: PublishedWarehouse, out_dir: Path, run: BookRun
             word("checks", lang), _checks_body(published, run, lang), lang, CHECKS_PAGE, published
         )
     jobs = [(lang, family) for lang in LANGUAGES for family in published.families]
-    # Starting the second process costs more than drawing a page or two: worth it from a few pages on.
-    bodies = (
-        split_across_two_processes(_family_bodies, jobs, published)
-        if len(jobs) >= 4
-        else _family_bodies(jobs, published)
-    )
+    # Drawn in child processes, however few the pages: a crash of the chart renderer must not end this process.
+    bodies = split_across_two_processes(_family_bodies, jobs, published)
     for (lang, family), body in zip(jobs, bodies, strict=True):
         folder = Path() if lang == "no" else Path("en")
         pages[folder / _page_name(family)] = _page(

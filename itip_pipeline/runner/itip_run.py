@@ -7,11 +7,12 @@ the landing folder is empty (a fresh clone).
 
 from __future__ import annotations
 
+import errno
 import sys
 import tempfile
 import time
 from contextlib import redirect_stderr, redirect_stdout
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TextIO
 
@@ -39,6 +40,10 @@ class RunSummary:
     seconds: float
     log: Path | None  # None when nothing ran
     up_to_date: str | None = None  # why nothing was run: the published version was built from these inputs
+    version: str | None = None  # the version this run published (also when a step after publish failed)
+    failed_after_publish: str | None = None  # the step that failed after `version` was published, in words
+    changed_during_run: list[str] = field(default_factory=list)  # inputs edited while the run built
+    notes: list[str] = field(default_factory=list)  # why the run is a real one when a state file was damaged
 
 
 def run_all(
@@ -61,9 +66,56 @@ def run_all(
         up_to_date = _up_to_date(settings, started)
         if up_to_date:
             return up_to_date
+    from itip_pipeline.core import build_state
+
+    # What this run is built from: hashed before the pipeline's code is imported or dbt reads its project.
+    build_state.mark_run_start(settings)
+    notes = [] if force else [why for why in [_why_rebuilding(settings)] if why]
     # Progress lines from here on, and the gaps between steps (imports, Dagster starting a step) say so too.
     with progress.to_terminal(terminal), progress.watch("itip run"):
-        return _load_build_publish(settings, years, seed, started)
+        for note in notes:
+            progress.say(note)
+        try:
+            summary = _load_build_publish(settings, years, seed, started)
+        except OSError as error:  # outside Dagster's steps (theirs end as failed steps with a sentence)
+            raise SystemExit(os_error_sentence(error)) from None
+        except RuntimeError as error:
+            from itip_pipeline.warehouse.working_db import WorkingDatabaseUnavailable
+
+            if isinstance(error, WorkingDatabaseUnavailable):
+                raise SystemExit(str(error)) from None
+            raise
+    return replace(summary, changed_during_run=build_state.changed_since_start(settings), notes=notes)
+
+
+# What to do about the operating system's refusals a run can meet before or between its Dagster steps.
+OS_ERROR_ADVICE = {
+    errno.ENOSPC: "the disk is full: free space on it",
+    errno.EDQUOT: "the disk quota is used up: free space or raise the quota",
+    errno.EACCES: "this user may not use it: change its permissions or owner",
+    errno.EPERM: "this user may not use it: change its permissions or owner",
+    errno.EROFS: "it is on a read-only file system: point the setting for it elsewhere",
+    errno.ENOENT: "it is missing: restore it, or check the ITIP_* folder settings",
+    errno.EISDIR: "a folder is where a file should be: move the folder aside",
+    errno.ENOTDIR: "a file is where a folder should be: move the file aside",
+}
+
+
+def os_error_sentence(error: OSError) -> str:
+    """An operating-system refusal met by `itip run`, as a sentence naming the file and what to do."""
+    where = f" on {error.filename}" if error.filename else ""
+    advice = OS_ERROR_ADVICE.get(error.errno, "see the message, fix the cause")
+    return (
+        f"`itip run` stopped: {error.strerror or error}{where}; {advice}, then run again. This run published "
+        "nothing: the published warehouse was left as it was."
+    )
+
+
+def _why_rebuilding(settings: Settings) -> str | None:
+    from itip_pipeline.core.build_state import why_rebuilding
+    from itip_pipeline.core.published_layout import current_version_dir
+
+    return why_rebuilding(settings, current_version_dir(settings.marts_dir))
 
 
 def _load_build_publish(settings: Settings, years: list[int] | None, seed: int, started: float) -> RunSummary:
@@ -119,6 +171,8 @@ def _load_build_publish(settings: Settings, years: list[int] | None, seed: int, 
         outcome.warnings,
         time.monotonic() - started,
         log_path,
+        version=outcome.version,
+        failed_after_publish=outcome.failed_after_publish,
     )
 
 
@@ -153,14 +207,15 @@ def _check_writable(settings: Settings) -> None:
 
 
 def _check_work_db_free(settings: Settings) -> None:
-    """Another program holding DuckDB's lock on the working database would fail every step: say so now."""
-    from itip_pipeline.warehouse.working_db import WarehouseBusy, open_for_writing
+    """Another program holding DuckDB's lock on the working database, or a damaged file, would fail every step:
+    say so now."""
+    from itip_pipeline.warehouse.working_db import WorkingDatabaseUnavailable, open_for_writing
 
     try:
         with open_for_writing(settings.work_db):
             pass
-    except WarehouseBusy as busy:
-        raise SystemExit(str(busy)) from None
+    except WorkingDatabaseUnavailable as unavailable:
+        raise SystemExit(str(unavailable)) from None
 
 
 def _unchanged_years(settings: Settings, landed: list[int]) -> list[int]:
@@ -177,6 +232,8 @@ class _Outcome:
     failed: dict[int, str]
     published: bool = False
     warnings: list[str] = field(default_factory=list)  # non-blocking checks that failed
+    version: str | None = None  # the version the build step published
+    failed_after_publish: str | None = None  # the step, in words, that failed after the version was published
 
 
 def _load_and_publish(years: list[int], unchanged: list[int]) -> _Outcome:
@@ -249,10 +306,30 @@ def _refusals(result) -> dict[str, str]:
 
 
 def _record_build(outcome: _Outcome, result) -> None:
-    outcome.published = result.success
+    """Published or not judged by the publish step's own record (the version it made), not by the whole run:
+    a step after publish can fail while the new version is already what readers see."""
+    from itip_pipeline.alerting.failure_sentences import AFTER_PUBLISH_STEPS, step_failures
+
+    outcome.version = _published_version(result)
+    outcome.published = outcome.version is not None
     outcome.warnings = _warning_texts(result)
     if not result.success:
         outcome.failed[0] = failure_text(result.all_events)
+        if outcome.published:
+            failed = [AFTER_PUBLISH_STEPS.get(key, f"the step {key}") for key, _ in step_failures(result.all_events)]
+            outcome.failed_after_publish = " and ".join(failed) or "a step after publish"
+
+
+def _published_version(result) -> str | None:
+    """The version the run's publish step made, or None when it did not publish."""
+    from itip_pipeline.defs.publish_assets import WAREHOUSE_KEY
+
+    for event in result.all_events:
+        if event.event_type_value == "ASSET_MATERIALIZATION":
+            materialization = event.event_specific_data.materialization
+            if materialization.asset_key == WAREHOUSE_KEY and "version" in materialization.metadata:
+                return str(materialization.metadata["version"].value)
+    return None
 
 
 def _warning_texts(result) -> list[str]:

@@ -4,7 +4,9 @@ DuckDB allows one writer per file and fails a second one with a bare lock error.
 pipeline takes this advisory lock first, so a second load waits (up to a timeout) and then fails with a
 message that says what is going on. Another program holding DuckDB's own lock on the file (a DuckDB shell
 or a notebook left open) cannot be waited for: `connect` names the file and the program instead of
-failing with DuckDB's bare error. BI tools never open this file: they read the published copy.
+failing with DuckDB's bare error. A file DuckDB cannot open as a database (emptied, truncated, overwritten)
+is named the same way, with what to do: it holds only what the landing folder loads again, so moving it aside
+and running again rebuilds it. BI tools never open this file: they read the published copy.
 """
 
 from __future__ import annotations
@@ -21,18 +23,45 @@ import duckdb
 from itip_pipeline.warehouse.raw_tables import RAW_DDL
 
 
-class WarehouseBusy(RuntimeError):
+class WorkingDatabaseUnavailable(RuntimeError):
+    """The working database cannot be used now; the message is a sentence naming the file and what to do."""
+
+
+class WarehouseBusy(WorkingDatabaseUnavailable):
+    pass
+
+
+class WorkingDatabaseDamaged(WorkingDatabaseUnavailable):
     pass
 
 
 def connect(work_db: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    """duckdb.connect on the working database; WarehouseBusy, saying what to do, when another program holds it."""
+    """duckdb.connect on the working database; WarehouseBusy, saying what to do, when another program holds it,
+    WorkingDatabaseDamaged when the file is not a database DuckDB can read."""
     try:
-        return duckdb.connect(str(work_db), read_only=read_only)
+        con = duckdb.connect(str(work_db), read_only=read_only)
     except duckdb.IOException as error:
-        if "lock" not in str(error).lower():
-            raise
-        raise WarehouseBusy(held_by_another_program(work_db, str(error))) from None
+        if "lock" in str(error).lower():
+            raise WarehouseBusy(held_by_another_program(work_db, str(error))) from None
+        raise WorkingDatabaseDamaged(damaged(work_db, str(error))) from None
+    except duckdb.Error as error:  # a file cut short can open and fail on its first read of the catalogue
+        raise WorkingDatabaseDamaged(damaged(work_db, str(error))) from None
+    try:
+        con.execute("select count(*) from duckdb_tables()").fetchone()
+    except duckdb.Error as error:
+        con.close()
+        raise WorkingDatabaseDamaged(damaged(work_db, str(error))) from None
+    return con
+
+
+def damaged(work_db: Path, duckdb_message: str) -> str:
+    said = " ".join(duckdb_message.split())[:300]
+    return (
+        f"The working database {work_db} cannot be opened as a DuckDB database ({said}): it was emptied, cut "
+        "short or overwritten. It holds only what a load rebuilds from the landing folder: move it aside (or "
+        f"delete it, and {work_db.name}.wal beside it if there is one) and run `itip run --force`, which loads "
+        "every landed year again and rebuilds. The published warehouse was not touched."
+    )
 
 
 def held_by_another_program(work_db: Path, duckdb_message: str) -> str:

@@ -8,6 +8,8 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
+
 from support.itip_processes import ITIP, itip_env
 
 # Another program with the working database open read-write, without the pipeline's advisory lock
@@ -60,3 +62,23 @@ def test_an_output_folder_that_cannot_be_written_is_named_with_what_to_do(tmp_pa
     assert "Traceback" not in output and "Error:" not in output
     assert f"Cannot write to {blocked}" in output and "Make it a folder this user can write" in output
     assert not (data_dir / "work" / "itip_work.duckdb").exists(), "nothing was loaded"
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [b"", b"\x00" * 4096, b"SQLite format 3\x00" + b"\x01" * 8000],
+    ids=["emptied", "zeroed", "another database's file"],
+)
+def test_a_damaged_working_database_is_named_with_what_to_do(tmp_path, damage):
+    data_dir = tmp_path / "data"
+    work_db = data_dir / "work" / "itip_work.duckdb"
+    work_db.parent.mkdir(parents=True)
+    work_db.write_bytes(damage)
+    result = _itip_run(data_dir)
+    output = result.stdout + result.stderr
+    assert result.returncode == 1, output
+    assert "Traceback" not in output and "IOException" not in output
+    assert f"The working database {work_db} cannot be opened as a DuckDB database" in output
+    assert "move it aside" in output and "itip run --force" in output
+    assert work_db.read_bytes() == damage, "the file is left for the operator to look at"
+    assert not list((data_dir / "landing").iterdir()), "it stopped before generating or loading anything"

@@ -12,7 +12,7 @@ from aiosmtpd.controller import Controller
 
 from itip_pipeline.alerting.freshness import late_year
 from itip_pipeline.alerting.mail import MailNotConfigured, MailSettings
-from itip_pipeline.defs.alert_sensors import MAIL_OFF, check_freshness, run_failure_mail
+from itip_pipeline.defs.alert_sensors import MAIL_OFF, check_freshness, failure_mail, run_failure_mail
 
 from support.local_servers import free_port
 
@@ -187,3 +187,13 @@ def test_a_late_delivery_is_warned_about_and_mailed_once_a_year(settings, inbox)
 def test_a_late_delivery_without_smtp_settings_is_a_warning_only(settings, no_mail):
     message = check_freshness(dg.build_sensor_context(), date(2026, 7, 2)).skip_message
     assert "The 2026 delivery is late" in message and MAIL_OFF in message
+
+
+def test_a_failure_after_publish_is_mailed_as_a_published_version_with_a_stale_book():
+    _, body = failure_mail(
+        "build_and_publish", "r1", None, [("write_figure_book_and_exports", "Drawing the figure book failed …")]
+    )
+    assert "The run published a new version before the figure book and exports step failed" in body
+    assert "stale" in body and "left as it was" not in body
+    _, body = failure_mail("build_and_publish", "r2", None, [("itip_dbt", "a dbt test failed")])
+    assert body.endswith("The published warehouse was left as it was.")

@@ -142,3 +142,216 @@ def test_force_rebuilds_though_nothing_changed(published, monkeypatch, capsys):
     monkeypatch.setenv("ITIP_PSEUDONYM_KEY", "a-secret-key")
     cli.main(["run"])
     assert f"Nothing changed since the published version {VERSION}" in capsys.readouterr().out
+
+
+def _publish_as_the_dbt_step_would(settings):
+    """What the dbt step and publish record: the build state captured, written beside the current version."""
+    state = build_state.capture(settings, landing_matches_loaded=True)
+    (current_version_dir(settings.marts_dir) / build_state.STATE_FILE).write_text(json.dumps(state))
+
+
+def _run_that_edits_while_building(edit):
+    """`itip run`'s work after its start: `edit` lands while it builds, then the build is recorded and published."""
+    from itip_pipeline.runner import itip_run as pipeline_run
+
+    def load_build_publish(settings, years, seed, started):
+        edit(settings)
+        _publish_as_the_dbt_step_would(settings)
+        return pipeline_run.RunSummary([], [2024, 2025], [], False, {}, {}, [], True, [], 1.0, None, version=VERSION)
+
+    return load_build_publish
+
+
+@pytest.fixture
+def own_code(published, tmp_path, monkeypatch):
+    """The pipeline's code folder as build_state hashes it, a copy the test may edit."""
+    code = tmp_path / "code"
+    (code / "report").mkdir(parents=True)
+    (code / "report" / "charts.py").write_text("WIDTH = 440\n")
+    monkeypatch.setattr(build_state, "CODE_DIR", code)
+    (current_version_dir(published.marts_dir) / build_state.STATE_FILE).write_text(
+        json.dumps(build_state.capture(published, True))
+    )
+    return code
+
+
+@pytest.mark.parametrize(
+    "edit, component",
+    [
+        # a `git pull` of the dbt project while the run loads: dbt then builds from the edited model
+        (lambda s: (s.dbt_project_dir / "models" / "fct.sql").write_text("select 2 as x\n"), "dbt_project"),
+        # a deploy of the pipeline's code while the run builds: the running process still has the old code
+        (lambda s: (build_state.CODE_DIR / "report" / "charts.py").write_text("WIDTH = 600\n"), "code"),
+    ],
+)
+def test_an_input_edited_while_a_run_builds_makes_the_next_run_real(published, own_code, monkeypatch, edit, component):
+    from itip_pipeline.runner import itip_run as pipeline_run
+
+    assert _up_to_date(published) is not None
+    monkeypatch.setattr(pipeline_run, "_load_build_publish", _run_that_edits_while_building(edit))
+    summary = pipeline_run.run_all(published, force=True)
+    assert summary.changed_during_run == [component]
+    assert _up_to_date(published) is None, "the next run must rebuild with the edited input"
+    recorded = json.loads((current_version_dir(published.marts_dir) / build_state.STATE_FILE).read_text())
+    assert recorded[component] == build_state.UNKNOWN
+
+
+def test_an_input_edited_after_the_build_captured_its_state_still_makes_the_next_run_real(published, own_code):
+    """Edited after dbt read it (while the checks or publish run): the record holds the start's hash."""
+    started = build_state.mark_run_start(published)
+    _publish_as_the_dbt_step_would(published)
+    (own_code / "report" / "charts.py").write_text("WIDTH = 600\n")
+    assert build_state.changed_since_start(published) == ["code"]
+    recorded = json.loads((current_version_dir(published.marts_dir) / build_state.STATE_FILE).read_text())
+    assert recorded["code"] == started["code"] != build_state.inputs(published)["code"]
+    assert _up_to_date(published) is None
+
+
+def test_the_summary_says_which_input_changed_during_the_run(published, own_code, monkeypatch, capsys):
+    from itip_pipeline import cli
+    from itip_pipeline.runner import itip_run as pipeline_run
+
+    edit = lambda s: (s.dbt_project_dir / "models" / "fct.sql").write_text("select 3 as x\n")  # noqa: E731
+    monkeypatch.setattr(pipeline_run, "_load_build_publish", _run_that_edits_while_building(edit))
+    cli.main(["run", "--force"])
+    out = capsys.readouterr().out
+    assert f"While this run was building, the dbt project changed: version {VERSION} was built" in out
+    assert "the next `itip run` rebuilds" in out
+
+
+DAMAGED_STATES = {
+    "an empty list": b"[]",
+    "null": b"null",
+    "a string": b'"x"',
+    "a number": b"17",
+    "a deeply nested array": b"[" * 200_000 + b"]" * 200_000,
+    "invalid UTF-8": b'{"code": "\xff\xfe"}',
+    "a truncated file": b'{"code": "ab',
+    "an empty file": b"",
+    "a hash that is a list": b'{"code": [1, 2]}',
+    "a landing that is a list": b'{"landing": ["2025"]}',
+}
+
+
+@pytest.mark.parametrize("content", DAMAGED_STATES.values(), ids=DAMAGED_STATES.keys())
+def test_a_damaged_build_state_means_rebuild_said_in_a_sentence(published, content):
+    path = current_version_dir(published.marts_dir) / build_state.STATE_FILE
+    path.write_bytes(content)
+    assert _up_to_date(published) is None
+    why = build_state.why_rebuilding(published, current_version_dir(published.marts_dir))
+    assert why.startswith(str(path)) and why.endswith("rebuilds.") and "Traceback" not in why
+    assert build_state.changed_inputs(published, current_version_dir(published.marts_dir)) == sorted(
+        build_state.current_state(published)
+    )
+
+
+def test_a_damaged_build_state_is_said_by_itip_run_which_then_builds(published, monkeypatch, capsys):
+    from itip_pipeline import cli
+    from itip_pipeline.runner import itip_run as pipeline_run
+
+    (current_version_dir(published.marts_dir) / build_state.STATE_FILE).write_text("[[[[")
+    built = []
+
+    def load_build_publish(settings, years, seed, started):
+        built.append(True)
+        return pipeline_run.RunSummary([], [2024, 2025], [], False, {}, {}, [], True, [], 1.0, None, version=VERSION)
+
+    monkeypatch.setattr(pipeline_run, "_load_build_publish", load_build_publish)
+    cli.main(["run"])
+    out = capsys.readouterr().out
+    assert built == [True]
+    assert "build_state.json is not valid JSON (it may be truncated)" in out and "so this run rebuilds" in out
+
+
+@pytest.mark.parametrize("marker", [b"\xff\xfe\x00", b"../../etc", b""], ids=["not UTF-8", "a path", "empty"])
+def test_a_damaged_figure_book_marker_means_rebuild(published, marker):
+    (published.figure_book_dir / build_state.FIGURE_BOOK_MARKER).write_bytes(marker)
+    assert _up_to_date(published) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["[]", "null", '"x"', "[" * 100_000, '{"fingerprints": [1]}', '{"hashes": {"2025/a.csv": 5}}', '{"fing'],
+)
+def test_a_damaged_landing_cursor_starts_afresh_and_says_so(text):
+    from itip_pipeline.ingest.loading.landing_watch import LandingCursor
+
+    cursor = LandingCursor.loads(text)
+    assert (cursor.fingerprints, cursor.hashes) == ({}, {})
+    assert "the landing sensor's cursor" in cursor.damaged and "hashed again" in cursor.damaged
+    good = LandingCursor({"2025": "abc"}, {"2025/a.csv": [1, 2, "ff"]})
+    assert LandingCursor.loads(good.dumps()) == good
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda p: p.write_bytes(b""),  # emptied
+        lambda p: p.write_bytes(b"not a database, only text" * 100),  # overwritten
+        lambda p: p.write_bytes(p.read_bytes()[:5000]),  # cut short
+    ],
+    ids=["emptied", "overwritten", "truncated"],
+)
+def test_a_damaged_working_database_ends_itip_run_in_a_sentence(published, damage, monkeypatch):
+    from itip_pipeline.runner import itip_run as pipeline_run
+
+    con = duckdb.connect(str(published.work_db))
+    con.execute("create table t as select range as x from range(100000)")
+    con.close()
+    damage(published.work_db)
+    assert _up_to_date(published) is None, "the no-op must not hide a damaged working database"
+    monkeypatch.setattr(pipeline_run, "_unchanged_years", lambda *a: pytest.fail("the run went on"))
+    with pytest.raises(SystemExit) as stopped:
+        pipeline_run.run_all(published)
+    said = str(stopped.value.code)
+    assert said.startswith(f"The working database {published.work_db} cannot be opened as a DuckDB database")
+    assert "move it aside" in said and "itip run --force" in said
+
+
+def test_a_folder_in_place_of_the_working_database_ends_itip_run_in_a_sentence(published):
+    from itip_pipeline.runner import itip_run as pipeline_run
+
+    published.work_db.unlink()
+    published.work_db.mkdir()
+    with pytest.raises(SystemExit) as stopped:
+        pipeline_run.run_all(published)
+    assert str(stopped.value.code).startswith(f"The working database {published.work_db} cannot be opened")
+
+
+def test_a_full_disk_during_itip_run_ends_in_a_sentence(published, monkeypatch):
+    import errno
+
+    from itip_pipeline.runner import itip_run as pipeline_run
+
+    def full_disk(settings):
+        raise OSError(errno.ENOSPC, "No space left on device", str(settings.work_db))
+
+    monkeypatch.setattr(pipeline_run, "_check_work_db_free", full_disk)
+    with pytest.raises(SystemExit) as stopped:
+        pipeline_run.run_all(published, force=True)
+    said = str(stopped.value.code)
+    assert f"No space left on device on {published.work_db}; the disk is full" in said
+    assert "published nothing" in said
+
+
+def test_a_dagster_run_process_keeps_the_start_itip_run_marked(published, own_code):
+    """`itip run` marks its start, then imports the code location, which marks a start only where none is."""
+    started = build_state.mark_run_start(published)
+    (own_code / "report" / "charts.py").write_text("WIDTH = 600\n")
+    assert build_state.mark_run_start(published, keep_earlier=True) == started
+    assert build_state.mark_run_start(published)["code"] != started["code"], "a new `itip run` starts afresh"
+
+
+@pytest.mark.parametrize(
+    "pointer",
+    [lambda p: p.symlink_to(CURRENT), lambda p: p.symlink_to("versions/gone"), lambda p: p.write_text("v")],
+    ids=["a link in a loop", "a link to nothing", "a file"],
+)
+def test_a_current_pointer_that_leads_nowhere_means_rebuild_said_in_a_sentence(published, pointer):
+    current = published.marts_dir / CURRENT
+    current.unlink()
+    pointer(current)
+    assert current_version_dir(published.marts_dir) is None
+    assert _up_to_date(published) is None
+    why = build_state.why_rebuilding(published, current_version_dir(published.marts_dir))
+    assert why.startswith(f"{current} does not lead to a published version folder")

@@ -23,10 +23,12 @@ import hashlib
 import json
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from stat import S_ISREG
 
+from itip_pipeline.core.build_state import StateUnreadable, parse_state_object
 from itip_pipeline.core.hashing import key_fingerprint, sha256_of
 from itip_pipeline.core.settings import get_settings
 from itip_pipeline.core.survey_years import scan_landing
@@ -44,28 +46,44 @@ class LandingCursor:
     fingerprints: dict[str, str] = field(default_factory=dict)  # year -> fingerprint last started
     # "year/name" -> [inode, size, mtime_ns, ctime_ns, sha256, hashed at (epoch seconds)]
     hashes: dict[str, list] = field(default_factory=dict)
+    damaged: str | None = None  # why a stored cursor was not usable (then this one starts afresh); not stored
 
     def dumps(self) -> str:
         return json.dumps({"fingerprints": self.fingerprints, "hashes": self.hashes}, sort_keys=True)
 
     @classmethod
     def loads(cls, text: str | None) -> LandingCursor:
-        """The cursor in `text`; anything not of the expected shape (an older layout, a damaged cursor)
-        starts afresh: every file is hashed again, and a year already loaded is not requested twice, since
-        the load log's fingerprints are compared as well."""
+        """The stored cursor; a fresh one, saying why, when it is not the shape `dumps` writes. A fresh cursor
+        only costs hashing every file again: a year is still started only when it differs from the load log."""
+        if not text:
+            return cls()
         try:
-            data = json.loads(text) if text else {}
-        except (ValueError, RecursionError):
-            return cls()
-        if not isinstance(data, dict):
-            return cls()
-        fingerprints, hashes = data.get("fingerprints"), data.get("hashes")
-        return cls(
-            {k: v for k, v in fingerprints.items() if isinstance(v, str)} if isinstance(fingerprints, dict) else {},
-            {k: v for k, v in hashes.items() if isinstance(v, list) and len(v) == 6}
-            if isinstance(hashes, dict)
-            else {},
-        )
+            data = parse_state_object(text, "the landing sensor's cursor")
+        except StateUnreadable as unreadable:
+            return cls(damaged=f"{unreadable} Every landed file is hashed again.")
+        fingerprints, hashes = data.get("fingerprints", {}), data.get("hashes", {})
+        if not (_is_map_of(fingerprints, lambda v: isinstance(v, str)) and _is_map_of(hashes, _is_cached_hash)):
+            return cls(
+                damaged="the landing sensor's cursor is not the shape it is written in; every landed file is hashed "
+                "again."
+            )
+        return cls(fingerprints, hashes)
+
+
+def _is_map_of(value: object, valid: Callable[[object], bool]) -> bool:
+    return isinstance(value, dict) and all(isinstance(k, str) and valid(v) for k, v in value.items())
+
+
+def _is_cached_hash(value: object) -> bool:
+    """[inode, size, mtime_ns, ctime_ns, sha256, hashed at] as `_content_hash` caches it."""
+    return (
+        isinstance(value, list)
+        and len(value) == 6
+        and all(isinstance(n, int) and not isinstance(n, bool) for n in value[:4])
+        and isinstance(value[4], str)
+        and isinstance(value[5], int | float)
+        and not isinstance(value[5], bool)
+    )
 
 
 @dataclass(frozen=True)
