@@ -34,7 +34,9 @@ def settings(tmp_path, monkeypatch):
     (settings.landing_dir / "2025").mkdir(parents=True)
     (settings.landing_dir / "2025" / "codebook.csv").write_text("codebook 2025\n")
     settings.work_db.parent.mkdir(parents=True)
-    settings.work_db.write_bytes(b"the working database")
+    # Shaped as a whole DuckDB file (magic bytes, headers): the no-op check refuses a working database cut short.
+    header = bytes(8) + build_state.DUCKDB_MAGIC
+    settings.work_db.write_bytes(header + bytes(build_state.DUCKDB_HEADERS - len(header)))
     state = json.dumps(build_state.capture(settings, landing_matches_loaded=True)).encode()
     lay_out_published(settings, VERSION, {**FILES, build_state.STATE_FILE: state})
     return settings
