@@ -165,7 +165,9 @@ _AT = re.compile(r"\s*[(\[{<]\s*(?:at|alfa|krollalfa)\s*[)\]}>]\s*", re.IGNORECA
 _EMAIL = re.compile(r"[\w.+-]+\s?@\s?[\w-]+(?:\s?\.\s?[\w-]+)+", re.UNICODE)
 _SEP = r"[ ./-]?"
 _PHONE = re.compile(rf"(?<![\d+])(?<!\d[.,])(?:(?:\+|00)47{_SEP})?\(?([2-9](?:\)?{_SEP}\d){{7}})(?![\d]|[.,]\d)")
-_BIRTH = re.compile(rf"(?<![\d+])(?<!\d[.,])(\d{{2}}{_SEP}\d{{2}}{_SEP}\d{{1,2}}){_SEP}(\d{{5}})(?![\d]|[.,]\d)")
+# A birth number's date part is six digits, or five where a spreadsheet dropped the leading zero, or
+# written as a date (dd.mm.yy, dd mm yy: the same separator twice); no other grouping is read as one.
+_BIRTH = re.compile(rf"(?<![\d+])(?<!\d[.,])(\d{{2}}([ ./-])\d{{2}}\2\d{{2}}|\d{{5,6}}){_SEP}(\d{{5}})(?![\d]|[.,]\d)")
 # A cheap superset of the rules without look-arounds, so pyarrow (RE2) can sift a million canonical ids at
 # once: an @, or eight or more digits with at most one separator between two of them.
 _CANDIDATE = re.compile(r"@|\d(?:[ ./()-]{0,2}\d){7}")
@@ -211,7 +213,7 @@ def personal_kind(value: object) -> str | None:
     if _EMAIL.search(text):
         return "e-mail address"
     for match in _BIRTH.finditer(text):
-        digits = re.sub(r"\D", "", match.group(1) + match.group(2))
+        digits = re.sub(r"\D", "", match.group(1) + match.group(3))
         # A spreadsheet cell holding the number as a number loses a birth number's leading zero.
         if is_birth_number(digits) or (len(digits) == 10 and is_birth_number("0" + digits)):
             return "birth number"

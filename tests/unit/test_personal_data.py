@@ -333,3 +333,9 @@ def test_a_few_two_word_place_names_among_others_are_not_taken_for_names(tmp_pat
         [(path.name, read_table(path, contract.REQUIRED_ID_COLUMNS["panel"]))], codebook, "panel", YEAR, "k"
     )
     assert frames.n_rows == 4
+
+
+def test_the_synthetic_panel_ids_are_never_taken_for_personal_data():
+    # P<year>-<six digits>: digits that a loose grouping (20 25 0 00072) would read as a birth number.
+    ids = [f"P{year}-{number:06d}" for year in range(2021, 2027) for number in range(1, 5001)]
+    assert [i for i in ids if personal_kind(i) is not None] == []
