@@ -102,10 +102,10 @@ def failure_outcome_line(summary, settings) -> str | None:
     if summary.version and summary.failed_after_publish:
         return (
             f"Version {summary.version} was published: {settings.warehouse_db} and {settings.marts_dir}/current/ "
-            f"hold it. Then {summary.failed_after_publish} failed, so the figure book "
-            f"({settings.figure_book_dir}) and the Excel and CSV exports in {settings.marts_dir} are stale: they "
-            "still show the version before it, and the figure book's pages say so. Fix the cause above and run "
-            "`itip run` again to redraw them."
+            f"hold it. Then {summary.failed_after_publish} failed: what it left stale (the figure book in "
+            f"{settings.figure_book_dir}, and the Excel and CSV exports if they were not yet written) is said above, "
+            "and the figure book's pages say they are out of date. Fix the cause and run `itip run` again to redraw "
+            "them."
         )
     return f"Nothing was published: the published warehouse {settings.warehouse_db} was left as it was."
 

@@ -10,14 +10,15 @@ The state is one hash per input:
 
 The code, the dbt project, the packages and the settings are hashed when the run starts (`mark_run_start`, by
 `itip run` and by the code location a Dagster run's process loads): that is what the run's process imported
-and what its build reads. The dbt step records those start hashes
-(captured under the writer lock just before `dbt build`), the candidate carries them, and publish writes them
-beside the published version as `build_state.json`. An input that differs when captured from what it was at
-the start is recorded as unknown, and one changed later still differs from its start hash, so a change made
-while a run builds (a deploy, a `git pull`) always makes the next run a real one; `changed_since_start` says
-which inputs changed, for the run's summary. `itip run` compares it at start-up; when
-nothing differs and the published files are intact it says so and exits, without importing Dagster, dbt or
-pandas (this module's imports are the standard library's only). `itip run --force` rebuilds anyway.
+and what its build reads. The dbt step records those start hashes (captured under the writer lock just before
+`dbt build`), the candidate carries them, and publish writes them beside the published version as
+`build_state.json`. An input that already differs at the capture is recorded as unknown, and one changed later
+still differs from its start hash, so a change made while a run builds (a deploy, a `git pull`) always makes
+the next run a real one; `changed_since_start` names it for the run's summary.
+
+`itip run` compares the record at start-up; when nothing differs and the published files are intact it says so
+and exits, without importing Dagster, dbt or pandas (this module's imports are the standard library's only).
+`itip run --force` rebuilds anyway.
 
 The landing hash is recorded only when the landing folder holds exactly what the working database has
 loaded (checked by the dbt step); otherwise it is recorded as unknown, and the next run is a real one.

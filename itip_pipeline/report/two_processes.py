@@ -94,7 +94,8 @@ def _failure_sentence(returncode: int, errors: IO[bytes]) -> str:
     lines = [line.strip() for line in errors.read().decode(errors="replace").splitlines() if line.strip()]
     telling = [line for line in lines if TELLING_LINE.search(line)]
     quoted = (telling or lines)[-1:] if returncode >= 0 else (telling or lines)[:1]
-    said = "".join(c if c.isprintable() else " " for c in quoted[0])[:QUOTED_CHARACTERS] if quoted else ""
+    # V8 frames its message in '#' lines and ends it with a full stop; the sentence adds its own.
+    said = "".join(c if c.isprintable() else " " for c in quoted[0]).strip("# .")[:QUOTED_CHARACTERS] if quoted else ""
     return f"the process drawing the figure book's charts {how}" + (f": {said}" if said else "")
 
 
