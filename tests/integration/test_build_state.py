@@ -11,7 +11,8 @@ import duckdb
 import pytest
 
 from itip_pipeline.core import build_state
-from itip_pipeline.core.published_layout import CURRENT, current_version_dir
+from itip_pipeline.core.published_intact import write_manifest
+from itip_pipeline.core.published_layout import CURRENT, EXPORTS, current_version_dir
 from itip_pipeline.core.settings import get_settings
 
 from support.published_folders import lay_out_published
@@ -169,9 +170,9 @@ def own_code(published, tmp_path, monkeypatch):
     (code / "report").mkdir(parents=True)
     (code / "report" / "charts.py").write_text("WIDTH = 440\n")
     monkeypatch.setattr(build_state, "CODE_DIR", code)
-    (current_version_dir(published.marts_dir) / build_state.STATE_FILE).write_text(
-        json.dumps(build_state.capture(published, True))
-    )
+    version = current_version_dir(published.marts_dir)
+    (version / build_state.STATE_FILE).write_text(json.dumps(build_state.capture(published, True)))
+    write_manifest(version, skip=tuple(p.name for p in version.glob(f"{EXPORTS}-*")))  # as publish records it
     return code
 
 
@@ -279,7 +280,7 @@ def test_a_damaged_landing_cursor_starts_afresh_and_says_so(text):
     cursor = LandingCursor.loads(text)
     assert (cursor.fingerprints, cursor.hashes) == ({}, {})
     assert "the landing sensor's cursor" in cursor.damaged and "hashed again" in cursor.damaged
-    good = LandingCursor({"2025": "abc"}, {"2025/a.csv": [1, 2, "ff"]})
+    good = LandingCursor({"2025": "abc"}, {"2025/a.csv": [1, 2, 3, 4, "ff", 1700000000.0]})
     assert LandingCursor.loads(good.dumps()) == good
 
 

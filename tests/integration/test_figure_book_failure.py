@@ -10,6 +10,7 @@ from itip_pipeline.core.build_state import FIGURE_BOOK_MARKER
 from itip_pipeline.core.published_layout import CURRENT, VERSIONS_DIR
 from itip_pipeline.defs import report_assets
 from itip_pipeline.defs.publish_assets import WAREHOUSE_KEY
+from itip_pipeline.report import published as published_marts
 from itip_pipeline.report.stale_notice import NOTICE_CLASS
 from itip_pipeline.report.two_processes import split_across_two_processes
 
@@ -19,7 +20,7 @@ OLD, NEW = "20260101T000000000000Z-00000001", "20260102T000000000000Z-00000002"
 
 
 @pytest.fixture
-def book_behind(settings):
+def book_behind(settings, monkeypatch):
     """Version NEW published; the figure book on disk still draws OLD (Norwegian and English pages)."""
     version = settings.marts_dir / VERSIONS_DIR / NEW
     version.mkdir(parents=True)
@@ -28,22 +29,24 @@ def book_behind(settings):
         (settings.figure_book_dir / page).parent.mkdir(parents=True, exist_ok=True)
         (settings.figure_book_dir / page).write_text(f"<html><body><main><h1>{page}</h1></main></body></html>")
     (settings.figure_book_dir / FIGURE_BOOK_MARKER).write_text(OLD)
+    # The published marts are not read: the failures below happen while the export set is written.
+    monkeypatch.setattr(published_marts, "read_published", lambda path: None)
     return settings
 
 
-def _crashing_drawing(context, settings, version, written):
+def _crashing_drawing(context, published, folder, version, written):
     written.append("exports")  # the exports are written before the book is drawn
     split_across_two_processes(abort_when_drawing, [1, 2])
 
 
-def _failing_export(context, settings, version, written):
+def _failing_export(context, published, folder, version, written):
     raise ValueError("'2025\x1b[31m' cannot be used in worksheets")
 
 
 @pytest.mark.parametrize(
     "failure, said, stale",
     [
-        (_crashing_drawing, "Drawing the figure book failed", "the figure book in"),
+        (_crashing_drawing, "Drawing the figure book failed", "the workbooks and CSV files in"),
         (_failing_export, "Writing the exports failed", "the workbooks and CSV files in"),
     ],
     ids=["renderer crash", "export error"],
@@ -51,7 +54,7 @@ def _failing_export(context, settings, version, written):
 def test_a_failure_after_publish_is_a_failed_step_and_the_old_book_says_it_is_stale(
     book_behind, monkeypatch, failure, said, stale
 ):
-    monkeypatch.setattr(report_assets, "_write_book_and_exports", failure)
+    monkeypatch.setattr(report_assets, "_write_set", failure)
     with pytest.raises(dg.Failure) as failed:
         list(report_assets.figure_book_and_exports(dg.build_asset_context()))
     sentence = failed.value.description
@@ -70,7 +73,7 @@ def test_a_failure_after_publish_is_a_failed_step_and_the_old_book_says_it_is_st
 
 
 def test_a_second_failure_keeps_one_notice_and_no_book_at_all_gets_a_page_saying_so(book_behind, monkeypatch):
-    monkeypatch.setattr(report_assets, "_write_book_and_exports", _failing_export)
+    monkeypatch.setattr(report_assets, "_write_set", _failing_export)
     for _ in range(2):
         with pytest.raises(dg.Failure):
             list(report_assets.figure_book_and_exports(dg.build_asset_context()))
