@@ -6,6 +6,7 @@ import json
 
 import dagster as dg
 
+from itip_pipeline.core.escaping import for_terminal
 from itip_pipeline.core.settings import get_settings
 from itip_pipeline.core.survey_years import year_ranges
 from itip_pipeline.defs.partitions import range_tags, survey_years
@@ -74,7 +75,7 @@ def landing_sensor(context: dg.SensorEvaluationContext):
         context.log.warning(cursor.damaged)
     known = {int(k) for k in survey_years.get_partition_keys()}
     for reason in landing_folders(settings.landing_dir, known).skipped.values():
-        context.log.warning(reason)
+        context.log.warning(for_terminal(reason))  # names a landed entry: a delivery's text
     try:
         loaded = loaded_fingerprints(settings.work_db)
     except WarehouseBusy:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from itip_pipeline.core.escaping import for_terminal
 from itip_pipeline.core.personal_values import mask, must_mask, personal_kind
 
 
@@ -39,7 +40,8 @@ class Problem:
         text = ", ".join(where)
         if self.value is not None:
             text += f", value {self.value!r}"
-        return f"{text}: {self.rule}"
+        # The line form goes to logs and terminals: a file name or header with control characters is shown escaped.
+        return for_terminal(f"{text}: {self.rule}")
 
     def as_dict(self) -> dict:
         return asdict(self)
