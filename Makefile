@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 export DO_NOT_TRACK := 1
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: install run test test-all ui serve docs bench clean
+.PHONY: install run test test-all lint ui serve docs bench clean
 
 # $(call busy,WHAT,COMMAND,QUIET FLAG): say WHAT, then run COMMAND. On a terminal the command draws its own
 # progress; elsewhere (a log file, CI) it runs with QUIET FLAG and a line every 8 s says it is still busy, so
@@ -54,6 +54,13 @@ test: install
 ## make test-all: every test, end to end included (tests/e2e: the whole pipeline, real processes); what .ci/run calls.
 test-all: install
 	$(BIN)/python -m pytest $(PARALLEL) --durations=15
+
+## make lint: ruff (style and format), the layer contracts and sqlfluff on the dbt project, as CI checks them.
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+	$(BIN)/sqlfluff lint --processes 2 dbt_project/models dbt_project/macros dbt_project/tests
 
 ## make ui: the Dagster UI on this project (http://127.0.0.1:3000).
 ui: install

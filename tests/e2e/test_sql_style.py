@@ -1,4 +1,5 @@
-"""The dbt project's SQL passes sqlfluff with the project's configuration (dbt_project/.sqlfluff)."""
+"""The dbt project's SQL passes sqlfluff with the project's configuration (dbt_project/.sqlfluff); in the full tier
+because it compiles the whole dbt project (a minute): `make lint` runs the same check."""
 
 import subprocess
 import sys
