@@ -45,8 +45,18 @@ PUBLISHED_MODULES = (
     "tests/e2e/test_workbook_print.py",
     "tests/e2e/test_renderer_limits.py",
 )
-# Units of work that take minutes, started first so that the other worker does the rest meanwhile.
-LONGEST_FIRST = ("published", "tests/integration/test_dbt_project.py")
+# Units of work that take minutes, started first so that the other worker does the rest meanwhile; then the
+# units of half a minute or so, so that the last unit either worker picks up is a short one.
+LONGEST_FIRST = (
+    "published",
+    "tests/integration/test_dbt_project.py",
+    "tests/integration/test_one_run_per_load.py",
+    "tests/integration/test_dbt_cli.py",
+    "tests/integration/test_fuzz_ingest.py",
+    "tests/integration/test_nonresponse.py",
+    "tests/integration/test_privacy.py",
+    "tests/integration/test_figure_book.py",
+)
 DBT_PROJECT_COPY = pytest.StashKey[Path]()
 
 
