@@ -15,7 +15,8 @@ def published_once(tmp_path_factory):
     stray entries beside them: (settings, summary, terminal text). The most expensive fixture of the suite, so
     it is made once: tests that change the folder work on a copy (`support.data_folders.copy_published`),
     except test_pipeline_e2e, which puts back what it changes."""
-    from itip_pipeline.runner.itip_run import run_all
+    from itip_pipeline.runner.itip_run import DEFAULT_YEARS, run_all
+    from itip_pipeline.synthetic.generator import generate_deliveries
 
     root = tmp_path_factory.mktemp("published")
     with pytest.MonkeyPatch.context() as patch:
@@ -23,6 +24,9 @@ def published_once(tmp_path_factory):
         patch.setenv("DAGSTER_HOME", str(root / "data" / "dagster_home"))
         patch.delenv("ITIP_PSEUDONYM_KEY", raising=False)  # the synthetic files run on the default key
         settings = get_settings()
+        # The deliveries `itip run` generates into an empty landing folder; generated here, since a landing folder
+        # holding only stray entries is refused (synthetic files are never put beside what someone delivered).
+        generate_deliveries(settings.landing_dir, DEFAULT_YEARS, seed=2025)
         # Stray entries beside the deliveries: a year outside the partitions and a folder that is no year.
         for stray in ("2020", "misc"):
             (settings.landing_dir / stray).mkdir(parents=True)
