@@ -58,7 +58,7 @@ class PostgresUrl:
             "host": self.host.strip("[]"),
             "port": self.port,
             "user": self.user,
-            "password": self.password,
+            **({"password": self.password} if self.password else {}),  # none: libpq's ~/.pgpass or PGPASSWORD
             "dbname": self.database,
             **dict(self.options),
         }
@@ -81,11 +81,11 @@ def parse(url: str) -> PostgresUrl:
         said = f"{scheme}://" if sep and re.fullmatch(r"[A-Za-z][A-Za-z0-9+.-]*", scheme) else "something else"
         raise _refused(f"must start with {known}, not {said}")
     userinfo, at, host_part = rest.rpartition("@")
-    if not at:
-        raise _refused("names no user and password (USER:PASSWORD@ before the host)")
-    user, colon, password = userinfo.partition(":")
-    if not colon or not user:
-        raise _refused("names no user and password (USER:PASSWORD@ before the host)")
+    # A user is required; a password is not: a server may trust the host, or libpq finds it in ~/.pgpass or
+    # PGPASSWORD, which keep it out of the URL altogether.
+    user, _colon, password = userinfo.partition(":")
+    if not at or not user:
+        raise _refused("names no user (USER@ or USER:PASSWORD@ before the host)")
     if RESERVED & set(userinfo.replace(":", "", 1)):
         raise _refused(f"holds a character in its user or password that the URL reads as a delimiter; {ENCODE_HINT}")
     if _BAD_PERCENT.search(userinfo):

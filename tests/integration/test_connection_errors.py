@@ -12,7 +12,7 @@ from urllib.parse import quote
 import pytest
 
 from itip_pipeline.instance.opening import InstanceUnavailable, open_instance
-from itip_pipeline.instance.postgres_url import MASK, masked, parse
+from itip_pipeline.instance.postgres_url import MASK, PostgresUrlInvalid, masked, parse
 
 from support.local_servers import free_port
 
@@ -97,3 +97,12 @@ def test_a_good_url_keeps_its_libpq_options():
         "sslmode": "require",
         "application_name": "itip",
     }
+
+
+def test_a_url_without_a_password_leaves_it_to_libpq_but_a_url_without_a_user_is_refused():
+    """A server that trusts the host, or a password in ~/.pgpass or PGPASSWORD: the URL names only the user."""
+    address = parse("postgresql://itip@127.0.0.1:5432/itip")
+    assert address.user == "itip" and "password" not in address.connect_arguments()
+    for url in ("postgresql://127.0.0.1:5432/itip", "postgresql://:pw@127.0.0.1:5432/itip"):
+        with pytest.raises(PostgresUrlInvalid, match="names no user"):
+            parse(url)
