@@ -10,6 +10,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from itip_pipeline.core.escaping import SHOWN_AS_CODE, for_terminal
+
 SURVEYS = ("org", "panel")
 
 # A year's delivery lives in data/landing/<year>/. Files are recognised by the start of their name, compared by
@@ -36,36 +38,22 @@ _COPY_SUFFIX = re.compile(r"(?:\s*[-–—_]?\s*(?:copy|kopi|kopia|kopie)(?:\s*\
 # Runs of separators count as one "_", so "org_survey stat" and "org-survey_stat" name one part.
 _SEPARATORS = re.compile(r"[\s_.-]+")
 
-# A file or folder name holding a character of these Unicode categories is refused: Cc (C0 controls, DEL,
-# C1 controls: ESC starts a terminal escape sequence), Cf (bidi overrides and isolates, zero-width
-# characters, soft hyphen: a name that reads as another), Cs (a byte that is not UTF-8, which Python reads as
-# a lone surrogate and no UTF-8 report can hold), Zl and Zp (line and paragraph separators).
-UNSAFE_NAME_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
+# A file or folder name holding a character the terminal's escaping shows as a code (escaping.SHOWN_AS_CODE:
+# controls such as ESC, invisible format characters such as bidi overrides, bytes that are not UTF-8, line
+# separators) is refused: it could rewrite a terminal line, read as another name, or not be written at all.
 
 
 def shown_name(name: str) -> str:
-    """`name` with every character that could act on a terminal or hide in a report written as an escape.
-
-    A small local escape until the project has one escaping function per output kind. A
-    byte that is not UTF-8 (read as a lone surrogate) is shown as the byte, \\xNN.
-    """
-    out = []
-    for char in name:
-        code = ord(char)
-        if 0xDC80 <= code <= 0xDCFF:
-            out.append(f"\\x{code - 0xDC00:02x}")
-        elif unicodedata.category(char) in UNSAFE_NAME_CATEGORIES:
-            out.append(f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
-        else:
-            out.append(char)
-    return "".join(out)
+    """`name` with every character that could act on a terminal or hide in a report written as its code (the
+    terminal's escaping, which a refusal's sentence goes through wherever it is shown)."""
+    return for_terminal(name)
 
 
 def unsafe_name(name: str) -> bool:
     """True when a name holds control characters, invisible formatting (bidi overrides, zero-width
     characters), line separators or bytes that are not UTF-8: such a name could rewrite a terminal line or
     read as another name in a report, so it is refused wherever it appears in a delivery."""
-    return any(unicodedata.category(char) in UNSAFE_NAME_CATEGORIES for char in name)
+    return any(unicodedata.category(char) in SHOWN_AS_CODE for char in name)
 
 
 @dataclass(frozen=True)

@@ -19,24 +19,39 @@ from __future__ import annotations
 
 import html
 import re
+import unicodedata
 
 # C0 and C1 control characters, DEL, and the invisible characters that reorder or hide text on screen (bidi
 # embeddings, overrides and isolates, zero-width marks, the byte-order mark): a terminal obeys the former and a
 # reader is misled by the latter, so both are shown as their code instead of written.
 _INVISIBLE = "\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff"
-_CONTROL = re.compile(f"[\x00-\x1f\x7f-\x9f{_INVISIBLE}]")
-_CONTROL_BUT_LINES = re.compile(f"[\x00-\x09\x0b-\x1f\x7f-\x9f{_INVISIBLE}]")
+# What a terminal or log line shows as a code, by Unicode category: Cc (C0 and C1 controls, DEL), Cf (every
+# invisible format character, the ones above included), Cs (a byte that is not UTF-8, which Python reads as a
+# lone surrogate and no UTF-8 output can hold), Zl and Zp (line and paragraph separators).
+SHOWN_AS_CODE = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
+
+
+def _code(char: str) -> str:
+    code = ord(char)
+    if 0xDC80 <= code <= 0xDCFF:  # the byte Python could not decode, shown as that byte
+        return f"\\x{code - 0xDC00:02x}"
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 def _shown(match: re.Match) -> str:
-    code = ord(match.group())
-    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+    return _code(match.group())
 
 
 def for_terminal(text: object, lines: bool = False) -> str:
     """The text as one line (or, with `lines`, its lines kept) with every control character shown as its code,
     e.g. ESC as \\x1b: printed, it moves no cursor, sets no title and rings no bell."""
-    return (_CONTROL_BUT_LINES if lines else _CONTROL).sub(_shown, str(text))
+    text = str(text)
+    if text.isprintable():  # False for every category above (and for spaces other than " "): the common case
+        return text
+    return "".join(
+        _code(char) if unicodedata.category(char) in SHOWN_AS_CODE and not (lines and char == "\n") else char
+        for char in text
+    )
 
 
 # Inline Markdown made from a delivered text is escaped only where it would act, so that a file name or a
