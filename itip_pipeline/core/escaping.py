@@ -11,6 +11,7 @@ writes such text passes it through the one function for its kind, here:
     for_cell          a spreadsheet or CSV cell: no formula can start it (OWASP's CSV-injection rule)
     for_mail_header   a mail header: one line
     for_mail_body     a plain-text mail body: lines kept, control characters shown
+    for_json          a JSON document: `<`, `>`, `&` and control characters written as \\u escapes
 
 Standard library only (core/ is imported by the no-op path of `itip run`).
 """
@@ -113,3 +114,26 @@ def for_mail_header(text: object) -> str:
 def for_mail_body(text: object) -> str:
     """A plain-text mail body: its lines kept, every other control character shown as its code."""
     return for_terminal(text, lines=True)
+
+
+# In a JSON document these characters can only stand inside a string, where the \u escape is the same text to
+# every JSON reader: written so, a page that embeds the file in a <script> block cannot be closed by a label,
+# and a viewer shows no invisible character that reorders or hides the text around it.
+_JSON_ACTIVE = re.compile("[<>&]|[^\\x20-\\x7e\u00a0-\u00ac\u00ae-\u00ff]")
+
+
+def _json_escape(match: re.Match) -> str:
+    char = match.group()
+    if char not in "<>&" and unicodedata.category(char) not in SHOWN_AS_CODE:
+        return char
+    code = ord(char)
+    if code > 0xFFFF:  # beyond the Basic Multilingual Plane: JSON writes it as a UTF-16 surrogate pair
+        code -= 0x10000
+        return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
+    return f"\\u{code:04x}"
+
+
+def for_json(document: str) -> str:
+    """A serialised JSON document (json.dumps with ensure_ascii=False) with `<`, `>`, `&` and every control or
+    invisible character written as its \\u escape; the letters of every language stay as they are."""
+    return _JSON_ACTIVE.sub(_json_escape, document)

@@ -35,7 +35,8 @@ FIGURES = "figures"  # the figure book's folder in an export set
             kinds={"excel", "csv"},
             description="data/marts/itip_indicators.xlsx (Norwegian) and itip_indicators_en.xlsx (English): a "
             "read-me sheet and a sheet per family, for reading and printing; data/marts/csv/<table>.csv, every "
-            "table with every column, numbers unrounded, a flag column; read from the published warehouse only.",
+            "table with every column, numbers unrounded, a flag column; data/marts/jsonstat/: the cubes as JSON-stat "
+            "2.0 datasets and their collection; read from the published warehouse only.",
         ),
         dg.AssetSpec(
             FIGURE_BOOK_KEY,
@@ -50,6 +51,7 @@ FIGURES = "figures"  # the figure book's folder in an export set
 )
 def figure_book_and_exports(context: AssetExecutionContext):
     from itip_pipeline.report.exports import CSV_DIR_NAME, WORKBOOK_NAMES
+    from itip_pipeline.report.jsonstat import JSONSTAT_DIR
     from itip_pipeline.report.published import read_published
 
     settings = get_settings()
@@ -64,7 +66,9 @@ def figure_book_and_exports(context: AssetExecutionContext):
             published = read_published(version / WAREHOUSE_FILE)
             with staged_exports(settings.marts_dir, version) as staging:
                 csv_files, pages = _write_set(context, published, staging, version.name, written)
-            stable = {settings.marts_dir / name: name for name in (*WORKBOOK_NAMES.values(), CSV_DIR_NAME)}
+            stable = {
+                settings.marts_dir / name: name for name in (*WORKBOOK_NAMES.values(), CSV_DIR_NAME, JSONSTAT_DIR)
+            }
             commit_exports(settings.marts_dir, version, staging, {**stable, settings.figure_book_dir: FIGURES})
         except Exception as error:  # any failure here: the publish stands, the old book says it is stale
             sentence = _failed_after_publish(settings, version, error, exports_written="exports" in written)
@@ -91,13 +95,16 @@ def figure_book_and_exports(context: AssetExecutionContext):
 def _write_set(
     context: AssetExecutionContext, published, folder: Path, version: str, written: list[str]
 ) -> tuple[list[Path], list]:
-    """The workbooks, the CSV files and the figure book (in FIGURES) of `published` in `folder`; the CSV files
-    and the pages written. Appends "exports" to `written` once the workbooks and CSV files are written."""
+    """The workbooks, the CSV files, the JSON-stat datasets and the figure book (in FIGURES) of `published` in
+    `folder`; the CSV files and the pages written. Appends "exports" to `written` once the workbooks and CSV
+    files are written."""
     from itip_pipeline.report.check_results import every_dbt_test, latest_check_outcomes
     from itip_pipeline.report.exports import write_exports
     from itip_pipeline.report.figure_book import BookRun, build_figure_book
+    from itip_pipeline.report.jsonstat import JSONSTAT_DIR, write_jsonstat
 
     exports = write_exports(published, folder)
+    write_jsonstat(published, folder / JSONSTAT_DIR, version)
     written.append("exports")
     # The job's asset graph: execute_in_process (itip run) has no repository on the context.
     checks = every_dbt_test(
