@@ -283,18 +283,21 @@ def dataset(cube: Cube, frame: pd.DataFrame, lang: str, about: dict) -> dict:
         raise ValueError(f"Two rows of {cube.table} fall in one cell of the JSON-stat cube {cube.name}: {twice}")
     values = np.full(int(np.prod(sizes)), None, dtype=object)
     for position, metric in enumerate(metrics):
-        column = frame[metric.column]
-        kind = int if metric.decimals == 0 else float
-        values[cell * len(metrics) + position] = [None if pd.isna(v) else kind(v) for v in column]
+        raw = pd.to_numeric(frame[metric.column]).astype("float64").to_numpy()
+        present = ~np.isnan(raw)
+        # Python ints and floats (JSON numbers), None (null) where the table has none.
+        shown = (np.where(present, raw, 0).astype(np.int64) if metric.decimals == 0 else raw).astype(object)
+        shown[~present] = None
+        values[cell * len(metrics) + position] = shown
     status, reasons = {}, {}
     flagged_rows = np.flatnonzero(frame["flag"].notna().to_numpy()) if "flag" in frame else []
     marked = flags.disclosure_flags(frame.iloc[flagged_rows])
     for row, words in zip(flagged_rows, marked.itertuples(index=False), strict=True):
+        why = "; ".join(flags.reason_words(words, lang))
         for position, metric in enumerate(metrics):
             if metric.flagged:
                 index = str(int(cell[row]) * len(metrics) + position)
-                status[index] = words.flag
-                reasons[index] = "; ".join(flags.reason_words(words, lang))
+                status[index], reasons[index] = words.flag, why
     seen = set(status.values())
     document = {
         "version": VERSION,
