@@ -38,6 +38,14 @@ $(VENV)/.synced: pyproject.toml uv.lock | $(UV)
 
 install: $(VENV)/.synced
 
+# The JSON-stat JavaScript Toolkit that tests/e2e/test_jsonstat_e2e.py reads the published datasets with, at the
+# version tests/js/package-lock.json pins; only the full tier needs node and npm.
+JS_TOOLKIT := tests/js/node_modules/.installed
+$(JS_TOOLKIT): tests/js/package.json tests/js/package-lock.json
+	$(call busy,installing the JSON-stat Toolkit (tests/js/package-lock.json) into tests/js/node_modules/,\
+		npm ci --prefix tests/js --no-audit --no-fund,--silent)
+	@touch $@
+
 ## make run: generate the synthetic deliveries if data/landing/ is empty, load every year, build, publish.
 run: install
 	@echo "itip run: starting (Python imports the pipeline first: a few seconds)"
@@ -52,7 +60,7 @@ test: install
 	$(BIN)/python -m pytest $(PARALLEL) tests/unit tests/integration
 
 ## make test-all: every test, end to end included (tests/e2e: the whole pipeline, real processes); what .ci/run calls.
-test-all: install
+test-all: install $(JS_TOOLKIT)
 	$(BIN)/python -m pytest $(PARALLEL) --durations=15
 
 ## make lint: ruff (style and format), the layer contracts and sqlfluff on the dbt project, as CI checks them.
