@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from itip_pipeline.core.escaping import for_json
 from itip_pipeline.report.jsonstat import write_jsonstat
 from itip_pipeline.report.published import PublishedWarehouse
 
@@ -188,3 +189,13 @@ def test_two_rows_in_one_cell_are_refused_with_the_rows(tmp_path):
     published.tables["fct_indicator"] = pd.concat([fact, fact.head(1)], ignore_index=True)
     with pytest.raises(ValueError, match="Two rows of fct_indicator fall in one cell of the JSON-stat cube"):
         write_jsonstat(published, tmp_path / "jsonstat", "v1")
+
+
+def test_for_json_escapes_only_what_could_act_and_reads_back_as_written():
+    text = "Møre og Romsdal – 50 % <b>&\u202e\u00ad\x1b\x7f\U000e0001 → Σ"
+    document = json.dumps({"label": text}, ensure_ascii=False)
+    escaped = for_json(document)
+    assert json.loads(escaped) == {"label": text}
+    assert "Møre og Romsdal – 50 %" in escaped and "→ Σ" in escaped  # letters and signs stay readable
+    for code in ("\\u003c", "\\u003e", "\\u0026", "\\u202e", "\\u00ad", "\\u001b", "\\u007f", "\\udb40\\udc01"):
+        assert code in escaped, code
