@@ -45,6 +45,17 @@ TIME = "Tid"
 METRIC = "ContentsCode"
 VERSION = "2.0"
 LANG = {"no": 0, "en": 1}
+# The columns report/flags.py words a row's flags from (the rest of a wide table would only slow it down).
+FLAG_WORDS_FROM = (
+    "flag",
+    "suppressed",
+    "suppression_reason",
+    "low_reliability",
+    "reliability_reason",
+    "series_break",
+    "n_base",
+    "share_pct",
+)
 
 
 @dataclass(frozen=True)
@@ -291,7 +302,7 @@ def dataset(cube: Cube, frame: pd.DataFrame, lang: str, about: dict) -> dict:
         values[cell * len(metrics) + position] = shown
     status, reasons = {}, {}
     flagged_rows = np.flatnonzero(frame["flag"].notna().to_numpy()) if "flag" in frame else []
-    marked = flags.disclosure_flags(frame.iloc[flagged_rows])
+    marked = flags.disclosure_flags(frame.iloc[flagged_rows][[c for c in FLAG_WORDS_FROM if c in frame]])
     for row, words in zip(flagged_rows, marked.itertuples(index=False), strict=True):
         why = "; ".join(flags.reason_words(words, lang))
         for position, metric in enumerate(metrics):
