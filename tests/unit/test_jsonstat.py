@@ -71,10 +71,12 @@ def _warehouse(tmp_path: Path, synthetic: bool = True, label: str | None = None)
     )
 
 
-@pytest.fixture
-def written(tmp_path):
-    published = _warehouse(tmp_path)
-    return published, {p.name: p for p in write_jsonstat(published, tmp_path / "jsonstat", "v1")}
+@pytest.fixture(scope="module")
+def written(tmp_path_factory):
+    """Written once for the module's tests that only read the files."""
+    folder = tmp_path_factory.mktemp("jsonstat")
+    published = _warehouse(folder)
+    return published, {p.name: p for p in write_jsonstat(published, folder / "jsonstat", "v1")}
 
 
 def test_every_file_is_valid_json_stat_2_and_the_collection_lists_each_dataset(written):
