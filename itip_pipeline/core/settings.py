@@ -53,6 +53,11 @@ class Settings:
         return self.work_db.parent / "candidates"
 
     @property
+    def chart_cache_dir(self) -> Path:
+        """The figure book's charts as last drawn, kept by what they draw (report/chart_cache.py)."""
+        return self.work_db.parent / "charts"
+
+    @property
     def written_dirs(self) -> tuple[Path, ...]:
         """Every folder the pipeline writes into."""
         return (

@@ -99,13 +99,10 @@ def _write_set(
     `folder`; the CSV files and the pages written. Appends "exports" to `written` once the workbooks and CSV
     files are written."""
     from itip_pipeline.report.check_results import every_dbt_test, latest_check_outcomes
-    from itip_pipeline.report.exports import write_exports
+    from itip_pipeline.report.exports import CSV_DIR_NAME, WORKBOOK_NAMES, write_exports
     from itip_pipeline.report.figure_book import BookRun, build_figure_book
     from itip_pipeline.report.jsonstat import JSONSTAT_DIR, write_jsonstat
 
-    exports = write_exports(published, folder)
-    write_jsonstat(published, folder / JSONSTAT_DIR, version)
-    written.append("exports")
     # The job's asset graph: execute_in_process (itip run) has no repository on the context.
     checks = every_dbt_test(
         latest_check_outcomes(context.instance, context.job_def.asset_layer.asset_graph.asset_check_keys),
@@ -114,10 +111,17 @@ def _write_set(
     book = folder / FIGURES
     settings = get_settings()
     links = {
-        "Excel (itip_indicators.xlsx)": exports.workbooks["no"],
-        "Excel, English (itip_indicators_en.xlsx)": exports.workbooks["en"],
-        "CSV": exports.csv_files[0].parent,
+        "Excel (itip_indicators.xlsx)": folder / WORKBOOK_NAMES["no"],
+        "Excel, English (itip_indicators_en.xlsx)": folder / WORKBOOK_NAMES["en"],
+        "CSV": folder / CSV_DIR_NAME,
     }
+    exports = []
+
+    def write_the_exports() -> None:
+        exports.append(write_exports(published, folder))
+        write_jsonstat(published, folder / JSONSTAT_DIR, version)
+        written.append("exports")
+
     run = BookRun(
         run_id=context.run_id,
         checks=checks,
@@ -126,10 +130,12 @@ def _write_set(
             for text, path in links.items()
         },
     )
-    pages = build_figure_book(published, book, run)
+    # The exports are written here while the book's charts are drawn in child processes, which this process
+    # would otherwise only wait for.
+    pages = build_figure_book(published, book, run, chart_cache=settings.chart_cache_dir, meanwhile=write_the_exports)
     # The no-op check of `itip run` trusts a book (and the exports) only if it names the current version.
     (book / FIGURE_BOOK_MARKER).write_text(version, encoding="utf-8")
-    return exports.csv_files, pages
+    return exports[0].csv_files, pages
 
 
 def as_seen_from_stable_book(written: Path, export_set: Path, marts_dir: Path, stable_book: Path) -> Path:

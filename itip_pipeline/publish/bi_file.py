@@ -57,6 +57,8 @@ def add_default_schema_views(con: duckdb.DuckDBPyConnection, database: str) -> l
     ).fetchall()
     previous = con.execute("select current_database()").fetchone()[0]
     con.execute(f"use {ident(database)}")
+    # One transaction for the views and their hundreds of comments: a statement outside one commits alone.
+    con.execute("begin transaction")
     try:
         for table, comment in tables:
             con.execute(f"create view {DEFAULT_SCHEMA}.{ident(table)} as select * from {MARTS_SCHEMA}.{ident(table)}")
@@ -64,6 +66,10 @@ def add_default_schema_views(con: duckdb.DuckDBPyConnection, database: str) -> l
                 con.execute(f"comment on view {DEFAULT_SCHEMA}.{ident(table)} is {quote(comment)}")
         for table, column, comment in column_comments:
             con.execute(f"comment on column {DEFAULT_SCHEMA}.{ident(table)}.{ident(column)} is {quote(comment)}")
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
     finally:
         con.execute(f"use {ident(previous)}")
     return [table for table, _ in tables]

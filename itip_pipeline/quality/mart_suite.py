@@ -16,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 POPULATIONS = ["stat", "kommune", "fylkeskommune", "alle", "innbyggere"]
+SOURCE = "itip_marts"  # the Great Expectations data source the marts are validated as
 
 
 @dataclass(frozen=True)
@@ -108,7 +109,12 @@ def validate_marts(
 
     context = gx.get_context(mode="file", project_root_dir=str(report_root))
     context.variables.progress_bars = {"globally": False}
-    source = context.data_sources.add_or_update_pandas("itip_marts")
+    # The data source and its assets are kept in the project between runs: replacing the source would drop
+    # its assets, and adding each again rewrites the project's configuration file once per mart.
+    try:
+        source = context.data_sources.get(SOURCE)
+    except KeyError:
+        source = context.data_sources.add_pandas(SOURCE)
     expected = expected_indicator_years(seeds_dir, loaded_years)
     definitions, prepared = [], {}
     for table, frame in sorted(frames.items()):
@@ -123,9 +129,9 @@ def validate_marts(
             if asset.batch_definitions
             else asset.add_batch_definition_whole_dataframe("whole_table")
         )
-        suite = gx.ExpectationSuite(name=table)
-        for expectation in _suite_for(table, prepared[table], expected, gxe):
-            suite.add_expectation(expectation)
+        # Given whole: adding expectations one by one looks up the project's stores (re-reading its
+        # configuration) for each.
+        suite = gx.ExpectationSuite(name=table, expectations=_suite_for(table, prepared[table], expected, gxe))
         suite = context.suites.add_or_update(suite)
         definitions.append(
             context.validation_definitions.add_or_update(gx.ValidationDefinition(name=table, data=batch, suite=suite))
@@ -143,8 +149,21 @@ def validate_marts(
         ]
         expectations = [(_expectation_name(r.expectation_config), bool(r.success)) for r in result.results]
         results.append(MartValidation(definition.name, result.success, len(result.results), failures, expectations))
-    context.build_data_docs()
+    # Only this run's pages, unless the site is missing (its first run, or deleted): then every page.
+    pages = _pages_of(context, run_id, [d.name for d in definitions]) if report_index(report_root).is_file() else None
+    context.build_data_docs(resource_identifiers=pages)
     return results
+
+
+def _pages_of(context, run_id, suites: list[str]) -> list:
+    """What the data docs show of this run: its suites and its validation results. The pages of earlier runs
+    were written when they ran and stay as they are; the index, rebuilt every time, links them all."""
+    from great_expectations.data_context.types.resource_identifiers import ExpectationSuiteIdentifier
+
+    results = [
+        key for key in context.validation_results_store.list_keys() if key.run_id.to_tuple() == run_id.to_tuple()
+    ]
+    return [*(ExpectationSuiteIdentifier(name=name) for name in suites), *results]
 
 
 def report_index(report_root: Path) -> Path:

@@ -18,6 +18,7 @@ import textwrap
 import altair as alt
 import pandas as pd
 
+from itip_pipeline.report.chart_cache import ChartCache
 from itip_pipeline.report.flags import disclosure_flags, reason_words, short_mark
 from itip_pipeline.report.translations import category_label, word
 
@@ -54,6 +55,13 @@ FORMAT_LOCALES = {
     "no": {"decimal": ",", "thousands": "\u00a0", "grouping": [3], "currency": ["", " kr"]},
     "en": "en-US",
 }
+
+
+def unchecked_specs():
+    """A context in which altair does not check each object of a spec against the Vega-Lite schema as it is
+    made (its debug mode): the book's specs are the same few shapes every time, the tests build each of them
+    with the checks on, and vl-convert refuses a spec it cannot draw. The specs made are the same either way."""
+    return alt.utils.schemapi.debug_mode(False)
 
 
 def number(value: object, lang: str, digits: int = 1) -> str:
@@ -469,14 +477,20 @@ def external_bars(frame: pd.DataFrame, lang: str, value_column: str) -> alt.Laye
 MARK_WITH_LABEL = re.compile(r'<(path)([^>]*?) aria-label="([^"]*)"([^>]*?)(/>|>)')
 
 
-def to_svg(chart: alt.TopLevelMixin, lang: str) -> str:
-    """Render offline (no base URL is allowed, so a spec that tried to load anything would fail here); every
-    mark with a description gets it as a <title> too, which browsers show on hover."""
-    import vl_convert
-
+def to_svg(chart: alt.TopLevelMixin, lang: str, cache: ChartCache | None = None) -> str:
+    """Render offline (no base URL is allowed, so a spec that tried to load anything would fail here), or read
+    the same spec's drawing back from `cache`; every mark with a description gets it as a <title> too, which
+    browsers show on hover."""
     spec = chart.to_dict(validate=False)
     spec["config"] = {**spec.get("config", {}), **CONFIG}
-    svg = vl_convert.vegalite_to_svg(spec, allowed_base_urls=[], format_locale=FORMAT_LOCALES[lang])
+    locale = FORMAT_LOCALES[lang]
+
+    def draw() -> str:
+        import vl_convert
+
+        return vl_convert.vegalite_to_svg(spec, allowed_base_urls=[], format_locale=locale)
+
+    svg = (cache or ChartCache(None)).svg(spec, locale, draw)
     return MARK_WITH_LABEL.sub(_with_title, svg)
 
 

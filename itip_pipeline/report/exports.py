@@ -23,6 +23,7 @@ import os
 import re
 import textwrap
 from collections.abc import Sequence
+from copy import copy
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -477,14 +478,23 @@ def _write_family_sheet(sheet, family: Family, title: str, lang: str, synthetic:
     top = Alignment(vertical="top")
     wrapped = Alignment(vertical="top", wrap_text=True)
     centred = Alignment(vertical="top", horizontal="center")  # a flag or a yes/no, not beside a number's digits
+    # A data cell's style is one of a few (number format × alignment). openpyxl looks a style up by comparing
+    # it field by field each time one is set, so each is set once and the next cell with it takes a copy.
+    styles = {}
     for offset, values in enumerate(frame[[s.name(lang) for s in shown]].itertuples(index=False)):
         row = HEADER_ROW + 1 + offset
         for col, (spec, value) in enumerate(zip(shown, values, strict=True), start=1):
             if isinstance(value, (bool, np.bool_)):  # a person reads "ja", not TRUE or 1
                 value = word("yes" if value else "no", lang)
             cell = _put(sheet, row, col, value)
-            cell.number_format = spec.number_format
-            cell.alignment = wrapped if spec.width >= WRAP_FROM_WIDTH else centred if isinstance(value, str) else top
+            kind = "wrapped" if spec.width >= WRAP_FROM_WIDTH else "centred" if isinstance(value, str) else "top"
+            style = styles.get((spec.number_format, kind))
+            if style is None:
+                cell.number_format = spec.number_format
+                cell.alignment = {"wrapped": wrapped, "centred": centred, "top": top}[kind]
+                styles[spec.number_format, kind] = copy(cell._style)
+            else:
+                cell._style = copy(style)
         _fit_height(
             sheet, row, [(v, s.width) for s, v in zip(shown, values, strict=True) if s.width >= WRAP_FROM_WIDTH]
         )

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import shutil
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,6 +20,7 @@ import pandas as pd
 
 from itip_pipeline.core.escaping import for_html
 from itip_pipeline.report import charts, flags
+from itip_pipeline.report.chart_cache import ChartCache, prune
 from itip_pipeline.report.check_results import CheckOutcome, run_url
 from itip_pipeline.report.distribution import DISTRIBUTION_TABLE, family_distribution
 from itip_pipeline.report.published import DIFFERENCE_TABLE, FACT_TABLE, Family, PublishedWarehouse
@@ -127,8 +129,8 @@ def _page(title: str, body: str, lang: str, name: str, published: PublishedWareh
     )
 
 
-def _figure(chart, caption: str, lang: str, kind: str, note: str = "") -> str:
-    svg = charts.to_svg(chart, lang)
+def _figure(chart, caption: str, lang: str, kind: str, cache: ChartCache, note: str = "") -> str:
+    svg = charts.to_svg(chart, lang, cache)
     note = f'<p class="note">{_e(note)}</p>' if note else ""
     return f'<figure class="chart" data-chart="{kind}"><figcaption>{_e(caption)}</figcaption>{note}{svg}</figure>'
 
@@ -262,14 +264,14 @@ def _population_difference(family: Family, published: PublishedWarehouse, lang: 
     )
 
 
-def _family_body(family: Family, published: PublishedWarehouse, lang: str) -> str:
+def _family_body(family: Family, published: PublishedWarehouse, lang: str, cache: ChartCache) -> str:
     frame = family.frame
     if family.is_breakdown:
-        return _breakdown_body(family, published, lang)
+        return _breakdown_body(family, published, lang, cache)
     if frame.empty:
         return f"<p>{_e(word('no_rows', lang))}</p>"
     if not family.is_estimated:
-        return _external_body(family, lang)
+        return _external_body(family, lang, cache)
     parts = [f'<p class="note">{_e(word("family_intro", lang))}</p>', _reading_guide(lang)]
     latest_year = int(frame["year"].max())
     latest = frame[frame["year"] == latest_year]
@@ -279,6 +281,7 @@ def _family_body(family: Family, published: PublishedWarehouse, lang: str) -> st
             word("latest_year", lang).format(year=latest_year),
             lang,
             "population_bars",
+            cache,
         )
     )
     parts.append(_population_difference(family, published, lang, latest_year))
@@ -293,13 +296,18 @@ def _family_body(family: Family, published: PublishedWarehouse, lang: str) -> st
             notes.append(word("targets_caption", lang).format(targets=said))
         if "series_break" in frame and frame["series_break"].fillna(False).astype(bool).any():
             notes.append(word("break_caption", lang))
-        parts.append(_figure(charts.trend(frame, lang, targets), word("trend", lang), lang, "trend", " ".join(notes)))
-    parts.append(_distribution_figure(family, published, lang))
+        trend = charts.trend(frame, lang, targets)
+        parts.append(_figure(trend, word("trend", lang), lang, "trend", cache, " ".join(notes)))
+    parts.append(_distribution_figure(family, published, lang, cache))
     figures = _reconciliation_rows(family, published, lang)
     if not figures.empty:
         parts.append(
             _figure(
-                charts.published_beside_computed(figures, lang), word("reconciliation", lang), lang, "reconciliation"
+                charts.published_beside_computed(figures, lang),
+                word("reconciliation", lang),
+                lang,
+                "reconciliation",
+                cache,
             )
         )
         parts.append(
@@ -328,7 +336,7 @@ def _family_body(family: Family, published: PublishedWarehouse, lang: str) -> st
     return "".join(parts)
 
 
-def _external_body(family: Family, lang: str) -> str:
+def _external_body(family: Family, lang: str, cache: ChartCache) -> str:
     frame = family.frame
     value = next((c for c in ("value_pct", "share_pct") if c in frame), None)
     source = (
@@ -338,11 +346,12 @@ def _external_body(family: Family, lang: str) -> str:
     )
     parts = [f"<p><strong>{_e(word('external', lang))}{_e(source)}</strong></p>"]
     if value:
-        parts.append(_figure(charts.external_bars(frame, lang, value), family.title(lang), lang, "external"))
+        chart = charts.external_bars(frame, lang, value)
+        parts.append(_figure(chart, family.title(lang), lang, "external", cache))
     return "".join(parts)
 
 
-def _breakdown_body(family: Family, published: PublishedWarehouse, lang: str) -> str:
+def _breakdown_body(family: Family, published: PublishedWarehouse, lang: str, cache: ChartCache) -> str:
     """A breakdown family: per breakdown and population, the latest year by category (a panel per item), the
     trend with a panel per category when there is one item and several years, and a table naming the
     category on every row."""
@@ -377,11 +386,13 @@ def _breakdown_body(family: Family, published: PublishedWarehouse, lang: str) ->
                     word("breakdown_latest", lang).format(year=year),
                     lang,
                     "breakdown_bars",
+                    cache,
                     note,
                 )
             )
         if rows["year"].nunique() > 1 and rows["label_no"].nunique() == 1:
-            parts.append(_figure(charts.breakdown_trend(rows, lang), word("breakdown_trend", lang), lang, "trend"))
+            chart = charts.breakdown_trend(rows, lang)
+            parts.append(_figure(chart, word("breakdown_trend", lang), lang, "trend", cache))
         ordered = latest.sort_values(["label_no", "share_pct"], ascending=[True, False], na_position="last")
         table = _estimate_table(ordered, lang, [("category", "category_label"), ("item", "label")])
         heading = f"<h3>{_e(word('table', lang).format(year=year))}</h3>"
@@ -395,7 +406,7 @@ def _breakdown_body(family: Family, published: PublishedWarehouse, lang: str) ->
     return "".join(parts)
 
 
-def _distribution_figure(family: Family, published: PublishedWarehouse, lang: str) -> str:
+def _distribution_figure(family: Family, published: PublishedWarehouse, lang: str, cache: ChartCache) -> str:
     layout, year, population, withheld = family_distribution(
         published.table(FACT_TABLE), published.table(DISTRIBUTION_TABLE), family.family, lang
     )
@@ -403,7 +414,7 @@ def _distribution_figure(family: Family, published: PublishedWarehouse, lang: st
     if layout.empty:
         return note
     caption = word("distribution", lang).format(year=year, population=population)
-    return _figure(charts.diverging_distribution(layout, lang), caption, lang, "distribution") + note
+    return _figure(charts.diverging_distribution(layout, lang), caption, lang, "distribution", cache) + note
 
 
 def _front_body(published: PublishedWarehouse, run: BookRun, lang: str, out_dir: Path) -> str:
@@ -478,8 +489,17 @@ def _checks_body(published: PublishedWarehouse, run: BookRun, lang: str) -> str:
     return "".join(parts)
 
 
-def build_figure_book(published: PublishedWarehouse, out_dir: Path, run: BookRun | None = None) -> list[Path]:
-    """Write the whole site to out_dir (replacing it); returns the pages written."""
+def build_figure_book(
+    published: PublishedWarehouse,
+    out_dir: Path,
+    run: BookRun | None = None,
+    chart_cache: Path | None = None,
+    meanwhile: Callable[[], object] | None = None,
+) -> list[Path]:
+    """Write the whole site to out_dir (replacing it); returns the pages written. A chart drawn for an earlier
+    book is read back from the `chart_cache` folder (report/chart_cache.py), which is then pruned to the charts
+    of this book; without one every chart is drawn. `meanwhile` is the caller's other work, done in this
+    process while the pages are drawn in child processes; its error ends the drawing and is raised."""
     run = run or BookRun()
     staged = out_dir.with_name(f".{out_dir.name}.{os.getpid()}.new")
     shutil.rmtree(staged, ignore_errors=True)
@@ -494,8 +514,8 @@ def build_figure_book(published: PublishedWarehouse, out_dir: Path, run: BookRun
         )
     jobs = [(lang, family) for lang in LANGUAGES for family in published.families]
     # Drawn in child processes, however few the pages: a crash of the chart renderer must not end this process.
-    bodies = split_across_two_processes(_family_bodies, jobs, published)
-    for (lang, family), body in zip(jobs, bodies, strict=True):
+    drawn = split_across_two_processes(_family_bodies, jobs, published, chart_cache, meanwhile=meanwhile)
+    for (lang, family), (body, _) in zip(jobs, drawn, strict=True):
         folder = Path() if lang == "no" else Path("en")
         pages[folder / _page_name(family)] = _page(
             family.title(lang), body, lang, _page_name(family), published, external=family.is_external
@@ -507,11 +527,20 @@ def build_figure_book(published: PublishedWarehouse, out_dir: Path, run: BookRun
         _swap_in(staged, out_dir)
     finally:
         shutil.rmtree(staged, ignore_errors=True)
+    prune(chart_cache, {key for _, keys in drawn for key in keys})
     return [out_dir / relative for relative in pages]
 
 
-def _family_bodies(jobs: list[tuple[str, Family]], published: PublishedWarehouse) -> list[str]:
-    return [_family_body(family, published, lang) for lang, family in jobs]
+def _family_bodies(
+    jobs: list[tuple[str, Family]], published: PublishedWarehouse, chart_cache: Path | None
+) -> list[tuple[str, set[str]]]:
+    """Each page's body, and the keys of the charts on it (the cache keeps those)."""
+    bodies = []
+    with charts.unchecked_specs():
+        for lang, family in jobs:
+            cache = ChartCache(chart_cache)
+            bodies.append((_family_body(family, published, lang, cache), cache.used))
+    return bodies
 
 
 def _swap_in(staged: Path, out_dir: Path) -> None:

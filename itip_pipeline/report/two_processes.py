@@ -34,15 +34,21 @@ class DrawingFailed(RuntimeError):
     """A drawing process failed or crashed; the message is a sentence saying how."""
 
 
-def split_across_two_processes(draw: Callable[[list], list], jobs: list, *shared) -> list:
+def split_across_two_processes(
+    draw: Callable[[list], list], jobs: list, *shared, meanwhile: Callable[[], object] | None = None
+) -> list:
     """draw(jobs[0::2], *shared) and draw(jobs[1::2], *shared), each in its own child process; the results in
-    the order of `jobs`. `draw` must be a module-level function (it is pickled by name)."""
+    the order of `jobs`. `draw` must be a module-level function (it is pickled by name). `meanwhile()` runs in
+    this process once the work is handed over (so it may not change `shared` under the children), while they
+    draw; when it raises, the children are stopped and its error is raised."""
     halves = [half for half in (jobs[0::2], jobs[1::2]) if half]
     with ExitStack() as stack:
         # Error output to a file, not a pipe: a child writing much there cannot stall.
         errors = [stack.enter_context(tempfile.TemporaryFile()) for _ in halves]
         children = [_start(draw, half, shared, out) for half, out in zip(halves, errors, strict=True)]
         try:
+            if meanwhile is not None:
+                meanwhile()
             outputs = [_finish(child, out) for child, out in zip(children, errors, strict=True)]
         finally:
             for child, _ in children:  # one failed: the other's half is of no use

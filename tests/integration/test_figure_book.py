@@ -148,3 +148,64 @@ def test_a_family_of_likert_statements_shows_its_answer_distribution(book):
     assert page.count('data-chart="distribution"') == 1 and "Svarfordeling 2025, Statlige virksomheter" in page
     assert "Answer distribution 2025, State agencies" in _read(folder, "en/infosec_statement.html")
     assert 'data-chart="distribution"' not in _read(folder, "ai_adoption.html"), "no distribution rows: no chart"
+
+
+def test_a_kept_chart_is_the_drawing_itself_and_a_changed_chart_is_drawn_again(tmp_path):
+    import pandas as pd
+
+    from itip_pipeline.report import charts
+    from itip_pipeline.report.chart_cache import ChartCache
+
+    rows = pd.DataFrame(
+        {
+            "figure_label": ["A", "B"],
+            "verdict_text": ["ok", "ok"],
+            "published_pct": [40.0, 55.0],
+            "warehouse_pct": [41.0, None],
+        }
+    )
+    drawn, kept = ChartCache(tmp_path), ChartCache(tmp_path)
+    fresh = charts.to_svg(charts.published_beside_computed(rows, "no"), "no", drawn)
+    assert charts.to_svg(charts.published_beside_computed(rows, "no"), "no", kept) == fresh
+    assert (drawn.drawn, kept.drawn) == (1, 0) and fresh.startswith("<svg")
+    changed = rows.assign(published_pct=[40.0, 56.0])
+    redrawn = ChartCache(tmp_path)
+    svg = charts.to_svg(charts.published_beside_computed(changed, "no"), "no", redrawn)
+    assert redrawn.drawn == 1 and svg != fresh and "56,0" in svg
+
+
+def test_a_page_drawn_again_from_kept_charts_is_the_same_and_draws_nothing(tmp_path, book):
+    from itip_pipeline.report import figure_book
+
+    _, _, published = book
+    family = next(f for f in published.families if f.is_external)  # one chart: the test stays quick
+    cache = tmp_path / "charts"
+    [(first, used)] = figure_book._family_bodies([("en", family)], published, cache)
+    kept = {p.name: p.stat().st_mtime_ns for p in cache.iterdir()}
+    [(second, used_again)] = figure_book._family_bodies([("en", family)], published, cache)
+    assert used and used_again == used and len(kept) == len(used)
+    assert {p.name: p.stat().st_mtime_ns for p in cache.iterdir()} == kept
+    assert second == first and second.count("<svg") == len(used)
+
+
+def test_every_chart_of_the_book_is_a_valid_vega_lite_spec(monkeypatch, tmp_path, book):
+    """The book builds its specs with altair's checks off (charts.unchecked_specs); here every one of them is
+    built with the checks on and checked whole against the Vega-Lite schema."""
+    from itip_pipeline.report import charts, figure_book
+    from itip_pipeline.report.chart_cache import ChartCache
+
+    _, _, published = book
+    checked = []
+
+    def check(chart, lang, cache=None):
+        checked.append(chart.to_dict(validate=True))
+        return "<svg></svg>"
+
+    monkeypatch.setattr(charts, "to_svg", check)
+    # One family of each kind (the languages differ in words, not in the specs' shape): the checks are slow.
+    kinds = {(f.is_breakdown, f.is_estimated, f.frame.empty): f for f in published.families}
+    kinds["distribution"] = next(f for f in published.families if f.family == "infosec_statement")
+    for family in kinds.values():
+        figure_book._family_body(family, published, "en", ChartCache(tmp_path))
+    drawn = {next(k for k in ("facet", "layer", "mark") if k in spec) for spec in checked}
+    assert drawn == {"facet", "layer", "mark"}, drawn

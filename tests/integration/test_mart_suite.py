@@ -43,9 +43,9 @@ def _reconciliation(within: list) -> pd.DataFrame:
     )
 
 
-def _validate(tmp_path, fct: pd.DataFrame, reconciliation: pd.DataFrame, loaded: set[int]):
+def _validate(tmp_path, fct: pd.DataFrame, reconciliation: pd.DataFrame, loaded: set[int], run: str | None = None):
     results = validate_marts(
-        {"fct_indicator": fct, "published_reconciliation": reconciliation}, SEEDS, loaded, tmp_path / "gx"
+        {"fct_indicator": fct, "published_reconciliation": reconciliation}, SEEDS, loaded, tmp_path / "gx", run
     )
     return {r.table: r for r in results}
 
@@ -59,9 +59,17 @@ def test_expected_indicator_years_follow_the_catalogue_and_the_loaded_years():
 
 def test_a_complete_and_consistent_mart_passes_and_the_report_is_written(tmp_path):
     loaded = {2024}
-    results = _validate(tmp_path, _fct(_complete_fct(loaded)), _reconciliation([True, None]), loaded)
+    results = _validate(tmp_path, _fct(_complete_fct(loaded)), _reconciliation([True, None]), loaded, "first")
     assert all(r.success for r in results.values()), results
     assert report_index(tmp_path / "gx").is_file()
+    # A second run renders its own pages; the first run's stay, and the index links both.
+    again = _validate(tmp_path, _fct(_complete_fct(loaded)), _reconciliation([True, None]), loaded, "second")
+    assert {t: r.evaluated for t, r in again.items()} == {t: r.evaluated for t, r in results.items()}
+    site = report_index(tmp_path / "gx").parent
+    index = report_index(tmp_path / "gx").read_text(encoding="utf-8")
+    for run in ("first", "second"):
+        pages = list((site / "validations" / "fct_indicator").glob(f"dagster-run-{run}_*/*/*.html"))
+        assert len(pages) == 1 and pages[0].relative_to(site).as_posix() in index, run
 
 
 @pytest.mark.parametrize(
