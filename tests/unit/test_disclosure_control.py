@@ -553,3 +553,99 @@ def test_a_complement_is_kept_from_one_release_to_the_next():
     # without the earlier year, 2025 alone takes the smaller category: the preference is what keeps it
     alone = control.protect(cells[cells.survey_year == 2025], inner[inner.survey_year == 2025], unanimous_from_n=50)
     assert set(alone[alone.suppression_reason == "complementary"].category) == {"non_adopter"}
+
+
+# --- the block cache ----------------------------------------------------------------------------------------
+
+CATEGORIES = {
+    "total": ("adopter", "non_adopter", "unknown"),
+    "adopter": ("adopter",),
+    "non_adopter": ("non_adopter",),
+    "unknown": ("unknown",),
+}
+
+
+def _counts(adopters: int, non_adopters: int, unknown: int) -> dict:
+    """One year of a question: successes (code 5) and the rest (code 1) of three categories, the unknown one
+    small enough to be confidential so that a complement is needed."""
+    return {
+        ("adopter", 5): adopters // 3, ("adopter", 1): adopters - adopters // 3,
+        ("non_adopter", 5): non_adopters // 3, ("non_adopter", 1): non_adopters - non_adopters // 3,
+        ("unknown", 5): unknown // 2, ("unknown", 1): unknown - unknown // 2,
+    }  # fmt: skip
+
+
+def _two_questions(changed: dict[int, dict] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Two questions over three years; `changed` replaces some years of the second question."""
+    frames = []
+    for question, years in (
+        ("ai_barrier", {2023: _counts(30, 40, 5), 2024: _counts(30, 40, 5), 2025: _counts(50, 32, 5)}),
+        (
+            "ai_benefit",
+            {2023: _counts(41, 30, 6), 2024: _counts(30, 44, 4), 2025: _counts(36, 30, 5)} | (changed or {}),
+        ),
+    ):
+        cells, inner = _cells_frame(years, CATEGORIES)
+        frames.append((cells.assign(question_id=question, item_key=question), inner.assign(question_id=question)))
+    return pd.concat([f[0] for f in frames], ignore_index=True), pd.concat([f[1] for f in frames], ignore_index=True)
+
+
+def _reuse(cache) -> control.BlockCache:
+    """What a later build starts from: the blocks an earlier build kept."""
+    return control.BlockCache({key: reasons for key, (_, _, reasons) in cache.used.items()}, version=cache.version)
+
+
+def test_the_block_cache_never_changes_a_result():
+    cells, inner = _two_questions()
+    uncached = control.protect(cells, inner, unanimous_from_n=50)
+    cold = control.BlockCache(version="rule")
+    assert control.protect(cells, inner, unanimous_from_n=50, cache=cold).equals(uncached)
+    assert len(cold.computed) == 6
+    warm = _reuse(cold)
+    assert control.protect(cells, inner, unanimous_from_n=50, cache=warm).equals(uncached)
+    assert warm.computed == []  # nothing changed, nothing computed
+    assert (uncached.suppression_reason == "complementary").sum() == 6  # the blocks do need complements
+    # another rule (code, thresholds or solver) reuses nothing
+    other = control.BlockCache(warm.stored, version="another rule")
+    assert control.protect(cells, inner, unanimous_from_n=50, cache=other).equals(uncached)
+    assert len(other.computed) == 6
+    # nor does another threshold of the rule
+    threshold = _reuse(cold)
+    control.protect(cells, inner, unanimous_from_n=40, cache=threshold)
+    assert len(threshold.computed) == 6
+
+
+def test_a_changed_block_is_computed_again_with_the_years_it_decides():
+    cells, inner = _two_questions()
+    earlier = control.BlockCache(version="rule")
+    control.protect(cells, inner, unanimous_from_n=50, cache=earlier)
+    # one more respondent in one category of 2024: the same complement, so 2025 is not computed again
+    cells, inner = _two_questions({2024: _counts(31, 44, 4)})
+    cache = _reuse(earlier)
+    decided = control.protect(cells, inner, unanimous_from_n=50, cache=cache)
+    assert cache.computed == [("ai_benefit", 2024)]
+    assert decided.equals(control.protect(cells, inner, unanimous_from_n=50))
+    # 2024's unknown category grows to twelve: nothing of 2024 is confidential and it chooses no complement,
+    # so 2025, which prefers the complements of 2024, is computed again; 2023 and the other question are not
+    cells, inner = _two_questions({2024: _counts(30, 44, 12)})
+    cache = _reuse(earlier)
+    decided = control.protect(cells, inner, unanimous_from_n=50, cache=cache)
+    assert cache.computed == [("ai_benefit", 2024), ("ai_benefit", 2025)]
+    assert decided.equals(control.protect(cells, inner, unanimous_from_n=50))
+
+
+def test_the_block_cache_is_kept_in_the_working_database_between_builds():
+    cells, inner = _two_questions()
+    con = duckdb.connect()
+    first = control.BlockCache(control._stored_blocks(con), version="rule")
+    control.protect(cells, inner, unanimous_from_n=50, cache=first)
+    control._store_blocks(con, first)
+    second = control.BlockCache(control._stored_blocks(con), version="rule")
+    assert second.stored == {key: reasons for key, (_, _, reasons) in first.used.items()}
+    assert any(None in reasons for reasons in second.stored.values())  # published cells keep their NULL
+    # a build of one question keeps only that question's blocks
+    control.protect(cells[cells.question_id == "ai_barrier"], inner, unanimous_from_n=50, cache=second)
+    control._store_blocks(con, second)
+    assert {q for (q,) in con.execute(f"select distinct question_id from {control.CACHE_TABLE}").fetchall()} == {
+        "ai_barrier"
+    }

@@ -3,10 +3,17 @@
 -- `kommune|ai_adopter=adopter`). Every published cell is a set of atoms, so a population is the sum of its
 -- groups and a breakdown's categories sum to their population — and across breakdowns (gender × age) the same
 -- atoms carry every relation (int_disclosure_cells, int_disclosure_inner_counts).
-with respondent_categories as (
-    select distinct question_id, survey_year, respondent_id, breakdown || '=' || category as category
+-- The breakdown answers repeat a respondent's category for every item and population: the distinct categories
+-- are taken first, and only those are written out as text.
+with breakdown_categories as (
+    select distinct question_id, survey_year, respondent_id, breakdown, category
     from {{ ref('int_breakdown_answers') }}
     where is_answered
+),
+
+respondent_categories as (
+    select distinct question_id, survey_year, respondent_id, breakdown || '=' || category as category
+    from breakdown_categories
 )
 
 select

@@ -57,43 +57,62 @@ atoms as (
     select * from {{ ref('int_disclosure_atoms') }}
 ),
 
-cell_units as (
-    select
+-- Every relation below is worked out per atom, not per respondent: the answers are first reduced to the
+-- distinct atoms (and the respondents of each atom) a cell holds, in plain grouped queries that DuckDB can
+-- spill, and only these few rows are gathered into each cell's list of units.
+cell_atoms as (
+    select distinct
         answers.indicator_id,
         answers.item_key,
         answers.population,
         null::varchar as breakdown,
         null::varchar as category,
         answers.survey_year,
-        list_sort(list(distinct atoms.atom)) as units
+        atoms.atom
     from answers
     inner join atoms using (question_id, survey_year, respondent_id)
     where answers.is_answered
-    group by all
     union all
-    select
+    select distinct
         answers.indicator_id,
         answers.item_key,
         answers.population,
         answers.breakdown,
         answers.category,
         answers.survey_year,
-        list_sort(list(distinct atoms.atom)) as units
+        atoms.atom
     from breakdown_answers as answers
     inner join atoms using (question_id, survey_year, respondent_id)
     where answers.is_answered
+),
+
+cell_units as (
+    select
+        indicator_id,
+        item_key,
+        population,
+        breakdown,
+        category,
+        survey_year,
+        list_sort(list(atom)) as units
+    from cell_atoms
     group by all
+),
+
+distribution_atoms as (
+    select distinct answers.question_id, answers.survey_year, answers.population, atoms.atom
+    from distribution_answers as answers
+    inner join atoms using (question_id, survey_year, respondent_id)
+    where answers.is_answered
 ),
 
 distribution_units as (
     select
-        answers.question_id,
-        answers.survey_year,
-        answers.population,
-        list_sort(list(distinct atoms.atom)) as units
-    from distribution_answers as answers
-    inner join atoms using (question_id, survey_year, respondent_id)
-    where answers.is_answered
+        question_id,
+        survey_year,
+        population,
+        list_sort(list(atom)) as units
+    from distribution_atoms
     group by all
 ),
 
@@ -173,18 +192,49 @@ published as (
         and estimate.survey_year = cell_units.survey_year
 ),
 
-group_bases as (
-    select
+-- each respondent of a respondent group once, with its atom (the indicator's answers repeat a respondent in
+-- every population that pools its group)
+group_respondents as (
+    select distinct
         answers.indicator_id,
         answers.item_key,
         answers.question_id,
         answers.survey_year,
         answers.respondent_group,
         answers.survey,
-        count(distinct answers.respondent_id) filter (where answers.is_in_base) as n_base,
-        list_sort(list(distinct atoms.atom)) as units
+        answers.respondent_id,
+        answers.is_in_base,
+        atoms.atom
     from answers
     inner join atoms using (question_id, survey_year, respondent_id)
+),
+
+-- a respondent has one atom in a question × year, so a group's base is the sum of its atoms' bases
+group_atoms as (
+    select
+        indicator_id,
+        item_key,
+        question_id,
+        survey_year,
+        respondent_group,
+        survey,
+        atom,
+        count(*) filter (where is_in_base) as n_base
+    from group_respondents
+    group by all
+),
+
+group_bases as (
+    select
+        indicator_id,
+        item_key,
+        question_id,
+        survey_year,
+        respondent_group,
+        survey,
+        sum(n_base)::bigint as n_base,
+        list_sort(list(atom)) as units
+    from group_atoms
     group by all
 ),
 

@@ -25,15 +25,26 @@ answer distribution's codes, then breakdown categories, then headline cells; wit
 complement the year before first, then smallest n_base, then fewest successes) until it is, then release
 again those of the new suppressions it does not need. Suppressing more only widens every range, so a value
 once protected stays protected; at the end every value is checked again.
+
+Only blocks whose inputs changed are computed (BlockCache). A block's result depends on nothing but its
+cells, its true inner counts, unanimous_from_n, the complements its question chose the year before, and the
+rule itself (this file with its thresholds, and the solver's version); the hash of all of these is the
+block's key, and a block whose key an earlier build computed takes that build's result. The cache is the
+table disclosure_control_cache.blocks in the working database, outside every schema dbt builds, rewritten at
+each build with the blocks of that build. So a build with no changed input computes no block, and a new year
+computes its own blocks, and those of a later year whose preferred complements it changes.
 """
 
 # No `from __future__ import annotations`: dbt-duckdb loads this file without registering it as a module,
 # and dataclasses cannot resolve string annotations then.
+import hashlib
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import linprog
+import scipy
+from scipy.optimize._highspy import _core as highs
+from scipy.sparse import csc_array
 from scipy.stats import beta
 
 # The confidentiality reasons and what each protects: a cell with too few respondents hides both its
@@ -159,30 +170,82 @@ class Verdict:
     binding: frozenset = frozenset()
 
 
+@dataclass(frozen=True)
+class Optimum:
+    """A solved linear program: `bounded` False when the objective has no least value; else its least value
+    `fun` and the dual value of every published row (`duals`)."""
+
+    bounded: bool
+    fun: float = 0.0
+    duals: np.ndarray | None = None
+
+
+# HiGHS as scipy's linprog(method="highs") runs it, with the options linprog sets, called directly: linprog
+# spends more time checking its arguments and unpacking the answer than HiGHS spends solving these small
+# programs. The same model with the same options gives the same optimum and the same dual values.
+HIGHS_OPTIONS = {
+    "presolve": "on",
+    "highs_debug_level": 0,
+    "log_to_console": False,
+    "output_flag": False,
+    "simplex_strategy": 1,  # dual simplex
+}
+# linprog's test that an optimum fits the constraints (its default tolerance).
+FEASIBILITY_TOLERANCE = 1e-9
+
+
+def _highs_minimum(matrix: csc_array, values: np.ndarray, objective: np.ndarray) -> Optimum:
+    """The least value of objective · x over x ≥ 0 with matrix · x = values."""
+    lp = highs.HighsLp()
+    lp.num_col_, lp.num_row_ = matrix.shape[1], matrix.shape[0]
+    lp.a_matrix_.num_col_, lp.a_matrix_.num_row_ = matrix.shape[1], matrix.shape[0]
+    lp.a_matrix_.format_ = highs.MatrixFormat.kColwise
+    lp.a_matrix_.start_, lp.a_matrix_.index_, lp.a_matrix_.value_ = matrix.indptr, matrix.indices, matrix.data
+    lp.col_cost_ = objective
+    lp.col_lower_ = np.zeros(matrix.shape[1])
+    lp.col_upper_ = np.full(matrix.shape[1], highs.kHighsInf)
+    lp.row_lower_ = lp.row_upper_ = values
+    solver = highs._Highs()
+    options = highs.HighsOptions()
+    for name, value in HIGHS_OPTIONS.items():
+        setattr(options, name, value)
+    solver.passOptions(options)
+    solver.passModel(lp)
+    solver.run()
+    status = solver.getModelStatus()
+    if status == highs.HighsModelStatus.kUnbounded:
+        return Optimum(bounded=False)
+    # the true counts are feasible, so anything but an optimum that fits is a solver failure
+    if status == highs.HighsModelStatus.kOptimal:
+        solution = solver.getSolution()
+        x, rows = np.asarray(solution.col_value), np.asarray(solution.row_value)
+        if (x >= -FEASIBILITY_TOLERANCE).all() and (np.abs(values - rows) <= FEASIBILITY_TOLERANCE).all():
+            return Optimum(True, solver.getInfo().objective_function_value, np.asarray(solution.row_dual))
+    raise RuntimeError(f"disclosure control's feasibility check failed: {solver.modelStatusToString(status)}")
+
+
 class Intruder:
     """What an intruder can work out from a block published with a set of cells suppressed: the least and
     greatest value of any sum of inner cells over every non-negative set of counts that fits the published
     values (a linear program, solved with HiGHS)."""
 
     def __init__(self, block: Block, rows: list[np.ndarray], owners: list[tuple | None]):
-        self.matrix = np.vstack(rows) if rows else np.zeros((0, len(block.inner)))
-        self.values = self.matrix @ block.truth
+        dense = np.vstack(rows) if rows else np.zeros((0, len(block.inner)))
+        self.values = dense @ block.truth
+        self.matrix = csc_array(dense)
         self.owners = owners
 
     @classmethod
     def of(cls, block: Block, suppressed: set[tuple]) -> "Intruder":
         return cls(block, *_published_rows(block, suppressed))
 
-    def _solve(self, objective: np.ndarray):
-        result = linprog(objective, A_eq=self.matrix, b_eq=self.values, bounds=(0, None), method="highs")
-        if result.status not in (0, 3):  # the true counts are feasible, so this is a solver failure
-            raise RuntimeError(f"disclosure control's feasibility check failed: {result.message}")
-        return result
+    def _solve(self, objective: np.ndarray) -> Optimum:
+        return _highs_minimum(self.matrix, self.values, objective)
 
     def range_of(self, vector: np.ndarray) -> tuple[float, float]:
         """The least and greatest value of vector · x; ±inf where nothing published bounds it."""
         low, high = self._solve(vector), self._solve(-vector)
-        return (low.fun if low.status == 0 else -np.inf), (-high.fun if high.status == 0 else np.inf)
+        return (low.fun if low.bounded else -np.inf), (-high.fun if high.bounded else np.inf)
 
     def judge(self, target: Target) -> Verdict:
         """Protected when the range reaches PROTECTION_LEVEL below and above the true value, within the range
@@ -191,13 +254,14 @@ class Intruder:
         for sign in (1.0, -1.0):
             result = self._solve(sign * target.vector)
             # the optimum of sign · v is the bound itself (sign 1) or minus it (sign −1)
-            if result.status == 3 or any(
+            if not result.bounded or any(
                 result.fun <= sign * target.need(sign, within_public) + LP_TOLERANCE for within_public in (False, True)
             ):
                 continue
             failed = True
-            duals = result.eqlin.marginals
-            binding |= {owner for owner, dual in zip(self.owners, duals, strict=True) if owner and abs(dual) > 1e-9}
+            binding |= {
+                owner for owner, dual in zip(self.owners, result.duals, strict=True) if owner and abs(dual) > 1e-9
+            }
         return Verdict(not failed, frozenset(binding))
 
 
@@ -349,9 +413,65 @@ def _cell(r: dict) -> Cell:
     )
 
 
-def protect(cells: pd.DataFrame, inner_counts: pd.DataFrame, unanimous_from_n: int) -> pd.DataFrame:
+def _rule_version() -> str:
+    """What the result of a block depends on besides its data: this file as dbt runs it (the rule's code, and
+    the configured thresholds dbt writes into it) and the versions of the solver and the arithmetic."""
+    with open(__file__, "rb") as source:
+        code = source.read()
+    return hashlib.sha256(code + f"scipy {scipy.__version__} numpy {np.__version__}".encode()).hexdigest()
+
+
+class BlockCache:
+    """protect_block's result for a block, kept by a content hash of everything the result depends on, so a
+    block whose inputs have not changed is not computed again.
+
+    The key of a block hashes its cells in the order they are protected (every field of each), its answer
+    codes, its true inner counts, unanimous_from_n, the complements its question chose the year before (the
+    `preferred` series: a block is recomputed when the year before changed its choice, and only then) and
+    `version` (_rule_version: the rule's code, its thresholds, scipy and numpy). The stored value is the
+    suppression_reason of each published cell of the block, in the block's order. Equal keys mean equal
+    inputs to a deterministic computation, so a result taken from the cache is the result protect_block
+    would give.
+
+    `stored` is what an earlier build kept (key → reasons); `used` is what this build read or computed, which
+    is all a later build can reuse; `computed` lists the (question, year) of every block computed here."""
+
+    def __init__(self, stored: dict[str, list] | None = None, version: str | None = None):
+        self.stored = dict(stored or {})
+        self.version = version if version is not None else _rule_version()
+        self.used: dict[str, tuple[str, int, list]] = {}
+        self.computed: list[tuple[str, int]] = []
+
+    def key(self, block: Block, preferred: frozenset) -> str:
+        content = (
+            self.version,
+            block.unanimous_from_n,
+            block.codes,
+            tuple(block.cells),
+            sorted(block.counts.items()),
+            sorted(preferred, key=repr),
+        )
+        return hashlib.sha256(repr(content).encode()).hexdigest()
+
+    def protect(self, question: str, year: int, block: Block, preferred: frozenset) -> dict[tuple, str | None]:
+        """protect_block(block, preferred), from the cache when an earlier build computed the same block."""
+        key = self.key(block, preferred)
+        published = [cell.key for cell in block.cells if cell.published]
+        reasons = self.stored.get(key)
+        if reasons is None or len(reasons) != len(published):
+            decided = protect_block(block, preferred)
+            reasons = [decided[cell] for cell in published]
+            self.computed.append((question, year))
+        self.used[key] = (question, year, list(reasons))
+        return dict(zip(published, reasons, strict=True))
+
+
+def protect(
+    cells: pd.DataFrame, inner_counts: pd.DataFrame, unanimous_from_n: int, cache: BlockCache | None = None
+) -> pd.DataFrame:
     """One row per published cell of int_disclosure_cells with its suppression_reason. Blocks are protected
-    year by year, each question's complements of one year preferred the next."""
+    year by year, each question's complements of one year preferred the next; with a cache, a block computed
+    before with the same inputs is taken from it."""
     # Cells in key order, whatever order the query returned them in: the greedy search protects one value
     # after another, and which complements it picks depends on that order. The same data must give the same
     # suppressions in every build.
@@ -369,20 +489,25 @@ def protect(cells: pd.DataFrame, inner_counts: pd.DataFrame, unanimous_from_n: i
     chosen_before: dict[str, frozenset] = {}
     for (question, year), (block_cells, codes) in sorted(blocks.items()):
         block = Block(block_cells, codes, counts.get((question, year), {}), unanimous_from_n)
-        reasons = protect_block(block, chosen_before.get(question, frozenset()))
+        preferred = chosen_before.get(question, frozenset())
+        reasons = protect_block(block, preferred) if cache is None else cache.protect(question, year, block, preferred)
         chosen_before[question] = frozenset(key[:-1] for key, reason in reasons.items() if reason == COMPLEMENTARY)
         rows += [(*key, reason) for key, reason in reasons.items()]
     return pd.DataFrame(rows, columns=[*KEY, "suppression_reason"])
 
 
 def control(
-    cells: pd.DataFrame, inner_counts: pd.DataFrame, rule: ReliabilityRule, unanimous_from_n: int
+    cells: pd.DataFrame,
+    inner_counts: pd.DataFrame,
+    rule: ReliabilityRule,
+    unanimous_from_n: int,
+    cache: BlockCache | None = None,
 ) -> pd.DataFrame:
     """Confidentiality and reliability of every published cell, one row each."""
     published = cells[cells.is_published].copy()
     published["reliability_reason"] = reliability(published, rule)
     keyed = published.assign(survey_year=published.survey_year.astype("int64"))[[*KEY, "reliability_reason"]]
-    decided = protect(cells, inner_counts, unanimous_from_n).astype({"survey_year": "int64"})
+    decided = protect(cells, inner_counts, unanimous_from_n, cache).astype({"survey_year": "int64"})
     result = decided.merge(keyed, on=list(KEY), how="left", validate="one_to_one")
     result = result.astype(
         {
@@ -413,4 +538,35 @@ def model(dbt, session):
     )
     cells = dbt.ref("int_disclosure_cells").df()
     inner_counts = dbt.ref("int_disclosure_inner_counts").df()
-    return control(cells, inner_counts, rule, int(dbt.config.get("group_disclosure_below_n")))
+    cache = BlockCache(_stored_blocks(session))
+    result = control(cells, inner_counts, rule, int(dbt.config.get("group_disclosure_below_n")), cache)
+    _store_blocks(session, cache)
+    return result
+
+
+# The block cache in the working database: its own schema, which no dbt model materialises, so it survives
+# the builds that drop and recreate every model's table. It holds only hashes, question ids, years and
+# suppression reasons; losing it costs one computation of every block, never a different result.
+CACHE_SCHEMA = "disclosure_control_cache"
+CACHE_TABLE = f"{CACHE_SCHEMA}.blocks"
+
+
+def _stored_blocks(session) -> dict[str, list]:
+    session.execute(f"create schema if not exists {CACHE_SCHEMA}")
+    session.execute(
+        f"create table if not exists {CACHE_TABLE} (block_key varchar primary key, question_id varchar not null, "
+        "survey_year integer not null, suppression_reasons varchar[] not null)"
+    )
+    return {
+        key: list(reasons)
+        for key, reasons in session.execute(f"select block_key, suppression_reasons from {CACHE_TABLE}").fetchall()
+    }
+
+
+def _store_blocks(session, cache: BlockCache) -> None:
+    """Keep the blocks of this build, and only those: a block no build has now will not be asked for again
+    unless its inputs come back, and then it is computed again."""
+    session.execute(f"delete from {CACHE_TABLE}")
+    rows = [(key, question, year, reasons) for key, (question, year, reasons) in cache.used.items()]
+    if rows:
+        session.executemany(f"insert into {CACHE_TABLE} values (?, ?, ?, ?)", rows)
