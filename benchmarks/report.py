@@ -35,7 +35,7 @@ def _seconds(measured: dict | None) -> str:
 
 def _scale_section(result: dict) -> list[str]:
     e2e, floor, no_op = result["end_to_end"], result["floor"], result["no_op"]
-    new_year, first_four = result.get("new_year"), result.get("first_four_years")
+    new_year, first_four, strays = result.get("new_year"), result.get("first_four_years"), result.get("strays")
     rows, check = result["rows_loaded"], floor["check"]
     peaks = f"{e2e['peak_rss_mb']:.0f} / {new_year['peak_rss_mb']:.0f}" if new_year else f"{e2e['peak_rss_mb']:.0f} / –"
     lines = [
@@ -44,11 +44,12 @@ def _scale_section(result: dict) -> list[str]:
         f"Measured from {result['started']}; panel files {result['panel_format']}; "
         f"{rows['panel_respondents']:,} panel respondents loaded over the five years.",
         "",
-        "| generate s (peak MB) | end-to-end s | no-op s | new year s | floor s | end-to-end / floor "
-        "| peak RSS MB (e2e / new year) | rows loaded (respondents / answers) |",
-        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| generate s (peak MB) | end-to-end s | no-op s | new year s | `--force` s | beside strays s | floor s "
+        "| end-to-end / floor | peak RSS MB (e2e / new year) | rows loaded (respondents / answers) |",
+        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
         f"| {result['generate_s']:.1f} ({result['generate_peak_rss_mb']:.0f}) | {e2e['seconds']:.1f} "
-        f"| {no_op['seconds']:.1f} | {_seconds(new_year)} | {floor['seconds']:.1f} "
+        f"| {no_op['seconds']:.1f} | {_seconds(new_year)} | {_seconds(result.get('force'))} "
+        f"| {_seconds(strays)} | {floor['seconds']:.1f} "
         f"| {e2e['seconds'] / floor['seconds']:.1f} | {peaks} "
         f"| {rows['org_respondents'] + rows['panel_respondents']:,} "
         f"/ {rows['org_answers'] + rows['panel_answers']:,} |",
@@ -60,6 +61,11 @@ def _scale_section(result: dict) -> list[str]:
             else 'did NOT say "Nothing changed": it ran again. '
         ),
     ]
+    if strays:
+        lines[-1] += (
+            "With a stray folder that is not a survey year, a `notes/` folder and READMEs added, `itip run` "
+            + ('said "Nothing changed". ' if strays["nothing_changed"] else 'did NOT say "Nothing changed". ')
+        )
     if first_four:
         lines[-1] += (
             f"Loading 2021–2024 before the new year took {first_four['seconds']:.1f} s"
@@ -82,23 +88,55 @@ def _scale_section(result: dict) -> list[str]:
     return lines + [f"Load: before `{result['uptime_before']}`; after `{result['uptime_after']}`.", ""]
 
 
+def _respondent_rows(result: dict) -> int:
+    rows = result["rows_loaded"]
+    return rows["org_respondents"] + rows["panel_respondents"]
+
+
+def _line_through(points: list[tuple[int, float]]) -> tuple[float, float]:
+    """(fixed seconds, seconds per row) of the line through the first and last (rows, seconds) point."""
+    (rows_0, seconds_0), (rows_1, seconds_1) = points[0], points[-1]
+    per_row = (seconds_1 - seconds_0) / (rows_1 - rows_0)
+    return seconds_0 - per_row * rows_0, per_row
+
+
 def _growth_section(results: list[dict]) -> list[str]:
-    """How much of the end-to-end time is constant and how much grows with the data, from the smallest to
-    the largest scale measured."""
-    small, large = min(results, key=lambda r: r["scale"]), max(results, key=lambda r: r["scale"])
-    if small is large:
+    """Each scale's end-to-end time as a fixed cost plus a per-row cost, from the line through the smallest
+    and the largest scale measured, and the curve from the one to the other against the floor's."""
+    ordered = sorted(results, key=lambda r: r["scale"])
+    small, large = ordered[0], ordered[-1]
+    if _respondent_rows(small) == _respondent_rows(large):
         return []
-    e2e = [r["end_to_end"]["seconds"] for r in (small, large)]
-    floor = [r["floor"]["seconds"] for r in (small, large)]
-    overhead = e2e[0] - floor[0]
-    return [
-        "## Fixed cost and growth",
+    fixed, per_row = _line_through([(_respondent_rows(r), r["end_to_end"]["seconds"]) for r in (small, large)])
+    floor_fixed, floor_per_row = _line_through([(_respondent_rows(r), r["floor"]["seconds"]) for r in (small, large)])
+    lines = [
+        "## Fixed cost and per-row cost",
         "",
-        f"At scale {small['scale']:g} the pipeline spends {overhead:.1f} s more than the floor. From scale "
-        f"{small['scale']:g} to {large['scale']:g} the floor grows by {floor[1] - floor[0]:.1f} s and the pipeline "
-        f"by {e2e[1] - e2e[0]:.1f} s. Were the pipeline's extra time at scale {small['scale']:g} a pure constant "
-        f"and its data path as fast as the floor's, scale {large['scale']:g} would take {floor[1] + overhead:.1f} s, "
-        f"{(floor[1] + overhead) / floor[1]:.1f} × the floor (measured: {e2e[1] / floor[1]:.1f} ×).",
+        f"Along the line through scale {small['scale']:g} and scale {large['scale']:g} (time = fixed cost + "
+        f"per-row cost × respondent rows loaded), the pipeline's fixed cost is {fixed:.1f} s and its per-row cost "
+        f"{per_row * 1e6:.1f} µs a respondent row; the floor's are {floor_fixed:.1f} s and "
+        f"{floor_per_row * 1e6:.1f} µs. Each scale's end-to-end time, split so (a scale between the two that "
+        "lies off the line shows it in its per-row cost):",
+        "",
+        "| scale | respondent rows | end-to-end s | = fixed s | + per-row s | µs a row | floor s "
+        "| end-to-end / floor |",
+        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for result in ordered:
+        rows, seconds, floor = _respondent_rows(result), result["end_to_end"]["seconds"], result["floor"]["seconds"]
+        lines.append(
+            f"| {result['scale']:g} | {rows:,} | {seconds:.1f} | {fixed:.1f} | {seconds - fixed:.1f} "
+            f"| {(seconds - fixed) / rows * 1e6:.1f} | {floor:.1f} | {seconds / floor:.1f} |"
+        )
+    e2e = [r["end_to_end"]["seconds"] for r in (small, large)]
+    floors = [r["floor"]["seconds"] for r in (small, large)]
+    overhead = e2e[0] - floors[0]
+    return lines + [
+        "",
+        f"At scale {small['scale']:g} the pipeline spends {overhead:.1f} s more than the floor. Were that a pure "
+        f"constant and the pipeline's data path as fast as the floor's, scale {large['scale']:g} would take "
+        f"{floors[1] + overhead:.1f} s, {(floors[1] + overhead) / floors[1]:.1f} × the floor (measured: "
+        f"{e2e[1] / floors[1]:.1f} ×).",
         "",
     ]
 
@@ -148,6 +186,9 @@ def _profile_section(result: dict) -> list[str]:
         "| --- | ---: |",
     ]
     lines += [f"| {node['node']} | {node['seconds']:.2f} |" for node in profile["dbt_nodes"]]
+    if profile.get("slowest_model"):
+        slowest = profile["slowest_model"]
+        lines += ["", f"The slowest model: `{slowest['node']}`, {slowest['seconds']:.1f} s."]
     lines.append("")
     if "cprofile" in result:
         lines += _cprofile_section(result, result["cprofile"])
@@ -188,7 +229,12 @@ def render(results: list[dict], started: float | None) -> str:
     by_scale = {result["scale"]: result for result in results}
     profiled = [by_scale[scale] for scale in scales_to_profile(judgements)]
     if profiled:
-        lines += ["## Profiles of the missed targets (and of scale 1000, which asks for one)", ""]
+        lines += [
+            "## Where the remaining seconds go",
+            "",
+            "Profiles of scale 1 (its time is mostly fixed cost), scale 1000, and any scale with a missed target.",
+            "",
+        ]
         for result in profiled:
             lines += _profile_section(result)
     return "\n".join(lines)

@@ -6,6 +6,11 @@ Per scale, in a fresh folder under --work-dir (one ITIP_DATA_DIR per measurement
               sends a million rows, instead of the plan's xlsx/SPSS years;
   end-to-end  `itip run` on a landing holding all five years, nothing loaded yet;
   no-op       a second `itip run` on the same folder, which should say "Nothing changed" and stop;
+  --force     `itip run --force` on the same folder: a rebuild that loads nothing (every year unchanged), up
+              to scale NEW_YEAR_MAX_SCALE;
+  strays      `itip run` after a folder that is not a survey year (`2020/`), a `notes/` folder and READMEs
+              beside and in the year folders were added: the load passes them over, so the no-op must
+              answer; they are removed again before the floor reads the landing folder;
   new year    `itip run` after 2025 is added to a warehouse already holding 2021-2024 (unchanged years
               are skipped by their file hashes, so this is one year's load plus the rebuild and publish);
               up to scale NEW_YEAR_MAX_SCALE only (at 1000 it would be two more million-row loads, and its
@@ -76,8 +81,8 @@ def _measured(measured) -> dict:
     }
 
 
-def _itip_run(data_dir: Path, log_name: str) -> dict:
-    measured = run_measured([str(BIN / "itip"), "run"], _env(data_dir), data_dir / log_name)
+def _itip_run(data_dir: Path, log_name: str, *flags: str) -> dict:
+    measured = run_measured([str(BIN / "itip"), "run", *flags], _env(data_dir), data_dir / log_name)
     if measured.returncode != 0:
         raise RuntimeError(f"`itip run` in {data_dir} failed:\n{measured.output[-3000:]}")
     return _measured(measured)
@@ -109,6 +114,35 @@ def _no_op(data_dir: Path) -> dict:
         "nothing_changed": measured.returncode == 0 and NOTHING_CHANGED in measured.output,
         "check_seconds": checked["seconds"] if checked["up_to_date"] else None,
     }
+
+
+# What the load passes over, by name (core.survey_years.survey_landing, core.contract.read_by_load): a year
+# folder outside the survey years, a folder of notes, and READMEs beside and in the year folders.
+STRAYS = {
+    f"{YEARS[0] - 1}/README.txt": "not a survey year\n",
+    "notes/minutes.txt": "meeting notes\n",
+    "README.md": "what lies in this folder\n",
+    f"{NEW_YEAR}/README.txt": "about this delivery\n",
+}
+
+
+def _strays(data_dir: Path) -> dict:
+    """`itip run` after the STRAYS were added to a published folder, which must answer "Nothing changed";
+    the strays are removed afterwards."""
+    landing = data_dir / "landing"
+    added = [landing / name for name in STRAYS]
+    new_folders = {path.parent for path in added if not path.parent.exists()}
+    for path, text in zip(added, STRAYS.values(), strict=True):
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(text)
+    try:
+        measured = run_measured([str(BIN / "itip"), "run"], _env(data_dir), data_dir / "run_strays.log")
+    finally:
+        for path in added:
+            path.unlink()
+        for folder in new_folders:
+            folder.rmdir()
+    return {**_measured(measured), "nothing_changed": measured.returncode == 0 and NOTHING_CHANGED in measured.output}
 
 
 def _loaded_years(data_dir: Path) -> list[int]:
@@ -158,6 +192,7 @@ def _profile(full: Path, root: Path) -> dict:
         "dbt_nodes_count": len(nodes),
         "dbt_nodes_s": sum(node["seconds"] for node in nodes),
         "dbt_nodes": nodes[:TOP_NODES],
+        "slowest_model": next((node for node in nodes if node["node"].startswith("model.")), None),
     }
 
 
@@ -198,6 +233,9 @@ def bench_scale(scale: float, work: Path, seed: int) -> dict:
     result["end_to_end"] = _itip_run(full, "run.log")
     result["rows_loaded"] = _rows_loaded(full)
     result["no_op"] = _no_op(full)
+    if scale <= NEW_YEAR_MAX_SCALE:
+        result["force"] = _itip_run(full, "run_force.log", "--force")
+    result["strays"] = _strays(full)
 
     if scale <= NEW_YEAR_MAX_SCALE:
         incremental = root / "new_year"

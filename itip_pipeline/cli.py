@@ -29,6 +29,7 @@ def _run(args: argparse.Namespace) -> None:
     settings = get_settings()
     summary = run_all(settings, parse_years(args.years) if args.years else None, force=args.force)
     if summary.up_to_date:
+        _print_skipped(summary)
         print(summary.up_to_date)
         return
     from itip_pipeline.instance.orphaned_runs import orphaned_run_line
@@ -40,8 +41,7 @@ def _run(args: argparse.Namespace) -> None:
         print(f"Generated SYNTHETIC deliveries in {settings.landing_dir}")
     for run_id in summary.orphaned_runs:
         print(orphaned_run_line(run_id))
-    for reason in summary.skipped.values():
-        print(for_terminal(f"Skipped: {reason}"))
+    _print_skipped(summary)
     for note in summary.notes:
         print(for_terminal(note, lines=True))
     for year, message in summary.failed_years.items():
@@ -73,6 +73,12 @@ def _run(args: argparse.Namespace) -> None:
     print(f"  working database:          {settings.work_db}")
     print(f"  full log of this run:      {summary.log}")
     print("  lineage and run history:   make ui")
+
+
+def _print_skipped(summary) -> None:
+    """Every entry of the landing folder the run passed over, with why: also when nothing else changed."""
+    for reason in summary.skipped.values():
+        print(for_terminal(f"Skipped: {reason}"))
 
 
 def years_line(summary) -> str:

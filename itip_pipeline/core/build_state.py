@@ -1,8 +1,11 @@
 """What a published version was built from, and whether anything has changed since: the no-op run.
 
 The state is one hash per input:
-- `landing`: every file of every year folder in the landing folder, by name and sha256 (any file: a change
-  to documentation, or a stray file, also counts, which only ever costs a run), links by their target;
+- `landing`: what the load reads of the landing folder: each survey year's folder, by the entries the load's
+  "already loaded?" judgement reads (`contract.read_by_load`: the delivery parts by name and sha256, links by
+  their target, a temporary name by its name). What the load passes over (a folder that is not a survey
+  year's, a stray entry beside the years, a README in a year folder) is not in it, so it alone never causes a
+  rebuild; the no-op still names the stray entries as a run does;
 - `dbt_project`, `dbt_profiles`: the models, macros, seeds, tests, dbt_project.yml and profiles.yml dbt builds from;
 - `code`: the pipeline's own package (itip_pipeline/);
 - `dependencies`: the installed distributions and their versions;
@@ -37,10 +40,11 @@ import sysconfig
 from dataclasses import asdict
 from pathlib import Path
 
+from itip_pipeline.core.contract import read_by_load
 from itip_pipeline.core.hashing import key_fingerprint, sha256_of
 from itip_pipeline.core.published_layout import CURRENT
 from itip_pipeline.core.settings import REPO_ROOT, Settings
-from itip_pipeline.core.survey_years import scan_landing
+from itip_pipeline.core.survey_years import survey_landing
 
 STATE_FILE = "build_state.json"
 UNKNOWN = "unknown"
@@ -114,30 +118,35 @@ def current_state(settings: Settings) -> dict[str, object]:
 
 
 def landing_hashes(landing_dir: Path) -> dict[str, str]:
-    """Year folder name -> hash of its entries, and the skipped entries' names (survey_years.scan_landing).
+    """Survey year folder name -> hash of the entries the load reads in it (survey_years.survey_landing,
+    contract.read_by_load).
 
     No link is followed (`old -> /` would hash the whole machine, and stop at the first unreadable file):
-    a link inside a year folder counts by its name and target, as a change to it should, never by content.
+    a link in a year folder counts by its name and target, as a change to it should, never by content.
     """
-    scan = scan_landing(landing_dir)
-    hashes = {str(year): _landing_folder_hash(folder) for year, folder in scan.years.items()}
-    return {**hashes, "skipped": _text_hash(sorted(scan.skipped))} if scan.skipped else hashes
+    return {str(year): _landing_folder_hash(folder) for year, folder in survey_landing(landing_dir).years.items()}
 
 
 def _landing_folder_hash(folder: Path) -> str:
     lines = []
-    for root, folders, files in os.walk(folder):  # os.walk does not descend into linked folders
-        for name in sorted(folders + files):
-            path = Path(root, name)
-            where = path.relative_to(folder).as_posix()
-            if path.is_symlink():
-                lines.append(f"{where} -> {os.readlink(path)}")
-            elif path.is_file():
-                try:
-                    lines.append(f"{where}:{sha256_of(path)}")
-                except OSError as error:
-                    lines.append(f"{where}: unreadable ({error.strerror})")
-    return _text_hash(sorted(lines))
+    try:
+        listed = sorted(folder.iterdir())
+    except OSError as error:
+        return _text_hash([f"unreadable ({error.strerror})"])
+    for path in listed:
+        name = path.name
+        if not read_by_load(name):
+            continue
+        if path.is_symlink():
+            lines.append(f"{name} -> {os.readlink(path)}")
+        elif path.is_file():
+            try:
+                lines.append(f"{name}:{sha256_of(path)}")
+            except OSError as error:
+                lines.append(f"{name}: unreadable ({error.strerror})")
+        else:  # a folder or a device under a part's name: never read; the load refuses it by its name
+            lines.append(f"{name}: not a regular file")
+    return _text_hash(lines)
 
 
 def unchanged_since_publish(settings: Settings, current_version_dir: Path | None) -> str | None:

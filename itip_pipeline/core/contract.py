@@ -25,6 +25,10 @@ ACCEPTED_SUFFIXES = (".xlsx", ".csv", ".sav", ".parquet")
 DOCUMENTATION_FILE = re.compile(r"^([a-z0-9_]*_)?readme([._-][a-z0-9_-]*)?\.(txt|md|pdf)$", re.IGNORECASE)
 # The organisation survey may be split over several files; the panel is exactly one file.
 MAX_FILES = {"org": None, "panel": 1}
+# A name a copy in progress carries (a browser's or sync tool's partial file, a hidden file, Excel's lock
+# file): while a year folder holds one, its delivery is not settled and is not taken as loaded.
+TEMPORARY_PREFIXES = (".", "~$")
+TEMPORARY_SUFFIXES = (".partial", ".tmp", ".part", ".crdownload")
 
 
 # Names are compared as a file system or a person would confuse them: NFKC folds full-width forms and
@@ -99,6 +103,18 @@ def part_of(name: str) -> FilePart | None:
         if key.startswith(prefix):
             return FilePart(kind, prefix if MAX_FILES[kind] == 1 else key, marker)
     return None
+
+
+def is_temporary(name: str) -> bool:
+    """True for a name a file still being written, or a system's own hidden file, carries."""
+    return name.startswith(TEMPORARY_PREFIXES) or name.lower().endswith(TEMPORARY_SUFFIXES)
+
+
+def read_by_load(name: str) -> bool:
+    """True for a year-folder entry the load's "already loaded?" judgement reads: a delivery part (by
+    `part_of`) or a temporary name (the year is then not settled). Documentation and any other entry are not
+    read by it, so they alone never make a loaded year load again."""
+    return part_of(name) is not None or is_temporary(name)
 
 
 # Identifier and background columns: delivered name -> raw-table name. Matched case-insensitively.

@@ -98,6 +98,23 @@ def scan_landing(landing_dir: Path) -> LandingScan:
     return LandingScan(years, skipped)
 
 
+def survey_landing(landing_dir: Path, known_years: set[int] | None = None) -> LandingScan:
+    """The landing folder as a run reads it: the folders of this warehouse's survey years (`known_years`,
+    default `survey_year_keys()`), and a sentence for every other entry, a year folder outside the survey
+    years included. The run, the landing sensor and the no-op check all read the landing folder so."""
+    known = known_years if known_years is not None else {int(key) for key in survey_year_keys()}
+    scan = scan_landing(landing_dir)
+    skipped = dict(scan.skipped)
+    for year, path in scan.years.items():
+        if year not in known:
+            skipped[path.name] = (
+                f"{path} is not a survey year of this warehouse ({min(known)}–{max(known)}); skipped. "
+                "Move it out of the landing folder if it is not a delivery."
+            )
+    years = {year: path for year, path in sorted(scan.years.items()) if year in known}
+    return LandingScan(years, dict(sorted(skipped.items())))
+
+
 def _year_it_looks_like(name: str) -> int | None:
     """The year a name that is not a year folder's would be read as by a person, or None."""
     folded = unicodedata.normalize("NFKC", name).strip()

@@ -19,7 +19,7 @@ from typing import TextIO
 from itip_pipeline.alerting.failure_sentences import failure_text
 from itip_pipeline.core import progress
 from itip_pipeline.core.settings import Settings
-from itip_pipeline.core.survey_years import survey_year_keys, year_folders, year_ranges
+from itip_pipeline.core.survey_years import survey_landing, survey_year_keys, year_ranges
 
 DEFAULT_YEARS = list(range(2021, 2026))
 # Step events stay in the Dagster UI and the log; the terminal shows the progress module's lines.
@@ -185,10 +185,12 @@ def _up_to_date(settings: Settings, started: float) -> RunSummary | None:
     reason = unchanged_since_publish(settings, current_version_dir(settings.marts_dir))
     if reason is None or not intact(settings.marts_dir, settings.warehouse_db):
         return None
-    # The folder names only: the check above has just hashed every file in them.
-    known = {int(key) for key in survey_year_keys()}
-    landed = [year for year in year_folders(settings.landing_dir) if year in known]
-    return RunSummary([], landed, [], False, {}, {}, [], False, [], time.monotonic() - started, None, reason)
+    # The folder names only: the check above has just hashed what the load reads in them. What the load
+    # passes over is named as a real run names it.
+    landing = survey_landing(settings.landing_dir)
+    return RunSummary(
+        [], list(landing.years), [], False, {}, landing.skipped, [], False, [], time.monotonic() - started, None, reason
+    )
 
 
 def _check_writable(settings: Settings) -> None:

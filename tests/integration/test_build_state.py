@@ -44,11 +44,16 @@ def published(tmp_path, monkeypatch):
     return settings
 
 
-def _up_to_date(settings) -> str | None:
-    """What `itip run` says before importing anything: the build state and the published files' intact check."""
+def _summary(settings):
+    """What `itip run` answers before importing anything (the build state and the published files' intact
+    check): the no-op's summary, or None when the run has work to do."""
     from itip_pipeline.runner.itip_run import _up_to_date as up_to_date
 
-    summary = up_to_date(settings, 0.0)
+    return up_to_date(settings, 0.0)
+
+
+def _up_to_date(settings) -> str | None:
+    summary = _summary(settings)
     return summary.up_to_date if summary else None
 
 
@@ -62,7 +67,9 @@ def test_nothing_changed_is_said_with_the_version(published):
     [
         (lambda s: (s.landing_dir / "2025" / "org_survey_stat.csv").write_text("answers corrected\n"), "landing"),
         (lambda s: (s.landing_dir / "2025" / "org_survey_kommune.csv").write_text("a new part\n"), "landing"),
-        (lambda s: (s.landing_dir / "2025" / "README.txt").write_text("documentation\n"), "landing"),
+        (lambda s: (s.landing_dir / "2025" / "org_survey_stat.csv.partial").write_text("half\n"), "landing"),
+        (lambda s: (s.landing_dir / "2025" / ".~lock.codebook.csv#").write_text("lock\n"), "landing"),
+        (lambda s: (s.landing_dir / "2025" / "codebook.csv").unlink(), "landing"),
         (lambda s: (s.landing_dir / "2026").mkdir(), "landing"),
         (lambda s: (s.dbt_project_dir / "models" / "fct.sql").write_text("select 2 as x\n"), "dbt_project"),
         (lambda s: (s.dbt_project_dir / "models" / "new.sql").write_text("select 1\n"), "dbt_project"),
@@ -77,6 +84,43 @@ def test_any_changed_input_means_a_real_run(published, change, component):
     change(published)
     assert _up_to_date(published) is None
     assert build_state.changed_inputs(published, current_version_dir(published.marts_dir)) == [component]
+
+
+def _stray_year_folder(settings):
+    (settings.landing_dir / "2020").mkdir()
+    (settings.landing_dir / "2020" / "codebook.csv").write_text("not a survey year\n")
+
+
+@pytest.mark.parametrize(
+    "stray, skipped",
+    [
+        (_stray_year_folder, ["2020"]),
+        (lambda s: (s.landing_dir / "notes").mkdir(), ["notes"]),
+        (lambda s: (s.landing_dir / "README.md").write_text("what lies here\n"), ["README.md"]),
+        (lambda s: (s.landing_dir / "2025" / "README.txt").write_text("documentation\n"), []),
+        (lambda s: (s.landing_dir / "2025" / "SYNTHETIC_README.md").write_text("documentation\n"), []),
+        (lambda s: (s.landing_dir / "2025" / "notes").mkdir(), []),
+    ],
+)
+def test_what_the_load_passes_over_is_answered_by_the_no_op_and_named(published, stray, skipped):
+    stray(published)
+    summary = _summary(published)
+    assert summary is not None and summary.up_to_date.startswith("Nothing changed")
+    assert sorted(summary.skipped) == skipped
+    assert all("skipped" in summary.skipped[name] for name in skipped)
+    # The stray beside a changed delivery part does not hide the change.
+    (published.landing_dir / "2025" / "org_survey_stat.csv").write_text("answers corrected\n")
+    assert _summary(published) is None
+
+
+def test_the_no_op_prints_the_stray_entries_it_passed_over(published, capsys):
+    from itip_pipeline import cli
+
+    (published.landing_dir / "2020").mkdir()
+    cli.main(["run"])
+    printed = capsys.readouterr().out
+    assert "Skipped: " in printed and "2020 is not a survey year of this warehouse" in printed
+    assert printed.index("Skipped: ") < printed.index("Nothing changed since the published version")
 
 
 def test_another_pseudonym_key_means_a_real_run(published, monkeypatch):

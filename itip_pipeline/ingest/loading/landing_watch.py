@@ -29,14 +29,14 @@ from pathlib import Path
 from stat import S_ISREG
 
 from itip_pipeline.core.build_state import StateUnreadable, parse_state_object
+from itip_pipeline.core.contract import is_temporary
 from itip_pipeline.core.hashing import key_fingerprint, sha256_of
 from itip_pipeline.core.settings import get_settings
-from itip_pipeline.core.survey_years import scan_landing
+from itip_pipeline.core.survey_years import survey_landing
 from itip_pipeline.ingest.files.delivery_files import survey_of, year_dir
 from itip_pipeline.ingest.loading.loader import loaded_files
 from itip_pipeline.warehouse.working_db import connect, writer_lock
 
-TEMPORARY_MARKERS = (".partial", ".tmp", ".part", ".crdownload")
 # A cached content hash is trusted for at most this long, whatever the file's metadata says.
 FULL_CHECK_SECONDS = 3600.0
 
@@ -93,18 +93,10 @@ class LandingFolders:
 
 
 def landing_folders(landing_dir: Path, known_years: set[int]) -> LandingFolders:
-    """The year folders to consider, and a sentence for every other entry (a year outside the partitions,
-    a link, a folder or file that is not a year folder), so a stray entry is reported and skipped, never loaded."""
-    scan = scan_landing(landing_dir)
-    first, last = min(known_years), max(known_years)
-    skipped = dict(scan.skipped)
-    for year, path in scan.years.items():
-        if year not in known_years:
-            skipped[path.name] = (
-                f"{path} is not a survey year of this warehouse ({first}–{last}); skipped. "
-                "Move it out of the landing folder if it is not a delivery."
-            )
-    return LandingFolders(sorted(set(scan.years) & known_years), dict(sorted(skipped.items())))
+    """The year folders to consider, and a sentence for every other entry (core.survey_years.survey_landing),
+    so a stray entry is reported and skipped, never loaded."""
+    scan = survey_landing(landing_dir, known_years)
+    return LandingFolders(sorted(scan.years), scan.skipped)
 
 
 @dataclass(frozen=True)
@@ -114,10 +106,6 @@ class YearScan:
     reason: str
 
 
-def _is_temporary(name: str) -> bool:
-    return name.startswith((".", "~$")) or name.lower().endswith(TEMPORARY_MARKERS)
-
-
 def scan_year(landing_dir: Path, year: int, cursor: LandingCursor, settle_seconds: float, now: float) -> YearScan:
     folder = year_dir(landing_dir, year)
     try:
@@ -125,7 +113,7 @@ def scan_year(landing_dir: Path, year: int, cursor: LandingCursor, settle_second
         entries = [(path, path.lstat()) for path in listed]
     except OSError as error:
         return YearScan(year, None, f"the folder cannot be read ({error.strerror or error})")
-    if any(_is_temporary(path.name) for path, _stat in entries):
+    if any(is_temporary(path.name) for path, _stat in entries):
         return YearScan(year, None, "a file is still being written (temporary name)")
     files = [(path, stat) for path, stat in entries if survey_of(path.name) is not None]
     if not files:

@@ -1,0 +1,80 @@
+"""Two published warehouses compared table by table, row for row: every mart of the published DuckDB file and
+every Parquet file of the published version, each difference said in a sentence naming the table."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+# When, and by which load, a delivered file was loaded (published_provenance): two loads of the same file differ
+# here by design, and nothing else of a published table may.
+PER_LOAD_COLUMNS = ("loaded_at", "load_id")
+
+
+def warehouse_differences(first: Path, second: Path, schema: str = "marts") -> list[str]:
+    """Every difference between the tables of `schema` in two DuckDB files: a table in one only, other columns
+    or column types, rows in one and not the other (duplicates counted)."""
+    con = duckdb.connect()
+    try:
+        con.execute(f"attach '{first}' as first (read_only)")
+        con.execute(f"attach '{second}' as second (read_only)")
+        tables = {
+            alias: {
+                row[0]
+                for row in con.execute(
+                    "select table_name from information_schema.tables where table_catalog = ? and table_schema = ?",
+                    [alias, schema],
+                ).fetchall()
+            }
+            for alias in ("first", "second")
+        }
+        return _one_side_only(tables["first"], tables["second"], f"{schema} table") + [
+            difference
+            for table in sorted(tables["first"] & tables["second"])
+            for difference in _relation_differences(
+                con, f"{schema}.{table}", f"first.{schema}.{table}", f"second.{schema}.{table}"
+            )
+        ]
+    finally:
+        con.close()
+
+
+def parquet_differences(first: Path, second: Path) -> list[str]:
+    """Every difference between the Parquet files directly in two folders, compared as `warehouse_differences`
+    compares tables."""
+    names = {folder: {path.name for path in folder.glob("*.parquet")} for folder in (first, second)}
+    con = duckdb.connect()
+    try:
+        return _one_side_only(names[first], names[second], "Parquet file") + [
+            difference
+            for name in sorted(names[first] & names[second])
+            for difference in _relation_differences(
+                con, name, f"read_parquet('{first / name}')", f"read_parquet('{second / name}')"
+            )
+        ]
+    finally:
+        con.close()
+
+
+def _one_side_only(first: set[str], second: set[str], kind: str) -> list[str]:
+    return [f"the {kind} {name} is in the first only" for name in sorted(first - second)] + [
+        f"the {kind} {name} is in the second only" for name in sorted(second - first)
+    ]
+
+
+def _relation_differences(con: duckdb.DuckDBPyConnection, name: str, first: str, second: str) -> list[str]:
+    columns = [con.execute(f"describe select * from {source}").fetchall() for source in (first, second)]
+    shapes = [[(column[0], column[1]) for column in described] for described in columns]
+    if shapes[0] != shapes[1]:
+        return [f"{name}: the columns differ: {shapes[0]} against {shapes[1]}"]
+    left_out = [column for column, _type in shapes[0] if column in PER_LOAD_COLUMNS]
+    exclude = f" exclude ({', '.join(left_out)})" if left_out else ""
+    differences = []
+    for one, other, which in ((first, second, "first"), (second, first, "second")):
+        only = con.execute(
+            f"select count(*) from (select *{exclude} from {one} except all select *{exclude} from {other})"
+        ).fetchone()[0]
+        if only:
+            differences.append(f"{name}: {only} rows in the {which} only")
+    return differences
