@@ -693,6 +693,26 @@ def test_a_row_breaking_one_rule_is_refused_naming_the_rule(con, kind):
     assert named in str(refused.value), str(refused.value)
 
 
+def test_a_table_without_a_contract_names_each_column_missing_a_value(built, con):
+    """not_null_columns, one test per table for the NOT NULL rules no contract covers: it passed on the built
+    table, and the same compiled test finds a value removed, naming the column and the rows without it."""
+    [result] = [
+        r for r in built["run_results"] if r["unique_id"].startswith("test.itip.not_null_columns_int_question_series")
+    ]
+    assert result["status"] == "pass"
+    scratch = duckdb.connect()
+    scratch.execute("attach ':memory:' as work")
+    scratch.execute("create schema work.intermediate")
+    scratch.register("built_rows", con.sql("select * from intermediate.int_question_series").to_arrow_table())
+    scratch.execute("create table work.intermediate.int_question_series as select * from built_rows")
+    assert scratch.execute(result["compiled_code"]).fetchall() == []
+    scratch.execute(
+        "update work.intermediate.int_question_series set series_break = null "
+        "where rowid in (select rowid from work.intermediate.int_question_series limit 2)"
+    )
+    assert scratch.execute(result["compiled_code"]).fetchall() == [("series_break", 2)]
+
+
 def test_population_difference_equals_an_independent_computation(con, raw):
     row = (
         con.execute(
