@@ -68,6 +68,26 @@ def copy_marts(
     if not tables:
         raise RuntimeError("the working database has no marts to publish: run dbt first")
     keys = source_keys(con, source) if keys is None else keys
+    # One transaction for the whole copy: in autocommit every statement (a comment per column, hundreds of
+    # them) would commit, and write the target file, on its own.
+    con.execute("begin transaction")
+    try:
+        counts = _copy_schema(con, source, target, tables, keys, comment)
+    except BaseException:
+        con.execute("rollback")
+        raise
+    con.execute("commit")
+    return counts
+
+
+def _copy_schema(
+    con: duckdb.DuckDBPyConnection,
+    source: str,
+    target: str,
+    tables: list[str],
+    keys: dict[str, list[str]],
+    comment: Callable[[str], str],
+) -> dict[str, int]:
     con.execute(f"create schema {target}.{MARTS_SCHEMA}")
     counts = {}
     for table in tables:

@@ -620,7 +620,7 @@ def test_every_mart_column_has_a_persisted_comment(con):
 
 def test_every_family_mart_refuses_a_missing_key_while_it_is_built(con):
     """NOT NULL is a contract constraint on the contracted marts (not a dbt test): every family mart has it,
-    including those that share mart_ai_adoption's column list, whose tests dbt never generated."""
+    including those that share mart_ai_adoption's column list."""
     not_null = con.execute(
         "select table_name, unnest(constraint_column_names) as column_name from duckdb_constraints() "
         "where schema_name = 'marts' and constraint_type = 'NOT NULL'"
@@ -641,6 +641,76 @@ def test_every_family_mart_refuses_a_missing_key_while_it_is_built(con):
             .replace('"marts".', "")
         )
         scratch.execute("insert into mart_ai_task_area (indicator_id) values (null)")
+
+
+def scratch_copy(con, table: str) -> duckdb.DuckDBPyConnection:
+    """An empty in-memory copy of a built mart, with the constraints dbt's contract gave it."""
+    scratch = duckdb.connect()
+    ddl = con.execute(
+        "select sql from duckdb_tables() where schema_name = 'marts' and table_name = ?", [table]
+    ).fetchone()[0]
+    scratch.execute(ddl.replace('"marts".', "").replace("marts.", ""))
+    return scratch
+
+
+# One row rule of each kind the contracts carry (core/_core.yml): a built row that obeys it, changed so that it
+# breaks only that rule, and what DuckDB's refusal names.
+ROW_RULES = {
+    "not_null": ("fct_indicator", "true", {"year": None}, "NOT NULL constraint failed: fct_indicator."),
+    "not_null where": (
+        "fct_indicator",
+        "suppressed",
+        {"suppression_reason": None},
+        "suppression_reason IS NOT NULL",
+    ),
+    "value_between": ("fct_indicator", "true", {"n_base": 0}, "n_base BETWEEN 1 AND 1000000"),
+    "accepted_values": ("fct_indicator", "true", {"population": "elsewhere"}, "population IN"),
+    "interval_contains": (
+        "fct_indicator",
+        "ci_low_pct > 1 and not suppressed",
+        {"share_pct": lambda row: row["ci_low_pct"] - 1},
+        "ci_low_pct <= share_pct",
+    ),
+    "null_when": ("fct_indicator", "suppressed", {"share_pct": 50.0}, "(share_pct IS NULL) OR (NOT suppressed)"),
+    "family mart": ("mart_ai_task_area", "true", {"flag": "x"}, "flag IN"),
+}
+
+
+@pytest.mark.parametrize("kind", ROW_RULES)
+def test_a_row_breaking_one_rule_is_refused_naming_the_rule(con, kind):
+    """The rules that were dbt tests, one per kind, refuse the row while the mart is built: a check in the
+    table's DDL, so a build that makes such a row fails there and nothing downstream is built or published."""
+    table, where, changes, named = ROW_RULES[kind]
+    scratch = scratch_copy(con, table)
+    cursor = con.execute(f"select * from marts.{table} where {where} limit 1")
+    names = [column[0] for column in cursor.description]
+    row = dict(zip(names, cursor.fetchone(), strict=True))
+    insert = f"insert into {table} values ({', '.join('?' for _ in names)})"
+    scratch.execute(insert, list(row.values()))  # the row as built obeys every rule
+    broken = {**row, **{k: v(row) if callable(v) else v for k, v in changes.items()}}
+    with pytest.raises(duckdb.ConstraintException) as refused:
+        scratch.execute(insert, list(broken.values()))
+    assert named in str(refused.value), str(refused.value)
+
+
+def test_a_table_without_a_contract_names_each_column_missing_a_value(built, con):
+    """not_null_columns, one test per table for the NOT NULL rules no contract covers: it passed on the built
+    table, and the same compiled test finds a value removed, naming the column and the rows without it."""
+    [result] = [
+        r for r in built["run_results"] if r["unique_id"].startswith("test.itip.not_null_columns_int_question_series")
+    ]
+    assert result["status"] == "pass"
+    scratch = duckdb.connect()
+    scratch.execute("attach ':memory:' as work")
+    scratch.execute("create schema work.intermediate")
+    scratch.register("built_rows", con.sql("select * from intermediate.int_question_series").to_arrow_table())
+    scratch.execute("create table work.intermediate.int_question_series as select * from built_rows")
+    assert scratch.execute(result["compiled_code"]).fetchall() == []
+    scratch.execute(
+        "update work.intermediate.int_question_series set series_break = null "
+        "where rowid in (select rowid from work.intermediate.int_question_series limit 2)"
+    )
+    assert scratch.execute(result["compiled_code"]).fetchall() == [("series_break", 2)]
 
 
 def test_population_difference_equals_an_independent_computation(con, raw):

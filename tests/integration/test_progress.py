@@ -217,6 +217,30 @@ def test_a_failed_dbt_build_names_its_failed_nodes():
     assert "before building any node" in _build_failure(SimpleNamespace(get_artifact=missing))
 
 
+@pytest.mark.parametrize(
+    ("message", "said"),
+    [
+        (
+            "Runtime Error in model fct_indicator\n  Constraint Error: CHECK constraint failed on table "
+            '"fct_indicator__dbt_tmp" with expression CHECK((n_base BETWEEN 1 AND 1000000))',
+            "model.itip.fct_indicator (error: a row breaks its rule (n_base BETWEEN 1 AND 1000000))",
+        ),
+        (
+            'Constraint Error: NOT NULL constraint failed: fct_indicator__dbt_tmp."year"',
+            "model.itip.fct_indicator (error: a row has no year, which its contract requires)",
+        ),
+        ("Conversion Error: Could not convert string 'x' to INT32", "model.itip.fct_indicator (error)."),
+    ],
+)
+def test_a_contract_refusal_names_the_rule_and_no_value(message, said):
+    from itip_pipeline.defs.dbt.assets import _build_failure
+
+    results = [{"unique_id": "model.itip.fct_indicator", "status": "error", "message": message}]
+    text = _build_failure(SimpleNamespace(get_artifact=lambda name: {"results": results}))
+    assert said in text
+    assert "'x'" not in text
+
+
 def test_every_option_of_every_command_has_a_help_text():
     parser = build_parser()
     [sub] = parser._subparsers._group_actions

@@ -5,6 +5,7 @@ ingest → staging → intermediate → marts. Importing this module brings the 
 """
 
 import importlib
+import re
 import threading
 from collections.abc import Mapping
 from typing import Any
@@ -107,7 +108,11 @@ def _build_failure(invocation) -> str:
         results = invocation.get_artifact("run_results.json")["results"]
     except (OSError, ValueError, KeyError):  # dbt stopped before writing it (a parse or connection error)
         results = []
-    failed = [f"{r['unique_id']} ({r['status']})" for r in results if r.get("status") in ("error", "fail")]
+    failed = [
+        f"{r['unique_id']} ({r['status']}{_refused_rule(r.get('message') or '')})"
+        for r in results
+        if r.get("status") in ("error", "fail")
+    ]
     if not failed:
         return "dbt build failed before building any node; dbt's own messages are in the run's log."
     return (
@@ -115,6 +120,22 @@ def _build_failure(invocation) -> str:
         + (f" and {len(failed) - 20} more" if len(failed) > 20 else "")
         + ". dbt's own messages are in the run's log. Nothing was published."
     )
+
+
+# DuckDB's refusal of a row that breaks a contract constraint names the table and the rule, never a value:
+# "CHECK constraint failed on table "x" with expression CHECK((n_base BETWEEN 1 AND 1000000))" or
+# "NOT NULL constraint failed: x."year"". Other errors can quote delivered values, so only these are repeated.
+_CHECK_REFUSED = re.compile(r"CHECK constraint failed on table \S+ with expression CHECK\((.*)\)")
+_NOT_NULL_REFUSED = re.compile(r"NOT NULL constraint failed: \S+?\.\"?(\w+)")
+
+
+def _refused_rule(message: str) -> str:
+    """`: a row breaks its rule …` for a model whose contract refused a row, else ''."""
+    if found := _CHECK_REFUSED.search(message):
+        return f": a row breaks its rule {found.group(1)}"
+    if found := _NOT_NULL_REFUSED.search(message):
+        return f": a row has no {found.group(1)}, which its contract requires"
+    return ""
 
 
 # What dagster-dbt yields as a node finishes: a model or seed's output, a test's check result, or an
