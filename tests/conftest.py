@@ -50,6 +50,7 @@ PUBLISHED_MODULES = (
 # units of half a minute or so, so that the last unit either worker picks up is a short one.
 LONGEST_FIRST = (
     "published",
+    "tests/e2e/test_incremental_identity.py",
     "tests/integration/test_dbt_project.py",
     "tests/integration/test_one_run_per_load.py",
     "tests/integration/test_dbt_cli.py",
