@@ -8,10 +8,8 @@ the landing folder is empty (a fresh clone).
 from __future__ import annotations
 
 import errno
-import importlib
 import sys
 import tempfile
-import threading
 import time
 from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass, field, replace
@@ -24,13 +22,6 @@ from itip_pipeline.core.settings import Settings
 from itip_pipeline.core.survey_years import survey_landing, survey_year_keys, year_ranges
 
 DEFAULT_YEARS = list(range(2021, 2026))
-# Great Expectations takes seconds to import and only the checks after dbt's build use it; dbt builds in a child
-# process, so this process imports it meanwhile, in a thread, and the check step finds it imported.
-IMPORTED_WHILE_DBT_BUILDS = (
-    "great_expectations",
-    "great_expectations.expectations",
-    "great_expectations.core.run_identifier",
-)
 # Step events stay in the Dagster UI and the log; the terminal shows the progress module's lines.
 QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 
@@ -264,35 +255,17 @@ def _load_and_publish(years: list[int], unchanged: list[int]) -> _Outcome:
     if ranges and outcome.failed:  # a year already refused: load what can be loaded, build nothing
         _record_loads(outcome, _execute(defs, "ingest_year", instance, *ranges[-1]), *ranges[-1])
     elif ranges:
-        _import_in_background(IMPORTED_WHILE_DBT_BUILDS)
         result = _execute(defs, "annual_load", instance, *ranges[-1])
         _record_loads(outcome, result, *ranges[-1])
         if not outcome.failed:
             _record_build(outcome, result)
     else:
-        _import_in_background(IMPORTED_WHILE_DBT_BUILDS)
         _record_build(outcome, _execute(defs, "build_and_publish", instance))
     # A rejected year keeps its previous raw rows, but publishing now would hide that the run is incomplete:
     # the published warehouse stays as it was until every delivery loads.
     if any(outcome.failed):
         progress.say("build, checks and publish: not run, because a year was refused")
     return outcome
-
-
-def _import_in_background(modules: tuple[str, ...]) -> threading.Thread:
-    """`modules` imported in a daemon thread. A module that fails to import is left to the step that needs it,
-    whose own import then fails with the error in the step's sentence."""
-
-    def import_all() -> None:
-        for module in modules:
-            try:
-                importlib.import_module(module)
-            except Exception:  # noqa: BLE001 - said by the step that imports it again
-                return
-
-    thread = threading.Thread(target=import_all, name="imports while dbt builds", daemon=True)
-    thread.start()
-    return thread
 
 
 def _execute(defs, job: str, instance, first: int | None = None, last: int | None = None):
