@@ -183,7 +183,7 @@ def population_bars(frame: pd.DataFrame, lang: str) -> alt.LayerChart:
         x=_share_axis(lang),
         color=color,
         description=_description(),
-        opacity=alt.condition("datum.low_reliability", alt.value(0.5), alt.value(1.0)),
+        opacity=alt.OpacityValue(1.0, condition={"test": "datum.low_reliability", "value": 0.5}),
     )
     whiskers = shown.mark_rule(color="#111", strokeWidth=2).encode(
         y=y, yOffset=y_offset, x=alt.X("ci_low_pct:Q"), x2=alt.X2("ci_high_pct:Q"), description=_description()
@@ -220,7 +220,7 @@ def breakdown_bars(frame: pd.DataFrame, lang: str, columns: int = 3) -> alt.Char
             x=_share_axis(lang),
             color=color,
             description=_description(),
-            opacity=alt.condition("datum.low_reliability", alt.value(0.5), alt.value(1.0)),
+            opacity=alt.OpacityValue(1.0, condition={"test": "datum.low_reliability", "value": 0.5}),
         ),
         shown.mark_rule(color="#111", strokeWidth=2).encode(
             y=y, x=alt.X("ci_low_pct:Q"), x2=alt.X2("ci_high_pct:Q"), description=_description()
@@ -322,7 +322,7 @@ def trend(frame: pd.DataFrame, lang: str, targets: pd.DataFrame | None = None, f
         x=x,
         y=_y_share(lang),
         color=color,
-        shape=alt.condition("datum.low_reliability", alt.value("triangle-up"), alt.value("circle")),
+        shape=alt.ShapeValue("circle", condition={"test": "datum.low_reliability", "value": "triangle-up"}),
         description=_description(),
     )
     whiskers = shown.mark_rule(strokeWidth=2, opacity=0.7).encode(
