@@ -7,6 +7,10 @@ beside the computed one. A withheld value is drawn as its flag and reason in wor
 at 0. Every mark carries a description (its item, population or category, value, margin, n and flag), which is
 the SVG's aria-label and, through a <title>, the tooltip on hover. Labels come from the marts' own label
 columns (`*_no`, `*_en`) and wrap rather than being cut. A population has the same colour on every chart.
+
+Encodings are given as channel objects (alt.X("share_pct:Q"), alt.TextValue(...)), not as shorthand strings or
+dicts: altair turns each of those into its object by hashing every class of the Vega-Lite schema anew, which
+cost most of the time spent building a spec. The spec made is the same.
 """
 
 from __future__ import annotations
@@ -179,18 +183,20 @@ def population_bars(frame: pd.DataFrame, lang: str) -> alt.LayerChart:
         x=_share_axis(lang),
         color=color,
         description=_description(),
-        opacity=alt.condition("datum.low_reliability", alt.value(0.5), alt.value(1.0)),
+        opacity=alt.OpacityValue(1.0, condition={"test": "datum.low_reliability", "value": 0.5}),
     )
     whiskers = shown.mark_rule(color="#111", strokeWidth=2).encode(
-        y=y, yOffset=y_offset, x="ci_low_pct:Q", x2="ci_high_pct:Q", description=_description()
+        y=y, yOffset=y_offset, x=alt.X("ci_low_pct:Q"), x2=alt.X2("ci_high_pct:Q"), description=_description()
     )
     values = shown.mark_text(align="left", dx=4, fontSize=12).encode(
-        y=y, yOffset=y_offset, x="ci_high_pct:Q", text="value_text:N", description=_description()
+        y=y, yOffset=y_offset, x=alt.X("ci_high_pct:Q"), text=alt.Text("value_text:N"), description=_description()
     )
     hidden = (
         base.transform_filter("datum.withheld")
         .mark_text(align="left", dx=2, fontSize=12, fontStyle="italic")
-        .encode(y=y, yOffset=y_offset, x=alt.datum(0), text="mark:N", color=color, description=_description())
+        .encode(
+            y=y, yOffset=y_offset, x=alt.XDatum(0), text=alt.Text("mark:N"), color=color, description=_description()
+        )
     )
     height = len(order) * _band_height(data["label"], len(populations))
     return alt.layer(bars, whiskers, values, hidden, data=_values(data)).properties(width=WIDTH, height=height)
@@ -214,17 +220,17 @@ def breakdown_bars(frame: pd.DataFrame, lang: str, columns: int = 3) -> alt.Char
             x=_share_axis(lang),
             color=color,
             description=_description(),
-            opacity=alt.condition("datum.low_reliability", alt.value(0.5), alt.value(1.0)),
+            opacity=alt.OpacityValue(1.0, condition={"test": "datum.low_reliability", "value": 0.5}),
         ),
         shown.mark_rule(color="#111", strokeWidth=2).encode(
-            y=y, x="ci_low_pct:Q", x2="ci_high_pct:Q", description=_description()
+            y=y, x=alt.X("ci_low_pct:Q"), x2=alt.X2("ci_high_pct:Q"), description=_description()
         ),
         shown.mark_text(align="left", dx=4, fontSize=12).encode(
-            y=y, x="ci_high_pct:Q", text="value_text:N", description=_description()
+            y=y, x=alt.X("ci_high_pct:Q"), text=alt.Text("value_text:N"), description=_description()
         ),
         base.transform_filter("datum.withheld")
         .mark_text(align="left", dx=2, fontSize=12, fontStyle="italic", color="#444")
-        .encode(y=y, x=alt.datum(0), text="mark:N", description=_description()),
+        .encode(y=y, x=alt.XDatum(0), text=alt.Text("mark:N"), description=_description()),
     ]
     height = len(order) * BAR_STEP
     if data["label"].nunique() > 1:
@@ -254,14 +260,16 @@ def breakdown_trend(frame: pd.DataFrame, lang: str, columns: int = 3) -> alt.Cha
     shown = alt.Chart().transform_filter("!datum.withheld")
     layers = [
         shown.mark_rule(strokeWidth=2, opacity=0.7).encode(
-            x=x, y="ci_low_pct:Q", y2="ci_high_pct:Q", color=color, description=_description()
+            x=x, y=alt.Y("ci_low_pct:Q"), y2=alt.Y2("ci_high_pct:Q"), color=color, description=_description()
         ),
-        shown.mark_line().encode(x=x, y=y, color=color, detail="segment:N", description="series:N"),
+        shown.mark_line().encode(
+            x=x, y=y, color=color, detail=alt.Detail("segment:N"), description=alt.Description("series:N")
+        ),
         shown.mark_point(filled=True, size=40).encode(x=x, y=y, color=color, description=_description()),
         alt.Chart()
         .transform_filter("datum.withheld")
         .mark_text(fontSize=12, fontStyle="italic", color="#444")
-        .encode(x=x, y=alt.datum(50), text=alt.value("c"), description=_description()),
+        .encode(x=x, y=alt.YDatum(50), text=alt.TextValue("c"), description=_description()),
     ]
     return (
         alt.layer(*layers)
@@ -304,23 +312,27 @@ def trend(frame: pd.DataFrame, lang: str, targets: pd.DataFrame | None = None, f
     estimates = alt.Chart().transform_filter("datum.kind == 'estimate'")
     shown = estimates.transform_filter("!datum.withheld")
     lines = shown.mark_line().encode(
-        x=x, y=_y_share(lang), color=color, detail="line_id:N", description="population_label:N"
+        x=x,
+        y=_y_share(lang),
+        color=color,
+        detail=alt.Detail("line_id:N"),
+        description=alt.Description("population_label:N"),
     )
     points = shown.mark_point(filled=True, size=40, opacity=1).encode(
         x=x,
         y=_y_share(lang),
         color=color,
-        shape=alt.condition("datum.low_reliability", alt.value("triangle-up"), alt.value("circle")),
+        shape=alt.ShapeValue("circle", condition={"test": "datum.low_reliability", "value": "triangle-up"}),
         description=_description(),
     )
     whiskers = shown.mark_rule(strokeWidth=2, opacity=0.7).encode(
-        x=x, y="ci_low_pct:Q", y2="ci_high_pct:Q", color=color, description=_description()
+        x=x, y=alt.Y("ci_low_pct:Q"), y2=alt.Y2("ci_high_pct:Q"), color=color, description=_description()
     )
     # One letter per panel and year, however many populations are withheld there (their reasons in its tip).
     hidden = (
         estimates.transform_filter("datum.withheld_first")
         .mark_text(fontSize=12, fontStyle="italic", dy=-10, color="#444")  # above the plot, clear of a target
-        .encode(x=x, y=alt.datum(100), text=alt.value("c"), description="withheld_tip:N")
+        .encode(x=x, y=alt.YDatum(100), text=alt.TextValue("c"), description=alt.Description("withheld_tip:N"))
     )
     layers = [whiskers, lines, points, hidden]
     if has_break:
@@ -328,7 +340,7 @@ def trend(frame: pd.DataFrame, lang: str, targets: pd.DataFrame | None = None, f
         layers.append(breaks.mark_rule(strokeDash=[4, 3], color="#888").encode(x=x))
     if (data["kind"] == "target").any():
         marks = alt.Chart().transform_filter("datum.kind == 'target'")
-        layers.append(marks.mark_rule(strokeDash=[6, 3], color="#b00").encode(y="target_pct:Q"))
+        layers.append(marks.mark_rule(strokeDash=[6, 3], color="#b00").encode(y=alt.Y("target_pct:Q")))
     if data["label"].nunique() > 1:
         return (
             alt.layer(*layers)
@@ -424,12 +436,12 @@ def published_beside_computed(rows: pd.DataFrame, lang: str) -> alt.LayerChart:
         description=_description(),
     )
     values = shown.mark_text(align="left", dx=3, fontSize=12).encode(
-        y=y, yOffset=y_offset, x="value:Q", text="value_text:N"
+        y=y, yOffset=y_offset, x=alt.X("value:Q"), text=alt.Text("value_text:N")
     )
     missing = (
         base.transform_filter("datum.missing")
         .mark_text(align="left", dx=2, fontSize=12, fontStyle="italic")
-        .encode(y=y, yOffset=y_offset, x=alt.datum(0), text=alt.value(word("no_value", lang)))
+        .encode(y=y, yOffset=y_offset, x=alt.XDatum(0), text=alt.TextValue(word("no_value", lang)))
     )
     height = long["figure_label"].nunique() * _band_height(long["figure_label"], 2)
     return alt.layer(bars, values, missing, data=_values(long)).properties(width=WIDTH - 120, height=height)
@@ -461,13 +473,13 @@ def external_bars(frame: pd.DataFrame, lang: str, value_column: str) -> alt.Laye
         alt.Chart()
         .transform_filter(valid)
         .mark_text(align="left", dx=3, fontSize=12)
-        .encode(y=y, x=f"{value_column}:Q", text="value_text:N")
+        .encode(y=y, x=alt.X(f"{value_column}:Q"), text=alt.Text("value_text:N"))
     )
     missing = (
         alt.Chart()
         .transform_filter(f"!{valid}")
         .mark_text(align="left", dx=2, fontSize=12, fontStyle="italic")
-        .encode(y=y, x=alt.datum(0), text=alt.value(word("no_value", lang)), description=_description())
+        .encode(y=y, x=alt.XDatum(0), text=alt.TextValue(word("no_value", lang)), description=_description())
     )
     return alt.layer(bars, values, missing, data=_values(data)).properties(
         width=WIDTH, height=max(1, len(data)) * (BAR_STEP + 6)
@@ -521,7 +533,7 @@ def diverging_distribution(layout: pd.DataFrame, lang: str) -> alt.Chart:
         .encode(
             y=alt.Y("question:N", title=None, sort=None, axis=_label_axis(data["question"])),
             x=alt.X("start:Q", title=word("distribution_axis", lang), scale=alt.Scale(domain=[-100, 100])),
-            x2="end:Q",
+            x2=alt.X2("end:Q"),
             color=alt.Color(
                 "answer_label:N",
                 sort=list(answers["answer_label"]),
