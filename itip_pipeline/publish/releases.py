@@ -39,11 +39,10 @@ from pathlib import Path
 
 import duckdb
 
-from itip_pipeline.core.published_layout import WAREHOUSE_FILE
+from itip_pipeline.core.published_layout import RELEASE_REASON_ENV, RELEASE_REASONS, WAREHOUSE_FILE
 from itip_pipeline.warehouse.marts_copy import MARTS_SCHEMA, ident, quote, source_keys
 
-REASONS = ("new year", "re-delivery", "correction", "method change")
-REASON_ENV = "ITIP_RELEASE_REASON"
+REASONS, REASON_ENV = RELEASE_REASONS, RELEASE_REASON_ENV
 RELEASES_TABLE, REVISIONS_TABLE = "releases", "revisions"
 RELEASE_COLUMN = "release_id"
 RELEASE_COLUMN_COMMENT = "The release these rows were published in (marts.releases)."
