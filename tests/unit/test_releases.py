@@ -16,35 +16,9 @@ from itip_pipeline.publish import releases
 from itip_pipeline.publish.versions import _STAMP as STAMP
 from itip_pipeline.publish.versions import KEEP_RELEASES_ENV, RETENTION, PublishFailed, _prune_versions, publish
 
+from support.release_candidates import BASE, SHA, small_candidate
+
 EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
-
-SHA = {2024: "a" * 64, 2025: "b" * 64}
-
-
-def _candidate(path: Path, shares: dict[tuple[int, str], tuple[float | None, str | None]], sha=SHA) -> Path:
-    """A candidate with fct_indicator ((year, population) -> (share, flag)) and the deliveries of its years."""
-    path.unlink(missing_ok=True)
-    with duckdb.connect(str(path)) as con:
-        con.execute("begin")
-        con.execute("create schema marts")
-        con.execute(
-            "create table marts.fct_indicator (indicator_id varchar not null, item varchar, population varchar "
-            "not null, year integer not null, share_pct double, n_base integer, flag varchar, "
-            "unique (indicator_id, item, population, year))"
-        )
-        for (year, population), (share, flag) in shares.items():
-            con.execute(
-                "insert into marts.fct_indicator values ('ai_adoption', null, ?, ?, ?, 100, ?)",
-                [population, year, share, flag],
-            )
-        con.execute(
-            "create table marts.published_provenance (survey_year integer not null, survey varchar not null, "
-            "file_name varchar not null, sha256 varchar, primary key (survey_year, survey, file_name))"
-        )
-        for year in sorted({year for year, _ in shares}):
-            con.execute("insert into marts.published_provenance values (?, 'org', 'org.csv', ?)", [year, sha[year]])
-        con.execute("commit")
-    return path
 
 
 def _release(marts: Path, number: int, shares, previous: Path | None = None, sha=SHA, state=None, reason=None) -> Path:
@@ -52,7 +26,7 @@ def _release(marts: Path, number: int, shares, previous: Path | None = None, sha
     `previous`, made current: what publish does around releases.record, without the Parquet files and links."""
     folder = marts / VERSIONS_DIR / f"{(EPOCH + timedelta(hours=number)):{STAMP}}-run{number:05d}"
     folder.mkdir(parents=True)
-    _candidate(folder / WAREHOUSE_FILE, shares, sha)
+    small_candidate(folder / WAREHOUSE_FILE, shares, sha)
     (folder / STATE_FILE).write_text(json.dumps(state or {}), encoding="utf-8")
     with duckdb.connect() as con:
         con.execute("attach ? as published", [str(folder / WAREHOUSE_FILE)])
@@ -75,9 +49,6 @@ def _release(marts: Path, number: int, shares, previous: Path | None = None, sha
 def _rows(database: Path, sql: str) -> list[tuple]:
     with duckdb.connect(str(database), read_only=True) as con:
         return con.execute(sql).fetchall()
-
-
-BASE = {(2024, "kommune"): (50.0, None), (2024, "stat"): (40.0, None)}
 
 
 def _history(version: Path) -> list[tuple]:
@@ -142,7 +113,7 @@ def test_the_operator_gives_the_reason_and_an_unknown_one_is_refused_with_a_sent
 def test_publish_refuses_an_unknown_reason_and_leaves_the_current_version(tmp_path, monkeypatch):
     monkeypatch.setenv(releases.REASON_ENV, "whim")
     with pytest.raises(PublishFailed, match="Could not publish: ITIP_RELEASE_REASON='whim' is not a release reason"):
-        publish(_candidate(tmp_path / "c.duckdb", BASE), tmp_path / "wh" / "itip.duckdb", tmp_path / "marts")
+        publish(small_candidate(tmp_path / "c.duckdb", BASE), tmp_path / "wh" / "itip.duckdb", tmp_path / "marts")
     assert not (tmp_path / "marts" / CURRENT).exists()
 
 
@@ -234,4 +205,4 @@ def test_keeping_fewer_releases_never_removes_one_the_revisions_cite(tmp_path):
 def test_an_invalid_retention_setting_is_refused_with_a_sentence(tmp_path, monkeypatch):
     monkeypatch.setenv(KEEP_RELEASES_ENV, "some")
     with pytest.raises(PublishFailed, match="'some' is not a number of releases to keep"):
-        publish(_candidate(tmp_path / "c.duckdb", BASE), tmp_path / "wh" / "itip.duckdb", tmp_path / "marts")
+        publish(small_candidate(tmp_path / "c.duckdb", BASE), tmp_path / "wh" / "itip.duckdb", tmp_path / "marts")
