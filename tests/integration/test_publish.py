@@ -107,7 +107,7 @@ def _parquet_count(path):
         return con.execute(f"select count(*) from '{path}'").fetchone()[0]
 
 
-KEEP_VERSIONS = 3  # the ITIP_KEEP_RELEASES the retention test sets
+KEEP_VERSIONS = 3  # the newest versions kept, as ITIP_KEEP_RELEASES=3 asks
 
 
 def test_each_publish_is_one_version_folder_made_current_in_one_step_and_superseded_ones_stay_readable(tmp_path):
