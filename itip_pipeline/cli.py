@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from itip_pipeline.core.escaping import for_terminal
+from itip_pipeline.core.published_layout import RELEASE_REASON_ENV, RELEASE_REASONS
 from itip_pipeline.core.settings import get_settings
 from itip_pipeline.core.survey_years import parse_years
 from itip_pipeline.synthetic.panel_formats import PANEL_FORMATS
@@ -27,6 +28,8 @@ def _run(args: argparse.Namespace) -> None:
     from itip_pipeline.runner.itip_run import run_all
 
     settings = get_settings()
+    if args.reason:  # read by the publish step, in this process or a Dagster run's process it starts
+        os.environ[RELEASE_REASON_ENV] = args.reason
     summary = run_all(settings, parse_years(args.years) if args.years else None, force=args.force)
     if summary.up_to_date:
         _print_skipped(summary)
@@ -265,6 +268,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="build, check and publish even when nothing changed since the published version (without "
         "it, a run whose landing files, dbt project, code, packages and settings are those the published "
         "version was built from says so and stops)",
+    )
+    run.add_argument(
+        "--reason",
+        choices=RELEASE_REASONS,
+        help="why this release is published, recorded in marts.releases (default: decided from what changed: "
+        "a new survey year, a re-delivered year, else a method change); e.g. --reason correction",
     )
     run.set_defaults(func=_run)
 

@@ -45,6 +45,7 @@ PUBLISHED_MODULES = (
     "tests/e2e/test_workbook_print.py",
     "tests/e2e/test_renderer_limits.py",
     "tests/e2e/test_jsonstat_e2e.py",
+    "tests/e2e/test_release_history.py",
 )
 # Units of work that take minutes, started first so that the other worker does the rest meanwhile; then the
 # units of half a minute or so, so that the last unit either worker picks up is a short one.

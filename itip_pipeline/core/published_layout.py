@@ -23,6 +23,10 @@ EXPORTS = "exports"  # the pointer in the marts folder; also the prefix of the e
 WAREHOUSE_FILE = "itip.duckdb"
 ORDER_FILE = "published_from.json"
 MANIFEST = "manifest.json"
+# Why a release was published (itip_pipeline.publish.releases decides it; the operator may give it with
+# `itip run --reason`, which sets RELEASE_REASON_ENV for the run).
+RELEASE_REASONS = ("new year", "re-delivery", "correction", "method change")
+RELEASE_REASON_ENV = "ITIP_RELEASE_REASON"
 
 
 def current_version_dir(marts_dir: Path) -> Path | None:

@@ -20,10 +20,15 @@ Monotonic: each version records where in the load log its build stood (ORDER_FIL
 older load log, or earlier from the same one, than the current version is refused with a sentence and the
 newer version stays current. Callers hold the writer lock, so no other publish swaps between check and swap.
 
-Retention: a version stays readable for RETENTION after it stopped being current (a later version was
-published), and the KEEP_VERSIONS newest always; the current version and the one the exports pointer is in are
-never removed. A reader that holds a superseded version longer than RETENTION may find files gone that it had
-not yet opened (files it has open stay readable: their inodes live until closed).
+Releases: each version is a release (itip_pipeline.publish.releases): its id and reason, the release history
+(marts.releases), the revised cells (marts.revisions) and a release_id column on every table are written into
+the DuckDB file while it is staged, so the Parquet files and exports carry them.
+
+Retention: every version (release) is kept, unless ITIP_KEEP_RELEASES=N asks for fewer: then a version beyond
+the N newest is removed once it has been superseded for RETENTION, unless it is current, holds the exports
+pointer (the figure book and workbooks shown), or is a release the current marts.revisions cites. A reader
+holding a superseded version longer than RETENTION may then find files gone that it had not yet opened
+(files it has open stay readable: their inodes live until closed).
 
 The DuckDB file is written in storage format STORAGE_VERSION, which DuckDB 1.x clients (the CLI, DBeaver's
 and Metabase's drivers) open; the newest format of the duckdb library we write with is refused by them. Its
@@ -55,6 +60,7 @@ from itip_pipeline.core.published_layout import (
     current_exports_dir,
     current_version_dir,
 )
+from itip_pipeline.publish import releases
 from itip_pipeline.publish.bi_file import add_default_schema_views, one_line
 from itip_pipeline.publish.parquet_export import write_described_parquet
 from itip_pipeline.warehouse.marts_copy import MARTS_SCHEMA, copy_marts, quote
@@ -62,9 +68,10 @@ from itip_pipeline.warehouse.marts_copy import MARTS_SCHEMA, copy_marts, quote
 PUBLISHED_SCHEMA = MARTS_SCHEMA
 # DuckDB's storage format of release 1.0.0 (storage version 64): every DuckDB client from 1.0 on opens it.
 STORAGE_VERSION = "v1.0.0"
-KEEP_VERSIONS = 3
-# How long a superseded version stays readable: a BI session or a script that resolved `current` has a week
-# to finish with it, stated in the README.
+# How many releases to keep (the newest N, beyond those cited): unset, empty or "all" keeps every release.
+KEEP_RELEASES_ENV = "ITIP_KEEP_RELEASES"
+# With ITIP_KEEP_RELEASES set, how long a superseded version stays readable anyway: a BI session or a script
+# that resolved `current` has a week to finish with it, stated in the README.
 RETENTION = timedelta(days=7)
 STAGED_SUFFIX = ".new"
 _STAMP = "%Y%m%dT%H%M%S%fZ"
@@ -120,8 +127,9 @@ def _remove_leftovers(warehouse_db: Path, marts_dir: Path) -> None:
                 stale.unlink(missing_ok=True)
 
 
-def _write_version(source_db: Path, staging: Path) -> dict[str, int]:
-    """The DuckDB file (old-client storage format) and one Parquet file per table with its descriptions."""
+def _write_version(source_db: Path, staging: Path, release: dict) -> dict[str, int]:
+    """The DuckDB file (old-client storage format), recorded as a release (`release`: the arguments of
+    releases.record), and one Parquet file per table with its descriptions."""
     con = duckdb.connect()
     try:
         con.execute(f"attach {quote(str(source_db))} as source (read_only)")
@@ -129,6 +137,9 @@ def _write_version(source_db: Path, staging: Path) -> dict[str, int]:
             f"attach {quote(str(staging / WAREHOUSE_FILE))} as published (storage_version {quote(STORAGE_VERSION)})"
         )
         counts = copy_marts(con, "source", "published", comment=one_line)
+        releases.record(con, "published", **release)
+        for table in (releases.RELEASES_TABLE, releases.REVISIONS_TABLE):
+            counts[table] = con.execute(f"select count(*) from published.{MARTS_SCHEMA}.{table}").fetchone()[0]
         add_default_schema_views(con, "published")
         for table in counts:
             write_described_parquet(con, "published", table, staging / f"{table}.parquet")
@@ -175,19 +186,36 @@ def _update_stable_parquet_links(marts_dir: Path, tables: list[str]) -> list[Pat
     return paths
 
 
-def _prune_versions(marts_dir: Path, now: datetime | None = None) -> list[str]:
-    """Remove the versions superseded more than RETENTION ago, beyond the KEEP_VERSIONS newest; the names removed.
+def keep_releases() -> int | None:
+    """ITIP_KEEP_RELEASES as a number of releases, or None (keep all); PublishFailed with a sentence if invalid."""
+    value = os.environ.get(KEEP_RELEASES_ENV, "").strip().lower()
+    if value in ("", "all"):
+        return None
+    if not value.isdigit() or int(value) < 1:
+        raise PublishFailed(
+            f"{KEEP_RELEASES_ENV}={value!r} is not a number of releases to keep: give a whole number from 1 "
+            "up, or leave it unset (or 'all') to keep every release."
+        )
+    return int(value)
+
+
+def _prune_versions(marts_dir: Path, now: datetime | None = None, keep_newest: int | None = None) -> list[str]:
+    """Remove the versions superseded more than RETENTION ago, beyond the `keep_newest` newest, that nothing
+    published cites (see the module's docstring); the names removed. None keeps every version.
 
     A version was superseded when the next one was published: its name's time stamp."""
+    if keep_newest is None:
+        return []
     now = now or datetime.now(UTC)
     current, exports = current_version_dir(marts_dir), current_exports_dir(marts_dir)
     keep = {current.name if current else None, exports.parent.name if exports else None}
+    keep |= releases.cited_versions(current)
     dated = sorted(
         (p for p in (marts_dir / VERSIONS_DIR).iterdir() if p.is_dir() and _published_at(p.name)),
         key=lambda p: p.name,
     )
     removed = []
-    for old, successor in zip(dated[:-KEEP_VERSIONS], dated[1:], strict=False):
+    for old, successor in zip(dated[:-keep_newest], dated[1:], strict=False):
         if old.name not in keep and now - _published_at(successor.name) > RETENTION:
             shutil.rmtree(old, ignore_errors=True)
             removed.append(old.name)
@@ -201,16 +229,20 @@ def publish(
     label: str = "manual",
     build_state: dict | None = None,
     order: dict | None = None,
+    reason: str | None = None,
 ) -> PublishResult:
     """Publish the marts of `source_db` (a run's checked candidate) as a new current version, with what it was
     built from (`build_state`, see itip_pipeline.core.build_state) and where in the load log its build stood
     (`order`, see warehouse.candidates.build_order) recorded in the version folder. PublishRefused when the
-    current version was built later (see `refusal`).
+    current version was built later (see `refusal`). `reason` is the release's reason when the operator gives
+    one (else ITIP_RELEASE_REASON, else decided: itip_pipeline.publish.releases).
 
     Callers hold the writer lock (work_db.writer_lock), so no other publish is staging or pruning now.
     """
     try:
-        return _publish(source_db, warehouse_db, marts_dir, label, build_state, order)
+        return _publish(source_db, warehouse_db, marts_dir, label, build_state, order, reason)
+    except releases.ReasonInvalid as invalid:
+        raise PublishFailed(f"Could not publish: {invalid}") from None
     except (OSError, duckdb.IOException, duckdb.PermissionException) as error:
         raise PublishFailed(_cannot_write(error, warehouse_db, marts_dir)) from None
 
@@ -246,12 +278,19 @@ def _loads(order: dict) -> str:
 
 
 def _publish(
-    source_db: Path, warehouse_db: Path, marts_dir: Path, label: str, build_state: dict | None, order: dict | None
+    source_db: Path,
+    warehouse_db: Path,
+    marts_dir: Path,
+    label: str,
+    build_state: dict | None,
+    order: dict | None,
+    reason: str | None,
 ) -> PublishResult:
     versions = marts_dir / VERSIONS_DIR
     for folder in (warehouse_db.parent, versions):
         folder.mkdir(parents=True, exist_ok=True)
     _remove_leftovers(warehouse_db, marts_dir)
+    keep_newest = keep_releases()
     refused = refusal(order, marts_dir, label)
     if refused:
         raise PublishRefused(refused)
@@ -260,7 +299,14 @@ def _publish(
     final = versions / version
     try:
         staging.mkdir()
-        counts = _write_version(source_db, staging)
+        release = {
+            "previous_dir": current_version_dir(marts_dir),
+            "version": version,
+            "build_state": build_state,
+            "state_file": STATE_FILE,
+            "reason": reason,
+        }
+        counts = _write_version(source_db, staging, release)
         if build_state:
             (staging / STATE_FILE).write_text(json.dumps(build_state, indent=1, sort_keys=True), encoding="utf-8")
         record = {**(order or {}), "run": label}
@@ -276,7 +322,7 @@ def _publish(
         parquet = _update_stable_parquet_links(marts_dir, list(counts))
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    _prune_versions(marts_dir)
+    _prune_versions(marts_dir, keep_newest=keep_newest)
     return PublishResult(warehouse_db, counts, parquet, version, final)
 
 

@@ -19,12 +19,13 @@ from pathlib import Path
 import pandas as pd
 
 from itip_pipeline.core.escaping import for_html
+from itip_pipeline.publish.releases import RELEASES_TABLE, REVISIONS_TABLE
 from itip_pipeline.report import charts, flags
 from itip_pipeline.report.chart_cache import ChartCache, prune
 from itip_pipeline.report.check_results import CheckOutcome, run_url
 from itip_pipeline.report.distribution import DISTRIBUTION_TABLE, family_distribution
 from itip_pipeline.report.published import DIFFERENCE_TABLE, FACT_TABLE, Family, PublishedWarehouse
-from itip_pipeline.report.translations import LANGUAGES, verdict, word
+from itip_pipeline.report.translations import LANGUAGES, WORDS, verdict, word
 from itip_pipeline.report.two_processes import split_across_two_processes
 
 CHECKS_PAGE = "checks.html"
@@ -437,6 +438,7 @@ def _front_body(published: PublishedWarehouse, run: BookRun, lang: str, out_dir:
             f'<a href="{_e(os.path.relpath(path, page_dir))}">{_e(text)}</a>' for text, path in run.exports.items()
         )
         parts.append(f"<p>{links}</p>")
+    parts.append(_releases_section(published, run, lang, out_dir))
     provenance = published.provenance
     parts.append(f"<h2>{_e(word('provenance', lang))}</h2>")
     if not provenance.empty:
@@ -449,6 +451,34 @@ def _front_body(published: PublishedWarehouse, run: BookRun, lang: str, out_dir:
         parts.append(_table([word(f"provenance_{c}", lang) for c in columns], rows, numeric=numeric))
     parts.append(_reading_guide(lang))
     return "".join(parts)
+
+
+def _releases_section(published: PublishedWarehouse, run: BookRun, lang: str, out_dir: Path) -> str:
+    """The release history, newest first, and a link to the revision note (the revisions table's CSV file)."""
+    history = published.table(RELEASES_TABLE)
+    if history.empty:
+        return ""
+    csv_dir = next((path for text, path in run.exports.items() if text == "CSV"), None) if run.exports else None
+    note = f"<p>{_e(word('releases_note', lang))}"
+    if csv_dir is not None:
+        page_dir = out_dir if lang == "no" else out_dir / "en"
+        target = os.path.relpath(Path(csv_dir) / f"{REVISIONS_TABLE}.csv", page_dir)
+        note += f'<a href="{_e(target)}">{_e(REVISIONS_TABLE)}.csv</a>'
+    else:
+        note += _e(f"marts.{REVISIONS_TABLE}")
+    columns = ["release_id", "published_at", "reason", "cells_revised", "flags_changed"]
+    rows = [
+        [
+            _e(row.release_id),
+            _e(f"{row.published_at:%Y-%m-%d %H:%M}"),
+            _e(word(f"reason_{row.reason}", lang) if f"reason_{row.reason}" in WORDS else row.reason),
+            _e(row.cells_revised),
+            _e(row.flags_changed),
+        ]
+        for row in history.sort_values("published_at", ascending=False).itertuples()
+    ]
+    table = _table([word(f"release_{c}", lang) for c in columns], rows, numeric={3, 4})
+    return f"<h2>{_e(word('releases', lang))}</h2>{note}</p>{table}"
 
 
 def _identifier(name: str) -> str:

@@ -9,6 +9,22 @@ WORDS: dict[str, tuple[str, str]] = {
     "book_title": ("IT i praksis – figurbok", "IT i praksis – figure book"),
     "families": ("Indikatorfamilier", "Indicator families"),
     "provenance": ("Hvor tallene kommer fra", "Where the numbers come from"),
+    "releases": ("Utgivelser og revisjoner", "Releases and revisions"),
+    "releases_note": (
+        "Hver publisering er en utgivelse. Tall som er endret fra forrige utgivelse, med gammel og ny verdi, "
+        "står i revisjonsnotatet: ",
+        "Every publish is a release. Figures changed from the previous release, with old and new value, are "
+        "listed in the revision note: ",
+    ),
+    "release_release_id": ("Utgivelse", "Release"),
+    "release_published_at": ("Publisert (UTC)", "Published (UTC)"),
+    "release_reason": ("Årsak", "Reason"),
+    "release_cells_revised": ("Reviderte verdier", "Values revised"),
+    "release_flags_changed": ("Endrede flagg", "Flags changed"),
+    "reason_new year": ("nytt år", "new year"),
+    "reason_re-delivery": ("ny leveranse", "re-delivery"),
+    "reason_correction": ("rettelse", "correction"),
+    "reason_method change": ("metodeendring", "method change"),
     "synthetic": (
         "SYNTETISKE DATA: Tallene er beregnet fra filer prosjektets generator har laget "
         "(filnavn *_synthetic.*). De er ikke resultater fra undersøkelsen og skal ikke siteres.",

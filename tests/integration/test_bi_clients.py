@@ -21,6 +21,7 @@ import duckdb
 import pytest
 
 from itip_pipeline.core.published_layout import current_version_dir
+from itip_pipeline.publish import releases
 from itip_pipeline.publish.versions import STORAGE_VERSION, publish
 from itip_pipeline.warehouse import candidates
 
@@ -62,10 +63,18 @@ def test_an_old_duckdb_client_reads_every_published_table_and_comment(published)
     for database in (warehouse, current_version_dir(marts) / "itip.duckdb"):
         seen = every_table_and_comment(database, old_client_reads)
         assert seen == every_table_and_comment(database, new_client_reads)
-        assert seen["tables"] == {table: comment for table, (comment, _) in TABLES.items()}
-        assert seen["rows"] == {"fct_indicator": 3, "mart_ai_adoption": 1}
-        assert seen["column_comments"] == COLUMN_COMMENTS
+        assert seen["tables"] == {table: comment for table, (comment, _) in TABLES.items()} | releases.TABLE_COMMENTS
+        assert seen["rows"] == {"fct_indicator": 3, "mart_ai_adoption": 1, "releases": 1, "revisions": 0}
+        assert seen["column_comments"] == COLUMN_COMMENTS | RELEASE_COMMENTS
     assert _storage_version_number(warehouse) == STORAGE_VERSION_NUMBERS[STORAGE_VERSION]
+
+
+# The release tables' comments, and the release id column every other table carries.
+RELEASE_COMMENTS = {
+    **{(releases.RELEASES_TABLE, c): text for c, (_, text) in releases.RELEASE_COLUMNS.items()},
+    **{(releases.REVISIONS_TABLE, c): text for c, (_, text) in releases.REVISION_COLUMNS.items()},
+    **{(table, releases.RELEASE_COLUMN): releases.RELEASE_COLUMN_COMMENT for table in TABLES},
+}
 
 
 # DuckDB's file header: the magic "DUCK" at byte 8, then the storage version number (little-endian uint64).
@@ -85,7 +94,7 @@ def test_sqlalchemy_with_duckdb_engine_reflects_tables_and_comments(published):
     engine = create_engine(f"duckdb:///{warehouse}", connect_args={"read_only": True})
     try:
         inspector = inspect(engine)
-        assert sorted(inspector.get_table_names(schema="marts")) == sorted(TABLES)
+        assert sorted(inspector.get_table_names(schema="marts")) == sorted([*TABLES, *releases.TABLE_COMMENTS])
         columns = {c["name"]: c for c in inspector.get_columns("fct_indicator", schema="marts")}
         assert columns["year"]["comment"] == "survey year" and columns["share_pct"]["comment"] == "share, per cent"
         assert inspector.get_table_comment("fct_indicator", schema="marts")["text"] == TABLES["fct_indicator"][0]
@@ -120,9 +129,13 @@ def test_sqlalchemy_reflection_as_superset_does_it_works_on_the_keyed_file(keyed
     try:
         metadata = MetaData()
         metadata.reflect(engine, schema="marts")
-        assert sorted(t.name for t in metadata.sorted_tables) == ["dim_population", "fct_indicator"]
+        assert sorted(t.name for t in metadata.sorted_tables) == [
+            "dim_population",
+            "fct_indicator",
+            *releases.TABLE_COMMENTS,
+        ]
         table = Table("fct_indicator", MetaData(), schema="marts", autoload_with=engine)
-        assert [c.name for c in table.columns] == ["indicator_id", "item", "year", "share_pct"]
+        assert [c.name for c in table.columns] == ["indicator_id", "item", "year", "share_pct", releases.RELEASE_COLUMN]
         assert not table.c.indicator_id.nullable and table.c.item.nullable
         inspector = inspect(engine)
         # DuckDB's pg_catalog has no index rows, so the key is not reported (docs/bi.md); the call must not fail.
@@ -133,7 +146,7 @@ def test_sqlalchemy_reflection_as_superset_does_it_works_on_the_keyed_file(keyed
         assert inspector.get_foreign_keys("fct_indicator", schema="marts") == []
         assert isinstance(inspector.get_unique_constraints("fct_indicator", schema="marts"), list)
         assert inspector.get_check_constraints("fct_indicator", schema="marts") == []
-        assert sorted(inspector.get_view_names()) == ["dim_population", "fct_indicator"]
+        assert sorted(inspector.get_view_names()) == ["dim_population", "fct_indicator", *releases.TABLE_COMMENTS]
     finally:
         engine.dispose()
 

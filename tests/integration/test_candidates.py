@@ -28,7 +28,7 @@ def test_a_candidate_keeps_the_build_it_was_made_from_whatever_the_working_datab
     frames, years = candidates.read_marts(candidate, ["fct_indicator"])
     assert len(frames["fct_indicator"]) == 3 and years == {2024, 2025}
     result = publish(candidate, tmp_path / "wh" / "itip.duckdb", tmp_path / "marts", label="run-a")
-    assert result.tables == {"fct_indicator": 3}
+    assert result.tables == {"fct_indicator": 3, "releases": 1, "revisions": 0}
     with duckdb.connect(str(result.warehouse), read_only=True) as con:
         assert (
             con.execute("select comment from duckdb_columns() where column_name = 'share_pct'").fetchone()[0]

@@ -14,7 +14,6 @@ import pytest
 
 from itip_pipeline.core.published_layout import current_version_dir
 from itip_pipeline.publish.versions import (
-    KEEP_VERSIONS,
     RETENTION,
     PublishFailed,
     _prune_versions,
@@ -60,7 +59,7 @@ def test_publishing_while_a_bi_session_holds_the_file(tmp_path):
         assert reader.stdout.readline().strip() == "3"
         _work_db(work, 5)
         result = publish(work, warehouse, marts)  # would raise if the reader's lock blocked it
-        assert result.tables == {"fct_indicator": 5}
+        assert result.tables == {"fct_indicator": 5, "releases": 2, "revisions": 0}
         reader.stdin.write("q\n")
         reader.stdin.flush()
         assert reader.stdout.readline().strip() == "3", "the open session keeps its consistent copy"
@@ -88,7 +87,13 @@ def test_a_failed_publish_leaves_everything_as_it_was(tmp_path):
         publish(work, warehouse, marts)
     assert (_sha(warehouse), _sha(marts / "fct_indicator.parquet")) == before
     assert sorted(p.name for p in warehouse.parent.iterdir()) == ["itip.duckdb"]
-    assert sorted(p.name for p in marts.iterdir()) == ["current", "fct_indicator.parquet", "versions"]
+    assert sorted(p.name for p in marts.iterdir()) == [
+        "current",
+        "fct_indicator.parquet",
+        "releases.parquet",
+        "revisions.parquet",
+        "versions",
+    ]
     assert len(list((marts / "versions").iterdir())) == 1
 
 
@@ -100,6 +105,9 @@ def _count(db, table="fct_indicator"):
 def _parquet_count(path):
     with duckdb.connect() as con:
         return con.execute(f"select count(*) from '{path}'").fetchone()[0]
+
+
+KEEP_VERSIONS = 3  # the newest versions kept, as ITIP_KEEP_RELEASES=3 asks
 
 
 def test_each_publish_is_one_version_folder_made_current_in_one_step_and_superseded_ones_stay_readable(tmp_path):
@@ -132,8 +140,10 @@ def test_a_version_superseded_longer_than_the_retention_is_removed_beyond_the_ne
     newest = _published_at(published[-1])
     # One second before the second version's retention ends: nothing goes (the first's ended a moment earlier
     # only if its successor was published that much earlier, which it was not).
-    assert _prune_versions(marts, now=_published_at(published[1]) + RETENTION - timedelta(seconds=1)) == []
-    removed = _prune_versions(marts, now=newest + RETENTION + timedelta(seconds=1))
+    early = _published_at(published[1]) + RETENTION - timedelta(seconds=1)
+    assert _prune_versions(marts, now=early, keep_newest=KEEP_VERSIONS) == []
+    assert _prune_versions(marts, now=newest + RETENTION + timedelta(seconds=1)) == [], "by default all are kept"
+    removed = _prune_versions(marts, now=newest + RETENTION + timedelta(seconds=1), keep_newest=KEEP_VERSIONS)
     assert removed == published[: len(published) - KEEP_VERSIONS]
     assert sorted(p.name for p in (marts / "versions").iterdir()) == published[-KEEP_VERSIONS:]
     assert _count(warehouse) == 3 + KEEP_VERSIONS + 1
@@ -164,7 +174,11 @@ def test_a_table_no_longer_published_leaves_no_dangling_parquet_link(tmp_path):
     with duckdb.connect(str(work)) as con:
         con.execute("drop table marts.mart_old")
     publish(work, warehouse, marts)
-    assert sorted(p.name for p in marts.glob("*.parquet")) == ["fct_indicator.parquet"]
+    assert sorted(p.name for p in marts.glob("*.parquet")) == [
+        "fct_indicator.parquet",
+        "releases.parquet",
+        "revisions.parquet",
+    ]
 
 
 def test_leftovers_of_a_killed_publish_are_removed_by_the_next_and_change_nothing_readers_see(tmp_path):
