@@ -703,7 +703,8 @@ def test_a_table_without_a_contract_names_each_column_missing_a_value(built, con
     scratch = duckdb.connect()
     scratch.execute("attach ':memory:' as work")
     scratch.execute("create schema work.intermediate")
-    scratch.register("built_rows", con.sql("select * from intermediate.int_question_series").to_arrow_table())
+    rows = con.execute("select * from intermediate.int_question_series").df()
+    scratch.register("built_rows", rows)
     scratch.execute("create table work.intermediate.int_question_series as select * from built_rows")
     assert scratch.execute(result["compiled_code"]).fetchall() == []
     scratch.execute(
