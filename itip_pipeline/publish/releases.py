@@ -192,7 +192,9 @@ def record(
     """Make `database` (attached to con, its marts copied) a release after the version in `previous_dir` (None
     for the first): decide its id and reason, write marts.releases and marts.revisions with the history, and
     stamp every other table with its release id. `state_file` names the build inputs file in a version."""
-    now = now or datetime.now(UTC)
+    # Stored as UTC without a zone (the column says UTC): DuckDB would otherwise turn an aware time into the
+    # machine's local time, which is not monotonic across a change to or from summer time.
+    now = (now or datetime.now(UTC)).astimezone(UTC).replace(tzinfo=None)
     explicit = operator_reason(reason)
     previous_db = previous_dir / WAREHOUSE_FILE if previous_dir else None
     attached = previous_db is not None and previous_db.is_file()
@@ -238,7 +240,9 @@ def record(
 def _history(con: duckdb.DuckDBPyConnection) -> list[dict]:
     if RELEASES_TABLE not in _tables(con, "previous_release"):
         return []
-    cursor = con.execute(f"select * from previous_release.{MARTS_SCHEMA}.{RELEASES_TABLE} order by published_at")
+    cursor = con.execute(
+        f"select * from previous_release.{MARTS_SCHEMA}.{RELEASES_TABLE} order by published_at, data_year, sequence"
+    )
     names = [d[0] for d in cursor.description]
     return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
@@ -262,7 +266,7 @@ REVISION_COLUMNS = {
     "previous_release_id": ("varchar not null", "The release the old value was published in."),
     "table_name": ("varchar not null", "The published table (marts.<table_name>)."),
     "cell_key": ("varchar not null", "The row's key, column=value joined by '; ' (NULL for an empty key part)."),
-    "year": ("integer", "The survey year of the row, when its key has one."),
+    "year": ("integer", "The survey year of the row."),
     "column_name": ("varchar not null", "The column whose value changed; flag when only the row's flag changed."),
     "old_value": ("double", "The value in the previous release; empty when it had none."),
     "new_value": ("double", "The value in this release; empty when it has none (withheld or removed)."),
@@ -315,7 +319,10 @@ def _add_revisions(
     kept_years = ", ".join(map(str, sorted(years))) or "null"
     for table in set(_tables(con, database)) & set(_tables(con, "previous_release")):
         key = keys.get(table)
-        if not key or table in (RELEASES_TABLE, REVISIONS_TABLE):
+        # A revision is of a published figure, and every figure has a survey year in its table's key. A table
+        # keyed without a year (a wide pivot, whose first and last year move with every new year; a reference
+        # list) repeats or describes figures that are compared in their own table.
+        if not key or table in (RELEASES_TABLE, REVISIONS_TABLE) or not any(c in key for c in YEAR_COLUMNS):
             continue
         new_columns, old_columns = _columns(con, database, table), _columns(con, "previous_release", table)
         if any(column not in old_columns for column in key):
@@ -328,7 +335,7 @@ def _add_revisions(
         has_flag = FLAG_COLUMN in new_columns and FLAG_COLUMN in old_columns
         if not values and not has_flag:
             continue
-        year = next((c for c in YEAR_COLUMNS if c in key), None)
+        year = next(c for c in YEAR_COLUMNS if c in key)
         on = " and ".join(f"o.{ident(c)} is not distinct from n.{ident(c)}" for c in key)
         key_text = " || '; ' || ".join(
             f"{quote(c + '=')} || coalesce(coalesce(n.{ident(c)}, o.{ident(c)})::varchar, 'NULL')" for c in key
@@ -342,8 +349,8 @@ def _add_revisions(
             for c in values
         ]
         cells.append(f"{{'column_name': {quote(FLAG_COLUMN)}, 'old_value': null::double, 'new_value': null::double}}")
-        one_sided = f"coalesce(n.{ident(year)}, o.{ident(year)}) in ({kept_years})" if year else "true"
-        year_value = f"coalesce(n.{ident(year)}, o.{ident(year)})::integer" if year else "null::integer"
+        one_sided = f"coalesce(n.{ident(year)}, o.{ident(year)}) in ({kept_years})"
+        year_value = f"coalesce(n.{ident(year)}, o.{ident(year)})::integer"
         flag = quote(FLAG_COLUMN)
         con.execute(
             f"""
@@ -386,9 +393,10 @@ def _stamp(con: duckdb.DuckDBPyConnection, database: str, release_id: str) -> No
         con.execute(f"comment on column {target}.{RELEASE_COLUMN} is {quote(RELEASE_COLUMN_COMMENT)}")
 
 
-def cited_versions(version_dir: Path | None) -> set[str]:
+def cited_versions(version_dir: Path | None) -> set[str] | None:
     """The version folders of the releases the published tables of `version_dir` cite: the releases that
-    revised a cell or whose values were revised (marts.revisions). Empty when the file has no such tables."""
+    revised a cell or whose values were revised (marts.revisions). Empty when the file has no such tables;
+    None when the file cannot be read (locked or damaged), so that the caller keeps every version."""
     database = version_dir / WAREHOUSE_FILE if version_dir else None
     if database is None or not database.is_file():
         return set()
@@ -408,5 +416,5 @@ def cited_versions(version_dir: Path | None) -> set[str]:
                       on r.release_id in (v.release_id, v.previous_release_id)"""
             ).fetchall()
     except duckdb.Error:
-        return set()
+        return None
     return {version for (version,) in rows}

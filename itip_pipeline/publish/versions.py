@@ -191,7 +191,8 @@ def keep_releases() -> int | None:
     value = os.environ.get(KEEP_RELEASES_ENV, "").strip().lower()
     if value in ("", "all"):
         return None
-    if not value.isdigit() or int(value) < 1:
+    # ASCII digits only: str.isdigit() also accepts '²' and other digits int() refuses.
+    if not (value.isascii() and value.isdigit()) or int(value) < 1:
         raise PublishFailed(
             f"{KEEP_RELEASES_ENV}={value!r} is not a number of releases to keep: give a whole number from 1 "
             "up, or leave it unset (or 'all') to keep every release."
@@ -209,7 +210,10 @@ def _prune_versions(marts_dir: Path, now: datetime | None = None, keep_newest: i
     now = now or datetime.now(UTC)
     current, exports = current_version_dir(marts_dir), current_exports_dir(marts_dir)
     keep = {current.name if current else None, exports.parent.name if exports else None}
-    keep |= releases.cited_versions(current)
+    cited = releases.cited_versions(current)
+    if cited is None:  # what the published tables cite is unknown: remove nothing rather than a cited release
+        return []
+    keep |= cited
     dated = sorted(
         (p for p in (marts_dir / VERSIONS_DIR).iterdir() if p.is_dir() and _published_at(p.name)),
         key=lambda p: p.name,

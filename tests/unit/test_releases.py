@@ -4,7 +4,7 @@ revised cells it lists (compared with the two published tables independently), a
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import duckdb
@@ -21,14 +21,28 @@ from support.release_candidates import BASE, SHA, small_candidate
 EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
 
 
-def _release(marts: Path, number: int, shares, previous: Path | None = None, sha=SHA, state=None, reason=None) -> Path:
+def _release(
+    marts: Path,
+    number: int,
+    shares,
+    previous: Path | None = None,
+    sha=SHA,
+    state=None,
+    reason=None,
+    before_record=None,
+    now=None,
+    zone: str = "UTC",
+) -> Path:
     """The version folder `number` (named like publish names them) holding `shares` recorded as a release after
     `previous`, made current: what publish does around releases.record, without the Parquet files and links."""
     folder = marts / VERSIONS_DIR / f"{(EPOCH + timedelta(hours=number)):{STAMP}}-run{number:05d}"
     folder.mkdir(parents=True)
     small_candidate(folder / WAREHOUSE_FILE, shares, sha)
+    if before_record:
+        before_record(folder)
     (folder / STATE_FILE).write_text(json.dumps(state or {}), encoding="utf-8")
     with duckdb.connect() as con:
+        con.execute(f"set TimeZone = '{zone}'")  # the machine's zone, which DuckDB uses for times with a zone
         con.execute("attach ? as published", [str(folder / WAREHOUSE_FILE)])
         releases.record(
             con,
@@ -38,7 +52,7 @@ def _release(marts: Path, number: int, shares, previous: Path | None = None, sha
             state or {},
             STATE_FILE,
             reason,
-            now=EPOCH + timedelta(hours=number),
+            now=now or EPOCH + timedelta(hours=number),
         )
     current = marts / CURRENT
     current.unlink(missing_ok=True)
@@ -202,7 +216,49 @@ def test_keeping_fewer_releases_never_removes_one_the_revisions_cite(tmp_path):
     assert sorted(p.name for p in (marts / VERSIONS_DIR).iterdir()) == names[2:]
 
 
-def test_an_invalid_retention_setting_is_refused_with_a_sentence(tmp_path, monkeypatch):
-    monkeypatch.setenv(KEEP_RELEASES_ENV, "some")
-    with pytest.raises(PublishFailed, match="'some' is not a number of releases to keep"):
+@pytest.mark.parametrize("value", ["some", "²", "-1", "0"])
+def test_an_invalid_retention_setting_is_refused_with_a_sentence(tmp_path, monkeypatch, value):
+    monkeypatch.setenv(KEEP_RELEASES_ENV, value)
+    with pytest.raises(PublishFailed, match=f"{value!r} is not a number of releases to keep"):
         publish(small_candidate(tmp_path / "c.duckdb", BASE), tmp_path / "wh" / "itip.duckdb", tmp_path / "marts")
+
+
+def test_a_current_release_that_cannot_be_read_removes_nothing(tmp_path):
+    marts = tmp_path / "marts"
+    published = [_release(marts, 1, BASE)]
+    for number in (2, 3):
+        published.append(_release(marts, number, {**BASE, (2024, "stat"): (40.0 + number, None)}, published[-1]))
+    (published[-1] / WAREHOUSE_FILE).write_bytes(b"not a database")
+    assert releases.cited_versions(published[-1]) is None
+    assert _prune_versions(marts, now=EPOCH + RETENTION * 2, keep_newest=1) == []
+    assert sorted(p.name for p in (marts / VERSIONS_DIR).iterdir()) == [p.name for p in published]
+
+
+def test_a_table_keyed_without_a_year_is_not_revised_by_a_new_year(tmp_path):
+    """A wide pivot's last year moves with every new year; its figures are compared in their own table."""
+
+    def with_wide(folder: Path) -> None:
+        with duckdb.connect(str(folder / WAREHOUSE_FILE)) as con:
+            con.execute(
+                "create table marts.fct_indicator_wide (indicator_id varchar not null, population varchar not null,"
+                " last_year integer, unique (indicator_id, population))"
+            )
+            con.execute(
+                "insert into marts.fct_indicator_wide select indicator_id, population, max(year) "
+                "from marts.fct_indicator group by all"
+            )
+
+    first = _release(tmp_path, 1, BASE, before_record=with_wide)
+    second = _release(tmp_path, 2, {**BASE, (2025, "kommune"): (55.0, None)}, first, before_record=with_wide)
+    assert _rows(second / WAREHOUSE_FILE, "select count(*) from marts.revisions") == [(0,)]
+    assert _rows(second / WAREHOUSE_FILE, "select cells_revised from marts.releases where release_id = '2025.1'") == [
+        (0,)
+    ]
+
+
+def test_the_publish_time_is_stored_in_utc_whatever_the_zone_given(tmp_path):
+    oslo_summer = timezone(timedelta(hours=2))
+    first = _release(tmp_path, 1, BASE, now=datetime(2026, 10, 25, 2, 30, tzinfo=oslo_summer), zone="America/New_York")
+    assert _rows(first / WAREHOUSE_FILE, "select published_at from marts.releases") == [
+        (datetime(2026, 10, 25, 0, 30),)
+    ]
