@@ -39,6 +39,7 @@ def _run(args: argparse.Namespace) -> None:
     from itip_pipeline.quality.mart_suite import report_index
     from itip_pipeline.report.exports import CSV_DIR_NAME, WORKBOOK_NAMES
     from itip_pipeline.report.figure_book import CHECKS_PAGE
+    from itip_pipeline.report.jsonstat import JSONSTAT_DIR
 
     if summary.generated:
         print(f"Generated SYNTHETIC deliveries in {settings.landing_dir}")
@@ -69,6 +70,7 @@ def _run(args: argparse.Namespace) -> None:
     print(f"  Parquet exports:           {settings.marts_dir}/current/  (the same version as the warehouse)")
     print(f"  Excel workbook:            {settings.marts_dir / WORKBOOK_NAMES['no']}  (English: _en)")
     print(f"  CSV files:                 {settings.marts_dir / CSV_DIR_NAME}/  (UTF-8 with BOM, ';', decimal comma)")
+    print(f"  JSON-stat 2.0 datasets:    {settings.marts_dir / JSONSTAT_DIR}/collection.json  (docs/outputs.md)")
     print(f"  figure book (offline):     {settings.figure_book_dir / 'index.html'}")
     print(f"  check results (offline):   {settings.figure_book_dir / CHECKS_PAGE}")
     print(f"  validation report (HTML):  {report_index(settings.gx_report_dir)}  (needs the network for its styles)")
