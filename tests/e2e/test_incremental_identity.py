@@ -9,6 +9,8 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import duckdb
+
 from itip_pipeline.core.published_layout import current_version_dir
 from itip_pipeline.core.settings import get_settings
 from itip_pipeline.runner.itip_run import DEFAULT_YEARS
@@ -61,4 +63,10 @@ def test_a_year_added_incrementally_publishes_what_a_build_from_scratch_does(tmp
     assert all(path.is_file() for path in warehouses)
     assert warehouse_differences(*warehouses) == []
     assert parquet_differences(*versions) == []
+    # The publishing history is what differs: a release per publish, the last one the same release of 2025.
+    histories = [
+        duckdb.connect(str(path), read_only=True).execute("select release_id from marts.releases order by 1").fetchall()
+        for path in warehouses
+    ]
+    assert histories == [[("2024.1",), ("2025.1",)], [("2025.1",)]]
     assert len(list(versions[0].glob("*.parquet"))) > 20  # the published version's tables, not an empty folder

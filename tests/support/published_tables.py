@@ -8,9 +8,14 @@ from pathlib import Path
 
 import duckdb
 
+from itip_pipeline.publish.releases import RELEASES_TABLE, REVISIONS_TABLE
+
 # When, and by which load, a delivered file was loaded (published_provenance): two loads of the same file differ
 # here by design, and nothing else of a published table may.
 PER_LOAD_COLUMNS = ("loaded_at", "load_id")
+# The publishing history (itip_pipeline.publish.releases): which releases came before, and what each revised,
+# differs by design between a warehouse published year by year and one published once.
+HISTORY_TABLES = (RELEASES_TABLE, REVISIONS_TABLE)
 # Floating-point columns are compared to this many decimals: two builds of the same raw rows may add a column's
 # values in another order (DuckDB's parallel aggregation) and differ in the last bits (about 1e-15), which no
 # published figure shows; a wrong cached result is off by far more.
@@ -19,8 +24,8 @@ FLOAT_TYPES = ("DOUBLE", "FLOAT", "REAL")
 
 
 def warehouse_differences(first: Path, second: Path, schema: str = "marts") -> list[str]:
-    """Every difference between the tables of `schema` in two DuckDB files: a table in one only, other columns
-    or column types, rows in one and not the other (duplicates counted)."""
+    """Every difference between the tables of `schema` in two DuckDB files, the publishing history aside: a
+    table in one only, other columns or column types, rows in one and not the other (duplicates counted)."""
     con = duckdb.connect()
     try:
         con.execute(f"attach '{first}' as first (read_only)")
@@ -32,6 +37,7 @@ def warehouse_differences(first: Path, second: Path, schema: str = "marts") -> l
                     "select table_name from information_schema.tables where table_catalog = ? and table_schema = ?",
                     [alias, schema],
                 ).fetchall()
+                if row[0] not in HISTORY_TABLES
             }
             for alias in ("first", "second")
         }
@@ -49,7 +55,10 @@ def warehouse_differences(first: Path, second: Path, schema: str = "marts") -> l
 def parquet_differences(first: Path, second: Path) -> list[str]:
     """Every difference between the Parquet files directly in two folders, compared as `warehouse_differences`
     compares tables."""
-    names = {folder: {path.name for path in folder.glob("*.parquet")} for folder in (first, second)}
+    names = {
+        folder: {path.name for path in folder.glob("*.parquet") if path.stem not in HISTORY_TABLES}
+        for folder in (first, second)
+    }
     con = duckdb.connect()
     try:
         return _one_side_only(names[first], names[second], "Parquet file") + [
