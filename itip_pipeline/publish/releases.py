@@ -40,7 +40,7 @@ from pathlib import Path
 import duckdb
 
 from itip_pipeline.core.published_layout import RELEASE_REASON_ENV, RELEASE_REASONS, WAREHOUSE_FILE
-from itip_pipeline.warehouse.marts_copy import MARTS_SCHEMA, ident, quote, source_keys
+from itip_pipeline.warehouse.marts_copy import MARTS_SCHEMA, ident, mart_tables, quote, source_keys
 
 REASONS, REASON_ENV = RELEASE_REASONS, RELEASE_REASON_ENV
 RELEASES_TABLE, REVISIONS_TABLE = "releases", "revisions"
@@ -140,16 +140,6 @@ def _years(deliveries: dict[int, set[tuple]]) -> str:
     return ", ".join(map(str, sorted(deliveries))) or "none"
 
 
-def _tables(con: duckdb.DuckDBPyConnection, database: str) -> list[str]:
-    return [
-        r[0]
-        for r in con.execute(
-            "select table_name from duckdb_tables() where database_name = ? and schema_name = ? order by 1",
-            [database, MARTS_SCHEMA],
-        ).fetchall()
-    ]
-
-
 def _columns(con: duckdb.DuckDBPyConnection, database: str, table: str) -> dict[str, str]:
     return dict(
         con.execute(
@@ -161,7 +151,7 @@ def _columns(con: duckdb.DuckDBPyConnection, database: str, table: str) -> dict[
 
 
 def _deliveries(con: duckdb.DuckDBPyConnection, database: str) -> dict[int, set[tuple]]:
-    if PROVENANCE_TABLE not in _tables(con, database):
+    if PROVENANCE_TABLE not in mart_tables(con, database):
         return {}
     found: dict[int, set[tuple]] = {}
     for year, survey, file_name, sha in con.execute(
@@ -238,7 +228,7 @@ def record(
 
 
 def _history(con: duckdb.DuckDBPyConnection) -> list[dict]:
-    if RELEASES_TABLE not in _tables(con, "previous_release"):
+    if RELEASES_TABLE not in mart_tables(con, "previous_release"):
         return []
     cursor = con.execute(
         f"select * from previous_release.{MARTS_SCHEMA}.{RELEASES_TABLE} order by published_at, data_year, sequence"
@@ -296,7 +286,7 @@ def _create_revisions(con: duckdb.DuckDBPyConnection, database: str, carry: bool
         "release_id, table_name, cell_key, column_name",
         TABLE_COMMENTS[REVISIONS_TABLE],
     )
-    if carry and REVISIONS_TABLE in _tables(con, "previous_release"):
+    if carry and REVISIONS_TABLE in mart_tables(con, "previous_release"):
         names = ", ".join(map(ident, REVISION_COLUMNS))
         con.execute(f"insert into {target} select {names} from previous_release.{MARTS_SCHEMA}.{REVISIONS_TABLE}")
 
@@ -317,7 +307,7 @@ def _add_revisions(
     keys = source_keys(con, database)
     target = f"{database}.{MARTS_SCHEMA}.{REVISIONS_TABLE}"
     kept_years = ", ".join(map(str, sorted(years))) or "null"
-    for table in set(_tables(con, database)) & set(_tables(con, "previous_release")):
+    for table in set(mart_tables(con, database)) & set(mart_tables(con, "previous_release")):
         key = keys.get(table)
         # A revision is of a published figure, and every figure has a survey year in its table's key. A table
         # keyed without a year (a wide pivot, whose first and last year move with every new year; a reference
@@ -385,7 +375,7 @@ def _add_revisions(
 
 def _stamp(con: duckdb.DuckDBPyConnection, database: str, release_id: str) -> None:
     """Every published table but the two above gets the release id on each row, as its last column."""
-    for table in _tables(con, database):
+    for table in mart_tables(con, database):
         if table in (RELEASES_TABLE, REVISIONS_TABLE):
             continue
         target = f"{database}.{MARTS_SCHEMA}.{ident(table)}"

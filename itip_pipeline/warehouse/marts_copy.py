@@ -47,6 +47,17 @@ def source_keys(con: duckdb.DuckDBPyConnection, database: str) -> dict[str, list
     return keys
 
 
+def mart_tables(con: duckdb.DuckDBPyConnection, database: str) -> list[str]:
+    """The tables of `database`.marts (attached to con), by name."""
+    return [
+        r[0]
+        for r in con.execute(
+            "select table_name from duckdb_tables() where database_name = ? and schema_name = ? order by 1",
+            [database, MARTS_SCHEMA],
+        ).fetchall()
+    ]
+
+
 def copy_marts(
     con: duckdb.DuckDBPyConnection,
     source: str,
@@ -58,13 +69,7 @@ def copy_marts(
 
     `keys` (table -> key columns) declares each table's key; without it, the keys `source` declares are kept.
     `comment` turns each table and column comment of `source` into the one `target` gets."""
-    tables = [
-        r[0]
-        for r in con.execute(
-            "select table_name from duckdb_tables() where database_name = ? and schema_name = ? order by 1",
-            [source, MARTS_SCHEMA],
-        ).fetchall()
-    ]
+    tables = mart_tables(con, source)
     if not tables:
         raise RuntimeError("the working database has no marts to publish: run dbt first")
     keys = source_keys(con, source) if keys is None else keys
