@@ -10,6 +10,7 @@ with one row per figure. Whether the figures are reproduced is a warning, not a 
 from __future__ import annotations
 
 import csv
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,6 +18,9 @@ import pandas as pd
 
 POPULATIONS = ["stat", "kommune", "fylkeskommune", "alle", "innbyggere"]
 SOURCE = "itip_marts"  # the Great Expectations data source the marts are validated as
+# The results of this many runs per mart are kept, with their pages: enough to compare a run with the runs
+# before it, while a warehouse that runs every day does not grow its report folder without end.
+KEPT_CHECK_RUNS = 20
 
 
 @dataclass(frozen=True)
@@ -151,6 +155,7 @@ def validate_marts(
         results.append(MartValidation(definition.name, result.success, len(result.results), failures, expectations))
     # Only this run's pages, unless the site is missing (its first run, or deleted): then every page.
     pages = _pages_of(context, run_id, [d.name for d in definitions]) if report_index(report_root).is_file() else None
+    prune_check_runs(report_root)
     context.build_data_docs(resource_identifiers=pages)
     return results
 
@@ -164,6 +169,30 @@ def _pages_of(context, run_id, suites: list[str]) -> list:
         key for key in context.validation_results_store.list_keys() if key.run_id.to_tuple() == run_id.to_tuple()
     ]
     return [*(ExpectationSuiteIdentifier(name=name) for name in suites), *results]
+
+
+def prune_check_runs(report_root: Path, keep: int = KEPT_CHECK_RUNS) -> list[Path]:
+    """Remove each mart's validation results older than its `keep` newest runs, and their pages; returns
+    what was removed. A result is stored as validations/<mart>/<run name>/<run time>/<batch>.json and its
+    page under the same path in the data docs; run times are UTC stamps that sort as text. The index,
+    rebuilt from the results left, then links only those."""
+    gx_root = report_root / "gx" / "uncommitted"
+    removed = []
+    for mart in sorted(p for p in (gx_root / "validations").glob("*") if p.is_dir()):
+        runs = sorted(
+            (run_time.name, run_time)
+            for run_name in mart.iterdir()
+            if run_name.is_dir()
+            for run_time in run_name.iterdir()
+        )
+        for _, run_time in runs[: max(len(runs) - keep, 0)]:
+            relative = run_time.relative_to(gx_root / "validations")
+            for folder in (run_time, gx_root / "data_docs" / "local_site" / "validations" / relative):
+                shutil.rmtree(folder, ignore_errors=True)
+                if folder.parent.is_dir() and not any(folder.parent.iterdir()):
+                    folder.parent.rmdir()
+            removed.append(relative)
+    return removed
 
 
 def report_index(report_root: Path) -> Path:
