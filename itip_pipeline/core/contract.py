@@ -11,6 +11,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from itip_pipeline.core.escaping import SHOWN_AS_CODE, for_terminal
+from itip_pipeline.core.personal_values import masked_name
 
 SURVEYS = ("org", "panel")
 
@@ -49,8 +50,9 @@ _SEPARATORS = re.compile(r"[\s_.-]+")
 
 def shown_name(name: str) -> str:
     """`name` with every character that could act on a terminal or hide in a report written as its code (the
-    terminal's escaping, which a refusal's sentence goes through wherever it is shown)."""
-    return for_terminal(name)
+    terminal's escaping, which a refusal's sentence goes through wherever it is shown), and every part of it
+    holding personal data masked."""
+    return for_terminal(masked_name(name))
 
 
 def unsafe_name(name: str) -> bool:

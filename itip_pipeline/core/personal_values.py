@@ -267,6 +267,20 @@ def mask(value: object) -> str:
     return f"<masked: {len(text)} {unit}{'' if len(text) == 1 else 's'}>"
 
 
+def masked_name(name: str) -> str:
+    """A file or folder name, or a path, as it may be shown: each part of it that holds personal data (a
+    delivery named after a person's e-mail address or birth number) becomes its kind, its extension kept, so
+    the sentence still says which kind of file it is while the value stays out of every log and report."""
+    parts = str(name).split("/")
+    for index, part in enumerate(parts):
+        if (kind := personal_kind(part)) is not None:
+            stem, dot, extension = part.rpartition(".")
+            # The extension is kept when the personal data lies wholly before it ("….no" of an e-mail is not one).
+            shown_extension = f".{extension}" if dot and personal_kind(stem) is not None else ""
+            parts[index] = f"<name masked: {kind}>{shown_extension}"
+    return "/".join(parts)
+
+
 # Columns whose every value is personal (a pseudonymous id is still personal data under the GDPR).
 IDENTIFIER_COLUMNS = ("respondent_id",)
 

@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from itip_pipeline.core.escaping import for_terminal
-from itip_pipeline.core.personal_values import mask, must_mask, personal_kind
+from itip_pipeline.core.personal_values import mask, masked_name, must_mask, personal_kind
 
 
 @dataclass(frozen=True)
@@ -27,6 +27,8 @@ class Problem:
         # (str, repr, report.md/json, Dagster metadata and failures, the terminal).
         if self.value is not None and must_mask(self.column, self.value):
             object.__setattr__(self, "value", mask(self.value))
+        # So can a file or folder name (a delivery saved under a respondent's e-mail address).
+        object.__setattr__(self, "file", masked_name(self.file))
         # A header can be personal data itself (a vendor's e-mail address typed as a column name).
         if self.column is not None and personal_kind(self.column) is not None:
             object.__setattr__(self, "column", mask(self.column))

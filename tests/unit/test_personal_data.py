@@ -339,3 +339,39 @@ def test_the_synthetic_panel_ids_are_never_taken_for_personal_data():
     # P<year>-<six digits>: digits that a loose grouping (20 25 0 00072) would read as a birth number.
     ids = [f"P{year}-{number:06d}" for year in range(2021, 2027) for number in range(1, 5001)]
     assert [i for i in ids if personal_kind(i) is not None] == []
+
+
+@pytest.mark.parametrize(
+    ("name", "shown"),
+    [
+        ("kari.nordmann@example.no.csv", "<name masked: e-mail address>.csv"),
+        ("org_survey_kommune_15038510190.csv", "<name masked: birth number>.csv"),
+        ("2025/ola 22 33 44 55", "2025/<name masked: phone number>"),
+        ("org_survey_kommune_2025.csv", "org_survey_kommune_2025.csv"),
+        ("citizen_panel_20250315.parquet", "citizen_panel_20250315.parquet"),
+    ],
+)
+def test_names_holding_personal_data_are_shown_masked_in_every_sentence(name, shown):
+    assert contract.shown_name(name) == shown
+    assert Problem(file=name, rule="a rule").file == shown
+
+
+def test_a_delivery_file_named_by_personal_data_is_refused_and_never_quoted(tmp_path):
+    from itip_pipeline.ingest.files.delivery_files import folder_delivery
+
+    folder = tmp_path / "2025"
+    folder.mkdir()
+    write_csv(folder / "codebook.csv", codebook_records(), delimiter=",")
+    write_csv(folder / "org_survey_kommune_15038510190.csv", org_records(YEAR))
+    write_csv(folder / "citizen_panel.csv", panel_records(YEAR))
+    (folder / "kari.nordmann@example.no").mkdir()
+    with pytest.raises(DeliveryRejected) as refused:
+        folder_delivery(folder, 2025)
+    text = str(refused.value)
+    assert "15038510190" not in text and "kari.nordmann" not in text
+    rules = sorted((p.file, p.rule.split(";")[0]) for p in refused.value.problems)
+    # Each named once, by kind, and the org file is not also reported missing.
+    assert rules == [
+        ("<name masked: birth number>.csv", "the name holds personal data (its birth number is masked above)"),
+        ("<name masked: e-mail address>", "the name holds personal data (its e-mail address is masked above)"),
+    ]

@@ -25,6 +25,7 @@ from itip_pipeline.core.contract import (
     shown_name,
     unsafe_name,
 )
+from itip_pipeline.core.personal_values import personal_kind
 from itip_pipeline.ingest.problems import DeliveryRejected, Problem
 
 
@@ -116,10 +117,21 @@ def folder_delivery(folder: Path, year: int) -> DeliveryFiles:
     problems = [name_problem(folder.name, "folder")] if unsafe_name(folder.name) else []
     candidates: dict[tuple[str, str], list[Path]] = {}
     documentation = []
+    personal_names = set()  # the parts of files refused for a personal value in their name
     for path in listed:
         part = part_of(path.name)
         if unsafe_name(path.name):
             problems.append(name_problem(path.name, "folder" if _is_real_dir(path) else "file"))
+        elif (kind := personal_kind(path.name)) is not None:
+            # A name travels further than the file: into logs, the load log and the published provenance.
+            personal_names.add(part.kind if part else None)
+            problems.append(
+                Problem(
+                    file=path.name,
+                    rule=f"the name holds personal data (its {kind} is masked above); rename it without it: a name "
+                    "is shown in logs, reports and the published provenance",
+                )
+            )
         elif part is None and DOCUMENTATION_FILE.match(path.name) and _is_safe(path, folder):
             documentation.append(path)
         elif part is None:
@@ -145,7 +157,7 @@ def folder_delivery(folder: Path, year: int) -> DeliveryFiles:
     found: dict[str, list[Path]] = {kind: [] for kind in ("codebook", *SURVEYS)}
     for (kind, _key), paths in candidates.items():
         found[kind] += paths
-    named = {survey_of(p.file.rsplit("/", 1)[-1]) for p in problems}
+    named = {survey_of(p.file.rsplit("/", 1)[-1]) for p in problems} | personal_names
     if not found["codebook"] and "codebook" not in named:
         problems.append(Problem(file=f"{year}/{CODEBOOK_FILE}", rule=f"the {year} delivery has no {CODEBOOK_FILE}"))
     for survey in SURVEYS:
