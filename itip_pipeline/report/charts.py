@@ -22,6 +22,7 @@ import textwrap
 import altair as alt
 import pandas as pd
 
+from itip_pipeline.publish.releases import RELEASE_COLUMN
 from itip_pipeline.report.chart_cache import ChartCache
 from itip_pipeline.report.flags import disclosure_flags, reason_words, short_mark
 from itip_pipeline.report.translations import category_label, word
@@ -390,7 +391,9 @@ def _y_share(lang: str) -> alt.Y:
 def _values(frame: pd.DataFrame) -> alt.InlineData:
     """The rows as inline JSON values (NULL as null), numbers to two decimals (a chart needs no more, and
     no reader of an aria-label wants ten). A DataFrame handed to altair's layers is hashed through its text
-    representation for every layer, which costs seconds per chart."""
+    representation for every layer, which costs seconds per chart. The release id is left out: no chart shows
+    it, and as part of the spec it would make every chart new, and drawn again, with each release."""
+    frame = frame.drop(columns=[RELEASE_COLUMN], errors="ignore")
     return alt.InlineData(values=json.loads(frame.round(2).to_json(orient="records", date_format="iso")))
 
 

@@ -174,6 +174,18 @@ def test_a_kept_chart_is_the_drawing_itself_and_a_changed_chart_is_drawn_again(t
     assert redrawn.drawn == 1 and svg != fresh and "56,0" in svg
 
 
+def test_a_new_release_of_the_same_figures_draws_no_chart_again(tmp_path, book):
+    from itip_pipeline.report import charts
+    from itip_pipeline.report.chart_cache import ChartCache
+
+    _, _, published = book
+    frame = next(f for f in published.families if f.is_external).frame
+    first, second = ChartCache(tmp_path), ChartCache(tmp_path)
+    charts.to_svg(charts.external_bars(frame.assign(release_id="2025.1"), "no", "value_pct"), "no", first)
+    charts.to_svg(charts.external_bars(frame.assign(release_id="2025.2"), "no", "value_pct"), "no", second)
+    assert (first.drawn, second.drawn) == (1, 0)
+
+
 def test_a_page_drawn_again_from_kept_charts_is_the_same_and_draws_nothing(tmp_path, book):
     from itip_pipeline.report import figure_book
 
