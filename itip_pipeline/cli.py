@@ -34,6 +34,13 @@ def _run(args: argparse.Namespace) -> None:
     if summary.up_to_date:
         _print_skipped(summary)
         print(summary.up_to_date)
+        if args.reason:
+            # The operator asked for a release with a reason; silence would read as if one had been made.
+            print(
+                f"No release was made, so the reason {args.reason!r} was not recorded. To publish the same "
+                "figures as a new release with that reason, run again with --force."
+            )
+            raise SystemExit(1)
         return
     from itip_pipeline.instance.orphaned_runs import orphaned_run_line
     from itip_pipeline.quality.mart_suite import report_index
@@ -275,7 +282,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--reason",
         choices=RELEASE_REASONS,
         help="why this release is published, recorded in marts.releases (default: decided from what changed: "
-        "a new survey year, a re-delivered year, else a method change); e.g. --reason correction",
+        "a new survey year, a re-delivered year, a changed build input, else a republication); e.g. --reason "
+        "correction. When nothing changed no release is made: add --force",
     )
     run.set_defaults(func=_run)
 

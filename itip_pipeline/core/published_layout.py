@@ -25,7 +25,7 @@ ORDER_FILE = "published_from.json"
 MANIFEST = "manifest.json"
 # Why a release was published (itip_pipeline.publish.releases decides it; the operator may give it with
 # `itip run --reason`, which sets RELEASE_REASON_ENV for the run).
-RELEASE_REASONS = ("new year", "re-delivery", "correction", "method change")
+RELEASE_REASONS = ("new year", "re-delivery", "correction", "method change", "republication")
 RELEASE_REASON_ENV = "ITIP_RELEASE_REASON"
 
 

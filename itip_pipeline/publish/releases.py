@@ -19,8 +19,11 @@ Reason, one of REASONS, decided by comparing with the previous release (its file
 2. otherwise `new year` when a survey year was added (the first release too);
 3. otherwise `re-delivery` when a year's delivery fingerprint changed: the files and sha256 of that year in
    `marts.published_provenance` (or a year was withdrawn);
-4. otherwise `method change`: the same deliveries rebuilt, the note naming the inputs that changed (code,
-   dbt project, settings, packages) or saying none did (a forced rebuild).
+4. otherwise `method change`: the same deliveries rebuilt after a build input changed, the note naming which
+   (code, dbt project, settings, packages);
+5. otherwise `republication`: no delivery or build input changed, published again (`itip run --force`, or a
+   rebuild the pipeline started itself because a published file was missing or damaged); the revisions
+   then show whether any figure moved all the same.
 The `note` column says in words what was found, whatever the reason.
 
 A revision is a cell (table, key, numeric column) whose value in this release differs from the previous
@@ -126,14 +129,14 @@ def decide_reason(
         found.append(f"survey year {', '.join(map(str, withdrawn))} withdrawn")
     if inputs:
         found.append(f"{', '.join(inputs)} changed")
-    note = "; ".join(found) if found else "no delivery or input changed (rebuilt on request)"
+    note = "; ".join(found) if found else "no delivery or build input changed"
     if explicit:
         return explicit, f"given by the operator; {note}"
     if added:
         return "new year", note
     if redelivered or withdrawn:
         return "re-delivery", note
-    return "method change", note
+    return ("method change" if inputs else "republication"), note
 
 
 def _years(deliveries: dict[int, set[tuple]]) -> str:
@@ -169,36 +172,67 @@ def _read_state(version_dir: Path | None, name: str) -> dict:
     return found if isinstance(found, dict) else {}
 
 
+def _attach_previous(con: duckdb.DuckDBPyConnection, candidates: list[Path]) -> tuple[Path | None, list[dict], str]:
+    """The first of `candidates` (version folders, the current one first) whose DuckDB file can be read,
+    attached as `previous_release`, with its release history and a sentence naming the versions passed over
+    because their file was missing or could not be read (damaged, or locked by another program); (None, [],
+    sentence) when none can be. Taking the history from the newest readable version keeps release ids unique
+    and the history whole when the current version's file was damaged or the data folder was copied so that
+    `current` is no longer a link."""
+    unreadable = []
+    for folder in candidates:
+        database = folder / WAREHOUSE_FILE
+        try:
+            con.execute(f"attach {quote(str(database))} as previous_release (read_only)")
+        except duckdb.Error:
+            unreadable.append(folder.name)
+            continue
+        try:
+            history = _history(con)
+        except duckdb.Error:
+            con.execute("detach previous_release")
+            unreadable.append(folder.name)
+            continue
+        return folder, history, _passed_over(unreadable, folder.name)
+    return None, [], _passed_over(unreadable, None)
+
+
+def _passed_over(unreadable: list[str], used: str | None) -> str:
+    if not unreadable:
+        return ""
+    carried = f"the history is carried from version {used}" if used else "no earlier release could be read"
+    return f"the file of version {', '.join(unreadable)} could not be read, so {carried}"
+
+
 def record(
     con: duckdb.DuckDBPyConnection,
     database: str,
-    previous_dir: Path | None,
+    previous_dirs: list[Path],
     version: str,
     build_state: dict | None,
     state_file: str,
     reason: str | None = None,
     now: datetime | None = None,
 ) -> Release:
-    """Make `database` (attached to con, its marts copied) a release after the version in `previous_dir` (None
-    for the first): decide its id and reason, write marts.releases and marts.revisions with the history, and
-    stamp every other table with its release id. `state_file` names the build inputs file in a version."""
+    """Make `database` (attached to con, its marts copied) a release after the newest readable version of
+    `previous_dirs` (version folders, the current one first; none for the first release): decide its id and
+    reason, write marts.releases and marts.revisions with the history, and stamp every other table with its
+    release id. `state_file` names the build inputs file in a version."""
     # Stored as UTC without a zone (the column says UTC): DuckDB would otherwise turn an aware time into the
     # machine's local time, which is not monotonic across a change to or from summer time.
     now = (now or datetime.now(UTC)).astimezone(UTC).replace(tzinfo=None)
     explicit = operator_reason(reason)
-    previous_db = previous_dir / WAREHOUSE_FILE if previous_dir else None
-    attached = previous_db is not None and previous_db.is_file()
-    if attached:
-        con.execute(f"attach {quote(str(previous_db))} as previous_release (read_only)")
+    previous_dir, history, passed_over = _attach_previous(con, previous_dirs)
+    attached = previous_dir is not None
     # One transaction: the many small statements below are written to the file once.
     con.execute("begin")
     try:
-        history = _history(con) if attached else []
         deliveries = _deliveries(con, database)
         previous_deliveries = _deliveries(con, "previous_release") if history else None
         chosen, note = decide_reason(
             explicit, previous_deliveries, deliveries, _read_state(previous_dir, state_file), build_state or {}
         )
+        note = "; ".join(part for part in (note, passed_over) if part)
         data_year = max(deliveries, default=0)
         sequence = 1 + sum(1 for row in history if row["data_year"] == data_year)
         previous_id = history[-1]["release_id"] if history else None
@@ -206,10 +240,13 @@ def record(
         _create_revisions(con, database, attached and bool(history))
         if history:
             _add_revisions(con, database, release_id, chosen, previous_id, set(deliveries) & set(previous_deliveries))
+        # Counted in the fact tables alone: the family marts and their breakdowns repeat their rows, so a
+        # figure counted in every table showing it would be counted two or three times.
         revised, flags = con.execute(
             f"select count(*) filter (where column_name <> {quote(FLAG_COLUMN)}), "
             f"count(distinct (table_name, cell_key)) filter (where flag_changed) "
-            f"from {database}.{MARTS_SCHEMA}.{REVISIONS_TABLE} where release_id = ?",
+            f"from {database}.{MARTS_SCHEMA}.{REVISIONS_TABLE} "
+            "where release_id = ? and starts_with(table_name, 'fct_')",
             [release_id],
         ).fetchone()
         release = Release(
@@ -242,17 +279,27 @@ RELEASE_COLUMNS = {
     "data_year": ("integer not null", "The newest survey year the release holds."),
     "sequence": ("integer not null", "Which release of that data year this is, from 1."),
     "published_at": ("timestamp not null", "When the release was published (UTC)."),
-    "reason": ("varchar not null", "Why: new year, re-delivery, correction or method change."),
+    "reason": ("varchar not null", "Why: new year, re-delivery, correction, method change or republication."),
     "note": ("varchar not null", "What changed since the previous release, in words."),
     "version": ("varchar not null", "The version folder (data/marts/versions/<version>) holding the release."),
     "previous_release_id": ("varchar", "The release before this one; empty for the first."),
     "survey_years": ("varchar not null", "The survey years the release holds."),
-    "cells_revised": ("bigint not null", "Published values that changed from the previous release (marts.revisions)."),
-    "flags_changed": ("bigint not null", "Published rows whose flag changed from the previous release."),
+    "cells_revised": (
+        "bigint not null",
+        "Published values that changed from the previous release, counted in the fact tables (fct_*), which the "
+        "family marts repeat (every revised cell: marts.revisions).",
+    ),
+    "flags_changed": (
+        "bigint not null",
+        "Rows of the fact tables (fct_*) whose flag changed from the previous release.",
+    ),
 }
 REVISION_COLUMNS = {
     "release_id": ("varchar not null", "The release that revised the cell."),
-    "reason": ("varchar not null", "That release's reason: new year, re-delivery, correction or method change."),
+    "reason": (
+        "varchar not null",
+        "That release's reason: new year, re-delivery, correction, method change or republication.",
+    ),
     "previous_release_id": ("varchar not null", "The release the old value was published in."),
     "table_name": ("varchar not null", "The published table (marts.<table_name>)."),
     "cell_key": ("varchar not null", "The row's key, column=value joined by '; ' (NULL for an empty key part)."),
@@ -277,6 +324,14 @@ def _create(con: duckdb.DuckDBPyConnection, database: str, table: str, columns: 
     return target
 
 
+def _carry(con: duckdb.DuckDBPyConnection, target: str, table: str, columns: dict) -> None:
+    """The previous release's rows of `table` into `target`, by the columns both have: a column added to the
+    history tables since is empty on the rows published before it existed."""
+    old = _columns(con, "previous_release", table)
+    names = ", ".join(ident(name) for name in columns if name in old)
+    con.execute(f"insert into {target} ({names}) select {names} from previous_release.{MARTS_SCHEMA}.{table}")
+
+
 def _create_revisions(con: duckdb.DuckDBPyConnection, database: str, carry: bool) -> None:
     target = _create(
         con,
@@ -287,15 +342,14 @@ def _create_revisions(con: duckdb.DuckDBPyConnection, database: str, carry: bool
         TABLE_COMMENTS[REVISIONS_TABLE],
     )
     if carry and REVISIONS_TABLE in mart_tables(con, "previous_release"):
-        names = ", ".join(map(ident, REVISION_COLUMNS))
-        con.execute(f"insert into {target} select {names} from previous_release.{MARTS_SCHEMA}.{REVISIONS_TABLE}")
+        _carry(con, target, REVISIONS_TABLE, REVISION_COLUMNS)
 
 
 def _create_releases(con: duckdb.DuckDBPyConnection, database: str, carry: bool, release: Release) -> None:
     target = _create(con, database, RELEASES_TABLE, RELEASE_COLUMNS, "release_id", TABLE_COMMENTS[RELEASES_TABLE])
     names = ", ".join(map(ident, RELEASE_COLUMNS))
     if carry:
-        con.execute(f"insert into {target} select {names} from previous_release.{MARTS_SCHEMA}.{RELEASES_TABLE}")
+        _carry(con, target, RELEASES_TABLE, RELEASE_COLUMNS)
     values = [getattr(release, name) for name in RELEASE_COLUMNS]
     con.execute(f"insert into {target} ({names}) values ({', '.join('?' for _ in values)})", values)
 
@@ -304,7 +358,7 @@ def _add_revisions(
     con: duckdb.DuckDBPyConnection, database: str, release_id: str, reason: str, previous_id: str, years: set[int]
 ) -> None:
     """The cells of every keyed table of both releases that this release revised, into marts.revisions."""
-    keys = source_keys(con, database)
+    keys, previous_keys = source_keys(con, database), source_keys(con, "previous_release")
     target = f"{database}.{MARTS_SCHEMA}.{REVISIONS_TABLE}"
     kept_years = ", ".join(map(str, sorted(years))) or "null"
     for table in set(mart_tables(con, database)) & set(mart_tables(con, "previous_release")):
@@ -315,7 +369,9 @@ def _add_revisions(
         if not key or table in (RELEASES_TABLE, REVISIONS_TABLE) or not any(c in key for c in YEAR_COLUMNS):
             continue
         new_columns, old_columns = _columns(con, database, table), _columns(con, "previous_release", table)
-        if any(column not in old_columns for column in key):
+        # A table whose key changed between the releases (a breakdown added to it, a column dropped from
+        # it) has rows that pair with none or several of the old ones: its cells are not comparable.
+        if previous_keys.get(table) != key:
             continue
         values = [
             c

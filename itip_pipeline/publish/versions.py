@@ -251,6 +251,18 @@ def publish(
         raise PublishFailed(_cannot_write(error, warehouse_db, marts_dir)) from None
 
 
+def _previous_versions(marts_dir: Path) -> list[Path]:
+    """The versions a new release may follow, in the order to try them: the current one, then every finished
+    version folder, newest first (their names sort by publish time)."""
+    current = current_version_dir(marts_dir)
+    folders = sorted(
+        (p for p in (marts_dir / VERSIONS_DIR).iterdir() if p.is_dir() and not p.name.startswith(".")),
+        key=lambda p: p.name,
+        reverse=True,
+    )
+    return [*([current] if current else []), *(p for p in folders if p != current)]
+
+
 def _order_key(order: dict) -> tuple[str, int, str]:
     """Newer loads first decide; from the same load log, the later build."""
     return (str(order.get("last_loaded_at") or ""), int(order.get("loads") or 0), str(order.get("built_at") or ""))
@@ -304,7 +316,7 @@ def _publish(
     try:
         staging.mkdir()
         release = {
-            "previous_dir": current_version_dir(marts_dir),
+            "previous_dirs": _previous_versions(marts_dir),
             "version": version,
             "build_state": build_state,
             "state_file": STATE_FILE,

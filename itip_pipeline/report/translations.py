@@ -25,6 +25,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "reason_re-delivery": ("ny leveranse", "re-delivery"),
     "reason_correction": ("rettelse", "correction"),
     "reason_method change": ("metodeendring", "method change"),
+    "reason_republication": ("republisering uten endring", "republished unchanged"),
     "synthetic": (
         "SYNTETISKE DATA: Tallene er beregnet fra filer prosjektets generator har laget "
         "(filnavn *_synthetic.*). De er ikke resultater fra undersøkelsen og skal ikke siteres.",

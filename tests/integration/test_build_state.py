@@ -123,6 +123,18 @@ def test_the_no_op_prints_the_stray_entries_it_passed_over(published, capsys):
     assert printed.index("Skipped: ") < printed.index("Nothing changed since the published version")
 
 
+def test_a_reason_given_when_nothing_changed_makes_no_release_and_says_so(published, capsys):
+    from itip_pipeline import cli
+
+    version = current_version_dir(get_settings().marts_dir)
+    with pytest.raises(SystemExit) as ended:
+        cli.main(["run", "--reason", "correction"])
+    printed = capsys.readouterr().out
+    assert ended.value.code == 1
+    assert "No release was made, so the reason 'correction' was not recorded" in printed and "--force" in printed
+    assert current_version_dir(get_settings().marts_dir) == version  # no version was made
+
+
 def test_another_pseudonym_key_means_a_real_run(published, monkeypatch):
     monkeypatch.setenv("ITIP_PSEUDONYM_KEY", "another-key")
     settings = get_settings()

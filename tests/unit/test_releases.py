@@ -47,7 +47,7 @@ def _release(
         releases.record(
             con,
             "published",
-            previous,
+            previous if isinstance(previous, list) else [previous] if previous else [],
             folder.name,
             state or {},
             STATE_FILE,
@@ -103,12 +103,12 @@ def test_a_new_year_then_a_redelivery_then_a_rebuild_get_ids_and_reasons_from_wh
     assert _rows(second / WAREHOUSE_FILE, "select distinct release_id from marts.fct_indicator") == [("2025.1",)]
 
 
-def test_a_rebuild_with_nothing_changed_is_a_method_change_that_says_so(tmp_path):
+def test_a_rebuild_with_nothing_changed_is_a_republication_that_says_so(tmp_path):
     first = _release(tmp_path, 1, BASE, state={"code": "1"})
     second = _release(tmp_path, 2, BASE, first, state={"code": "1"})
     assert _history(second)[-1][1:2] + _history(second)[-1][4:] == (
-        "method change",
-        "no delivery or input changed (rebuilt on request)",
+        "republication",
+        "no delivery or build input changed",
     )
 
 
@@ -117,7 +117,7 @@ def test_the_operator_gives_the_reason_and_an_unknown_one_is_refused_with_a_sent
     monkeypatch.setenv(releases.REASON_ENV, "Correction")
     second = _release(tmp_path, 2, {**BASE, (2024, "stat"): (41.0, None)}, first)
     assert _history(second)[-1][:2] == ("2024.2", "correction")
-    assert _history(second)[-1][4] == "given by the operator; no delivery or input changed (rebuilt on request)"
+    assert _history(second)[-1][4] == "given by the operator; no delivery or build input changed"
     assert _rows(second / WAREHOUSE_FILE, "select distinct reason from marts.revisions") == [("correction",)]
     monkeypatch.setenv(releases.REASON_ENV, "whim")
     with pytest.raises(releases.ReasonInvalid, match="'whim' is not a release reason: give one of new year, re-"):
@@ -261,4 +261,45 @@ def test_the_publish_time_is_stored_in_utc_whatever_the_zone_given(tmp_path):
     first = _release(tmp_path, 1, BASE, now=datetime(2026, 10, 25, 2, 30, tzinfo=oslo_summer), zone="America/New_York")
     assert _rows(first / WAREHOUSE_FILE, "select published_at from marts.releases") == [
         (datetime(2026, 10, 25, 0, 30),)
+    ]
+
+
+def test_a_damaged_current_release_passes_its_history_on_from_the_newest_readable_one(tmp_path):
+    marts = tmp_path / "marts"
+    first = _release(marts, 1, BASE)
+    second = _release(marts, 2, WITH_2025, first)
+    (second / WAREHOUSE_FILE).write_bytes(b"not a database")
+    # Publish lists the current version first, then every version newest first.
+    third = _release(marts, 3, WITH_2025, [second, first], sha=REDELIVERED)
+    history = _history(third)
+    assert [row[:2] for row in history] == [("2024.1", "new year"), ("2025.1", "new year")]
+    assert f"the file of version {second.name} could not be read" in history[-1][4]
+    assert f"carried from version {first.name}" in history[-1][4]
+
+
+def test_a_table_whose_key_changed_is_not_compared_and_publish_goes_on(tmp_path):
+    def coarser(folder: Path) -> None:
+        with duckdb.connect(str(folder / WAREHOUSE_FILE)) as con:
+            con.execute("create table marts.t (population varchar, year integer, v double, unique (year))")
+            con.execute("insert into marts.t values ('kommune', 2024, 2.0)")
+
+    def finer(folder: Path) -> None:
+        with duckdb.connect(str(folder / WAREHOUSE_FILE)) as con:
+            con.execute("create table marts.t (population varchar, year integer, v double, unique (population, year))")
+            con.execute("insert into marts.t values ('kommune', 2024, 1.0), ('stat', 2024, 3.0)")
+
+    first = _release(tmp_path, 1, BASE, before_record=finer)
+    second = _release(tmp_path, 2, BASE, first, before_record=coarser, sha={**SHA, 2024: "d" * 64})
+    assert _rows(second / WAREHOUSE_FILE, "select count(*) from marts.revisions where table_name = 't'") == [(0,)]
+
+
+def test_a_column_added_to_the_history_tables_leaves_earlier_rows_empty(tmp_path):
+    """A file from before a (nullable) column of marts.releases existed is carried on by the columns both have."""
+    first = _release(tmp_path, 1, BASE)
+    with duckdb.connect(str(first / WAREHOUSE_FILE)) as con:
+        con.execute("alter table marts.releases drop column previous_release_id")
+    second = _release(tmp_path, 2, WITH_2025, first)
+    assert [row[:4] for row in _history(second)] == [
+        ("2024.1", "new year", first.name, None),
+        ("2025.1", "new year", second.name, "2024.1"),
     ]
