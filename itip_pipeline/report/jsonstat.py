@@ -19,7 +19,9 @@ not exist (an indicator not asked of that population or in that year).
 
 The cubes: fct_indicator (indicator x population x year), fct_indicator_breakdown (x group), the answer
 distributions of fct_answer_distribution (one dataset per answer scale, since a scale's answers have their own
-labels) and fct_response_rate.
+labels; one per question where a scale's codes mean other answers in other questions) and fct_response_rate.
+Every dataset names its release (marts.releases) in `source` and `extension.release_id`; `updated` is when that
+release was published.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from itip_pipeline.core.escaping import for_json
 from itip_pipeline.report import flags
 from itip_pipeline.report.exports import WORDS
 from itip_pipeline.report.published import PublishedWarehouse
+from itip_pipeline.report.translations import category_label
 
 JSONSTAT_DIR = "jsonstat"  # the folder in an export set, and data/marts/jsonstat/
 COLLECTION = "collection"
@@ -126,9 +129,11 @@ GROUP = Dimension(
     "gruppe",
     ("Gruppe", "Group"),
     _group,
-    lambda frame, lang: (frame[f"breakdown_label_{lang}"].astype(str) + ": " + frame["category"].astype(str)).where(
-        frame["breakdown"].notna(), TOTAL[LANG[lang]]
-    ),
+    lambda frame, lang: (
+        frame[f"breakdown_label_{lang}"].astype(str)
+        + ": "
+        + frame["category"].map(lambda code, lang=lang: category_label(code, lang))
+    ).where(frame["breakdown"].notna(), TOTAL[LANG[lang]]),
 )
 QUESTION = Dimension("sporsmal", ("Spørsmål", "Question"), _column("question_id"), _labelled("question_label"))
 ANSWER = Dimension("svar", ("Svar", "Answer"), _column("answer_code"), _labelled("answer_label"))
@@ -150,14 +155,20 @@ WRITTEN_WORDS = {
     "time": ("År", "Year"),
     "contents": ("Statistikkvariabel", "Statistical variable"),
     "source": (
-        "IT i praksis, itip-lageret: tabellen marts.{table}, publisert versjon {version}",
-        "IT i praksis, the itip warehouse: table marts.{table}, published version {version}",
+        "IT i praksis, itip-lageret: tabellen marts.{table}, utgivelse {release} (versjon {version})",
+        "IT i praksis, the itip warehouse: table marts.{table}, release {release} (version {version})",
     ),
     "missing": (
         "En tom verdi uten status er en celle som ikke finnes (indikatoren er ikke spurt i den populasjonen eller "
         "det året).",
         "An empty value without a status is a cell that does not exist (the indicator was not asked of that "
         "population or in that year).",
+    ),
+    "missing_counts": (
+        "En tom verdi er et tall som ikke finnes: en populasjon uten telling i rammen (som «alle» og «stat», der "
+        "ingen ramme er gitt) har ingen svarprosent.",
+        "An empty value is a count that does not exist: a population without a frame count (such as 'all' and "
+        "'state', for which no frame is given) has no response rate.",
     ),
     "status": (
         "Status per celle: flagget fra tabellens flag-kolonne. Tallene er uavrundede; enhetens desimaler sier "
@@ -232,15 +243,21 @@ def _answer_cubes(published: PublishedWarehouse, fact: pd.DataFrame) -> list[tup
         answers[f"question_label_{lang}"] = answers["question_id"].map(lambda q, labels=labels: labels.get(q, q))
     made = []
     for scale, rows in answers.groupby("scale", sort=True):
-        title = (word("answers", "no", scale=scale), word("answers", "en", scale=scale))
-        cube = Cube(
-            f"fct_answer_distribution_{scale}",
-            "fct_answer_distribution",
-            title,
-            (QUESTION, POPULATION, ANSWER),
-            SHARE_METRICS,
-        )
-        made.append((cube, rows))
+        # A category id has one label: where a scale's codes mean different answers in different questions
+        # (a multiple-choice list), each question is a dataset of its own.
+        labels = [c for c in (f"answer_label_{lang}" for lang in LANG) if c in rows]
+        shared = not labels or (rows.groupby("answer_code")[labels].nunique(dropna=False) <= 1).all().all()
+        parts = [("", rows)] if shared else [(f"_{q}", part) for q, part in rows.groupby("question_id", sort=True)]
+        for suffix, part in parts:
+            title = tuple(word("answers", lang, scale=f"{scale}{suffix.replace('_', ' ', 1)}") for lang in LANG)
+            cube = Cube(
+                f"fct_answer_distribution_{scale}{suffix}",
+                "fct_answer_distribution",
+                title,
+                (QUESTION, POPULATION, ANSWER),
+                SHARE_METRICS,
+            )
+            made.append((cube, part))
     return made
 
 
@@ -314,7 +331,7 @@ def dataset(cube: Cube, frame: pd.DataFrame, lang: str, about: dict) -> dict:
         "version": VERSION,
         "class": "dataset",
         "label": cube.title[pick] + (f" – {WORDS['synthetic_short'][pick]}" if about["synthetic"] else ""),
-        "source": word("source", lang, table=cube.table, version=about["version"]),
+        "source": word("source", lang, table=cube.table, release=about["release_id"], version=about["version"]),
         "updated": about["updated"],
         "note": _notes(cube, lang, about, seen),
         "id": ids,
@@ -327,6 +344,7 @@ def dataset(cube: Cube, frame: pd.DataFrame, lang: str, about: dict) -> dict:
         document["status"] = status
     document["extension"] = {
         "table": f"marts.{cube.table}",
+        "release_id": about["release_id"],
         "published_version": about["version"],
         "synthetic": about["synthetic"],
         "status": {letters: " / ".join(flags.legend(lang, tuple(letters))) for letters in sorted(seen)},
@@ -356,10 +374,13 @@ def _notes(cube: Cube, lang: str, about: dict, seen: set[str]) -> list[str]:
     notes = [WORDS["synthetic"][pick]] if about["synthetic"] else []
     if about["table_comments"].get(cube.table):
         notes.append(about["table_comments"][cube.table])
-    notes.append(word("status", lang))
-    letters = tuple(sorted({letter for status in seen for letter in status}))
-    notes += flags.legend(lang, letters) if letters else []
-    notes.append(word("missing", lang))
+    if any(m.flagged for m in cube.metrics):  # a table without observation flags has no status to explain
+        notes.append(word("status", lang))
+        letters = tuple(sorted({letter for status in seen for letter in status}))
+        notes += flags.legend(lang, letters) if letters else []
+        notes.append(word("missing", lang))
+    else:
+        notes.append(word("missing_counts", lang))
     return notes
 
 
@@ -409,9 +430,11 @@ def write_jsonstat(published: PublishedWarehouse, folder: Path, version: str) ->
     """Every cube of `published` as a JSON-stat dataset in each language, and the collections listing them, in
     `folder` (created); the files written."""
     folder.mkdir(parents=True, exist_ok=True)
+    release_id, published_at = _release(published)
     about = {
         "version": version,
-        "updated": _updated(published.path),
+        "release_id": release_id,
+        "updated": published_at or _updated(published.path),
         "synthetic": published.is_synthetic,
         "table_comments": published.table_comments,
         "column_comments": published.column_comments,
@@ -425,6 +448,16 @@ def write_jsonstat(published: PublishedWarehouse, folder: Path, version: str) ->
         items = [(cube, file_name(cube.name, lang)) for cube, _ in made]
         written.append(_write(folder / file_name(COLLECTION, lang), collection(items, lang, about)))
     return written
+
+
+def _release(published: PublishedWarehouse) -> tuple[str | None, str | None]:
+    """The release these tables belong to and when it was published (UTC, JSON-stat's `updated` form), from
+    marts.releases; (None, None) for a file without it."""
+    history = published.table("releases")
+    if history.empty or not {"release_id", "published_at"} <= set(history.columns):
+        return None, None
+    newest = history.sort_values("published_at").iloc[-1]
+    return str(newest["release_id"]), pd.Timestamp(newest["published_at"]).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _updated(warehouse: Path) -> str:

@@ -201,3 +201,66 @@ def test_for_json_escapes_only_what_could_act_and_reads_back_as_written():
     assert "Møre og Romsdal – 50 %" in escaped and "→ Σ" in escaped  # letters and signs stay readable
     for code in ("\\u003c", "\\u003e", "\\u0026", "\\u202e", "\\u00ad", "\\u001b", "\\u007f", "\\udb40\\udc01"):
         assert code in escaped, code
+
+
+def _written_again(tmp_path: Path, change) -> dict[str, dict]:
+    published = _warehouse(tmp_path)
+    change(published.tables)
+    return {p.name: json.loads(p.read_text()) for p in write_jsonstat(published, tmp_path / "jsonstat", "v1")}
+
+
+def test_every_dataset_names_its_release_and_is_updated_when_it_was_published(tmp_path):
+    def with_releases(tables):
+        tables["releases"] = pd.DataFrame(
+            {
+                "release_id": ["2025.1", "2025.2"],
+                "published_at": pd.to_datetime(["2026-05-01 10:00", "2026-06-02 08:30"]),
+            }
+        )
+
+    files = _written_again(tmp_path, with_releases)
+    for name, document in files.items():
+        assert document["updated"] == "2026-06-02T08:30:00Z", name
+        if document["class"] == "dataset":
+            assert document["extension"]["release_id"] == "2025.2"
+            assert "2025.2" in document["source"]
+
+
+def test_a_scale_whose_codes_mean_other_answers_per_question_is_a_dataset_per_question(tmp_path):
+    def choice(tables):
+        answers = tables["fct_answer_distribution"]
+        answers["scale"] = "choice"
+        competence = answers["question_id"] == "infosec_statement_competence"
+        answers.loc[competence, "answer_label_no"] = "Et annet svar " + answers.loc[competence, "answer_code"].astype(
+            str
+        )
+
+    files = _written_again(tmp_path, choice)
+    split = sorted(n for n in files if n.startswith("fct_answer_distribution_choice") and not n.endswith("_en.json"))
+    assert split == [
+        "fct_answer_distribution_choice_infosec_statement_competence.json",
+        "fct_answer_distribution_choice_infosec_statement_overview.json",
+    ]
+    labels = files[split[0]]["dimension"]["svar"]["category"]["label"]
+    assert labels["1"] == "Et annet svar 1"
+    assert files[split[1]]["dimension"]["svar"]["category"]["label"]["1"] == "Helt uenig"
+
+
+def test_a_groups_category_is_labelled_in_the_editions_language(tmp_path):
+    def by_gender(tables):
+        tables["fct_indicator_breakdown"].loc[0, "category"] = "kvinne"
+
+    files = _written_again(tmp_path, by_gender)
+    labels = {
+        lang: files[f"fct_indicator_breakdown{suffix}.json"]["dimension"]["gruppe"]["category"]["label"]
+        for lang, suffix in (("no", ""), ("en", "_en"))
+    }
+    key = next(k for k in labels["no"] if k.endswith(":kvinne"))
+    assert labels["no"][key].endswith(": Kvinne") and labels["en"][key].endswith(": Woman")
+
+
+def test_the_response_rates_explain_an_empty_rate_without_a_flag_legend(written):
+    _, files = written
+    notes = json.loads(files["fct_response_rate_en.json"].read_text())["note"]
+    assert any("has no response rate" in note for note in notes)
+    assert not any("not asked of that population" in note or "flag column" in note for note in notes)
