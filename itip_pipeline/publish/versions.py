@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -383,8 +384,16 @@ def commit_exports(marts_dir: Path, version_dir: Path, staging: Path, links: dic
 
 
 def _cannot_write(error: Exception, warehouse_db: Path, marts_dir: Path) -> str:
-    path = getattr(error, "filename", None) or f"{warehouse_db.parent} or {marts_dir}"
     reason = getattr(error, "strerror", None) or str(error).splitlines()[0]
+    if isinstance(error, duckdb.Error) and "lock" in reason.lower():
+        # Another program holds a DuckDB file open for writing: the folders are writable, the file is busy.
+        held = re.search(r'file "([^"]+)"', reason)
+        return (
+            f"Could not publish: {held.group(1) if held else 'a DuckDB file'} is held open for writing by another "
+            f"program (DuckDB: {reason}). Close that program, or its connection, and run again; what BI tools "
+            "read was left as it was."
+        )
+    path = getattr(error, "filename", None) or f"{warehouse_db.parent} or {marts_dir}"
     return (
         f"Could not publish: {path} cannot be written ({reason}). Make {warehouse_db.parent} and {marts_dir} "
         "writable folders for this user (or set ITIP_WAREHOUSE_DB / ITIP_MARTS_DIR to ones that are) and run "

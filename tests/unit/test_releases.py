@@ -131,6 +131,32 @@ def test_publish_refuses_an_unknown_reason_and_leaves_the_current_version(tmp_pa
     assert not (tmp_path / "marts" / CURRENT).exists()
 
 
+def test_a_candidate_held_open_by_another_program_is_said_to_be_busy_not_unwritable(tmp_path):
+    import subprocess
+    import sys
+
+    candidate = small_candidate(tmp_path / "c.duckdb", BASE)
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            f"import duckdb, sys; c = duckdb.connect({str(candidate)!r}); print(1, flush=True); sys.stdin.read()",
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "1"
+        with pytest.raises(PublishFailed) as failed:
+            publish(candidate, tmp_path / "wh" / "itip.duckdb", tmp_path / "marts")
+    finally:
+        holder.communicate("")
+    assert f"{candidate} is held open for writing by another program" in str(failed.value)
+    assert "writable" not in str(failed.value)
+    assert not (tmp_path / "marts" / CURRENT).exists()
+
+
 def _cells(database: Path) -> dict[tuple, tuple]:
     return {
         (year, population): (share, n_base, flag)
