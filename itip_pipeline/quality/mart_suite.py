@@ -112,6 +112,12 @@ def validate_marts(
     from great_expectations.core.run_identifier import RunIdentifier
 
     context = gx.get_context(mode="file", project_root_dir=str(report_root))
+    if context.variables.config_variables_file_path:
+        # The project defines no configuration variables; while its file is named, GX parses it again at every
+        # configuration lookup, hundreds of times a run. Its providers are chosen when a context is made.
+        context.variables.config_variables_file_path = None
+        context.variables.save()
+        context = gx.get_context(mode="file", project_root_dir=str(report_root))
     context.variables.progress_bars = {"globally": False}
     # The data source and its assets are kept in the project between runs: replacing the source would drop
     # its assets, and adding each again rewrites the project's configuration file once per mart.
