@@ -41,6 +41,9 @@ class Settings:
     dbt_profiles_dir: Path
     dagster_home: Path
     pseudonym_key: str
+    # Where readers reach the marts folder (data/marts/): the catalogue's links are made from it. By default
+    # the folder itself as a file: URL; set ITIP_PUBLIC_BASE_URL to the address a web server serves it at.
+    public_base_url: str = ""
 
     @property
     def gx_report_dir(self) -> Path:
@@ -98,4 +101,11 @@ def get_settings() -> Settings:
         dbt_profiles_dir=_path("ITIP_DBT_PROFILES_DIR", dbt_project_dir),
         dagster_home=_path("DAGSTER_HOME", data_dir / "dagster_home"),
         pseudonym_key=os.environ.get("ITIP_PSEUDONYM_KEY", LOCAL_PSEUDONYM_KEY),
+        public_base_url=_base_url(os.environ.get("ITIP_PUBLIC_BASE_URL"), _path("ITIP_MARTS_DIR", data_dir / "marts")),
     )
+
+
+def _base_url(value: str | None, marts_dir: Path) -> str:
+    """The marts folder's public address, ending in "/" so that file names join onto it."""
+    url = (value or "").strip() or marts_dir.as_uri()
+    return url if url.endswith("/") else url + "/"

@@ -98,6 +98,7 @@ def _write_set(
     """The workbooks, the CSV files, the JSON-stat datasets and the figure book (in FIGURES) of `published` in
     `folder`; the CSV files and the pages written. Appends "exports" to `written` once the workbooks and CSV
     files are written."""
+    from itip_pipeline.report.catalog import write_catalog
     from itip_pipeline.report.check_results import every_dbt_test, latest_check_outcomes
     from itip_pipeline.report.exports import CSV_DIR_NAME, WORKBOOK_NAMES, write_exports
     from itip_pipeline.report.figure_book import BookRun, build_figure_book
@@ -120,6 +121,7 @@ def _write_set(
     def write_the_exports() -> None:
         exports.append(write_exports(published, folder))
         write_jsonstat(published, folder / JSONSTAT_DIR, version)
+        write_catalog(published, folder / JSONSTAT_DIR, settings.public_base_url)
         written.append("exports")
 
     run = BookRun(

@@ -430,7 +430,7 @@ def write_jsonstat(published: PublishedWarehouse, folder: Path, version: str) ->
     """Every cube of `published` as a JSON-stat dataset in each language, and the collections listing them, in
     `folder` (created); the files written."""
     folder.mkdir(parents=True, exist_ok=True)
-    release_id, published_at = _release(published)
+    release_id, published_at = release_of(published)
     about = {
         "version": version,
         "release_id": release_id,
@@ -450,7 +450,7 @@ def write_jsonstat(published: PublishedWarehouse, folder: Path, version: str) ->
     return written
 
 
-def _release(published: PublishedWarehouse) -> tuple[str | None, str | None]:
+def release_of(published: PublishedWarehouse) -> tuple[str | None, str | None]:
     """The release these tables belong to and when it was published (UTC, JSON-stat's `updated` form), from
     marts.releases; (None, None) for a file without it."""
     history = published.table("releases")
