@@ -25,6 +25,7 @@ import pandas as pd
 from itip_pipeline.core.escaping import for_json
 from itip_pipeline.report.exports import CSV_DIR_NAME, WORDS
 from itip_pipeline.report.jsonstat import EDITIONS, JSONSTAT_DIR, LANG, cubes, file_name, release_of
+from itip_pipeline.report.jsonstat import word as jsonstat_word
 from itip_pipeline.report.published import PublishedWarehouse
 
 CATALOG_FILE = "catalog.jsonld"
@@ -63,7 +64,6 @@ FORMATS = {  # distribution kind -> (EU file type, IANA media type)
     "csv": (f"{EU}file-type/CSV", "https://www.iana.org/assignments/media-types/text/csv"),
 }
 WRITTEN_WORDS = {
-    "catalog": ("IT i praksis: publiserte tabeller", "IT i praksis: published tables"),
     "catalog_about": (
         "Tabellene itip-lageret publiserer fra den årlige undersøkelsen IT i praksis om digitalisering i offentlig "
         "sektor: indikatorer etter populasjon, gruppe og år, svarfordelinger og svarprosent.",
@@ -159,7 +159,7 @@ def build_catalog(published: PublishedWarehouse, base_url: str) -> dict:
         "@id": home,
         "@type": "dcat:Catalog",
         "dct:identifier": home,
-        "dct:title": _text("catalog"),
+        "dct:title": [_tagged(jsonstat_word("collection", lang), lang) for lang in LANG],
         "dct:description": [
             _tagged(f"{WORDS['synthetic'][pick]} {text['@value']}" if synthetic else text["@value"], lang)
             for (lang, pick), text in zip(LANG.items(), _text("catalog_about"), strict=True)
