@@ -1,4 +1,4 @@
-"""The DCAT-AP-NO catalogue on the small fabricated warehouse of the JSON-stat tests: it conforms to the
+"""The DCAT-AP-NO catalogue on the figure book's small fabricated warehouse: it conforms to the
 standard's SHACL shapes (tests/support/dcat_ap_no_shapes_2.00.ttl), lists every JSON-stat dataset with its
 files, and says what the warehouse says: its release, its years, the SYNTHETIC warning."""
 
@@ -11,10 +11,12 @@ import pandas as pd
 import pytest
 from pyshacl import validate
 from rdflib import RDF, Graph, Literal, Namespace, URIRef
-from test_jsonstat import _warehouse
 
 from itip_pipeline.report.catalog import write_catalog
 from itip_pipeline.report.jsonstat import write_jsonstat
+from itip_pipeline.report.published import read_published
+
+from support.report_fixture import write_published_fixture
 
 SHAPES = Path(__file__).parents[1] / "support" / "dcat_ap_no_shapes_2.00.ttl"
 DCAT = Namespace("http://www.w3.org/ns/dcat#")
@@ -39,7 +41,7 @@ def _conforms(graph: Graph) -> tuple[bool, set, str]:
 @pytest.fixture(scope="module")
 def written(tmp_path_factory):
     folder = tmp_path_factory.mktemp("catalog")
-    published = _warehouse(folder)
+    published = read_published(write_published_fixture(folder / "itip.duckdb"))
     published.tables["releases"] = pd.DataFrame(
         {"release_id": ["2025.1", "2025.2"], "published_at": pd.to_datetime(["2026-05-01 10:00", "2026-06-02 08:30"])}
     )
@@ -66,7 +68,7 @@ def test_the_shapes_refuse_a_dataset_without_a_theme_or_publisher(written):
 
 
 def test_every_json_stat_dataset_is_listed_with_its_files_release_and_years(written):
-    _, path, jsonstat = written
+    published, path, jsonstat = written
     graph = _graph(path)
     datasets = set(graph.subjects(RDF.type, DCAT.Dataset))
     files = {p.name for p in jsonstat if p.name != "collection.json" and not p.name.startswith("collection")}
@@ -83,10 +85,11 @@ def test_every_json_stat_dataset_is_listed_with_its_files_release_and_years(writ
     assert {f"{BASE}fct_indicator.parquet", f"{BASE}csv/fct_indicator.csv"} <= downloads
     assert Literal("2025.2") in set(graph.objects(headline, URIRef("http://www.w3.org/2002/07/owl#versionInfo")))
     period = next(graph.objects(headline, DCT.temporal))
-    assert {str(graph.value(period, DCAT.startDate)), str(graph.value(period, DCAT.endDate))} == {
-        "2024-01-01",
-        "2025-12-31",
-    }
+    years = published.table("fct_indicator")["year"]
+    assert (str(graph.value(period, DCAT.startDate)), str(graph.value(period, DCAT.endDate))) == (
+        f"{years.min()}-01-01",
+        f"{years.max()}-12-31",
+    )
     assert str(graph.value(headline, DCT.modified)).startswith("2026-06-02T08:30:00")
 
 
