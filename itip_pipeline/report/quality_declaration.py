@@ -22,6 +22,8 @@ shares are weighted (an effective sample size below the base somewhere): the cit
 
 from __future__ import annotations
 
+from collections import Counter
+from dataclasses import dataclass
 from types import SimpleNamespace
 
 import pandas as pd
@@ -29,7 +31,7 @@ import pandas as pd
 from itip_pipeline.publish.releases import FLAG_COLUMN, RELEASES_TABLE, REVISIONS_TABLE
 from itip_pipeline.reference.project_vars import project_vars
 from itip_pipeline.report import flags, translations
-from itip_pipeline.report.published import Family, PublishedWarehouse
+from itip_pipeline.report.published import SURVEY_FILES, Family, PublishedWarehouse
 
 METHOD_TABLE = "dim_indicator_method"
 POPULATION_TABLE = "dim_population"
@@ -68,163 +70,217 @@ def _float(value) -> float | None:
     return None if value is None or pd.isna(value) else float(value)
 
 
-def _method_rows(published: PublishedWarehouse, family: Family) -> pd.DataFrame:
-    method = published.table(METHOD_TABLE)
-    if method.empty or "indicator_id" not in method or "indicator_id" not in family.frame:
-        return pd.DataFrame(columns=["indicator_id", "population", *METHOD_COLUMNS, "comparability_note"])
-    mine = method[method["indicator_id"].isin(set(family.frame["indicator_id"]))]
-    pops = set(family.frame["population"])
-    return mine[mine["population"].isin(pops)] if "population" in mine else mine
+def _true(value) -> bool:
+    """A boolean column's value, missing (None, NaN, NA) read as false."""
+    return value is not None and not pd.isna(value) and bool(value)
 
 
-def _populations(published: PublishedWarehouse, family: Family, method: pd.DataFrame) -> list[dict]:
-    frame = family.frame
+def _records(frame: pd.DataFrame, columns: tuple[str, ...]) -> list[dict]:
+    """The frame's rows as dicts of the given columns (a missing column reads as None)."""
+    present = [c for c in columns if c in frame]
+    return [{c: row.get(c) for c in columns} for row in frame[present].to_dict("records")]
+
+
+# The family table's columns a declaration reads.
+FAMILY_COLUMNS = (
+    "year",
+    "population",
+    "population_label_no",
+    "population_label_en",
+    "indicator_id",
+    "item",
+    "label_no",
+    "label_en",
+    "measure",
+    "n_base",
+    "n_effective",
+    "suppressed",
+    "suppression_reason",
+    "low_reliability",
+    "reliability_reason",
+    "series_break",
+    "change_test_family",
+    "change_test_family_size",
+    "release_id",
+)
+
+
+@dataclass(frozen=True)
+class _Marts:
+    """What every family's declaration reads from the tables beside it, read once for all families."""
+
+    populations: dict[str, dict]
+    response: dict[str, list[dict]]  # population -> whole-population rows of fct_response_rate, by year
+    method: list[dict]
+    releases: list[dict]
+    revisions: dict[str, list[dict]]  # table -> its rows of marts.revisions
+    synthetic: dict
+
+
+def _marts(published: PublishedWarehouse) -> _Marts:
     dims = published.table(POPULATION_TABLE)
-    dim = {row["population"]: row for row in dims.to_dict("records")} if "population" in dims else {}
     rates = published.table(RESPONSE_TABLE)
-    if not {"population", "year"} <= set(rates.columns):
-        rates = pd.DataFrame(columns=["population", "year"])
-    if "breakdown" in rates:
-        rates = rates[rates["breakdown"].isna()]
-    years = sorted({int(y) for y in frame["year"].dropna()})
+    response: dict[str, list[dict]] = {}
+    if {"population", "year"} <= set(rates.columns):
+        whole = rates[rates["breakdown"].isna()] if "breakdown" in rates else rates
+        columns = ("population", "year", "frame_units", "responding_units", "response_rate_pct", "frame_source")
+        for row in sorted(_records(whole, columns), key=lambda r: int(r["year"])):
+            response.setdefault(row["population"], []).append(row)
+    method = published.table(METHOD_TABLE)
+    method_rows = (
+        _records(method, ("indicator_id", "population", *METHOD_COLUMNS, "comparability_note"))
+        if "indicator_id" in method
+        else []
+    )
+    history = published.table(RELEASES_TABLE)
+    releases = (
+        _records(history.sort_values("published_at"), ("release_id", "published_at", "reason"))
+        if {"release_id", "published_at"} <= set(history.columns)
+        else []
+    )
+    changes = published.table(REVISIONS_TABLE)
+    revisions: dict[str, list[dict]] = {}
+    if "table_name" in changes:
+        for row in _records(changes, ("table_name", "release_id", "cell_key", "column_name", "flag_changed")):
+            revisions.setdefault(row["table_name"], []).append(row)
+    files = published.provenance
+    surveys = files[files["survey"].isin(SURVEY_FILES)] if "survey" in files else files
+    synthetic = int(surveys["is_synthetic"].fillna(True).astype(bool).sum()) if "is_synthetic" in surveys else 0
+    return _Marts(
+        populations={r["population"]: r for r in dims.to_dict("records")} if "population" in dims else {},
+        response=response,
+        method=method_rows,
+        releases=releases,
+        revisions=revisions,
+        synthetic={"is_synthetic": published.is_synthetic, "survey_files": len(surveys), "synthetic_files": synthetic},
+    )
+
+
+def _populations(marts: _Marts, rows: list[dict], method: list[dict], years: set[int]) -> list[dict]:
     out = []
-    for population in dict.fromkeys(frame["population"]):
-        rows = frame[frame["population"] == population]
-        about = dim.get(population, {})
-        own = rates[(rates["population"] == population) & rates["year"].isin(years)]
-        weighted = bool(
-            {"n_base", "n_effective"} <= set(rows.columns)
-            and (pd.to_numeric(rows["n_effective"]) < pd.to_numeric(rows["n_base"]) - 1e-9).any()
+    for population in dict.fromkeys(r["population"] for r in rows):
+        own_rows = [r for r in rows if r["population"] == population]
+        about = marts.populations.get(population, {})
+        own = [r for r in marts.response.get(population, []) if int(r["year"]) in years]
+        weighted = any(
+            r["n_base"] is not None and r["n_effective"] is not None and r["n_effective"] < r["n_base"] - 1e-9
+            for r in own_rows
         )
-        design = "census" if not own.empty else "sample" if weighted else "unknown"
-        mine = method[method["population"] == population] if "population" in method else method
+        design = "census" if own else "sample" if weighted else "unknown"
+        first = own_rows[0]
         out.append(
             {
                 "population": str(population),
                 "label": {
-                    lang: str(rows[f"population_label_{lang}"].iloc[0])
-                    if f"population_label_{lang}" in rows
-                    else str(about.get(f"label_{lang}") or population)
+                    lang: str(first[f"population_label_{lang}"] or about.get(f"label_{lang}") or population)
                     for lang in ("no", "en")
                 },
                 "survey": about.get("survey"),
                 "design": design,
                 "estimand": about.get("estimand"),
-                "weighting": _texts(mine.get("weighting", [])),
-                "frame_source": _texts(own.sort_values("year")["frame_source"])[-1:] if "frame_source" in own else [],
+                "weighting": _texts(m["weighting"] for m in method if m["population"] == population),
+                "frame_source": _texts(r["frame_source"] for r in own)[-1:],
                 "response": [
                     {
                         "year": int(r["year"]),
-                        "frame_units": _int(r.get("frame_units")),
-                        "responding_units": _int(r.get("responding_units")),
-                        "response_rate_pct": _float(r.get("response_rate_pct")),
+                        "frame_units": _int(r["frame_units"]),
+                        "responding_units": _int(r["responding_units"]),
+                        "response_rate_pct": _float(r["response_rate_pct"]),
                     }
-                    for r in own.sort_values("year").to_dict("records")
+                    for r in own
                 ],
             }
         )
     return out
 
 
-def _disclosure(family: Family, thresholds: dict) -> dict:
-    marked = flags.disclosure_flags(family.frame)
-    latest = int(marked["year"].max())
-    withheld, low = marked[marked["suppressed"]], marked[marked["low_reliability"] & ~marked["suppressed"]]
+def _disclosure(rows: list[dict], thresholds: dict) -> dict:
+    """Withheld (confidential) and flagged (low reliability, value shown) cells counted apart, as
+    report/flags.py reads them."""
+    withheld = [r for r in rows if _true(r["suppressed"])]
+    low = [r for r in rows if _true(r["low_reliability"]) and not _true(r["suppressed"])]
+    latest = max(int(r["year"]) for r in rows)
     return {
         "thresholds": {name: thresholds[name] for name in THRESHOLDS if name in thresholds},
         "rules_source": RULES_SOURCE,
-        "cells": len(marked),
+        "cells": len(rows),
         "withheld": len(withheld),
-        "withheld_by_reason": {str(k): int(v) for k, v in withheld["suppression_reason"].value_counts().items()},
+        "withheld_by_reason": dict(Counter(str(r["suppression_reason"]) for r in withheld)),
         "low_reliability": len(low),
-        "low_reliability_by_reason": {str(k): int(v) for k, v in low["reliability_reason"].value_counts().items()},
+        "low_reliability_by_reason": dict(Counter(str(r["reliability_reason"]) for r in low)),
         "latest_year": latest,
-        "withheld_latest_year": int((withheld["year"] == latest).sum()),
+        "withheld_latest_year": sum(int(r["year"]) == latest for r in withheld),
     }
 
 
-def _tests(family: Family) -> list[dict]:
-    frame = family.frame
-    if "change_test_family" not in frame:
-        return []
-    tested = frame.dropna(subset=["change_test_family"])
-    size = "change_test_family_size"
-    sizes = tested.groupby("change_test_family", sort=True)[size].max() if size in tested else pd.Series()
-    return [{"family": str(name), "size": _int(sizes.get(name))} for name in sorted(set(tested["change_test_family"]))]
+def _tests(rows: list[dict]) -> list[dict]:
+    sizes: dict[str, int | None] = {}
+    for r in rows:
+        name = r["change_test_family"]
+        if isinstance(name, str) and name:
+            size = _int(r["change_test_family_size"])
+            sizes[name] = max(size, sizes.get(name) or 0) if size is not None else sizes.get(name)
+    return [{"family": name, "size": sizes[name]} for name in sorted(sizes)]
 
 
-def _breaks(family: Family) -> list[dict]:
-    frame = family.frame
-    if "series_break" not in frame:
-        return []
-    broken = frame[frame["series_break"].astype("boolean").fillna(False).astype(bool)]
+def _breaks(rows: list[dict]) -> list[dict]:
+    broken = sorted((r for r in rows if _true(r["series_break"])), key=lambda r: (int(r["year"]), r["population"]))
     return [
         {
             "year": int(r["year"]),
             "population": str(r["population"]),
-            "indicator_id": str(r.get("indicator_id")),
-            "item": None if pd.isna(r.get("item")) else str(r.get("item")),
-            "label": {lang: str(r.get(f"label_{lang}") or r.get("indicator_id")) for lang in ("no", "en")},
+            "indicator_id": str(r["indicator_id"]),
+            "item": None if r["item"] is None or pd.isna(r["item"]) else str(r["item"]),
+            "label": {lang: str(r[f"label_{lang}"] or r["indicator_id"]) for lang in ("no", "en")},
         }
-        for r in broken.sort_values(["year", "population"]).to_dict("records")
+        for r in broken
     ]
 
 
-def _revisions(published: PublishedWarehouse, family: Family) -> list[dict]:
+def _revisions(marts: _Marts, table: str) -> list[dict]:
     """Every release, with the family table's revised values and changed flags in it (marts.revisions)."""
-    history = published.table(RELEASES_TABLE)
-    if history.empty:
-        return []
-    changes = published.table(REVISIONS_TABLE)
-    mine = changes[changes["table_name"] == family.table] if "table_name" in changes else changes.iloc[0:0]
+    mine = marts.revisions.get(table, [])
     out = []
-    for release in history.sort_values("published_at").to_dict("records"):
-        rows = mine[mine["release_id"] == release["release_id"]]
-        values = rows[rows["column_name"] != FLAG_COLUMN] if "column_name" in rows else rows
-        flagged = rows[rows["flag_changed"].astype(bool)] if "flag_changed" in rows else rows.iloc[0:0]
+    for release in marts.releases:
+        rows = [r for r in mine if r["release_id"] == release["release_id"]]
         out.append(
             {
                 "release_id": str(release["release_id"]),
                 "published_at": pd.Timestamp(release["published_at"]).strftime("%Y-%m-%dT%H:%M:%SZ"),
                 "reason": str(release["reason"]),
-                "values_revised": len(values),
-                "flags_changed": int(flagged["cell_key"].nunique()) if "cell_key" in flagged else len(flagged),
+                "values_revised": sum(r["column_name"] != FLAG_COLUMN for r in rows),
+                "flags_changed": len({r["cell_key"] for r in rows if _true(r["flag_changed"])}),
             }
         )
     return out
 
 
-def declare(published: PublishedWarehouse, family: Family, thresholds: dict) -> dict:
+def declare(published: PublishedWarehouse, family: Family, thresholds: dict, marts: _Marts | None = None) -> dict:
     """The quality declaration of one family, as JSON values (see the module docstring)."""
-    method = _method_rows(published, family)
-    frame = family.frame
-    release = _texts(frame["release_id"])[-1:] if "release_id" in frame else []
-    files = published.provenance
-    surveys = files[files["survey"].isin({"org", "panel"})] if {"survey", "is_synthetic"} <= set(files) else files
+    marts = marts or _marts(published)
+    rows = _records(family.frame, FAMILY_COLUMNS)
+    indicators, populations = {r["indicator_id"] for r in rows}, {r["population"] for r in rows}
+    method = [m for m in marts.method if m["indicator_id"] in indicators and m["population"] in populations]
+    years = {int(r["year"]) for r in rows}
+    release = _texts(r["release_id"] for r in rows)[-1:]
     return {
         "family": family.family,
         "table": f"marts.{family.table}",
         "title": {"no": family.title_no, "en": family.title_en},
         "release_id": release[0] if release else None,
-        "years": sorted({int(y) for y in frame["year"].dropna()}),
-        "populations": _populations(published, family, method),
+        "years": sorted(years),
+        "populations": _populations(marts, rows, method, years),
         "method": {
-            "measures": _texts(frame.get("measure", [])),
-            **{column: _texts(method.get(column, [])) for column in METHOD_COLUMNS if column != "weighting"},
+            "measures": _texts(r["measure"] for r in rows),
+            **{c: _texts(m[c] for m in method) for c in METHOD_COLUMNS if c != "weighting"},
             "described": {c: published.column_comment(c, family.table) for c in DESCRIBED_COLUMNS},
-            "test_families": _tests(family),
+            "test_families": _tests(rows),
         },
-        "disclosure": _disclosure(family, thresholds),
-        "series_breaks": _breaks(family),
-        "comparability": _texts(method.get("comparability_note", [])),
-        "revisions": _revisions(published, family),
-        "synthetic": {
-            "is_synthetic": published.is_synthetic,
-            "survey_files": len(surveys),
-            "synthetic_files": int(surveys["is_synthetic"].fillna(True).astype(bool).sum())
-            if "is_synthetic" in surveys
-            else len(surveys),
-        },
+        "disclosure": _disclosure(rows, thresholds),
+        "series_breaks": _breaks(rows),
+        "comparability": _texts(m["comparability_note"] for m in method),
+        "revisions": _revisions(marts, family.table),
+        "synthetic": dict(marts.synthetic),
     }
 
 
@@ -232,7 +288,8 @@ def declarations(published: PublishedWarehouse, thresholds: dict | None = None) 
     """The declaration of every family that has one, by family id, in the book's order; the thresholds are the
     dbt project's vars unless given."""
     thresholds = project_vars() if thresholds is None else thresholds
-    return {f.family: declare(published, f, thresholds) for f in published.families if declarable(f)}
+    marts = _marts(published)
+    return {f.family: declare(published, f, thresholds, marts) for f in published.families if declarable(f)}
 
 
 # The declaration's own sentences, (Norwegian, English). {…} are filled from the declaration.
