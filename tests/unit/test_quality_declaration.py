@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from itip_pipeline.report.figure_book import _about_body
 from itip_pipeline.report.published import Family, PublishedWarehouse
 from itip_pipeline.report.quality_declaration import declarable, declarations, declare, in_words
 
@@ -207,3 +208,15 @@ def test_only_families_with_their_own_estimates_are_declared():
     assert declarable(family) and not declarable(external)
     shown = PublishedWarehouse(published.path, published.tables, {}, {}, [family, external])
     assert list(declarations(shown, THRESHOLDS)) == ["ai_adoption"]
+
+
+def test_a_text_from_the_marts_cannot_act_as_markup_on_the_page():
+    published, family = _warehouse()
+    hostile = '</p><script>alert(1)</script><img src=x onerror="alert(2)">'
+    published.tables["dim_population"].loc[0, "estimand"] = hostile
+    published.tables["fct_response_rate"].loc[2, "frame_source"] = hostile
+    declared = declare(published, family, THRESHOLDS)
+    for lang in ("no", "en"):
+        page = _about_body(family, declared, lang)
+        assert "<script" not in page and "<img" not in page and "</p><script" not in page
+        assert page.count("&lt;script&gt;alert(1)&lt;/script&gt;") == 2  # the estimand and the frame, as text
