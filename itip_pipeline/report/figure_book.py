@@ -56,6 +56,7 @@ td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 .fail{color:#b00020;font-weight:bold}.pass{color:#1c6b2b}
 .note{font-size:.9rem;color:#333}
 .ident{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.82rem;hyphens:none}
+section[data-quality] p,section[data-quality] td{overflow-wrap:anywhere}
 @media (max-width:700px){
   main{padding:.6rem .7rem}
   figure.chart svg{width:100%;height:auto}

@@ -224,7 +224,11 @@ def _tests(rows: list[dict]) -> list[dict]:
 
 
 def _breaks(rows: list[dict]) -> list[dict]:
+    """Each break once per year, population and indicator item (a breakdown's categories share their break)."""
     broken = sorted((r for r in rows if _true(r["series_break"])), key=lambda r: (int(r["year"]), r["population"]))
+    once: dict[tuple, dict] = {}
+    for r in broken:
+        once.setdefault((r["year"], r["population"], r["indicator_id"], r["item"]), r)
     return [
         {
             "year": int(r["year"]),
@@ -233,7 +237,7 @@ def _breaks(rows: list[dict]) -> list[dict]:
             "item": None if r["item"] is None or pd.isna(r["item"]) else str(r["item"]),
             "label": {lang: str(r[f"label_{lang}"] or r["indicator_id"]) for lang in ("no", "en")},
         }
-        for r in broken
+        for r in once.values()
     ]
 
 
@@ -334,9 +338,13 @@ WORDS: dict[str, tuple[str, str]] = {
     "calibrated_method": ("Kalibrert andel", "Calibrated share"),
     "described": ("Kolonnebeskrivelser", "Column descriptions"),
     "tests": (
-        "Testfamilier (Benjamini–Hochberg innen familien, falsk oppdagelsesrate {fdr}): {families}.",
-        "Test families (Benjamini–Hochberg within the family, false discovery rate {fdr}): {families}.",
+        "Endringene testes med Benjamini–Hochberg innen hver testfamilie (falsk oppdagelsesrate {fdr}); "
+        "familiene og antall tester (m) i hver:",
+        "Changes are tested with Benjamini–Hochberg within each test family (false discovery rate {fdr}); the "
+        "families and the number of tests (m) in each:",
     ),
+    "test_family": ("Testfamilie", "Test family"),
+    "test_family_size": ("Antall tester (m)", "Number of tests (m)"),
     "tests_none": ("Ingen endringer er testet i denne tabellen.", "No change is tested in this table."),
     "disclosure": ("Konfidensialitet og pålitelighet", "Confidentiality and reliability"),
     "confidential": (
@@ -462,11 +470,12 @@ def in_words(declaration: dict, lang: str) -> list[dict]:
     method["lines"] += [f"{word('described', lang)}: {line}" for line in described]
     tests = m["test_families"]
     fdr = d["disclosure"]["thresholds"].get("false_discovery_rate", "?")
-    method["lines"].append(
-        word("tests", lang, fdr=fdr, families=", ".join(f"{t['family']} (m = {t['size']})" for t in tests))
-        if tests
-        else word("tests_none", lang)
-    )
+    if tests:
+        method["lines"].append(word("tests", lang, fdr=fdr))
+        headers = [word("test_family", lang), word("test_family_size", lang)]
+        method["tables"].append(("", headers, [[t["family"], _count(t["size"])] for t in tests]))
+    else:
+        method["lines"].append(word("tests_none", lang))
     s = d["disclosure"]
     limits = {name: s["thresholds"].get(name, "?") for name in THRESHOLDS}
     disclosure = {

@@ -220,3 +220,14 @@ def test_a_text_from_the_marts_cannot_act_as_markup_on_the_page():
         page = _about_body(family, declared, lang)
         assert "<script" not in page and "<img" not in page and "</p><script" not in page
         assert page.count("&lt;script&gt;alert(1)&lt;/script&gt;") == 2  # the estimand and the frame, as text
+
+
+def test_a_breakdowns_categories_share_one_break_and_the_test_families_are_a_table():
+    published, family = _warehouse()
+    rows = family.frame[family.frame["series_break"]]
+    categories = pd.concat([rows.assign(category=c) for c in ("Agder", "Vestland", "Troms")], ignore_index=True)
+    split = Family("ai_adoption_breakdown", "mart_ai_adoption_breakdown", "KI", "AI", "", categories)
+    declared = declare(published, split, THRESHOLDS)
+    assert [(b["year"], b["population"]) for b in declared["series_breaks"]] == [(2025, "kommune")]
+    method = next(s for s in in_words(declared, "en") if s["key"] == "method")
+    assert method["tables"] == [("", ["Test family", "Number of tests (m)"], [["fct_indicator:2025:kommune", "6"]])]
