@@ -10,7 +10,8 @@ counted from the marts and every method text the marts' own: the population's es
 the rules per indicator (dim_indicator_method), the frames and response rates (fct_response_rate), the column
 descriptions of the intervals and tests (the dbt docs), the releases and revisions, the provenance. Nothing
 about the method is written here, so a rule changed in the dbt project changes the declaration with it. The
-thresholds come from the dbt project's vars, passed in by the caller (reference/project_vars.py).
+thresholds are the dbt project's vars (reference/project_vars.py), the values the models are built with.
+`declarations` reads the tables beside the families once for all of them.
 
 `in_words` says a declaration in Norwegian or English as sections of sentences and tables; its sentences are
 this module's, the method texts inside them the marts' (English only: the marts carry them in English).
@@ -71,7 +72,8 @@ def _float(value) -> float | None:
 
 
 def _true(value) -> bool:
-    """A boolean column's value, missing (None, NaN, NA) read as false."""
+    """A boolean column's value, missing (None, NaN, NA) read as false, as report/flags.py reads the flag
+    columns (its disclosure_flags copies and converts the whole frame, too slow to run per family here)."""
     return value is not None and not pd.isna(value) and bool(value)
 
 
