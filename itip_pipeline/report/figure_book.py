@@ -20,7 +20,7 @@ import pandas as pd
 
 from itip_pipeline.core.escaping import for_html
 from itip_pipeline.publish.releases import RELEASES_TABLE, REVISIONS_TABLE
-from itip_pipeline.report import charts, flags
+from itip_pipeline.report import charts, flags, quality_declaration
 from itip_pipeline.report.chart_cache import ChartCache, prune
 from itip_pipeline.report.check_results import CheckOutcome, run_url
 from itip_pipeline.report.distribution import DISTRIBUTION_TABLE, family_distribution
@@ -56,6 +56,7 @@ td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 .fail{color:#b00020;font-weight:bold}.pass{color:#1c6b2b}
 .note{font-size:.9rem;color:#333}
 .ident{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.82rem;hyphens:none}
+section[data-quality] p,section[data-quality] td{overflow-wrap:anywhere}
 @media (max-width:700px){
   main{padding:.6rem .7rem}
   figure.chart svg{width:100%;height:auto}
@@ -430,7 +431,8 @@ def _front_body(published: PublishedWarehouse, run: BookRun, lang: str, out_dir:
     for family in published.families:
         years = sorted(family.frame["year"].dropna().unique()) if "year" in family.frame else []
         span = "" if not years else f" ({years[0]})" if years[0] == years[-1] else f" ({years[0]}–{years[-1]})"
-        parts.append(f'<li><a href="{_page_name(family)}">{_e(family.title(lang))}</a>{_e(span)}</li>')
+        about = _about_link(family, lang, " · ")
+        parts.append(f'<li><a href="{_page_name(family)}">{_e(family.title(lang))}</a>{_e(span)}{about}</li>')
     parts.append(f'<li><a href="{CHECKS_PAGE}">{_e(word("checks", lang))}</a></li></ul>')
     if run.exports:
         page_dir = out_dir if lang == "no" else out_dir / "en"
@@ -479,6 +481,36 @@ def _releases_section(published: PublishedWarehouse, run: BookRun, lang: str, ou
     ]
     table = _table([word(f"release_{c}", lang) for c in columns], rows, numeric={3, 4})
     return f"<h2>{_e(word('releases', lang))}</h2>{note}</p>{table}"
+
+
+def _about_page_name(family: Family) -> str:
+    """The family's quality declaration page; the hyphen keeps it apart from every family page's name."""
+    return f"about-{family.family}.html"
+
+
+def _about_link(family: Family, lang: str, before: str = "") -> str:
+    """A link to the family's quality declaration, or nothing for a family without one."""
+    if not quality_declaration.declarable(family):
+        return ""
+    text = _e(quality_declaration.word("link", lang))
+    link = f'<a href="{_about_page_name(family)}" data-link="about">{text}</a>'
+    return f"{_e(before)}{link}" if before else f'<p class="note">{link}</p>'
+
+
+def _about_body(family: Family, declaration: dict, lang: str) -> str:
+    """The quality declaration in words (report/quality_declaration.py), each section a heading, its sentences
+    and its tables; every text escaped."""
+    parts = [f'<p><a href="{_page_name(family)}">{_e(family.title(lang))}</a></p>']
+    for section in quality_declaration.in_words(declaration, lang):
+        heading = f"<h2>{_e(section['heading'])}</h2>" if section["heading"] else ""
+        lines = "".join(f"<p>{_e(line)}</p>" for line in section["lines"])
+        tables = "".join(
+            (f"<h3>{_e(caption)}</h3>" if caption else "") + _table(headers, [[_e(c) for c in r] for r in rows])
+            for caption, headers, rows in section["tables"]
+        )
+        key = _e(section["key"])
+        parts.append(f'<section id="{key}" data-quality="{key}">{heading}{lines}{tables}</section>')
+    return "".join(parts)
 
 
 def _identifier(name: str) -> str:
@@ -545,11 +577,22 @@ def build_figure_book(
     jobs = [(lang, family) for lang in LANGUAGES for family in published.families]
     # Drawn in child processes, however few the pages: a crash of the chart renderer must not end this process.
     drawn = split_across_two_processes(_family_bodies, jobs, published, chart_cache, meanwhile=meanwhile)
+    declared = quality_declaration.declarations(published)
     for (lang, family), (body, _) in zip(jobs, drawn, strict=True):
         folder = Path() if lang == "no" else Path("en")
         pages[folder / _page_name(family)] = _page(
-            family.title(lang), body, lang, _page_name(family), published, external=family.is_external
+            family.title(lang),
+            _about_link(family, lang) + body,
+            lang,
+            _page_name(family),
+            published,
+            external=family.is_external,
         )
+        if family.family in declared:
+            name = _about_page_name(family)
+            title = quality_declaration.word("title", lang, title=family.title(lang))
+            body = _about_body(family, declared[family.family], lang)
+            pages[folder / name] = _page(title, body, lang, name, published)
     try:
         for relative, text in pages.items():
             (staged / relative).parent.mkdir(parents=True, exist_ok=True)

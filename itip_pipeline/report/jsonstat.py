@@ -14,8 +14,9 @@ docs/disclosure.md): `c` confidential, value withheld (null); `u` low reliabilit
 series; letters combined as in the `flag` column. The status is set on the measures the flag is about (the
 share and its interval, `Metric.flagged`); counts are published whatever the flag. The dataset's
 `extension.status` gives each status in words, `extension.reason` each flagged cell's reason, and `note` the
-legend, the table's description and the SYNTHETIC warning. A null value without a status is a cell that does
-not exist (an indicator not asked of that population or in that year).
+legend, the table's description and the SYNTHETIC warning; the headline and breakdown datasets carry
+`extension.quality`, each family's quality declaration by family id (report/quality_declaration.py). A null
+value without a status is a cell that does not exist (an indicator not asked of that population or in that year).
 
 The cubes: fct_indicator (indicator x population x year), fct_indicator_breakdown (x group), the answer
 distributions of fct_answer_distribution (one dataset per answer scale, since a scale's answers have their own
@@ -36,7 +37,7 @@ import numpy as np
 import pandas as pd
 
 from itip_pipeline.core.escaping import for_json
-from itip_pipeline.report import flags
+from itip_pipeline.report import flags, quality_declaration
 from itip_pipeline.report.exports import WORDS
 from itip_pipeline.report.published import PublishedWarehouse
 from itip_pipeline.report.translations import category_label
@@ -177,6 +178,14 @@ WRITTEN_WORDS = {
         "many to show.",
     ),
     "answers": ("Svarfordeling, skala {scale}", "Answer distribution, scale {scale}"),
+    "quality": (
+        "Om statistikken, per indikatorfamilie (populasjon og ramme, svarprosent, metode, konfidensialitet og "
+        "pålitelighet, brudd i serien, revisjoner, syntetiske data): extension.quality, og figurbokas side Om "
+        "statistikken for familien.",
+        "About the statistics, per indicator family (population and frame, response rates, method, "
+        "confidentiality and reliability, series breaks, revisions, synthetic data): extension.quality, and the "
+        "figure book's About the statistics page of the family.",
+    ),
 }
 
 
@@ -350,6 +359,10 @@ def dataset(cube: Cube, frame: pd.DataFrame, lang: str, about: dict) -> dict:
         "status": {letters: " / ".join(flags.legend(lang, tuple(letters))) for letters in sorted(seen)},
         "reason": reasons,
     }
+    quality = about.get("quality", {}).get(cube.table)
+    if quality:
+        document["extension"]["quality"] = quality
+        document["note"].append(word("quality", lang))
     return document
 
 
@@ -404,6 +417,18 @@ def _category_notes(published: PublishedWarehouse) -> dict[str, dict[str, list[s
     return notes
 
 
+def _quality_by_table(published: PublishedWarehouse) -> dict[str, dict[str, dict]]:
+    """The families' quality declarations (report/quality_declaration.py) by the cube table their rows are cut
+    from: the headline families' from fct_indicator, the breakdown families' from fct_indicator_breakdown."""
+    declared = quality_declaration.declarations(published)
+    by_table: dict[str, dict[str, dict]] = {}
+    for family in published.families:
+        if family.family in declared:
+            table = BREAKDOWN.table if family.is_breakdown else HEADLINE.table
+            by_table.setdefault(table, {})[family.family] = declared[family.family]
+    return by_table
+
+
 def collection(items: list[tuple[Cube, str]], lang: str, about: dict) -> dict:
     """The JSON-stat collection listing the datasets of one language (href relative to the collection)."""
     pick = LANG[lang]
@@ -439,6 +464,7 @@ def write_jsonstat(published: PublishedWarehouse, folder: Path, version: str) ->
         "table_comments": published.table_comments,
         "column_comments": published.column_comments,
         "category_notes": _category_notes(published),
+        "quality": _quality_by_table(published),
     }
     written = []
     made = cubes(published)

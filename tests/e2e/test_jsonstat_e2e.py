@@ -218,3 +218,53 @@ def test_the_catalogue_conforms_and_every_file_it_names_is_there(folder):
     assert [link for link in links if not Path(unquote(urlparse(link).path)).is_file()] == []
     datasets = {name for name in (p.name for p in folder.glob("*.json")) if not name.startswith("collection")}
     assert {Path(urlparse(link).path).name for link in links if "/jsonstat/" in link} == datasets
+
+
+def quality_declaration_problems(folder: Path, marts: Path) -> list[str]:
+    """Where a family's quality declaration (extension.quality) disagrees with the Parquet files: cells, withheld
+    and flagged counts, response per year, the releases and the revised values, counted here from the files."""
+    rates = pd.read_parquet(marts / "fct_response_rate.parquet")
+    rates = rates[rates["breakdown"].isna()]
+    releases = pd.read_parquet(marts / "releases.parquet").sort_values("published_at")["release_id"].tolist()
+    revisions = pd.read_parquet(marts / "revisions.parquet")
+    families = pd.read_parquet(marts / "indicator_families.parquet")
+    found, declared = [], {}
+    for name in ("fct_indicator.json", "fct_indicator_breakdown.json"):
+        declared |= json.loads((folder / name).read_text(encoding="utf-8"))["extension"]["quality"]
+    for family, quality in declared.items():
+        table = quality["table"].removeprefix("marts.")
+        rows = pd.read_parquet(marts / f"{table}.parquet")
+        suppressed, low = rows["suppressed"].astype(bool), rows["low_reliability"].astype(bool)
+        counted = {
+            "cells": len(rows),
+            "withheld": int(suppressed.sum()),
+            "low_reliability": int((low & ~suppressed).sum()),
+        }
+        said = {key: quality["disclosure"][key] for key in counted}
+        if said != counted:
+            found.append(f"{family}: declared {said}, the file holds {counted}")
+        for population in quality["populations"]:
+            own = rates[(rates["population"] == population["population"]) & rates["year"].isin(quality["years"])]
+            expected = own.sort_values("year")[["year", "responding_units"]].values.tolist()
+            got = [[r["year"], r["responding_units"]] for r in population["response"]]
+            if got != expected:
+                found.append(f"{family} {population['population']}: response {got}, the file holds {expected}")
+        if [r["release_id"] for r in quality["revisions"]] != releases:
+            found.append(f"{family}: releases {quality['revisions']}, the file holds {releases}")
+        mine = revisions[(revisions["table_name"] == table) & (revisions["column_name"] != "flag")]
+        if sum(r["values_revised"] for r in quality["revisions"]) != len(mine):
+            found.append(f"{family}: {quality['revisions']} revised values, the file holds {len(mine)}")
+    estimated = [
+        row.family
+        for row in families.itertuples()
+        if "share_pct" in pd.read_parquet(marts / f"{row.table_name}.parquet").columns  # not an external table
+    ]
+    listed = set(estimated)
+    if not listed <= set(declared):
+        found.append(f"families without a declaration: {sorted(listed - set(declared))}")
+    return found
+
+
+def test_each_familys_quality_declaration_counts_what_the_parquet_files_hold(folder, published_once):
+    settings, _, _ = published_once
+    assert quality_declaration_problems(folder, settings.marts_dir) == []

@@ -221,3 +221,62 @@ def test_every_chart_of_the_book_is_a_valid_vega_lite_spec(monkeypatch, tmp_path
         figure_book._family_body(family, published, "en", ChartCache(tmp_path))
     drawn = {next(k for k in ("facet", "layer", "mark") if k in spec) for spec in checked}
     assert drawn == {"facet", "layer", "mark"}, drawn
+
+
+def _section(page: str, key: str) -> str:
+    found = re.search(rf'<section id="{key}" data-quality="{key}">(.*?)</section>', page)
+    assert found, f"the declaration has a {key} section"
+    return found.group(1)
+
+
+def test_each_estimated_family_has_its_quality_declaration_linked_in_both_languages(book):
+    folder, pages, published = book
+    names = {p.relative_to(folder).as_posix() for p in pages}
+    for family in published.families:
+        about = f"about-{family.family}.html"
+        has = {about, f"en/{about}"} <= names
+        assert has == (not family.is_external), family.family
+        if has:
+            assert f'href="{about}"' in _read(folder, f"{family.family}.html")
+            assert f'href="{about}"' in _read(folder, "index.html")
+            assert f'href="{family.family}.html"' in _read(folder, about)
+            assert 'href="en/' in _read(folder, about) and f'href="../{about}"' in _read(folder, f"en/{about}")
+
+
+def test_the_declaration_states_the_marts_figures(book):
+    """Response rate, withheld and flagged counts and revisions, each read here from the fixture's marts."""
+    import duckdb
+
+    folder, _, published = book
+    con = duckdb.connect(str(published.path), read_only=True)
+    try:
+        rate, frame, responded = con.execute(
+            "select response_rate_pct, frame_units, responding_units from marts.fct_response_rate "
+            "where population = 'kommune' and breakdown is null order by year desc limit 1"
+        ).fetchone()
+        withheld, flagged, cells = con.execute(
+            "select count(*) filter (where suppressed), count(*) filter (where low_reliability and not suppressed), "
+            "count(*) from marts.mart_ai_adoption"
+        ).fetchone()
+        revised = con.execute(
+            "select count(*) from marts.revisions "
+            "where table_name = 'mart_ai_adoption' and release_id = '2025.2' and column_name <> 'flag'"
+        ).fetchone()[0]
+        estimand = con.execute("select estimand from marts.dim_population where population = 'stat'").fetchone()[0]
+    finally:
+        con.close()
+    page, english = _read(folder, "about-ai_adoption.html"), _read(folder, "en/about-ai_adoption.html")
+    response = _section(page, "response")
+    assert f">{int(frame)}<" in response and f">{int(responded)}<" in response
+    assert f">{rate:.1f}<".replace(".", ",") in response and f">{rate:.1f}<" in _section(english, "response")
+    # No frame for the state agencies: the rate is a dash, never 0, and the frame's source says why.
+    assert '<td data-label="Svarprosent">–</td>' in response and "stat: no frame" in _section(page, "population")
+    assert f"er {withheld} av {cells} verdier holdt tilbake" in _section(page, "disclosure")
+    assert f"In this release {flagged} published values are flagged u" in _section(english, "disclosure")
+    rows = re.findall(r"<tr>(.*?)</tr>", _section(page, "revisions"))
+    second = [re.findall(r"<td[^>]*>(.*?)</td>", row) for row in rows if ">2025.2<" in row]
+    assert len(second) == 1 and second[0][2:] == ["ny leveranse", str(revised), "1"]
+    assert estimand in _section(english, "method")
+    assert "totalundersøkelse" in _section(page, "population")
+    assert "NOT comparable" in _section(page, "breaks") and "Brudd i serien (flagg b) 2025" in _section(page, "breaks")
+    assert "syntetiske" in _section(page, "synthetic")

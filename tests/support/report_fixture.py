@@ -291,6 +291,7 @@ def write_published_fixture(path: Path, synthetic: bool = True) -> Path:
             }
         ),
     }
+    tables |= _quality_tables(years)
     path.parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(path))
     try:
@@ -309,6 +310,94 @@ def write_published_fixture(path: Path, synthetic: bool = True) -> Path:
     finally:
         con.close()
     return path
+
+
+def _quality_tables(years: list[int]) -> dict[str, pd.DataFrame]:
+    """What the families' quality declarations read beside the family tables: the populations and their
+    estimands, the municipalities' frame and response (the state agencies have no frame), the method per
+    indicator, two releases and the second one's revisions of AI adoption (two values of one cell, and a flag)."""
+    rates = [
+        {
+            "population": "kommune",
+            "year": year,
+            "breakdown": None,
+            "category": None,
+            "frame_units": 356 + (year >= 2024),
+            "delivered_units": 240 + i,
+            "responding_units": 230 + i,
+            "response_rate_pct": (230 + i) / (356 + (year >= 2024)) * 100,
+            "frame_source": f"kommune: Norway's municipalities in {year}",
+        }
+        for i, year in enumerate(years)
+    ]
+    rates += [
+        {
+            "population": "stat",
+            "year": year,
+            "breakdown": None,
+            "category": None,
+            "frame_units": None,
+            "delivered_units": 99,
+            "responding_units": 97,
+            "response_rate_pct": None,
+            "frame_source": "stat: no frame",
+        }
+        for year in years
+    ]
+    method = [
+        {
+            "indicator_id": indicator,
+            "item": item,
+            "population": population,
+            "universe": "All responding organisations of the population (every organisation is asked).",
+            "base_rule": f"Success: answer codes 3, 4, 5 ({indicator}).",
+            "weighting": "Unweighted: each responding organisation counts once.",
+            "variance_method": f"Wilson 95 % score interval ({population}).",
+            "comparability_note": "2024→2025 NOT comparable: new wording." if indicator == "ai_adoption" else None,
+            "calibrated_method": None,
+        }
+        for indicator, item in (("ai_adoption", None), ("infosec_statement", "overview"))
+        for population in POPULATIONS
+    ]
+    return {
+        "dim_population": pd.DataFrame(
+            {
+                "population": list(POPULATIONS),
+                "survey": ["org", "org"],
+                "label_no": [no for no, _ in POPULATIONS.values()],
+                "label_en": [en for _, en in POPULATIONS.values()],
+                "estimand": [f"Share of the {en.lower()} that answered." for _, en in POPULATIONS.values()],
+            }
+        ),
+        "fct_response_rate": pd.DataFrame(rates),
+        "dim_indicator_method": pd.DataFrame(method),
+        "releases": pd.DataFrame(
+            {
+                "release_id": ["2025.1", "2025.2"],
+                "published_at": pd.to_datetime(["2026-06-15 06:00:00", "2026-06-20 06:00:00"]),
+                "reason": ["new year", "re-delivery"],
+                "cells_revised": [0, 2],
+                "flags_changed": [0, 1],
+            }
+        ),
+        "revisions": pd.DataFrame(
+            {
+                "release_id": ["2025.2"] * 3,
+                "reason": ["re-delivery"] * 3,
+                "previous_release_id": ["2025.1"] * 3,
+                "table_name": ["mart_ai_adoption"] * 3,
+                "cell_key": ["kommune|2025", "kommune|2025", "stat|2025"],
+                "year": [2025, 2025, 2025],
+                "column_name": ["ci_low_pct", "share_pct", "flag"],  # in key order, as publish stores them
+                "old_value": [34.0, 39.0, None],
+                "new_value": [35.5, 40.0, None],
+                "difference": [1.5, 1.0, None],
+                "old_flag": [None, None, None],
+                "new_flag": [None, None, "u"],
+                "flag_changed": [False, False, True],
+            }
+        ),
+    }
 
 
 FIXTURE_RUN_ID = "0f1e2d3c-aaaa-bbbb-cccc-000000000001"

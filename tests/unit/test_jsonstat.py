@@ -11,7 +11,7 @@ import pytest
 
 from itip_pipeline.core.escaping import for_json
 from itip_pipeline.report.jsonstat import write_jsonstat
-from itip_pipeline.report.published import PublishedWarehouse
+from itip_pipeline.report.published import Family, PublishedWarehouse
 
 from support.jsonstat_reading import problems, read_cells
 from support.report_fixture import SUPPRESSED_N, _breakdown, _distribution, _rows
@@ -66,8 +66,17 @@ def _warehouse(tmp_path: Path, synthetic: bool = True, label: str | None = None)
         "published_provenance": provenance,
     }
     comments = {"fct_indicator": {"share_pct": "Share of the base answering with a success code, per cent."}}
+    adoption = fact[fact["family"] == "ai_adoption"].reset_index(drop=True)
+    families = [
+        Family("ai_adoption", "mart_ai_adoption", "Bruk av KI", "Adoption of AI", "", adoption),
+        Family("ai_adoption_breakdown", "mart_ai_adoption_breakdown", "KI etter fylke", "AI by county", "", breakdown),
+    ]
     return PublishedWarehouse(
-        tmp_path / "itip.duckdb", tables, {"fct_indicator": "One row per indicator, population and year."}, comments
+        tmp_path / "itip.duckdb",
+        tables,
+        {"fct_indicator": "One row per indicator, population and year."},
+        comments,
+        families,
     )
 
 
@@ -264,3 +273,32 @@ def test_the_response_rates_explain_an_empty_rate_without_a_flag_legend(written)
     notes = json.loads(files["fct_response_rate_en.json"].read_text())["note"]
     assert any("has no response rate" in note for note in notes)
     assert not any("not asked of that population" in note or "flag column" in note for note in notes)
+
+
+def test_the_headline_and_breakdown_datasets_carry_each_familys_quality_declaration(written):
+    """The declaration's figures against the tables they are counted from, in both editions alike."""
+    published, files = written
+    no = json.loads(files["fct_indicator.json"].read_text(encoding="utf-8"))
+    en = json.loads(files["fct_indicator_en.json"].read_text(encoding="utf-8"))
+    assert no["extension"]["quality"] == en["extension"]["quality"]
+    declared = no["extension"]["quality"]["ai_adoption"]
+    fact = published.table("fct_indicator")
+    adoption = fact[fact["family"] == "ai_adoption"]
+    disclosure = declared["disclosure"]
+    assert (disclosure["cells"], disclosure["withheld"]) == (len(adoption), int(adoption["suppressed"].sum()))
+    assert disclosure["low_reliability"] == int((adoption["low_reliability"] & ~adoption["suppressed"]).sum())
+    assert disclosure["thresholds"]["min_base_n"] == 10  # dbt_project.yml's var
+    rates = published.table("fct_response_rate")
+    kommune = rates[(rates["population"] == "kommune") & rates["breakdown"].isna()]
+    by = {p["population"]: p for p in declared["populations"]}
+    assert by["kommune"]["design"] == "census"
+    assert [r["response_rate_pct"] for r in by["kommune"]["response"]] == pytest.approx(
+        kommune["response_rate_pct"].tolist()
+    )
+    assert [r["year"] for r in by["kommune"]["response"]] == kommune["year"].tolist()
+    assert [(b["year"], b["population"]) for b in declared["series_breaks"]] == [(2025, "kommune"), (2025, "stat")]
+    assert by["stat"]["estimand"] == "Share of the state agencies that answered."
+    assert any("extension.quality" in note for note in no["note"])
+    breakdown = json.loads(files["fct_indicator_breakdown.json"].read_text(encoding="utf-8"))
+    assert list(breakdown["extension"]["quality"]) == ["ai_adoption_breakdown"]
+    assert "quality" not in json.loads(files["fct_response_rate.json"].read_text(encoding="utf-8"))["extension"]
