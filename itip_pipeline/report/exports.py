@@ -178,8 +178,6 @@ WORDS = {
         ),
     ),
 }
-# The widths of the revisions sheet's columns, in the order of WORDS["revision_columns"].
-REVISION_WIDTHS = (9, 16, 12, 22, 48, 14, 10, 10, 9, 22, 22)
 REMARK = "remark"  # the workbook's own column: why a row is flagged, in words (report/flags.py)
 REVISED = "revised"  # the workbook's own column: the releases that revised a row's figure (report/revised.py)
 
@@ -206,6 +204,10 @@ class Shown:
 
 SHARE = "0.0"  # one decimal shown, as the report prints shares
 COUNT = "0"
+# The widths of the revisions sheet's columns, in the order of WORDS["revision_columns"].
+REVISION_WIDTHS = (9, 16, 12, 22, 48, 14, 10, 10, 9, 22, 22)
+REVISION_VALUES, CHANGE = (6, 7, 8), 8  # old value, new value, change; the change
+SIGNED = {SHARE: "+0.0;-0.0;0.0", COUNT: "+0;-0;0"}  # a change shows its sign
 SHOWN = (
     Shown("year", "År", "Year", 6, COUNT, "Undersøkelsesåret."),
     Shown(
@@ -609,8 +611,9 @@ def _write_readme_sheet(sheet, published: PublishedWarehouse, lang: str, names: 
     _print_setup(sheet, lang, published.is_synthetic, landscape=False, title_rows=None)
 
 
-def _revision_rows(published: PublishedWarehouse, lang: str, names: dict[str, str]) -> list[list]:
-    """Every row of marts.revisions, newest release first, in the words of the workbook's language."""
+def _revision_rows(published: PublishedWarehouse, lang: str, names: dict[str, str]) -> list[tuple[list, str]]:
+    """Every row of marts.revisions, newest release first, the families' in the book's order before the other
+    tables', in the words of the workbook's language: (cells, the number format of its values)."""
     cells = published.table(REVISIONS_TABLE)
     if cells.empty:
         return []
@@ -622,26 +625,35 @@ def _revision_rows(published: PublishedWarehouse, lang: str, names: dict[str, st
         table: figure_labels(published, table, set(rows["cell_key"]), lang)
         for table, rows in cells.groupby("table_name")
     }
+    rank = {f.table: n for n, f in enumerate(published.families)}
+    columns = {spec.column: spec for spec in SHOWN}  # a column shown on the family sheets: its heading, format
     rows = []
-    ordered = cells.assign(_order=cells["release_id"].map(order).fillna(len(order)))
+    ordered = cells.assign(
+        _order=cells["release_id"].map(order).fillna(len(order)),
+        _rank=cells["table_name"].map(rank).fillna(len(rank)),
+    )
     for cell in ordered.sort_values(
-        ["_order", "table_name", "cell_key", "column_name"], ascending=[False] + [True] * 3
+        ["_order", "_rank", "table_name", "cell_key", "column_name"], ascending=[False] + [True] * 4
     ).itertuples():
         when = released.get(cell.release_id)
+        spec = columns.get(cell.column_name)
         rows.append(
-            [
-                cell.release_id,
-                when.strftime("%Y-%m-%d %H:%M") if hasattr(when, "strftime") else None,
-                release_reason(cell.reason, lang),
-                sheets.get(cell.table_name, cell.table_name),
-                labels[cell.table_name].get(cell.cell_key, cell.cell_key),
-                cell.column_name,
-                cell.old_value,
-                cell.new_value,
-                cell.difference,
-                flags.status_words(cell.old_flag, lang) if cell.flag_changed else None,
-                flags.status_words(cell.new_flag, lang) if cell.flag_changed else None,
-            ]
+            (
+                [
+                    cell.release_id,
+                    when.strftime("%Y-%m-%d %H:%M") if hasattr(when, "strftime") else None,
+                    release_reason(cell.reason, lang),
+                    sheets.get(cell.table_name, cell.table_name),
+                    labels[cell.table_name].get(cell.cell_key, cell.cell_key),
+                    spec.heading(lang) if spec else cell.column_name,
+                    cell.old_value,
+                    cell.new_value,
+                    cell.difference,
+                    flags.status_words(cell.old_flag, lang) if cell.flag_changed else None,
+                    flags.status_words(cell.new_flag, lang) if cell.flag_changed else None,
+                ],
+                spec.number_format if spec else "General",
+            )
         )
     return rows
 
@@ -666,11 +678,20 @@ def _write_revisions_sheet(sheet, published: PublishedWarehouse, lang: str, name
     if not rows:
         _put(sheet, HEADER_ROW + 1, 1, word("revisions_none", lang))
     wrapped = Alignment(vertical="top", wrap_text=True)
-    for offset, values in enumerate(rows):
+    styles = {}  # each style set once, then copied: see _write_family_sheet
+    for offset, (values, number_format) in enumerate(rows):
         row = HEADER_ROW + 1 + offset
         for col, value in enumerate(values, start=1):
             cell = _put(sheet, row, col, value)
-            cell.alignment = wrapped
+            # A value is shown as the family sheets show its column (the cell is unrounded); a change signed.
+            shown = "General" if col - 1 not in REVISION_VALUES else number_format
+            shown = SIGNED.get(shown, shown) if col - 1 == CHANGE else shown
+            style = styles.get(shown)
+            if style is None:
+                cell.alignment, cell.number_format = wrapped, shown
+                styles[shown] = copy(cell._style)
+            else:
+                cell._style = copy(style)
         _fit_height(sheet, row, [(v, w) for v, w in zip(values, REVISION_WIDTHS, strict=True) if w >= WRAP_FROM_WIDTH])
     last = f"{get_column_letter(len(headings))}{HEADER_ROW + max(len(rows), 1)}"
     sheet.auto_filter.ref = f"A{HEADER_ROW}:{last}"

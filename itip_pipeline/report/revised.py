@@ -22,7 +22,7 @@ import pandas as pd
 
 from itip_pipeline.publish.releases import FLAG_COLUMN, RELEASES_TABLE, REVISIONS_TABLE, cell_key
 from itip_pipeline.report import flags, translations
-from itip_pipeline.report.published import Family, PublishedWarehouse
+from itip_pipeline.report.published import Family, PublishedWarehouse, labelled
 
 # The figure of a row, by the table's kind: an estimated share, a share carried from an external source, the
 # difference between two populations. The first a table has is its figure.
@@ -146,7 +146,7 @@ def key_columns(key: str, columns) -> list[str]:
 
 def figure_labels(published: PublishedWarehouse, table: str, keys: set[str], lang: str) -> dict[str, str]:
     """The figure each cell_key of `table` names, labelled as the book labels it (statement or indicator,
-    answer, category, population, year: report/charts.localised), for the rows the current release still
+    answer, category, population, year: report/published.labelled), for the rows the current release still
     publishes; a key not found there is absent (the caller shows the key)."""
     frame = published.table(table)
     if frame.empty or not keys:
@@ -158,9 +158,7 @@ def figure_labels(published: PublishedWarehouse, table: str, keys: set[str], lan
     wanted = frame[[key in keys for key in row_keys]]
     if wanted.empty:
         return {}
-    from itip_pipeline.report.charts import localised  # altair: only when a revised figure is labelled
-
-    shown = localised(wanted, lang)
+    shown = labelled(wanted, lang)
     labels = {}
     for key, row in zip((k for k in row_keys if k in keys), shown.itertuples(), strict=True):
         answer = getattr(row, f"answer_label_{lang}", None) or getattr(row, "answer_label_no", None)
