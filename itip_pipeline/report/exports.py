@@ -476,9 +476,7 @@ def _write_family_sheet(sheet, published: PublishedWarehouse, family: Family, ti
     from openpyxl.utils import get_column_letter
 
     synthetic = published.is_synthetic
-    frame = family.frame.assign(
-        **{REMARK: [flags.remark(row, lang) for row in flags.disclosure_flags(family.frame).itertuples()]}
-    )
+    frame = family.frame.assign(**{REMARK: flags.remarks(family.frame, lang)})
     revised = by_row(published, family.table, frame)
     if revised:  # the column only on a sheet with a revised figure
         frame[REVISED] = [remark(revised[index], lang) if index in revised else None for index in frame.index]

@@ -131,6 +131,16 @@ def remark(row, lang: str) -> str | None:
     return "; ".join(reason_words(row, lang)) or None
 
 
+# The columns `reason_words` reads: `remarks` normalises only these, not every column of a wide table.
+REASON_COLUMNS = ("n_base", "series_break", "suppressed", "suppression_reason", "low_reliability", "reliability_reason")
+
+
+def remarks(frame: pd.DataFrame, lang: str) -> list[str | None]:
+    """`remark` of each row of a published table, in its order."""
+    read = disclosure_flags(frame[[c for c in REASON_COLUMNS if c in frame]])
+    return [remark(row, lang) for row in read.itertuples()]
+
+
 def short_mark(row, lang: str) -> str:
     """What a chart writes where a withheld value would be: the letter and the reason in a few words."""
     words = {
