@@ -34,7 +34,7 @@ from itip_pipeline.core.escaping import for_cell
 from itip_pipeline.publish.releases import RELEASES_TABLE, REVISIONS_TABLE
 from itip_pipeline.report import flags
 from itip_pipeline.report.published import Family, PublishedWarehouse
-from itip_pipeline.report.revised import by_row, figure_labels, release_order, release_reason, remark
+from itip_pipeline.report.revised import by_row, figure_labels, release_order, release_reason, remark, status_change
 from itip_pipeline.warehouse.exported_tables import FLAG_COLUMN, FLAGS
 
 WORKBOOK_NAMES = {"no": "itip_indicators.xlsx", "en": "itip_indicators_en.xlsx"}
@@ -208,6 +208,7 @@ COUNT = "0"
 REVISION_WIDTHS = (9, 16, 12, 22, 48, 14, 10, 10, 9, 22, 22)
 REVISION_VALUES, CHANGE = (6, 7, 8), 8  # old value, new value, change; the change
 SIGNED = {SHARE: "+0.0;-0.0;0.0", COUNT: "+0;-0;0"}  # a change shows its sign
+PERCENT = ("_pct", "_pp")  # a column the family sheets do not show, holding a share or percentage points
 SHOWN = (
     Shown("year", "År", "Year", 6, COUNT, "Undersøkelsesåret."),
     Shown(
@@ -647,10 +648,9 @@ def _revision_rows(published: PublishedWarehouse, lang: str, names: dict[str, st
                     cell.old_value,
                     cell.new_value,
                     cell.difference,
-                    flags.status_words(cell.old_flag, lang) if cell.flag_changed else None,
-                    flags.status_words(cell.new_flag, lang) if cell.flag_changed else None,
+                    *(status_change(cell.old_flag, cell.new_flag, lang) if cell.flag_changed else (None, None)),
                 ],
-                spec.number_format if spec else "General",
+                spec.number_format if spec else SHARE if cell.column_name.endswith(PERCENT) else "General",
             )
         )
     return rows

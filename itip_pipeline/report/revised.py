@@ -226,10 +226,15 @@ def flag_words(revision: Revision, lang: str) -> str:
     """A flag change in words, 'published with low reliability (u) → published'; '' when the flag stayed."""
     if not revision.flag_changed:
         return ""
-    # A break in series said only when it came or went: the change is in the value's status.
-    moved = ("b" in (revision.old_flag or "")) != ("b" in (revision.new_flag or ""))
-    old, new = (flags.status_words(flag, lang, moved) for flag in (revision.old_flag, revision.new_flag))
+    old, new = status_change(revision.old_flag, revision.new_flag, lang)
     return f"{old} → {new}"
+
+
+def status_change(old_flag: str | None, new_flag: str | None, lang: str) -> tuple[str, str]:
+    """A row's flag before and after, in words. A break in series is said only when it came or went: what
+    changed is the value's status (published, low reliability, withheld)."""
+    moved = ("b" in (old_flag or "")) != ("b" in (new_flag or ""))
+    return flags.status_words(old_flag, lang, moved), flags.status_words(new_flag, lang, moved)
 
 
 def remark(revisions: list[Revision], lang: str) -> str | None:
