@@ -22,7 +22,7 @@ import pandas as pd
 
 from itip_pipeline.publish.releases import FLAG_COLUMN, RELEASES_TABLE, REVISIONS_TABLE, cell_key
 from itip_pipeline.report import flags, translations
-from itip_pipeline.report.published import Family, PublishedWarehouse, labelled
+from itip_pipeline.report.published import PublishedWarehouse, labelled
 
 # The figure of a row, by the table's kind: an estimated share, a share carried from an external source, the
 # difference between two populations. The first a table has is its figure.
@@ -171,10 +171,6 @@ def figure_labels(published: PublishedWarehouse, table: str, keys: set[str], lan
         ]
         labels[key] = " · ".join(str(p) for p in parts if p is not None and not pd.isna(p) and str(p))
     return labels
-
-
-def family_of_table(published: PublishedWarehouse, table: str) -> Family | None:
-    return next((f for f in published.families if f.table == table), None)
 
 
 def anchor(release_id: str, family: str | None = None) -> str:
