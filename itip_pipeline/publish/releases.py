@@ -429,6 +429,27 @@ def _add_revisions(
         )
 
 
+def cell_key(pairs: list[tuple[str, object]]) -> str:
+    """The `cell_key` of marts.revisions for a row whose key columns hold these (column, value) pairs: the
+    same text _add_revisions writes in SQL (`column=value` joined by '; ', NULL for an empty part), so that a
+    reader can find a published row's revisions by its key."""
+
+    def text(value: object) -> str:
+        try:
+            missing = value is None or bool(value != value)  # NULL, or NaN as pandas reads an empty key part
+        except TypeError:  # pandas' NA, which has no truth value
+            missing = True
+        if missing:
+            return "NULL"
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        if isinstance(value, float) and value.is_integer():
+            return str(int(value))  # a year read into a float column beside an empty one
+        return str(value)
+
+    return "; ".join(f"{column}={text(value)}" for column, value in pairs)
+
+
 def _stamp(con: duckdb.DuckDBPyConnection, database: str, release_id: str) -> None:
     """Every published table but the two above gets the release id on each row, as its last column."""
     for table in mart_tables(con, database):

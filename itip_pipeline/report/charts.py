@@ -25,7 +25,8 @@ import pandas as pd
 from itip_pipeline.publish.releases import RELEASE_COLUMN
 from itip_pipeline.report.chart_cache import ChartCache
 from itip_pipeline.report.flags import disclosure_flags, reason_words, short_mark
-from itip_pipeline.report.translations import category_label, word
+from itip_pipeline.report.published import labelled
+from itip_pipeline.report.translations import word
 
 WIDTH = 440
 BAR_STEP = 20  # pixels per bar: room for a value label of 12 px beside it
@@ -98,20 +99,7 @@ def wrap(text: str, width: int = WRAP) -> str:
 def localised(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
     """The frame with `label`, `population_label`, the shared flag columns (report.flags), `mark` (what a
     chart writes for a withheld value), `value_text` (value and flag letter) and `tip` (the mark's description)."""
-    shown = disclosure_flags(frame)
-
-    def pick(stem: str, fallback: str) -> pd.Series:
-        own, norwegian = f"{stem}_{lang}", f"{stem}_no"
-        base = shown[fallback] if fallback in shown else pd.Series("", index=shown.index)
-        for column in (norwegian, own):
-            if column in shown:
-                base = shown[column].where(shown[column].notna() & (shown[column] != ""), base)
-        return base.astype(str)
-
-    shown["label"] = pick("label", "item" if "item" in shown else "indicator_id")
-    shown["population_label"] = pick("population_label", "population")
-    if "category" in shown:
-        shown["category_label"] = [category_label(c, lang) for c in shown["category"]]
+    shown = labelled(disclosure_flags(frame), lang)
     rows = list(shown.itertuples())
     shown["mark"] = [short_mark(r, lang) if r.withheld else "" for r in rows]
     shown["value_text"] = [

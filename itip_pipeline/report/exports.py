@@ -31,7 +31,10 @@ import numpy as np
 import pandas as pd
 
 from itip_pipeline.core.escaping import for_cell
+from itip_pipeline.publish.releases import RELEASES_TABLE, REVISIONS_TABLE
+from itip_pipeline.report import flags
 from itip_pipeline.report.published import Family, PublishedWarehouse
+from itip_pipeline.report.revised import by_row, figure_labels, release_order, release_reason, remark, status_change
 from itip_pipeline.warehouse.exported_tables import FLAG_COLUMN, FLAGS
 
 WORKBOOK_NAMES = {"no": "itip_indicators.xlsx", "en": "itip_indicators_en.xlsx"}
@@ -136,28 +139,47 @@ WORDS = {
     "sheet_title": ("Tittel", "Title"),
     "table": ("Tabell", "Table"),
     "page": ("Side &P av &N", "Page &P of &N"),
-}
-REMARK = "remark"  # the workbook's own column: why a row is flagged, in words
-# Why a value is withheld (suppression_reason) or flagged, in words. Confidentiality withholds a value;
-# low reliability shows it with a warning: the words say which.
-REASONS = {
-    "n_base": ("Holdt tilbake (konfidensialitet): for få svar", "Withheld (confidentiality): too few answers"),
-    "group_disclosure": (
-        "Holdt tilbake (konfidensialitet): 0 % eller 100 % i en liten gruppe avslører hver enhets svar",
-        "Withheld (confidentiality): 0 % or 100 % in a small group reveals every unit's answer",
+    "revisions": ("Revisjoner", "Revisions"),
+    "revisions_title": (
+        "Revisjoner: publiserte tall som er endret fra forrige utgivelse",
+        "Revisions: published figures changed from the previous release",
     ),
-    "complementary": (
-        "Holdt tilbake (konfidensialitet): ellers kan en annen holdt tilbake verdi regnes ut",
-        "Withheld (confidentiality): otherwise another withheld value could be computed",
+    "revisions_none": ("Ingen publiserte tall er revidert.", "No published figure has been revised."),
+    "revisions_intro": (
+        "Én rad per publisert verdi som er endret (tabellen revisions); en holdt tilbake verdi er tom.",
+        "One row per published value that changed (the table revisions); a withheld value is empty.",
     ),
-    None: ("Holdt tilbake (konfidensialitet)", "Withheld (confidentiality)"),
+    "revision_columns": (
+        (
+            "Utgivelse",
+            "Publisert (UTC)",
+            "Årsak",
+            "Fane eller tabell",
+            "Tall",
+            "Kolonne",
+            "Gammel verdi",
+            "Ny verdi",
+            "Endring",
+            "Flagg før",
+            "Flagg nå",
+        ),
+        (
+            "Release",
+            "Published (UTC)",
+            "Reason",
+            "Sheet or table",
+            "Figure",
+            "Column",
+            "Old value",
+            "New value",
+            "Change",
+            "Flag before",
+            "Flag now",
+        ),
+    ),
 }
-RELIABILITY = {
-    "interval_width": ("Lav pålitelighet: bredt konfidensintervall", "Low reliability: wide confidence interval"),
-    "n_effective": ("Lav pålitelighet: lite effektivt utvalg", "Low reliability: small effective sample"),
-    None: ("Lav pålitelighet: lite effektivt utvalg", "Low reliability: small effective sample"),
-}
-SERIES_BREAK = ("Brudd i serien: spørsmålet er endret", "Break in series: the question changed")
+REMARK = "remark"  # the workbook's own column: why a row is flagged, in words (report/flags.py)
+REVISED = "revised"  # the workbook's own column: the releases that revised a row's figure (report/revised.py)
 
 
 @dataclass(frozen=True)
@@ -182,6 +204,11 @@ class Shown:
 
 SHARE = "0.0"  # one decimal shown, as the report prints shares
 COUNT = "0"
+# The widths of the revisions sheet's columns, in the order of WORDS["revision_columns"].
+REVISION_WIDTHS = (9, 16, 12, 22, 48, 14, 10, 10, 9, 22, 22)
+REVISION_VALUES, CHANGE = (6, 7, 8), 8  # old value, new value, change; the change
+SIGNED = {SHARE: "+0.0;-0.0;0.0", COUNT: "+0;-0;0"}  # a change shows its sign
+PERCENT = ("_pct", "_pp")  # a column the family sheets do not show, holding a share or percentage points
 SHOWN = (
     Shown("year", "År", "Year", 6, COUNT, "Undersøkelsesåret."),
     Shown(
@@ -282,6 +309,16 @@ SHOWN = (
         about_no="Hvorfor en verdi er holdt tilbake eller flagget, i ord.",
         about_en="Why a value is withheld or flagged, in words.",
     ),
+    Shown(
+        REVISED,
+        "Revidert",
+        "Revised",
+        30,
+        about_no="Utgivelsen som reviderte tallet og verdien det hadde før; tom når tallet aldri er revidert. "
+        "Arket Revisjoner viser hver endring.",
+        about_en="The release that revised the figure and the value it had before; empty when the figure was "
+        "never revised. The Revisions sheet lists every change.",
+    ),
 )
 
 
@@ -342,7 +379,7 @@ def sheet_names(families: Sequence[Family], lang: str) -> dict[str, str]:
     """Family -> a sheet name that reads well: at most 31 characters, none Excel forbids, unique in the book."""
     index = 0 if lang == "no" else 1
     names: dict[str, str] = {}
-    taken = {word("readme", lang).casefold()}
+    taken = {word("readme", lang).casefold(), word("revisions", lang).casefold()}
     for family in families:
         parent = family.family.removesuffix(BREAKDOWN_SUFFIX)
         if family.family in SHEET_NAMES:
@@ -366,26 +403,6 @@ def _sheet_title(family: Family, families: Sequence[Family], lang: str) -> str:
     if parent is not None and family.title(lang) == family.family:
         return word("breakdown_title", lang).format(title=parent.title(lang))
     return family.title(lang)
-
-
-def _remark(row: pd.Series, lang: str) -> str | None:
-    index = 0 if lang == "no" else 1
-    words = []
-    if _true(row.get("series_break")):
-        words.append(SERIES_BREAK[index])
-    if _true(row.get("suppressed")):
-        words.append(REASONS.get(_text(row.get("suppression_reason")), REASONS[None])[index])
-    if _true(row.get("low_reliability")):
-        words.append(RELIABILITY.get(_text(row.get("reliability_reason")), RELIABILITY[None])[index])
-    return "; ".join(w for w in words if w) or None
-
-
-def _true(value: object) -> bool:
-    return bool(value) if value is not None and not _missing(value) else False
-
-
-def _text(value: object) -> str | None:
-    return value if isinstance(value, str) else None
 
 
 def _missing(value: object) -> bool:
@@ -455,11 +472,15 @@ def _print_setup(sheet, lang: str, synthetic: bool, landscape: bool, title_rows:
     sheet.oddFooter.right.text = word("page", lang)
 
 
-def _write_family_sheet(sheet, family: Family, title: str, lang: str, synthetic: bool) -> None:
+def _write_family_sheet(sheet, published: PublishedWarehouse, family: Family, title: str, lang: str) -> None:
     from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
     from openpyxl.utils import get_column_letter
 
-    frame = family.frame.assign(**{REMARK: [_remark(row, lang) for _, row in family.frame.iterrows()]})
+    synthetic = published.is_synthetic
+    frame = family.frame.assign(**{REMARK: flags.remarks(family.frame, lang)})
+    revised = by_row(published, family.table, frame)
+    if revised:  # the column only on a sheet with a revised figure
+        frame[REVISED] = [remark(revised[index], lang) if index in revised else None for index in frame.index]
     shown = _shown_columns(frame, lang)
     _put(sheet, 1, 1, title).font = Font(bold=True, size=14)
     second = word("synthetic", lang) if synthetic else f"marts.{family.table} · {CSV_DIR_NAME}/{family.table}.csv"
@@ -526,15 +547,19 @@ def _readme_rows(published: PublishedWarehouse, lang: str, names: dict[str, str]
         ("columns", [word("column", lang), word("meaning", lang), word("data_column", lang)]),
     ]
     shown_anywhere = {s.name(lang) for f in published.families for s in _shown_columns(f.frame, lang)}
+    if any(by_row(published, f.table, f.frame) for f in published.families):
+        shown_anywhere.add(REVISED)
     for spec in SHOWN:
         if spec.name(lang) in shown_anywhere:
             comment = _first_paragraph(published.column_comment(spec.name(lang)))
             about = spec.about_no if lang == "no" else spec.about_en or comment
-            data_column = "" if spec.column == REMARK else spec.name(lang)
+            data_column = "" if spec.column in (REMARK, REVISED) else spec.name(lang)
             rows.append(("", [spec.heading(lang), about, data_column]))
     rows += [("", []), ("heading", [word("sheets", lang)])]
     rows.append(("columns", [word("sheet", lang), word("sheet_title", lang), word("table", lang)]))
     rows += [("", [names[f.family], _sheet_title(f, published.families, lang), f.table]) for f in published.families]
+    if REVISIONS_TABLE in published.tables:
+        rows.append(("", [word("revisions", lang), word("revisions_title", lang), REVISIONS_TABLE]))
     provenance = published.provenance
     if not provenance.empty and "file_name" in provenance:
         rows += [("", []), ("heading", [word("files", lang)])]
@@ -585,6 +610,94 @@ def _write_readme_sheet(sheet, published: PublishedWarehouse, lang: str, names: 
     _print_setup(sheet, lang, published.is_synthetic, landscape=False, title_rows=None)
 
 
+def _revision_rows(published: PublishedWarehouse, lang: str, names: dict[str, str]) -> list[tuple[list, str]]:
+    """Every row of marts.revisions, newest release first, the families' in the book's order before the other
+    tables', in the words of the workbook's language: (cells, the number format of its values)."""
+    cells = published.table(REVISIONS_TABLE)
+    if cells.empty:
+        return []
+    history = published.table(RELEASES_TABLE)
+    released = dict(zip(history["release_id"], history["published_at"], strict=True)) if not history.empty else {}
+    order = {release: n for n, release in enumerate(release_order(published))}
+    sheets = {f.table: names[f.family] for f in published.families}
+    labels = {
+        table: figure_labels(published, table, set(rows["cell_key"]), lang)
+        for table, rows in cells.groupby("table_name")
+    }
+    rank = {f.table: n for n, f in enumerate(published.families)}
+    columns = {spec.column: spec for spec in SHOWN}  # a column shown on the family sheets: its heading, format
+    rows = []
+    ordered = cells.assign(
+        _order=cells["release_id"].map(order).fillna(len(order)),
+        _rank=cells["table_name"].map(rank).fillna(len(rank)),
+    )
+    for cell in ordered.sort_values(
+        ["_order", "_rank", "table_name", "cell_key", "column_name"], ascending=[False] + [True] * 4
+    ).itertuples():
+        when = released.get(cell.release_id)
+        spec = columns.get(cell.column_name)
+        rows.append(
+            (
+                [
+                    cell.release_id,
+                    when.strftime("%Y-%m-%d %H:%M") if hasattr(when, "strftime") else None,
+                    release_reason(cell.reason, lang),
+                    sheets.get(cell.table_name, cell.table_name),
+                    labels[cell.table_name].get(cell.cell_key, cell.cell_key),
+                    spec.heading(lang) if spec else cell.column_name,
+                    cell.old_value,
+                    cell.new_value,
+                    cell.difference,
+                    *(status_change(cell.old_flag, cell.new_flag, lang) if cell.flag_changed else (None, None)),
+                ],
+                spec.number_format if spec else SHARE if cell.column_name.endswith(PERCENT) else "General",
+            )
+        )
+    return rows
+
+
+def _write_revisions_sheet(sheet, published: PublishedWarehouse, lang: str, names: dict[str, str]) -> None:
+    """The revision note in a workbook: a title, what a row is, then one row per revised value (or a sentence
+    saying none was), laid out like a family sheet."""
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    synthetic = published.is_synthetic
+    _put(sheet, 1, 1, word("revisions_title", lang)).font = Font(bold=True, size=14)
+    second = word("synthetic", lang) if synthetic else word("revisions_intro", lang)
+    _put(sheet, 2, 1, second).font = Font(bold=synthetic, color="C00000" if synthetic else "595959")
+    headings = word("revision_columns", lang)
+    for col, (heading, width) in enumerate(zip(headings, REVISION_WIDTHS, strict=True), start=1):
+        cell = _put(sheet, HEADER_ROW, col, heading)
+        cell.font, cell.fill = Font(bold=True), PatternFill("solid", fgColor="DDE4EE")
+        cell.alignment = Alignment(wrap_text=True, vertical="bottom")
+        sheet.column_dimensions[get_column_letter(col)].width = width
+    rows = _revision_rows(published, lang, names)
+    if not rows:
+        _put(sheet, HEADER_ROW + 1, 1, word("revisions_none", lang))
+    wrapped = Alignment(vertical="top", wrap_text=True)
+    styles = {}  # each style set once, then copied: see _write_family_sheet
+    for offset, (values, number_format) in enumerate(rows):
+        row = HEADER_ROW + 1 + offset
+        for col, value in enumerate(values, start=1):
+            cell = _put(sheet, row, col, value)
+            # A value is shown as the family sheets show its column (the cell is unrounded); a change signed.
+            shown = "General" if col - 1 not in REVISION_VALUES else number_format
+            shown = SIGNED.get(shown, shown) if col - 1 == CHANGE else shown
+            style = styles.get(shown)
+            if style is None:
+                cell.alignment, cell.number_format = wrapped, shown
+                styles[shown] = copy(cell._style)
+            else:
+                cell._style = copy(style)
+        _fit_height(sheet, row, [(v, w) for v, w in zip(values, REVISION_WIDTHS, strict=True) if w >= WRAP_FROM_WIDTH])
+    last = f"{get_column_letter(len(headings))}{HEADER_ROW + max(len(rows), 1)}"
+    sheet.auto_filter.ref = f"A{HEADER_ROW}:{last}"
+    sheet.freeze_panes = f"A{HEADER_ROW + 1}"
+    _fit_height(sheet, HEADER_ROW, [(h, w * 0.8) for h, w in zip(headings, REVISION_WIDTHS, strict=True)], at_least=2)
+    _print_setup(sheet, lang, synthetic, landscape=True, title_rows=f"{HEADER_ROW}:{HEADER_ROW}")
+
+
 def write_workbook(published: PublishedWarehouse, path: Path, lang: str = "no") -> None:
     from openpyxl import Workbook
 
@@ -595,7 +708,9 @@ def write_workbook(published: PublishedWarehouse, path: Path, lang: str = "no") 
     _write_readme_sheet(readme, published, lang, names)
     for family in published.families:
         sheet = book.create_sheet(names[family.family])
-        _write_family_sheet(sheet, family, _sheet_title(family, published.families, lang), lang, published.is_synthetic)
+        _write_family_sheet(sheet, published, family, _sheet_title(family, published.families, lang), lang)
+    if REVISIONS_TABLE in published.tables:
+        _write_revisions_sheet(book.create_sheet(word("revisions", lang)), published, lang, names)
     staged = _staged(path)
     try:
         book.save(staged)

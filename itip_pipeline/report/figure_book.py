@@ -20,7 +20,7 @@ import pandas as pd
 
 from itip_pipeline.core.escaping import for_html
 from itip_pipeline.publish.releases import RELEASES_TABLE, REVISIONS_TABLE
-from itip_pipeline.report import charts, flags, quality_declaration
+from itip_pipeline.report import charts, flags, quality_declaration, revised
 from itip_pipeline.report.chart_cache import ChartCache, prune
 from itip_pipeline.report.check_results import CheckOutcome, run_url
 from itip_pipeline.report.distribution import DISTRIBUTION_TABLE, family_distribution
@@ -57,6 +57,8 @@ td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 .note{font-size:.9rem;color:#333}
 .ident{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.82rem;hyphens:none}
 section[data-quality] p,section[data-quality] td{overflow-wrap:anywhere}
+a.revised{display:block;font-size:.78rem;white-space:nowrap}
+.sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
 @media (max-width:700px){
   main{padding:.6rem .7rem}
   figure.chart svg{width:100%;height:auto}
@@ -66,6 +68,7 @@ section[data-quality] p,section[data-quality] td{overflow-wrap:anywhere}
   table.data td{border:0;padding:.1rem 0;text-align:left;white-space:normal}
   table.data td:empty{display:none}
   table.data td::before{content:attr(data-label) ": ";font-weight:600}
+  a.revised{display:inline;margin-left:.4rem}
 }
 """
 
@@ -146,13 +149,30 @@ def _reading_guide(lang: str) -> str:
     )
 
 
-def _value_cell(row, lang: str) -> str:
+def _value_cell(row, lang: str, revisions: list[revised.Revision] = (), family: str | None = None) -> str:
+    mark = _revised_mark(revisions, lang, family)
     if row.withheld:
         letters = row.flag or "c"
-        return f'<span class="flag" title="{_e(word("withheld", lang))}">{_e(letters)}</span>'
+        return f'<span class="flag" title="{_e(word("withheld", lang))}">{_e(letters)}</span>{mark}'
     letters = "".join(letter for letter in (row.flag or "") if letter != "c")
     flag = f' <span class="flag">{_e(letters)}</span>' if letters else ""
-    return f"{_number(row.share_pct, lang)}{flag}"
+    return f"{_number(row.share_pct, lang)}{flag}{mark}"
+
+
+def _revised_mark(revisions: list[revised.Revision], lang: str, family: str | None) -> str:
+    """A revised figure's mark: per release that revised it, a link to that release's list for the family in
+    the revision note; its old value in words is the link's tooltip and, unseen, part of its text (so a screen
+    reader says it)."""
+    links = []
+    for revision in revisions:
+        before = revised.before_words(revision, lang)
+        target = f"{revised.NOTE_PAGE}#{revised.anchor(revision.release_id, family)}"
+        shown = revised.word("mark", lang).format(release=revision.release_id)
+        links.append(
+            f'<a class="revised" href="{_e(target)}" title="{_e(revised.remark([revision], lang))}">{_e(shown)}'
+            f'<span class="sr"> ({_e(before)}), {_e(revised.word("see_note", lang))}</span></a>'
+        )
+    return "".join(links)
 
 
 def _change_cell(row, lang: str) -> str:
@@ -174,14 +194,18 @@ def _note_cell(row, lang: str) -> str:
     return "<br>".join(_e(w) for w in flags.reason_words(row, lang))
 
 
-def _estimate_table(frame: pd.DataFrame, lang: str, first: list[tuple[str, str]]) -> str:
-    """Rows of estimates with value, margin of error, n, change from the year before and every flag's reason
-    in words; `first` are the leading (header key, column) pairs that say what a row is."""
+def _estimate_table(
+    frame: pd.DataFrame, lang: str, first: list[tuple[str, str]], published: PublishedWarehouse, family: Family
+) -> str:
+    """Rows of estimates with value (marked when a release revised it), margin of error, n, change from the
+    year before and every flag's reason in words; `first` are the leading (header key, column) pairs that say
+    what a row is."""
     shown = charts.localised(frame, lang)
+    marks = revised.by_row(published, family.table, frame)
     rows = [
         [_e(getattr(r, column)) for _, column in first]
         + [
-            _value_cell(r, lang),
+            _value_cell(r, lang, marks.get(r.Index, ()), family.family),
             _e(charts.margin_words(r, lang)),
             _e(getattr(r, "n_base", "")),
             _change_cell(r, lang),
@@ -194,9 +218,9 @@ def _estimate_table(frame: pd.DataFrame, lang: str, first: list[tuple[str, str]]
     return _table(headers, rows, numeric={len(first), len(first) + 1, len(first) + 2})
 
 
-def _latest_table(latest: pd.DataFrame, lang: str) -> str:
+def _latest_table(latest: pd.DataFrame, lang: str, published: PublishedWarehouse, family: Family) -> str:
     ordered = latest.sort_values(["population", "share_pct"], ascending=[True, False], na_position="last")
-    return _estimate_table(ordered, lang, [("item", "label"), ("population", "population_label")])
+    return _estimate_table(ordered, lang, [("item", "label"), ("population", "population_label")], published, family)
 
 
 def _reconciliation_rows(family: Family, published: PublishedWarehouse, lang: str) -> pd.DataFrame:
@@ -237,17 +261,19 @@ def _population_difference(family: Family, published: PublishedWarehouse, lang: 
         for i, it, lab in zip(labels["indicator_id"], labels["item"], labels["label"], strict=True)
     }
     out = []
+    marks = revised.by_row(published, DIFFERENCE_TABLE, rows)
     for r in rows.sort_values("difference_pp", ascending=False, na_position="last").itertuples():
         name = label.get((r.indicator_id, r.item if pd.notna(r.item) else None), r.label_no)
+        mark = _revised_mark(marks.get(r.Index, ()), lang, None)
         if bool(r.suppressed) or pd.isna(r.difference_pp):
-            out.append([_e(name), '<span class="flag">c</span>', "", "", _e(word("difference_withheld", lang))])
+            out.append([_e(name), f'<span class="flag">c</span>{mark}', "", "", _e(word("difference_withheld", lang))])
             continue
         margin = (r.ci_high_pp - r.ci_low_pp) / 2
         sign = "+" if r.difference_pp > 0 else "−" if r.difference_pp < 0 else "±"
         out.append(
             [
                 _e(name),
-                _e(f"{sign}{_number(abs(r.difference_pp), lang)}"),
+                _e(f"{sign}{_number(abs(r.difference_pp), lang)}") + mark,
                 _e(word("margin_value", lang).format(pp=_number(margin, lang, 0))),
                 _e(word("yes" if bool(r.significant) else "no", lang)),
                 "",
@@ -334,7 +360,9 @@ def _family_body(family: Family, published: PublishedWarehouse, lang: str, cache
                 numeric={1, 2, 3},
             )
         )
-    parts.append(f"<h2>{_e(word('table', lang).format(year=latest_year))}</h2>{_latest_table(latest, lang)}")
+    parts.append(
+        f"<h2>{_e(word('table', lang).format(year=latest_year))}</h2>{_latest_table(latest, lang, published, family)}"
+    )
     return "".join(parts)
 
 
@@ -396,7 +424,7 @@ def _breakdown_body(family: Family, published: PublishedWarehouse, lang: str, ca
             chart = charts.breakdown_trend(rows, lang)
             parts.append(_figure(chart, word("breakdown_trend", lang), lang, "trend", cache))
         ordered = latest.sort_values(["label_no", "share_pct"], ascending=[True, False], na_position="last")
-        table = _estimate_table(ordered, lang, [("category", "category_label"), ("item", "label")])
+        table = _estimate_table(ordered, lang, [("category", "category_label"), ("item", "label")], published, family)
         heading = f"<h3>{_e(word('table', lang).format(year=year))}</h3>"
         if hidden.all():
             # Nothing to read but the reasons: counted in the summary, each row's own reason one click away.
@@ -460,14 +488,8 @@ def _releases_section(published: PublishedWarehouse, run: BookRun, lang: str, ou
     history = published.table(RELEASES_TABLE)
     if history.empty:
         return ""
-    csv_dir = next((path for text, path in run.exports.items() if text == "CSV"), None) if run.exports else None
-    note = f"<p>{_e(word('releases_note', lang))}"
-    if csv_dir is not None:
-        page_dir = out_dir if lang == "no" else out_dir / "en"
-        target = os.path.relpath(Path(csv_dir) / f"{REVISIONS_TABLE}.csv", page_dir)
-        note += f'<a href="{_e(target)}">{_e(REVISIONS_TABLE)}.csv</a>'
-    else:
-        note += _e(f"marts.{REVISIONS_TABLE}")
+    note = f'<p>{_e(word("releases_note", lang))}<a href="{revised.NOTE_PAGE}">{_e(word("revisions_link", lang))}</a>'
+    note += f" ({_revisions_file(run, lang, out_dir)})"
     columns = ["release_id", "published_at", "reason", "cells_revised", "flags_changed"]
     rows = [
         [
@@ -511,6 +533,114 @@ def _about_body(family: Family, declaration: dict, lang: str) -> str:
         key = _e(section["key"])
         parts.append(f'<section id="{key}" data-quality="{key}">{heading}{lines}{tables}</section>')
     return "".join(parts)
+
+
+def _revisions_file(run: BookRun, lang: str, out_dir: Path) -> str:
+    """A link to the revisions table's CSV file among the exports, or its name in the warehouse."""
+    csv_dir = next((path for text, path in run.exports.items() if text == "CSV"), None) if run.exports else None
+    if csv_dir is None:
+        return _e(f"marts.{REVISIONS_TABLE}")
+    page_dir = out_dir if lang == "no" else out_dir / "en"
+    target = os.path.relpath(Path(csv_dir) / f"{REVISIONS_TABLE}.csv", page_dir)
+    return f'<a href="{_e(target)}">{_e(REVISIONS_TABLE)}.csv</a>'
+
+
+def _revisions_body(published: PublishedWarehouse, run: BookRun, lang: str, out_dir: Path) -> str:
+    """The revision note: per release, newest first, its id, time, reason and note, then the figures it
+    revised in words, grouped by the family page that shows them (anchors per release and per family, which
+    the marks beside revised values link to), then a count per other table."""
+    parts = [f"<p>{_e(word('revisions_intro', lang))}{_revisions_file(run, lang, out_dir)}.</p>"]
+    history = published.table(RELEASES_TABLE)
+    figures = revised.figure_revisions(published)
+    cells = published.table(REVISIONS_TABLE)
+    order = revised.release_order(published)
+    releases = history.set_index("release_id") if not history.empty else None
+    for release_id in reversed(order):
+        release = releases.loc[release_id]
+        previous = release["previous_release_id"]
+        about = word("revisions_about", lang).format(
+            when=f"{release['published_at']:%Y-%m-%d %H:%M}",
+            reason=revised.release_reason(release["reason"], lang),
+            previous=previous if isinstance(previous, str) and previous else word("revisions_first", lang),
+        )
+        parts.append(
+            f'<section id="{_e(revised.anchor(release_id))}">'
+            f"<h2>{_e(word('revisions_release', lang).format(release=release_id))}</h2><p>{_e(about)}</p>"
+            f'<p class="note">{_e(word("revisions_release_note", lang))}{_e(release["note"])}</p>'
+        )
+        mine = [r for r in figures if r.release_id == release_id]
+        changed = cells[cells["release_id"] == release_id] if not cells.empty else cells
+        if changed.empty:
+            parts.append(f"<p>{_e(word('revisions_nothing', lang))}</p></section>")
+            continue
+        pages = {f.table: f for f in published.families}
+        for family in published.families:
+            rows = [r for r in mine if r.table == family.table]
+            if rows:
+                parts.append(_revised_family(published, family, release_id, rows, lang))
+        others = changed[~changed["table_name"].isin(pages)]
+        if not others.empty:
+            parts.append(_revised_other_tables(others, [r for r in mine if r.table not in pages], lang))
+        parts.append("</section>")
+    return "".join(parts)
+
+
+def _revised_family(
+    published: PublishedWarehouse, family: Family, release_id: str, rows: list[revised.Revision], lang: str
+) -> str:
+    """One family's figures revised by one release, labelled as its page labels them."""
+    labels = revised.figure_labels(published, family.table, {r.cell_key for r in rows}, lang)
+    heading = word("revisions_family", lang).format(n=len(rows))
+    table = _table(
+        [
+            word("revisions_figure", lang),
+            word("revisions_old", lang),
+            word("revisions_new", lang),
+            word("revisions_change", lang),
+            word("revisions_flag", lang),
+            word("revisions_others", lang),
+        ],
+        [
+            [
+                _e(labels.get(r.cell_key, r.cell_key)),
+                _e(revised.old_words(r, lang) if r.value_changed else ""),
+                _e(revised.new_words(r, lang) if r.value_changed else ""),
+                _e(revised.difference_words(r, lang)),
+                _e(revised.flag_words(r, lang)),
+                _e(r.other_values or ""),
+            ]
+            for r in rows
+        ],
+        numeric={1, 2, 3, 5},
+    )
+    return (
+        f'<h3 id="{_e(revised.anchor(release_id, family.family))}">'
+        f'<a href="{_e(_page_name(family))}">{_e(family.title(lang))}</a>{_e(heading)}</h3>{table}'
+    )
+
+
+def _revised_other_tables(cells: pd.DataFrame, figures: list[revised.Revision], lang: str) -> str:
+    """Per table without a page: the figures, flags and values one release revised in it."""
+    rows = []
+    for table, changed in cells.groupby("table_name", sort=True):
+        mine = [r for r in figures if r.table == table]
+        rows.append(
+            [
+                _identifier(table),
+                _e(sum(1 for r in mine if r.value_changed)),
+                _e(sum(1 for r in mine if r.flag_changed)),
+                _e(int((changed["column_name"] != "flag").sum())),
+            ]
+        )
+    headers = [
+        word("revisions_table", lang),
+        word("revisions_figures", lang),
+        word("revisions_flags", lang),
+        word("revisions_values", lang),
+    ]
+    return f"<h3>{_e(word('revisions_other', lang))}</h3><p>{_e(word('revisions_other_intro', lang))}</p>" + _table(
+        headers, rows, numeric={1, 2, 3}
+    )
 
 
 def _identifier(name: str) -> str:
@@ -574,6 +704,14 @@ def build_figure_book(
         pages[folder / CHECKS_PAGE] = _page(
             word("checks", lang), _checks_body(published, run, lang), lang, CHECKS_PAGE, published
         )
+        if RELEASES_TABLE in published.tables:
+            pages[folder / revised.NOTE_PAGE] = _page(
+                word("revisions_page", lang),
+                _revisions_body(published, run, lang, out_dir),
+                lang,
+                revised.NOTE_PAGE,
+                published,
+            )
     jobs = [(lang, family) for lang in LANGUAGES for family in published.families]
     # Drawn in child processes, however few the pages: a crash of the chart renderer must not end this process.
     drawn = split_across_two_processes(_family_bodies, jobs, published, chart_cache, meanwhile=meanwhile)

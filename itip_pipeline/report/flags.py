@@ -8,8 +8,10 @@ cannot be computed from totals (`complementary`). A low-reliability value has a 
 (`reliability_reason`): its 95 % interval is wide (`interval_width`) or its effective sample is small
 (`n_effective`).
 
-`disclosure_flags` is the one place that reads those columns; `reason_words` and `legend` are the one place
-that says them in words, so every page and export explains a flag the same way.
+`disclosure_flags` is the one place that reads those columns; `reason_words` (and `remark`, its one-line form),
+`status_words` and `legend` are the one place that says them in words, so every page and export (figure book,
+workbooks, JSON-stat, revision note) explains a flag the same way: a confidential value is said to be withheld,
+a low-reliability one to be published with a warning.
 """
 
 from __future__ import annotations
@@ -27,10 +29,9 @@ REASON_WORDS: dict[str, tuple[str, str]] = {
         "all or none of a small group gave this answer, so the value would reveal each unit's answer",
     ),
     "complementary": (
-        "holdt tilbake så et annet skjult tall ikke kan regnes ut fra totalene (n = {n})",
-        "withheld so that another withheld value cannot be worked out from the totals (n = {n})",
+        "så et annet skjult tall ikke kan regnes ut fra totalene (n = {n})",
+        "so that another withheld value cannot be worked out from the totals (n = {n})",
     ),
-    "confidential": ("holdt tilbake av personvernhensyn", "withheld for confidentiality"),
     "interval_width": ("usikkert tall: 95 %-intervallet er bredt", "low reliability: the 95 % interval is wide"),
     "low_reliability": ("usikkert tall", "low reliability"),
     "n_effective": (
@@ -41,6 +42,16 @@ REASON_WORDS: dict[str, tuple[str, str]] = {
         "brudd i serien: spørsmålet eller utvalget er endret, ikke sammenlignbart med året før",
         "break in series: the question or sample changed, not comparable with the year before",
     ),
+}
+
+# What a flag means for the value, in words: confidentiality withholds it, low reliability shows it with a
+# warning. The first words of every `c` reason, and a flag's status where a flag changes (report/revised.py).
+WITHHELD = ("holdt tilbake for konfidensialitet", "withheld for confidentiality")
+STATUS: dict[str, tuple[str, str]] = {
+    "c": (f"{WITHHELD[0]} (c)", f"{WITHHELD[1]} (c)"),
+    "u": ("publisert med lav pålitelighet (u)", "published with low reliability (u)"),
+    "": ("publisert", "published"),
+    "b": ("brudd i serien (b)", "break in series (b)"),
 }
 
 LEGEND: dict[str, tuple[str, str]] = {
@@ -98,12 +109,36 @@ def reason_words(row, lang: str) -> list[str]:
         said.append(f"b: {REASON_WORDS['series_break'][pick]}")
     if getattr(row, "suppressed", False):
         reason = getattr(row, "suppression_reason", None)
-        key = reason if reason in CONFIDENTIAL_REASONS else "confidential"
-        said.append(f"c: {REASON_WORDS[key][pick].format(n=n)}")
+        why = f": {REASON_WORDS[reason][pick].format(n=n)}" if reason in CONFIDENTIAL_REASONS else ""
+        said.append(f"c: {WITHHELD[pick]}{why}")
     if getattr(row, "low_reliability", False):
         reason = getattr(row, "reliability_reason", None)
         said.append(f"u: {REASON_WORDS[reason if reason in RELIABILITY_REASONS else 'low_reliability'][pick]}")
     return said
+
+
+def status_words(flag: str | None, lang: str, series_break: bool = True) -> str:
+    """What a row's flag says about its value, in words: withheld, published with low reliability, or published;
+    and a break in series when it has one, unless `series_break` is False."""
+    pick = 0 if lang == "no" else 1
+    letters = flag or ""
+    said = STATUS["c" if "c" in letters else "u" if "u" in letters else ""][pick]
+    return f"{said}, {STATUS['b'][pick]}" if series_break and "b" in letters else said
+
+
+def remark(row, lang: str) -> str | None:
+    """Every flag of one row in words, on one line (a workbook's note column); None when it has none."""
+    return "; ".join(reason_words(row, lang)) or None
+
+
+# The columns `reason_words` reads: `remarks` normalises only these, not every column of a wide table.
+REASON_COLUMNS = ("n_base", "series_break", "suppressed", "suppression_reason", "low_reliability", "reliability_reason")
+
+
+def remarks(frame: pd.DataFrame, lang: str) -> list[str | None]:
+    """`remark` of each row of a published table, in its order."""
+    read = disclosure_flags(frame[[c for c in REASON_COLUMNS if c in frame]])
+    return [remark(row, lang) for row in read.itertuples()]
 
 
 def short_mark(row, lang: str) -> str:

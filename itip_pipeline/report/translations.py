@@ -26,6 +26,40 @@ WORDS: dict[str, tuple[str, str]] = {
     "reason_correction": ("rettelse", "correction"),
     "reason_method change": ("metodeendring", "method change"),
     "reason_republication": ("republisering uten endring", "republished unchanged"),
+    "revisions_page": ("Revisjonsnotat", "Revision note"),
+    "revisions_link": ("revisjonsnotatet", "the revision note"),
+    "revisions_intro": (
+        "Hver utgivelse, nyeste først, med tallene den endret fra utgivelsen før: gammel og ny verdi, endringen "
+        "i prosentpoeng og flagg som er endret. Et tall som er holdt tilbake (c), vises ikke her heller. Andre "
+        "endrede verdier i samme rad (intervall, antall, tester) er talt opp; alle står i ",
+        "Every release, newest first, with the figures it changed from the release before: old and new value, "
+        "the change in percentage points and any flag that changed. A withheld figure (c) is not shown here "
+        "either. Other values of the same row that changed (interval, counts, tests) are counted; all are in ",
+    ),
+    "revisions_release": ("Utgivelse {release}", "Release {release}"),
+    "revisions_about": (
+        "Publisert {when} UTC · årsak: {reason} · forrige utgivelse: {previous}",
+        "Published {when} UTC · reason: {reason} · previous release: {previous}",
+    ),
+    "revisions_first": ("ingen (første utgivelse)", "none (first release)"),
+    "revisions_release_note": ("Hva som var endret: ", "What had changed: "),
+    "revisions_nothing": ("Ingen publiserte tall ble endret.", "No published figure changed."),
+    "revisions_family": (" ({n} tall revidert)", " ({n} revised)"),
+    "revisions_other": ("Andre tabeller", "Other tables"),
+    "revisions_other_intro": (
+        "Tabeller uten egen side i figurboken (mange gjentar tallene over, for BI-verktøy):",
+        "Tables without a page of their own in the figure book (many repeat the figures above, for BI tools):",
+    ),
+    "revisions_figure": ("Tall", "Figure"),
+    "revisions_old": ("Før", "Before"),
+    "revisions_new": ("Nå", "Now"),
+    "revisions_change": ("Endring (prosentpoeng)", "Change (percentage points)"),
+    "revisions_flag": ("Flagg", "Flag"),
+    "revisions_others": ("Andre endrede verdier i raden", "Other values of the row changed"),
+    "revisions_table": ("Tabell", "Table"),
+    "revisions_figures": ("Tall revidert", "Figures revised"),
+    "revisions_flags": ("Flagg endret", "Flags changed"),
+    "revisions_values": ("Verdier endret", "Values changed"),
     "synthetic": (
         "SYNTETISKE DATA: Tallene er beregnet fra filer prosjektets generator har laget "
         "(filnavn *_synthetic.*). De er ikke resultater fra undersøkelsen og skal ikke siteres.",

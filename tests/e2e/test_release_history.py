@@ -1,14 +1,17 @@
 """Releases end to end: a corrected 2025 delivery published as a second release whose revisions are exactly the
 cells that differ between the two published files (compared here, table by table, without the revisions
-table's own query), and ten publishes after which every release is still readable."""
+table's own query) and marked where the figure book and the workbook show the figure, and ten publishes after
+which every release is still readable."""
 
 from __future__ import annotations
 
 import math
+import re
 import shutil
 from pathlib import Path
 
 import duckdb
+import openpyxl
 import pytest
 
 from itip_pipeline.core.published_layout import WAREHOUSE_FILE, current_version_dir
@@ -167,3 +170,42 @@ def test_ten_publishes_keep_every_release_readable(tmp_path, monkeypatch):
     assert sorted(revisions, key=lambda r: int(r[0].split(".")[1])) == [
         (f"2024.{n}", 40.0 + n - 2, 40.0 + n - 1) for n in range(2, 11)
     ]
+
+
+def test_the_book_and_the_workbook_mark_the_redelivered_figure_with_its_release_and_old_value(redelivered):
+    first, second = redelivered
+    data_dir = second.parents[3]  # <data>/marts/versions/<version>/itip.duckdb
+    (release_id,) = _rows(second, "select release_id from marts.releases order by published_at desc limit 1")[0]
+    sql = (
+        "select share_pct from marts.fct_indicator where indicator_id = 'ai_adoption' and item is null "
+        f"and population = 'kommune' and year = {YEAR}"
+    )
+    old, new = _rows(first, sql)[0][0], _rows(second, sql)[0][0]
+    old_no = f"{old:.1f}".replace(".", ",")
+    anchor = f"release-{release_id.replace('.', '-')}-ai_adoption"
+    # The family page: the municipal row of the latest year's table carries the mark, linking to the note.
+    page = (data_dir / "reports" / "figures" / "ai_adoption.html").read_text(encoding="utf-8")
+    table = page[page.index(f"Tall for {YEAR}") :]
+    marked = [row for row in re.findall(r"<tr>(.*?)</tr>", table) if "Kommuner" in row and 'class="revised"' in row]
+    assert any(
+        f'href="revisions.html#{anchor}"' in row
+        and f"revidert {release_id}" in row
+        and f"gammel verdi {old_no}" in row
+        and f"{new:.1f}".replace(".", ",") in row
+        for row in marked
+    ), marked
+    note = (data_dir / "reports" / "figures" / "revisions.html").read_text(encoding="utf-8")
+    assert f'id="{anchor}"' in note and f"Utgivelse {release_id}" in note
+    # The workbook: the row of that figure says it was revised, and the revisions sheet has every revised cell.
+    book = openpyxl.load_workbook(data_dir / "marts" / "itip_indicators.xlsx", read_only=True)
+    rows = list(book["KI-bruk"].iter_rows(min_row=3, values_only=True))
+    header = list(rows[0])
+    year, population, share, revised = (header.index(h) for h in ("År", "Populasjon", "Andel (%)", "Revidert"))
+    said = [
+        r[revised]
+        for r in rows[1:]
+        if r[year] == YEAR and r[population] == "Kommuner" and r[share] is not None and math.isclose(r[share], new)
+    ]
+    assert f"revidert i utgivelse {release_id} (gammel verdi {old_no})" in said
+    listed = [r for r in book["Revisjoner"].iter_rows(min_row=4, values_only=True) if r[0] == release_id]
+    assert len(listed) == _rows(second, "select count(*) from marts.revisions where release_id = ?", [release_id])[0][0]

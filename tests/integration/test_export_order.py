@@ -34,11 +34,14 @@ def test_every_csv_file_is_in_key_order_and_identical_whatever_the_stored_order(
     with duckdb.connect(str(shuffled), read_only=True) as con:
         stored = con.execute("select indicator_id, item, population, year from marts.fct_indicator").df()
     assert not stored.equals(stored.sort_values(list(stored.columns), na_position="first", ignore_index=True))
-    first = write_exports(read_published(shuffled), tmp_path / "a")
+    published = read_published(shuffled)
+    first = write_exports(published, tmp_path / "a")
     second = write_exports(read_published(_shuffled_warehouse(tmp_path / "b.duckdb", 0.7)), tmp_path / "b")
     assert len(first.csv_files) > 5
     for path in first.csv_files:
         frame = pd.read_csv(path, sep=";", decimal=",", encoding="utf-8-sig")
-        key = sort_key(path.stem, list(frame.columns))
+        # A table without a declared key (marts.releases and marts.revisions, keyed by publish) is ordered by
+        # every column in the table's order, which the file's leading columns do not keep.
+        key = sort_key(path.stem, list(published.tables[path.stem].columns))
         assert frame.equals(frame.sort_values(key, na_position="first", ignore_index=True)), path.name
         assert path.read_bytes() == (second.csv_files[0].parent / path.name).read_bytes(), path.name

@@ -43,15 +43,17 @@ def test_every_withheld_value_says_its_own_reason_in_words(book):
     page = _read(folder, "ai_adoption.html")
     assert "færre enn 10" not in page, "no blanket reason for every withheld value"
     rows = re.findall(r"<tr>(.*?)</tr>", page)
-    too_few = [row for row in rows if f"c: for få svar (n = {SUPPRESSED_N}" in row]
+    too_few = [row for row in rows if f"c: holdt tilbake for konfidensialitet: for få svar (n = {SUPPRESSED_N}" in row]
     assert too_few, "the cell withheld for too few answers says so, with its n"
     # The withheld row holds the flag and no share, margin or 0.
     assert all('class="flag"' in row and not re.search(r'class="num"[^>]*>0(,0)?<', row) for row in too_few)
     infosec = _read(folder, "infosec_statement.html")
-    assert "c: holdt tilbake så et annet skjult tall ikke kan regnes ut fra totalene (n = 120)" in infosec
+    said = "c: holdt tilbake for konfidensialitet: så et annet skjult tall ikke kan regnes ut fra totalene (n = 120)"
+    assert said in infosec
     assert "u: usikkert tall: 95 %-intervallet er bredt" in infosec  # published, flagged, not withheld
     english = _read(folder, "en/infosec_statement.html")
-    assert "c: withheld so that another withheld value cannot be worked out from the totals (n = 120)" in english
+    said = "c: withheld for confidentiality: so that another withheld value cannot be worked out from the totals"
+    assert f"{said} (n = 120)" in english
     for name in ("ai_adoption.html", "infosec_statement.html", "ai_adoption_breakdown.html"):
         legend = _read(folder, name)
         assert all(f"<li>{letter} = " in legend for letter in "cub"), (name, "the same legend of symbols on each page")
@@ -75,7 +77,7 @@ def test_a_breakdown_page_has_a_title_names_the_category_on_every_row_and_shows_
     table = page[page.rindex("<tbody>") :]
     rows = re.findall(r"<tr>(.*?)</tr>", table)
     assert rows and all(re.search(r"(Agder|Møre og Romsdal|Vestfold)</td>", row) for row in rows)
-    assert "c: for få svar (n = 6, minst 10 kreves)" in page
+    assert "c: holdt tilbake for konfidensialitet: for få svar (n = 6, minst 10 kreves)" in page
     assert 'data-chart="breakdown_bars"' in page and 'data-chart="trend"' in page
 
 
@@ -280,3 +282,70 @@ def test_the_declaration_states_the_marts_figures(book):
     assert "totalundersøkelse" in _section(page, "population")
     assert "NOT comparable" in _section(page, "breaks") and "Brudd i serien (flagg b) 2025" in _section(page, "breaks")
     assert "syntetiske" in _section(page, "synthetic")
+
+
+def _marks(page: str) -> list[tuple[str, str, str]]:
+    """(the table row's text, the mark's link target, its words) of every revised mark on a page."""
+    found = []
+    for row in re.findall(r"<tr>(.*?)</tr>", page):
+        for target, words in re.findall(r'<a class="revised" href="([^"]+)"[^>]*>(.*?)</a>', row):
+            found.append((re.sub(r"<[^>]+>", " ", row), target, re.sub(r"<[^>]+>", "", words)))
+    return found
+
+
+def test_a_revised_figure_is_marked_where_it_is_shown_with_its_release_and_a_link(book):
+    folder, _, published = book
+    revisions = published.tables["revisions"]
+    assert set(revisions["release_id"]) == {"2025.2"}
+    # The 2025 municipal share of AI adoption was revised from 38.0: its value cell, and only it, says so.
+    (row, target, words), *others = _marks(_read(folder, "ai_adoption.html"))
+    assert not others, "figures never revised show nothing extra"
+    assert "Kommuner" in row and "40,0" in row
+    assert target == "revisions.html#release-2025-2-ai_adoption"
+    assert words == "revidert 2025.2 (gammel verdi 38,0), se revisjonsnotatet", "the old value said, for a reader too"
+    ((row, target, words),) = _marks(_read(folder, "en/ai_adoption.html"))
+    assert (target, words) == (
+        "revisions.html#release-2025-2-ai_adoption",
+        "revised 2025.2 (old value 38.0), see the revision note",
+    )
+    # Now withheld on the breakdown page: the flag and the mark with the value it had.
+    ((row, target, words),) = _marks(_read(folder, "ai_adoption_breakdown.html"))
+    assert "Vestfold" in row and target.endswith("#release-2025-2-ai_adoption_breakdown") and "37,0" in words
+    # The statement whose flag changed is a 2023 figure: the page's table of 2025 shows nothing revised.
+    assert _marks(_read(folder, "infosec_statement.html")) == []
+    assert "a.revised{display:inline" in _read(folder, "ai_adoption.html"), "a narrow screen keeps it on the line"
+
+
+def test_the_revision_note_lists_each_release_newest_first_with_its_figures_in_words(book):
+    folder, _, published = book
+    page = _read(folder, "revisions.html")
+    assert page.index('id="release-2025-2"') < page.index('id="release-2025-1"'), "newest first"
+    first = page[page.index('id="release-2025-1"') :]
+    assert "Ingen publiserte tall ble endret." in first and "ny leveranse" in page and "nytt år" in first
+    # Every anchor a mark links to is on the page.
+    for name in ("ai_adoption.html", "ai_adoption_breakdown.html", "en/ai_adoption.html"):
+        for _, target, _ in _marks(_read(folder, name)):
+            assert f'id="{target.split("#")[1]}"' in _read(
+                folder, "en/revisions.html" if "en/" in name else "revisions.html"
+            )
+    rows = [re.sub(r"<[^>]+>", "|", row) for row in re.findall(r"<tr>(.*?)</tr>", page)]
+    cells = [[c for c in row.split("|") if c] for row in rows]
+    assert ["Har tatt i bruk kunstig intelligens · Kommuner · 2025", "38,0", "40,0", "+2,0", "1"] in cells
+    flag_only = "Vi har god oversikt over informasjonssikkerheten · Statlige virksomheter · 2023"
+    assert [flag_only, "publisert → publisert med lav pålitelighet (u)"] in cells
+    withheld = "Har tatt i bruk kunstig intelligens · Vestfold · Kommuner · 2025"
+    assert [
+        withheld,
+        "37,0",
+        "holdt tilbake for konfidensialitet (c)",
+        "publisert → holdt tilbake for konfidensialitet (c)",
+    ] in cells
+    # A table without a page of its own is counted: the fact table repeats the municipal share.
+    assert ["fct_", "indicator", "1", "0", "1"] in cells, "figures, flags and values revised in it"
+    # Each family's list is headed by a link to its page and the count of figures revised, in each language.
+    assert '<a href="ai_adoption.html">Bruk av kunstig intelligens</a> (1 tall revidert)' in page
+    english = _read(folder, "en/revisions.html")
+    assert '<a href="ai_adoption.html">Adoption of AI</a> (1 revised)' in english
+    assert "published → published with low reliability (u)" in english
+    assert 'href="revisions.html"' in _read(folder, "index.html"), "the front page links the note"
+    assert len(published.tables["revisions"]) == 5

@@ -67,7 +67,8 @@ def test_csv_values_are_the_warehouse_values_unrounded(exports, published):
 def test_each_workbook_is_in_one_language_with_a_readme_and_a_sheet_per_family(exports, published, lang):
     book = openpyxl.load_workbook(exports.workbooks[lang])
     names = sheet_names(published.families, lang)
-    assert book.sheetnames == [WORDS["readme"][0 if lang == "no" else 1], *names.values()]
+    pick = 0 if lang == "no" else 1
+    assert book.sheetnames == [WORDS["readme"][pick], *names.values(), WORDS["revisions"][pick]]
     assert len(names) == len(published.families), "a family the titles table does not list still gets its sheet"
     readme = "\n".join(str(c) for row in book.worksheets[0].iter_rows(values_only=True) for c in row if c)
     assert ("SYNTETISKE DATA" if lang == "no" else "SYNTHETIC DATA") in readme
@@ -89,10 +90,11 @@ def test_each_workbook_is_in_one_language_with_a_readme_and_a_sheet_per_family(e
         "numbers, not text"
     )
     remark = headings["remark"]
-    said = ("Brudd i serien", "Holdt tilbake") if lang == "no" else ("Break in series", "Withheld")
+    said = ("b: brudd i serien", "c: holdt tilbake for konfidensialitet: for få svar")
+    said = said if lang == "no" else ("b: break in series", "c: withheld for confidentiality: too few respondents")
     assert withheld[0][remark].startswith(said[0]) and said[1] in withheld[0][remark], "the flags in words"
     unreliable = [r for r in rows if r[flag] == "u"]
-    assert unreliable and all(r[remark].startswith(("Lav pålitelighet", "Low reliability")) for r in unreliable)
+    assert unreliable and all(r[remark].startswith(("u: usikkert tall", "u: low reliability")) for r in unreliable)
     assert {r[headings[f"label_{lang}"]] for r in rows} == {
         "Har tatt i bruk kunstig intelligens" if lang == "no" else "Has adopted AI"
     }
@@ -177,3 +179,52 @@ def test_a_table_dropped_from_the_warehouse_loses_its_csv(published, tmp_path):
     shutil.copy(tmp_path / "marts" / "csv" / "mart_ai_adoption.csv", stale)
     write_exports(published, tmp_path / "marts")
     assert not stale.exists()
+
+
+@pytest.mark.parametrize("lang", ["no", "en"])
+def test_a_revised_row_says_its_release_and_old_value_and_a_sheet_lists_every_revision(exports, published, lang):
+    book = openpyxl.load_workbook(exports.workbooks[lang])
+    names = sheet_names(published.families, lang)
+    headings = {s.name(lang): s.heading(lang) for s in SHOWN}
+    revised, remark = headings["revised"], headings["remark"]
+    pick = 0 if lang == "no" else 1
+    # The rows marts.revisions names, found here by their own columns, not by the key the code builds.
+    _, adoption = _family_rows(book[names["ai_adoption"]])
+    marked = {(r[headings["year"]], r[headings[f"population_label_{lang}"]]): r[revised] for r in adoption}
+    municipalities = ("Kommuner", "Municipalities")[pick]
+    assert (
+        marked.pop((2025, municipalities))
+        == (("revidert i utgivelse 2025.2 (gammel verdi 38,0)", "revised in release 2025.2 (old value 38.0)")[pick])
+    )
+    assert set(marked.values()) == {None}, "a figure never revised says nothing"
+    _, statements = _family_rows(book[names["infosec_statement"]])
+    flagged = [r for r in statements if r[revised]]
+    assert [(r[headings["year"]], r[headings["flag"]]) for r in flagged] == [(2023, "u")]
+    assert (
+        flagged[0][revised]
+        == (
+            (
+                "revidert i utgivelse 2025.2 (flagg før: publisert)",
+                "revised in release 2025.2 (flag before: published)",
+            )[pick]
+        )
+    )
+    assert flagged[0][remark].startswith(("u: usikkert tall", "u: low reliability")), "the flag says why, as before"
+    header, _ = _family_rows(book[names["new_family"]])
+    assert revised not in header, "no revised column on a sheet with no revised figure"
+    # The revisions sheet: every row of marts.revisions, newest release first, in words.
+    sheet = book[WORDS["revisions"][pick]]
+    header, rows = _family_rows(sheet)
+    assert header == list(WORDS["revision_columns"][pick])
+    cells = published.tables["revisions"]
+    assert len(rows) == len(cells)
+    figure, sheet_or_table, old, new = header[4], header[3], header[6], header[7]
+    assert {r[sheet_or_table] for r in rows} == {
+        names.get(f.family) for f in published.families if f.table in set(cells["table_name"])
+    } | {"fct_indicator"}, "a family's sheet by name, another table by its name"
+    withheld = next(r for r in rows if r[new] is None and r[old] == 37.0)
+    county = ("Har tatt i bruk kunstig intelligens", "Has adopted AI")[pick] + " · Vestfold · " + municipalities
+    assert withheld[figure] == f"{county} · 2025"
+    assert withheld[header[10]] == ("holdt tilbake for konfidensialitet (c)", "withheld for confidentiality (c)")[pick]
+    readme = "\n".join(str(c) for row in book.worksheets[0].iter_rows(values_only=True) for c in row if c)
+    assert revised in readme and WORDS["revisions"][pick] in readme, "the read-me explains the column and the sheet"

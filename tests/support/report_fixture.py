@@ -191,6 +191,76 @@ def _distribution() -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+# The fixture's second release, a re-delivery that revised three figures (and one more value) of pages in the book:
+# (table, cell key, column, old value, new value, old flag, new flag). New values and flags are the fixture's.
+REVISED_RELEASE = "2025.2"
+KOMMUNE_2025 = "indicator_id=ai_adoption; item=NULL; population=kommune; year=2025"
+REVISED_CELLS = [
+    ("mart_ai_adoption", KOMMUNE_2025, "share_pct", 38.0, 40.0, "b", "b"),  # a value revised
+    ("mart_ai_adoption", KOMMUNE_2025, "ci_low_pct", 33.5, 35.5, "b", "b"),  # another value of the same row
+    ("fct_indicator", KOMMUNE_2025, "share_pct", 38.0, 40.0, "b", "b"),  # the same figure in the fact table
+    (  # only the flag changed: now published with low reliability
+        "mart_infosec_statement",
+        "indicator_id=infosec_statement; item=overview; population=stat; year=2023",
+        "flag",
+        None,
+        None,
+        None,
+        "u",
+    ),
+    (  # now withheld
+        "mart_ai_adoption_breakdown",
+        "indicator_id=ai_adoption; item=NULL; population=kommune; breakdown=county_2024; category=Vestfold; year=2025",
+        "share_pct",
+        37.0,
+        None,
+        None,
+        "c",
+    ),
+]
+
+
+def _releases() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """marts.releases with two releases and marts.revisions with the second's revised cells, as publish writes
+    them (publish/releases.py)."""
+    history = pd.DataFrame(
+        {
+            "release_id": ["2025.1", REVISED_RELEASE],
+            "data_year": [2025, 2025],
+            "sequence": [1, 2],
+            "published_at": pd.to_datetime(["2026-06-15 06:00:00", "2026-06-20 06:00:00"]),
+            "reason": ["new year", "re-delivery"],
+            "note": ["first release: survey years 2023, 2024, 2025", "delivery of 2025 changed"],
+            "version": ["v1", "v2"],
+            "previous_release_id": [None, "2025.1"],
+            "survey_years": ["2023, 2024, 2025"] * 2,
+            "cells_revised": [0, 4],
+            "flags_changed": [0, 2],
+        }
+    )
+    revisions = pd.DataFrame(
+        [
+            {
+                "release_id": REVISED_RELEASE,
+                "reason": "re-delivery",
+                "previous_release_id": "2025.1",
+                "table_name": table,
+                "cell_key": key,
+                "year": int(key.rsplit("year=", 1)[1]),
+                "column_name": column,
+                "old_value": old,
+                "new_value": new,
+                "difference": None if old is None or new is None else new - old,
+                "old_flag": old_flag,
+                "new_flag": new_flag,
+                "flag_changed": old_flag != new_flag,
+            }
+            for table, key, column, old, new, old_flag, new_flag in REVISED_CELLS
+        ]
+    )
+    return history, revisions.astype({"old_value": float, "new_value": float, "difference": float})
+
+
 def write_published_fixture(path: Path, synthetic: bool = True) -> Path:
     years = [2023, 2024, 2025]
     fact = pd.DataFrame(
@@ -217,7 +287,10 @@ def write_published_fixture(path: Path, synthetic: bool = True) -> Path:
     adoption = adoption.assign(
         policy_target_pct=80.0, policy_target_year=2025, policy_target_label_no="Minst 80 prosent innen 2025"
     )
+    history, revisions = _releases()
     tables = {
+        "releases": history,
+        "revisions": revisions,
         "fct_indicator": fact,
         "mart_ai_adoption": adoption.drop(columns="family"),
         "mart_infosec_statement": infosec.drop(columns="family"),

@@ -3,61 +3,18 @@ revised cells it lists (compared with the two published tables independently), a
 
 from __future__ import annotations
 
-import json
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from itip_pipeline.core.build_state import STATE_FILE
 from itip_pipeline.core.published_layout import CURRENT, VERSIONS_DIR, WAREHOUSE_FILE
 from itip_pipeline.publish import releases
-from itip_pipeline.publish.versions import _STAMP as STAMP
 from itip_pipeline.publish.versions import KEEP_RELEASES_ENV, RETENTION, PublishFailed, _prune_versions, publish
 
-from support.release_candidates import BASE, SHA, small_candidate
-
-EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
-
-
-def _release(
-    marts: Path,
-    number: int,
-    shares,
-    previous: Path | None = None,
-    sha=SHA,
-    state=None,
-    reason=None,
-    before_record=None,
-    now=None,
-    zone: str = "UTC",
-) -> Path:
-    """The version folder `number` (named like publish names them) holding `shares` recorded as a release after
-    `previous`, made current: what publish does around releases.record, without the Parquet files and links."""
-    folder = marts / VERSIONS_DIR / f"{(EPOCH + timedelta(hours=number)):{STAMP}}-run{number:05d}"
-    folder.mkdir(parents=True)
-    small_candidate(folder / WAREHOUSE_FILE, shares, sha)
-    if before_record:
-        before_record(folder)
-    (folder / STATE_FILE).write_text(json.dumps(state or {}), encoding="utf-8")
-    with duckdb.connect() as con:
-        con.execute(f"set TimeZone = '{zone}'")  # the machine's zone, which DuckDB uses for times with a zone
-        con.execute("attach ? as published", [str(folder / WAREHOUSE_FILE)])
-        releases.record(
-            con,
-            "published",
-            previous if isinstance(previous, list) else [previous] if previous else [],
-            folder.name,
-            state or {},
-            STATE_FILE,
-            reason,
-            now=now or EPOCH + timedelta(hours=number),
-        )
-    current = marts / CURRENT
-    current.unlink(missing_ok=True)
-    current.symlink_to(f"{VERSIONS_DIR}/{folder.name}")
-    return folder
+from support.release_candidates import BASE, EPOCH, SHA, small_candidate
+from support.release_candidates import record_release as _release
 
 
 def _rows(database: Path, sql: str) -> list[tuple]:
