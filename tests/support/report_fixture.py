@@ -388,7 +388,7 @@ def write_published_fixture(path: Path, synthetic: bool = True) -> Path:
 def _quality_tables(years: list[int]) -> dict[str, pd.DataFrame]:
     """What the families' quality declarations read beside the family tables: the populations and their
     estimands, the municipalities' frame and response (the state agencies have no frame), the method per
-    indicator, two releases and the second one's revisions of AI adoption (two values of one cell, and a flag)."""
+    indicator (the releases and revisions are `_releases`)."""
     rates = [
         {
             "population": "kommune",
@@ -444,32 +444,6 @@ def _quality_tables(years: list[int]) -> dict[str, pd.DataFrame]:
         ),
         "fct_response_rate": pd.DataFrame(rates),
         "dim_indicator_method": pd.DataFrame(method),
-        "releases": pd.DataFrame(
-            {
-                "release_id": ["2025.1", "2025.2"],
-                "published_at": pd.to_datetime(["2026-06-15 06:00:00", "2026-06-20 06:00:00"]),
-                "reason": ["new year", "re-delivery"],
-                "cells_revised": [0, 2],
-                "flags_changed": [0, 1],
-            }
-        ),
-        "revisions": pd.DataFrame(
-            {
-                "release_id": ["2025.2"] * 3,
-                "reason": ["re-delivery"] * 3,
-                "previous_release_id": ["2025.1"] * 3,
-                "table_name": ["mart_ai_adoption"] * 3,
-                "cell_key": ["kommune|2025", "kommune|2025", "stat|2025"],
-                "year": [2025, 2025, 2025],
-                "column_name": ["ci_low_pct", "share_pct", "flag"],  # in key order, as publish stores them
-                "old_value": [34.0, 39.0, None],
-                "new_value": [35.5, 40.0, None],
-                "difference": [1.5, 1.0, None],
-                "old_flag": [None, None, None],
-                "new_flag": [None, None, "u"],
-                "flag_changed": [False, False, True],
-            }
-        ),
     }
 
 
