@@ -24,7 +24,10 @@ check): while a protected value is not protected, suppress further published cel
 answer distribution's codes, then breakdown categories, then headline cells; within each, a cell chosen as a
 complement the year before first, then smallest n_base, then fewest successes) until it is, then release
 again those of the new suppressions it does not need. Suppressing more only widens every range, so a value
-once protected stays protected; at the end every value is checked again.
+once protected stays protected; at the end every value is checked again. A linear program whose answer is
+already known is not solved (protect_block's shortcuts: a point found by an earlier program that already
+reaches the bound, or the same question asked again), so the verdicts, and the pattern, are those of
+solving every one.
 
 Only blocks whose inputs changed are computed (BlockCache). A block's result depends on nothing but its
 cells, its true inner counts, unanimous_from_n, the complements its question chose the year before, and the
@@ -95,6 +98,12 @@ class Block:
     truth: np.ndarray = field(init=False)
     # each cell's vectors, built once: every candidate set of suppressions reads them again
     vectors: dict[tuple, np.ndarray] = field(init=False, default_factory=dict)
+    # Every value that can be published, as rows over the inner cells (_published_rows' order), the cell
+    # whose withholding removes each row (None for a base), and the rows' true values; an intruder of a set
+    # of suppressions takes the rows that set leaves.
+    rows: np.ndarray = field(init=False)
+    owners: list[tuple | None] = field(init=False)
+    row_values: np.ndarray = field(init=False)
 
     def __post_init__(self):
         units = sorted({unit for cell in self.cells for unit in cell.units})
@@ -102,6 +111,9 @@ class Block:
         self.truth = np.zeros(len(self.inner))
         for key, i in self.inner.items():
             self.truth[i] = self.counts.get(key, 0.0)
+        rows, self.owners = _published_rows(self)
+        self.rows = np.vstack(rows) if rows else np.zeros((0, len(self.inner)))
+        self.row_values = self.rows @ self.truth
 
     def vector(self, cell: Cell, value: str) -> np.ndarray:
         """The cell's value as a 0/1 row over the inner cells (shared: callers do not change it)."""
@@ -143,19 +155,26 @@ class Target:
         floor, ceiling = self._range
         return max(floor, need) if sign > 0 else min(ceiling, need)
 
+    def reached(self, least: float, sign: float, margin: float, public_known_only: bool = False) -> bool:
+        """Whether a least value of sign · vector (the bound itself for sign 1, minus it for sign −1) reaches
+        the bound `need` asks for, by `margin`: the plain interval first, then, where it is not reached, the
+        one within the public range (worked out now unless `public_known_only`)."""
+        return any(
+            least <= sign * self.need(sign, within_public) + margin
+            for within_public in (False, True)
+            if not (within_public and public_known_only and self._range is None)
+        )
 
-def _published_rows(block: Block, suppressed: set[tuple]) -> tuple[list[np.ndarray], list[tuple | None]]:
-    """The published values as rows over the inner cells, and beside each the cell whose withholding would
-    remove it (None for a base, which is always published)."""
+
+def _published_rows(block: Block) -> tuple[list[np.ndarray], list[tuple | None]]:
+    """Every value the block can publish as a row over the inner cells, and beside each the cell whose
+    withholding removes it (None for a base, which is always published)."""
     rows, owners = [], []
     for cell in block.cells:
         if not cell.published:
             continue
-        rows.append(block.vector(cell, "n_base"))
-        owners.append(None)
-        if cell.key not in suppressed:
-            rows += [block.vector(cell, "successes"), block.vector(cell, "dont_know")]
-            owners += [cell.key, cell.key]
+        rows += [block.vector(cell, "n_base"), block.vector(cell, "successes"), block.vector(cell, "dont_know")]
+        owners += [None, cell.key, cell.key]
     return rows, owners
 
 
@@ -173,11 +192,13 @@ class Verdict:
 @dataclass(frozen=True)
 class Optimum:
     """A solved linear program: `bounded` False when the objective has no least value; else its least value
-    `fun` and the dual value of every published row (`duals`)."""
+    `fun`, the dual value of every published row (`duals`) and where it is reached (`point`)."""
 
     bounded: bool
     fun: float = 0.0
     duals: np.ndarray | None = None
+    # the inner counts at which the optimum is reached
+    point: np.ndarray | None = None
 
 
 # HiGHS as scipy's linprog(method="highs") runs it, with the options linprog sets, called directly: linprog
@@ -220,8 +241,32 @@ def _highs_minimum(matrix: csc_array, values: np.ndarray, objective: np.ndarray)
         solution = solver.getSolution()
         x, rows = np.asarray(solution.col_value), np.asarray(solution.row_value)
         if (x >= -FEASIBILITY_TOLERANCE).all() and (np.abs(values - rows) <= FEASIBILITY_TOLERANCE).all():
-            return Optimum(True, solver.getInfo().objective_function_value, np.asarray(solution.row_dual))
+            return Optimum(True, solver.getInfo().objective_function_value, np.asarray(solution.row_dual), x)
     raise RuntimeError(f"disclosure control's feasibility check failed: {solver.modelStatusToString(status)}")
+
+
+class Witnesses:
+    """Inner counts known to fit what a block publishes, each with the suppressions it was found under: the
+    true counts (under none) and the optimum of every linear program solved for the block.
+
+    Withholding more drops equations and adds none, so a point found under suppressions S fits what is
+    published under every set that holds S, and the least value of any objective there is at most the
+    point's. So when a known point already reaches a target's bound, the linear program would judge that
+    side protected too, and it is not solved: the verdict is the same, found without it. A point must reach
+    the bound by half of LP_TOLERANCE, where the program's test allows the whole of it, so that rounding in
+    the solver (far below that half) cannot make the program's judgement differ. A side that is not reached
+    is always solved: its dual values say which cells bind, and so which complement is chosen."""
+
+    def __init__(self, truth: np.ndarray):
+        self._points: list[tuple[frozenset, np.ndarray]] = [(frozenset(), truth)]
+
+    def add(self, suppressed: frozenset, point: np.ndarray) -> None:
+        self._points.append((suppressed, point))
+
+    def least(self, suppressed: frozenset, objective: np.ndarray) -> float:
+        """The least value of objective · x over the known points that fit what is published under
+        `suppressed`."""
+        return min(float(objective @ point) for found, point in self._points if found <= suppressed)
 
 
 class Intruder:
@@ -229,15 +274,18 @@ class Intruder:
     greatest value of any sum of inner cells over every non-negative set of counts that fits the published
     values (a linear program, solved with HiGHS)."""
 
-    def __init__(self, block: Block, rows: list[np.ndarray], owners: list[tuple | None]):
-        dense = np.vstack(rows) if rows else np.zeros((0, len(block.inner)))
-        self.values = dense @ block.truth
-        self.matrix = csc_array(dense)
-        self.owners = owners
+    def __init__(self, block: Block, rows: np.ndarray, owners: list[tuple | None], suppressed: frozenset):
+        self.values = rows @ block.truth
+        self.matrix = csc_array(rows)
+        self.owners, self.suppressed = owners, suppressed
 
     @classmethod
     def of(cls, block: Block, suppressed: set[tuple]) -> "Intruder":
-        return cls(block, *_published_rows(block, suppressed))
+        """The intruder of the block published with `suppressed` withheld: the rows of Block.rows whose
+        owner is published (a base has none and is always published)."""
+        keep = [owner not in suppressed for owner in block.owners]
+        owners = [owner for owner, kept in zip(block.owners, keep, strict=True) if kept]
+        return cls(block, block.rows[np.asarray(keep, dtype=bool)], owners, frozenset(suppressed))
 
     def _solve(self, objective: np.ndarray) -> Optimum:
         return _highs_minimum(self.matrix, self.values, objective)
@@ -247,16 +295,24 @@ class Intruder:
         low, high = self._solve(vector), self._solve(-vector)
         return (low.fun if low.bounded else -np.inf), (-high.fun if high.bounded else np.inf)
 
-    def judge(self, target: Target) -> Verdict:
+    def judge(self, target: Target, witnesses: Witnesses | None = None) -> Verdict:
         """Protected when the range reaches PROTECTION_LEVEL below and above the true value, within the range
-        the public rows leave it (Target.need)."""
+        the public rows leave it (Target.need). With `witnesses`, a side a known point already reaches is not
+        solved, and every optimum found is added to them."""
         failed, binding = False, set()
         for sign in (1.0, -1.0):
-            result = self._solve(sign * target.vector)
-            # the optimum of sign · v is the bound itself (sign 1) or minus it (sign −1)
-            if not result.bounded or any(
-                result.fun <= sign * target.need(sign, within_public) + LP_TOLERANCE for within_public in (False, True)
+            objective = sign * target.vector
+            # a known point reaching the bound: the program would reach it too (Witnesses). The public range
+            # is not worked out for this, so no program is solved that the plain check would not solve.
+            if witnesses is not None and target.reached(
+                witnesses.least(self.suppressed, objective), sign, LP_TOLERANCE / 2, public_known_only=True
             ):
+                continue
+            result = self._solve(objective)
+            if result.bounded and witnesses is not None:
+                witnesses.add(self.suppressed, result.point)
+            # the optimum of sign · v is the bound itself (sign 1) or minus it (sign −1)
+            if not result.bounded or target.reached(result.fun, sign, LP_TOLERANCE):
                 continue
             failed = True
             binding |= {
@@ -289,7 +345,8 @@ def _public_rows(block: Block) -> list[np.ndarray]:
 def _targets(block: Block) -> list[Target]:
     """The protected values of the block's confidential cells. One the public rows fix (an item whose success
     codes are every code of the base) is protected by definition: its range is the public one."""
-    public = Intruder(block, _public_rows(block), [])
+    rows = _public_rows(block)
+    public = Intruder(block, np.vstack(rows) if rows else np.zeros((0, len(block.inner))), [], frozenset())
     return [
         Target(vector, float(vector @ block.truth), public)
         for cell in block.cells
@@ -297,18 +354,28 @@ def _targets(block: Block) -> list[Target]:
     ]
 
 
-def protect_block(block: Block, preferred: frozenset = frozenset()) -> dict[tuple, str | None]:
+def protect_block(block: Block, preferred: frozenset = frozenset(), shortcuts: bool = True) -> dict[tuple, str | None]:
     """suppression_reason of every published cell of the block: its confidentiality reason, 'complementary',
     or None. `preferred` holds the series (cell keys without the year) chosen as complements the year before:
-    among cells of the same withhold order they go first, so a series does not flip between categories."""
+    among cells of the same withhold order they go first, so a series does not flip between categories.
+
+    Two shortcuts save linear programs without changing a verdict: a verdict asked for again (the same
+    suppressions, the same target) is not judged again, and a side of a target that a known point already
+    reaches is not solved (Witnesses). `shortcuts=False` solves every program, for the tests to compare."""
     suppressed = {c.key for c in block.cells if c.published and c.primary_reason in PROTECTED_VALUES}
     intruders: dict[frozenset, Intruder] = {}
+    verdicts: dict[tuple[frozenset, int], Verdict] = {}
+    witnesses = Witnesses(block.truth) if shortcuts else None
 
     def judge(suppressed: set[tuple], target: Target) -> Verdict:
         key = frozenset(suppressed)
         if key not in intruders:
             intruders[key] = Intruder.of(block, suppressed)
-        return intruders[key].judge(target)
+        if not shortcuts:
+            return intruders[key].judge(target)
+        if (key, id(target)) not in verdicts:
+            verdicts[(key, id(target))] = intruders[key].judge(target, witnesses)
+        return verdicts[(key, id(target))]
 
     targets = _targets(block)
     order = {
