@@ -36,19 +36,28 @@ block's key, and a block whose key an earlier build computed takes that build's 
 table disclosure_control_cache.blocks in the working database, outside every schema dbt builds, rewritten at
 each build with the blocks of that build. So a build with no changed input computes no block, and a new year
 computes its own blocks, and those of a later year whose preferred complements it changes.
+
+Questions are independent of one another, so when many blocks must be computed (a build from scratch) a
+second Python process protects about half of the questions (Worker) while this one does the rest. It runs
+this same file on the same inputs and so gives the same result; if it fails, this process protects its
+questions itself.
 """
 
 # No `from __future__ import annotations`: dbt-duckdb loads this file without registering it as a module,
 # and dataclasses cannot resolve string annotations then.
 import hashlib
+import pickle
+import subprocess
+import sys
+import tempfile
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import scipy
 from scipy.optimize._highspy import _core as highs
 from scipy.sparse import csc_array
-from scipy.stats import beta
 
 # The confidentiality reasons and what each protects: a cell with too few respondents hides both its
 # successes and its "vet ikke"; a small group all giving one answer hides its successes (and so the rest).
@@ -98,12 +107,12 @@ class Block:
     truth: np.ndarray = field(init=False)
     # each cell's vectors, built once: every candidate set of suppressions reads them again
     vectors: dict[tuple, np.ndarray] = field(init=False, default_factory=dict)
-    # Every value that can be published, as rows over the inner cells (_published_rows' order), the cell
-    # whose withholding removes each row (None for a base), and the rows' true values; an intruder of a set
-    # of suppressions takes the rows that set leaves.
-    rows: np.ndarray = field(init=False)
-    owners: list[tuple | None] = field(init=False)
-    row_values: np.ndarray = field(init=False)
+    # Every value that can be published as rows over the inner cells, and the cell whose withholding removes
+    # each row (None for a base): built when first asked for (a block taken from the cache never is), and
+    # an intruder of a set of suppressions takes the rows that set leaves.
+    _rows: tuple[np.ndarray, list[tuple | None]] | None = field(init=False, default=None)
+    # BlockCache's key of the block under each (rule version, preferred complements) asked for
+    cache_keys: dict[tuple, str] = field(init=False, default_factory=dict)
 
     def __post_init__(self):
         units = sorted({unit for cell in self.cells for unit in cell.units})
@@ -111,9 +120,13 @@ class Block:
         self.truth = np.zeros(len(self.inner))
         for key, i in self.inner.items():
             self.truth[i] = self.counts.get(key, 0.0)
-        rows, self.owners = _published_rows(self)
-        self.rows = np.vstack(rows) if rows else np.zeros((0, len(self.inner)))
-        self.row_values = self.rows @ self.truth
+
+    def published_rows(self) -> tuple[np.ndarray, list[tuple | None]]:
+        """_published_rows as one matrix, built once."""
+        if self._rows is None:
+            rows, owners = _published_rows(self)
+            self._rows = (np.vstack(rows) if rows else np.zeros((0, len(self.inner))), owners)
+        return self._rows
 
     def vector(self, cell: Cell, value: str) -> np.ndarray:
         """The cell's value as a 0/1 row over the inner cells (shared: callers do not change it)."""
@@ -283,9 +296,10 @@ class Intruder:
     def of(cls, block: Block, suppressed: set[tuple]) -> "Intruder":
         """The intruder of the block published with `suppressed` withheld: the rows of Block.rows whose
         owner is published (a base has none and is always published)."""
-        keep = [owner not in suppressed for owner in block.owners]
-        owners = [owner for owner, kept in zip(block.owners, keep, strict=True) if kept]
-        return cls(block, block.rows[np.asarray(keep, dtype=bool)], owners, frozenset(suppressed))
+        rows, owners = block.published_rows()
+        keep = [owner not in suppressed for owner in owners]
+        kept = [owner for owner, kept in zip(owners, keep, strict=True) if kept]
+        return cls(block, rows[np.asarray(keep, dtype=bool)], kept, frozenset(suppressed))
 
     def _solve(self, objective: np.ndarray) -> Optimum:
         return _highs_minimum(self.matrix, self.values, objective)
@@ -440,6 +454,9 @@ def clopper_pearson_width_pp(share: float, n_effective: float) -> float:
     """Width in percentage points of the 95 % Clopper–Pearson interval on the effective sample size (the
     Korn–Graubard interval that NCHS's standard is stated on, without a degrees-of-freedom adjustment: the
     panel delivers no design strata or clusters)."""
+    # imported here, not with the module: the second process (Worker) loads this file and needs no statistics
+    from scipy.stats import beta
+
     successes = share * n_effective
     low = 0.0 if successes <= 0 else beta.ppf(0.025, successes, n_effective - successes + 1)
     high = 1.0 if successes >= n_effective else beta.ppf(0.975, successes + 1, n_effective - successes)
@@ -510,6 +527,11 @@ class BlockCache:
         self.computed: list[tuple[str, int]] = []
 
     def key(self, block: Block, preferred: frozenset) -> str:
+        if (self.version, preferred) not in block.cache_keys:
+            block.cache_keys[(self.version, preferred)] = self._key(block, preferred)
+        return block.cache_keys[(self.version, preferred)]
+
+    def _key(self, block: Block, preferred: frozenset) -> str:
         content = (
             self.version,
             block.unanimous_from_n,
@@ -520,12 +542,17 @@ class BlockCache:
         )
         return hashlib.sha256(repr(content).encode()).hexdigest()
 
+    def lookup(self, block: Block, preferred: frozenset) -> list | None:
+        """The reasons an earlier build stored for this block (published cells in the block's order), or None."""
+        reasons = self.stored.get(self.key(block, preferred))
+        return reasons if reasons is not None and len(reasons) == sum(c.published for c in block.cells) else None
+
     def protect(self, question: str, year: int, block: Block, preferred: frozenset) -> dict[tuple, str | None]:
         """protect_block(block, preferred), from the cache when an earlier build computed the same block."""
         key = self.key(block, preferred)
         published = [cell.key for cell in block.cells if cell.published]
-        reasons = self.stored.get(key)
-        if reasons is None or len(reasons) != len(published):
+        reasons = self.lookup(block, preferred)
+        if reasons is None:
             decided = protect_block(block, preferred)
             reasons = [decided[cell] for cell in published]
             self.computed.append((question, year))
@@ -533,12 +560,8 @@ class BlockCache:
         return dict(zip(published, reasons, strict=True))
 
 
-def protect(
-    cells: pd.DataFrame, inner_counts: pd.DataFrame, unanimous_from_n: int, cache: BlockCache | None = None
-) -> pd.DataFrame:
-    """One row per published cell of int_disclosure_cells with its suppression_reason. Blocks are protected
-    year by year, each question's complements of one year preferred the next; with a cache, a block computed
-    before with the same inputs is taken from it."""
+def _questions(cells: pd.DataFrame, inner_counts: pd.DataFrame, unanimous_from_n: int) -> dict[str, list]:
+    """Every question's blocks, (year, Block) in year order, questions in order."""
     # Cells in key order, whatever order the query returned them in: the greedy search protects one value
     # after another, and which complements it picks depends on that order. The same data must give the same
     # suppressions in every build.
@@ -552,15 +575,159 @@ def protect(
             (record["question_id"], int(record["survey_year"])), ([], _codes(record["block_codes"]))
         )
         block_cells.append(_cell(record))
-    rows = []
-    chosen_before: dict[str, frozenset] = {}
+    questions: dict[str, list] = {}
     for (question, year), (block_cells, codes) in sorted(blocks.items()):
         block = Block(block_cells, codes, counts.get((question, year), {}), unanimous_from_n)
-        preferred = chosen_before.get(question, frozenset())
+        questions.setdefault(question, []).append((year, block))
+    return questions
+
+
+def _complements(reasons: dict[tuple, str | None]) -> frozenset:
+    """The series a block chose as complements, which the question's next year prefers."""
+    return frozenset(key[:-1] for key, reason in reasons.items() if reason == COMPLEMENTARY)
+
+
+def _protect_question(question: str, years: list, cache: BlockCache | None) -> list[tuple]:
+    """The rows (KEY, suppression_reason) of one question, its years in order, each preferring the
+    complements of the year before."""
+    rows, preferred = [], frozenset()
+    for year, block in years:
         reasons = protect_block(block, preferred) if cache is None else cache.protect(question, year, block, preferred)
-        chosen_before[question] = frozenset(key[:-1] for key, reason in reasons.items() if reason == COMPLEMENTARY)
+        preferred = _complements(reasons)
         rows += [(*key, reason) for key, reason in reasons.items()]
-    return pd.DataFrame(rows, columns=[*KEY, "suppression_reason"])
+    return rows
+
+
+def _blocks_to_compute(years: list, cache: BlockCache | None) -> int:
+    """How many of a question's blocks the cache cannot answer: from the first year it has not kept, each later
+    year's key depends on what that year decides, so all of them are counted."""
+    preferred = frozenset()
+    for done, (_, block) in enumerate(years):
+        reasons = None if cache is None else cache.lookup(block, preferred)
+        if reasons is None:
+            return len(years) - done
+        published = [cell.key for cell in block.cells if cell.published]
+        preferred = _complements(dict(zip(published, reasons, strict=True)))
+    return 0
+
+
+# Questions are independent of one another (a block prefers only its own question's complements of the year
+# before), so they can be protected in two processes. A second process costs a Python start and the imports of
+# this file, about as much as computing a dozen blocks, so it is started only when many blocks must be
+# computed, as in a build from scratch, and not for a new year's blocks alone.
+WORKER_FROM_BLOCKS = 30
+
+
+def _half_of_the_work(questions: dict[str, list], to_compute: dict[str, int]) -> set[str]:
+    """The questions for the second process: about half of the cells to compute, dealt largest first to the
+    side with less so far."""
+    size = {
+        q: sum(len(block.cells) for _, block in years[len(years) - to_compute[q] :]) for q, years in questions.items()
+    }
+    mine, other, handed = 0, 0, set()
+    for question in sorted(size, key=lambda q: (-size[q], q)):
+        if size[question] and other < mine:
+            other += size[question]
+            handed.add(question)
+        else:
+            mine += size[question]
+    return handed
+
+
+# What the second process runs: this file loaded as a module (dbt-duckdb runs it from a file as well), then
+# _work on the folder Worker wrote.
+WORKER_MAIN = """
+import importlib.util, sys
+spec = importlib.util.spec_from_file_location("int_disclosure_control_worker", sys.argv[1])
+module = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(module)
+module._work(sys.argv[2])
+"""
+
+
+class Worker:
+    """A second Python process that protects some of the questions. It is handed their cells and inner
+    counts, the cache's stored blocks and the rule's version in a private temporary folder, runs the same
+    code on them, and leaves the rows and what its cache used and computed there. If it fails in any way,
+    `rows` returns nothing and the caller protects those questions itself: the second process can make a
+    build faster, never change it or stop it."""
+
+    def __init__(self, cells: pd.DataFrame, inner_counts: pd.DataFrame, unanimous_from_n: int, cache):
+        self._cache = cache
+        self._folder = tempfile.TemporaryDirectory(prefix="itip_disclosure_control_")
+        folder = Path(self._folder.name)
+        inner = inner_counts[inner_counts.question_id.isin(set(cells.question_id))]
+        stored = None if cache is None else (cache.stored, cache.version)
+        with open(folder / "input.pickle", "wb") as file:
+            pickle.dump((cells, inner, unanimous_from_n, stored), file)
+        self._process = subprocess.Popen(
+            [sys.executable, "-c", WORKER_MAIN, __file__, str(folder)],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+
+    def __enter__(self) -> "Worker":
+        return self
+
+    def __exit__(self, *exception) -> None:
+        if self._process.poll() is None:
+            self._process.kill()
+            self._process.wait()
+        self._folder.cleanup()
+
+    def rows(self) -> dict[str, list[tuple]]:
+        """The rows of each question the worker protected, once it has finished; nothing if it failed."""
+        if self._process.wait() != 0:
+            return {}
+        try:
+            with open(Path(self._folder.name) / "output.pickle", "rb") as file:
+                rows, used, computed = pickle.load(file)
+        except (OSError, pickle.UnpicklingError, EOFError, ValueError):
+            return {}
+        if self._cache is not None:
+            self._cache.used |= used
+            self._cache.computed += computed
+        return rows
+
+
+def _work(folder: str) -> None:
+    """The second process's side of Worker."""
+    with open(Path(folder) / "input.pickle", "rb") as file:
+        cells, inner_counts, unanimous_from_n, stored = pickle.load(file)
+    cache = None if stored is None else BlockCache(*stored)
+    questions = _questions(cells, inner_counts, unanimous_from_n)
+    rows = {question: _protect_question(question, years, cache) for question, years in questions.items()}
+    result = (rows, {} if cache is None else cache.used, [] if cache is None else cache.computed)
+    with open(Path(folder) / "output.pickle", "wb") as file:
+        pickle.dump(result, file)
+
+
+def protect(
+    cells: pd.DataFrame,
+    inner_counts: pd.DataFrame,
+    unanimous_from_n: int,
+    cache: BlockCache | None = None,
+    worker: bool = False,
+) -> pd.DataFrame:
+    """One row per published cell of int_disclosure_cells with its suppression_reason. Blocks are protected
+    year by year, each question's complements of one year preferred the next; with a cache, a block computed
+    before with the same inputs is taken from it. With `worker`, when at least WORKER_FROM_BLOCKS blocks must
+    be computed, a second process protects part of the questions (Worker); the result is the same."""
+    questions = _questions(cells, inner_counts, unanimous_from_n)
+    to_compute = {question: _blocks_to_compute(years, cache) for question, years in questions.items()}
+    rows: dict[str, list[tuple]] = {}
+    if worker and sum(to_compute.values()) >= WORKER_FROM_BLOCKS:
+        handed = _half_of_the_work(questions, to_compute)
+        with Worker(cells[cells.question_id.isin(handed)], inner_counts, unanimous_from_n, cache) as other:
+            for question in questions.keys() - handed:
+                rows[question] = _protect_question(question, questions[question], cache)
+            rows |= other.rows()
+    for question in questions.keys() - rows.keys():
+        rows[question] = _protect_question(question, questions[question], cache)
+    if cache is not None:
+        cache.computed.sort()
+    return pd.DataFrame([row for question in questions for row in rows[question]], columns=[*KEY, "suppression_reason"])
 
 
 def control(
@@ -569,12 +736,13 @@ def control(
     rule: ReliabilityRule,
     unanimous_from_n: int,
     cache: BlockCache | None = None,
+    worker: bool = False,
 ) -> pd.DataFrame:
-    """Confidentiality and reliability of every published cell, one row each."""
+    """Confidentiality and reliability of every published cell, one row each (`worker`: see protect)."""
     published = cells[cells.is_published].copy()
     published["reliability_reason"] = reliability(published, rule)
     keyed = published.assign(survey_year=published.survey_year.astype("int64"))[[*KEY, "reliability_reason"]]
-    decided = protect(cells, inner_counts, unanimous_from_n, cache).astype({"survey_year": "int64"})
+    decided = protect(cells, inner_counts, unanimous_from_n, cache, worker).astype({"survey_year": "int64"})
     result = decided.merge(keyed, on=list(KEY), how="left", validate="one_to_one")
     result = result.astype(
         {
@@ -606,7 +774,7 @@ def model(dbt, session):
     cells = dbt.ref("int_disclosure_cells").df()
     inner_counts = dbt.ref("int_disclosure_inner_counts").df()
     cache = BlockCache(_stored_blocks(session))
-    result = control(cells, inner_counts, rule, int(dbt.config.get("group_disclosure_below_n")), cache)
+    result = control(cells, inner_counts, rule, int(dbt.config.get("group_disclosure_below_n")), cache, worker=True)
     _store_blocks(session, cache)
     return result
 
