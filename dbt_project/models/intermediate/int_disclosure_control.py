@@ -228,22 +228,40 @@ HIGHS_OPTIONS = {
 FEASIBILITY_TOLERANCE = 1e-9
 
 
-def _highs_minimum(matrix: csc_array, values: np.ndarray, objective: np.ndarray) -> Optimum:
-    """The least value of objective · x over x ≥ 0 with matrix · x = values."""
+def _highs_options() -> "highs.HighsOptions":
+    options = highs.HighsOptions()
+    for name, value in HIGHS_OPTIONS.items():
+        setattr(options, name, value)
+    return options
+
+
+# Read, never changed: each solver takes a copy.
+OPTIONS = _highs_options()
+
+
+def _highs_model(matrix: csc_array, values: np.ndarray) -> "highs.HighsLp":
+    """x ≥ 0 with matrix · x = values, for HiGHS; _highs_minimum sets the objective. One model serves all the
+    programs of one set of published rows: HiGHS copies it when it is passed, so each solve gets the same
+    model it would get built afresh."""
     lp = highs.HighsLp()
     lp.num_col_, lp.num_row_ = matrix.shape[1], matrix.shape[0]
     lp.a_matrix_.num_col_, lp.a_matrix_.num_row_ = matrix.shape[1], matrix.shape[0]
     lp.a_matrix_.format_ = highs.MatrixFormat.kColwise
-    lp.a_matrix_.start_, lp.a_matrix_.index_, lp.a_matrix_.value_ = matrix.indptr, matrix.indices, matrix.data
-    lp.col_cost_ = objective
+    # lists, which the binding reads far faster than NumPy arrays; the same numbers
+    lp.a_matrix_.start_ = matrix.indptr.tolist()
+    lp.a_matrix_.index_ = matrix.indices.tolist()
+    lp.a_matrix_.value_ = matrix.data.tolist()
     lp.col_lower_ = np.zeros(matrix.shape[1])
     lp.col_upper_ = np.full(matrix.shape[1], highs.kHighsInf)
     lp.row_lower_ = lp.row_upper_ = values
+    return lp
+
+
+def _highs_minimum(lp: "highs.HighsLp", values: np.ndarray, objective: np.ndarray) -> Optimum:
+    """The least value of objective · x over the model's x (_highs_model, whose right-hand side is `values`)."""
+    lp.col_cost_ = objective
     solver = highs._Highs()
-    options = highs.HighsOptions()
-    for name, value in HIGHS_OPTIONS.items():
-        setattr(options, name, value)
-    solver.passOptions(options)
+    solver.passOptions(OPTIONS)
     solver.passModel(lp)
     solver.run()
     status = solver.getModelStatus()
@@ -289,7 +307,7 @@ class Intruder:
 
     def __init__(self, block: Block, rows: np.ndarray, owners: list[tuple | None], suppressed: frozenset):
         self.values = rows @ block.truth
-        self.matrix = csc_array(rows)
+        self._rows, self._model = rows, None
         self.owners, self.suppressed = owners, suppressed
 
     @classmethod
@@ -302,7 +320,9 @@ class Intruder:
         return cls(block, rows[np.asarray(keep, dtype=bool)], kept, frozenset(suppressed))
 
     def _solve(self, objective: np.ndarray) -> Optimum:
-        return _highs_minimum(self.matrix, self.values, objective)
+        if self._model is None:  # built for the first program: many intruders are judged without one
+            self._model = _highs_model(csc_array(self._rows), self.values)
+        return _highs_minimum(self._model, self.values, objective)
 
     def range_of(self, vector: np.ndarray) -> tuple[float, float]:
         """The least and greatest value of vector · x; ±inf where nothing published bounds it."""
