@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from itip_pipeline.core.settings import REPO_ROOT
 
 from support.differencing_attack import Published, attacker_shares, differencing_attack, recover
+from support.disclosure_frames import cells_frame, two_questions, year_counts
 from support.disclosure_model import control
 from support.intervals import wilson_interval
 
@@ -380,6 +381,48 @@ def test_random_tables_with_shared_relations_leak_nothing(data):
     }
 
 
+def _fabricated_blocks(seed: int, count: int):
+    """Random blocks shaped like the survey's: a total and a breakdown of three to five categories, some of
+    them small, three items over three codes and "vet ikke", now and then a cell withheld for group
+    disclosure, and some series preferred as the year before's complements."""
+    rng = np.random.default_rng(seed)
+    for _ in range(count):
+        categories = [f"category_{i}" for i in range(rng.integers(3, 6))]
+        counts = {}
+        for category in categories:
+            answers = rng.multinomial(rng.choice([3, 6, 20, 40]), [0.4, 0.3, 0.2, 0.1])
+            counts |= {(category, code): int(n) for code, n in zip((1, 2, 3, DONT_KNOW), answers, strict=True) if n}
+        populations = {"total": tuple(categories)} | {category: (category,) for category in categories}
+        items = {"one": (1,), "two": (2,), "one_or_two": (1, 2)}
+        primary = {(p, i): "group_disclosure" for p in populations for i in items if rng.random() < 0.05}
+        block = build_block(counts, populations, items, primary)
+        yield block, frozenset(cell.series for cell in block.cells if rng.random() < 0.15)
+
+
+def test_the_shortcuts_give_the_pattern_of_solving_every_linear_program(monkeypatch):
+    """protect_block skips a linear program whose answer it knows (a verdict asked for again, a side a known
+    point already reaches). The patterns must be those of the plain search that solves every program, and
+    the shortcuts must actually skip programs."""
+    solved = {"plain": 0, "shortcuts": 0}
+    solve = control._highs_minimum
+    run = "plain"
+
+    def counted(*args):
+        solved[run] += 1
+        return solve(*args)
+
+    monkeypatch.setattr(control, "_highs_minimum", counted)
+    complements = 0
+    for block, preferred in _fabricated_blocks(seed=20, count=6):
+        run = "plain"
+        plain = control.protect_block(block, preferred, shortcuts=False)
+        run = "shortcuts"
+        assert control.protect_block(block, preferred) == plain
+        complements += list(plain.values()).count("complementary")
+    assert complements >= 15  # the blocks do make the search choose and release complements
+    assert solved["shortcuts"] < 0.6 * solved["plain"]
+
+
 def _published_cells(**columns) -> pd.DataFrame:
     """ai_adoption 2025 as published with alle = stat + kommune: stat (5 answers, 2 successes) suppressed by
     the primary rule, kommune withheld as its complement; alle (55 answers, 20 successes) shown."""
@@ -489,44 +532,6 @@ def test_group_disclosure_is_protected_like_a_small_cell():
     assert low <= 11 and high >= 12
 
 
-def _cells_frame(counts_by_year: dict[int, dict], populations: dict[str, tuple[str, ...]]) -> tuple:
-    """int_disclosure_cells and int_disclosure_inner_counts rows for one question over several years: one
-    headline (`total`) and one breakdown category per other population, n_base < 10 confidential."""
-    cells, inner = [], []
-    for year, counts in counts_by_year.items():
-        codes = sorted({code for _, code in counts})
-        for name, units in populations.items():
-            n_base = sum(n for (unit, _), n in counts.items() if unit in units)
-            successes = sum(n for (unit, code), n in counts.items() if unit in units and code == 5)
-            headline = name == "total"
-            cells.append(
-                {
-                    "indicator_id": "ai_barrier",
-                    "item_key": "cost",
-                    "question_id": "ai_barrier",
-                    "survey_year": year,
-                    "population": "kommune",
-                    "breakdown": None if headline else "ai_adopter",
-                    "category": None if headline else name,
-                    "is_published": True,
-                    "withhold_order": 2 if headline else 1,
-                    "units": list(units),
-                    "n_base": n_base,
-                    "share": successes / n_base,
-                    "primary_reason": "n_base" if n_base < 10 else None,
-                    "success_codes": [5],
-                    "base_codes": codes,
-                    "dont_know_codes": [],
-                    "block_codes": codes,
-                }
-            )
-        inner += [
-            {"question_id": "ai_barrier", "survey_year": year, "unit": unit, "answer_code": code, "n": n}
-            for (unit, code), n in counts.items()
-        ]
-    return pd.DataFrame(cells), pd.DataFrame(inner)
-
-
 def test_a_complement_is_kept_from_one_release_to_the_next():
     """A small unknown category needs one of the two large ones withheld. In 2024 adopters are fewer, so they
     are the complement; in 2025 non-adopters are fewer, but the 2024 choice is kept, so the non-adopter series
@@ -543,7 +548,7 @@ def test_a_complement_is_kept_from_one_release_to_the_next():
         2025: {("adopter", 5): 20, ("adopter", 1): 30, ("non_adopter", 5): 12, ("non_adopter", 1): 20,
                ("unknown", 5): 1, ("unknown", 1): 4},
     }  # fmt: skip
-    cells, inner = _cells_frame(counts, populations)
+    cells, inner = cells_frame(counts, populations)
     decided = control.protect(cells, inner, unanimous_from_n=50)
     complements = decided[decided.suppression_reason == "complementary"]
     assert set(zip(complements.survey_year, complements.category, strict=True)) == {
@@ -557,38 +562,6 @@ def test_a_complement_is_kept_from_one_release_to_the_next():
 
 # --- the block cache ----------------------------------------------------------------------------------------
 
-CATEGORIES = {
-    "total": ("adopter", "non_adopter", "unknown"),
-    "adopter": ("adopter",),
-    "non_adopter": ("non_adopter",),
-    "unknown": ("unknown",),
-}
-
-
-def _counts(adopters: int, non_adopters: int, unknown: int) -> dict:
-    """One year of a question: successes (code 5) and the rest (code 1) of three categories, the unknown one
-    small enough to be confidential so that a complement is needed."""
-    return {
-        ("adopter", 5): adopters // 3, ("adopter", 1): adopters - adopters // 3,
-        ("non_adopter", 5): non_adopters // 3, ("non_adopter", 1): non_adopters - non_adopters // 3,
-        ("unknown", 5): unknown // 2, ("unknown", 1): unknown - unknown // 2,
-    }  # fmt: skip
-
-
-def _two_questions(changed: dict[int, dict] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Two questions over three years; `changed` replaces some years of the second question."""
-    frames = []
-    for question, years in (
-        ("ai_barrier", {2023: _counts(30, 40, 5), 2024: _counts(30, 40, 5), 2025: _counts(50, 32, 5)}),
-        (
-            "ai_benefit",
-            {2023: _counts(41, 30, 6), 2024: _counts(30, 44, 4), 2025: _counts(36, 30, 5)} | (changed or {}),
-        ),
-    ):
-        cells, inner = _cells_frame(years, CATEGORIES)
-        frames.append((cells.assign(question_id=question, item_key=question), inner.assign(question_id=question)))
-    return pd.concat([f[0] for f in frames], ignore_index=True), pd.concat([f[1] for f in frames], ignore_index=True)
-
 
 def _reuse(cache) -> control.BlockCache:
     """What a later build starts from: the blocks an earlier build kept."""
@@ -596,7 +569,7 @@ def _reuse(cache) -> control.BlockCache:
 
 
 def test_the_block_cache_never_changes_a_result():
-    cells, inner = _two_questions()
+    cells, inner = two_questions()
     uncached = control.protect(cells, inner, unanimous_from_n=50)
     cold = control.BlockCache(version="rule")
     assert control.protect(cells, inner, unanimous_from_n=50, cache=cold).equals(uncached)
@@ -616,18 +589,18 @@ def test_the_block_cache_never_changes_a_result():
 
 
 def test_a_changed_block_is_computed_again_with_the_years_it_decides():
-    cells, inner = _two_questions()
+    cells, inner = two_questions()
     earlier = control.BlockCache(version="rule")
     control.protect(cells, inner, unanimous_from_n=50, cache=earlier)
     # one more respondent in one category of 2024: the same complement, so 2025 is not computed again
-    cells, inner = _two_questions({2024: _counts(31, 44, 4)})
+    cells, inner = two_questions({2024: year_counts(31, 44, 4)})
     cache = _reuse(earlier)
     decided = control.protect(cells, inner, unanimous_from_n=50, cache=cache)
     assert cache.computed == [("ai_benefit", 2024)]
     assert decided.equals(control.protect(cells, inner, unanimous_from_n=50))
     # 2024's unknown category grows to twelve: nothing of 2024 is confidential and it chooses no complement,
     # so 2025, which prefers the complements of 2024, is computed again; 2023 and the other question are not
-    cells, inner = _two_questions({2024: _counts(30, 44, 12)})
+    cells, inner = two_questions({2024: year_counts(30, 44, 12)})
     cache = _reuse(earlier)
     decided = control.protect(cells, inner, unanimous_from_n=50, cache=cache)
     assert cache.computed == [("ai_benefit", 2024), ("ai_benefit", 2025)]
@@ -635,7 +608,7 @@ def test_a_changed_block_is_computed_again_with_the_years_it_decides():
 
 
 def test_the_block_cache_is_kept_in_the_working_database_between_builds():
-    cells, inner = _two_questions()
+    cells, inner = two_questions()
     con = duckdb.connect()
     first = control.BlockCache(control._stored_blocks(con), version="rule")
     control.protect(cells, inner, unanimous_from_n=50, cache=first)

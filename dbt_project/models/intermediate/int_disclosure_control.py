@@ -24,7 +24,10 @@ check): while a protected value is not protected, suppress further published cel
 answer distribution's codes, then breakdown categories, then headline cells; within each, a cell chosen as a
 complement the year before first, then smallest n_base, then fewest successes) until it is, then release
 again those of the new suppressions it does not need. Suppressing more only widens every range, so a value
-once protected stays protected; at the end every value is checked again.
+once protected stays protected; at the end every value is checked again. A linear program whose answer is
+already known is not solved (protect_block's shortcuts: a point found by an earlier program that already
+reaches the bound, or the same question asked again), so the verdicts, and the pattern, are those of
+solving every one.
 
 Only blocks whose inputs changed are computed (BlockCache). A block's result depends on nothing but its
 cells, its true inner counts, unanimous_from_n, the complements its question chose the year before, and the
@@ -33,19 +36,28 @@ block's key, and a block whose key an earlier build computed takes that build's 
 table disclosure_control_cache.blocks in the working database, outside every schema dbt builds, rewritten at
 each build with the blocks of that build. So a build with no changed input computes no block, and a new year
 computes its own blocks, and those of a later year whose preferred complements it changes.
+
+Questions are independent of one another, so when many blocks must be computed (a build from scratch) a
+second Python process protects about half of the questions (Worker) while this one does the rest. It runs
+this same file on the same inputs and so gives the same result; if it fails, this process protects its
+questions itself.
 """
 
 # No `from __future__ import annotations`: dbt-duckdb loads this file without registering it as a module,
 # and dataclasses cannot resolve string annotations then.
 import hashlib
+import pickle
+import subprocess
+import sys
+import tempfile
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import scipy
 from scipy.optimize._highspy import _core as highs
 from scipy.sparse import csc_array
-from scipy.stats import beta
 
 # The confidentiality reasons and what each protects: a cell with too few respondents hides both its
 # successes and its "vet ikke"; a small group all giving one answer hides its successes (and so the rest).
@@ -95,6 +107,12 @@ class Block:
     truth: np.ndarray = field(init=False)
     # each cell's vectors, built once: every candidate set of suppressions reads them again
     vectors: dict[tuple, np.ndarray] = field(init=False, default_factory=dict)
+    # Every value that can be published as rows over the inner cells, and the cell whose withholding removes
+    # each row (None for a base): built when first asked for (a block taken from the cache never is), and
+    # an intruder of a set of suppressions takes the rows that set leaves.
+    _rows: tuple[np.ndarray, list[tuple | None]] | None = field(init=False, default=None)
+    # BlockCache's key of the block under each (rule version, preferred complements) asked for
+    cache_keys: dict[tuple, str] = field(init=False, default_factory=dict)
 
     def __post_init__(self):
         units = sorted({unit for cell in self.cells for unit in cell.units})
@@ -102,6 +120,13 @@ class Block:
         self.truth = np.zeros(len(self.inner))
         for key, i in self.inner.items():
             self.truth[i] = self.counts.get(key, 0.0)
+
+    def published_rows(self) -> tuple[np.ndarray, list[tuple | None]]:
+        """_published_rows as one matrix, built once."""
+        if self._rows is None:
+            rows, owners = _published_rows(self)
+            self._rows = (np.vstack(rows) if rows else np.zeros((0, len(self.inner))), owners)
+        return self._rows
 
     def vector(self, cell: Cell, value: str) -> np.ndarray:
         """The cell's value as a 0/1 row over the inner cells (shared: callers do not change it)."""
@@ -143,19 +168,26 @@ class Target:
         floor, ceiling = self._range
         return max(floor, need) if sign > 0 else min(ceiling, need)
 
+    def reached(self, least: float, sign: float, margin: float, public_known_only: bool = False) -> bool:
+        """Whether a least value of sign · vector (the bound itself for sign 1, minus it for sign −1) reaches
+        the bound `need` asks for, by `margin`: the plain interval first, then, where it is not reached, the
+        one within the public range (worked out now unless `public_known_only`)."""
+        return any(
+            least <= sign * self.need(sign, within_public) + margin
+            for within_public in (False, True)
+            if not (within_public and public_known_only and self._range is None)
+        )
 
-def _published_rows(block: Block, suppressed: set[tuple]) -> tuple[list[np.ndarray], list[tuple | None]]:
-    """The published values as rows over the inner cells, and beside each the cell whose withholding would
-    remove it (None for a base, which is always published)."""
+
+def _published_rows(block: Block) -> tuple[list[np.ndarray], list[tuple | None]]:
+    """Every value the block can publish as a row over the inner cells, and beside each the cell whose
+    withholding removes it (None for a base, which is always published)."""
     rows, owners = [], []
     for cell in block.cells:
         if not cell.published:
             continue
-        rows.append(block.vector(cell, "n_base"))
-        owners.append(None)
-        if cell.key not in suppressed:
-            rows += [block.vector(cell, "successes"), block.vector(cell, "dont_know")]
-            owners += [cell.key, cell.key]
+        rows += [block.vector(cell, "n_base"), block.vector(cell, "successes"), block.vector(cell, "dont_know")]
+        owners += [None, cell.key, cell.key]
     return rows, owners
 
 
@@ -173,11 +205,13 @@ class Verdict:
 @dataclass(frozen=True)
 class Optimum:
     """A solved linear program: `bounded` False when the objective has no least value; else its least value
-    `fun` and the dual value of every published row (`duals`)."""
+    `fun`, the dual value of every published row (`duals`) and where it is reached (`point`)."""
 
     bounded: bool
     fun: float = 0.0
     duals: np.ndarray | None = None
+    # the inner counts at which the optimum is reached
+    point: np.ndarray | None = None
 
 
 # HiGHS as scipy's linprog(method="highs") runs it, with the options linprog sets, called directly: linprog
@@ -194,22 +228,40 @@ HIGHS_OPTIONS = {
 FEASIBILITY_TOLERANCE = 1e-9
 
 
-def _highs_minimum(matrix: csc_array, values: np.ndarray, objective: np.ndarray) -> Optimum:
-    """The least value of objective · x over x ≥ 0 with matrix · x = values."""
+def _highs_options() -> "highs.HighsOptions":
+    options = highs.HighsOptions()
+    for name, value in HIGHS_OPTIONS.items():
+        setattr(options, name, value)
+    return options
+
+
+# Read, never changed: each solver takes a copy.
+OPTIONS = _highs_options()
+
+
+def _highs_model(matrix: csc_array, values: np.ndarray) -> "highs.HighsLp":
+    """x ≥ 0 with matrix · x = values, for HiGHS; _highs_minimum sets the objective. One model serves all the
+    programs of one set of published rows: HiGHS copies it when it is passed, so each solve gets the same
+    model it would get built afresh."""
     lp = highs.HighsLp()
     lp.num_col_, lp.num_row_ = matrix.shape[1], matrix.shape[0]
     lp.a_matrix_.num_col_, lp.a_matrix_.num_row_ = matrix.shape[1], matrix.shape[0]
     lp.a_matrix_.format_ = highs.MatrixFormat.kColwise
-    lp.a_matrix_.start_, lp.a_matrix_.index_, lp.a_matrix_.value_ = matrix.indptr, matrix.indices, matrix.data
-    lp.col_cost_ = objective
+    # lists, which the binding reads far faster than NumPy arrays; the same numbers
+    lp.a_matrix_.start_ = matrix.indptr.tolist()
+    lp.a_matrix_.index_ = matrix.indices.tolist()
+    lp.a_matrix_.value_ = matrix.data.tolist()
     lp.col_lower_ = np.zeros(matrix.shape[1])
     lp.col_upper_ = np.full(matrix.shape[1], highs.kHighsInf)
     lp.row_lower_ = lp.row_upper_ = values
+    return lp
+
+
+def _highs_minimum(lp: "highs.HighsLp", values: np.ndarray, objective: np.ndarray) -> Optimum:
+    """The least value of objective · x over the model's x (_highs_model, whose right-hand side is `values`)."""
+    lp.col_cost_ = objective
     solver = highs._Highs()
-    options = highs.HighsOptions()
-    for name, value in HIGHS_OPTIONS.items():
-        setattr(options, name, value)
-    solver.passOptions(options)
+    solver.passOptions(OPTIONS)
     solver.passModel(lp)
     solver.run()
     status = solver.getModelStatus()
@@ -220,8 +272,32 @@ def _highs_minimum(matrix: csc_array, values: np.ndarray, objective: np.ndarray)
         solution = solver.getSolution()
         x, rows = np.asarray(solution.col_value), np.asarray(solution.row_value)
         if (x >= -FEASIBILITY_TOLERANCE).all() and (np.abs(values - rows) <= FEASIBILITY_TOLERANCE).all():
-            return Optimum(True, solver.getInfo().objective_function_value, np.asarray(solution.row_dual))
+            return Optimum(True, solver.getInfo().objective_function_value, np.asarray(solution.row_dual), x)
     raise RuntimeError(f"disclosure control's feasibility check failed: {solver.modelStatusToString(status)}")
+
+
+class Witnesses:
+    """Inner counts known to fit what a block publishes, each with the suppressions it was found under: the
+    true counts (under none) and the optimum of every linear program solved for the block.
+
+    Withholding more drops equations and adds none, so a point found under suppressions S fits what is
+    published under every set that holds S, and the least value of any objective there is at most the
+    point's. So when a known point already reaches a target's bound, the linear program would judge that
+    side protected too, and it is not solved: the verdict is the same, found without it. A point must reach
+    the bound by half of LP_TOLERANCE, where the program's test allows the whole of it, so that rounding in
+    the solver (far below that half) cannot make the program's judgement differ. A side that is not reached
+    is always solved: its dual values say which cells bind, and so which complement is chosen."""
+
+    def __init__(self, truth: np.ndarray):
+        self._points: list[tuple[frozenset, np.ndarray]] = [(frozenset(), truth)]
+
+    def add(self, suppressed: frozenset, point: np.ndarray) -> None:
+        self._points.append((suppressed, point))
+
+    def least(self, suppressed: frozenset, objective: np.ndarray) -> float:
+        """The least value of objective · x over the known points that fit what is published under
+        `suppressed`."""
+        return min(float(objective @ point) for found, point in self._points if found <= suppressed)
 
 
 class Intruder:
@@ -229,34 +305,48 @@ class Intruder:
     greatest value of any sum of inner cells over every non-negative set of counts that fits the published
     values (a linear program, solved with HiGHS)."""
 
-    def __init__(self, block: Block, rows: list[np.ndarray], owners: list[tuple | None]):
-        dense = np.vstack(rows) if rows else np.zeros((0, len(block.inner)))
-        self.values = dense @ block.truth
-        self.matrix = csc_array(dense)
-        self.owners = owners
+    def __init__(self, block: Block, rows: np.ndarray, owners: list[tuple | None], suppressed: frozenset):
+        self.values = rows @ block.truth
+        self._rows, self._model = rows, None
+        self.owners, self.suppressed = owners, suppressed
 
     @classmethod
     def of(cls, block: Block, suppressed: set[tuple]) -> "Intruder":
-        return cls(block, *_published_rows(block, suppressed))
+        """The intruder of the block published with `suppressed` withheld: the rows of Block.rows whose
+        owner is published (a base has none and is always published)."""
+        rows, owners = block.published_rows()
+        keep = [owner not in suppressed for owner in owners]
+        kept = [owner for owner, kept in zip(owners, keep, strict=True) if kept]
+        return cls(block, rows[np.asarray(keep, dtype=bool)], kept, frozenset(suppressed))
 
     def _solve(self, objective: np.ndarray) -> Optimum:
-        return _highs_minimum(self.matrix, self.values, objective)
+        if self._model is None:  # built for the first program: many intruders are judged without one
+            self._model = _highs_model(csc_array(self._rows), self.values)
+        return _highs_minimum(self._model, self.values, objective)
 
     def range_of(self, vector: np.ndarray) -> tuple[float, float]:
         """The least and greatest value of vector · x; ±inf where nothing published bounds it."""
         low, high = self._solve(vector), self._solve(-vector)
         return (low.fun if low.bounded else -np.inf), (-high.fun if high.bounded else np.inf)
 
-    def judge(self, target: Target) -> Verdict:
+    def judge(self, target: Target, witnesses: Witnesses | None = None) -> Verdict:
         """Protected when the range reaches PROTECTION_LEVEL below and above the true value, within the range
-        the public rows leave it (Target.need)."""
+        the public rows leave it (Target.need). With `witnesses`, a side a known point already reaches is not
+        solved, and every optimum found is added to them."""
         failed, binding = False, set()
         for sign in (1.0, -1.0):
-            result = self._solve(sign * target.vector)
-            # the optimum of sign · v is the bound itself (sign 1) or minus it (sign −1)
-            if not result.bounded or any(
-                result.fun <= sign * target.need(sign, within_public) + LP_TOLERANCE for within_public in (False, True)
+            objective = sign * target.vector
+            # a known point reaching the bound: the program would reach it too (Witnesses). The public range
+            # is not worked out for this, so no program is solved that the plain check would not solve.
+            if witnesses is not None and target.reached(
+                witnesses.least(self.suppressed, objective), sign, LP_TOLERANCE / 2, public_known_only=True
             ):
+                continue
+            result = self._solve(objective)
+            if result.bounded and witnesses is not None:
+                witnesses.add(self.suppressed, result.point)
+            # the optimum of sign · v is the bound itself (sign 1) or minus it (sign −1)
+            if not result.bounded or target.reached(result.fun, sign, LP_TOLERANCE):
                 continue
             failed = True
             binding |= {
@@ -289,7 +379,8 @@ def _public_rows(block: Block) -> list[np.ndarray]:
 def _targets(block: Block) -> list[Target]:
     """The protected values of the block's confidential cells. One the public rows fix (an item whose success
     codes are every code of the base) is protected by definition: its range is the public one."""
-    public = Intruder(block, _public_rows(block), [])
+    rows = _public_rows(block)
+    public = Intruder(block, np.vstack(rows) if rows else np.zeros((0, len(block.inner))), [], frozenset())
     return [
         Target(vector, float(vector @ block.truth), public)
         for cell in block.cells
@@ -297,18 +388,28 @@ def _targets(block: Block) -> list[Target]:
     ]
 
 
-def protect_block(block: Block, preferred: frozenset = frozenset()) -> dict[tuple, str | None]:
+def protect_block(block: Block, preferred: frozenset = frozenset(), shortcuts: bool = True) -> dict[tuple, str | None]:
     """suppression_reason of every published cell of the block: its confidentiality reason, 'complementary',
     or None. `preferred` holds the series (cell keys without the year) chosen as complements the year before:
-    among cells of the same withhold order they go first, so a series does not flip between categories."""
+    among cells of the same withhold order they go first, so a series does not flip between categories.
+
+    Two shortcuts save linear programs without changing a verdict: a verdict asked for again (the same
+    suppressions, the same target) is not judged again, and a side of a target that a known point already
+    reaches is not solved (Witnesses). `shortcuts=False` solves every program, for the tests to compare."""
     suppressed = {c.key for c in block.cells if c.published and c.primary_reason in PROTECTED_VALUES}
     intruders: dict[frozenset, Intruder] = {}
+    verdicts: dict[tuple[frozenset, int], Verdict] = {}
+    witnesses = Witnesses(block.truth) if shortcuts else None
 
     def judge(suppressed: set[tuple], target: Target) -> Verdict:
         key = frozenset(suppressed)
         if key not in intruders:
             intruders[key] = Intruder.of(block, suppressed)
-        return intruders[key].judge(target)
+        if not shortcuts:
+            return intruders[key].judge(target)
+        if (key, id(target)) not in verdicts:
+            verdicts[(key, id(target))] = intruders[key].judge(target, witnesses)
+        return verdicts[(key, id(target))]
 
     targets = _targets(block)
     order = {
@@ -373,6 +474,9 @@ def clopper_pearson_width_pp(share: float, n_effective: float) -> float:
     """Width in percentage points of the 95 % Clopper–Pearson interval on the effective sample size (the
     Korn–Graubard interval that NCHS's standard is stated on, without a degrees-of-freedom adjustment: the
     panel delivers no design strata or clusters)."""
+    # imported here, not with the module: the second process (Worker) loads this file and needs no statistics
+    from scipy.stats import beta
+
     successes = share * n_effective
     low = 0.0 if successes <= 0 else beta.ppf(0.025, successes, n_effective - successes + 1)
     high = 1.0 if successes >= n_effective else beta.ppf(0.975, successes + 1, n_effective - successes)
@@ -443,6 +547,11 @@ class BlockCache:
         self.computed: list[tuple[str, int]] = []
 
     def key(self, block: Block, preferred: frozenset) -> str:
+        if (self.version, preferred) not in block.cache_keys:
+            block.cache_keys[(self.version, preferred)] = self._key(block, preferred)
+        return block.cache_keys[(self.version, preferred)]
+
+    def _key(self, block: Block, preferred: frozenset) -> str:
         content = (
             self.version,
             block.unanimous_from_n,
@@ -453,12 +562,17 @@ class BlockCache:
         )
         return hashlib.sha256(repr(content).encode()).hexdigest()
 
+    def lookup(self, block: Block, preferred: frozenset) -> list | None:
+        """The reasons an earlier build stored for this block (published cells in the block's order), or None."""
+        reasons = self.stored.get(self.key(block, preferred))
+        return reasons if reasons is not None and len(reasons) == sum(c.published for c in block.cells) else None
+
     def protect(self, question: str, year: int, block: Block, preferred: frozenset) -> dict[tuple, str | None]:
         """protect_block(block, preferred), from the cache when an earlier build computed the same block."""
         key = self.key(block, preferred)
         published = [cell.key for cell in block.cells if cell.published]
-        reasons = self.stored.get(key)
-        if reasons is None or len(reasons) != len(published):
+        reasons = self.lookup(block, preferred)
+        if reasons is None:
             decided = protect_block(block, preferred)
             reasons = [decided[cell] for cell in published]
             self.computed.append((question, year))
@@ -466,12 +580,8 @@ class BlockCache:
         return dict(zip(published, reasons, strict=True))
 
 
-def protect(
-    cells: pd.DataFrame, inner_counts: pd.DataFrame, unanimous_from_n: int, cache: BlockCache | None = None
-) -> pd.DataFrame:
-    """One row per published cell of int_disclosure_cells with its suppression_reason. Blocks are protected
-    year by year, each question's complements of one year preferred the next; with a cache, a block computed
-    before with the same inputs is taken from it."""
+def _questions(cells: pd.DataFrame, inner_counts: pd.DataFrame, unanimous_from_n: int) -> dict[str, list]:
+    """Every question's blocks, (year, Block) in year order, questions in order."""
     # Cells in key order, whatever order the query returned them in: the greedy search protects one value
     # after another, and which complements it picks depends on that order. The same data must give the same
     # suppressions in every build.
@@ -485,15 +595,159 @@ def protect(
             (record["question_id"], int(record["survey_year"])), ([], _codes(record["block_codes"]))
         )
         block_cells.append(_cell(record))
-    rows = []
-    chosen_before: dict[str, frozenset] = {}
+    questions: dict[str, list] = {}
     for (question, year), (block_cells, codes) in sorted(blocks.items()):
         block = Block(block_cells, codes, counts.get((question, year), {}), unanimous_from_n)
-        preferred = chosen_before.get(question, frozenset())
+        questions.setdefault(question, []).append((year, block))
+    return questions
+
+
+def _complements(reasons: dict[tuple, str | None]) -> frozenset:
+    """The series a block chose as complements, which the question's next year prefers."""
+    return frozenset(key[:-1] for key, reason in reasons.items() if reason == COMPLEMENTARY)
+
+
+def _protect_question(question: str, years: list, cache: BlockCache | None) -> list[tuple]:
+    """The rows (KEY, suppression_reason) of one question, its years in order, each preferring the
+    complements of the year before."""
+    rows, preferred = [], frozenset()
+    for year, block in years:
         reasons = protect_block(block, preferred) if cache is None else cache.protect(question, year, block, preferred)
-        chosen_before[question] = frozenset(key[:-1] for key, reason in reasons.items() if reason == COMPLEMENTARY)
+        preferred = _complements(reasons)
         rows += [(*key, reason) for key, reason in reasons.items()]
-    return pd.DataFrame(rows, columns=[*KEY, "suppression_reason"])
+    return rows
+
+
+def _blocks_to_compute(years: list, cache: BlockCache | None) -> int:
+    """How many of a question's blocks the cache cannot answer: from the first year it has not kept, each later
+    year's key depends on what that year decides, so all of them are counted."""
+    preferred = frozenset()
+    for done, (_, block) in enumerate(years):
+        reasons = None if cache is None else cache.lookup(block, preferred)
+        if reasons is None:
+            return len(years) - done
+        published = [cell.key for cell in block.cells if cell.published]
+        preferred = _complements(dict(zip(published, reasons, strict=True)))
+    return 0
+
+
+# Questions are independent of one another (a block prefers only its own question's complements of the year
+# before), so they can be protected in two processes. A second process costs a Python start and the imports of
+# this file, about as much as computing a dozen blocks, so it is started only when many blocks must be
+# computed, as in a build from scratch, and not for a new year's blocks alone.
+WORKER_FROM_BLOCKS = 30
+
+
+def _half_of_the_work(questions: dict[str, list], to_compute: dict[str, int]) -> set[str]:
+    """The questions for the second process: about half of the cells to compute, dealt largest first to the
+    side with less so far."""
+    size = {
+        q: sum(len(block.cells) for _, block in years[len(years) - to_compute[q] :]) for q, years in questions.items()
+    }
+    mine, other, handed = 0, 0, set()
+    for question in sorted(size, key=lambda q: (-size[q], q)):
+        if size[question] and other < mine:
+            other += size[question]
+            handed.add(question)
+        else:
+            mine += size[question]
+    return handed
+
+
+# What the second process runs: this file loaded as a module (dbt-duckdb runs it from a file as well), then
+# _work on the folder Worker wrote.
+WORKER_MAIN = """
+import importlib.util, sys
+spec = importlib.util.spec_from_file_location("int_disclosure_control_worker", sys.argv[1])
+module = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(module)
+module._work(sys.argv[2])
+"""
+
+
+class Worker:
+    """A second Python process that protects some of the questions. It is handed their cells and inner
+    counts, the cache's stored blocks and the rule's version in a private temporary folder, runs the same
+    code on them, and leaves the rows and what its cache used and computed there. If it fails in any way,
+    `rows` returns nothing and the caller protects those questions itself: the second process can make a
+    build faster, never change it or stop it."""
+
+    def __init__(self, cells: pd.DataFrame, inner_counts: pd.DataFrame, unanimous_from_n: int, cache):
+        self._cache = cache
+        self._folder = tempfile.TemporaryDirectory(prefix="itip_disclosure_control_")
+        folder = Path(self._folder.name)
+        inner = inner_counts[inner_counts.question_id.isin(set(cells.question_id))]
+        stored = None if cache is None else (cache.stored, cache.version)
+        with open(folder / "input.pickle", "wb") as file:
+            pickle.dump((cells, inner, unanimous_from_n, stored), file)
+        self._process = subprocess.Popen(
+            [sys.executable, "-c", WORKER_MAIN, __file__, str(folder)],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+
+    def __enter__(self) -> "Worker":
+        return self
+
+    def __exit__(self, *exception) -> None:
+        if self._process.poll() is None:
+            self._process.kill()
+            self._process.wait()
+        self._folder.cleanup()
+
+    def rows(self) -> dict[str, list[tuple]]:
+        """The rows of each question the worker protected, once it has finished; nothing if it failed."""
+        if self._process.wait() != 0:
+            return {}
+        try:
+            with open(Path(self._folder.name) / "output.pickle", "rb") as file:
+                rows, used, computed = pickle.load(file)
+        except (OSError, pickle.UnpicklingError, EOFError, ValueError):
+            return {}
+        if self._cache is not None:
+            self._cache.used |= used
+            self._cache.computed += computed
+        return rows
+
+
+def _work(folder: str) -> None:
+    """The second process's side of Worker."""
+    with open(Path(folder) / "input.pickle", "rb") as file:
+        cells, inner_counts, unanimous_from_n, stored = pickle.load(file)
+    cache = None if stored is None else BlockCache(*stored)
+    questions = _questions(cells, inner_counts, unanimous_from_n)
+    rows = {question: _protect_question(question, years, cache) for question, years in questions.items()}
+    result = (rows, {} if cache is None else cache.used, [] if cache is None else cache.computed)
+    with open(Path(folder) / "output.pickle", "wb") as file:
+        pickle.dump(result, file)
+
+
+def protect(
+    cells: pd.DataFrame,
+    inner_counts: pd.DataFrame,
+    unanimous_from_n: int,
+    cache: BlockCache | None = None,
+    worker: bool = False,
+) -> pd.DataFrame:
+    """One row per published cell of int_disclosure_cells with its suppression_reason. Blocks are protected
+    year by year, each question's complements of one year preferred the next; with a cache, a block computed
+    before with the same inputs is taken from it. With `worker`, when at least WORKER_FROM_BLOCKS blocks must
+    be computed, a second process protects part of the questions (Worker); the result is the same."""
+    questions = _questions(cells, inner_counts, unanimous_from_n)
+    to_compute = {question: _blocks_to_compute(years, cache) for question, years in questions.items()}
+    rows: dict[str, list[tuple]] = {}
+    if worker and sum(to_compute.values()) >= WORKER_FROM_BLOCKS:
+        handed = _half_of_the_work(questions, to_compute)
+        with Worker(cells[cells.question_id.isin(handed)], inner_counts, unanimous_from_n, cache) as other:
+            for question in questions.keys() - handed:
+                rows[question] = _protect_question(question, questions[question], cache)
+            rows |= other.rows()
+    for question in questions.keys() - rows.keys():
+        rows[question] = _protect_question(question, questions[question], cache)
+    if cache is not None:
+        cache.computed.sort()
+    return pd.DataFrame([row for question in questions for row in rows[question]], columns=[*KEY, "suppression_reason"])
 
 
 def control(
@@ -502,12 +756,13 @@ def control(
     rule: ReliabilityRule,
     unanimous_from_n: int,
     cache: BlockCache | None = None,
+    worker: bool = False,
 ) -> pd.DataFrame:
-    """Confidentiality and reliability of every published cell, one row each."""
+    """Confidentiality and reliability of every published cell, one row each (`worker`: see protect)."""
     published = cells[cells.is_published].copy()
     published["reliability_reason"] = reliability(published, rule)
     keyed = published.assign(survey_year=published.survey_year.astype("int64"))[[*KEY, "reliability_reason"]]
-    decided = protect(cells, inner_counts, unanimous_from_n, cache).astype({"survey_year": "int64"})
+    decided = protect(cells, inner_counts, unanimous_from_n, cache, worker).astype({"survey_year": "int64"})
     result = decided.merge(keyed, on=list(KEY), how="left", validate="one_to_one")
     result = result.astype(
         {
@@ -539,7 +794,7 @@ def model(dbt, session):
     cells = dbt.ref("int_disclosure_cells").df()
     inner_counts = dbt.ref("int_disclosure_inner_counts").df()
     cache = BlockCache(_stored_blocks(session))
-    result = control(cells, inner_counts, rule, int(dbt.config.get("group_disclosure_below_n")), cache)
+    result = control(cells, inner_counts, rule, int(dbt.config.get("group_disclosure_below_n")), cache, worker=True)
     _store_blocks(session, cache)
     return result
 
