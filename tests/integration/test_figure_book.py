@@ -262,7 +262,8 @@ def test_the_declaration_states_the_marts_figures(book):
         ).fetchone()
         revised, flags_changed = con.execute(
             "select count(*) filter (where column_name <> 'flag'), "
-            "count(distinct cell_key) filter (where flag_changed) from marts.revisions where table_name = 'mart_ai_adoption' and release_id = '2025.2'"
+            "count(distinct cell_key) filter (where flag_changed) from marts.revisions "
+            "where table_name = 'mart_ai_adoption' and release_id = '2025.2'"
         ).fetchone()
         estimand = con.execute("select estimand from marts.dim_population where population = 'stat'").fetchone()[0]
     finally:
