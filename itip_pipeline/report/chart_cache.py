@@ -6,7 +6,7 @@ vl-convert itself, so a chart is kept under a hash of exactly those three and re
 same. Nothing else can change a drawing, so a kept one is the drawing itself, never an approximation.
 
 Building a spec costs more than reading a drawing back, so a chart is also kept under a hash of its inputs: the
-chart function's name and arguments (pickled: data frames by their values, index, columns and types), the language,
+chart function's name and arguments (data frames by their values, index, columns and types), the language,
 the code a spec is built from (every file of the report and core packages, which is all of the project that
 charts.py imports; a test asserts that) and the versions of the libraries that build and draw it. The same
 inputs build the same spec, so the drawing read back under that hash is the one building it would give. The
@@ -22,7 +22,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import pickle
 from collections.abc import Callable, Iterable
 from functools import cache
 from importlib import metadata
@@ -66,10 +65,25 @@ def inputs_key(function: str, arguments: list, format_locale: object) -> str:
 
 
 def _hash_argument(digest, argument: object) -> None:
-    # Pickled: a data frame's values, index, columns and types, byte for byte, without a text conversion. Two
-    # equal frames pickle alike when made the same way; made otherwise they may not, and then the chart is only
-    # built again (a miss, never a wrong drawing).
-    digest.update(hashlib.sha256(pickle.dumps(argument, protocol=5)).digest())
+    digest.update(content_hash(argument))
+
+
+def content_hash(value: object) -> bytes:
+    """A hash of a value's contents. A data frame by its shape, columns, types, index and values: numeric arrays
+    by their bytes, others by the repr of each value (exact for floats and text, and None apart from NaN). Not
+    pickled: pickle's bytes also follow which equal strings are one object, which differs between processes."""
+    import numpy as np
+    import pandas as pd
+
+    digest = hashlib.sha256()
+    if isinstance(value, pd.DataFrame):
+        digest.update(repr((value.shape, list(value.columns), [str(t) for t in value.dtypes])).encode())
+        for array in [value.index.to_numpy(), *(value.iloc[:, i].to_numpy() for i in range(value.shape[1]))]:
+            array = np.asarray(array)
+            digest.update(array.tobytes() if array.dtype != object else repr(array.tolist()).encode())
+    else:
+        digest.update(f"{type(value).__name__}:{value!r}".encode())
+    return digest.digest()
 
 
 def chart_key(spec: dict, format_locale: object) -> str:

@@ -16,9 +16,7 @@ cost most of the time spent building a spec. The spec made is the same.
 from __future__ import annotations
 
 import functools
-import hashlib
 import json
-import pickle
 import re
 import textwrap
 from collections import OrderedDict
@@ -28,7 +26,7 @@ from functools import cached_property
 import altair as alt
 import pandas as pd
 
-from itip_pipeline.report.chart_cache import ChartCache, inputs_key
+from itip_pipeline.report.chart_cache import ChartCache, content_hash, inputs_key
 from itip_pipeline.report.flags import disclosure_flags, reason_words, short_mark
 from itip_pipeline.report.translations import category_label, word
 
@@ -135,8 +133,8 @@ def localised(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
     chart writes for a withheld value), `value_text` (value and flag letter) and `tip` (the mark's description).
 
     A page localises the same rows for several of its tables and charts: the result is kept for the last few
-    frames, by the frame's pickled bytes (its values, index, columns and types exactly), and a copy returned."""
-    key = (hashlib.sha256(pickle.dumps(frame, protocol=5)).digest(), lang)
+    frames, by the frame's contents (chart_cache.content_hash), and a copy returned."""
+    key = (content_hash(frame), lang)
     if key not in _LOCALISED:
         _LOCALISED[key] = _localised(frame, lang)
         while len(_LOCALISED) > LOCALISED_KEPT:
