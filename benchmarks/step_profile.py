@@ -71,7 +71,8 @@ def run_durations(data_dir: Path) -> list[dict]:
 def dbt_build_alone(data_dir: Path, target_dir: Path) -> tuple[float, list[dict]]:
     """Wall time of `dbt build` on the data dir's working database, and its nodes, slowest first."""
     from itip_pipeline.core.settings import get_settings
-    from itip_pipeline.defs.dbt.project import dbt_command, dbt_env
+    from itip_pipeline.defs.dbt.environment import dbt_env
+    from itip_pipeline.defs.dbt.project import dbt_command
 
     command = dbt_command(
         get_settings(), "build", "--quiet", "--target-path", str(target_dir), "--log-path", str(target_dir / "logs")

@@ -177,7 +177,8 @@ def _serve(args: argparse.Namespace) -> None:
 def _docs(args: argparse.Namespace) -> None:
     import subprocess
 
-    from itip_pipeline.defs.dbt.project import dbt_command, dbt_env
+    from itip_pipeline.defs.dbt.environment import dbt_env
+    from itip_pipeline.defs.dbt.project import dbt_command
     from itip_pipeline.runner.dbt_docs import generate_static_docs
 
     settings = get_settings()

@@ -27,6 +27,8 @@ MANIFEST = "manifest.json"
 # `itip run --reason`, which sets RELEASE_REASON_ENV for the run).
 RELEASE_REASONS = ("new year", "re-delivery", "correction", "method change", "republication")
 RELEASE_REASON_ENV = "ITIP_RELEASE_REASON"
+# The column every published table but the release history carries: the release its rows belong to.
+RELEASE_COLUMN = "release_id"
 
 
 def current_version_dir(marts_dir: Path) -> Path | None:

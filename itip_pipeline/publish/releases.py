@@ -42,12 +42,11 @@ from pathlib import Path
 
 import duckdb
 
-from itip_pipeline.core.published_layout import RELEASE_REASON_ENV, RELEASE_REASONS, WAREHOUSE_FILE
+from itip_pipeline.core.published_layout import RELEASE_COLUMN, RELEASE_REASON_ENV, RELEASE_REASONS, WAREHOUSE_FILE
 from itip_pipeline.warehouse.marts_copy import MARTS_SCHEMA, ident, mart_tables, quote, source_keys
 
 REASONS, REASON_ENV = RELEASE_REASONS, RELEASE_REASON_ENV
 RELEASES_TABLE, REVISIONS_TABLE = "releases", "revisions"
-RELEASE_COLUMN = "release_id"
 RELEASE_COLUMN_COMMENT = "The release these rows were published in (marts.releases)."
 TABLE_COMMENTS = {
     RELEASES_TABLE: "Every release published, the newest last.",

@@ -15,18 +15,20 @@ cost most of the time spent building a spec. The spec made is the same.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import textwrap
+from collections import OrderedDict
+from collections.abc import Callable
+from functools import cached_property
 
 import altair as alt
 import pandas as pd
 
-from itip_pipeline.publish.releases import RELEASE_COLUMN
-from itip_pipeline.report.chart_cache import ChartCache
+from itip_pipeline.report.chart_cache import NOT_DRAWN, ChartCache, content_hash, inputs_key
 from itip_pipeline.report.flags import disclosure_flags, reason_words, short_mark
-from itip_pipeline.report.published import labelled
-from itip_pipeline.report.translations import word
+from itip_pipeline.report.translations import labelled, word
 
 WIDTH = 440
 BAR_STEP = 20  # pixels per bar: room for a value label of 12 px beside it
@@ -61,6 +63,36 @@ FORMAT_LOCALES = {
     "no": {"decimal": ",", "thousands": "\u00a0", "grouping": [3], "currency": ["", " kr"]},
     "en": "en-US",
 }
+
+
+class Deferred:
+    """A chart of this module not built yet: its function and arguments. to_svg reads a drawing kept for the
+    same inputs back without building it; anything else asked of it (to_dict, properties …) builds the altair
+    chart first and asks that."""
+
+    def __init__(self, build: Callable[..., alt.TopLevelMixin], args: tuple, kwargs: dict) -> None:
+        self._build, self._args, self._kwargs = build, args, kwargs
+
+    @cached_property
+    def chart(self) -> alt.TopLevelMixin:
+        return self._build(*self._args, **self._kwargs)
+
+    def inputs_key(self, format_locale: object) -> str:
+        named = [item for pair in sorted(self._kwargs.items()) for item in pair]
+        return inputs_key(self._build.__qualname__, [*self._args, "**", *named], format_locale)
+
+    def __getattr__(self, name: str):
+        return getattr(self.chart, name)
+
+
+def deferred(build: Callable[..., alt.TopLevelMixin]) -> Callable[..., Deferred]:
+    """A chart function whose chart is built only when it is needed (Deferred)."""
+
+    @functools.wraps(build)
+    def defer(*args, **kwargs) -> Deferred:
+        return Deferred(build, args, kwargs)
+
+    return defer
 
 
 def unchecked_specs():
@@ -98,7 +130,23 @@ def wrap(text: str, width: int = WRAP) -> str:
 
 def localised(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
     """The frame with `label`, `population_label`, the shared flag columns (report.flags), `mark` (what a
-    chart writes for a withheld value), `value_text` (value and flag letter) and `tip` (the mark's description)."""
+    chart writes for a withheld value), `value_text` (value and flag letter) and `tip` (the mark's description).
+
+    A page localises the same rows for several of its tables and charts: the result is kept for the last few
+    frames, by the frame's contents (chart_cache.content_hash), and a copy returned."""
+    key = (content_hash(frame), lang)
+    if key not in _LOCALISED:
+        _LOCALISED[key] = _localised(frame, lang)
+        while len(_LOCALISED) > LOCALISED_KEPT:
+            _LOCALISED.popitem(last=False)
+    return _LOCALISED[key].copy()
+
+
+LOCALISED_KEPT = 16  # frames: more than one page's
+_LOCALISED: OrderedDict[tuple[bytes, str], pd.DataFrame] = OrderedDict()
+
+
+def _localised(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
     shown = labelled(disclosure_flags(frame), lang)
     rows = list(shown.itertuples())
     shown["mark"] = [short_mark(r, lang) if r.withheld else "" for r in rows]
@@ -154,6 +202,7 @@ def _band_height(labels: pd.Series, bars_per_label: int) -> int:
     return max(bars_per_label * BAR_STEP, lines * LINE_HEIGHT + 6)
 
 
+@deferred
 def population_bars(frame: pd.DataFrame, lang: str) -> alt.LayerChart:
     """One year's shares by item and population, sorted by value, with the value written at each bar's end,
     95 % interval whiskers, and a withheld value written out with its reason."""
@@ -191,6 +240,7 @@ def population_bars(frame: pd.DataFrame, lang: str) -> alt.LayerChart:
     return alt.layer(bars, whiskers, values, hidden, data=_values(data)).properties(width=WIDTH, height=height)
 
 
+@deferred
 def breakdown_bars(frame: pd.DataFrame, lang: str, columns: int = 3) -> alt.Chart:
     """One year of one breakdown in one population: a bar per category (sorted by value, the category on the
     axis and in every mark's description), a panel per item when there are several."""
@@ -237,6 +287,7 @@ def breakdown_bars(frame: pd.DataFrame, lang: str, columns: int = 3) -> alt.Char
     return alt.layer(*layers, data=_values(data)).properties(width=WIDTH, height=height)
 
 
+@deferred
 def breakdown_trend(frame: pd.DataFrame, lang: str, columns: int = 3) -> alt.Chart:
     """One breakdown of one population and item across years: a small panel per category, one line each
     (a series break starts a new segment), withheld years written as their flag letter."""
@@ -271,6 +322,7 @@ def breakdown_trend(frame: pd.DataFrame, lang: str, columns: int = 3) -> alt.Cha
     )
 
 
+@deferred
 def trend(frame: pd.DataFrame, lang: str, targets: pd.DataFrame | None = None, facet_columns: int = 3) -> alt.Chart:
     """Shares across years by population; a series break starts a new line segment and gets a dashed rule;
     policy targets (target_year, target_pct) are dashed rules (their words are in the caption); withheld
@@ -379,12 +431,13 @@ def _y_share(lang: str) -> alt.Y:
 def _values(frame: pd.DataFrame) -> alt.InlineData:
     """The rows as inline JSON values (NULL as null), numbers to two decimals (a chart needs no more, and
     no reader of an aria-label wants ten). A DataFrame handed to altair's layers is hashed through its text
-    representation for every layer, which costs seconds per chart. The release id is left out: no chart shows
-    it, and as part of the spec it would make every chart new, and drawn again, with each release."""
-    frame = frame.drop(columns=[RELEASE_COLUMN], errors="ignore")
+    representation for every layer, which costs seconds per chart. Columns no chart shows are left out
+    (chart_cache.NOT_DRAWN)."""
+    frame = frame.drop(columns=list(NOT_DRAWN), errors="ignore")
     return alt.InlineData(values=json.loads(frame.round(2).to_json(orient="records", date_format="iso")))
 
 
+@deferred
 def published_beside_computed(rows: pd.DataFrame, lang: str) -> alt.LayerChart:
     """Each figure of the report (published_reconciliation) as two bars: the report's and the warehouse's,
     each with its value written at its end."""
@@ -438,6 +491,7 @@ def published_beside_computed(rows: pd.DataFrame, lang: str) -> alt.LayerChart:
     return alt.layer(bars, values, missing, data=_values(long)).properties(width=WIDTH - 120, height=height)
 
 
+@deferred
 def external_bars(frame: pd.DataFrame, lang: str, value_column: str) -> alt.LayerChart:
     """Figures carried from another source (no estimate, no interval): plain bars sorted by value with the
     value written out, labelled as external; a figure the source gives no readable value for is written
@@ -480,20 +534,29 @@ def external_bars(frame: pd.DataFrame, lang: str, value_column: str) -> alt.Laye
 MARK_WITH_LABEL = re.compile(r'<(path)([^>]*?) aria-label="([^"]*)"([^>]*?)(/>|>)')
 
 
-def to_svg(chart: alt.TopLevelMixin, lang: str, cache: ChartCache | None = None) -> str:
+def to_svg(chart: alt.TopLevelMixin | Deferred, lang: str, cache: ChartCache | None = None) -> str:
     """Render offline (no base URL is allowed, so a spec that tried to load anything would fail here), or read
-    the same spec's drawing back from `cache`; every mark with a description gets it as a <title> too, which
-    browsers show on hover."""
-    spec = chart.to_dict(validate=False)
-    spec["config"] = {**spec.get("config", {}), **CONFIG}
+    the drawing back from `cache`: for a chart made by one of this module's chart functions, by its inputs
+    before its spec is built (chart_cache.inputs_key), otherwise by its spec. Every mark with a description
+    gets it as a <title> too, which browsers show on hover."""
     locale = FORMAT_LOCALES[lang]
 
-    def draw() -> str:
+    def spec() -> dict:
+        made = (chart.chart if isinstance(chart, Deferred) else chart).to_dict(validate=False)
+        made["config"] = {**made.get("config", {}), **CONFIG}
+        return made
+
+    def draw(built: dict) -> str:
         import vl_convert
 
-        return vl_convert.vegalite_to_svg(spec, allowed_base_urls=[], format_locale=locale)
+        return vl_convert.vegalite_to_svg(built, allowed_base_urls=[], format_locale=locale)
 
-    svg = (cache or ChartCache(None)).svg(spec, locale, draw)
+    cache = cache or ChartCache(None)
+    if isinstance(chart, Deferred):
+        svg = cache.svg_for_inputs(chart.inputs_key(locale), spec, locale, draw)
+    else:
+        built = spec()
+        svg = cache.svg(built, locale, lambda: draw(built))
     return MARK_WITH_LABEL.sub(_with_title, svg)
 
 
@@ -507,6 +570,7 @@ def _with_title(match: re.Match) -> str:
     return f'<{tag}{before} aria-label="{label}"{after}>{title}'
 
 
+@deferred
 def diverging_distribution(layout: pd.DataFrame, lang: str) -> alt.Chart:
     """Likert items as diverging bars around zero (report.distribution lays them out so that the right side is
     what the indicator counts as success), one colour per answer: reds for the answers below, grey for a

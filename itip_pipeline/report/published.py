@@ -13,7 +13,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from itip_pipeline.report.translations import category_label, word
+from itip_pipeline.report.translations import word
 from itip_pipeline.warehouse.exported_tables import export_query
 
 SCHEMA = "marts"
@@ -114,27 +114,6 @@ class PublishedWarehouse:
         return self.column_comments.get(table, {}).get(column) or next(
             (c[column] for c in self.column_comments.values() if c.get(column)), ""
         )
-
-
-def labelled(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
-    """The frame with the labels every page and export shows, in `lang`: `label` (the statement or indicator),
-    `population_label` and, for a breakdown, `category_label`; each from the marts' `*_{lang}` column, else the
-    Norwegian one, else the code."""
-    shown = frame.copy()
-
-    def pick(stem: str, fallback: str) -> pd.Series:
-        own, norwegian = f"{stem}_{lang}", f"{stem}_no"
-        base = shown[fallback] if fallback in shown else pd.Series("", index=shown.index)
-        for column in (norwegian, own):
-            if column in shown:
-                base = shown[column].where(shown[column].notna() & (shown[column] != ""), base)
-        return base.astype(str)
-
-    shown["label"] = pick("label", "item" if "item" in shown else "indicator_id")
-    shown["population_label"] = pick("population_label", "population")
-    if "category" in shown:
-        shown["category_label"] = [category_label(c, lang) for c in shown["category"]]
-    return shown
 
 
 def read_published(warehouse_db: Path) -> PublishedWarehouse:

@@ -22,7 +22,8 @@ import pandas as pd
 
 from itip_pipeline.publish.releases import FLAG_COLUMN, RELEASES_TABLE, REVISIONS_TABLE, cell_key
 from itip_pipeline.report import flags, translations
-from itip_pipeline.report.published import PublishedWarehouse, labelled
+from itip_pipeline.report.published import PublishedWarehouse
+from itip_pipeline.report.translations import labelled
 
 # The figure of a row, by the table's kind: an estimated share, a share carried from an external source, the
 # difference between two populations. The first a table has is its figure.
@@ -146,7 +147,7 @@ def key_columns(key: str, columns) -> list[str]:
 
 def figure_labels(published: PublishedWarehouse, table: str, keys: set[str], lang: str) -> dict[str, str]:
     """The figure each cell_key of `table` names, labelled as the book labels it (statement or indicator,
-    answer, category, population, year: report/published.labelled), for the rows the current release still
+    answer, category, population, year: report/translations.labelled), for the rows the current release still
     publishes; a key not found there is absent (the caller shows the key)."""
     frame = published.table(table)
     if frame.empty or not keys:

@@ -1,7 +1,9 @@
-"""The figure book's own words in Norwegian and English: headings and legends, never data labels
-(those come from the marts' `*_no` / `*_en` columns)."""
+"""The figure book's own words in Norwegian and English: headings and legends, never data labels (those come
+from the marts' `*_no` / `*_en` columns, picked for a language by `labelled`)."""
 
 from __future__ import annotations
+
+import pandas as pd
 
 LANGUAGES = ("no", "en")
 
@@ -252,3 +254,24 @@ def verdict(text: str | None, lang: str) -> str:
     if text is None or text != text:
         return ""
     return WORDS.get(f"verdict_{text}", (text, text))[LANGUAGES.index(lang)]
+
+
+def labelled(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The frame with the labels every page and export shows, in `lang`: `label` (the statement or indicator),
+    `population_label` and, for a breakdown, `category_label`; each from the marts' `*_{lang}` column, else the
+    Norwegian one, else the code."""
+    shown = frame.copy()
+
+    def pick(stem: str, fallback: str) -> pd.Series:
+        own, norwegian = f"{stem}_{lang}", f"{stem}_no"
+        base = shown[fallback] if fallback in shown else pd.Series("", index=shown.index)
+        for column in (norwegian, own):
+            if column in shown:
+                base = shown[column].where(shown[column].notna() & (shown[column] != ""), base)
+        return base.astype(str)
+
+    shown["label"] = pick("label", "item" if "item" in shown else "indicator_id")
+    shown["population_label"] = pick("population_label", "population")
+    if "category" in shown:
+        shown["category_label"] = [category_label(c, lang) for c in shown["category"]]
+    return shown

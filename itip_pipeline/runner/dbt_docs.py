@@ -11,7 +11,8 @@ import subprocess
 from pathlib import Path
 
 from itip_pipeline.core.settings import Settings
-from itip_pipeline.defs.dbt.project import dbt_command, dbt_env, prepare_dbt_manifest
+from itip_pipeline.defs.dbt.environment import dbt_env
+from itip_pipeline.defs.dbt.project import dbt_command, prepare_dbt_manifest
 
 STATIC_PAGE = "static_index.html"
 

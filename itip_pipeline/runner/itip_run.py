@@ -132,8 +132,20 @@ def _load_build_publish(settings: Settings, years: list[int] | None, seed: int, 
             f"No survey year's delivery folder in {settings.landing_dir}, so nothing was loaded and the published "
             "warehouse was left as it was:\n" + "\n".join(f"  {reason}" for reason in before.skipped.values())
         )
+    from itip_pipeline.defs.dbt.environment import dbt_env
+    from itip_pipeline.defs.dbt.warm import warm_dbt
+
+    # dbt is imported in a process of its own while this one imports Dagster and loads: the build starts warm.
+    with warm_dbt(dbt_env(settings.work_db)):
+        return _generate_load_publish(settings, years, seed, started, before.years, known)
+
+
+def _generate_load_publish(
+    settings: Settings, years: list[int] | None, seed: int, started: float, landed: list[int], known: set[int]
+) -> RunSummary:
+    """_load_build_publish once the landing folder is known to hold a year's folder or nothing at all."""
     generated = False
-    if not before.years:
+    if not landed:
         from itip_pipeline.synthetic.generator import generate_deliveries
 
         with progress.step("synthetic deliveries", "generating (SYNTHETIC data)"):
@@ -146,6 +158,8 @@ def _load_build_publish(settings: Settings, years: list[int] | None, seed: int, 
     outside = sorted(set(years or []) - known)
     if outside:
         raise SystemExit(f"{outside} are not survey years of this warehouse ({min(known)}–{max(known)})")
+    from itip_pipeline.ingest.loading.landing_watch import landing_folders
+
     folders = landing_folders(settings.landing_dir, known)
     landed = folders.years
     missing = sorted(set(years or []) - set(landed))

@@ -22,7 +22,8 @@ import yaml
 from scipy import stats
 
 from itip_pipeline.core.settings import REPO_ROOT, get_settings
-from itip_pipeline.defs.dbt.project import dbt_command, dbt_env
+from itip_pipeline.defs.dbt.environment import dbt_env
+from itip_pipeline.defs.dbt.project import dbt_command
 
 from support.differencing_attack import attacker_shares, differencing_attack, distribution_cells, with_breakdown_cells
 from support.intervals import wilson_interval

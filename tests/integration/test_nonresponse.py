@@ -18,7 +18,8 @@ import pandas as pd
 import pytest
 
 from itip_pipeline.core.settings import get_settings
-from itip_pipeline.defs.dbt.project import dbt_command, dbt_env
+from itip_pipeline.defs.dbt.environment import dbt_env
+from itip_pipeline.defs.dbt.project import dbt_command
 
 from support.intervals import wilson_interval
 

@@ -3,7 +3,7 @@ and pruning keeps exactly the last book's charts."""
 
 from __future__ import annotations
 
-from itip_pipeline.report.chart_cache import ChartCache, chart_key, prune
+from itip_pipeline.report.chart_cache import ChartCache, chart_key, inputs_key, prune
 
 SPEC = {"mark": "bar", "data": {"values": [{"a": 1}]}, "encoding": {"x": {"field": "a", "type": "quantitative"}}}
 
@@ -66,3 +66,75 @@ def test_pruning_keeps_only_the_charts_of_the_last_book(tmp_path):
     (tmp_path / ".left.123.new").write_text("half a chart", encoding="utf-8")
     assert prune(tmp_path, {chart_key(SPEC, "en-US")}) == 2
     assert [p.name for p in tmp_path.iterdir()] == [f"{chart_key(SPEC, 'en-US')}.svg"]
+
+
+FRAME_VALUES = {"label": ["A", "B"], "share_pct": [40.0, 55.5]}
+
+
+def _frame(**changes):
+    import pandas as pd
+
+    return pd.DataFrame({**FRAME_VALUES, **changes})
+
+
+def test_a_chart_drawn_from_the_same_inputs_is_neither_built_nor_drawn_again(tmp_path):
+    draw, built = Drawer(), []
+
+    def spec() -> dict:
+        built.append(1)
+        return SPEC
+
+    key = inputs_key("bars", [_frame(), "no"], "en-US")
+    first = ChartCache(tmp_path).svg_for_inputs(key, spec, "en-US", lambda s: draw(s, "en-US")())
+    again = ChartCache(tmp_path)
+    assert again.svg_for_inputs(inputs_key("bars", [_frame(), "no"], "en-US"), spec, "en-US", None) == first
+    assert (len(built), draw.calls, again.drawn) == (1, 1, 0)
+    assert again.used == {key, chart_key(SPEC, "en-US")}, "both files are kept by the prune"
+    assert prune(tmp_path, again.used) == 0
+
+
+def test_the_inputs_key_follows_every_input():
+    base = inputs_key("bars", [_frame(), "no"], "en-US")
+    assert inputs_key("bars", [_frame(), "no"], "en-US") == base
+    others = [
+        inputs_key("bars", [_frame(share_pct=[40.0, 55.50000001]), "no"], "en-US"),  # a value
+        inputs_key("bars", [_frame(label=["A", "C"]), "no"], "en-US"),  # a label
+        inputs_key("bars", [_frame().astype({"share_pct": "float32"}), "no"], "en-US"),  # a type
+        inputs_key("bars", [_frame().set_index("label"), "no"], "en-US"),  # the index
+        inputs_key("bars", [_frame(), "en"], "en-US"),  # an argument
+        inputs_key("trend", [_frame(), "no"], "en-US"),  # the chart function
+        inputs_key("bars", [_frame(), "no"], {"decimal": ","}),  # the locale
+    ]
+    assert len({base, *others}) == len(others) + 1
+
+
+def test_the_inputs_key_follows_the_code_and_libraries(monkeypatch):
+    from itip_pipeline.report import chart_cache
+
+    before = inputs_key("bars", [_frame()], "en-US")
+    monkeypatch.setattr(chart_cache, "spec_code_version", lambda: "another version")
+    assert inputs_key("bars", [_frame()], "en-US") != before
+
+
+def test_the_code_a_spec_is_built_from_is_all_in_the_hashed_packages():
+    """charts.py and what it imports of the project, transitively, lie in SPEC_CODE's folders."""
+    import ast
+    from pathlib import Path
+
+    from itip_pipeline.report.chart_cache import PACKAGE, SPEC_CODE
+
+    seen, todo = set(), ["itip_pipeline.report.charts"]
+    while todo:
+        module = todo.pop()
+        if module in seen:
+            continue
+        seen.add(module)
+        path = PACKAGE.parent / (module.replace(".", "/") + ".py")
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("itip_pipeline"):
+                todo.append(node.module)
+            elif isinstance(node, ast.Import):
+                todo.extend(a.name for a in node.names if a.name.startswith("itip_pipeline"))
+    files = [PACKAGE.parent / (m.replace(".", "/") + ".py") for m in seen]
+    assert {"itip_pipeline.report.flags", "itip_pipeline.report.translations"} <= seen
+    assert all(any(folder in Path(f).parents for folder in SPEC_CODE) for f in files), sorted(seen)

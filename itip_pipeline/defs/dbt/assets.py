@@ -20,7 +20,8 @@ from itip_pipeline.core.survey_years import survey_year_keys
 from itip_pipeline.defs.dbt.cli_resource import DbtCliWithoutInProcessAdapter
 from itip_pipeline.defs.dbt.invocation_dirs import invocation_root, prune_invocation_dirs
 from itip_pipeline.defs.dbt.mart_keys import mart_keys
-from itip_pipeline.defs.dbt.project import DBT_EXECUTABLE, dbt_environment, dbt_project, prepare_dbt_manifest
+from itip_pipeline.defs.dbt.project import dbt_environment, dbt_project, prepare_dbt_manifest
+from itip_pipeline.defs.dbt.warm import CLIENT_EXECUTABLE
 from itip_pipeline.warehouse import candidates
 from itip_pipeline.warehouse.marts_copy import KeyViolation
 from itip_pipeline.warehouse.working_db import connect, writer_lock
@@ -201,5 +202,5 @@ def _row_counts(work_db) -> dict[tuple[str, str], int]:
 
 def dbt_resource() -> DbtCliResource:
     return DbtCliWithoutInProcessAdapter(
-        project_dir=DBT_PROJECT, profiles_dir=str(get_settings().dbt_profiles_dir), dbt_executable=DBT_EXECUTABLE
+        project_dir=DBT_PROJECT, profiles_dir=str(get_settings().dbt_profiles_dir), dbt_executable=CLIENT_EXECUTABLE
     )

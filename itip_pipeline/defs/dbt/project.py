@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import fcntl
 import os
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -17,27 +16,19 @@ from unittest.mock import patch
 
 from dagster_dbt import DbtProject
 
-from itip_pipeline.core.blas_threads import ONE_BLAS_THREAD
 from itip_pipeline.core.settings import Settings, get_settings
+from itip_pipeline.defs.dbt.environment import dbt_variables
+from itip_pipeline.defs.dbt.warm import CLIENT_EXECUTABLE, real_dbt
 
-# dbt installed beside this interpreter, so nothing depends on the caller's PATH.
-DBT_EXECUTABLE = str(Path(sys.executable).parent / "dbt")
+# dbt installed beside this interpreter, so nothing depends on the caller's PATH. Dagster's steps start it
+# through CLIENT_EXECUTABLE, which uses a dbt imported ahead when `itip run` started one (warm.py).
+DBT_EXECUTABLE = real_dbt()
 DBT_SOURCES_WATCHED = ("models", "macros", "seeds", "tests", "dbt_project.yml")
 
 
 def dbt_project() -> DbtProject:
     settings = get_settings()
     return DbtProject(project_dir=settings.dbt_project_dir, profiles_dir=settings.dbt_profiles_dir)
-
-
-def _dbt_variables(work_db: Path) -> dict[str, str]:
-    # ITIP_WORK_DB is the database profiles.yml points at; DO_NOT_TRACK keeps dbt's telemetry off.
-    return {"ITIP_WORK_DB": str(work_db), "DO_NOT_TRACK": "1", **ONE_BLAS_THREAD}
-
-
-def dbt_env(work_db: Path) -> dict[str, str]:
-    """This process's environment plus what every dbt process needs, for a dbt started as a subprocess."""
-    return {**os.environ, **_dbt_variables(work_db)}
 
 
 def dbt_command(settings: Settings, *args: str) -> list[str]:
@@ -58,7 +49,7 @@ def dbt_environment() -> Iterator[None]:
 
     Parse and build must see the same profile, or dbt discards its partial-parse state and parses again.
     """
-    with patch.dict(os.environ, _dbt_variables(get_settings().work_db)):
+    with patch.dict(os.environ, dbt_variables(get_settings().work_db)):
         yield
 
 
@@ -89,7 +80,7 @@ def prepare_dbt_manifest() -> Path:
             from dagster_dbt import DbtCliResource
 
             with dbt_environment():
-                invocation = DbtCliResource(project_dir=project, dbt_executable=DBT_EXECUTABLE).cli(
+                invocation = DbtCliResource(project_dir=project, dbt_executable=CLIENT_EXECUTABLE).cli(
                     ["parse", "--quiet"], target_path=project.target_path
                 )
             invocation.wait()

@@ -1,0 +1,226 @@
+"""A dbt imported ahead of the build: a server process that imports dbt-core and the DuckDB adapter while
+Dagster starts, then runs each dbt command it is handed in a fork of itself.
+
+Importing dbt-core and the adapter costs a fresh `dbt` process seconds of CPU before it reads the project. `itip
+run` starts `serve` as it starts (`warm_dbt`), so that import runs on the second core while the run imports
+Dagster and the definitions. dagster-dbt still starts its own process per command (the executable `dbt_warm` in
+this folder, which runs `client` here): its output, exit status and signals are what a plain `dbt` process's would
+be, so the events and lineage in Dagster are unchanged. The client hands the server its standard streams, command
+line, working folder and environment; the server forks, the fork takes them over and runs dbt's own entry point,
+and the client exits with the fork's exit status. With no server (a run started from the UI, or the server gone),
+the client becomes the plain `dbt` beside this interpreter.
+
+Standard library only at module level: the client must start in milliseconds.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import selectors
+import shutil
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+from pathlib import Path
+
+# Where the client finds the server, and which interpreter `dbt_warm` starts the client with.
+SOCKET_ENV = "ITIP_DBT_WARM_SOCKET"
+PYTHON_ENV = "ITIP_DBT_PYTHON"
+CLIENT_EXECUTABLE = str(Path(__file__).with_name("dbt_warm"))
+# What a `dbt build` imports, so the fork starts with all of it (found by listing the modules a build adds).
+PREIMPORTED = (
+    "dbt.cli.main",
+    "dbt.adapters.duckdb",
+    "dbt.adapters.duckdb.impl",
+    "dbt.adapters.duckdb.__version__",
+    "dbt.task.build",
+    "dbt.parser.manifest",
+    "dbt.parser.schema_yaml_readers",
+    "google.protobuf.descriptor_pb2",
+    "multiprocessing.resource_tracker",
+    "_strptime",
+)
+DBT_ENTRY = "dbt.cli.main:cli"
+_LENGTH = struct.Struct("!I")
+
+
+def real_dbt() -> str:
+    """The plain dbt executable installed beside this interpreter."""
+    return str(Path(sys.executable).parent / "dbt")
+
+
+@contextmanager
+def warm_dbt(env: dict[str, str], entry: str = DBT_ENTRY) -> Iterator[None]:
+    """A dbt server started with environment `env` for the duration of the block; dbt commands started in it
+    (through `dbt_warm`) are forks of the server. The server ends when this process closes its end of the
+    server's standard input (when this process dies) or at the block's end."""
+    folder = tempfile.mkdtemp(prefix="itip-dbt-")
+    address = os.path.join(folder, "dbt.sock")
+    # Listening before the server starts: a client that connects at once waits in the queue, it is not refused.
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(address)
+    listener.listen(8)
+    with listener:
+        server = subprocess.Popen(
+            # Not `-m`: dbt names itself after the main module's package when it has one ("python -m …"), not `dbt`.
+            [sys.executable, "-c", f"from {__name__} import serve; serve({listener.fileno()}, {entry!r})"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            env=env,
+            pass_fds=[listener.fileno()],
+            start_new_session=True,  # Ctrl-C in the terminal stops the dbt fork, not the server under it
+        )
+    before = os.environ.get(SOCKET_ENV)
+    os.environ[SOCKET_ENV] = address
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(SOCKET_ENV, None)
+        else:
+            os.environ[SOCKET_ENV] = before
+        # The build is over: forks still running go on without the server (they are processes of their own).
+        server.stdin.close()
+        server.kill()
+        server.wait()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def serve(listening: int, entry: str = DBT_ENTRY) -> None:
+    """Import dbt, then fork once per client that connects to the socket `listening` (a file descriptor), until
+    standard input closes. `entry` is the `module:function` each fork calls (dbt's own entry point; a test gives
+    its own)."""
+    listener = socket.socket(fileno=listening)
+    import importlib
+
+    module, function = entry.split(":")
+    for name in PREIMPORTED if entry == DBT_ENTRY else ():
+        importlib.import_module(name)  # a failure ends the server; its waiting clients start plain dbt
+    main = getattr(importlib.import_module(module), function)
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # forks are reaped by the kernel; their status goes by socket
+    watch = selectors.DefaultSelector()
+    watch.register(listener, selectors.EVENT_READ)
+    watch.register(sys.stdin.fileno(), selectors.EVENT_READ)
+    while True:
+        for key, _ in watch.select():
+            if key.fileobj is listener:
+                connection, _ = listener.accept()
+                _fork_for(connection, listener, main)
+            elif not os.read(sys.stdin.fileno(), 4096):  # the starting process closed it or died
+                return
+
+
+def _fork_for(connection: socket.socket, listener: socket.socket, main: Callable[[], object]) -> None:
+    try:
+        _, fds, _, _ = socket.recv_fds(connection, 1, 3)
+        request = json.loads(_receive(connection, _LENGTH.unpack(_receive(connection, _LENGTH.size))[0]))
+    except (OSError, ValueError, struct.error):
+        connection.close()
+        return
+    if os.fork() == 0:  # the fork: becomes the dbt process the client stands for
+        listener.close()
+        code = _run_dbt(connection, fds, request, main)
+        os._exit(code)
+    for fd in fds:
+        os.close(fd)
+    connection.close()
+
+
+def _run_dbt(connection: socket.socket, fds: list[int], request: dict, main: Callable[[], object]) -> int:
+    for number, fd in enumerate(fds):
+        os.dup2(fd, number)
+        os.close(fd)
+    for name in ("SIGCHLD", "SIGTERM", "SIGPIPE"):
+        signal.signal(getattr(signal, name), signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    os.chdir(request["cwd"])
+    os.environ.clear()
+    os.environ.update(request["env"])
+    sys.argv = request["argv"]
+    connection.sendall(f"pid {os.getpid()}\n".encode())
+    try:
+        main()  # dbt's own entry point, as the `dbt` script calls it: reads sys.argv and exits
+        code = 0
+    except SystemExit as stop:
+        code = stop.code if isinstance(stop.code, int) else (0 if stop.code is None else 1)
+    except KeyboardInterrupt:
+        code = 130
+    except BaseException:  # noqa: BLE001 - dbt's own traceback, as a plain dbt process prints it
+        import traceback
+
+        traceback.print_exc()
+        code = 1
+    for stream in (sys.stdout, sys.stderr):
+        with suppress(OSError):
+            stream.flush()
+    with suppress(OSError):
+        connection.sendall(f"exit {code}\n".encode())
+    return code
+
+
+def _receive(connection: socket.socket, size: int) -> bytes:
+    data = b""
+    while len(data) < size:
+        chunk = connection.recv(size - len(data))
+        if not chunk:
+            raise ValueError("the client closed the connection")
+        data += chunk
+    return data
+
+
+def client(argv: list[str]) -> int:
+    """Run `dbt <argv>` in a fork of the server, or exec the plain dbt when there is none."""
+    address = os.environ.get(SOCKET_ENV)
+    # Signals for dbt (Ctrl-C, Dagster stopping the step) are passed to the fork, also one that comes before the
+    # fork is known: it is passed on as soon as it is.
+    fork: list[int] = []
+    pending: list[int] = []
+    for name in ("SIGINT", "SIGTERM", "SIGHUP"):
+        signal.signal(getattr(signal, name), lambda number, _frame: _forward(fork, pending, number))
+    connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        if not address:
+            raise ConnectionRefusedError
+        connection.connect(address)
+        request = json.dumps({"argv": ["dbt", *argv], "cwd": os.getcwd(), "env": dict(os.environ)}).encode()
+        socket.send_fds(connection, [b"\0"], [0, 1, 2])
+        connection.sendall(_LENGTH.pack(len(request)) + request)
+        replies = connection.makefile("r", encoding="ascii")
+        started = replies.readline()
+    except OSError:
+        started = ""
+    if not started.startswith("pid "):  # nothing ran: the plain dbt does it all, a signal that came included
+        connection.close()
+        for name in ("SIGINT", "SIGTERM", "SIGHUP"):
+            signal.signal(getattr(signal, name), signal.SIG_DFL)
+        for number in pending:
+            os.kill(os.getpid(), number)
+        dbt = real_dbt()
+        os.execv(dbt, [dbt, *argv])
+    fork.append(int(started.split()[1]))
+    for number in pending:
+        _forward(fork, [], number)
+    finished = replies.readline()
+    if finished.startswith("exit "):
+        return int(finished.split()[1])
+    print("dbt's process ended without an exit status (killed?)", file=sys.stderr)
+    return 1
+
+
+def _forward(fork: list[int], pending: list[int], number: int) -> None:
+    if not fork:
+        pending.append(number)
+        return
+    with suppress(ProcessLookupError):
+        os.kill(fork[0], number)
+
+
+if __name__ == "__main__":  # the client, as `dbt_warm` starts it (the server is started by warm_dbt)
+    sys.exit(client(sys.argv[2:]) if sys.argv[1:2] == ["client"] else "usage: dbt_warm DBT_ARGS…")

@@ -1,0 +1,75 @@
+"""The dbt imported ahead (itip_pipeline/defs/dbt/warm.py): the process dagster-dbt starts behaves as a plain dbt
+process would, whether a fork of the server runs the command or, with no server, the plain dbt does."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+from pathlib import Path
+
+from itip_pipeline.defs.dbt.environment import dbt_env
+from itip_pipeline.defs.dbt.warm import CLIENT_EXECUTABLE, SOCKET_ENV, warm_dbt
+
+TESTS = Path(__file__).resolve().parents[1]
+FAKE = "fake_dbt:main"
+
+
+def _server_env() -> dict[str, str]:
+    return {**dbt_env(Path("unused.duckdb")), "PYTHONPATH": str(TESTS / "support")}
+
+
+def _client(*args: str, cwd: Path, **extra: str) -> subprocess.Popen:
+    """The client as dagster-dbt starts it: output and errors on one pipe, in the project's folder."""
+    env = {**dbt_env(Path("unused.duckdb")), **extra}
+    return subprocess.Popen(
+        [CLIENT_EXECUTABLE, *args], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=cwd, env=env, text=True
+    )
+
+
+def test_a_fork_of_the_server_runs_the_command_with_the_clients_streams_folder_variables_and_status(tmp_path):
+    with warm_dbt(_server_env(), entry=FAKE):
+        client = _client("3", "--select", "x y", cwd=tmp_path, FAKE_DBT_SAY="from the client")
+        output, _ = client.communicate(timeout=60)
+        assert client.returncode == 3
+    lines = output.splitlines()
+    said = json.loads(lines[0])
+    assert said["argv"] == ["dbt", "3", "--select", "x y"]
+    assert said["cwd"] == str(tmp_path)
+    assert said["variable"] == "from the client"
+    assert said["pid"] != client.pid, "the command ran in the server's fork, not in the client"
+    assert lines[1:] == ["on standard error"]
+    assert SOCKET_ENV not in os.environ, "the server's address is set only while it runs"
+
+
+def test_ctrl_c_on_the_client_reaches_the_fork(tmp_path):
+    with warm_dbt(_server_env(), entry=FAKE):
+        client = _client("wait", cwd=tmp_path)
+        assert client.stdout.readline() == "waiting\n"
+        client.send_signal(signal.SIGINT)
+        rest, _ = client.communicate(timeout=60)
+    assert (client.returncode, rest) == (130, "interrupted\n")
+
+
+def test_without_a_server_the_client_is_the_plain_dbt(tmp_path):
+    plain = _client("--bogus-flag", cwd=tmp_path)
+    output, _ = plain.communicate(timeout=120)
+    assert plain.returncode == 2
+    assert "No such option '--bogus-flag'" in output
+
+
+def test_a_server_that_is_gone_leaves_the_plain_dbt_to_run(tmp_path):
+    gone = _client("--bogus-flag", cwd=tmp_path, **{SOCKET_ENV: str(tmp_path / "no-server.sock")})
+    output, _ = gone.communicate(timeout=120)
+    assert gone.returncode == 2
+    assert "No such option '--bogus-flag'" in output
+
+
+def test_the_real_dbt_through_the_server_answers_as_the_plain_dbt(tmp_path):
+    with warm_dbt(dbt_env(Path("unused.duckdb"))):
+        warm = _client("--bogus-flag", cwd=tmp_path)
+        warm_output, _ = warm.communicate(timeout=120)
+    plain = _client("--bogus-flag", cwd=tmp_path)
+    plain_output, _ = plain.communicate(timeout=120)
+    assert (warm.returncode, warm_output) == (plain.returncode, plain_output)

@@ -1,0 +1,24 @@
+"""A stand-in for dbt's entry point, for the warm dbt server's tests (itip_pipeline/defs/dbt/warm.py): it says
+what it was started with, as the fork of the server sees it, and exits with the status asked for."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+
+
+def main() -> None:
+    args = sys.argv[1:]
+    if args[:1] == ["wait"]:
+        print("waiting", flush=True)
+        try:
+            time.sleep(60)
+        except KeyboardInterrupt:
+            print("interrupted", flush=True)
+            sys.exit(130)
+    said = {"argv": sys.argv, "cwd": os.getcwd(), "pid": os.getpid(), "variable": os.environ.get("FAKE_DBT_SAY")}
+    print(json.dumps(said), flush=True)
+    print("on standard error", file=sys.stderr, flush=True)
+    sys.exit(int(args[0]) if args and args[0].isdigit() else 0)
