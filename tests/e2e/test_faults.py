@@ -92,7 +92,11 @@ def _has_dbt_build(process: subprocess.Popen) -> bool:
             argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
         except OSError:
             continue
-        if any(arg.endswith(b"/dbt") for arg in argv) and b"build" in argv:
+        # dbt itself, or the client through which a fork of the dbt imported ahead runs it (defs/dbt/warm.py).
+        is_dbt = any(arg.endswith(b"/dbt") for arg in argv) or (
+            b"itip_pipeline.defs.dbt.warm" in argv and b"client" in argv
+        )
+        if is_dbt and b"build" in argv:
             return True
     return False
 

@@ -10,7 +10,7 @@ import subprocess
 
 import pytest
 
-from itip_pipeline.report.exports import REMARK, SHOWN, WORKBOOK_NAMES
+from itip_pipeline.report.exports import REMARK, SHOWN, WORKBOOK_NAMES, word
 
 HEADINGS = {s.column: s for s in SHOWN}
 
@@ -54,6 +54,10 @@ def test_every_printed_page_of_a_family_sheet_has_every_column(published_once, t
     assert True in has_header, f"no page shows a family sheet's header row ({first} … {last})"
     readme_pages = has_header.index(True)
     assert 1 <= readme_pages <= 3, f"the read-me sheet prints on {readme_pages} pages"
-    cut = [n + 1 for n, ok in enumerate(has_header) if not ok and n >= readme_pages]
+    # The revisions sheet prints last, with columns of its own.
+    revisions = next((n for n, page in enumerate(pages) if word("revisions_title", lang) in page), len(pages))
+    assert revisions < len(pages), "the workbook prints its revisions sheet"
+    assert word("revision_columns", lang)[0] in pages[revisions]
+    cut = [n + 1 for n, ok in enumerate(has_header[:revisions]) if not ok and n >= readme_pages]
     assert not cut, f"pages {cut} of {len(pages)} lack the header row: a column printed apart from its rows"
     assert not [n + 1 for n, page in enumerate(pages) if "###" in page], "a number too wide for its column"
