@@ -34,7 +34,8 @@ from itip_pipeline.core.escaping import for_cell
 from itip_pipeline.publish.releases import RELEASES_TABLE, REVISIONS_TABLE
 from itip_pipeline.report import flags
 from itip_pipeline.report.published import Family, PublishedWarehouse
-from itip_pipeline.report.revised import by_row, figure_labels, release_order, release_reason, remark, status_change
+from itip_pipeline.report.revised import by_row, figure_labels, release_order, remark, status_change
+from itip_pipeline.report.translations import release_reason
 from itip_pipeline.warehouse.exported_tables import FLAG_COLUMN, FLAGS
 
 WORKBOOK_NAMES = {"no": "itip_indicators.xlsx", "en": "itip_indicators_en.xlsx"}

@@ -25,7 +25,7 @@ from itip_pipeline.report.chart_cache import ChartCache, prune
 from itip_pipeline.report.check_results import CheckOutcome, run_url
 from itip_pipeline.report.distribution import DISTRIBUTION_TABLE, family_distribution
 from itip_pipeline.report.published import DIFFERENCE_TABLE, FACT_TABLE, Family, PublishedWarehouse
-from itip_pipeline.report.translations import LANGUAGES, WORDS, verdict, word
+from itip_pipeline.report.translations import LANGUAGES, release_reason, verdict, word
 from itip_pipeline.report.two_processes import split_across_two_processes
 
 CHECKS_PAGE = "checks.html"
@@ -495,7 +495,7 @@ def _releases_section(published: PublishedWarehouse, run: BookRun, lang: str, ou
         [
             _e(row.release_id),
             _e(f"{row.published_at:%Y-%m-%d %H:%M}"),
-            _e(word(f"reason_{row.reason}", lang) if f"reason_{row.reason}" in WORDS else row.reason),
+            _e(release_reason(row.reason, lang)),
             _e(row.cells_revised),
             _e(row.flags_changed),
         ]
@@ -560,7 +560,7 @@ def _revisions_body(published: PublishedWarehouse, run: BookRun, lang: str, out_
         previous = release["previous_release_id"]
         about = word("revisions_about", lang).format(
             when=f"{release['published_at']:%Y-%m-%d %H:%M}",
-            reason=revised.release_reason(release["reason"], lang),
+            reason=release_reason(release["reason"], lang),
             previous=previous if isinstance(previous, str) and previous else word("revisions_first", lang),
         )
         parts.append(

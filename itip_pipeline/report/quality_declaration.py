@@ -422,12 +422,6 @@ def _reasons(counts: dict[str, int], lang: str) -> str:
     return " (" + "; ".join(said) + ")"
 
 
-def _reason(reason: str, lang: str) -> str:
-    """A release's reason in the book's words (report/translations.py), else as recorded."""
-    key = f"reason_{reason}"
-    return translations.word(key, lang) if key in translations.WORDS else reason
-
-
 def _percent(value: float | None, lang: str) -> str:
     if value is None:
         return "–"
@@ -525,7 +519,10 @@ def in_words(declaration: dict, lang: str) -> list[dict]:
     revisions = {"key": "revisions", "heading": word("revisions", lang), "lines": [], "tables": []}
     if d["revisions"]:
         keys = ("release_id", "published_at", "reason", "values_revised", "flags_changed")
-        rows = [[_reason(r[k], lang) if k == "reason" else str(r[k]) for k in keys] for r in d["revisions"]]
+        rows = [
+            [translations.release_reason(r[k], lang) if k == "reason" else str(r[k]) for k in keys]
+            for r in d["revisions"]
+        ]
         revisions["tables"].append(("", [word(k, lang) for k in keys], rows))
     else:
         revisions["lines"].append(word("revisions_none", lang))

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from itip_pipeline.publish.releases import FLAG_COLUMN, RELEASES_TABLE, REVISIONS_TABLE, cell_key
-from itip_pipeline.report import flags, translations
+from itip_pipeline.report import flags
 from itip_pipeline.report.published import PublishedWarehouse
 from itip_pipeline.report.translations import labelled
 
@@ -178,12 +178,6 @@ def anchor(release_id: str, family: str | None = None) -> str:
     """The id of a release's entry in the revision note, or of one family's list within it."""
     base = "release-" + "".join(c if c.isalnum() else "-" for c in release_id)
     return f"{base}-{family}" if family else base
-
-
-def release_reason(reason: str, lang: str) -> str:
-    """A release's reason (written in English by publish/releases.py) in the page's language."""
-    key = f"reason_{reason}"
-    return translations.word(key, lang) if key in translations.WORDS else reason
 
 
 def value_words(value: float | None, lang: str, digits: int = 1) -> str:

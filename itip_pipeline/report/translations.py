@@ -249,6 +249,12 @@ def word(key: str, lang: str) -> str:
     return WORDS[key][LANGUAGES.index(lang)]
 
 
+def release_reason(reason: str, lang: str) -> str:
+    """A release's reason (written in English by publish/releases.py) in the page's language, else as recorded."""
+    key = f"reason_{reason}"
+    return WORDS[key][LANGUAGES.index(lang)] if key in WORDS else reason
+
+
 def verdict(text: str | None, lang: str) -> str:
     """The reconciliation's verdict (written in English by the mart) in the page's language."""
     if text is None or text != text:
