@@ -5,37 +5,19 @@ files, and says what the warehouse says: its release, its years, the SYNTHETIC w
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pandas as pd
 import pytest
-from pyshacl import validate
-from rdflib import RDF, Graph, Literal, Namespace, URIRef
+from rdflib import RDF, Literal, URIRef
 
 from itip_pipeline.report.catalog import write_catalog
 from itip_pipeline.report.jsonstat import write_jsonstat
 from itip_pipeline.report.published import read_published
 
+from support.catalog_shapes import DCAT, DCT, check_catalog, read_catalog
 from support.report_fixture import write_published_fixture
 
-SHAPES = Path(__file__).parents[1] / "support" / "dcat_ap_no_shapes_2.00.ttl"
-DCAT = Namespace("http://www.w3.org/ns/dcat#")
-DCT = Namespace("http://purl.org/dc/terms/")
-SH = Namespace("http://www.w3.org/ns/shacl#")
 BASE = "https://statistikk.example.no/itip/marts/"
-
-
-def _graph(path: Path) -> Graph:
-    return Graph().parse(path, format="json-ld")
-
-
-def _conforms(graph: Graph) -> tuple[bool, set, str]:
-    """Whether the shapes find no violation, the properties they warn about, and their report."""
-    conforms, results, text = validate(
-        graph, shacl_graph=Graph().parse(SHAPES, format="turtle"), inference="none", allow_warnings=True
-    )
-    warned = {results.value(result, SH.resultPath) for result in results.subjects(SH.resultSeverity, SH.Warning)}
-    return conforms, warned, text
 
 
 @pytest.fixture(scope="module")
@@ -51,7 +33,7 @@ def written(tmp_path_factory):
 
 def test_the_catalogue_conforms_to_the_dcat_ap_no_shapes(written):
     _, path, _ = written
-    conforms, warned, text = _conforms(_graph(path))
+    conforms, warned, text = check_catalog(read_catalog(path))
     assert conforms, text
     # The shapes' warnings are recommendations; the one left, a licence per file, is the data owner's to give.
     assert warned == {DCT.license}, text
@@ -60,16 +42,16 @@ def test_the_catalogue_conforms_to_the_dcat_ap_no_shapes(written):
 def test_the_shapes_refuse_a_dataset_without_a_theme_or_publisher(written):
     """The check can fail: the same catalogue without the properties DCAT-AP-NO requires does not pass."""
     _, path, _ = written
-    graph = _graph(path)
+    graph = read_catalog(path)
     graph.remove((None, DCAT.theme, None))
     graph.remove((None, DCT.publisher, None))
-    conforms, warned, text = _conforms(graph)
+    conforms, warned, text = check_catalog(graph)
     assert not conforms and "publisher" in text and DCAT.theme in warned
 
 
 def test_every_json_stat_dataset_is_listed_with_its_files_release_and_years(written):
     published, path, jsonstat = written
-    graph = _graph(path)
+    graph = read_catalog(path)
     datasets = set(graph.subjects(RDF.type, DCAT.Dataset))
     files = {p.name for p in jsonstat if p.name != "collection.json" and not p.name.startswith("collection")}
     listed = {
