@@ -12,8 +12,8 @@ import time
 def main() -> None:
     args = sys.argv[1:]
     if args[:1] == ["wait"]:
-        print("waiting", flush=True)
-        try:
+        try:  # "waiting" inside the try: a Ctrl-C sent as soon as it is read may come before the sleep starts
+            print("waiting", flush=True)
             time.sleep(60)
         except KeyboardInterrupt:
             print("interrupted", flush=True)
