@@ -3,14 +3,17 @@ process would, whether a fork of the server runs the command or, with no server,
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import signal
 import subprocess
+import sys
+import time
 from pathlib import Path
 
 from itip_pipeline.defs.dbt.environment import dbt_env
-from itip_pipeline.defs.dbt.warm import CLIENT_EXECUTABLE, SOCKET_ENV, warm_dbt
+from itip_pipeline.defs.dbt.warm import CLIENT_EXECUTABLE, PYTHON_MODEL_IMPORTS, SOCKET_ENV, warm_dbt
 
 TESTS = Path(__file__).resolve().parents[1]
 FAKE = "fake_dbt:main"
@@ -50,6 +53,30 @@ def test_ctrl_c_on_the_client_reaches_the_fork(tmp_path):
         client.send_signal(signal.SIGINT)
         rest, _ = client.communicate(timeout=60)
     assert (client.returncode, rest) == (130, "interrupted\n")
+
+
+def test_the_server_imports_the_python_models_libraries_while_idle_and_its_forks_have_them(tmp_path):
+    # Modules fake_dbt and the server do not import themselves: only the idle import can bring them.
+    wanted = ("fractions", "wave")
+    with warm_dbt(_server_env(), entry=FAKE, idle_imports=wanted):
+        first = json.loads(_client("imported", *wanted, cwd=tmp_path).communicate(timeout=60)[0])
+        deadline = time.monotonic() + 60
+        seen = first
+        while not all(seen.values()) and time.monotonic() < deadline:
+            time.sleep(0.2)
+            seen = json.loads(_client("imported", *wanted, cwd=tmp_path).communicate(timeout=60)[0])
+    assert set(first) == set(wanted)
+    assert seen == dict.fromkeys(wanted, True)
+
+
+def test_the_real_servers_idle_imports_are_the_python_models(tmp_path):
+    model = (TESTS.parent / "dbt_project" / "models" / "intermediate" / "int_disclosure_control.py").read_text()
+    nodes = list(ast.walk(ast.parse(model)))
+    imported = {n.module for n in nodes if isinstance(n, ast.ImportFrom)}
+    imported |= {alias.name for n in nodes if isinstance(n, ast.Import) for alias in n.names}
+    third_party = {name for name in imported if name.split(".")[0] not in sys.stdlib_module_names}
+    assert third_party, "the model imports numpy, pandas and scipy"
+    assert third_party <= set(PYTHON_MODEL_IMPORTS)
 
 
 def test_without_a_server_the_client_is_the_plain_dbt(tmp_path):

@@ -18,6 +18,9 @@ def main() -> None:
         except KeyboardInterrupt:
             print("interrupted", flush=True)
             sys.exit(130)
+    if args[:1] == ["imported"]:  # which of the modules named after it this process has imported
+        print(json.dumps({name: name in sys.modules for name in args[1:]}), flush=True)
+        sys.exit(0)
     said = {"argv": sys.argv, "cwd": os.getcwd(), "pid": os.getpid(), "variable": os.environ.get("FAKE_DBT_SAY")}
     print(json.dumps(said), flush=True)
     print("on standard error", file=sys.stderr, flush=True)

@@ -46,6 +46,16 @@ PREIMPORTED = (
     "multiprocessing.resource_tracker",
     "_strptime",
 )
+# What the Python model (int_disclosure_control) imports: imported by the server when no client waits, so the
+# model's seconds of imports are not on the build's critical path.
+PYTHON_MODEL_IMPORTS = (
+    "numpy",
+    "pandas",
+    "scipy",
+    "scipy.optimize._highspy",
+    "scipy.sparse",
+    "scipy.stats",
+)
 DBT_ENTRY = "dbt.cli.main:cli"
 _LENGTH = struct.Struct("!I")
 
@@ -56,10 +66,13 @@ def real_dbt() -> str:
 
 
 @contextmanager
-def warm_dbt(env: dict[str, str], entry: str = DBT_ENTRY) -> Iterator[None]:
+def warm_dbt(
+    env: dict[str, str], entry: str = DBT_ENTRY, idle_imports: tuple[str, ...] = PYTHON_MODEL_IMPORTS
+) -> Iterator[None]:
     """A dbt server started with environment `env` for the duration of the block; dbt commands started in it
     (through `dbt_warm`) are forks of the server. The server ends when this process closes its end of the
-    server's standard input (when this process dies) or at the block's end."""
+    server's standard input (when this process dies) or at the block's end. `entry` and `idle_imports` are
+    serve's."""
     folder = tempfile.mkdtemp(prefix="itip-dbt-")
     address = os.path.join(folder, "dbt.sock")
     # Listening before the server starts: a client that connects at once waits in the queue, it is not refused.
@@ -69,7 +82,11 @@ def warm_dbt(env: dict[str, str], entry: str = DBT_ENTRY) -> Iterator[None]:
     with listener:
         server = subprocess.Popen(
             # Not `-m`: dbt names itself after the main module's package when it has one ("python -m …"), not `dbt`.
-            [sys.executable, "-c", f"from {__name__} import serve; serve({listener.fileno()}, {entry!r})"],
+            [
+                sys.executable,
+                "-c",
+                f"from {__name__} import serve; serve({listener.fileno()}, {entry!r}, {idle_imports!r})",
+            ],
             stdin=subprocess.PIPE,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -93,10 +110,11 @@ def warm_dbt(env: dict[str, str], entry: str = DBT_ENTRY) -> Iterator[None]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def serve(listening: int, entry: str = DBT_ENTRY) -> None:
+def serve(listening: int, entry: str = DBT_ENTRY, idle_imports: tuple[str, ...] = ()) -> None:
     """Import dbt, then fork once per client that connects to the socket `listening` (a file descriptor), until
     standard input closes. `entry` is the `module:function` each fork calls (dbt's own entry point; a test gives
-    its own)."""
+    its own). The modules `idle_imports` are imported one at a time while no client waits, so a fork made
+    after that has them."""
     listener = socket.socket(fileno=listening)
     import importlib
 
@@ -108,8 +126,15 @@ def serve(listening: int, entry: str = DBT_ENTRY) -> None:
     watch = selectors.DefaultSelector()
     watch.register(listener, selectors.EVENT_READ)
     watch.register(sys.stdin.fileno(), selectors.EVENT_READ)
+    # Only while no client waits: a `dbt parse` asked for early is not kept waiting for them.
+    later = list(idle_imports)
     while True:
-        for key, _ in watch.select():
+        ready = watch.select(timeout=0 if later else None)
+        if not ready and later:
+            with suppress(ImportError):  # the model then imports it itself, and says what is missing
+                importlib.import_module(later.pop(0))
+            continue
+        for key, _ in ready:
             if key.fileobj is listener:
                 connection, _ = listener.accept()
                 _fork_for(connection, listener, main)
