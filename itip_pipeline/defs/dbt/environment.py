@@ -16,7 +16,16 @@ from itip_pipeline.defs.dbt.warm import PYTHON_ENV
 
 def dbt_variables(work_db: Path) -> dict[str, str]:
     # ITIP_WORK_DB is the database profiles.yml points at; DO_NOT_TRACK keeps dbt's telemetry off.
-    return {"ITIP_WORK_DB": str(work_db), "DO_NOT_TRACK": "1", PYTHON_ENV: sys.executable, **ONE_BLAS_THREAD}
+    # DBT_LOG_LEVEL_FILE=none: no dbt.log. dbt writes every statement of every node to it at debug level, about
+    # a tenth of a build's time, and what it would say is kept elsewhere: Dagster stores dbt's events per run,
+    # and each build's run_results.json names the nodes that failed and why.
+    return {
+        "ITIP_WORK_DB": str(work_db),
+        "DO_NOT_TRACK": "1",
+        "DBT_LOG_LEVEL_FILE": "none",
+        PYTHON_ENV: sys.executable,
+        **ONE_BLAS_THREAD,
+    }
 
 
 def dbt_env(work_db: Path) -> dict[str, str]:

@@ -1,7 +1,7 @@
 """dbt's target folder kept bounded: each `dbt build` from Dagster writes a folder of its own there.
 
 dagster-dbt gives every invocation a fresh target folder (`<op>-<run id>-<random>/`: manifest, run
-results, compiled SQL, dbt.log), megabytes each, and never removes them. The build keeps its own folder and the
+results, compiled SQL), megabytes each, and never removes them. The build keeps its own folder and the
 KEEP_INVOCATIONS newest others (for reading a recent run's results); older ones are removed. The project's
 own files in target/ (manifest.json, partial_parse.msgpack, the docs site) are left alone.
 """
