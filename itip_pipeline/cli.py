@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from itip_pipeline.core.escaping import for_terminal
+from itip_pipeline.core.process_exit import skip_collection_at_exit
 from itip_pipeline.core.published_layout import RELEASE_REASON_ENV, RELEASE_REASONS
 from itip_pipeline.core.settings import get_settings
 from itip_pipeline.core.survey_years import parse_years
@@ -340,6 +341,8 @@ def main(argv: list[str] | None = None) -> None:
         # would otherwise complain once more when it flushes stdout at exit, so stdout goes to nowhere first.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         raise SystemExit(141) from None  # 128 + SIGPIPE, as a shell reports a command ended by a closed pipe
+    finally:
+        skip_collection_at_exit()
 
 
 if __name__ == "__main__":

@@ -25,6 +25,8 @@ from collections.abc import Callable
 from contextlib import ExitStack
 from typing import IO
 
+from itip_pipeline.core.process_exit import skip_collection_at_exit
+
 # A child's error output can hold a C stack trace; the sentence quotes the one line that says what happened.
 TELLING_LINE = re.compile(r"fatal|error|out of memory|killed", re.IGNORECASE)
 QUOTED_CHARACTERS = 300
@@ -118,6 +120,7 @@ def _main() -> None:
     draw, jobs, shared = pickle.load(sys.stdin.buffer)
     result = draw(jobs, *shared)
     sys.stdout.buffer.write(pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL))
+    skip_collection_at_exit()  # the parent reads to this process's end
 
 
 if __name__ == "__main__":
