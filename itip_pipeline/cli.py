@@ -342,7 +342,10 @@ def main(argv: list[str] | None = None) -> None:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         raise SystemExit(141) from None  # 128 + SIGPIPE, as a shell reports a command ended by a closed pipe
     finally:
-        skip_collection_at_exit()
+        # Only as the `itip` command (the arguments are the process's own): a caller in its own process, a
+        # test, goes on after main and needs its garbage collected.
+        if argv is None:
+            skip_collection_at_exit()
 
 
 if __name__ == "__main__":
