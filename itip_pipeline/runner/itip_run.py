@@ -10,6 +10,7 @@ from __future__ import annotations
 import errno
 import sys
 import tempfile
+import threading
 import time
 from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass, field, replace
@@ -133,10 +134,13 @@ def _load_build_publish(settings: Settings, years: list[int] | None, seed: int, 
             "warehouse was left as it was:\n" + "\n".join(f"  {reason}" for reason in before.skipped.values())
         )
     from itip_pipeline.defs.dbt.environment import dbt_env
+    from itip_pipeline.defs.dbt.project import parse_ahead
     from itip_pipeline.defs.dbt.warm import warm_dbt
 
     # dbt is imported in a process of its own while this one imports Dagster and loads: the build starts warm.
+    # A stale manifest is parsed meanwhile too, on the other core: importing the definitions then finds it fresh.
     with warm_dbt(dbt_env(settings.work_db)):
+        threading.Thread(target=parse_ahead, args=(settings,), name="dbt parse ahead", daemon=True).start()
         return _generate_load_publish(settings, years, seed, started, before.years, known)
 
 

@@ -1,5 +1,6 @@
 """How dbt is started, in one place: its executable, command line and environment; the dbt project object and
-its manifest, prepared once rather than at every import (`dbt parse` costs seconds).
+its manifest, prepared once rather than at every import (`dbt parse` costs seconds). Dagster and dagster-dbt are
+imported only where they are used, so `itip run` can parse ahead (`parse_ahead`) before it imports them.
 
 The pipeline's build, `itip docs`, the tests and the benchmarks all start dbt through `dbt_command` and
 `dbt_env`, so every dbt process sees the same profile, telemetry setting and BLAS threads.
@@ -9,32 +10,40 @@ from __future__ import annotations
 
 import fcntl
 import os
+import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 from unittest.mock import patch
 
-from dagster_dbt import DbtProject
-
 from itip_pipeline.core.settings import Settings, get_settings
-from itip_pipeline.defs.dbt.environment import dbt_variables
+from itip_pipeline.defs.dbt.environment import dbt_env, dbt_variables
 from itip_pipeline.defs.dbt.warm import CLIENT_EXECUTABLE, real_dbt
 
 # dbt installed beside this interpreter, so nothing depends on the caller's PATH. Dagster's steps start it
 # through CLIENT_EXECUTABLE, which uses a dbt imported ahead when `itip run` started one (warm.py).
 DBT_EXECUTABLE = real_dbt()
 DBT_SOURCES_WATCHED = ("models", "macros", "seeds", "tests", "dbt_project.yml")
+PARSED_FOR = "itip_parsed_for.txt"  # the working database the manifest was parsed for
+TARGET = "target"  # dbt's target folder in the project, DbtProject's default: the manifest and parse state
+
+if TYPE_CHECKING:
+    from dagster_dbt import DbtProject
 
 
 def dbt_project() -> DbtProject:
+    from dagster_dbt import DbtProject
+
     settings = get_settings()
     return DbtProject(project_dir=settings.dbt_project_dir, profiles_dir=settings.dbt_profiles_dir)
 
 
-def dbt_command(settings: Settings, *args: str) -> list[str]:
-    """`dbt <args>` on this project and its profiles, with the dbt installed beside this interpreter."""
+def dbt_command(settings: Settings, *args: str, executable: str | None = None) -> list[str]:
+    """`dbt <args>` on this project and its profiles, with the dbt installed beside this interpreter (or
+    `executable`)."""
     return [
-        DBT_EXECUTABLE,
+        DBT_EXECUTABLE if executable is None else executable,
         *args,
         "--project-dir",
         str(settings.dbt_project_dir),
@@ -63,20 +72,8 @@ def prepare_dbt_manifest() -> Path:
     """Run `dbt parse` only when the manifest is missing, older than the dbt project's files, or was parsed
     for another working database (then dbt's partial-parse state would not match the build's profile)."""
     project = dbt_project()
-    manifest = project.manifest_path
-    parsed_for = manifest.with_name("itip_parsed_for.txt")
-    work_db = str(get_settings().work_db)
-    manifest.parent.mkdir(parents=True, exist_ok=True)
-    # Two loads starting at once must not both write the manifest.
-    with manifest.with_name(".itip_parse.lock").open("a") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        stale = (
-            not manifest.exists()
-            or manifest.stat().st_mtime < _newest_source_mtime(project.project_dir)
-            or not parsed_for.exists()
-            or parsed_for.read_text() != work_db
-        )
-        if stale:
+    with _parse_lock(project.manifest_path) as stale:
+        if stale():
             from dagster_dbt import DbtCliResource
 
             with dbt_environment():
@@ -84,5 +81,51 @@ def prepare_dbt_manifest() -> Path:
                     ["parse", "--quiet"], target_path=project.target_path
                 )
             invocation.wait()
-            parsed_for.write_text(work_db)
-    return manifest
+            _mark_parsed(project.manifest_path)
+    return project.manifest_path
+
+
+def parse_ahead(settings: Settings) -> None:
+    """prepare_dbt_manifest's parse, started before Dagster is imported, so it runs on the other core while this
+    process starts (with a warm dbt server, in a fork of it). Quiet: a parse that fails here is done again by
+    prepare_dbt_manifest, which says why; one that succeeds leaves it nothing to do."""
+    manifest = settings.dbt_project_dir / TARGET / "manifest.json"
+    with _parse_lock(manifest) as stale:
+        if not stale():
+            return
+        parse = dbt_command(settings, "parse", "--quiet", executable=CLIENT_EXECUTABLE)
+        done = subprocess.run(
+            [*parse, "--target-path", str(manifest.parent)],
+            env=dbt_env(settings.work_db),
+            cwd=settings.dbt_project_dir,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            check=False,
+        )
+        if done.returncode == 0:
+            _mark_parsed(manifest)
+
+
+@contextmanager
+def _parse_lock(manifest: Path) -> Iterator:
+    """Held while the manifest is checked and parsed: two loads starting at once must not both write it. Yields
+    a function saying whether the manifest is stale."""
+    manifest.parent.mkdir(parents=True, exist_ok=True)
+    with manifest.with_name(".itip_parse.lock").open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield lambda: _stale(manifest)
+
+
+def _stale(manifest: Path) -> bool:
+    parsed_for = manifest.with_name(PARSED_FOR)
+    return (
+        not manifest.exists()
+        or manifest.stat().st_mtime < _newest_source_mtime(manifest.parent.parent)
+        or not parsed_for.exists()
+        or parsed_for.read_text() != str(get_settings().work_db)
+    )
+
+
+def _mark_parsed(manifest: Path) -> None:
+    manifest.with_name(PARSED_FOR).write_text(str(get_settings().work_db))
