@@ -72,7 +72,8 @@ def prepare_dbt_manifest() -> Path:
     """Run `dbt parse` only when the manifest is missing, older than the dbt project's files, or was parsed
     for another working database (then dbt's partial-parse state would not match the build's profile)."""
     project = dbt_project()
-    with _parse_lock(project.manifest_path) as stale:
+    work_db = get_settings().work_db
+    with _parse_lock(project.manifest_path, work_db) as stale:
         if stale():
             from dagster_dbt import DbtCliResource
 
@@ -81,7 +82,7 @@ def prepare_dbt_manifest() -> Path:
                     ["parse", "--quiet"], target_path=project.target_path
                 )
             invocation.wait()
-            _mark_parsed(project.manifest_path)
+            _mark_parsed(project.manifest_path, work_db)
     return project.manifest_path
 
 
@@ -90,7 +91,7 @@ def parse_ahead(settings: Settings) -> None:
     process starts (with a warm dbt server, in a fork of it). Quiet: a parse that fails here is done again by
     prepare_dbt_manifest, which says why; one that succeeds leaves it nothing to do."""
     manifest = settings.dbt_project_dir / TARGET / "manifest.json"
-    with _parse_lock(manifest) as stale:
+    with _parse_lock(manifest, settings.work_db) as stale:
         if not stale():
             return
         parse = dbt_command(settings, "parse", "--quiet", executable=CLIENT_EXECUTABLE)
@@ -104,28 +105,29 @@ def parse_ahead(settings: Settings) -> None:
             check=False,
         )
         if done.returncode == 0:
-            _mark_parsed(manifest)
+            _mark_parsed(manifest, settings.work_db)
 
 
 @contextmanager
-def _parse_lock(manifest: Path) -> Iterator:
+def _parse_lock(manifest: Path, work_db: Path) -> Iterator:
     """Held while the manifest is checked and parsed: two loads starting at once must not both write it. Yields
-    a function saying whether the manifest is stale."""
+    a function saying whether the manifest is stale for a build on `work_db`."""
     manifest.parent.mkdir(parents=True, exist_ok=True)
     with manifest.with_name(".itip_parse.lock").open("a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        yield lambda: _stale(manifest)
+        yield lambda: _stale(manifest, work_db)
 
 
-def _stale(manifest: Path) -> bool:
+def _stale(manifest: Path, work_db: Path) -> bool:
     parsed_for = manifest.with_name(PARSED_FOR)
+    project_dir = manifest.parent.parent  # the manifest is <project>/target/manifest.json
     return (
         not manifest.exists()
-        or manifest.stat().st_mtime < _newest_source_mtime(manifest.parent.parent)
+        or manifest.stat().st_mtime < _newest_source_mtime(project_dir)
         or not parsed_for.exists()
-        or parsed_for.read_text() != str(get_settings().work_db)
+        or parsed_for.read_text() != str(work_db)
     )
 
 
-def _mark_parsed(manifest: Path) -> None:
-    manifest.with_name(PARSED_FOR).write_text(str(get_settings().work_db))
+def _mark_parsed(manifest: Path, work_db: Path) -> None:
+    manifest.with_name(PARSED_FOR).write_text(str(work_db))
