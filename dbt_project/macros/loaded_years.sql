@@ -19,8 +19,8 @@
     {%- endfor %}
 {% endmacro %}
 
-{#- Post-hook of a model with columns_per_year: a comment on every year column (persist_docs covers only the
-    columns the model's .yml lists, and those cannot name years not yet loaded). `descriptions` maps each column
+{#- Post-hook of a model with columns_per_year: a comment on every year column (the descriptions in the model's
+    .yml, which the candidate build writes as comments, cannot name years not yet loaded). `descriptions` maps each column
     prefix to its text; the year is appended. -#}
 {% macro comment_columns_per_year(relation, descriptions) %}
     {%- for year in loaded_years(relation) %}

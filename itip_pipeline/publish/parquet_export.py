@@ -1,7 +1,7 @@
 """Writing a published table to Parquet with dbt's descriptions in its schema metadata.
 
 DuckDB's `COPY … (FORMAT parquet)` cannot set field-level metadata, so the table goes through Arrow: each
-column's description (the comment dbt persisted) becomes the field metadata key `description`, and the
+column's description (its comment, from the dbt project) becomes the field metadata key `description`, and the
 table's own description and name go into the schema metadata, where pyarrow, Spark and most BI tools find them.
 Rows are in the table's key order and carry the observation flag (warehouse/exported_tables.py), like the CSV
 files; values are written as computed, never rounded.

@@ -22,7 +22,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from itip_pipeline.warehouse.marts_copy import MARTS_SCHEMA, copy_marts, quote
+from itip_pipeline.warehouse.marts_copy import MARTS_SCHEMA, TableDocs, copy_marts, quote
 
 SUFFIX = ".duckdb"
 BUILD_SCHEMA = "build"  # what the build was made from, beside the marts; never published
@@ -37,14 +37,19 @@ def candidate_path(candidates_dir: Path, run_id: str) -> Path:
 
 
 def snapshot(
-    work_db: Path, candidate: Path, build_state: dict | None = None, keys: dict[str, list[str]] | None = None
+    work_db: Path,
+    candidate: Path,
+    build_state: dict | None = None,
+    keys: dict[str, list[str]] | None = None,
+    docs: dict[str, TableDocs] | None = None,
 ) -> dict[str, int]:
     """Copy the working database's marts (and the survey years they were built from) into `candidate`, with the
-    build's inputs (itip_pipeline.core.build_state) for publish to record beside the version, each mart with its
-    key (`keys`: table -> columns, from the dbt project) declared and its rows sorted by it. A mart whose rows
-    are not unique on its key raises marts_copy.KeyViolation, and no candidate is made.
+        build's inputs (itip_pipeline.core.build_state) for publish to record beside the version, each mart with its
+        key (`keys`: table -> columns, from the dbt project) declared and its rows sorted by it. A mart whose rows
+        are not unique on its key raises marts_copy.KeyViolation, and no candidate is made. `docs` (from the dbt
+    project) are the comments the marts get, over those the working database has.
 
-    The caller holds the writer lock, and has just built the marts in that same hold."""
+        The caller holds the writer lock, and has just built the marts in that same hold."""
     candidate.parent.mkdir(parents=True, exist_ok=True)
     staged = candidate.with_name(f".{candidate.name}.{os.getpid()}.new")
     staged.unlink(missing_ok=True)
@@ -52,7 +57,7 @@ def snapshot(
     try:
         con.execute(f"attach {quote(str(work_db))} as work (read_only)")
         con.execute(f"attach {quote(str(staged))} as candidate")
-        counts = copy_marts(con, "work", "candidate", keys=keys or {})
+        counts = copy_marts(con, "work", "candidate", keys=keys or {}, docs=docs)
         con.execute(f"create schema candidate.{BUILD_SCHEMA}")
         con.execute(
             f"create table candidate.{BUILD_SCHEMA}.loaded_years as select distinct survey_year from work.raw.codebook"

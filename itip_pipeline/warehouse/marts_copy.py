@@ -1,9 +1,11 @@
-"""Copying the `marts` schema, with its structure and dbt's comments, from one attached DuckDB database to another.
+"""Copying the `marts` schema, with its structure and comments, from one attached DuckDB database to another.
 
 The run's candidate build and the published file are both made this way, so what a BI tool sees (tables,
-row counts, the descriptions dbt persisted) is exactly what the run built and checked. A table is created
+row counts, the descriptions in the dbt project) is exactly what the run built and checked. The candidate
+gets its comments from the dbt project's descriptions (itip_pipeline.defs.dbt.mart_manifest reads them), the
+published file the candidate's. A table is created
 with its columns' types and NOT NULL constraints (dbt's contracts) and its key, then filled sorted by that key:
-- the key is the `primary_key` test of the mart in the dbt project (itip_pipeline.defs.dbt.mart_keys reads it)
+- the key is the `primary_key` test of the mart in the dbt project (itip_pipeline.defs.dbt.mart_manifest reads it)
   when the candidate is made from the working database, and the key constraint the source table already
   carries when the published file is made from the candidate;
 - it is declared PRIMARY KEY, or UNIQUE where a key column may be NULL (a headline indicator's `item`), since
@@ -13,10 +15,18 @@ with its columns' types and NOT NULL constraints (dbt's contracts) and its key, 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import NamedTuple
 
 import duckdb
 
 MARTS_SCHEMA = "marts"
+
+
+class TableDocs(NamedTuple):
+    """A table's description and its columns' (column -> description), each written as the object's comment."""
+
+    table: str
+    columns: dict[str, str]
 
 
 class KeyViolation(RuntimeError):
@@ -64,11 +74,13 @@ def copy_marts(
     target: str,
     keys: dict[str, list[str]] | None = None,
     comment: Callable[[str], str] = str,
+    docs: dict[str, TableDocs] | None = None,
 ) -> dict[str, int]:
     """Every table of `source`.marts as a table of `target`.marts (both attached to con); rows per table.
 
     `keys` (table -> key columns) declares each table's key; without it, the keys `source` declares are kept.
-    `comment` turns each table and column comment of `source` into the one `target` gets."""
+    `source`'s comments are kept, and `docs` (table -> descriptions) added over them. `comment` turns each into
+    the one `target` gets."""
     tables = mart_tables(con, source)
     if not tables:
         raise RuntimeError("the working database has no marts to publish: run dbt first")
@@ -77,7 +89,10 @@ def copy_marts(
     # them) would commit, and write the target file, on its own.
     con.execute("begin transaction")
     try:
-        counts = _copy_schema(con, source, target, tables, keys, comment)
+        counts = _copy_schema(con, source, target, tables, keys)
+        # The source's own comments (a wide mart's year columns get theirs from a post-hook), and `docs` over them.
+        found = _source_comments(con, source)
+        _comment(con, target, found if docs is None else {**found, **_documented(con, target, docs)}, comment)
     except BaseException:
         con.execute("rollback")
         raise
@@ -91,30 +106,55 @@ def _copy_schema(
     target: str,
     tables: list[str],
     keys: dict[str, list[str]],
-    comment: Callable[[str], str],
 ) -> dict[str, int]:
     con.execute(f"create schema {target}.{MARTS_SCHEMA}")
     counts = {}
     for table in tables:
         counts[table] = _copy_table(con, source, target, table, keys.get(table, []))
-    # Comments are not carried by CREATE TABLE; BI tools show them, so carry dbt's persisted docs across.
-    comments = con.execute(
+    return counts
+
+
+# (table, column or None for the table's own comment) -> text: what BI tools show beside a table and its columns.
+Comments = dict[tuple[str, str | None], str]
+
+
+def _source_comments(con: duckdb.DuckDBPyConnection, source: str) -> Comments:
+    """The comments of `source`.marts' tables and columns (CREATE TABLE does not carry them)."""
+    tables = con.execute(
         """select table_name, comment from duckdb_tables()
            where database_name = ? and schema_name = ? and comment is not null""",
         [source, MARTS_SCHEMA],
     ).fetchall()
-    for table, text in comments:
-        con.execute(f"comment on table {target}.{MARTS_SCHEMA}.{ident(table)} is {quote(comment(text))}")
-    column_comments = con.execute(
+    columns = con.execute(
         """select table_name, column_name, comment from duckdb_columns()
            where database_name = ? and schema_name = ? and comment is not null""",
         [source, MARTS_SCHEMA],
     ).fetchall()
-    for table, column, text in column_comments:
-        con.execute(
-            f"comment on column {target}.{MARTS_SCHEMA}.{ident(table)}.{ident(column)} is {quote(comment(text))}"
-        )
-    return counts
+    return {**{(table, None): text for table, text in tables}, **{(t, c): text for t, c, text in columns}}
+
+
+def _documented(con: duckdb.DuckDBPyConnection, target: str, docs: dict[str, TableDocs]) -> Comments:
+    """`docs` of the tables and columns `target`.marts has."""
+    present = con.execute(
+        "select table_name, column_name from duckdb_columns() where database_name = ? and schema_name = ?",
+        [target, MARTS_SCHEMA],
+    ).fetchall()
+    columns: dict[str, set[str]] = {}
+    for table, column in present:
+        columns.setdefault(table, set()).add(column)
+    comments: Comments = {(table, None): doc.table for table, doc in docs.items() if table in columns and doc.table}
+    for table, doc in docs.items():
+        comments.update({(table, c): text for c, text in doc.columns.items() if c in columns.get(table, ())})
+    return comments
+
+
+def _comment(con: duckdb.DuckDBPyConnection, target: str, comments: Comments, comment: Callable[[str], str]) -> None:
+    for (table, column), text in comments.items():
+        named = f"{target}.{MARTS_SCHEMA}.{ident(table)}"
+        if column is None:
+            con.execute(f"comment on table {named} is {quote(comment(text))}")
+        else:
+            con.execute(f"comment on column {named}.{ident(column)} is {quote(comment(text))}")
 
 
 def _copy_table(con: duckdb.DuckDBPyConnection, source: str, target: str, table: str, key: list[str]) -> int:

@@ -23,7 +23,9 @@ from scipy import stats
 
 from itip_pipeline.core.settings import REPO_ROOT, get_settings
 from itip_pipeline.defs.dbt.environment import dbt_env
+from itip_pipeline.defs.dbt.mart_manifest import mart_docs, mart_keys
 from itip_pipeline.defs.dbt.project import dbt_command
+from itip_pipeline.warehouse import candidates
 
 from support.differencing_attack import attacker_shares, differencing_attack, distribution_cells, with_breakdown_cells
 from support.intervals import wilson_interval
@@ -605,18 +607,25 @@ def test_family_marts_partition_fct_indicator(con):
     assert external == [(True, "Statens arbeidsgiverbarometer 2024")]
 
 
-def test_every_mart_column_has_a_persisted_comment(con):
-    columns = con.execute(
-        "select table_name, column_name, comment from duckdb_columns() "
-        "where database_name = 'work' and schema_name = 'marts'"
-    ).df()
+def test_the_candidate_gives_every_mart_and_column_its_description_from_the_manifest(built, tmp_path):
+    # dbt writes no comments into the working database; the candidate build writes the manifest's descriptions.
+    manifest = tmp_path / "manifest.json"
+    manifest.write_text(json.dumps(built["manifest"]))
+    candidate = tmp_path / "candidate.duckdb"
+    candidates.snapshot(built["db_path"], candidate, keys=mart_keys(manifest), docs=mart_docs(manifest))
+    with duckdb.connect(str(candidate), read_only=True) as frozen:
+        columns = frozen.execute(
+            "select table_name, column_name, comment from duckdb_columns() where schema_name = 'marts'"
+        ).df()
+        tables = frozen.execute("select table_name, comment from duckdb_tables() where schema_name = 'marts'").df()
     assert set(columns.table_name) == MARTS
     missing = columns[columns.comment.isna() | (columns.comment.str.strip() == "")]
     assert missing.empty, missing[["table_name", "column_name"]].to_string()
-    tables = con.execute("select table_name, comment from duckdb_tables() where schema_name = 'marts'").df()
     assert tables.comment.notna().all()
     share = columns[(columns.table_name == "fct_indicator") & (columns.column_name == "ci_low_pct")].comment.iloc[0]
     assert "Wilson" in share
+    model = built["manifest"]["nodes"]["model.itip.fct_indicator"]
+    assert share == model["columns"]["ci_low_pct"]["description"]
 
 
 def test_every_family_mart_refuses_a_missing_key_while_it_is_built(con):
