@@ -12,6 +12,8 @@ import sys
 import time
 from pathlib import Path
 
+import duckdb
+
 from itip_pipeline.defs.dbt.environment import dbt_env
 from itip_pipeline.defs.dbt.warm import CLIENT_EXECUTABLE, PYTHON_MODEL_IMPORTS, SOCKET_ENV, warm_dbt
 
@@ -121,3 +123,26 @@ def test_the_servers_warm_up_build_passes_and_leaves_no_thread_behind_for_its_fo
     # A fork has only the thread that forks: a pool left running (DuckDB's, dbt's static parser's) would be missing
     # in it, and a fork that used it would wait for ever.
     assert int(threads_added) <= 0
+
+
+def test_a_build_in_a_fork_leaves_its_database_closed_with_no_log_to_replay(tmp_path):
+    # A plain dbt closes DuckDB as its interpreter exits, which writes the .wal into the file; the fork must too.
+    project = tmp_path / "project"
+    (project / "models").mkdir(parents=True)
+    (project / "dbt_project.yml").write_text(
+        'name: wal\nversion: "1.0"\nconfig-version: 2\nprofile: wal\nflags: {send_anonymous_usage_stats: false}\n'
+    )
+    database = tmp_path / "wal.duckdb"
+    (project / "profiles.yml").write_text(
+        f"wal:\n  target: file\n  outputs:\n    file: {{type: duckdb, path: '{database}', threads: 1}}\n"
+    )
+    (project / "models" / "numbers.sql").write_text(
+        "{{ config(materialized='table') }} select range as n from range(100000)"
+    )
+    with warm_dbt(dbt_env(database)):
+        build = _client("build", "--project-dir", str(project), "--profiles-dir", str(project), cwd=project)
+        output, _ = build.communicate(timeout=300)
+    assert build.returncode == 0, output[-2000:]
+    assert not Path(f"{database}.wal").exists()
+    with duckdb.connect(str(database), read_only=True) as con:
+        assert con.execute("select count(*) from main.numbers").fetchall() == [(100000,)]

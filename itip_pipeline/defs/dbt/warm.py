@@ -180,9 +180,6 @@ def serve(listening: int, entry: str = DBT_ENTRY, idle_imports: tuple[str, ...] 
 def warm_up() -> bool:
     """`_WARM_UP_PROJECT` built in this process, then its database closed; whether the build passed (a build that
     fails still warms part, and the real build says what is wrong with dbt)."""
-    import gc
-
-    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
     from dbt.cli.main import dbtRunner
 
     with tempfile.TemporaryDirectory(prefix="itip-dbt-warm-up-") as folder:
@@ -202,8 +199,7 @@ def warm_up() -> bool:
         except Exception:  # noqa: BLE001 - a warm-up: the real build meets the same error and says it
             passed = False
     # A fork copies only the thread that forks: the in-memory database's threads end before the next fork.
-    DuckDBConnectionManager.close_all_connections()
-    gc.collect()
+    _close_database()
     return passed
 
 
@@ -247,12 +243,25 @@ def _run_dbt(connection: socket.socket, fds: list[int], request: dict, main: Cal
 
         traceback.print_exc()
         code = 1
+    _close_database()
     for stream in (sys.stdout, sys.stderr):
         with suppress(OSError):
             stream.flush()
     with suppress(OSError):
         connection.sendall(f"exit {code}\n".encode())
     return code
+
+
+def _close_database() -> None:
+    """The database dbt-duckdb keeps open for the life of the process, closed. A plain dbt closes it as its
+    interpreter exits, and DuckDB then writes its log (the .wal file) into the database file; the fork ends with
+    os._exit, which skips that, and every later open of the working database would replay the log."""
+    connections = sys.modules.get("dbt.adapters.duckdb.connections")
+    environment = connections and connections.DuckDBConnectionManager._ENV
+    if environment:
+        connections.DuckDBConnectionManager.close_all_connections()
+        with suppress(Exception):  # closing is best effort: the log is replayed at the next open
+            environment.close()
 
 
 def _receive(connection: socket.socket, size: int) -> bytes:
