@@ -104,27 +104,6 @@ def test_the_real_dbt_through_the_server_answers_as_the_plain_dbt(tmp_path):
     assert (warm.returncode, warm_output) == (plain.returncode, plain_output)
 
 
-def test_the_servers_warm_up_build_passes_and_leaves_no_thread_behind_for_its_forks():
-    # In a process of its own, as the server runs it: dbt imported, then the warm-up, then what a fork would inherit.
-    script = (
-        "import importlib, os\n"
-        "from itip_pipeline.defs.dbt.warm import PREIMPORTED, warm_up\n"
-        "for name in PREIMPORTED: importlib.import_module(name)\n"
-        "before = len(os.listdir('/proc/self/task'))\n"
-        "passed = warm_up()\n"
-        "from dbt.adapters.duckdb.connections import DuckDBConnectionManager\n"
-        "print(passed, DuckDBConnectionManager._ENV is None, len(os.listdir('/proc/self/task')) - before)\n"
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", script], env=dbt_env(Path("unused.duckdb")), capture_output=True, text=True, timeout=300
-    )
-    passed, closed, threads_added = done.stdout.split()
-    assert (passed, closed) == ("True", "True"), done.stderr[-2000:]
-    # A fork has only the thread that forks: a pool left running (DuckDB's, dbt's static parser's) would be missing
-    # in it, and a fork that used it would wait for ever.
-    assert int(threads_added) <= 0
-
-
 def test_a_build_in_a_fork_leaves_its_database_closed_with_no_log_to_replay(tmp_path):
     # A plain dbt closes DuckDB as its interpreter exits, which writes the .wal into the file; the fork must too.
     project = tmp_path / "project"

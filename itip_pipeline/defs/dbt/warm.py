@@ -58,40 +58,6 @@ PYTHON_MODEL_IMPORTS = (
 )
 DBT_ENTRY = "dbt.cli.main:cli"
 _LENGTH = struct.Struct("!I")
-# A project of one seed, one view and one table with a contract, comments and tests, built on an in-memory
-# database by the server itself once it is idle (`warm_up`). dbt compiles its serialisers, JSON schemas and
-# materialisation templates on first use, seconds that every fresh process pays again; a fork made after this
-# build starts with them compiled. It touches no file outside a temporary folder.
-_WARM_UP_PROJECT = {
-    "dbt_project.yml": """
-name: itip_warm_up
-version: "1.0"
-config-version: 2
-profile: itip_warm_up
-flags: {send_anonymous_usage_stats: false, partial_parse: false}
-models:
-  itip_warm_up:
-    +persist_docs: {relation: true, columns: true}
-""",
-    "profiles.yml": """
-itip_warm_up:
-  target: memory
-  outputs:
-    memory: {type: duckdb, path: ":memory:", threads: 1}
-""",
-    "seeds/warm_up_codes.csv": "code,label\n1,one\n",
-    "models/warm_up_view.sql": "{{ config(materialized='view') }} select code, label from {{ ref('warm_up_codes') }}",
-    "models/warm_up_table.sql": "{{ config(materialized='table') }} select code, label from {{ ref('warm_up_view') }}",
-    "models/warm_up.yml": """
-models:
-  - name: warm_up_table
-    description: One row.
-    config: {contract: {enforced: true}}
-    columns:
-      - {name: code, description: Key., data_type: integer, data_tests: [not_null, unique]}
-      - {name: label, description: Label., data_type: varchar}
-""",
-}
 
 
 def real_dbt() -> str:
@@ -161,13 +127,12 @@ def serve(listening: int, entry: str = DBT_ENTRY, idle_imports: tuple[str, ...] 
     watch.register(listener, selectors.EVENT_READ)
     watch.register(sys.stdin.fileno(), selectors.EVENT_READ)
     # Only while no client waits: a `dbt parse` asked for early is not kept waiting for them.
-    later: list[Callable[[], object]] = [warm_up] if entry == DBT_ENTRY else []
-    later += [lambda name=name: importlib.import_module(name) for name in idle_imports]
+    later = list(idle_imports)
     while True:
         ready = watch.select(timeout=0 if later else None)
         if not ready and later:
             with suppress(ImportError):  # the model then imports it itself, and says what is missing
-                later.pop(0)()
+                importlib.import_module(later.pop(0))
             continue
         for key, _ in ready:
             if key.fileobj is listener:
@@ -175,32 +140,6 @@ def serve(listening: int, entry: str = DBT_ENTRY, idle_imports: tuple[str, ...] 
                 _fork_for(connection, listener, main)
             elif not os.read(sys.stdin.fileno(), 4096):  # the starting process closed it or died
                 return
-
-
-def warm_up() -> bool:
-    """`_WARM_UP_PROJECT` built in this process, then its database closed; whether the build passed (a build that
-    fails still warms part, and the real build says what is wrong with dbt)."""
-    from dbt.cli.main import dbtRunner
-
-    with tempfile.TemporaryDirectory(prefix="itip-dbt-warm-up-") as folder:
-        project = Path(folder, "project")
-        for name, text in _WARM_UP_PROJECT.items():
-            (project / name).parent.mkdir(parents=True, exist_ok=True)
-            (project / name).write_text(text, encoding="utf-8")
-        # Without dbt's static parser: it is Rust with a pool of threads of its own, which a fork would lack, so
-        # a fork's `dbt parse` would wait on them for ever.
-        scratch = ["--target-path", str(Path(folder, "target")), "--log-path", folder, "--no-static-parser"]
-        try:
-            passed = (
-                dbtRunner()
-                .invoke(["--quiet", "build", "--project-dir", str(project), "--profiles-dir", str(project), *scratch])
-                .success
-            )
-        except Exception:  # noqa: BLE001 - a warm-up: the real build meets the same error and says it
-            passed = False
-    # A fork copies only the thread that forks: the in-memory database's threads end before the next fork.
-    _close_database()
-    return passed
 
 
 def _fork_for(connection: socket.socket, listener: socket.socket, main: Callable[[], object]) -> None:
