@@ -1,4 +1,5 @@
-"""The dbt CLI resource: dagster-dbt's, without the dbt start-up it does in this process before each command.
+"""The dbt CLI resource: dagster-dbt's, without the dbt start-up it does in this process before each command
+(the build, and the parse of a stale manifest).
 
 Before starting `dbt build`, dagster-dbt's DbtCliResource.cli() runs `dbt --version` in a subprocess and then
 loads the dbt project, profile and DuckDB adapter inside the Dagster process, all on the run's critical path

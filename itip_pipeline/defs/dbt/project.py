@@ -75,12 +75,11 @@ def prepare_dbt_manifest() -> Path:
     work_db = get_settings().work_db
     with _parse_lock(project.manifest_path, work_db) as stale:
         if stale():
-            from dagster_dbt import DbtCliResource
+            from itip_pipeline.defs.dbt.cli_resource import DbtCliWithoutInProcessAdapter
 
             with dbt_environment():
-                invocation = DbtCliResource(project_dir=project, dbt_executable=CLIENT_EXECUTABLE).cli(
-                    ["parse", "--quiet"], target_path=project.target_path
-                )
+                resource = DbtCliWithoutInProcessAdapter(project_dir=project, dbt_executable=CLIENT_EXECUTABLE)
+                invocation = resource.cli(["parse", "--quiet"], target_path=project.target_path)
             invocation.wait()
             _mark_parsed(project.manifest_path, work_db)
     return project.manifest_path
