@@ -7,6 +7,7 @@ import pytest
 
 from itip_pipeline.publish.versions import publish
 from itip_pipeline.warehouse import candidates
+from itip_pipeline.warehouse.marts_copy import TableDocs
 
 
 def _work_db(path, rows: int, years=(2024, 2025)):
@@ -36,6 +37,28 @@ def test_a_candidate_keeps_the_build_it_was_made_from_whatever_the_working_datab
         )
         schemas = {r[0] for r in con.execute("select schema_name from duckdb_tables()").fetchall()}
     assert schemas == {"marts"}, "what the build was made from is not published"
+
+
+def test_the_candidate_takes_the_projects_descriptions_over_the_working_databases_comments(tmp_path):
+    work, candidate = tmp_path / "work.duckdb", tmp_path / "candidate.duckdb"
+    _work_db(work, 3)
+    with duckdb.connect(str(work)) as con:
+        con.execute("alter table marts.fct_indicator add column share_pct_2025 double")
+        con.execute("comment on column marts.fct_indicator.share_pct_2025 is 'share, survey year 2025'")
+    docs = {
+        "fct_indicator": TableDocs("one row per indicator", {"share_pct": "the share", "not_built": "no such column"}),
+        "not_built_either": TableDocs("no such table", {}),
+    }
+    candidates.snapshot(work, candidate, docs=docs)
+    with duckdb.connect(str(candidate), read_only=True) as con:
+        columns = dict(
+            con.execute("select column_name, comment from duckdb_columns() where schema_name = 'marts'").fetchall()
+        )
+        tables = con.execute("select table_name, comment from duckdb_tables() where schema_name = 'marts'").fetchall()
+    # The description over the working database's comment; a column the project cannot describe (a year's)
+    # keeps the one it was given in the build; descriptions of what was not built are left out.
+    assert columns == {"share_pct": "the share", "share_pct_2025": "share, survey year 2025"}
+    assert tables == [("fct_indicator", "one row per indicator")]
 
 
 def test_a_run_without_a_candidate_is_told_it_publishes_nothing(tmp_path):
