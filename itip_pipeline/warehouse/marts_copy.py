@@ -3,8 +3,8 @@
 The run's candidate build and the published file are both made this way, so what a BI tool sees (tables,
 row counts, the descriptions in the dbt project) is exactly what the run built and checked. The candidate
 gets its comments from the dbt project's descriptions (itip_pipeline.defs.dbt.mart_manifest reads them), the
-published file the candidate's. A table is created
-with its columns' types and NOT NULL constraints (dbt's contracts) and its key, then filled sorted by that key:
+published file the candidate's. A table is created with its columns' types and NOT NULL constraints (dbt's
+contracts) and its key, then filled sorted by that key:
 - the key is the `primary_key` test of the mart in the dbt project (itip_pipeline.defs.dbt.mart_manifest reads it)
   when the candidate is made from the working database, and the key constraint the source table already
   carries when the published file is made from the candidate;
