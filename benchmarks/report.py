@@ -85,7 +85,13 @@ def _scale_section(result: dict) -> list[str]:
         f"the floor, largest difference {check['max_abs_diff']:.1e} → "
         f"{'equal' if check['equal'] else 'NOT EQUAL'} (tolerance 1e-9)."
     )
-    return lines + [f"Load: before `{result['uptime_before']}`; after `{result['uptime_after']}`.", ""]
+    load = f"Load: before `{result['uptime_before']}`; after `{result['uptime_after']}`."
+    if "speed_before" in result:  # results written before the bench measured it have none
+        load += (
+            f" Machine speed (run_benchmark.machine_speed, a fixed Python loop; larger is slower): "
+            f"{result['speed_before']:.2f} s before, {result['speed_after']:.2f} s after."
+        )
+    return lines + [load, ""]
 
 
 def _respondent_rows(result: dict) -> int:
@@ -199,6 +205,12 @@ def render(results: list[dict], started: float | None) -> str:
     """`started` (time.time() when measuring began) gives the benchmark's wall time; None when rewriting
     from saved results."""
     took = f"Benchmark wall time: {(time.time() - started) / 60:.0f} min. " if started else ""
+    speed = (
+        ", and the machine's speed as the time of a fixed loop (the cores' speed changes with no load to show for "
+        "it: compare a time with its own scale's floor)"
+        if any("speed_before" in result for result in results)
+        else ""
+    )
     judgements = judge(results)
     lines = [
         "# Benchmark results",
@@ -210,7 +222,7 @@ def render(results: list[dict], started: float | None) -> str:
         "",
         *machine(),
         f"- Measured from {results[0]['started']}; this file written {time.strftime('%Y-%m-%d %H:%M %Z')}.",
-        f"- {took}Other jobs shared the cores; the load average before and after each scale is given below.",
+        f"- {took}Other jobs shared the cores; the load average before and after each scale is given below{speed}.",
         "",
         "Peak RSS is the largest sum of resident memory over `itip run` and its children (the `dbt` "
         "process), sampled from /proc every 0.1 s. Times are wall times of whole processes, imports "

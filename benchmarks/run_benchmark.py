@@ -62,6 +62,24 @@ def _uptime() -> str:
     return subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
 
 
+SPEED_LOOP = 10_000_000  # additions in machine_speed's loop
+
+
+def machine_speed() -> float:
+    """Seconds a fixed pure-Python loop takes, the fastest of three: the machine's speed as a number. The cores
+    are shared, and their speed changes for minutes at a time with nothing else running here and no steal time
+    counted; the load average does not show it. The same loop on another day tells a slow machine from a slow
+    pipeline."""
+    best = float("inf")
+    for _ in range(3):
+        start = time.perf_counter()
+        total = 0
+        for number in range(SPEED_LOOP):
+            total += number
+        best = min(best, time.perf_counter() - start)
+    return round(best, 3)
+
+
 def _env(data_dir: Path) -> dict[str, str]:
     clean = {k: v for k, v in os.environ.items() if not k.startswith("ITIP_") and k != "DAGSTER_HOME"}
     return {**clean, "ITIP_DATA_DIR": str(data_dir), "DO_NOT_TRACK": "1"}
@@ -201,6 +219,7 @@ def bench_scale(scale: float, work: Path, seed: int) -> dict:
     shutil.rmtree(root, ignore_errors=True)
     root.mkdir(parents=True)
     result: dict = {"scale": scale, "started": time.strftime("%Y-%m-%d %H:%M %Z"), "uptime_before": _uptime()}
+    result["speed_before"] = machine_speed()
     deliveries = root / "deliveries"
     panel_format = PANEL_FORMAT if scale >= PANEL_FORMAT_FROM_SCALE else None
     generate = run_measured(
@@ -264,6 +283,7 @@ def bench_scale(scale: float, work: Path, seed: int) -> dict:
         result["cprofile"] = _cprofile(deliveries, root)
         result["hostile_input"] = measure_hostile_input(root / "hostile_input")
     result["uptime_after"] = _uptime()
+    result["speed_after"] = machine_speed()
     return result
 
 

@@ -213,6 +213,8 @@ def test_the_report_states_verdicts_numbers_load_and_the_profiles():
         _result(100, e2e=60.0, floor=15.0, rows=510_000),
         _result(1000, e2e=300.0, floor=90.0, new_year=None, force=None, rows=5_010_000, peak_mb=2700.0),
     ]
+    for result in results[:2]:
+        result.update(speed_before=0.9, speed_after=1.6)
     text = report.render(results, None)
     assert f"- {FIVE_YEARS} (50.0 s): **missed**" in text
     assert "- scale 1: no-op `itip run` < 3 s (1.4 s): **met**" in text
@@ -223,6 +225,10 @@ def test_the_report_states_verdicts_numbers_load_and_the_profiles():
     assert "| 1.5 (150) | 300.0 | 1.0 | – | – | 0.8 | 90.0 | 3.3 | 2700 / – | 5,010,000 / 32,991 |" in text
     assert "The new year was not measured at this scale." in text
     assert text.count("Load: before `load average: 1.00`; after `load average: 1.50`.") == 3
+    assert text.count("Machine speed (run_benchmark.machine_speed") == 2, "scale 1000's result predates it"
+    assert "a fixed Python loop; larger is slower): 0.90 s before, 1.60 s after." in text
+    assert "is given below, and the machine's speed as the time of a fixed loop" in text
+    assert "and the machine's speed" not in report.render(results[2:], None), "no result measured it"
     assert "Measured from 2026-11-28 20:00 UTC" in text
     # Fixed + per-row cost along the line through scale 1 (10,000 rows, 50 s) and 1000 (5,010,000 rows, 300 s):
     # 50 µs a row, so 49.5 s fixed; the floor's line (2 s to 90 s) is 17.6 µs a row and 1.8 s fixed.
