@@ -20,8 +20,8 @@
 {% endmacro %}
 
 {#- Post-hook of a model with columns_per_year: a comment on every year column (the descriptions in the model's
-    .yml, which the candidate build writes as comments, cannot name years not yet loaded). `descriptions` maps each column
-    prefix to its text; the year is appended. -#}
+    .yml, which the candidate build writes as comments, cannot name years not yet loaded). `descriptions` maps
+    each column prefix to its text; the year is appended. -#}
 {% macro comment_columns_per_year(relation, descriptions) %}
     {%- for year in loaded_years(relation) %}
         {%- for name, text in descriptions.items() %}

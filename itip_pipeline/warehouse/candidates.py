@@ -44,12 +44,12 @@ def snapshot(
     docs: dict[str, TableDocs] | None = None,
 ) -> dict[str, int]:
     """Copy the working database's marts (and the survey years they were built from) into `candidate`, with the
-        build's inputs (itip_pipeline.core.build_state) for publish to record beside the version, each mart with its
-        key (`keys`: table -> columns, from the dbt project) declared and its rows sorted by it. A mart whose rows
-        are not unique on its key raises marts_copy.KeyViolation, and no candidate is made. `docs` (from the dbt
+    build's inputs (itip_pipeline.core.build_state) for publish to record beside the version, each mart with its
+    key (`keys`: table -> columns, from the dbt project) declared and its rows sorted by it. A mart whose rows
+    are not unique on its key raises marts_copy.KeyViolation, and no candidate is made. `docs` (from the dbt
     project) are the comments the marts get, over those the working database has.
 
-        The caller holds the writer lock, and has just built the marts in that same hold."""
+    The caller holds the writer lock, and has just built the marts in that same hold."""
     candidate.parent.mkdir(parents=True, exist_ok=True)
     staged = candidate.with_name(f".{candidate.name}.{os.getpid()}.new")
     staged.unlink(missing_ok=True)

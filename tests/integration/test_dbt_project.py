@@ -23,7 +23,7 @@ from scipy import stats
 
 from itip_pipeline.core.settings import REPO_ROOT, get_settings
 from itip_pipeline.defs.dbt.environment import dbt_env
-from itip_pipeline.defs.dbt.mart_manifest import mart_docs, mart_keys
+from itip_pipeline.defs.dbt.mart_manifest import mart_declarations
 from itip_pipeline.defs.dbt.project import dbt_command
 from itip_pipeline.warehouse import candidates
 
@@ -612,7 +612,8 @@ def test_the_candidate_gives_every_mart_and_column_its_description_from_the_mani
     manifest = tmp_path / "manifest.json"
     manifest.write_text(json.dumps(built["manifest"]))
     candidate = tmp_path / "candidate.duckdb"
-    candidates.snapshot(built["db_path"], candidate, keys=mart_keys(manifest), docs=mart_docs(manifest))
+    declared = mart_declarations(manifest)
+    candidates.snapshot(built["db_path"], candidate, keys=declared.keys, docs=declared.docs)
     with duckdb.connect(str(candidate), read_only=True) as frozen:
         columns = frozen.execute(
             "select table_name, column_name, comment from duckdb_columns() where schema_name = 'marts'"

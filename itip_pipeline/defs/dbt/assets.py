@@ -19,7 +19,7 @@ from itip_pipeline.core.settings import get_settings
 from itip_pipeline.core.survey_years import survey_year_keys
 from itip_pipeline.defs.dbt.cli_resource import DbtCliWithoutInProcessAdapter
 from itip_pipeline.defs.dbt.invocation_dirs import invocation_root, prune_invocation_dirs
-from itip_pipeline.defs.dbt.mart_manifest import mart_docs, mart_keys
+from itip_pipeline.defs.dbt.mart_manifest import mart_declarations
 from itip_pipeline.defs.dbt.project import dbt_environment, dbt_project, prepare_dbt_manifest
 from itip_pipeline.defs.dbt.warm import CLIENT_EXECUTABLE
 from itip_pipeline.warehouse import candidates
@@ -74,8 +74,8 @@ def itip_dbt(context: AssetExecutionContext, dbt: DbtCliResource):
             # built and tested here, whatever another run does to the working database afterwards.
             candidate = candidates.candidate_path(settings.candidates_dir, context.run_id)
             try:
-                manifest = DBT_PROJECT.manifest_path
-                candidates.snapshot(settings.work_db, candidate, inputs, mart_keys(manifest), mart_docs(manifest))
+                declared = mart_declarations(DBT_PROJECT.manifest_path)
+                candidates.snapshot(settings.work_db, candidate, inputs, declared.keys, declared.docs)
             except KeyViolation as violation:
                 raise dg.Failure(description=str(violation), allow_retries=False) from None
         candidates.prune(settings.candidates_dir, lambda run_id: _in_progress(context.instance, run_id))

@@ -11,17 +11,21 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import NamedTuple
 
-from itip_pipeline.warehouse.marts_copy import TableDocs
+from itip_pipeline.warehouse.marts_copy import MARTS_SCHEMA, TableDocs
 
 KEY_TEST = "primary_key"
-MARTS_SCHEMA = "marts"
 
 
-def mart_keys(manifest_path: Path) -> dict[str, list[str]]:
-    """table name -> key columns, for every model in schema marts that has a primary_key test."""
-    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    nodes = manifest["nodes"]
+class MartDeclarations(NamedTuple):
+    keys: dict[str, list[str]]  # table -> key columns, for every mart with a primary_key test
+    docs: dict[str, TableDocs]  # table -> its description and its columns' (those with one), for every mart
+
+
+def mart_declarations(manifest_path: Path) -> MartDeclarations:
+    """Every mart's key and descriptions, from one reading of the manifest."""
+    nodes = json.loads(manifest_path.read_text(encoding="utf-8"))["nodes"]
     keys = {}
     for node in nodes.values():
         if node["resource_type"] != "test" or (node.get("test_metadata") or {}).get("name") != KEY_TEST:
@@ -29,24 +33,12 @@ def mart_keys(manifest_path: Path) -> dict[str, list[str]]:
         model = nodes.get(node.get("attached_node") or "")
         if model and model["schema"] == MARTS_SCHEMA:
             keys[model["alias"]] = list(node["test_metadata"]["kwargs"]["columns"])
-    return keys
-
-
-def marts_without_key(manifest_path: Path) -> list[str]:
-    """The marts that declare no key: each published table must have one (a test asserts it)."""
-    nodes = json.loads(manifest_path.read_text(encoding="utf-8"))["nodes"].values()
-    marts = {n["alias"] for n in nodes if n["resource_type"] == "model" and n["schema"] == MARTS_SCHEMA}
-    return sorted(marts - set(mart_keys(manifest_path)))
-
-
-def mart_docs(manifest_path: Path) -> dict[str, TableDocs]:
-    """table name -> its description and its columns' (those with one), for every model in schema marts."""
-    nodes = json.loads(manifest_path.read_text(encoding="utf-8"))["nodes"].values()
-    return {
+    docs = {
         node["alias"]: TableDocs(
             node.get("description") or "",
             {name: column["description"] for name, column in node["columns"].items() if column.get("description")},
         )
-        for node in nodes
+        for node in nodes.values()
         if node["resource_type"] == "model" and node["schema"] == MARTS_SCHEMA
     }
+    return MartDeclarations(keys, docs)
