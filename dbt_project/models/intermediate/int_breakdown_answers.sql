@@ -6,9 +6,7 @@ select
     respondent.category
 from {{ ref('int_indicator_answers') }} as answer
 inner join {{ ref('stg_breakdowns') }} as breakdown
-    on answer.survey = breakdown.survey
-    and list_contains(breakdown.populations, answer.population)
-    and (breakdown.families is null or list_contains(breakdown.families, answer.family))
+    on {{ breakdown_applies('breakdown', 'answer') }}
 inner join {{ ref('int_respondent_breakdowns') }} as respondent
     on answer.survey = respondent.survey
     and answer.survey_year = respondent.survey_year

@@ -1,33 +1,136 @@
--- Every respondent of every question × year with its atom: the finest class of respondents disclosure control
--- tells apart, respondent group × the respondent's category in every breakdown published in the block (e.g.
--- `kommune|ai_adopter=adopter`). Every published cell is a set of atoms, so a population is the sum of its
--- groups and a breakdown's categories sum to their population — and across breakdowns (gender × age) the same
--- atoms carry every relation (int_disclosure_cells, int_disclosure_inner_counts).
--- The breakdown answers repeat a respondent's category for every item and population: the distinct categories
--- are taken first, and only those are written out as text.
-with breakdown_categories as (
-    select distinct question_id, survey_year, respondent_id, breakdown, category
-    from {{ ref('int_breakdown_answers') }}
-    where is_answered
+-- The answers of every question × year counted per atom and answer code. An atom is the finest class of
+-- respondents disclosure control tells apart: respondent group × the respondent's category in every breakdown
+-- published in the block for its group (e.g. `kommune|ai_adopter=adopter|county_2024=Agder`). Every published
+-- cell is a set of atoms, so a population is the sum of its groups and a breakdown's categories sum to their
+-- population — and across breakdowns (gender × age) the same atoms carry every relation
+-- (int_disclosure_cells, int_disclosure_inner_counts).
+-- The cost follows the number of atoms, not of respondents: each respondent's categories are reduced once a
+-- year to a profile number, the answers are counted per profile in one grouped query, and only the few
+-- profiles of each block are turned into atoms. A respondent answers a question once, so which breakdowns are
+-- published for it in the block depends only on the question and its group (the breakdowns of every
+-- indicator of the question, for every population that pools the group: answers_by_indicator,
+-- breakdown_applies), never on the respondent.
+with profile_entries as (
+    select
+        survey,
+        survey_year,
+        respondent_id,
+        list_sort(list(struct_pack(breakdown := breakdown, category := category))) as profile
+    from {{ ref('int_respondent_breakdowns') }}
+    group by all
 ),
 
-respondent_categories as (
-    select distinct question_id, survey_year, respondent_id, breakdown || '=' || category as category
-    from breakdown_categories
+profiles as (
+    select profile, row_number() over (order by profile) as profile_id
+    from (select distinct profile from profile_entries) as distinct_profiles
+),
+
+profile_categories as (
+    select profile_id, unnest(profile) as entry
+    from profiles
+),
+
+respondent_profiles as (
+    select entries.survey, entries.survey_year, entries.respondent_id, profiles.profile_id
+    from profile_entries as entries
+    inner join profiles using (profile)
+),
+
+-- each answered question of a respondent who counts in some population, once (profile 0: no category known)
+answer_counts as (
+    select
+        answer.survey,
+        answer.survey_year,
+        answer.question_id,
+        answer.respondent_group,
+        coalesce(respondent.profile_id, 0) as profile_id,
+        answer.answer_code,
+        answer.is_dont_know,
+        count(*) as n
+    from {{ ref('int_answers_long') }} as answer
+    left join respondent_profiles as respondent using (survey, survey_year, respondent_id)
+    where answer.is_answered
+        and exists (
+            select 1 from {{ ref('stg_populations') }} as population
+            where {{ pools_group('population', 'answer') }}
+        )
+    group by all
+),
+
+-- the breakdowns published in a block for a respondent group
+indicator_groups as (
+    select
+        population.survey,
+        population.population,
+        indicator.question_id,
+        indicator.family,
+        unnest(population.respondent_groups) as respondent_group
+    from {{ ref('stg_indicator_catalogue') }} as indicator
+    inner join {{ ref('stg_populations') }} as population
+        on list_contains(indicator.populations, population.population)
+),
+
+block_breakdowns as (
+    select distinct
+        indicator_groups.survey,
+        indicator_groups.question_id,
+        indicator_groups.respondent_group,
+        breakdown.breakdown
+    from indicator_groups
+    inner join {{ ref('stg_breakdowns') }} as breakdown
+        on {{ breakdown_applies('breakdown', 'indicator_groups') }}
+),
+
+block_profiles as (
+    select distinct survey, survey_year, question_id, respondent_group, profile_id
+    from answer_counts
+),
+
+block_categories as (
+    select
+        block.*,
+        struct_extract(profile_categories.entry, 'breakdown') as breakdown,
+        struct_extract(profile_categories.entry, 'category') as category
+    from block_profiles as block
+    inner join profile_categories using (profile_id)
+    inner join block_breakdowns
+        on block.survey = block_breakdowns.survey
+        and block.question_id = block_breakdowns.question_id
+        and block.respondent_group = block_breakdowns.respondent_group
+        and struct_extract(profile_categories.entry, 'breakdown') = block_breakdowns.breakdown
+),
+
+atoms as (
+    select
+        block.survey,
+        block.survey_year,
+        block.question_id,
+        block.respondent_group,
+        block.profile_id,
+        concat_ws('|', block.respondent_group, array_to_string(
+            list_sort(list(categories.breakdown || '=' || categories.category)
+                filter (where categories.breakdown is not null)), '|'
+        )) as atom,
+        list_sort(list(struct_pack(breakdown := categories.breakdown, category := categories.category))
+            filter (where categories.breakdown is not null)) as categories
+    from block_profiles as block
+    left join block_categories as categories
+        using (survey, survey_year, question_id, respondent_group, profile_id)
+    group by block.survey, block.survey_year, block.question_id, block.respondent_group, block.profile_id
 )
 
 select
-    respondent.question_id,
-    respondent.survey_year,
-    respondent.respondent_id,
-    respondent.respondent_group,
-    concat_ws('|', respondent.respondent_group, array_to_string(
-        list_sort(list(categories.category) filter (where categories.category is not null)), '|'
-    )) as atom
-from (
-    select distinct question_id, survey_year, respondent_id, respondent_group
-    from {{ ref('int_distribution_answers') }}
-    where is_answered
-) as respondent
-left join respondent_categories as categories using (question_id, survey_year, respondent_id)
-group by respondent.question_id, respondent.survey_year, respondent.respondent_id, respondent.respondent_group
+    answers.survey,
+    answers.survey_year,
+    answers.question_id,
+    answers.respondent_group,
+    atoms.atom,
+    any_value(atoms.categories) as categories,
+    answers.answer_code,
+    true as is_answered,
+    answers.is_dont_know,
+    sum(answers.n)::bigint as n
+from answer_counts as answers
+inner join atoms using (survey, survey_year, question_id, respondent_group, profile_id)
+group by answers.survey, answers.survey_year, answers.question_id, answers.respondent_group, atoms.atom,
+    answers.answer_code, answers.is_dont_know

@@ -21,16 +21,23 @@
 -- another cell can protect.
 -- A block (question × year) holds every cell whose relations can involve each other; block_codes lists the
 -- answer codes given in it.
-with answers as (
-    select * from {{ ref('int_indicator_answers') }}
+-- Every relation below is worked out per atom, not per respondent: int_disclosure_atoms has counted the answers
+-- per atom and answer code, and these counts are read with the rules that count each answer in its cells
+-- (macros answers_by_indicator, answers_by_population, breakdown_applies), so a cell holds exactly the atoms of
+-- the respondents whose answers it counts.
+with atoms as (
+    select * from {{ ref('int_disclosure_atoms') }}
 ),
 
-breakdown_answers as (
-    select * from {{ ref('int_breakdown_answers') }}
+indicator_atoms as (
+    {{ answers_by_indicator('atoms', [
+        'survey', 'survey_year', 'question_id', 'respondent_group', 'atom', 'categories', 'answer_code',
+        'is_answered', 'is_dont_know', 'n'
+    ]) }}
 ),
 
-distribution_answers as (
-    select * from {{ ref('int_distribution_answers') }}
+distribution_atoms as (
+    {{ answers_by_population('atoms') }}
 ),
 
 code_flags as (
@@ -41,49 +48,27 @@ code_flags as (
         list_sort(list(distinct answer_code) filter (where is_success and is_in_base)) as success_codes,
         list_sort(list(distinct answer_code) filter (where is_in_base)) as base_codes,
         list_sort(list(distinct answer_code) filter (where is_dont_know)) as dont_know_codes
-    from answers
-    where is_answered
+    from indicator_atoms
     group by all
 ),
 
 block_codes as (
     select question_id, survey_year, list_sort(list(distinct answer_code)) as block_codes
-    from distribution_answers
-    where is_answered
+    from distribution_atoms
     group by all
 ),
 
-atoms as (
-    select * from {{ ref('int_disclosure_atoms') }}
-),
-
--- Every relation below is worked out per atom, not per respondent: the answers are first reduced to the
--- distinct atoms (and the respondents of each atom) a cell holds, in plain grouped queries that DuckDB can
--- spill, and only these few rows are gathered into each cell's list of units.
-cell_atoms as (
-    select distinct
-        answers.indicator_id,
-        answers.item_key,
-        answers.population,
-        null::varchar as breakdown,
-        null::varchar as category,
-        answers.survey_year,
-        atoms.atom
-    from answers
-    inner join atoms using (question_id, survey_year, respondent_id)
-    where answers.is_answered
-    union all
-    select distinct
-        answers.indicator_id,
-        answers.item_key,
-        answers.population,
-        answers.breakdown,
-        answers.category,
-        answers.survey_year,
-        atoms.atom
-    from breakdown_answers as answers
-    inner join atoms using (question_id, survey_year, respondent_id)
-    where answers.is_answered
+-- the breakdown cells an atom's answers count in: its categories in the breakdowns published for the
+-- indicator's population and family
+breakdown_atoms as (
+    select
+        answers.*,
+        struct_extract(answers.entry, 'breakdown') as breakdown,
+        struct_extract(answers.entry, 'category') as category
+    from (select *, unnest(categories) as entry from indicator_atoms) as answers
+    inner join {{ ref('stg_breakdowns') }} as breakdown
+        on struct_extract(answers.entry, 'breakdown') = breakdown.breakdown
+        and {{ breakdown_applies('breakdown', 'answers') }}
 ),
 
 cell_units as (
@@ -94,16 +79,16 @@ cell_units as (
         breakdown,
         category,
         survey_year,
-        list_sort(list(atom)) as units
-    from cell_atoms
+        list_sort(list(distinct atom)) as units
+    from (
+        select
+            indicator_id, item_key, population, null::varchar as breakdown, null::varchar as category, survey_year, atom
+        from indicator_atoms
+        union all
+        select indicator_id, item_key, population, breakdown, category, survey_year, atom
+        from breakdown_atoms
+    ) as cell_atoms
     group by all
-),
-
-distribution_atoms as (
-    select distinct answers.question_id, answers.survey_year, answers.population, atoms.atom
-    from distribution_answers as answers
-    inner join atoms using (question_id, survey_year, respondent_id)
-    where answers.is_answered
 ),
 
 distribution_units as (
@@ -111,7 +96,7 @@ distribution_units as (
         question_id,
         survey_year,
         population,
-        list_sort(list(atom)) as units
+        list_sort(list(distinct atom)) as units
     from distribution_atoms
     group by all
 ),
@@ -192,35 +177,27 @@ published as (
         and estimate.survey_year = cell_units.survey_year
 ),
 
--- each respondent of a respondent group once, with its atom (the indicator's answers repeat a respondent in
--- every population that pools its group)
-group_respondents as (
-    select distinct
+-- each respondent of a respondent group once: the indicator's answers repeat a respondent in every population
+-- that pools its group, each time with the same answers, so the group's first such population is read
+group_populations as (
+    select indicator_id, item_key, survey_year, respondent_group, min(population) as population
+    from indicator_atoms
+    group by all
+),
+
+-- a respondent has one atom in a question × year, so a group's base is the sum of its atoms' bases
+group_atoms as (
+    select
         answers.indicator_id,
         answers.item_key,
         answers.question_id,
         answers.survey_year,
         answers.respondent_group,
         answers.survey,
-        answers.respondent_id,
-        answers.is_in_base,
-        atoms.atom
-    from answers
-    inner join atoms using (question_id, survey_year, respondent_id)
-),
-
--- a respondent has one atom in a question × year, so a group's base is the sum of its atoms' bases
-group_atoms as (
-    select
-        indicator_id,
-        item_key,
-        question_id,
-        survey_year,
-        respondent_group,
-        survey,
-        atom,
-        count(*) filter (where is_in_base) as n_base
-    from group_respondents
+        answers.atom,
+        coalesce(sum(answers.n) filter (where answers.is_in_base), 0) as n_base
+    from indicator_atoms as answers
+    inner join group_populations using (indicator_id, item_key, survey_year, respondent_group, population)
     group by all
 ),
 

@@ -2,8 +2,4 @@
 -- answers the answer distributions (fct_answer_distribution) are counted from. Blank answers are kept: they
 -- are the "not asked or skipped" count. Not broken down by the panel's gender, age and region: those code
 -- cells would make the panel's disclosure-control blocks four times larger (docs.md, answer_distribution).
-select answer.*, population.population
-from {{ ref('int_answers_long') }} as answer
-inner join {{ ref('stg_populations') }} as population
-    on answer.survey = population.survey
-    and list_contains(population.respondent_groups, answer.respondent_group)
+{{ answers_by_population(ref('int_answers_long')) }}
