@@ -10,6 +10,7 @@ from itip_pipeline.core.settings import get_settings
 from itip_pipeline.ingest.rules.schemas import (
     WEIGHT_OUT_OF_RANGE,
     answers_schema,
+    as_numbers,
     respondents_schema,
     validation_problems,
 )
@@ -273,3 +274,26 @@ def test_answer_codes_that_are_outside_the_scale_text_or_fractions():
 
 def test_answers_schema_only_checks_columns_in_the_file():
     assert list(answers_schema(QUESTIONS, {"k02"}).columns) == ["k02"]
+
+
+def test_an_answer_columns_checks_convert_its_text_to_numbers_once(monkeypatch):
+    conversions = []
+    to_numeric = pd.to_numeric
+    monkeypatch.setattr(
+        pd, "to_numeric", lambda values, **kw: conversions.append(len(values)) or to_numeric(values, **kw)
+    )
+    # blanks among the values: the checks must see the column itself, not a copy per check without them
+    assert sorted(answer_problems(["1", "", "tre", "3.5"], ["4", "", "", "1"])) == [
+        (4, "k01", "tre", "must be a number, not text"),
+        (5, "k01", "3.5", "must be a whole number"),
+    ]
+    assert conversions == [4, 4]  # one per answer column, for its three checks
+
+
+def test_numbers_are_not_kept_after_validation():
+    values = pd.Series(["1", "2"], dtype="string")
+    frame = delivered_frame(pd.DataFrame({"K01": ["1", "2"], "K02": ["1", "2"]}), ORG_FILE)
+    validation_problems(answers_schema(QUESTIONS, {"k01", "k02"}), frame)
+    assert as_numbers(values).tolist() == [1.0, 2.0]
+    values[0] = "7"  # the same Series changed in place
+    assert as_numbers(values).tolist() == [7.0, 2.0]

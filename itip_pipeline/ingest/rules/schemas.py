@@ -10,6 +10,9 @@ models by the `*_schema` builders.
 from __future__ import annotations
 
 import ast
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import numpy as np
 import pandas as pd
@@ -45,9 +48,46 @@ LEADING_ZERO_LOST = (
 BUILTIN_RULES = {"not_nullable": "must not be blank", "column_in_dataframe": "required column is missing"}
 
 
+class _LastConversion(threading.local):
+    """The column last converted by as_numbers, with its numbers, while a schema validates a frame.
+
+    Pandera runs a column's checks one after another on the same Series, and three of an answer column's
+    checks read its numbers: converting 100,000 texts costs tens of milliseconds each time. The Series is held,
+    so no other object can take its identity meanwhile; outside validation_problems nothing is kept, as a
+    Series may change in place between two calls.
+    """
+
+    active = False
+    values: pd.Series | None = None
+    numbers: pd.Series | None = None
+
+
+_last = _LastConversion()
+
+
+@contextmanager
+def _conversions_kept() -> Iterator[None]:
+    _last.active = True
+    try:
+        yield
+    finally:
+        _last.active, _last.values, _last.numbers = False, None, None
+
+
 def as_numbers(values: pd.Series) -> pd.Series:
-    """Text as float64; NaN where blank or not a number."""
-    return pd.to_numeric(values, errors="coerce").astype("float64")
+    """Text as float64; NaN where blank or not a number. The result is shared: do not change it in place."""
+    if _last.values is values:
+        return _last.numbers
+    # Parsed from a plain object array: the same parser as on the string column, without the nullable
+    # result pandas builds for a string column first (about half the time).
+    numbers = pd.Series(
+        pd.to_numeric(values.to_numpy(dtype=object, na_value=np.nan), errors="coerce"),
+        index=values.index,
+        dtype="float64",
+    )
+    if _last.active:
+        _last.values, _last.numbers = values, numbers
+    return numbers
 
 
 def is_number(values: pd.Series) -> pd.Series:
@@ -214,10 +254,16 @@ def answers_schema(questions: pd.DataFrame, present: set[str]) -> pa.DataFrameSc
         columns[question.source_key] = pa.Column(
             pd.StringDtype(),
             nullable=True,
+            # ignore_na=False: each check sees the column itself, not a copy without its blanks, so the three
+            # share one conversion to numbers (as_numbers); blanks pass each of them.
             checks=[
-                pa.Check(is_number, error=NOT_A_NUMBER),
-                pa.Check(is_whole_or_text, error=NOT_WHOLE),
-                pa.Check(lambda s, low=low, high=high, dk=dont_know: code_or_unreadable(s, low, high, dk), error=rule),
+                pa.Check(lambda s: is_number(s) | s.isna(), error=NOT_A_NUMBER, ignore_na=False),
+                pa.Check(is_whole_or_text, error=NOT_WHOLE, ignore_na=False),
+                pa.Check(
+                    lambda s, low=low, high=high, dk=dont_know: code_or_unreadable(s, low, high, dk),
+                    error=rule,
+                    ignore_na=False,
+                ),
             ],
         )
     return pa.DataFrameSchema(columns)
@@ -226,7 +272,8 @@ def answers_schema(questions: pd.DataFrame, present: set[str]) -> pa.DataFrameSc
 def validation_problems(schema: pa.DataFrameSchema, frame: pd.DataFrame) -> list[Problem]:
     """Every failure of the schema on the frame as a Problem at the file's own row, or [] if it passes."""
     try:
-        schema.validate(frame, lazy=True)
+        with _conversions_kept():
+            schema.validate(frame, lazy=True)
     except pa.errors.SchemaErrors as errors:
         return _failures_to_problems(errors.failure_cases, frame)
     return []
