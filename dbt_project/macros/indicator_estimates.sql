@@ -8,7 +8,12 @@
     (int_breakdown_frames: the municipalities of a county), where a category without a row has none.
     Calls weighted_share, kish_n_effective, fpc_factor, stratum_variance_term, stratum_inverse_n_term and
     n_adjusted_from_variance: DuckDB functions created at on-run-start by macros/survey_statistics.sql. -#}
-{% macro indicator_estimates(answers, extra_key=[], frames=none) %}
+{% macro indicator_estimates(answers, extra_key=[], frames=none, counted=false) %}
+{#- counted: `answers` holds answers already counted, respondents with the same answer flags summed up: n
+    respondents, sum_weight and sum_weight2 their weights and squared weights; otherwise one row per answer
+    with its weight. Every sum below is additive, so both give the same estimates. -#}
+{%- set w = 'sum_weight' if counted else 'weight' %}
+{%- set w2 = 'sum_weight2' if counted else 'weight * weight' %}
 {%- set bases = {'': 'is_in_base', '_known': 'is_answered and not is_dont_know'} %}
 {%- set estimate_key = [
     'indicator_id', 'item', 'item_key', 'family', 'measure', 'population', 'survey', 'question_id', 'survey_year'
@@ -19,13 +24,17 @@ with strata as (
         {{ estimate_key | join(',\n        ') }},
         respondent_group,
         {%- for suffix, condition in bases.items() %}
+        {%- if counted %}
+        coalesce(sum(n) filter (where {{ condition }}), 0)::bigint as n_base{{ suffix }},
+        {%- else %}
         count(*) filter (where {{ condition }}) as n_base{{ suffix }},
-        sum(weight) filter (where {{ condition }}) as sum_w{{ suffix }},
-        sum(weight * weight) filter (where {{ condition }}) as sum_w2{{ suffix }},
-        coalesce(sum(weight) filter (where {{ condition }} and is_success), 0) as sum_w_success{{ suffix }},
+        {%- endif %}
+        sum({{ w }}) filter (where {{ condition }}) as sum_w{{ suffix }},
+        sum({{ w2 }}) filter (where {{ condition }}) as sum_w2{{ suffix }},
+        coalesce(sum({{ w }}) filter (where {{ condition }} and is_success), 0) as sum_w_success{{ suffix }},
         {%- endfor %}
-        sum(weight) filter (where is_answered) as sum_w_answered,
-        coalesce(sum(weight) filter (where is_answered and is_dont_know), 0) as sum_w_dont_know
+        sum({{ w }}) filter (where is_answered) as sum_w_answered,
+        coalesce(sum({{ w }}) filter (where is_answered and is_dont_know), 0) as sum_w_dont_know
     from {{ answers }}
     group by all
 ),

@@ -1,8 +1,8 @@
 -- int_indicator_answers for the breakdowns: an answer counts once for every breakdown published for its
 -- population and indicator family (seed breakdowns.csv), under its respondent's category.
--- A view: the breakdowns multiply the answers (three rows per panel answer), and the two models that read them,
--- int_breakdown_estimates and int_breakdown_change_overlap, aggregate them at once; writing them out as a table
--- cost more than joining them again inside each.
+-- A view: the breakdowns multiply the answers (three rows per panel answer), and only
+-- int_breakdown_change_overlap reads them, for the organisations alone (int_breakdown_estimates counts the same
+-- rows per respondent profile).
 {{ config(materialized='view') }}
 
 select

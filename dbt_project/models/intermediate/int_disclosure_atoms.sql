@@ -4,40 +4,14 @@
 -- cell is a set of atoms, so a population is the sum of its groups and a breakdown's categories sum to their
 -- population — and across breakdowns (gender × age) the same atoms carry every relation
 -- (int_disclosure_cells, int_disclosure_inner_counts).
--- The cost follows the number of atoms, not of respondents: each respondent's categories are reduced once a
--- year to a profile number, the answers are counted per profile in one grouped query, and only the few
--- profiles of each block are turned into atoms. A respondent answers a question once, so which breakdowns are
+-- The cost follows the number of atoms, not of respondents: each respondent's categories are one profile
+-- number a year (int_respondent_profiles), the answers are counted per profile in one grouped query, and only
+-- the few profiles of each block are turned into atoms. A respondent answers a question once, so which breakdowns are
 -- published for it in the block depends only on the question and its group (the breakdowns of every
 -- indicator of the question, for every population that pools the group: answers_by_indicator,
 -- breakdown_applies), never on the respondent.
-with profile_entries as (
-    select
-        survey,
-        survey_year,
-        respondent_id,
-        list_sort(list(struct_pack(breakdown := breakdown, category := category))) as profile
-    from {{ ref('int_respondent_breakdowns') }}
-    group by all
-),
-
-profiles as (
-    select profile, row_number() over (order by profile) as profile_id
-    from (select distinct profile from profile_entries) as distinct_profiles
-),
-
-profile_categories as (
-    select profile_id, unnest(profile) as entry
-    from profiles
-),
-
-respondent_profiles as (
-    select entries.survey, entries.survey_year, entries.respondent_id, profiles.profile_id
-    from profile_entries as entries
-    inner join profiles using (profile)
-),
-
 -- each answered question of a respondent who counts in some population, once (profile 0: no category known)
-answer_counts as (
+with answer_counts as (
     select
         answer.survey,
         answer.survey_year,
@@ -48,7 +22,7 @@ answer_counts as (
         answer.is_dont_know,
         count(*) as n
     from {{ ref('int_answers_long') }} as answer
-    left join respondent_profiles as respondent using (survey, survey_year, respondent_id)
+    left join {{ ref('int_respondent_profiles') }} as respondent using (survey, survey_year, respondent_id)
     where answer.is_answered
         and exists (
             select 1 from {{ ref('stg_populations') }} as population
@@ -89,15 +63,11 @@ block_profiles as (
 block_categories as (
     select
         block.*,
-        struct_extract(profile_categories.entry, 'breakdown') as breakdown,
-        struct_extract(profile_categories.entry, 'category') as category
+        profile.breakdown,
+        profile.category
     from block_profiles as block
-    inner join profile_categories using (profile_id)
-    inner join block_breakdowns
-        on block.survey = block_breakdowns.survey
-        and block.question_id = block_breakdowns.question_id
-        and block.respondent_group = block_breakdowns.respondent_group
-        and struct_extract(profile_categories.entry, 'breakdown') = block_breakdowns.breakdown
+    inner join {{ ref('int_profile_categories') }} as profile using (survey, profile_id)
+    inner join block_breakdowns using (survey, question_id, respondent_group, breakdown)
 ),
 
 atoms as (
