@@ -19,6 +19,7 @@ with answer_counts as (
         answer.respondent_group,
         coalesce(respondent.profile_id, 0) as profile_id,
         answer.answer_code,
+        answer.is_answered,
         answer.is_dont_know,
         count(*) as n
     from {{ ref('int_answers_long') }} as answer
@@ -31,28 +32,20 @@ with answer_counts as (
     group by all
 ),
 
--- the breakdowns published in a block for a respondent group
-indicator_groups as (
-    select
-        population.survey,
-        population.population,
-        indicator.question_id,
-        indicator.family,
-        unnest(population.respondent_groups) as respondent_group
-    from {{ ref('stg_indicator_catalogue') }} as indicator
-    inner join {{ ref('stg_populations') }} as population
-        on list_contains(indicator.populations, population.population)
+-- the breakdowns published in a block for a respondent group: those of every indicator row its answers count in
+indicator_rows as (
+    {{ answers_by_indicator('answer_counts', ['survey', 'question_id', 'respondent_group']) }}
 ),
 
 block_breakdowns as (
     select distinct
-        indicator_groups.survey,
-        indicator_groups.question_id,
-        indicator_groups.respondent_group,
+        indicator_rows.survey,
+        indicator_rows.question_id,
+        indicator_rows.respondent_group,
         breakdown.breakdown
-    from indicator_groups
+    from indicator_rows
     inner join {{ ref('stg_breakdowns') }} as breakdown
-        on {{ breakdown_applies('breakdown', 'indicator_groups') }}
+        on {{ breakdown_applies('breakdown', 'indicator_rows') }}
 ),
 
 block_profiles as (
@@ -97,10 +90,10 @@ select
     atoms.atom,
     any_value(atoms.categories) as categories,
     answers.answer_code,
-    true as is_answered,
+    answers.is_answered,
     answers.is_dont_know,
     sum(answers.n)::bigint as n
 from answer_counts as answers
 inner join atoms using (survey, survey_year, question_id, respondent_group, profile_id)
 group by answers.survey, answers.survey_year, answers.question_id, answers.respondent_group, atoms.atom,
-    answers.answer_code, answers.is_dont_know
+    answers.answer_code, answers.is_answered, answers.is_dont_know
