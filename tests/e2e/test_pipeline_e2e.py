@@ -85,6 +85,26 @@ def test_the_five_years_were_loaded_built_and_published_by_one_annual_load_run(p
         assert instance.get_materialized_partitions(dg.AssetKey(["raw", table])) >= {str(y) for y in range(2021, 2026)}
 
 
+def test_each_built_table_is_recorded_with_its_row_count_and_no_view_with_one(published):
+    """dbt says each table's count in its log as the node finishes; Dagster records it with the materialization."""
+    settings, _, _ = published
+    instance = dg.DagsterInstance.get()
+    first = instance.get_runs()[-1]
+    records = instance.get_records_for_run(first.run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION).records
+    counted = {}
+    for record in records:
+        materialization = record.event_log_entry.dagster_event.event_specific_data.materialization
+        if materialization.asset_key.path[0] in ("marts", "intermediate", "staging", "reference"):
+            count = materialization.metadata.get("dagster/row_count")
+            counted[tuple(materialization.asset_key.path)] = None if count is None else count.value
+    # The published file holds the marts dbt built, as built (and the release tables publish adds).
+    marts = {name for schema, name in counted if schema == "marts"}
+    published_counts = {name: _read(settings, f'select count(*) as n from marts."{name}"')["n"][0] for name in marts}
+    assert len(marts) > 20 and all(counted[("marts", name)] == n for name, n in published_counts.items())
+    assert counted[("reference", "populations")] > 0
+    assert all(count is None for (schema, _), count in counted.items() if schema == "staging")  # views
+
+
 def test_a_second_run_with_nothing_changed_stops_at_once_and_says_so(published):
     settings, _, _ = published
     from itip_pipeline.core.build_state import STATE_FILE, UNKNOWN

@@ -24,7 +24,7 @@ from itip_pipeline.defs.dbt.project import dbt_environment, dbt_project, prepare
 from itip_pipeline.defs.dbt.warm import CLIENT_EXECUTABLE
 from itip_pipeline.warehouse import candidates
 from itip_pipeline.warehouse.marts_copy import KeyViolation
-from itip_pipeline.warehouse.working_db import connect, writer_lock
+from itip_pipeline.warehouse.working_db import writer_lock
 
 RAW_SOURCE = "raw"
 
@@ -62,13 +62,12 @@ def itip_dbt(context: AssetExecutionContext, dbt: DbtCliResource):
         threading.Thread(target=_import_all, args=(IMPORTED_WHILE_DBT_BUILDS,), daemon=True).start()
         counter = progress.NodeCounter(_nodes_to_build(context))
         step.detail = counter.at
-        events = []
-        for event in invocation.stream():
-            events.append(event)
+        # Each node's events are stored as it finishes, while dbt builds the next ones, not all after the build.
+        for event in _events_with_row_counts(invocation, context):
             if isinstance(event, NODE_DONE):
                 counter.tick(_node_id(event))
+            yield event
         counter.finish()
-        row_counts = _row_counts(settings.work_db)
         if invocation.is_successful():
             # Frozen in this same hold of the lock: what the checks read and publish publishes is what dbt
             # built and tested here, whatever another run does to the working database afterwards.
@@ -83,12 +82,6 @@ def itip_dbt(context: AssetExecutionContext, dbt: DbtCliResource):
             invocation_root(DBT_PROJECT.project_dir, DBT_PROJECT.target_path), keep=invocation.target_path
         )
         step.done(f"{counter.seen} nodes built and tested" if invocation.is_successful() else "FAILED")
-    for event in events:
-        if isinstance(event, dg.Output):
-            count = row_counts.get(tuple(context.asset_key_for_output(event.output_name).path))
-            if count is not None:
-                event = event.with_metadata({**event.metadata, "dagster/row_count": count})
-        yield event
     if not invocation.is_successful():
         raise dg.Failure(description=_build_failure(invocation), allow_retries=False)
 
@@ -185,20 +178,32 @@ def _in_progress(instance: dg.DagsterInstance, run_id: str) -> bool:
     return run is not None and not run.is_finished
 
 
-def _row_counts(work_db) -> dict[tuple[str, str], int]:
-    """Rows of every dbt-built table (views are not counted: that would run their queries)."""
-    con = connect(work_db, read_only=True)
-    try:
-        tables = con.execute(
-            "select schema_name, table_name from duckdb_tables() "
-            "where schema_name in ('reference', 'intermediate', 'marts')"
-        ).fetchall()
-        return {
-            (schema, table): con.execute(f'select count(*) from "{schema}"."{table}"').fetchone()[0]
-            for schema, table in tables
-        }
-    finally:
-        con.close()
+# The line dbt's post-hook log_row_count (dbt_project/macros/row_counts.sql) says for each table it built.
+ROW_COUNT_LOG = re.compile(r"^itip row count: (\d+)$")
+
+
+def _events_with_row_counts(invocation, context: AssetExecutionContext):
+    """dagster-dbt's events of the build as each node finishes, a table's output with its row count.
+
+    dbt's post-hook says a table's count in the log before the node finishes; dagster-dbt's own conversion of
+    each event (`stream()` does the same) is kept, and the count added to the output of the same node."""
+    counts: dict[str, int] = {}
+    for raw in invocation.stream_raw_events():
+        info = raw.raw_event["info"]
+        if info["name"] == "JinjaLogInfo" and (found := ROW_COUNT_LOG.match(info["msg"])):
+            unique_id = raw.raw_event["data"].get("node_info", {}).get("unique_id")
+            if unique_id:
+                counts[unique_id] = int(found.group(1))
+            continue
+        for event in raw.to_default_asset_events(
+            manifest=invocation.manifest,
+            dagster_dbt_translator=invocation.dagster_dbt_translator,
+            context=context,
+            target_path=invocation.target_path,
+            project=invocation.project,
+        ):
+            count = counts.get(_node_id(event)) if isinstance(event, dg.Output) else None
+            yield event if count is None else event.with_metadata({**event.metadata, "dagster/row_count": count})
 
 
 def dbt_resource() -> DbtCliResource:

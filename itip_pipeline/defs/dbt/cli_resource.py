@@ -5,8 +5,8 @@ Before starting `dbt build`, dagster-dbt's DbtCliResource.cli() runs `dbt --vers
 loads the dbt project, profile and DuckDB adapter inside the Dagster process, all on the run's critical path
 (`_initialize_dbt_core_adapter`; benchmarks/RESULTS.md, "Measurements behind design choices"). That adapter
 is used only to fetch column metadata and row counts from the warehouse, which itip does not ask dagster-dbt
-for (dbt_assets records row counts itself, after the build). So the version comes from the installed
-dbt-core package, and no adapter is made; dagster-dbt is pinned (pyproject.toml), and test_dbt_cli checks
+for (dbt says each table's row count in its log, dbt_project/macros/row_counts.sql). So the version comes from
+the installed dbt-core package, and no adapter is made; dagster-dbt is pinned (pyproject.toml), and test_dbt_cli checks
 both hooks still exist.
 """
 
