@@ -10,6 +10,7 @@ import dagster as dg
 
 from itip_pipeline.core import progress
 from itip_pipeline.core.settings import get_settings
+from itip_pipeline.report import predraw
 from itip_pipeline.report.check_results import EXPECTATION_LIST
 from itip_pipeline.warehouse import candidates
 from itip_pipeline.warehouse.working_db import writer_lock
@@ -41,6 +42,8 @@ def build_mart_checks(keys: list[dg.AssetKey]) -> dg.AssetChecksDefinition:
         settings = get_settings()
         report_root = settings.gx_report_dir
         candidate = candidates.checked_build(settings.candidates_dir, context.run.run_id)
+        # The book's charts drawn on the other core while this step and publish run (report/predraw.py).
+        predraw.start(candidate, settings.chart_cache_dir)
         frames, loaded_years = candidates.read_marts(candidate, [key.path[-1] for key in keys])
         # Great Expectations rewrites its suite files under report_root; two runs writing them at once left JSON
         # that neither could read back. The folder's own lock, not the working database's: these files only.

@@ -19,6 +19,7 @@ from itip_pipeline.core.published_layout import WAREHOUSE_FILE, current_version_
 from itip_pipeline.core.settings import get_settings
 from itip_pipeline.defs.publish_assets import PARQUET_KEY, WAREHOUSE_KEY
 from itip_pipeline.publish.versions import commit_exports, staged_exports
+from itip_pipeline.report import predraw
 from itip_pipeline.warehouse.working_db import writer_lock
 
 FIGURE_BOOK_KEY = dg.AssetKey(["published", "figure_book"])
@@ -134,7 +135,11 @@ def _write_set(
     )
     # The exports are written here while the book's charts are drawn in child processes, which this process
     # would otherwise only wait for.
-    pages = build_figure_book(published, book, run, chart_cache=settings.chart_cache_dir, meanwhile=write_the_exports)
+    # Charts drawn ahead while the checks and publish ran are read back; the drawing ahead stops first.
+    with predraw.stopped(settings.chart_cache_dir):
+        pages = build_figure_book(
+            published, book, run, chart_cache=settings.chart_cache_dir, meanwhile=write_the_exports
+        )
     # The no-op check of `itip run` trusts a book (and the exports) only if it names the current version.
     (book / FIGURE_BOOK_MARKER).write_text(version, encoding="utf-8")
     return exports[0].csv_files, pages

@@ -712,9 +712,9 @@ def build_figure_book(
                 revised.NOTE_PAGE,
                 published,
             )
-    jobs = [(lang, family) for lang in LANGUAGES for family in published.families]
+    jobs = page_jobs(published)
     # Drawn in child processes, however few the pages: a crash of the chart renderer must not end this process.
-    drawn = split_across_two_processes(_family_bodies, jobs, published, chart_cache, meanwhile=meanwhile)
+    drawn = split_across_two_processes(family_bodies, jobs, published, chart_cache, meanwhile=meanwhile)
     declared = quality_declaration.declarations(published)
     for (lang, family), (body, _) in zip(jobs, drawn, strict=True):
         folder = Path() if lang == "no" else Path("en")
@@ -742,7 +742,12 @@ def build_figure_book(
     return [out_dir / relative for relative in pages]
 
 
-def _family_bodies(
+def page_jobs(published: PublishedWarehouse) -> list[tuple[str, Family]]:
+    """The family pages of the book, as (language, family), in the order they are drawn."""
+    return [(lang, family) for lang in LANGUAGES for family in published.families]
+
+
+def family_bodies(
     jobs: list[tuple[str, Family]], published: PublishedWarehouse, chart_cache: Path | None
 ) -> list[tuple[str, set[str]]]:
     """Each page's body, and the keys of the charts on it (the cache keeps those)."""

@@ -177,6 +177,11 @@ def _generate_load_publish(
         for year in unchanged:
             progress.say(f"{year}: unchanged since its last load, skipped")
         outcome = _load_and_publish(years, unchanged)
+    from itip_pipeline.report import predraw
+
+    # The book's charts drawn ahead (report/predraw.py) end with the run, also when its book step did not run.
+    with predraw.stopped(settings.chart_cache_dir):
+        pass
     return RunSummary(
         outcome.loaded,
         sorted(set(unchanged + outcome.unchanged)),

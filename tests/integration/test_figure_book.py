@@ -194,9 +194,9 @@ def test_a_page_drawn_again_from_kept_charts_is_the_same_and_draws_nothing(tmp_p
     _, _, published = book
     family = next(f for f in published.families if f.is_external)  # one chart: the test stays quick
     cache = tmp_path / "charts"
-    [(first, used)] = figure_book._family_bodies([("en", family)], published, cache)
+    [(first, used)] = figure_book.family_bodies([("en", family)], published, cache)
     kept = {p.name: p.stat().st_mtime_ns for p in cache.iterdir()}
-    [(second, used_again)] = figure_book._family_bodies([("en", family)], published, cache)
+    [(second, used_again)] = figure_book.family_bodies([("en", family)], published, cache)
     assert used and used_again == used and len(kept) == len(used)
     assert {p.name: p.stat().st_mtime_ns for p in cache.iterdir()} == kept
     drawings = [name for name in kept if name.endswith(".svg")]
