@@ -121,25 +121,29 @@ def _why_rebuilding(settings: Settings) -> str | None:
 
 def _load_build_publish(settings: Settings, years: list[int] | None, seed: int, started: float) -> RunSummary:
     """run_all once it has something to do: the landing folder read (generated when empty), then load and publish."""
-    with progress.step("starting", "checking the working database and the landing folder"):
-        _check_work_db_free(settings)
-        from itip_pipeline.ingest.loading.landing_watch import landing_folders
-
-        known = {int(key) for key in survey_year_keys()}
-        before = landing_folders(settings.landing_dir, known)
-    if not before.years and before.skipped:
-        # Synthetic deliveries are generated only into an empty landing folder, never beside what someone put there.
-        raise SystemExit(
-            f"No survey year's delivery folder in {settings.landing_dir}, so nothing was loaded and the published "
-            "warehouse was left as it was:\n" + "\n".join(f"  {reason}" for reason in before.skipped.values())
-        )
     from itip_pipeline.defs.dbt.environment import dbt_env
     from itip_pipeline.defs.dbt.project import parse_ahead
     from itip_pipeline.defs.dbt.warm import warm_dbt
 
-    # dbt is imported in a process of its own while this one imports Dagster and loads: the build starts warm.
-    # A stale manifest is parsed meanwhile too, on the other core: importing the definitions then finds it fresh.
+    # dbt is imported in a process of its own while this one checks, imports Dagster and loads: the build starts
+    # warm. A stale manifest is parsed meanwhile too, on the other core, once the checks pass (the parse waits
+    # for the server's imports anyway): importing the definitions then finds it fresh. The server does not open
+    # the working database, and a check that stops the run ends the server with it.
     with warm_dbt(dbt_env(settings.work_db)):
+        with progress.step("starting", "checking the working database and the landing folder"):
+            _check_work_db_free(settings)
+            from itip_pipeline.ingest.loading.landing_watch import landing_folders
+
+            known = {int(key) for key in survey_year_keys()}
+            before = landing_folders(settings.landing_dir, known)
+        if not before.years and before.skipped:
+            # Synthetic deliveries are generated only into an empty landing folder, never beside what someone put
+            # there.
+            raise SystemExit(
+                f"No survey year's delivery folder in {settings.landing_dir}, so nothing was loaded and the "
+                "published warehouse was left as it was:\n"
+                + "\n".join(f"  {reason}" for reason in before.skipped.values())
+            )
         threading.Thread(target=parse_ahead, args=(settings,), name="dbt parse ahead", daemon=True).start()
         return _generate_load_publish(settings, years, seed, started, before.years, known)
 
