@@ -3,7 +3,7 @@
   (dbt_project.yml). Dagster records each table's count with its materialization as the node finishes, while
   dbt still holds the working database and no other process can open it to count. The line's wording is
   read by itip_pipeline/defs/dbt/assets.py (ROW_COUNT_LOG). Views are not counted: that would run their
-  queries. The hook runs no statement of its own.
+  queries. The hook renders no SQL: its one query (the count) is run by run_query, in the node's transaction.
 #}
 {% macro log_row_count() %}
   {%- if execute and config.get('materialized') != 'view' -%}

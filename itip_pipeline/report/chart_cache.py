@@ -13,8 +13,9 @@ inputs build the same spec, so the drawing read back under that hash is the one 
 inputs' hash names the spec's hash (a `.key` file), so a drawing is kept once.
 
 The folder (settings.chart_cache_dir, under data/work/) keeps one drawing per chart; after each book it is pruned to
-the charts that book used, so it never holds more than one book's drawings. A file is written under a
-temporary name and renamed, so a killed run leaves no half-written chart behind to be read back.
+the charts that book used; between books it also holds the charts drawn ahead for the next one (predraw.py). A
+file is written under a temporary name and renamed, so a killed run leaves no half-written chart behind to be
+read back.
 """
 
 from __future__ import annotations

@@ -4,27 +4,32 @@ The book is drawn after publish, from the published marts; the candidate (wareho
 same marts from the end of the build. The checks and publish keep one core busy, so a child process draws the
 book's pages on the other meanwhile, one at a time, into the chart cache (report/chart_cache.py). The book step
 then reads those charts back instead of drawing them. A chart is kept by what it draws, so a chart drawn ahead is
-the one the book would draw; if the checks refuse the candidate, its charts are only read by a later book that
-draws the same, and the next book prunes the rest.
+the one the book would draw; if the checks refuse the candidate, its charts stay in the cache only until the
+next book prunes it.
 
-One drawing ahead at a time, under a lock beside the cache folder (not in it: a book prunes that folder to its
-own charts). The book step asks a drawing ahead to stop (a stop file, read between pages), waits at most
-STOP_WAIT_S for the lock, and holds it while it draws: it never waits for charts it could draw as fast itself,
-and no drawing ahead runs during it. The child says nothing: whatever goes wrong there (a renderer crash, a
-candidate already gone) leaves the book to draw what is missing, as it would have without it.
+Two locks beside the cache folder (not in it: a book prunes that folder to its own charts), which the kernel lets
+go when their holder dies, so nothing stale is left behind:
+- the drawing lock: held by the one drawing ahead at a time, and by a book step while it draws;
+- the stop lock: held shared by whoever wants the drawing ahead to stop (a book step, the end of `itip run`).
+  The child tries it exclusively, without waiting, before each page, and stops when it cannot have it.
+A book step asks for a stop, then waits for the drawing lock at most STOP_WAIT_S (the child stops after the page
+it is drawing) and draws anyway once that has passed: a drawing ahead never delays the book by more than that.
+The child also stops when the process that started it has ended, and says nothing: whatever goes wrong there
+(a renderer crash, a candidate already gone) leaves the book to draw what is missing, as it would without it.
 """
 
 from __future__ import annotations
 
 import fcntl
+import os
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import ExitStack, contextmanager, suppress
 from pathlib import Path
 
-STOP_WAIT_S = 10.0  # at most one page's drawing; a child that does not stop by then is left to finish alone
+STOP_WAIT_S = 10.0  # a page's charts take a second or two; a child that does not stop by then is drawn beside
 POLL_S = 0.05
 
 
@@ -36,57 +41,70 @@ def stop_file(chart_cache: Path) -> Path:
     return chart_cache.with_name(f"{chart_cache.name}.drawing-ahead.stop")
 
 
-def start(candidate: Path, chart_cache: Path) -> subprocess.Popen:
-    """A child process drawing the book of `candidate` into `chart_cache`; not waited for."""
-    return subprocess.Popen(
-        [sys.executable, "-m", __name__, str(candidate), str(chart_cache)],
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+def start(candidate: Path, chart_cache: Path) -> subprocess.Popen | None:
+    """A child process drawing the book of `candidate` into `chart_cache`, not waited for. One that cannot be
+    started is no drawing ahead (None): the book draws its charts itself."""
+    with suppress(OSError):
+        return subprocess.Popen(
+            [sys.executable, "-m", __name__, str(candidate), str(chart_cache), str(os.getpid())],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+    return None
 
 
 @contextmanager
 def stopped(chart_cache: Path) -> Iterator[None]:
     """No drawing ahead into `chart_cache` while this is held: a running one is asked to stop and waited for, at
-    most STOP_WAIT_S."""
+    most STOP_WAIT_S. A lock file that cannot be opened (a full disk, a folder not writable) is no reason to
+    fail: the block then runs without it."""
+    with ExitStack() as held:
+        try:
+            chart_cache.parent.mkdir(parents=True, exist_ok=True)
+            stop = held.enter_context(stop_file(chart_cache).open("a"))
+            fcntl.flock(stop, fcntl.LOCK_SH)
+            lock = held.enter_context(lock_file(chart_cache).open("a"))
+        except OSError:
+            lock = None
+        deadline = time.monotonic() + STOP_WAIT_S
+        while lock is not None and not _locked(lock) and time.monotonic() < deadline:
+            time.sleep(POLL_S)
+        yield  # the locks, when taken, are let go as their files close
+
+
+def draw_ahead(candidate: Path, chart_cache: Path, parent: int | None = None) -> int:
+    """Every page of `candidate`'s book drawn into `chart_cache`, until asked to stop or `parent` (a process id)
+    has ended; the pages drawn. Nothing while another drawing ahead, or a book, holds the drawing lock."""
     chart_cache.parent.mkdir(parents=True, exist_ok=True)
-    stop = stop_file(chart_cache)
-    stop.touch()
-    try:
-        with lock_file(chart_cache).open("a") as lock:
-            deadline = time.monotonic() + STOP_WAIT_S
-            while not _locked(lock) and time.monotonic() < deadline:
-                time.sleep(POLL_S)
-            yield  # the lock, when taken, is let go as the file closes
-    finally:
-        stop.unlink(missing_ok=True)
-
-
-def draw_ahead(candidate: Path, chart_cache: Path) -> int:
-    """Every page of `candidate`'s book drawn into `chart_cache`, until told to stop; the pages drawn. Nothing
-    when another drawing ahead, or a book, holds the lock."""
-    from itip_pipeline.report.figure_book import family_bodies, page_jobs
-    from itip_pipeline.report.published import read_published
-
-    chart_cache.parent.mkdir(parents=True, exist_ok=True)
-    stop = stop_file(chart_cache)
-    with lock_file(chart_cache).open("a") as lock:
-        if not _locked(lock) or stop.exists():
+    with lock_file(chart_cache).open("a") as lock, stop_file(chart_cache).open("a") as stop:
+        if not _locked(lock) or _stop_asked(stop, parent):
             return 0
+        from itip_pipeline.report.figure_book import family_bodies, page_jobs
+        from itip_pipeline.report.published import read_published
+
         published = read_published(candidate)
         drawn = 0
         for job in page_jobs(published):
-            if stop.exists():
+            if _stop_asked(stop, parent):
                 break
             family_bodies([job], published, chart_cache)
             drawn += 1
         return drawn
 
 
-def _locked(lock) -> bool:
+def _stop_asked(stop, parent: int | None) -> bool:
+    if parent is not None and os.getppid() != parent:  # the run that started it has ended
+        return True
+    if not _locked(stop):
+        return True
+    fcntl.flock(stop, fcntl.LOCK_UN)
+    return False
+
+
+def _locked(handle) -> bool:
     try:
-        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
         return False
     return True
@@ -96,5 +114,5 @@ if __name__ == "__main__":
     from itip_pipeline.core.process_exit import skip_collection_at_exit
 
     with suppress(Exception):  # said nowhere: the book draws what is missing (the module's docstring)
-        draw_ahead(Path(sys.argv[1]), Path(sys.argv[2]))
+        draw_ahead(Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3]))
     skip_collection_at_exit()

@@ -180,12 +180,14 @@ def _generate_load_publish(
     with log_path.open("w", encoding="utf-8") as log, redirect_stdout(log), redirect_stderr(log):
         for year in unchanged:
             progress.say(f"{year}: unchanged since its last load, skipped")
-        outcome = _load_and_publish(years, unchanged)
-    from itip_pipeline.report import predraw
+        try:
+            outcome = _load_and_publish(years, unchanged)
+        finally:
+            from itip_pipeline.report import predraw
 
-    # The book's charts drawn ahead (report/predraw.py) end with the run, also when its book step did not run.
-    with predraw.stopped(settings.chart_cache_dir):
-        pass
+            # The book's charts drawn ahead (report/predraw.py) end with the run, also when its book step did not.
+            with predraw.stopped(settings.chart_cache_dir):
+                pass
     return RunSummary(
         outcome.loaded,
         sorted(set(unchanged + outcome.unchanged)),

@@ -3,6 +3,7 @@ reads them back and draws nothing again, stops a drawing ahead before it draws, 
 
 from __future__ import annotations
 
+import os
 import time
 
 import duckdb
@@ -36,17 +37,16 @@ def test_charts_drawn_ahead_from_the_candidate_are_read_back_by_the_book(tmp_pat
     with predraw.stopped(cache):
         figure_book.build_figure_book(published, tmp_path / "book", chart_cache=cache)
     assert _kept(cache) == kept, "every chart read back, none drawn again"
-    assert not predraw.stop_file(cache).exists()
 
 
-def test_no_drawing_ahead_while_a_book_draws_or_after_it_was_told_to_stop(tmp_path):
+def test_no_drawing_ahead_while_a_book_draws_and_none_after_the_run_that_started_it(tmp_path):
     candidate = _candidate(tmp_path)
     cache = tmp_path / "work" / "charts"
     with predraw.stopped(cache):
         assert predraw.draw_ahead(candidate, cache) == 0, "the book holds the lock"
-    predraw.stop_file(cache).touch()  # left by a book step that was killed
-    assert predraw.draw_ahead(candidate, cache) == 0
+    assert predraw.draw_ahead(candidate, cache, parent=os.getpid() + 1_000_000) == 0, "its run has ended"
     assert not cache.exists()
+    assert predraw.stop_file(cache).exists() and predraw.draw_ahead(candidate, cache) > 0, "no stale stop"
 
 
 def test_a_book_stops_a_drawing_ahead_that_is_under_way(tmp_path):
@@ -60,4 +60,3 @@ def test_a_book_stops_a_drawing_ahead_that_is_under_way(tmp_path):
     with predraw.stopped(cache):
         assert child.wait(timeout=5) == 0, "it stopped (or had finished) when the book took the lock"
     assert time.monotonic() - started < predraw.STOP_WAIT_S
-    assert not predraw.stop_file(cache).exists()

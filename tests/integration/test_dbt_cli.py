@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import time
 from functools import cached_property
 from importlib.metadata import version
 
@@ -38,3 +39,23 @@ def test_dbt_is_started_with_one_blas_thread(monkeypatch):
     with dbt_environment():
         assert {name: os.environ.get(name) for name in ONE_BLAS_THREAD} == ONE_BLAS_THREAD
     assert "OPENBLAS_NUM_THREADS" not in os.environ, "set only while dbt starts"
+
+
+def test_a_dbt_build_interrupted_while_its_events_are_stored_is_stopped_and_waited_for(dbt_manifest):
+    """The dbt step yields each node's events as dbt streams them; a run stopped at one of those yields must not
+    let go of the working database's lock while dbt still writes it."""
+    import subprocess
+    import sys
+    from types import SimpleNamespace
+
+    from itip_pipeline.defs.dbt.assets import _stop_dbt
+
+    polite = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    deaf = subprocess.Popen(
+        [sys.executable, "-c", "import signal, time; signal.signal(signal.SIGINT, signal.SIG_IGN); time.sleep(60)"]
+    )
+    time.sleep(0.5)  # both interpreters started and, for the second, its handler set
+    _stop_dbt(SimpleNamespace(process=polite, termination_timeout_seconds=30))
+    assert polite.returncode not in (None, -9), "ended by the interrupt, not killed"
+    _stop_dbt(SimpleNamespace(process=deaf, termination_timeout_seconds=0.5))
+    assert deaf.returncode == -9, "killed once the interrupt was ignored past the timeout"

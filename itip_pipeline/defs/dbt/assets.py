@@ -6,6 +6,8 @@ ingest → staging → intermediate → marts. Importing this module brings the 
 
 import importlib
 import re
+import signal
+import subprocess
 import threading
 from collections.abc import Mapping
 from typing import Any
@@ -63,10 +65,16 @@ def itip_dbt(context: AssetExecutionContext, dbt: DbtCliResource):
         counter = progress.NodeCounter(_nodes_to_build(context))
         step.detail = counter.at
         # Each node's events are stored as it finishes, while dbt builds the next ones, not all after the build.
-        for event in _events_with_row_counts(invocation, context):
-            if isinstance(event, NODE_DONE):
-                counter.tick(_node_id(event))
-            yield event
+        # Dagster records a model as materialized when it is built, before the freeze below could refuse the
+        # build; nothing is published from a refused build.
+        try:
+            for event in _events_with_row_counts(invocation, context):
+                if isinstance(event, NODE_DONE):
+                    counter.tick(_node_id(event))
+                yield event
+        except BaseException:  # the run stopped (or storing an event failed) while dbt builds
+            _stop_dbt(invocation)
+            raise
         counter.finish()
         if invocation.is_successful():
             # Frozen in this same hold of the lock: what the checks read and publish publishes is what dbt
@@ -176,6 +184,21 @@ def _nodes_to_build(context: AssetExecutionContext) -> int:
 def _in_progress(instance: dg.DagsterInstance, run_id: str) -> bool:
     run = instance.get_run_by_id(run_id)
     return run is not None and not run.is_finished
+
+
+def _stop_dbt(invocation) -> None:
+    """dbt stopped as dagster-dbt stops it (an interrupt, then killed after its termination timeout) and waited
+    for, so that the writer lock is never let go while dbt still writes the working database. dagster-dbt does
+    so itself only when the stop reaches it while it reads dbt's output, not while Dagster stores an event."""
+    process = invocation.process
+    if process.poll() is not None:
+        return
+    process.send_signal(signal.SIGINT)
+    try:
+        process.wait(timeout=invocation.termination_timeout_seconds)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 # The line dbt's post-hook log_row_count (dbt_project/macros/row_counts.sql) says for each table it built.
