@@ -24,13 +24,13 @@ import fcntl
 import os
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager, suppress
 from pathlib import Path
 
+from itip_pipeline.core.file_locks import lock_within
+
 STOP_WAIT_S = 10.0  # a page's charts take a second or two; a child that does not stop by then is drawn beside
-POLL_S = 0.05
 
 
 def lock_file(chart_cache: Path) -> Path:
@@ -67,9 +67,8 @@ def stopped(chart_cache: Path) -> Iterator[None]:
             lock = held.enter_context(lock_file(chart_cache).open("a"))
         except OSError:
             lock = None
-        deadline = time.monotonic() + STOP_WAIT_S
-        while lock is not None and not _locked(lock) and time.monotonic() < deadline:
-            time.sleep(POLL_S)
+        if lock is not None:
+            lock_within(lock, STOP_WAIT_S)
         yield  # the locks, when taken, are let go as their files close
 
 
@@ -78,7 +77,7 @@ def draw_ahead(candidate: Path, chart_cache: Path, parent: int | None = None) ->
     has ended; the pages drawn. Nothing while another drawing ahead, or a book, holds the drawing lock."""
     chart_cache.parent.mkdir(parents=True, exist_ok=True)
     with lock_file(chart_cache).open("a") as lock, stop_file(chart_cache).open("a") as stop:
-        if not _locked(lock) or _stop_asked(stop, parent):
+        if not lock_within(lock, 0) or _stop_asked(stop, parent):
             return 0
         from itip_pipeline.report.figure_book import family_bodies, page_jobs
         from itip_pipeline.report.published import read_published
@@ -96,18 +95,10 @@ def draw_ahead(candidate: Path, chart_cache: Path, parent: int | None = None) ->
 def _stop_asked(stop, parent: int | None) -> bool:
     if parent is not None and os.getppid() != parent:  # the run that started it has ended
         return True
-    if not _locked(stop):
+    if not lock_within(stop, 0):
         return True
     fcntl.flock(stop, fcntl.LOCK_UN)
     return False
-
-
-def _locked(handle) -> bool:
-    try:
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        return False
-    return True
 
 
 if __name__ == "__main__":

@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import fcntl
 import re
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
 
+from itip_pipeline.core.file_locks import lock_within
 from itip_pipeline.warehouse.raw_tables import RAW_DDL
 
 
@@ -79,18 +79,11 @@ def writer_lock(work_db: Path, timeout_s: float = 600.0, poll_s: float = 0.2) ->
     lock_path = work_db.with_name(work_db.name + ".lock")
     lock_path.parent.mkdir(parents=True, exist_ok=True)
     with lock_path.open("a") as handle:
-        deadline = time.monotonic() + timeout_s
-        while True:
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    raise WarehouseBusy(
-                        f"another load has held {work_db} for over {timeout_s:.0f} s; "
-                        "wait for it to finish (see the Dagster UI or `ps`) and run again"
-                    ) from None
-                time.sleep(poll_s)
+        if not lock_within(handle, timeout_s, poll_s):
+            raise WarehouseBusy(
+                f"another load has held {work_db} for over {timeout_s:.0f} s; "
+                "wait for it to finish (see the Dagster UI or `ps`) and run again"
+            )
         try:
             yield
         finally:
