@@ -14,12 +14,12 @@ from typing import Any
 
 import dagster as dg
 from dagster import AssetExecutionContext
-from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
 from itip_pipeline.core import progress
 from itip_pipeline.core.settings import get_settings
 from itip_pipeline.core.survey_years import survey_year_keys
 from itip_pipeline.defs.dbt.cli_resource import DbtCliWithoutInProcessAdapter
+from itip_pipeline.defs.dbt.dagster_side import DagsterDbtTranslator, DbtCliResource, dbt_assets
 from itip_pipeline.defs.dbt.invocation_dirs import invocation_root, prune_invocation_dirs
 from itip_pipeline.defs.dbt.mart_manifest import mart_declarations
 from itip_pipeline.defs.dbt.project import dbt_environment, dbt_project, prepare_dbt_manifest

@@ -15,8 +15,9 @@ from __future__ import annotations
 from functools import cached_property
 from importlib.metadata import version as installed_version
 
-from dagster_dbt import DbtCliResource
 from packaging import version
+
+from itip_pipeline.defs.dbt.dagster_side import DbtCliResource
 
 
 class DbtCliWithoutInProcessAdapter(DbtCliResource):

@@ -29,11 +29,11 @@ PARSED_FOR = "itip_parsed_for.txt"  # the working database the manifest was pars
 TARGET = "target"  # dbt's target folder in the project, DbtProject's default: the manifest and parse state
 
 if TYPE_CHECKING:
-    from dagster_dbt import DbtProject
+    from itip_pipeline.defs.dbt.dagster_side import DbtProject
 
 
 def dbt_project() -> DbtProject:
-    from dagster_dbt import DbtProject
+    from itip_pipeline.defs.dbt.dagster_side import DbtProject
 
     settings = get_settings()
     return DbtProject(project_dir=settings.dbt_project_dir, profiles_dir=settings.dbt_profiles_dir)
