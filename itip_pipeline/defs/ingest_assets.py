@@ -13,6 +13,8 @@ one after another, each in its own transaction, under one writer lock, and recor
 that partition's metadata. A refused year does not stop the others from loading.
 """
 
+from typing import TYPE_CHECKING
+
 import dagster as dg
 from dagster import AssetExecutionContext
 
@@ -22,9 +24,10 @@ from itip_pipeline.core.settings import get_settings
 from itip_pipeline.defs.partitions import survey_years
 from itip_pipeline.ingest.loading import load_report
 from itip_pipeline.ingest.loading.archive_quarantine import problems_markdown, problems_text
-from itip_pipeline.ingest.loading.loader import LoadOutcome, LoadRejected, load_year
-from itip_pipeline.ingest.loading.rehash import RehashFailed
 from itip_pipeline.warehouse.working_db import open_for_writing
+
+if TYPE_CHECKING:
+    from itip_pipeline.ingest.loading.loader import LoadOutcome, LoadRejected
 
 CONTRACT_CHECK = "delivery_contract"
 REFUSALS = "refusals"  # the step failure's metadata: survey year -> the sentence saying why it was refused
@@ -57,7 +60,7 @@ LANDING = {
 }
 
 
-def _outcome_metadata(outcome: LoadOutcome) -> dict:
+def _outcome_metadata(outcome: "LoadOutcome") -> dict:
     return {
         "status": outcome.status,
         "survey_year": outcome.year,
@@ -111,6 +114,10 @@ RAW_TABLES = {
 def raw_delivery(context: AssetExecutionContext):
     """One step for the run's years: each year's whole delivery validated, then its five raw tables written in
     one transaction. A refused year is quarantined and fails the step after the other years are loaded."""
+    # The loader (pandas, pandera) is imported by the step that loads, not with the definitions: a run that
+    # loads nothing does not pay for it.
+    from itip_pipeline.ingest.loading.loader import LoadRejected
+
     settings = get_settings()
     keys = [dg.AssetKey(["raw", table]) for table in RAW_TABLES]
     loaded: dict[int, dict[str, LoadOutcome]] = {}
@@ -168,8 +175,11 @@ def raw_delivery(context: AssetExecutionContext):
         )
 
 
-def _load(con, settings, year: int) -> dict[str, LoadOutcome] | LoadRejected:
+def _load(con, settings, year: int) -> "dict[str, LoadOutcome] | LoadRejected":
     """One year loaded (its outcomes) or refused and quarantined (the refusal); any other failure raised."""
+    from itip_pipeline.ingest.loading.loader import LoadRejected, load_year
+    from itip_pipeline.ingest.loading.rehash import RehashFailed
+
     step = progress.Step(str(year))
     progress.say(f"{year}: loading …")
     try:
@@ -188,7 +198,7 @@ def _load(con, settings, year: int) -> dict[str, LoadOutcome] | LoadRejected:
     return outcomes
 
 
-def _loaded_years(keys: list[dg.AssetKey], loaded: dict[int, dict[str, LoadOutcome]]):
+def _loaded_years(keys: list[dg.AssetKey], loaded: "dict[int, dict[str, LoadOutcome]]"):
     """The years that loaded before the step failed, as materializations: they are in the raw tables, while the
     step's failure keeps everything downstream unrun."""
     for year, outcomes in loaded.items():
@@ -196,7 +206,7 @@ def _loaded_years(keys: list[dg.AssetKey], loaded: dict[int, dict[str, LoadOutco
             yield dg.AssetMaterialization(key, partition=str(year), metadata=_outcome_metadata(outcomes[part]))
 
 
-def _refused_check(key: dg.AssetKey, refused: dict[int, LoadRejected]) -> dg.AssetCheckResult:
+def _refused_check(key: dg.AssetKey, refused: "dict[int, LoadRejected]") -> dg.AssetCheckResult:
     problems = [problem for rejected in refused.values() for problem in rejected.problems]
     return dg.AssetCheckResult(
         asset_key=key,
@@ -211,7 +221,7 @@ def _refused_check(key: dg.AssetKey, refused: dict[int, LoadRejected]) -> dg.Ass
     )
 
 
-def _report_accepted(settings, step: progress.Step, outcomes: dict[str, LoadOutcome]) -> None:
+def _report_accepted(settings, step: progress.Step, outcomes: "dict[str, LoadOutcome]") -> None:
     """The load report per part, and the terminal's line for the year with its warnings (as Problems say them)."""
     for report in load_report.accepted_reports(outcomes):
         load_report.write(report, settings.reports_dir)

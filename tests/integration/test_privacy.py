@@ -20,7 +20,8 @@ import pytest
 from itip_pipeline.core.hashing import key_fingerprint, sha256_of
 from itip_pipeline.core.settings import LOCAL_PSEUDONYM_KEY, REPO_ROOT, get_settings
 from itip_pipeline.ingest.loading.landing_watch import loaded_fingerprints
-from itip_pipeline.ingest.loading.loader import LoadRejected, load_year, loaded_files
+from itip_pipeline.ingest.loading.load_log import loaded_files
+from itip_pipeline.ingest.loading.loader import LoadRejected, load_year
 from itip_pipeline.ingest.loading.rehash import RehashFailed
 from itip_pipeline.warehouse.raw_tables import RAW_DDL
 from itip_pipeline.warehouse.working_db import open_for_writing

@@ -34,7 +34,7 @@ from itip_pipeline.core.hashing import key_fingerprint, sha256_of
 from itip_pipeline.core.settings import get_settings
 from itip_pipeline.core.survey_years import survey_landing
 from itip_pipeline.ingest.files.delivery_files import survey_of, year_dir
-from itip_pipeline.ingest.loading.loader import loaded_files
+from itip_pipeline.ingest.loading.load_log import loaded_files
 from itip_pipeline.warehouse.working_db import connect, writer_lock
 
 # A cached content hash is trusted for at most this long, whatever the file's metadata says.

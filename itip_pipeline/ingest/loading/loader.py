@@ -24,6 +24,7 @@ from itip_pipeline.core.settings import Settings
 from itip_pipeline.ingest.files.delivery_files import delivery_files, safe_files, survey_of, year_dir
 from itip_pipeline.ingest.files.private_copy import private_copy, scratch_folder
 from itip_pipeline.ingest.loading.archive_quarantine import archive, quarantine
+from itip_pipeline.ingest.loading.load_log import loaded_files
 from itip_pipeline.ingest.loading.rehash import PANEL, RehashedYear, rehash_panel_years, stale_panel_years
 from itip_pipeline.ingest.privacy.pseudonym_key import refuse_default_key
 from itip_pipeline.ingest.problems import DeliveryRejected, Problem
@@ -55,38 +56,6 @@ class LoadRejected(DeliveryRejected):
     def __init__(self, rejected: DeliveryRejected, quarantine_folder: Path):
         super().__init__(rejected.problems)
         self.quarantine_folder = quarantine_folder
-
-
-def loaded_files(
-    con: duckdb.DuckDBPyConnection, key_fingerprint: str | None = None
-) -> dict[tuple[int, str], dict[str, str]]:
-    """The files of the latest successful load of each (year, survey), file name -> sha256, from the load log.
-
-    With `key_fingerprint`, a panel load hashed under another (or an unrecorded) key does not count as loaded.
-    """
-    key_filter = "true"
-    if key_fingerprint is not None:
-        # A working database whose load log lacks the column has no fingerprints: every panel load is stale.
-        recorded = con.execute(
-            "select count(*) from duckdb_columns() where schema_name = 'raw' and "
-            "table_name = 'load_log' and column_name = 'key_fingerprint'"
-        ).fetchone()[0]
-        key_filter = "survey <> 'panel'" + (" or key_fingerprint = $key" if recorded else "")
-    rows = con.execute(
-        f"""
-        with latest as (
-            select survey_year, survey, arg_max(load_id, loaded_at) as load_id
-            from raw.load_log where status = 'loaded' group by all)
-        select survey_year, survey, file_name, sha256
-        from raw.load_log join latest using (survey_year, survey, load_id)
-        where status = 'loaded' and ({key_filter})
-        """,
-        {"key": key_fingerprint} if "$key" in key_filter else None,
-    ).fetchall()
-    files: dict[tuple[int, str], dict[str, str]] = {}
-    for year, survey, name, sha in rows:
-        files.setdefault((year, survey), {})[name] = sha
-    return files
 
 
 @contextmanager

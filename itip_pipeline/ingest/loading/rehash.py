@@ -26,7 +26,7 @@ from itip_pipeline.ingest.rules.validate import SurveyFrames, validate_survey
 PANEL = "panel"
 CODEBOOK = "codebook"
 
-LoadedFiles = dict[tuple[int, str], dict[str, str]]  # (year, part) -> file name -> sha256, as loader.loaded_files
+LoadedFiles = dict[tuple[int, str], dict[str, str]]  # (year, part) -> file name -> sha256, as load_log.loaded_files
 
 
 class RehashFailed(RuntimeError):
