@@ -125,3 +125,14 @@ def test_a_build_in_a_fork_leaves_its_database_closed_with_no_log_to_replay(tmp_
     assert not Path(f"{database}.wal").exists()
     with duckdb.connect(str(database), read_only=True) as con:
         assert con.execute("select count(*) from main.numbers").fetchall() == [(100000,)]
+
+
+def test_every_schema_the_server_prebuilds_is_a_dbt_class_with_one():
+    import importlib
+
+    from itip_pipeline.defs.dbt.warm import PREBUILT_SCHEMAS
+
+    for name in PREBUILT_SCHEMAS:
+        module, cls = name.split(":")
+        schema = getattr(importlib.import_module(module), cls).json_schema()
+        assert schema["type"] == "object", name

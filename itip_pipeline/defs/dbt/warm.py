@@ -27,6 +27,7 @@ import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
+from functools import partial
 from pathlib import Path
 
 # Where the client finds the server, and which interpreter `dbt_warm` starts the client with.
@@ -55,6 +56,42 @@ PYTHON_MODEL_IMPORTS = (
     "scipy.optimize._highspy",
     "scipy.sparse",
     "scipy.stats",
+)
+# dbt checks the project's configuration files, and each node's configuration, against JSON schemas it builds
+# from these classes the first time a process needs them, seconds of CPU for a full parse and most of a second
+# before a build's first node. Built by the server while no client waits, a fork finds them built (a class that
+# a later dbt renames is skipped, and dbt builds its schema itself). Listed from the classes a `dbt parse` and a
+# `dbt build` of this project validate.
+PREBUILT_SCHEMAS = tuple(
+    f"dbt.{path}"
+    for path in (
+        "adapters.duckdb.credentials:DuckDBCredentials",
+        "contracts.project:Project",
+        "contracts.project:ProjectFlags",
+        "contracts.project:ProfileConfig",
+        "contracts.project:PackageConfig",
+        "contracts.project:Configuration",
+        "contracts.selection:SelectorFile",
+        "contracts.graph.nodes:ModelNode",
+        "contracts.graph.nodes:SeedNode",
+        "contracts.graph.nodes:GenericTestNode",
+        "contracts.graph.nodes:SingularTestNode",
+        "contracts.graph.nodes:HookNode",
+        "contracts.graph.unparsed:UnparsedModelUpdate",
+        "contracts.graph.unparsed:UnparsedNodeUpdate",
+        "contracts.graph.unparsed:UnparsedMacroUpdate",
+        "contracts.graph.unparsed:UnparsedSourceDefinition",
+        "contracts.graph.unparsed:UnparsedExposure",
+        "artifacts.resources.v1.config:NodeConfig",
+        "artifacts.resources.v1.config:TestConfig",
+        "artifacts.resources.v1.config:Hook",
+        "artifacts.resources.v1.model:ModelConfig",
+        "artifacts.resources.v1.seed:SeedConfig",
+        "artifacts.resources.v1.source_definition:SourceConfig",
+        "artifacts.resources.v1.exposure:ExposureConfig",
+        "artifacts.resources.v1.components:Contract",
+        "task.test:TestResultData",
+    )
 )
 DBT_ENTRY = "dbt.cli.main:cli"
 _LENGTH = struct.Struct("!I")
@@ -113,8 +150,8 @@ def warm_dbt(
 def serve(listening: int, entry: str = DBT_ENTRY, idle_imports: tuple[str, ...] = ()) -> None:
     """Import dbt, then fork once per client that connects to the socket `listening` (a file descriptor), until
     standard input closes. `entry` is the `module:function` each fork calls (dbt's own entry point; a test gives
-    its own). The modules `idle_imports` are imported one at a time while no client waits, so a fork made
-    after that has them."""
+    its own). While no client waits, the server does one thing at a time that a fork would otherwise do itself:
+    with dbt's entry point, it builds dbt's PREBUILT_SCHEMAS, then imports the modules `idle_imports`."""
     listener = socket.socket(fileno=listening)
     import importlib
 
@@ -127,12 +164,16 @@ def serve(listening: int, entry: str = DBT_ENTRY, idle_imports: tuple[str, ...] 
     watch.register(listener, selectors.EVENT_READ)
     watch.register(sys.stdin.fileno(), selectors.EVENT_READ)
     # Only while no client waits: a `dbt parse` asked for early is not kept waiting for them.
-    later = list(idle_imports)
+    later: list[Callable[[], object]] = [
+        *(partial(_build_schema, name) for name in (PREBUILT_SCHEMAS if entry == DBT_ENTRY else ())),
+        *(partial(importlib.import_module, name) for name in idle_imports),
+    ]
     while True:
         ready = watch.select(timeout=0 if later else None)
         if not ready and later:
-            with suppress(ImportError):  # the model then imports it itself, and says what is missing
-                importlib.import_module(later.pop(0))
+            # Best effort: what fails here the fork does itself, and dbt or the model says what went wrong.
+            with suppress(Exception):
+                later.pop(0)()
             continue
         for key, _ in ready:
             if key.fileobj is listener:
@@ -140,6 +181,14 @@ def serve(listening: int, entry: str = DBT_ENTRY, idle_imports: tuple[str, ...] 
                 _fork_for(connection, listener, main)
             elif not os.read(sys.stdin.fileno(), 4096):  # the starting process closed it or died
                 return
+
+
+def _build_schema(name: str) -> None:
+    """The JSON schema of dbt's class `module:Class` built (dbt keeps it for the life of the process)."""
+    import importlib
+
+    module, cls = name.split(":")
+    getattr(importlib.import_module(module), cls).json_schema()
 
 
 def _fork_for(connection: socket.socket, listener: socket.socket, main: Callable[[], object]) -> None:
