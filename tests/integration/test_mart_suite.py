@@ -99,3 +99,21 @@ def test_a_duplicated_figure_fails_the_reconciliation_table(tmp_path):
     reconciliation = _reconciliation([True, True]).assign(figure_id=["F1", "F1"])
     results = _validate(tmp_path, _fct(_complete_fct({2024})), reconciliation, {2024})
     assert not results["published_reconciliation"].success
+
+
+def test_a_suite_stored_as_it_is_is_reused_and_one_that_changed_is_rewritten(tmp_path):
+    suite_file = tmp_path / "gx" / "gx" / "expectations" / "fct_indicator.json"
+    _validate(tmp_path, _fct(_complete_fct({2024})), _reconciliation([True]), {2024}, "first")
+    written = suite_file.stat().st_mtime_ns
+    # The same expectations: the stored suite is used as it is, and a bad row still fails it.
+    rows = _complete_fct({2024})
+    rows[0].update({"share_pct": 101.0, "ci_high_pct": 102.0})
+    same = _validate(tmp_path, _fct(rows), _reconciliation([True]), {2024}, "second")["fct_indicator"]
+    assert suite_file.stat().st_mtime_ns == written
+    assert not same.success and any(f.startswith("expect_column_values_to_be_between") for f in same.failures)
+    # Another loaded year changes what fct_indicator must contain: the suite is written again and judges by it.
+    loaded = {2024, 2025}
+    changed = _validate(tmp_path, _fct(_complete_fct({2024})), _reconciliation([True]), loaded, "third")
+    assert suite_file.stat().st_mtime_ns != written
+    assert "2025" in suite_file.read_text(encoding="utf-8")
+    assert any("distinct_values_to_contain_set" in f for f in changed["fct_indicator"].failures)
