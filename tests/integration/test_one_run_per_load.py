@@ -116,16 +116,16 @@ def test_a_year_that_fails_for_another_reason_fails_but_the_years_before_it_stay
     settings, dbt_manifest, monkeypatch
 ):
     _deliver(settings, [2025, 2026])
-    from itip_pipeline.defs import ingest_assets
+    from itip_pipeline.ingest.loading import loader
 
-    real = ingest_assets.load_year
+    real = loader.load_year
 
     def disk_full_in_2026(con, settings_, year):
         if year == 2026:
             raise OSError(28, "No space left on device")
         return real(con, settings_, year)
 
-    monkeypatch.setattr(ingest_assets, "load_year", disk_full_in_2026)
+    monkeypatch.setattr(loader, "load_year", disk_full_in_2026)  # the ingest step imports it as it runs
     result = _ingest_range()
     assert not result.success
     assert dg.DagsterInstance.get().get_materialized_partitions(dg.AssetKey(["raw", "panel_answers"])) == {"2025"}
