@@ -130,10 +130,15 @@ def validate_marts(
     for table, frame in sorted(frames.items()):
         prepared[table] = _prepared(table, frame)
         expectations = _suite_for(table, prepared[table], expected, gxe)
-        # A suite the project already holds as it is (the usual case: the code and the loaded years unchanged)
-        # is used as stored: rewriting it, with its validation definition, is most of a second of a run.
+        # A suite the project already holds as it is (the usual case: the code and the loaded years unchanged),
+        # with its page in the data docs, is used as stored: rewriting it, with its validation definition and
+        # page, is most of a second of a run.
         stored = _stored_definition(context, table)
-        if stored is not None and _same_expectations(stored.suite.expectations, expectations):
+        if (
+            stored is not None
+            and _same_expectations(stored.suite.expectations, expectations)
+            and _suite_page(report_root, table).is_file()
+        ):
             definitions.append(stored)
             continue
         asset = (
@@ -228,6 +233,10 @@ def prune_check_runs(report_root: Path, keep: int = KEPT_CHECK_RUNS) -> list[Pat
                     folder.parent.rmdir()
             removed.append(relative)
     return removed
+
+
+def _suite_page(report_root: Path, suite: str) -> Path:
+    return report_index(report_root).parent / "expectations" / f"{suite}.html"
 
 
 def report_index(report_root: Path) -> Path:

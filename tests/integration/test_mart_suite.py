@@ -117,3 +117,12 @@ def test_a_suite_stored_as_it_is_is_reused_and_one_that_changed_is_rewritten(tmp
     assert suite_file.stat().st_mtime_ns != written
     assert "2025" in suite_file.read_text(encoding="utf-8")
     assert any("distinct_values_to_contain_set" in f for f in changed["fct_indicator"].failures)
+
+
+def test_an_unchanged_suite_whose_page_was_deleted_gets_its_page_again(tmp_path):
+    _validate(tmp_path, _fct(_complete_fct({2024})), _reconciliation([True]), {2024}, "first")
+    page = report_index(tmp_path / "gx").parent / "expectations" / "fct_indicator.html"
+    assert page.is_file()
+    page.unlink()
+    _validate(tmp_path, _fct(_complete_fct({2024})), _reconciliation([True]), {2024}, "second")
+    assert page.is_file()
