@@ -6,7 +6,7 @@ loads the definitions. Here dbt never runs inside that process: every dbt comman
 (`dbt_warm`, warm.py), started through DbtCliWithoutInProcessAdapter, which makes no adapter in this process
 either. Without dbt-core, dagster-dbt takes its own definitions of those types (its path for the dbt Fusion
 engine, which is never installed beside Python) and reads the whole-project selection from the manifest. The
-assets, checks and lineage are the same, which test_dbt_cli checks.
+assets, checks and lineage are the same, which tests/e2e/test_dbt_core_outside_dagster.py checks.
 
 This package imports dagster-dbt from here only. Importing this module refuses `dbt.version`, the import by
 which dagster-dbt decides whether dbt-core is there, and only in this process (the dbt processes are fresh
@@ -16,11 +16,8 @@ interpreters); a process that has already imported dagster-dbt or dbt-core keeps
 from __future__ import annotations
 
 import sys
-import threading
 
 REFUSED = "dbt.version"  # what dagster_dbt.compat imports to find dbt-core
-
-_lock = threading.Lock()
 
 
 class _RefuseDbtCore:
@@ -32,18 +29,10 @@ class _RefuseDbtCore:
         return None
 
 
-def keep_dbt_core_out() -> None:
-    """Refuse dbt-core to dagster-dbt in this process, unless dagster-dbt or dbt is already imported here."""
-    with _lock:
-        if any(isinstance(finder, _RefuseDbtCore) for finder in sys.meta_path):
-            return
-        if "dagster_dbt.compat" in sys.modules or REFUSED in sys.modules:
-            return
-        sys.meta_path.insert(0, _RefuseDbtCore())
-
-
-keep_dbt_core_out()
+# Once per process, as this module is imported (under Python's import lock).
+if "dagster_dbt.compat" not in sys.modules and REFUSED not in sys.modules:
+    sys.meta_path.insert(0, _RefuseDbtCore())
 
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets  # noqa: E402 (after the refusal)
 
-__all__ = ["DagsterDbtTranslator", "DbtCliResource", "DbtProject", "dbt_assets", "keep_dbt_core_out"]
+__all__ = ["DagsterDbtTranslator", "DbtCliResource", "DbtProject", "dbt_assets"]

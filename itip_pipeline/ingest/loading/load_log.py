@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import duckdb
 
+LoadedFiles = dict[tuple[int, str], dict[str, str]]  # (year, part) -> file name -> sha256
 
-def loaded_files(
-    con: duckdb.DuckDBPyConnection, key_fingerprint: str | None = None
-) -> dict[tuple[int, str], dict[str, str]]:
+
+def loaded_files(con: duckdb.DuckDBPyConnection, key_fingerprint: str | None = None) -> LoadedFiles:
     """The files of the latest successful load of each (year, survey), file name -> sha256, from the load log.
 
     With `key_fingerprint`, a panel load hashed under another (or an unrecorded) key does not count as loaded.
@@ -36,7 +36,7 @@ def loaded_files(
         """,
         {"key": key_fingerprint} if "$key" in key_filter else None,
     ).fetchall()
-    files: dict[tuple[int, str], dict[str, str]] = {}
+    files: LoadedFiles = {}
     for year, survey, name, sha in rows:
         files.setdefault((year, survey), {})[name] = sha
     return files

@@ -18,6 +18,7 @@ from itip_pipeline.core.contract import REQUIRED_ID_COLUMNS
 from itip_pipeline.core.settings import Settings
 from itip_pipeline.ingest.files.delivery_files import survey_of
 from itip_pipeline.ingest.files.readers import read_table
+from itip_pipeline.ingest.loading.load_log import LoadedFiles
 from itip_pipeline.ingest.privacy.pseudonym_key import refuse_default_key
 from itip_pipeline.ingest.problems import DeliveryRejected
 from itip_pipeline.ingest.rules.codebook import read_codebook
@@ -25,8 +26,6 @@ from itip_pipeline.ingest.rules.validate import SurveyFrames, validate_survey
 
 PANEL = "panel"
 CODEBOOK = "codebook"
-
-LoadedFiles = dict[tuple[int, str], dict[str, str]]  # (year, part) -> file name -> sha256, as load_log.loaded_files
 
 
 class RehashFailed(RuntimeError):
