@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,9 +42,6 @@ def open_instance(settings: Settings) -> OpenedInstance:
     """DAGSTER_HOME prepared, the instance opened under the lock, orphaned runs failed. With ITIP_PG_URL set, the
     URL is checked and the server tried once first, so that a wrong URL, password, host or port is one sentence
     (without the password) at once, not a traceback or Dagster's retries printing the driver's message."""
-    import sqlalchemy.exc
-    from dagster_postgres.utils import DagsterPostgresException
-
     url = os.environ.get(POSTGRES_URL_VAR, "").strip() or None
     if url:
         hide_in_logs(url)
@@ -53,8 +51,21 @@ def open_instance(settings: Settings) -> OpenedInstance:
         with writer_lock(settings.dagster_home):
             instance = dg.DagsterInstance.get()
         return OpenedInstance(home, instance, fail_orphaned_runs(instance))
-    except (sqlalchemy.exc.SQLAlchemyError, DagsterPostgresException) as error:
+    except Exception as error:
+        if not _storage_unreachable(error):
+            raise
         raise InstanceUnavailable(_unreachable(error, url)) from None
+
+
+def _storage_unreachable(error: Exception) -> bool:
+    """Whether `error` is the run history's database refusing: SQLAlchemy's errors, or dagster-postgres's once
+    it gave up retrying. dagster-postgres is imported only by an instance that stores in PostgreSQL (it costs
+    about a second), so an error of its own can only come when it is already imported."""
+    import sqlalchemy.exc
+
+    postgres = sys.modules.get("dagster_postgres.utils")
+    raised_by = (sqlalchemy.exc.SQLAlchemyError, *([postgres.DagsterPostgresException] if postgres else []))
+    return isinstance(error, raised_by)
 
 
 def _try_postgres(url: str) -> None:
