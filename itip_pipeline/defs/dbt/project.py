@@ -70,7 +70,8 @@ def _newest_source_mtime(project_dir: Path) -> float:
 
 def prepare_dbt_manifest() -> Path:
     """Run `dbt parse` only when the manifest is missing, older than the dbt project's files, or was parsed
-    for another working database (then dbt's partial-parse state would not match the build's profile)."""
+    for another working database (dbt then checks its saved state against the build's profile, and parses only
+    what that requires: parse_state.py)."""
     project = dbt_project()
     work_db = get_settings().work_db
     with _parse_lock(project.manifest_path, work_db) as stale:

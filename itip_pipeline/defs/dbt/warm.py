@@ -94,6 +94,15 @@ PREBUILT_SCHEMAS = tuple(
     )
 )
 DBT_ENTRY = "dbt.cli.main:cli"
+# The plain dbt, as the `dbt` script beside this interpreter runs it, with the profile hash of parse_state.py.
+PLAIN_DBT = (
+    "import sys\n"
+    "from itip_pipeline.defs.dbt.parse_state import use_folder_free_profile_hash\n"
+    "use_folder_free_profile_hash()\n"
+    "sys.argv[0] = 'dbt'\n"
+    "from dbt.cli.main import cli\n"
+    "sys.exit(cli())\n"
+)
 _LENGTH = struct.Struct("!I")
 
 
@@ -158,6 +167,10 @@ def serve(listening: int, entry: str = DBT_ENTRY, idle_imports: tuple[str, ...] 
     module, function = entry.split(":")
     for name in PREIMPORTED if entry == DBT_ENTRY else ():
         importlib.import_module(name)  # a failure ends the server; its waiting clients start plain dbt
+    if entry == DBT_ENTRY:
+        from itip_pipeline.defs.dbt.parse_state import use_folder_free_profile_hash
+
+        use_folder_free_profile_hash()
     main = getattr(importlib.import_module(module), function)
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # forks are reaped by the kernel; their status goes by socket
     watch = selectors.DefaultSelector()
@@ -289,8 +302,8 @@ def client(argv: list[str]) -> int:
             signal.signal(getattr(signal, name), signal.SIG_DFL)
         for number in pending:
             os.kill(os.getpid(), number)
-        dbt = real_dbt()
-        os.execv(dbt, [dbt, *argv])
+        # -P: the working folder (the dbt project) is not on the import path, as it is not for the `dbt` script.
+        os.execv(sys.executable, [sys.executable, "-P", "-c", PLAIN_DBT, *argv])
     fork.append(int(started.split()[1]))
     for number in pending:
         _forward(fork, [], number)
