@@ -534,6 +534,15 @@ def external_bars(frame: pd.DataFrame, lang: str, value_column: str) -> alt.Laye
 MARK_WITH_LABEL = re.compile(r'<(path)([^>]*?) aria-label="([^"]*)"([^>]*?)(/>|>)')
 
 
+def warm_renderer() -> None:
+    """vl-convert's JavaScript engine started, by drawing the smallest chart: the first drawing in a process
+    costs most of a second more than the next ones."""
+    import vl_convert
+
+    tiny = {"data": {"values": [{"x": 1}]}, "mark": "point", "encoding": {"x": {"field": "x", "type": "quantitative"}}}
+    vl_convert.vegalite_to_svg(tiny, allowed_base_urls=[])
+
+
 def to_svg(chart: alt.TopLevelMixin | Deferred, lang: str, cache: ChartCache | None = None) -> str:
     """Render offline (no base URL is allowed, so a spec that tried to load anything would fail here), or read
     the drawing back from `cache`: for a chart made by one of this module's chart functions, by its inputs

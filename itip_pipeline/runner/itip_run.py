@@ -183,9 +183,11 @@ def _generate_load_publish(
         try:
             outcome = _load_and_publish(years, unchanged)
         finally:
-            from itip_pipeline.report import predraw
+            from itip_pipeline.report import predraw, two_processes
 
-            # The book's charts drawn ahead (report/predraw.py) end with the run, also when its book step did not.
+            # The book's charts drawn ahead (report/predraw.py) and its drawing processes started ahead end with
+            # the run, also when its book step did not.
+            two_processes.stop_ahead()
             with predraw.stopped(settings.chart_cache_dir):
                 pass
     return RunSummary(

@@ -29,3 +29,12 @@ def draw_under_address_limit(jobs: list, limit_bytes: int | None) -> list:
         resource.setrlimit(resource.RLIMIT_AS, (limit_bytes, limit_bytes))
     chart = alt.Chart(pd.DataFrame({"share": [50.8]})).mark_bar().encode(x="share:Q")
     return [to_svg(chart, "no") for _ in jobs]
+
+
+def renderer_fails_to_start() -> None:
+    """A drawing process's preparation failing a moment after it started (a child started ahead imports and
+    starts its renderer before its work comes)."""
+    import time
+
+    time.sleep(1)
+    raise ValueError("the renderer did not start")

@@ -24,6 +24,7 @@ from itip_pipeline.defs.dbt.invocation_dirs import invocation_root, prune_invoca
 from itip_pipeline.defs.dbt.mart_manifest import mart_declarations
 from itip_pipeline.defs.dbt.project import dbt_environment, dbt_project, prepare_dbt_manifest
 from itip_pipeline.defs.dbt.warm import CLIENT_EXECUTABLE
+from itip_pipeline.report import two_processes
 from itip_pipeline.warehouse import candidates
 from itip_pipeline.warehouse.marts_copy import KeyViolation
 from itip_pipeline.warehouse.working_db import writer_lock
@@ -62,6 +63,8 @@ def itip_dbt(context: AssetExecutionContext, dbt: DbtCliResource):
         # The checks step after this one imports Great Expectations, seconds of CPU: imported now, on the core
         # dbt's process leaves free while this thread waits for dbt's events, it is off the critical path.
         threading.Thread(target=_import_all, args=(IMPORTED_WHILE_DBT_BUILDS,), daemon=True).start()
+        # So do the figure book's two drawing processes, which import and start their renderer now and wait.
+        two_processes.start_ahead()
         counter = progress.NodeCounter(_nodes_to_build(context))
         step.detail = counter.at
         # Each node's events are stored as it finishes, while dbt builds the next ones, not all after the build.
