@@ -41,17 +41,33 @@ def stop_file(chart_cache: Path) -> Path:
     return chart_cache.with_name(f"{chart_cache.name}.drawing-ahead.stop")
 
 
+# The children this process started, until `stopped` finds them ended and reaps them: a child that ends while
+# no one waits for it stays a zombie, and one this process never reaps is left to whoever inherits it.
+_STARTED: list[subprocess.Popen] = []
+
+
 def start(candidate: Path, chart_cache: Path) -> subprocess.Popen | None:
     """A child process drawing the book of `candidate` into `chart_cache`, not waited for. One that cannot be
     started is no drawing ahead (None): the book draws its charts itself."""
     with suppress(OSError):
-        return subprocess.Popen(
+        child = subprocess.Popen(
             [sys.executable, "-m", __name__, str(candidate), str(chart_cache), str(os.getpid())],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
+        _STARTED.append(child)
+        return child
     return None
+
+
+def reap(wait_s: float = 0.0) -> None:
+    """The children this process started that have ended, reaped; each still running is waited for at most
+    `wait_s` (after `stopped`, it ends once its page is drawn)."""
+    for child in list(_STARTED):
+        with suppress(subprocess.TimeoutExpired):
+            child.wait(timeout=wait_s)
+            _STARTED.remove(child)
 
 
 @contextmanager
@@ -69,6 +85,7 @@ def stopped(chart_cache: Path) -> Iterator[None]:
             lock = None
         if lock is not None:
             lock_within(lock, STOP_WAIT_S)
+        reap()
         yield  # the locks, when taken, are let go as their files close
 
 

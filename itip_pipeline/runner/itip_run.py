@@ -190,6 +190,7 @@ def _generate_load_publish(
             two_processes.stop_ahead()
             with predraw.stopped(settings.chart_cache_dir):
                 pass
+            predraw.reap(wait_s=predraw.STOP_WAIT_S)
     return RunSummary(
         outcome.loaded,
         sorted(set(unchanged + outcome.unchanged)),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import time
+from pathlib import Path
 
 import duckdb
 
@@ -60,3 +61,23 @@ def test_a_book_stops_a_drawing_ahead_that_is_under_way(tmp_path):
     with predraw.stopped(cache):
         assert child.wait(timeout=5) == 0, "it stopped (or had finished) when the book took the lock"
     assert time.monotonic() - started < predraw.STOP_WAIT_S
+
+
+def test_a_drawing_ahead_that_has_ended_is_reaped_not_left_a_zombie(tmp_path):
+    # A child never waited for stays a zombie, and one left at this process's end is left to whoever inherits it.
+    candidate = _candidate(tmp_path)
+    cache = tmp_path / "work" / "charts"
+    child = predraw.start(candidate, cache)
+    deadline = time.monotonic() + 60
+    while not _ended_unreaped(child.pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert _ended_unreaped(child.pid), "it drew its pages and ended, and no one has waited for it yet"
+    with predraw.stopped(cache):
+        pass
+    assert child.returncode == 0 and child not in predraw._STARTED
+    assert not Path(f"/proc/{child.pid}").exists(), "reaped: no zombie is left"
+
+
+def _ended_unreaped(pid: int) -> bool:
+    """The child has ended and waits to be reaped (asked without reaping it)."""
+    return os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None
