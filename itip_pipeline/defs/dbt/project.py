@@ -19,11 +19,12 @@ from unittest.mock import patch
 
 from itip_pipeline.core.settings import Settings, get_settings
 from itip_pipeline.defs.dbt.environment import dbt_env, dbt_variables
-from itip_pipeline.defs.dbt.warm import CLIENT_EXECUTABLE, real_dbt
+from itip_pipeline.defs.dbt.warm import CLIENT_EXECUTABLE
 
-# dbt installed beside this interpreter, so nothing depends on the caller's PATH. Dagster's steps start it
-# through CLIENT_EXECUTABLE, which uses a dbt imported ahead when `itip run` started one (warm.py).
-DBT_EXECUTABLE = real_dbt()
+# Every dbt process starts through warm.py's client: a fork of the dbt imported ahead when `itip run` started
+# one, otherwise the dbt installed beside this interpreter (nothing depends on the caller's PATH), both with
+# parse_state.py's profile hash, so the build, `itip docs`, the tests and the benchmarks share one parse state.
+DBT_EXECUTABLE = CLIENT_EXECUTABLE
 DBT_SOURCES_WATCHED = ("models", "macros", "seeds", "tests", "dbt_project.yml")
 PARSED_FOR = "itip_parsed_for.txt"  # the working database the manifest was parsed for
 TARGET = "target"  # dbt's target folder in the project, DbtProject's default: the manifest and parse state
@@ -39,11 +40,10 @@ def dbt_project() -> DbtProject:
     return DbtProject(project_dir=settings.dbt_project_dir, profiles_dir=settings.dbt_profiles_dir)
 
 
-def dbt_command(settings: Settings, *args: str, executable: str | None = None) -> list[str]:
-    """`dbt <args>` on this project and its profiles, with the dbt installed beside this interpreter (or
-    `executable`)."""
+def dbt_command(settings: Settings, *args: str) -> list[str]:
+    """`dbt <args>` on this project and its profiles (DBT_EXECUTABLE; run it with `dbt_env`'s environment)."""
     return [
-        DBT_EXECUTABLE if executable is None else executable,
+        DBT_EXECUTABLE,
         *args,
         "--project-dir",
         str(settings.dbt_project_dir),
@@ -94,7 +94,7 @@ def parse_ahead(settings: Settings) -> None:
     with _parse_lock(manifest, settings.work_db) as stale:
         if not stale():
             return
-        parse = dbt_command(settings, "parse", "--quiet", executable=CLIENT_EXECUTABLE)
+        parse = dbt_command(settings, "parse", "--quiet")
         done = subprocess.run(
             [*parse, "--target-path", str(manifest.parent)],
             env=dbt_env(settings.work_db),

@@ -106,11 +106,6 @@ PLAIN_DBT = (
 _LENGTH = struct.Struct("!I")
 
 
-def real_dbt() -> str:
-    """The plain dbt executable installed beside this interpreter."""
-    return str(Path(sys.executable).parent / "dbt")
-
-
 @contextmanager
 def warm_dbt(
     env: dict[str, str], entry: str = DBT_ENTRY, idle_imports: tuple[str, ...] = PYTHON_MODEL_IMPORTS
