@@ -36,7 +36,17 @@ $(VENV)/.synced: pyproject.toml uv.lock | $(UV)
 	@touch $@
 	@echo "install: .venv/ is ready"
 
-install: $(VENV)/.synced
+# dbt's parse of the project made at install, as a deployment prepares dagster-dbt's manifest: a first run in
+# any data folder then parses only what changed since (itip_pipeline/defs/dbt/parse_state.py), not all of it.
+DBT_SOURCES := $(shell find dbt_project/models dbt_project/macros dbt_project/seeds dbt_project/tests \
+	dbt_project/dbt_project.yml dbt_project/profiles.yml -type f 2>/dev/null)
+DBT_PARSED := dbt_project/target/partial_parse.msgpack
+$(DBT_PARSED): $(DBT_SOURCES) | $(VENV)/.synced
+	$(call busy,parsing the dbt project into dbt_project/target/,\
+		$(BIN)/python -c 'from itip_pipeline.defs.dbt.project import prepare_dbt_manifest; prepare_dbt_manifest()',)
+	@touch $@
+
+install: $(VENV)/.synced $(DBT_PARSED)
 
 # The JSON-stat JavaScript Toolkit that tests/e2e/test_jsonstat_e2e.py reads the published datasets with, at the
 # version tests/js/package-lock.json pins; only the full tier needs node and npm.
