@@ -11,7 +11,7 @@ Each child is a plain `python -m itip_pipeline.report.two_processes` with the wo
 pages' bodies pickled on its stdout: not multiprocessing, whose spawn start re-runs the caller's main module
 (a Dagster code server, a script without a main guard) and whose fork start would copy a Dagster run's threads.
 
-A child spends about a second importing the drawing code and starting V8 before it draws anything. So the two
+A child spends one or two seconds importing the drawing code and starting V8 before it draws anything. So the two
 can be started ahead (`start_ahead`, while dbt builds and leaves a core idle): they import then and wait on
 their standard input for work, and the next split in this process hands its halves to them. One that has died
 meanwhile is replaced by a child started then; those never used end with `stop_ahead`, or when this process

@@ -7,8 +7,8 @@ nothing dbt parses depends on the folder: the project reads no `target.path` (a 
 nodes do carry, the database's name (the file's stem), stays in the hash, as does every other setting.
 
 `use_folder_free_profile_hash` is called in each dbt process the pipeline starts (warm.py's server and its plain
-dbt) before dbt runs. A dbt process started some other way (`itip docs`, by hand) hashes as dbt does; the two
-disagree only in whether a parse can be partial, never in what it parses.
+dbt; project.DBT_EXECUTABLE starts every one through them) before dbt runs. A `dbt` started by hand hashes as dbt
+does; the two disagree only in whether a parse can be partial, never in what it parses.
 """
 
 from __future__ import annotations
