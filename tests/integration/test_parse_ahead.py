@@ -41,3 +41,13 @@ def test_a_parse_ahead_that_fails_leaves_the_parse_to_the_definitions(project):
     (project / "models" / "staging" / "stg_broken.sql").write_text("select * from {{ ref('no_such_model') }}\n")
     parse_ahead(get_settings())
     assert not (project / TARGET / PARSED_FOR).exists()
+
+
+def test_a_removed_model_leaves_the_manifest_at_the_next_preparation(project):
+    # Removing a file changes no file's time, only its folder's: the manifest must be made again all the same.
+    removed = project / "models" / "staging" / "stg_removed.sql"
+    removed.write_text("select 1 as n\n")
+    manifest = prepare_dbt_manifest()
+    assert "model.itip.stg_removed" in manifest.read_text()
+    removed.unlink()  # after the parse: every file left is older than the manifest, the folder is not
+    assert "model.itip.stg_removed" not in prepare_dbt_manifest().read_text()

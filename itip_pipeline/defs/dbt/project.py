@@ -63,9 +63,11 @@ def dbt_environment() -> Iterator[None]:
 
 
 def _newest_source_mtime(project_dir: Path) -> float:
+    """The newest change to the dbt project's files. Folders count too: removing or renaming a file changes
+    only its folder's time, and the manifest must then lose that node."""
     paths = [project_dir / name for name in DBT_SOURCES_WATCHED]
-    files = [p for path in paths for p in ([path] if path.is_file() else path.rglob("*")) if p.is_file()]
-    return max((p.stat().st_mtime for p in files), default=0.0)
+    entries = [p for path in paths if path.exists() for p in [path, *(path.rglob("*") if path.is_dir() else [])]]
+    return max((p.stat().st_mtime for p in entries), default=0.0)
 
 
 def prepare_dbt_manifest() -> Path:
