@@ -23,7 +23,7 @@ from itip_pipeline.defs.dbt.dagster_side import DbtCliResource
 class DbtCliWithoutInProcessAdapter(DbtCliResource):
     @cached_property
     def _cli_version(self) -> version.Version:
-        # dbt is the one installed beside this interpreter (project.DBT_EXECUTABLE says how it starts).
+        # dbt is the one installed beside this interpreter (warm.py's client starts it).
         return version.parse(installed_version("dbt-core"))
 
     def _initialize_dbt_core_adapter(self, args):  # noqa: ARG002 (dagster-dbt's signature)

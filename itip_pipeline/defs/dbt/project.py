@@ -21,10 +21,6 @@ from itip_pipeline.core.settings import Settings, get_settings
 from itip_pipeline.defs.dbt.environment import dbt_env, dbt_variables
 from itip_pipeline.defs.dbt.warm import CLIENT_EXECUTABLE
 
-# Every dbt process starts through warm.py's client: a fork of the dbt imported ahead when `itip run` started
-# one, otherwise the dbt installed beside this interpreter (nothing depends on the caller's PATH), both with
-# parse_state.py's profile hash, so the build, `itip docs`, the tests and the benchmarks share one parse state.
-DBT_EXECUTABLE = CLIENT_EXECUTABLE
 DBT_SOURCES_WATCHED = ("models", "macros", "seeds", "tests", "dbt_project.yml")
 PARSED_FOR = "itip_parsed_for.txt"  # the working database the manifest was parsed for
 TARGET = "target"  # dbt's target folder in the project, DbtProject's default: the manifest and parse state
@@ -41,9 +37,14 @@ def dbt_project() -> DbtProject:
 
 
 def dbt_command(settings: Settings, *args: str) -> list[str]:
-    """`dbt <args>` on this project and its profiles (DBT_EXECUTABLE; run it with `dbt_env`'s environment)."""
+    """`dbt <args>` on this project and its profiles; run it with `dbt_env`'s environment.
+
+    Every dbt process starts through warm.py's client, as Dagster's steps start it: a fork of the dbt imported
+    ahead when `itip run` started one, otherwise the dbt installed beside this interpreter (nothing depends on the
+    caller's PATH), both with parse_state.py's profile hash, so the build, `itip docs`, the tests and the
+    benchmarks share one parse state."""
     return [
-        DBT_EXECUTABLE,
+        CLIENT_EXECUTABLE,
         *args,
         "--project-dir",
         str(settings.dbt_project_dir),
