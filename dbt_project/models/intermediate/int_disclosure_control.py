@@ -214,11 +214,14 @@ class Optimum:
     point: np.ndarray | None = None
 
 
-# HiGHS as scipy's linprog(method="highs") runs it, with the options linprog sets, called directly: linprog
-# spends more time checking its arguments and unpacking the answer than HiGHS spends solving these small
-# programs. The same model with the same options gives the same optimum and the same dual values.
+# HiGHS called directly, as scipy's linprog(method="highs") calls it: linprog spends more time checking its
+# arguments and unpacking the answer than HiGHS spends solving these small programs. Presolve is off: a
+# block's program has a few hundred columns at most (units × answer codes, whatever the number of
+# respondents), and presolving it costs about twice what solving it does. The optimum is the same; where a
+# program has more than one set of dual values the one found may differ, and so may the complement chosen,
+# which is why the solver's options are part of the rule (_rule_version reads this file).
 HIGHS_OPTIONS = {
-    "presolve": "on",
+    "presolve": "off",
     "highs_debug_level": 0,
     "log_to_console": False,
     "output_flag": False,
@@ -633,9 +636,10 @@ def _blocks_to_compute(years: list, cache: BlockCache | None) -> int:
 
 # Questions are independent of one another (a block prefers only its own question's complements of the year
 # before), so they can be protected in two processes. A second process costs a Python start and the imports of
-# this file, about as much as computing a dozen blocks, so it is started only when many blocks must be
-# computed, as in a build from scratch, and not for a new year's blocks alone.
-WORKER_FROM_BLOCKS = 30
+# this file, about as much as computing fifty blocks, and saves half of the computing; so it is started only
+# when many more blocks than that must be computed (more questions or years than five years of this survey
+# hold), not for a build from scratch of today's survey, nor for a new year's blocks.
+WORKER_FROM_BLOCKS = 100
 
 
 def _half_of_the_work(questions: dict[str, list], to_compute: dict[str, int]) -> set[str]:
