@@ -37,8 +37,9 @@ table disclosure_control_cache.blocks in the working database, outside every sch
 each build with the blocks of that build. So a build with no changed input computes no block, and a new year
 computes its own blocks, and those of a later year whose preferred complements it changes.
 
-Questions are independent of one another, so when many blocks must be computed (a build from scratch) a
-second Python process protects about half of the questions (Worker) while this one does the rest. It runs
+Questions are independent of one another, so when many blocks must be computed (more than a build from
+scratch of five survey years brings: WORKER_FROM_BLOCKS) a second Python process protects about half of the
+questions (Worker) while this one does the rest. It runs
 this same file on the same inputs and so gives the same result; if it fails, this process protects its
 questions itself.
 """
