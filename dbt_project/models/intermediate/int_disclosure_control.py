@@ -506,13 +506,21 @@ def _codes(value) -> tuple[int, ...]:
     return tuple(int(v) for v in (value if value is not None else ()))
 
 
+# A cell's successes (share × n_base) to a millionth of a respondent. They only order the candidates for a
+# complement, and they enter the block's cache key; the share behind them is a sum of weights whose last bits
+# follow the order DuckDB's threads add its parts in, which differs between builds of the same data. Unrounded,
+# a rebuild of unchanged data would find blocks "changed" and compute them again, and two equal counts could be
+# ordered either way.
+SUCCESSES_DIGITS = 6
+
+
 def _cell(r: dict) -> Cell:
     return Cell(
         key=tuple(None if pd.isna(r[column]) else r[column] for column in KEY),
         published=bool(r["is_published"]),
         units=tuple(r["units"]),
         n_base=int(r["n_base"]),
-        successes=0.0 if pd.isna(r["share"]) else float(r["share"]) * int(r["n_base"]),
+        successes=0.0 if pd.isna(r["share"]) else round(float(r["share"]) * int(r["n_base"]), SUCCESSES_DIGITS),
         primary_reason=None if pd.isna(r["primary_reason"]) else r["primary_reason"],
         success_codes=_codes(r["success_codes"]),
         base_codes=_codes(r["base_codes"]),
