@@ -28,13 +28,34 @@ def test_a_parse_ahead_leaves_the_definitions_nothing_to_parse(project, monkeypa
     parse_ahead(settings)
     manifest = project / TARGET / "manifest.json"
     assert manifest.is_file()
-    assert (project / TARGET / PARSED_FOR).read_text() == str(settings.work_db)
+    assert (project / TARGET / PARSED_FOR).read_text() == settings.work_db.stem
 
     def parses_again(*_args, **_kwargs):
         raise AssertionError("prepare_dbt_manifest parsed a manifest parse_ahead had just made")
 
     monkeypatch.setattr(DbtCliResource, "cli", parses_again)
     assert prepare_dbt_manifest() == manifest
+
+
+def test_a_new_data_folder_needs_no_parse_but_another_database_name_does(project, tmp_path, monkeypatch):
+    """dbt's parse does not depend on the working database's folder (parse_state.py), only on its name."""
+    parse_ahead(get_settings())
+    parsed = []
+    monkeypatch.setattr(DbtCliResource, "cli", lambda *_args, **_kwargs: parsed.append(True) or _Done())
+    monkeypatch.setenv("ITIP_WORK_DB", str(tmp_path / "another_folder" / "itip_work.duckdb"))
+    prepare_dbt_manifest()
+    assert parsed == []
+    monkeypatch.setenv("ITIP_WORK_DB", str(tmp_path / "work" / "another_name.duckdb"))
+    prepare_dbt_manifest()
+    assert parsed == [True]
+    assert (project / TARGET / PARSED_FOR).read_text() == "another_name"
+
+
+class _Done:
+    """A finished dbt invocation, in place of a parse."""
+
+    def wait(self):
+        return self
 
 
 def test_a_parse_ahead_that_fails_leaves_the_parse_to_the_definitions(project):

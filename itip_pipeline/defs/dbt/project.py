@@ -22,7 +22,10 @@ from itip_pipeline.defs.dbt.environment import dbt_env, dbt_variables
 from itip_pipeline.defs.dbt.warm import CLIENT_EXECUTABLE
 
 DBT_SOURCES_WATCHED = ("models", "macros", "seeds", "tests", "dbt_project.yml")
-PARSED_FOR = "itip_parsed_for.txt"  # the working database the manifest was parsed for
+# The name (stem) of the working database the manifest was parsed for. dbt's nodes carry it, so a database of
+# another name needs a parse; its folder is not part of what dbt parses (parse_state.py), so a new data folder
+# does not.
+PARSED_FOR = "itip_parsed_for.txt"
 TARGET = "target"  # dbt's target folder in the project, DbtProject's default: the manifest and parse state
 
 if TYPE_CHECKING:
@@ -73,8 +76,8 @@ def _newest_source_mtime(project_dir: Path) -> float:
 
 def prepare_dbt_manifest() -> Path:
     """Run `dbt parse` only when the manifest is missing, older than the dbt project's files, or was parsed
-    for another working database (dbt then checks its saved state against the build's profile, and parses only
-    what that requires: parse_state.py)."""
+    for a working database of another name (PARSED_FOR; dbt then checks its saved state against the build's
+    profile, and parses only what that requires: parse_state.py)."""
     project = dbt_project()
     work_db = get_settings().work_db
     with _parse_lock(project.manifest_path, work_db) as stale:
@@ -128,9 +131,9 @@ def _stale(manifest: Path, work_db: Path) -> bool:
         not manifest.exists()
         or manifest.stat().st_mtime < _newest_source_mtime(project_dir)
         or not parsed_for.exists()
-        or parsed_for.read_text() != str(work_db)
+        or parsed_for.read_text() != work_db.stem
     )
 
 
 def _mark_parsed(manifest: Path, work_db: Path) -> None:
-    manifest.with_name(PARSED_FOR).write_text(str(work_db))
+    manifest.with_name(PARSED_FOR).write_text(work_db.stem)
