@@ -12,8 +12,9 @@ from pathlib import Path
 
 import duckdb
 
-REPOSITORY = Path(__file__).resolve().parents[2]
-MATERIALIZATIONS = REPOSITORY / "dbt_project" / "macros" / "materializations.sql"
+from itip_pipeline.core.settings import REPO_ROOT
+
+MATERIALIZATIONS = REPO_ROOT / "dbt_project" / "macros" / "materializations.sql"
 DBT = Path(sys.executable).parent / "dbt"
 
 PROJECT = """
