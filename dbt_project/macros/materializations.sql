@@ -16,10 +16,6 @@
   {%- set language = model["language"] -%}
   {%- set existing = load_cached_relation(this) -%}
   {%- set target = this.incorporate(type="table") -%}
-  {%- set built = target if language == "sql" else make_intermediate_relation(target) -%}
-  {%- if language != "sql" -%}
-    {{ drop_relation_if_exists(load_cached_relation(built)) }}
-  {%- endif -%}
   {{ run_hooks(pre_hooks, inside_transaction=False) }}
   {{ run_hooks(pre_hooks, inside_transaction=True) }}
   {%- if language == "sql" -%}
@@ -27,11 +23,15 @@
     {%- if existing is not none -%}
       {%- do adapter.drop_relation(existing) -%}
     {%- endif -%}
-  {%- endif -%}
-  {% call statement("main", language=language) -%}
-    {{- create_table_as(False, built, compiled_code, language) }}
-  {%- endcall %}
-  {%- if language != "sql" -%}
+    {% call statement("main", language=language) -%}
+      {{- create_table_as(False, target, compiled_code, language) }}
+    {%- endcall %}
+  {%- else -%}
+    {%- set built = make_intermediate_relation(target) -%}
+    {{ drop_relation_if_exists(load_cached_relation(built)) }}
+    {% call statement("main", language=language) -%}
+      {{- create_table_as(False, built, compiled_code, language) }}
+    {%- endcall %}
     {#- begun only now: a transaction begun before the model's own connection committed would not see its table -#}
     {%- do adapter.ensure_transaction() -%}
     {%- if existing is not none -%}
