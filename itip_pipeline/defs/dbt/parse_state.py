@@ -6,9 +6,9 @@ every new data folder (a fresh `itip run`, each test's and benchmark's folder) p
 nothing dbt parses depends on the folder: the project reads no `target.path` (a test asserts that), and what the
 nodes do carry, the database's name (the file's stem), stays in the hash, as does every other setting.
 
-`use_folder_free_profile_hash` is called, before dbt runs, in each dbt process the pipeline starts: warm.py's
-server and its plain dbt, through which project.dbt_command and Dagster's steps start every one. A `dbt` started
-by hand hashes as dbt does; the two disagree only in whether a parse can be partial, never in what it parses.
+`use_folder_free_profile_hash` is called, before dbt runs, in each dbt process the pipeline starts
+(dbt_process.py). A `dbt` started by hand hashes as dbt does; the two disagree only in whether a parse can be
+partial, never in what it parses.
 """
 
 from __future__ import annotations

@@ -94,11 +94,11 @@ PREBUILT_SCHEMAS = tuple(
     )
 )
 DBT_ENTRY = "dbt.cli.main:cli"
-# The plain dbt, as the `dbt` script beside this interpreter runs it, with the profile hash of parse_state.py.
+# The plain dbt, as the `dbt` script beside this interpreter runs it, prepared as dbt_process.py says.
 PLAIN_DBT = (
     "import sys\n"
-    "from itip_pipeline.defs.dbt.parse_state import use_folder_free_profile_hash\n"
-    "use_folder_free_profile_hash()\n"
+    "from itip_pipeline.defs.dbt.dbt_process import prepare\n"
+    "prepare()\n"
     "sys.argv[0] = 'dbt'\n"
     "from dbt.cli.main import cli\n"
     "sys.exit(cli())\n"
@@ -163,9 +163,9 @@ def serve(listening: int, entry: str = DBT_ENTRY, idle_imports: tuple[str, ...] 
     for name in PREIMPORTED if entry == DBT_ENTRY else ():
         importlib.import_module(name)  # a failure ends the server; its waiting clients start plain dbt
     if entry == DBT_ENTRY:
-        from itip_pipeline.defs.dbt.parse_state import use_folder_free_profile_hash
+        from itip_pipeline.defs.dbt.dbt_process import prepare
 
-        use_folder_free_profile_hash()
+        prepare()
     main = getattr(importlib.import_module(module), function)
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # forks are reaped by the kernel; their status goes by socket
     watch = selectors.DefaultSelector()
