@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import pprint
 
+from itip_pipeline.defs.dbt.wrap_once import wrap_once
+
 FOLDER_KEYS = ("path",)  # the connection settings naming where the database file is, not what it is
 
 
@@ -26,19 +28,19 @@ def use_folder_free_profile_hash() -> bool:
         from dbt.parser.manifest import ManifestLoader
     except ImportError:
         return False
-    made_by_dbt = ManifestLoader.build_manifest_state_check
-    if getattr(made_by_dbt, "folder_free", False):
-        return True
 
-    def build_manifest_state_check(loader):
-        state = made_by_dbt(loader)
-        settings = sorted(
-            (key, value) for key, value in loader.root_project.credentials.connection_info() if key not in FOLDER_KEYS
-        )
-        # as dbt makes the hash, from the sorted (key, value) pairs, less the folder
-        state.profile_hash = FileHash.from_contents(pprint.pformat(settings))
-        return state
+    def folder_free(made_by_dbt):
+        def build_manifest_state_check(loader):
+            state = made_by_dbt(loader)
+            settings = sorted(
+                (key, value)
+                for key, value in loader.root_project.credentials.connection_info()
+                if key not in FOLDER_KEYS
+            )
+            # as dbt makes the hash, from the sorted (key, value) pairs, less the folder
+            state.profile_hash = FileHash.from_contents(pprint.pformat(settings))
+            return state
 
-    build_manifest_state_check.folder_free = True
-    ManifestLoader.build_manifest_state_check = build_manifest_state_check
-    return True
+        return build_manifest_state_check
+
+    return wrap_once((ManifestLoader,), "build_manifest_state_check", folder_free)

@@ -22,6 +22,8 @@ from __future__ import annotations
 import logging
 import os
 
+from itip_pipeline.defs.dbt.wrap_once import wrap_once
+
 # dbt's event levels as Python's logging levels (dbt_common.events.logger maps them the same way).
 _LEVELS = {"debug": logging.DEBUG, "test": logging.DEBUG}
 # dbt's own test aid: set, every event fired is serialised as a check, so none is skipped.
@@ -36,9 +38,6 @@ def skip_unwritten_events() -> bool:
         from dbt_common.events.logger import PRINT_EVENT_NAMES
     except ImportError:
         return False
-    fire = EventManager.fire_event
-    if getattr(fire, "skips_unwritten", False):
-        return True
 
     def unwritten(manager: EventManager, event, level) -> bool:
         named = type(event).__name__
@@ -51,14 +50,15 @@ def skip_unwritten_events() -> bool:
             and not any(_writes(logger, _LEVELS[level]) for logger in manager.loggers)
         )
 
-    def fire_event(manager, e, level=None, node=None, force_warn_or_error_handling=False):
-        if not force_warn_or_error_handling and unwritten(manager, e, level):
-            return None
-        return fire(manager, e, level, node, force_warn_or_error_handling)
+    def skipping_unwritten(fire):
+        def fire_event(manager, e, level=None, node=None, force_warn_or_error_handling=False):
+            if not force_warn_or_error_handling and unwritten(manager, e, level):
+                return None
+            return fire(manager, e, level, node, force_warn_or_error_handling)
 
-    fire_event.skips_unwritten = True
-    EventManager.fire_event = fire_event
-    return True
+        return fire_event
+
+    return wrap_once((EventManager,), "fire_event", skipping_unwritten)
 
 
 def _writes(logger, level: int) -> bool:
