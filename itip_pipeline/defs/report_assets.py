@@ -99,6 +99,7 @@ def _write_set(
     """The workbooks, the CSV files, the JSON-stat datasets and the figure book (in FIGURES) of `published` in
     `folder`; the CSV files and the pages written. Appends "exports" to `written` once the workbooks and CSV
     files are written."""
+    from itip_pipeline.defs.dbt.project import dbt_project
     from itip_pipeline.report.catalog import write_catalog
     from itip_pipeline.report.check_results import every_dbt_test, latest_check_outcomes
     from itip_pipeline.report.exports import CSV_DIR_NAME, WORKBOOK_NAMES, write_exports
@@ -109,6 +110,7 @@ def _write_set(
     checks = every_dbt_test(
         latest_check_outcomes(context.instance, context.job_def.asset_layer.asset_graph.asset_check_keys),
         _latest_dbt_build(),
+        dbt_project().manifest_path,
     )
     book = folder / FIGURES
     settings = get_settings()

@@ -74,14 +74,15 @@ def _detail(asset_path, evaluation) -> str:
     return " — ".join(parts)
 
 
-def every_dbt_test(checks: list[CheckOutcome], build_dir: Path | None) -> list[CheckOutcome]:
-    """`checks` and, for every dbt test of the build in `build_dir` (a dbt target folder with manifest.json and
-    run_results.json) that Dagster holds no check for, its outcome from dbt's run_results; the run is the one
-    that ran the build's other tests."""
-    if build_dir is None or not all((build_dir / f).is_file() for f in ("run_results.json", "manifest.json")):
+def every_dbt_test(checks: list[CheckOutcome], build_dir: Path | None, manifest: Path) -> list[CheckOutcome]:
+    """`checks` and, for every dbt test of the build in `build_dir` (a dbt target folder with run_results.json)
+    that Dagster holds no check for, its outcome from dbt's run_results; the run is the one that ran the build's
+    other tests. The tests' nodes are read from `manifest`, the project's parse the build started from (a build
+    writes no manifest of its own: defs/dbt/build_artifacts.py)."""
+    if build_dir is None or not (build_dir / "run_results.json").is_file() or not manifest.is_file():
         return checks
     results = json.loads((build_dir / "run_results.json").read_text(encoding="utf-8"))["results"]
-    nodes = json.loads((build_dir / "manifest.json").read_text(encoding="utf-8"))["nodes"]
+    nodes = json.loads(manifest.read_text(encoding="utf-8"))["nodes"]
     tests = {r["unique_id"]: r for r in results if r["unique_id"].startswith("test.") and r["unique_id"] in nodes}
     names = {nodes[uid]["name"] for uid in tests}
     known = {c.check for c in checks}

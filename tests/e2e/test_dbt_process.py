@@ -1,6 +1,7 @@
-"""A real `dbt build` started as the pipeline starts dbt (its client, which prepares dbt as dbt_process.py says)
-writes the same JSON lines as the `dbt` dbt ships, which formats every event: what Dagster reads from dbt is
-unchanged by quiet_events.py. Real dbt processes, so in the full tier."""
+"""dbt started as the pipeline starts it (its client, which prepares dbt as defs/dbt/dbt_process.py says), against
+the `dbt` dbt ships: a build writes the same JSON lines, which are what Dagster reads (quiet_events.py), and the
+same run_results.json but no manifest.json, which a parse still writes (build_artifacts.py). Real dbt processes,
+so in the full tier."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ PROFILE = "tiny:\n  target: t\n  outputs:\n    t: {type: duckdb, path: \"{{ env_
 TESTS = "version: 2\nmodels:\n  - name: b\n    columns:\n      - name: n\n        data_tests: [not_null, unique]\n"
 # What differs between any two runs of one build: times, durations, process and invocation ids.
 VARYING = re.compile(r"\d+(\.\d+)?")
+MANIFEST_WRITTEN = re.compile(r"^Wrote artifact (Writable|Semantic)Manifest to")
 
 
 def _project(root: Path) -> Path:
@@ -34,9 +36,9 @@ def _project(root: Path) -> Path:
     return project
 
 
-def _lines(executable: str, project: Path, *flags: str) -> list[tuple[str, str, str]]:
+def _run(executable: str, project: Path, *args: str) -> subprocess.CompletedProcess:
     done = subprocess.run(
-        [executable, "build", "--log-format", "json", *flags, "--project-dir", str(project)],
+        [executable, *args, "--project-dir", str(project)],
         cwd=project,
         env={**dbt_env(project / "work.duckdb"), "DBT_PROFILES_DIR": str(project)},
         capture_output=True,
@@ -44,6 +46,11 @@ def _lines(executable: str, project: Path, *flags: str) -> list[tuple[str, str, 
         timeout=300,
     )
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    return done
+
+
+def _lines(executable: str, project: Path, *flags: str) -> list[tuple[str, str, str]]:
+    done = _run(executable, project, "build", "--log-format", "json", *flags)
     infos = [json.loads(line)["info"] for line in done.stdout.splitlines()]
     return [(info["name"], info["level"], VARYING.sub("#", info["msg"].replace(str(project), "…"))) for info in infos]
 
@@ -70,8 +77,29 @@ def test_with_debug_the_pipelines_dbt_writes_every_debug_line(tmp_path):
     shipped, pipelines = _both(tmp_path, "--debug")
     debug = [line for line in pipelines if line[1] == "debug"]
     assert len(debug) > 20 and any(name == "SQLQuery" for name, _, _ in debug)
-    # Compared as counts: the order of connection events follows the threads' timing, and the line listing dbt's
-    # arguments lists them in an order that differs from one process to the next.
-    assert Counter(line for line in pipelines if line[0] != "MainReportArgs") == Counter(
-        line for line in shipped if line[0] != "MainReportArgs"
-    )
+    # Every statement dbt runs is said, as often as the shipped dbt says it, and every kind of line is there. The
+    # counts of connection lines follow the threads' timing, and the manifests a build does not write are not said
+    # to be written.
+    statements = Counter(line for line in pipelines if line[0] == "SQLQuery")
+    assert statements == Counter(line for line in shipped if line[0] == "SQLQuery") and len(statements) > 5
+    kept = {name for name, _, message in shipped if not MANIFEST_WRITTEN.search(message)}
+    assert {name for name, _, _ in pipelines} == kept
+
+
+def test_a_build_writes_its_run_results_and_no_manifest_and_a_parse_writes_its_manifest(tmp_path):
+    written = {}
+    for name, executable in (("shipped", SHIPPED_DBT), ("pipeline", CLIENT_EXECUTABLE)):
+        project = _project(tmp_path / name)
+        _run(executable, project, "build", "--target-path", "built")
+        _run(executable, project, "parse", "--target-path", "parsed")
+        results = json.loads((project / "built" / "run_results.json").read_text())["results"]
+        written[name] = {
+            "built": sorted(p.name for p in (project / "built").glob("*.json")),
+            "parsed": sorted(p.name for p in (project / "parsed").glob("*.json")),
+            "results": sorted((r["unique_id"], r["status"]) for r in results),
+        }
+    shipped, pipelines = written["shipped"], written["pipeline"]
+    assert "manifest.json" in shipped["built"] and "manifest.json" not in pipelines["built"]
+    assert "run_results.json" in pipelines["built"] and pipelines["results"] == shipped["results"]
+    assert len(pipelines["results"]) == 4  # two models, two tests
+    assert "manifest.json" in pipelines["parsed"] and pipelines["parsed"] == shipped["parsed"]

@@ -84,10 +84,14 @@ def test_every_dbt_test_is_listed_also_those_dagster_holds_no_check_for(tmp_path
         {"unique_id": "test.itip.assert_answer_codes_in_codebook", "status": "fail", "failures": 4},
         {"unique_id": "model.itip.fct_indicator", "status": "success"},
     ]
-    (tmp_path / "manifest.json").write_text(json.dumps({"nodes": nodes}))
-    (tmp_path / "run_results.json").write_text(json.dumps({"results": results}))
+    manifest = tmp_path / "target" / "manifest.json"  # the project's parse; the build's folder has none
+    manifest.parent.mkdir()
+    manifest.write_text(json.dumps({"nodes": nodes}))
+    build = tmp_path / "target" / "itip_dbt-1-2"
+    build.mkdir()
+    (build / "run_results.json").write_text(json.dumps({"results": results}))
     known = [CheckOutcome("marts/fct_indicator", "not_null_fct_indicator_year", True, "run-9", "")]
-    outcomes = every_dbt_test(known, tmp_path)
+    outcomes = every_dbt_test(known, build, manifest)
     assert [o.check for o in outcomes] == [
         "assert_answer_codes_in_codebook",
         "not_null_fct_indicator_year",
@@ -96,7 +100,8 @@ def test_every_dbt_test_is_listed_also_those_dagster_holds_no_check_for(tmp_path
     failed, _, source = outcomes
     assert (failed.passed, failed.table, failed.run_id) == (False, "staging/stg_answers, raw/codebook", "run-9")
     assert failed.detail == "failures: 4" and source.table == "raw/codebook"
-    assert every_dbt_test(known, tmp_path / "missing") == known
+    assert every_dbt_test(known, tmp_path / "missing", manifest) == known
+    assert every_dbt_test(known, build, tmp_path / "missing.json") == known
 
 
 def test_each_great_expectations_expectation_gets_its_own_row():

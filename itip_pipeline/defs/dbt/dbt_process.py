@@ -5,6 +5,7 @@ runs as dbt ships; neither change alters what dbt builds or writes (each module 
 
 from __future__ import annotations
 
+from itip_pipeline.defs.dbt.build_artifacts import skip_build_manifest
 from itip_pipeline.defs.dbt.parse_state import use_folder_free_profile_hash
 from itip_pipeline.defs.dbt.quiet_events import skip_unwritten_events
 
@@ -12,3 +13,4 @@ from itip_pipeline.defs.dbt.quiet_events import skip_unwritten_events
 def prepare() -> None:
     use_folder_free_profile_hash()
     skip_unwritten_events()
+    skip_build_manifest()
