@@ -85,16 +85,23 @@ def built(tmp_path_factory) -> dict:
     db_path = work / "work.duckdb"
     write_raw_fixture(db_path, seed=7)
     env = {**dbt_env(db_path), "DBT_TARGET_PATH": str(work / "target"), "DBT_LOG_PATH": str(work / "logs")}
+
     # With the finite population correction off: the independent computations below are the infinite-population
     # formulas, and the fixture's random respondents do not respect the frames. The correction's own tests run
     # on a copy (fpc_work); the published build has it on.
-    result = subprocess.run(
-        dbt_command(get_settings(), "build", "--vars", "{apply_fpc: false}"),
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    def dbt(command: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            dbt_command(get_settings(), command, "--vars", "{apply_fpc: false}"),
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+
+    # Parsed first, as the pipeline does: a build writes no manifest of its own (defs/dbt/build_artifacts.py).
+    parsed = dbt("parse")
+    result = dbt("build")
+    assert parsed.returncode == 0, parsed.stdout[-3000:]
     run_results = json.loads((work / "target" / "run_results.json").read_text())
     manifest = json.loads((work / "target" / "manifest.json").read_text())
     return {
