@@ -107,10 +107,11 @@ def _write_set(
     from itip_pipeline.report.jsonstat import JSONSTAT_DIR, write_jsonstat
 
     # The job's asset graph: execute_in_process (itip run) has no repository on the context.
+    project = dbt_project()
     checks = every_dbt_test(
         latest_check_outcomes(context.instance, context.job_def.asset_layer.asset_graph.asset_check_keys),
-        _latest_dbt_build(),
-        dbt_project().manifest_path,
+        _latest_dbt_build(project),
+        project.manifest_path,
     )
     book = folder / FIGURES
     settings = get_settings()
@@ -192,12 +193,11 @@ def _one_line(text: str, limit: int = 500) -> str:
     return for_terminal(" ".join(text.split()))[:limit]
 
 
-def _latest_dbt_build():
-    """The newest of dagster-dbt's invocation folders (their run_results.json lists every dbt test), or None."""
+def _latest_dbt_build(project):
+    """The newest of dagster-dbt's invocation folders of the dbt `project` (their run_results.json lists every
+    dbt test), or None."""
     from itip_pipeline.defs.dbt.invocation_dirs import INVOCATION_DIR, invocation_root
-    from itip_pipeline.defs.dbt.project import dbt_project
 
-    project = dbt_project()
     root = invocation_root(project.project_dir, project.target_path)
     builds = (
         [p for p in root.glob("*/run_results.json") if INVOCATION_DIR.match(p.parent.name)] if root.is_dir() else []

@@ -100,8 +100,8 @@ def built(tmp_path_factory) -> dict:
 
     # Parsed first, as the pipeline does: a build writes no manifest of its own (defs/dbt/build_artifacts.py).
     parsed = dbt("parse")
-    result = dbt("build")
     assert parsed.returncode == 0, parsed.stdout[-3000:]
+    result = dbt("build")
     run_results = json.loads((work / "target" / "run_results.json").read_text())
     manifest = json.loads((work / "target" / "manifest.json").read_text())
     return {

@@ -1,6 +1,7 @@
 """What the pipeline changes in each dbt process it starts, before dbt runs: warm.py's server (and so its forks)
 and its plain dbt, through which project.dbt_command and Dagster's steps start every one. A `dbt` started by hand
-runs as dbt ships; neither change alters what dbt builds or writes (each module says why).
+runs as dbt ships. None of these changes alters what dbt builds, the lines it prints or its run_results.json (each
+module says why).
 """
 
 from __future__ import annotations

@@ -13,8 +13,8 @@ behaviour-change warnings (which looks at no other event) listens. Every line db
 would have written: `dbt --debug`, a debug log file or a callback turn the shortcut off. A warning is never
 skipped, so `--warn-error` is unchanged.
 
-It is called, before dbt runs, in each dbt process the pipeline starts (warm.py's server and its plain dbt). A dbt
-whose event classes are not shaped as this expects is left as it is.
+`skip_unwritten_events` is called, before dbt runs, in each dbt process the pipeline starts (dbt_process.py). A
+dbt whose event classes are not shaped as this expects is left as it is.
 """
 
 from __future__ import annotations
