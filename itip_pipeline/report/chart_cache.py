@@ -1,9 +1,10 @@
 """Drawn charts kept by what they draw, so that a book whose data did not change is not drawn again, and by
 what they are built from, so that its charts are not even built again.
 
-vl-convert's SVG depends only on the Vega-Lite spec (the data are inline in it), the number locale and
-vl-convert itself, so a chart is kept under a hash of exactly those three and read back when all three are the
-same. Nothing else can change a drawing, so a kept one is the drawing itself, never an approximation.
+vl-convert's SVG depends only on the Vega-Lite spec (the data are inline in it), the number locale, and
+vl-convert itself with the font it measures text in (FONTS), so a chart is kept under a hash of exactly those
+and read back when they are all the same. Nothing else can change a drawing, so a kept one is the drawing
+itself, never an approximation.
 
 Building a spec costs more than reading a drawing back, so a chart is also kept under a hash of its inputs: the
 chart function's name and arguments (data frames by their values, index, columns and types), the language,
@@ -36,12 +37,18 @@ PACKAGE = Path(__file__).resolve().parents[1]
 # The project code a spec is built from (charts.py imports from these packages only), and the libraries.
 SPEC_CODE = (PACKAGE / "report", PACKAGE / "core")
 SPEC_LIBRARIES = ("altair", "pandas", "numpy", "vl-convert-python")
+FONTS = PACKAGE / "report" / "fonts"  # the font vl-convert measures text in (charts.FONT)
 
 
 @cache
 def renderer_version() -> str:
-    """The installed vl-convert's version: a new one may draw the same spec differently."""
-    return metadata.version("vl-convert-python")
+    """The installed vl-convert's version and the fonts it measures text in: a new version, or a font's
+    other widths, may draw the same spec differently."""
+    digest = hashlib.sha256()
+    for path in sorted(FONTS.glob("*.ttf")):
+        digest.update(f"{path.name}\0".encode())
+        digest.update(path.read_bytes())
+    return f"{metadata.version('vl-convert-python')}+fonts-{digest.hexdigest()[:16]}"
 
 
 @cache
@@ -54,6 +61,7 @@ def spec_code_version() -> str:
             digest.update(path.read_bytes())
     for library in SPEC_LIBRARIES:
         digest.update(f"{library}={metadata.version(library)}\0".encode())
+    digest.update(renderer_version().encode())
     return digest.hexdigest()
 
 

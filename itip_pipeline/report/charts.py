@@ -26,7 +26,7 @@ from functools import cached_property
 import altair as alt
 import pandas as pd
 
-from itip_pipeline.report.chart_cache import NOT_DRAWN, ChartCache, content_hash, inputs_key
+from itip_pipeline.report.chart_cache import FONTS, NOT_DRAWN, ChartCache, content_hash, inputs_key
 from itip_pipeline.report.flags import disclosure_flags, reason_words, short_mark
 from itip_pipeline.report.translations import labelled, word
 
@@ -44,10 +44,14 @@ POPULATION_COLOURS = {
     "innbyggere": "#CC79A7",
 }
 OTHER_COLOURS = ("#56B4E9", "#D55E00", "#F0E442", "#000000")
-# Text large enough to read at a glance; every chart of the book the same. The font stays Vega's default
-# (sans-serif): vl-convert measures text in it to lay out labels, and another font in the browser would be
-# wider than measured and overprint. Labels that would collide are left out rather than overprinted.
+# The font vl-convert measures every label in, shipped in report/fonts (its README says why): Liberation Sans's
+# widths, which are Arial's. A browser has no ItipSans and shows its own sans-serif, which is why the font is
+# not a wider one: text wider than measured would overprint.
+FONT = "ItipSans"
+# Text large enough to read at a glance; every chart of the book the same. Labels that would collide are left
+# out rather than overprinted.
 CONFIG = {
+    "font": f"{FONT}, sans-serif",
     "axis": {
         "labelFontSize": 12,
         "titleFontSize": 12,
@@ -534,13 +538,21 @@ def external_bars(frame: pd.DataFrame, lang: str, value_column: str) -> alt.Laye
 MARK_WITH_LABEL = re.compile(r'<(path)([^>]*?) aria-label="([^"]*)"([^>]*?)(/>|>)')
 
 
+@functools.cache
+def renderer():
+    """vl_convert, with the book's font (FONT, from chart_cache.FONTS) registered in this process: each process
+    that draws registers it once, before its first drawing."""
+    import vl_convert
+
+    vl_convert.register_font_directory(str(FONTS))
+    return vl_convert
+
+
 def warm_renderer() -> None:
     """vl-convert's JavaScript engine started, by drawing the smallest chart: the first drawing in a process
     costs most of a second more than the next ones."""
-    import vl_convert
-
     tiny = {"data": {"values": [{"x": 1}]}, "mark": "point", "encoding": {"x": {"field": "x", "type": "quantitative"}}}
-    vl_convert.vegalite_to_svg(tiny, allowed_base_urls=[])
+    renderer().vegalite_to_svg(tiny, allowed_base_urls=[])
 
 
 def to_svg(chart: alt.TopLevelMixin | Deferred, lang: str, cache: ChartCache | None = None) -> str:
@@ -556,9 +568,7 @@ def to_svg(chart: alt.TopLevelMixin | Deferred, lang: str, cache: ChartCache | N
         return made
 
     def draw(built: dict) -> str:
-        import vl_convert
-
-        return vl_convert.vegalite_to_svg(built, allowed_base_urls=[], format_locale=locale)
+        return renderer().vegalite_to_svg(built, allowed_base_urls=[], format_locale=locale)
 
     cache = cache or ChartCache(None)
     if isinstance(chart, Deferred):
