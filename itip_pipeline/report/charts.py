@@ -549,10 +549,10 @@ def renderer():
 
 
 def warm_renderer() -> None:
-    """vl-convert's JavaScript engine started, by drawing the smallest chart: the first drawing in a process
-    costs most of a second more than the next ones."""
+    """vl-convert's JavaScript engine started, by drawing the smallest chart in the book's font: the first
+    drawing in a process costs most of a second more than the next ones."""
     tiny = {"data": {"values": [{"x": 1}]}, "mark": "point", "encoding": {"x": {"field": "x", "type": "quantitative"}}}
-    renderer().vegalite_to_svg(tiny, allowed_base_urls=[])
+    renderer().vegalite_to_svg({**tiny, "config": {"font": CONFIG["font"]}}, allowed_base_urls=[])
 
 
 def to_svg(chart: alt.TopLevelMixin | Deferred, lang: str, cache: ChartCache | None = None) -> str:
