@@ -168,11 +168,23 @@ _PHONE = re.compile(rf"(?<![\d+])(?<!\d[.,])(?:(?:\+|00)47{_SEP})?\(?([2-9](?:\)
 # A birth number's date part is six digits, or five where a spreadsheet dropped the leading zero, or
 # written as a date (dd.mm.yy, dd mm yy: the same separator twice); no other grouping is read as one.
 _BIRTH = re.compile(rf"(?<![\d+])(?<!\d[.,])(\d{{2}}([ ./-])\d{{2}}\2\d{{2}}|\d{{5,6}}){_SEP}(\d{{5}})(?![\d]|[.,]\d)")
-# A cheap superset of the rules without look-arounds, so pyarrow (RE2) can sift a million canonical ids at
-# once: an @, or eight or more digits with at most one separator between two of them.
+# A cheap superset of the rules for a canonical value: an @, or eight or more digits with at most one
+# separator between two of them.
 _CANDIDATE = re.compile(r"@|\d(?:[ ./()-]{0,2}\d){7}")
-# The characters as themselves, not as \u escapes, which RE2 does not read.
-_SIFT = r"[^\x00-\x7f" + "\u00c0-\u024f" + r"]|[(\[{<]|" + _CANDIDATE.pattern
+# The sift: a superset of the rules without look-arounds, so pyarrow (RE2) can sift a million values at once,
+# read on the value's NFKC text, not its canonical spelling. It passes on every value holding a character other
+# than printable ASCII and Latin letters (a tab or other control character, a digit of another script, a dash,
+# a no-break space: whatever canonical_value may rewrite), a bracket of any kind or an @. In the printable
+# ASCII that remains, the canonical spelling only joins runs of spaces, so a birth number's and a phone
+# number's digit groups are matched with any run of spaces for a space, with what the rules allow before them
+# and no digit after (the rules' look-arounds, the one after loosened). A panel id ("P2025-000123") or a
+# weight with many decimals is not passed on, so the rules are not run once per respondent. The characters
+# stand as themselves, not as \u escapes, which RE2 does not read.
+_GAP = r"(?: +|[./-])"
+_BEFORE = r"(?:^|^[.,]|[^\d+.,]|\D[.,])"  # neither a digit nor a "+", nor a digit and a decimal mark
+_BIRTH_SIFT = rf"{_BEFORE}(?:\d{{2}}{_GAP}\d{{2}}{_GAP}\d{{2}}|\d{{5,6}}){_GAP}?\d{{5}}(?:$|\D)"
+_PHONE_SIFT = rf"{_BEFORE}(?:(?:\+|00)47{_GAP}?)?[2-9](?:{_GAP}?\d){{7}}(?:$|\D)"
+_SIFT = r"[^\x20-\x7e" + "\u00c0-\u024f" + r"]|[()\[\]{}<>@]|" + _BIRTH_SIFT + "|" + _PHONE_SIFT
 _CONTROL_1 = (3, 7, 6, 1, 8, 9, 4, 5, 2)
 _CONTROL_2 = (5, 4, 3, 2, 7, 6, 5, 4, 3, 2)
 
@@ -235,9 +247,7 @@ def _is_date(digits: str) -> bool:
 def personal_values(values: pd.Series) -> dict[str, str]:
     """The distinct values of the column that are personal data, with their kind ("birth number" …)."""
     distinct = values.dropna().drop_duplicates()
-    # The sift (pyarrow's RE2, ASCII digits only) reads NFKC text and passes on every value holding a
-    # bracket or a non-ASCII character other than a Latin letter (a digit of another script, a dash, a
-    # no-break space), so that no spelling the rules read is sifted out, while text in Norwegian is not.
+    # The sift (_SIFT, pyarrow's RE2) passes on every value the rules could take for personal data.
     text = distinct.astype("string[pyarrow]").str.normalize("NFKC")
     sifted = text.str.contains(_SIFT, regex=True).fillna(False)
     candidates = distinct[sifted.to_numpy(dtype=bool)].tolist()

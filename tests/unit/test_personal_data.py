@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from itip_pipeline.core import contract
-from itip_pipeline.core.personal_values import forbidden_family, is_birth_number, personal_kind
+from itip_pipeline.core import personal_values as values_module
+from itip_pipeline.core.personal_values import forbidden_family, is_birth_number, personal_kind, personal_values
 from itip_pipeline.ingest.files.readers import read_table
 from itip_pipeline.ingest.problems import DeliveryRejected, Problem
 from itip_pipeline.ingest.rules.codebook import read_codebook
@@ -216,6 +219,62 @@ def test_personal_values_are_recognised(value, kind):
 )
 def test_other_values_are_not_taken_for_personal_data(value):
     assert personal_kind(value) is None
+
+
+def _found_by_the_rules(values: list[str]) -> dict[str, str]:
+    return {value: kind for value in set(values) if (kind := personal_kind(value)) is not None}
+
+
+# How people separate digit groups, including what the canonical spelling rewrites (tabs, runs of spaces,
+# a no-break space, dashes of other kinds).
+SEPARATORS = ["", " ", "  ", "   ", "\t", " \t ", ".", "-", "/", "\u00a0", "\u2013", "\u2009", "\n"]
+
+
+@pytest.mark.parametrize("separator", SEPARATORS)
+def test_the_sift_passes_on_every_spelling_the_rules_read(separator):
+    """personal_values sifts a column with RE2 before it runs the rules: whatever the rules take for personal
+    data must not be sifted out, however its digit groups are separated."""
+    s = separator
+    spelled = [
+        s.join(["22", "33", "44", "55"]),
+        s.join(["(22)", "33", "44", "55"]),
+        s.join(["412", "34", "567"]),
+        f"+47{s}412{s}34{s}567",
+        f"0047{s}41234567",
+        f"010170{s}12343",
+        s.join(["01", "01", "70"]) + f"{s}12343",
+        f"1017012343{s}",
+        f"tlf{s}91234567.",
+        f"fnr:{s}01017012343",
+        f"kari{s}@{s}example.no",
+    ]
+    found = _found_by_the_rules(spelled)
+    assert found, "the rules read none of these spellings"
+    assert personal_values(pd.Series(spelled, dtype="string")) == found
+
+
+# Values that come near the rules: digits, every separator, signs, decimal marks, letters, brackets and @.
+_NEAR = st.text(
+    alphabet=st.sampled_from(list("0123456789" * 4 + " ./-+,@()x\t") + ["\u00a0", "\u2013", "æ", "\uff14"]),
+    max_size=24,
+)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.lists(_NEAR, min_size=1, max_size=8))
+def test_the_sift_never_drops_what_the_rules_find(values):
+    assert personal_values(pd.Series(values, dtype="string")) == _found_by_the_rules(values)
+
+
+def test_the_sift_leaves_panel_ids_weights_and_codes_to_pass_without_the_rules(monkeypatch):
+    """A million respondents must not mean a million runs of the rules: ids, weights and codes are sifted
+    out in one pass."""
+    ran: list[str] = []
+    monkeypatch.setattr(values_module, "personal_kind", lambda value: ran.append(value))
+    common = [f"P2025-{n:06d}" for n in range(1, 2001)] + ["0.8731", "1.23456789", "12.3456789", "1,23456789"]
+    common += ["15.03.2024", "974760673", "0301", "3", "Oslo", "Tromsø", "kvinne", "45-59"]
+    assert personal_values(pd.Series(common, dtype="string")) == {}
+    assert ran == []
 
 
 def test_birth_number_control_digits():
