@@ -7,15 +7,15 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
 
 from itip_pipeline.core.settings import REPO_ROOT
 
+from support.tiny_dbt import run_dbt, tiny_project
+
 MATERIALIZATIONS = REPO_ROOT / "dbt_project" / "macros" / "materializations.sql"
-DBT = Path(sys.executable).parent / "dbt"
 
 PROJECT = """
 name: tiny
@@ -28,15 +28,6 @@ models:
     +materialized: table
     v:
       +materialized: view
-"""
-PROFILES = """
-tiny:
-  target: work
-  outputs:
-    work:
-      type: duckdb
-      path: "{database}"
-      threads: 1
 """
 PYTHON_MODEL = """
 import pandas as pd
@@ -68,27 +59,16 @@ REBUILT = {
 
 
 def _project(tmp_path: Path) -> Path:
-    project = tmp_path / "tiny"
-    (project / "models").mkdir(parents=True)
+    project = tiny_project(tmp_path, PROJECT)
     (project / "macros").mkdir()
     shutil.copy(MATERIALIZATIONS, project / "macros")
-    (project / "dbt_project.yml").write_text(PROJECT, encoding="utf-8")
-    (project / "profiles.yml").write_text(PROFILES.format(database=tmp_path / "tiny.duckdb"), encoding="utf-8")
     return project
 
 
 def _build(project: Path, models: dict[str, str]) -> subprocess.CompletedProcess:
     for name, text in models.items():
         (project / "models" / name).write_text(text, encoding="utf-8")
-    return subprocess.run(
-        [str(DBT), "run", "--project-dir", str(project), "--profiles-dir", str(project)],
-        cwd=project,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-        env={"PATH": str(DBT.parent), "HOME": str(project), "DO_NOT_TRACK": "1"},
-    )
+    return run_dbt(project, "run")
 
 
 def _contents(database: Path) -> dict:
