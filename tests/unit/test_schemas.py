@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from itip_pipeline.core import contract
 from itip_pipeline.core.settings import get_settings
@@ -287,7 +290,8 @@ def test_an_answer_columns_checks_convert_its_text_to_numbers_once(monkeypatch):
         (4, "k01", "tre", "must be a number, not text"),
         (5, "k01", "3.5", "must be a whole number"),
     ]
-    assert conversions == [4, 4]  # one per answer column, for its three checks
+    # one per answer column, for its three checks, each of its distinct texts once (blanks are not parsed)
+    assert conversions == [3, 2]
 
 
 def test_numbers_are_not_kept_after_validation():
@@ -297,3 +301,24 @@ def test_numbers_are_not_kept_after_validation():
     assert as_numbers(values).tolist() == [1.0, 2.0]
     values[0] = "7"  # the same Series changed in place
     assert as_numbers(values).tolist() == [7.0, 2.0]
+
+
+# Text near numbers: digits, signs, decimal marks, exponents, spaces, words pandas reads (inf, nan) and blanks.
+_NUMBER_LIKE = st.one_of(
+    st.none(),
+    st.text(alphabet=st.sampled_from(list("0123456789" * 3 + "+-.,eE _\u0663")), max_size=8),
+    st.sampled_from(["inf", "-inf", "nan", "NaN", " 3", "3 ", "-0", "0x10", "1_000"]),
+    st.integers(min_value=-(2**70), max_value=2**70).map(str),
+    st.floats(allow_nan=True, allow_infinity=True).map(repr),
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(_NUMBER_LIKE, max_size=30))
+def test_numbers_are_those_pandas_reads_from_the_whole_column(texts):
+    """as_numbers parses each distinct text once; every value still gets the number pandas' parser gives
+    when it reads the whole column at once (a zero's sign aside, which no rule reads)."""
+    values = pd.Series(texts, dtype="string")
+    whole = pd.to_numeric(values.to_numpy(dtype=object, na_value=np.nan), errors="coerce")
+    expected = pd.Series(whole, dtype="float64")
+    assert as_numbers(values).equals(expected)

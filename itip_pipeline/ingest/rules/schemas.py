@@ -80,11 +80,15 @@ def as_numbers(values: pd.Series) -> pd.Series:
         return _last.numbers
     # Parsed from a plain object array: the same parser as on the string column, without the nullable
     # result pandas builds for a string column first (about half the time).
-    numbers = pd.Series(
-        pd.to_numeric(values.to_numpy(dtype=object, na_value=np.nan), errors="coerce"),
-        index=values.index,
-        dtype="float64",
-    )
+    array = values.to_numpy(dtype=object, na_value=np.nan)
+    if isinstance(values.dtype, pd.StringDtype):
+        # Each distinct text is parsed once and its number taken by position: an answer column of a million
+        # rows holds a handful of codes. Only for text, where equal values are equal strings.
+        positions, distinct = pd.factorize(array)  # a blank's position is -1: the NaN appended last
+        parsed = np.asarray(pd.to_numeric(distinct, errors="coerce"), dtype="float64")
+        numbers = pd.Series(np.append(parsed, np.nan)[positions], index=values.index, dtype="float64")
+    else:
+        numbers = pd.Series(pd.to_numeric(array, errors="coerce"), index=values.index, dtype="float64")
     if _last.active:
         _last.values, _last.numbers = values, numbers
     return numbers
