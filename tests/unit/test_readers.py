@@ -85,6 +85,14 @@ def test_parquet_numbers_record_plus_header(tmp_path):
     assert frame["source_row"].tolist() == [2, 3, 4]
 
 
+def test_parquet_text_is_trimmed_and_blank_text_is_missing(tmp_path):
+    # A column of strings is taken as it is, not cell by cell, and read as every other column is.
+    records = org_records(2024).assign(K01=["  ja ", "", None], K02=["nei\u00a0", "\t", "tre"])
+    frame = read_table(write_parquet(tmp_path / "org_survey.parquet", records), ORG_REQUIRED)
+    assert frame["k01"].tolist() == ["ja", pd.NA, pd.NA]
+    assert frame["k02"].tolist() == ["nei", pd.NA, "tre"]
+
+
 def test_unsupported_suffix(tmp_path):
     path = tmp_path / "org_survey.json"
     path.write_text("{}")

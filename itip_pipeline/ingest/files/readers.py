@@ -340,7 +340,8 @@ def _as_text(values: pd.Series) -> pd.Series:
         text[integral] = numbers[integral].astype("int64").astype(str)
         text[numbers.isna()] = None
     elif values.dtype == object:
-        text = values.map(_cell_text)
+        # A column of strings and blanks (parquet, CSV) is taken as it is, without a call per cell.
+        text = values if pd.api.types.infer_dtype(values, skipna=True) == "string" else values.map(_cell_text)
     else:
         text = values.astype("string")
     text = pd.Series(text, index=values.index, dtype="string").str.strip()
