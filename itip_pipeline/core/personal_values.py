@@ -168,8 +168,8 @@ _PHONE = re.compile(rf"(?<![\d+])(?<!\d[.,])(?:(?:\+|00)47{_SEP})?\(?([2-9](?:\)
 # A birth number's date part is six digits, or five where a spreadsheet dropped the leading zero, or
 # written as a date (dd.mm.yy, dd mm yy: the same separator twice); no other grouping is read as one.
 _BIRTH = re.compile(rf"(?<![\d+])(?<!\d[.,])(\d{{2}}([ ./-])\d{{2}}\2\d{{2}}|\d{{5,6}}){_SEP}(\d{{5}})(?![\d]|[.,]\d)")
-# A cheap superset of the rules for a canonical value: an @, or eight or more digits with at most one
-# separator between two of them.
+# A cheap superset of the rules for a canonical value: an @, or eight or more digits with at most two
+# separator characters between two of them (a bracket and a space: "(22) 33").
 _CANDIDATE = re.compile(r"@|\d(?:[ ./()-]{0,2}\d){7}")
 # The sift: a superset of the rules without look-arounds, so pyarrow (RE2) can sift a million values at once,
 # read on the value's NFKC text, not its canonical spelling. It passes on every value holding a character other
