@@ -34,9 +34,10 @@ from itip_pipeline.core.published_layout import RELEASE_COLUMN
 SUFFIX = ".svg"
 POINTER = ".key"  # a file under a chart's inputs key, holding its spec's key
 PACKAGE = Path(__file__).resolve().parents[1]
-# The project code a spec is built from (charts.py imports from these packages only), and the libraries.
+# The project code a spec is built from (charts.py imports from these packages only), and the libraries; what
+# draws it (vl-convert and the fonts) is renderer_version's.
 SPEC_CODE = (PACKAGE / "report", PACKAGE / "core")
-SPEC_LIBRARIES = ("altair", "pandas", "numpy", "vl-convert-python")
+SPEC_LIBRARIES = ("altair", "pandas", "numpy")
 FONTS = PACKAGE / "report" / "fonts"  # the font vl-convert measures text in (charts.FONT)
 
 
@@ -53,7 +54,8 @@ def renderer_version() -> str:
 
 @cache
 def spec_code_version() -> str:
-    """A hash of the code and library versions a spec is built from."""
+    """A hash of the code and library versions a spec is built from, and of what draws it (renderer_version):
+    a chart's inputs key leads to its drawing."""
     digest = hashlib.sha256()
     for folder in SPEC_CODE:
         for path in sorted(folder.rglob("*.py")):
@@ -67,7 +69,7 @@ def spec_code_version() -> str:
 
 def inputs_key(function: str, arguments: list, format_locale: object) -> str:
     """A hash of everything a chart is built and drawn from: the chart function, its arguments, the locale, and
-    the code and libraries (spec_code_version)."""
+    the code, libraries and renderer (spec_code_version)."""
     digest = hashlib.sha256(f"{function}\0{spec_code_version()}\0".encode())
     digest.update(json.dumps(format_locale, sort_keys=True).encode())
     for argument in arguments:

@@ -93,13 +93,18 @@ def test_the_drawing_key_follows_the_fonts(tmp_path, monkeypatch):
     copied = tmp_path / "fonts"
     shutil.copytree(FONTS, copied)
     monkeypatch.setattr(chart_cache, "FONTS", copied)
-    chart_cache.renderer_version.cache_clear()
+    keys = (chart_cache.renderer_version, chart_cache.spec_code_version)  # a spec's drawing, a chart's inputs
+    for key in keys:
+        key.cache_clear()
     try:
-        before = chart_cache.renderer_version()
-        chart_cache.renderer_version.cache_clear()
+        before = [key() for key in keys]
+        for key in keys:
+            key.cache_clear()
         font = copied / "ItipSans-Regular.ttf"
         font.write_bytes(font.read_bytes() + b"\0")
-        after = chart_cache.renderer_version()
+        after = [key() for key in keys]
     finally:
-        chart_cache.renderer_version.cache_clear()
-    assert before != after and before.split("+")[0] == after.split("+")[0]
+        for key in keys:
+            key.cache_clear()
+    assert before[0] != after[0] and before[0].split("+")[0] == after[0].split("+")[0]
+    assert before[1] != after[1]
