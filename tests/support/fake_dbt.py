@@ -14,7 +14,11 @@ def main() -> None:
     if args[:1] == ["wait"]:
         try:  # "waiting" inside the try: a Ctrl-C sent as soon as it is read may come before the sleep starts
             print("waiting", flush=True)
-            time.sleep(60)
+            # Short sleeps: Python runs a signal's handler between steps of its own code, so a signal that comes
+            # just before a sleep begins is handled when that sleep ends.
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                time.sleep(0.05)
         except KeyboardInterrupt:
             print("interrupted", flush=True)
             sys.exit(130)

@@ -277,6 +277,7 @@ def client(argv: list[str]) -> int:
     # fork is known: it is passed on as soon as it is.
     fork: list[int] = []
     pending: list[int] = []
+    wake = _signal_pipe()
     for name in ("SIGINT", "SIGTERM", "SIGHUP"):
         signal.signal(getattr(signal, name), lambda number, _frame: _forward(fork, pending, number))
     connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -287,8 +288,8 @@ def client(argv: list[str]) -> int:
         request = json.dumps({"argv": ["dbt", *argv], "cwd": os.getcwd(), "env": dict(os.environ)}).encode()
         socket.send_fds(connection, [b"\0"], [0, 1, 2])
         connection.sendall(_LENGTH.pack(len(request)) + request)
-        replies = connection.makefile("r", encoding="ascii")
-        started = replies.readline()
+        replies = _lines(connection, wake)
+        started = next(replies, "")
     except OSError:
         started = ""
     if not started.startswith("pid "):  # nothing ran: the plain dbt does it all, a signal that came included
@@ -302,11 +303,49 @@ def client(argv: list[str]) -> int:
     fork.append(int(started.split()[1]))
     for number in pending:
         _forward(fork, [], number)
-    finished = replies.readline()
+    try:
+        finished = next(replies, "")
+    except OSError:
+        finished = ""
     if finished.startswith("exit "):
         return int(finished.split()[1])
     print("dbt's process ended without an exit status (killed?)", file=sys.stderr)
     return 1
+
+
+def _signal_pipe() -> int:
+    """The read end of a pipe that every signal with a Python handler writes a byte to (signal.set_wakeup_fd).
+
+    Python runs a signal's handler between two steps of its own code, not inside a blocking call: a signal that
+    comes after the last such step and before the client blocks on the socket would wait with it, its handler
+    unrun, until dbt ends. So the client waits on this pipe as well as on the socket (`_lines`)."""
+    read_end, write_end = os.pipe()
+    for end in (read_end, write_end):
+        os.set_blocking(end, False)
+    signal.set_wakeup_fd(write_end)
+    return read_end
+
+
+def _lines(connection: socket.socket, wake: int) -> Iterator[str]:
+    """The lines the server's fork sends, each as it comes, until it closes the connection. The wait for a line
+    also ends at a signal (a byte on `wake`), so the signal's handler runs while dbt runs."""
+    watch = selectors.DefaultSelector()
+    watch.register(connection, selectors.EVENT_READ)
+    watch.register(wake, selectors.EVENT_READ)
+    received = b""
+    while True:
+        while b"\n" in received:
+            line, received = received.split(b"\n", 1)
+            yield line.decode("ascii") + "\n"
+        for key, _ in watch.select():  # a Python call: a handler left unrun runs as it starts
+            if key.fileobj == wake:
+                with suppress(BlockingIOError):
+                    os.read(wake, 512)
+                continue
+            chunk = connection.recv(4096)
+            if not chunk:
+                return
+            received += chunk
 
 
 def _forward(fork: list[int], pending: list[int], number: int) -> None:
