@@ -4,15 +4,28 @@ running until it ends."""
 
 from __future__ import annotations
 
+import os
 import signal
 import socket
 import threading
 import time
 
+import pytest
+
 from itip_pipeline.defs.dbt.warm import _lines, _signal_pipe
 
 
-def test_a_signal_that_does_not_interrupt_the_wait_still_has_its_handler_run_during_it():
+@pytest.fixture
+def wake():
+    """The client's signal pipe for one test; the process's wakeup fd as it was afterwards, both ends closed."""
+    previous = signal.set_wakeup_fd(-1)
+    read_end = _signal_pipe()
+    yield read_end
+    os.close(signal.set_wakeup_fd(previous))
+    os.close(read_end)
+
+
+def test_a_signal_that_does_not_interrupt_the_wait_still_has_its_handler_run_during_it(wake):
     # A signal taken by another thread runs Python's C-level handler there and leaves the main thread's blocking
     # call as it is: the state a signal leaves when it comes just before the client blocks on the socket.
     client_end, fork_end = socket.socketpair()
@@ -23,8 +36,6 @@ def test_a_signal_that_does_not_interrupt_the_wait_still_has_its_handler_run_dur
         fork_end.sendall(b"exit 130\n")  # as the fork answers the Ctrl-C the handler passes on
 
     previous_handler = signal.signal(signal.SIGUSR1, handler)
-    previous_wakeup = signal.set_wakeup_fd(-1)
-    wake = _signal_pipe()
 
     def signal_from_another_thread():
         time.sleep(0.5)  # for the main thread to be inside the wait by then
@@ -46,18 +57,13 @@ def test_a_signal_that_does_not_interrupt_the_wait_still_has_its_handler_run_dur
     finally:
         fallback.cancel()
         signaller.join()
-        signal.set_wakeup_fd(previous_wakeup)
         signal.signal(signal.SIGUSR1, previous_handler)
 
 
-def test_lines_split_as_they_were_sent_whatever_the_chunks():
+def test_lines_split_as_they_were_sent_whatever_the_chunks(wake):
     client_end, fork_end = socket.socketpair()
-    wake = _signal_pipe()
-    try:
-        with client_end, fork_end:
-            for chunk in (b"pi", b"d 42\nex", b"it 3\n"):
-                fork_end.sendall(chunk)
-            fork_end.close()
-            assert list(_lines(client_end, wake)) == ["pid 42\n", "exit 3\n"]
-    finally:
-        signal.set_wakeup_fd(-1)
+    with client_end, fork_end:
+        for chunk in (b"pi", b"d 42\nex", b"it 3\n"):
+            fork_end.sendall(chunk)
+        fork_end.close()
+        assert list(_lines(client_end, wake)) == ["pid 42\n", "exit 3\n"]
