@@ -109,7 +109,9 @@ def _write_set(
     # The job's asset graph: execute_in_process (itip run) has no repository on the context.
     project = dbt_project()
     checks = every_dbt_test(
-        latest_check_outcomes(context.instance, context.job_def.asset_layer.asset_graph.asset_check_keys),
+        latest_check_outcomes(
+            context.instance, context.job_def.asset_layer.asset_graph.asset_check_keys, this_run=context.run_id
+        ),
         _latest_dbt_build(project),
         project.manifest_path,
     )

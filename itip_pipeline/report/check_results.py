@@ -42,9 +42,19 @@ def run_url(run_id: str) -> str:
     return f"{dagster_ui_url()}/runs/{run_id}"
 
 
-def latest_check_outcomes(instance, check_keys) -> list[CheckOutcome]:
-    """The latest evaluation of each check key (failures first, then by table and check)."""
-    records = instance.event_log_storage.get_latest_asset_check_execution_by_key(list(check_keys))
+def latest_check_outcomes(instance, check_keys, this_run: str | None = None) -> list[CheckOutcome]:
+    """The latest evaluation of each check key (failures first, then by table and check). A check that run
+    `this_run` (the one asking, past its dbt build) planned and did not evaluate was not run again because its
+    table was kept unchanged (warehouse/kept_reference.py): its last evaluation stands, with the run it ran in."""
+    from dagster._core.storage.asset_check_execution_record import AssetCheckExecutionRecordStatus as Status
+
+    evaluated = {Status.SUCCEEDED, Status.FAILED}
+    storage = instance.event_log_storage
+    records = dict(storage.get_latest_asset_check_execution_by_key(list(check_keys)))
+    for key, record in records.items():
+        if this_run and record.run_id == this_run and record.status not in evaluated:
+            earlier = storage.get_asset_check_execution_history(key, limit=1, status=evaluated)
+            records[key] = earlier[0] if earlier else record
     outcomes = []
     for key, record in records.items():
         evaluation = (

@@ -5,6 +5,7 @@ published number."""
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -47,6 +48,8 @@ def test_a_year_added_incrementally_publishes_what_a_build_from_scratch_does(tmp
     added = _itip_run(incremental)
     assert added.returncode == 0, added.stdout + added.stderr
     assert f"Loaded: {NEW_YEAR}. Unchanged since their last load (skipped): {earlier}." in added.stdout
+    # What the new year cannot change is kept from the first build (warehouse/kept_reference.py).
+    assert re.search(r"dbt build: \d+ nodes built and tested; \d+ reference nodes kept", added.stdout), added.stdout
 
     _land(deliveries, scratch, DEFAULT_YEARS)
     whole = _itip_run(scratch)

@@ -117,3 +117,32 @@ def test_each_great_expectations_expectation_gets_its_own_row():
     assert names["great_expectations: expect_column_values_to_not_be_null (year)"] is False
     assert names["great_expectations: expect_column_values_to_be_between (share_pct)"] is True
     assert len(outcomes) == 3
+
+
+def test_a_check_this_run_planned_and_did_not_run_shows_its_last_evaluation_with_that_run():
+    """A build that keeps the reference part does not run its tests again (warehouse/kept_reference.py): the page,
+    written by that run, shows each such check's last evaluation and the run it ran in. A check another run has
+    only planned stays without a result."""
+    kept = dg.AssetCheckSpec("unique_id", asset="dim_kind")
+    evaluated = dg.AssetCheckSpec("not_null_id", asset="dim_kind")
+    ran = {"kept check": True}
+
+    @dg.multi_asset(specs=[dg.AssetSpec("dim_kind")], check_specs=[kept, evaluated], can_subset=True)
+    def dim_kind(context):
+        yield dg.Output(None, output_name="dim_kind")
+        if ran["kept check"]:
+            yield dg.AssetCheckResult(asset_key="dim_kind", check_name="unique_id", passed=False)
+        yield dg.AssetCheckResult(asset_key="dim_kind", check_name="not_null_id", passed=True)
+
+    instance = dg.DagsterInstance.ephemeral()
+    first = dg.materialize([dim_kind], instance=instance)
+    ran["kept check"] = False
+    second = dg.materialize([dim_kind], instance=instance, raise_on_error=False)
+    keys = [kept.key, evaluated.key]
+
+    outcomes = {o.check: o for o in latest_check_outcomes(instance, keys, this_run=second.run_id)}
+    assert (outcomes["unique_id"].passed, outcomes["unique_id"].run_id) == (False, first.run_id)
+    assert (outcomes["not_null_id"].passed, outcomes["not_null_id"].run_id) == (True, second.run_id)
+    # Asked by another run, the plan of the second run is someone else's check in progress: no result.
+    outcomes = {o.check: o for o in latest_check_outcomes(instance, keys, this_run="another-run")}
+    assert (outcomes["unique_id"].passed, outcomes["unique_id"].run_id) == (None, second.run_id)

@@ -25,7 +25,7 @@ from itip_pipeline.defs.dbt.mart_manifest import mart_declarations
 from itip_pipeline.defs.dbt.project import dbt_environment, dbt_project, prepare_dbt_manifest
 from itip_pipeline.defs.dbt.warm import CLIENT_EXECUTABLE
 from itip_pipeline.report import two_processes
-from itip_pipeline.warehouse import candidates
+from itip_pipeline.warehouse import candidates, kept_reference
 from itip_pipeline.warehouse.marts_copy import KeyViolation
 from itip_pipeline.warehouse.working_db import writer_lock
 
@@ -58,14 +58,24 @@ def itip_dbt(context: AssetExecutionContext, dbt: DbtCliResource):
     settings = get_settings()
     with writer_lock(settings.work_db), progress.step("dbt build") as step:
         inputs = _build_inputs(settings)  # in this hold of the lock: what this build is made from
+        whole = not context.is_subset
+        reference = kept_reference.plan(settings.work_db, DBT_PROJECT.manifest_path, inputs, whole)
         with dbt_environment():  # the dbt process starts inside cli()
-            invocation = dbt.cli(["build"], context=context, raise_on_error=False)
+            invocation = dbt.cli(["build", *reference.dbt_args], context=context, raise_on_error=False)
+        # First: Dagster takes a multi-asset's outputs in the order of its graph, and the reference part comes
+        # before every node that reads delivered data. Stored before the import thread below starts: storing an
+        # event imports parts of SQLAlchemy, which two threads must not import at once.
+        try:
+            yield from _kept_outputs(context, reference)
+        except BaseException:
+            _stop_dbt(invocation)
+            raise
         # The checks step after this one imports Great Expectations, seconds of CPU: imported now, on the core
         # dbt's process leaves free while this thread waits for dbt's events, it is off the critical path.
         threading.Thread(target=_import_all, args=(IMPORTED_WHILE_DBT_BUILDS,), daemon=True).start()
         # So do the figure book's two drawing processes, which import and start their renderer now and wait.
         two_processes.start_ahead()
-        counter = progress.NodeCounter(_nodes_to_build(context))
+        counter = progress.NodeCounter(_nodes_to_build(context) - len(reference.kept))
         step.detail = counter.at
         # Each node's events are stored as it finishes, while dbt builds the next ones, not all after the build.
         # Dagster records a model as materialized when it is built, before the freeze below could refuse the
@@ -80,6 +90,8 @@ def itip_dbt(context: AssetExecutionContext, dbt: DbtCliResource):
             raise
         counter.finish()
         if invocation.is_successful():
+            if whole and not reference.kept:
+                kept_reference.remember(settings.work_db, DBT_PROJECT.manifest_path, inputs, context.run_id)
             # Frozen in this same hold of the lock: what the checks read and publish publishes is what dbt
             # built and tested here, whatever another run does to the working database afterwards.
             candidate = candidates.candidate_path(settings.candidates_dir, context.run_id)
@@ -92,7 +104,7 @@ def itip_dbt(context: AssetExecutionContext, dbt: DbtCliResource):
         prune_invocation_dirs(
             invocation_root(DBT_PROJECT.project_dir, DBT_PROJECT.target_path), keep=invocation.target_path
         )
-        step.done(f"{counter.seen} nodes built and tested" if invocation.is_successful() else "FAILED")
+        step.done(_build_outcome(invocation, counter, reference))
     if not invocation.is_successful():
         raise dg.Failure(description=_build_failure(invocation), allow_retries=False)
 
@@ -124,6 +136,33 @@ def _build_inputs(settings) -> dict:
     landed = landing_folders(settings.landing_dir, {int(key) for key in survey_year_keys()}).years
     loaded = loaded_fingerprints(settings.work_db, lock_held=True)
     return build_state.capture(settings, years_as_loaded(settings.landing_dir, landed, loaded) == landed)
+
+
+def _build_outcome(invocation, counter, reference: kept_reference.Plan) -> str:
+    if not invocation.is_successful():
+        return "FAILED"
+    kept = f"; {len(reference.kept)} reference nodes kept, unchanged since their build" if reference.kept else ""
+    return f"{counter.seen} nodes built and tested{kept}"
+
+
+def _kept_outputs(context: AssetExecutionContext, reference: kept_reference.Plan):
+    """An output for each model and seed of the reference part this build keeps (kept_reference.py), saying so:
+    the tables are the ones the run `reference.kept_from` built, unchanged, whatever this build does, and the
+    steps after this one read them as they read the tables built now. Their tests do not run again; their last
+    results stand."""
+    translator = ItipDbtTranslator()
+    for node in reference.kept:
+        if node.relation is None:
+            continue
+        key = translator.get_asset_key(node.props)
+        metadata = {
+            "unique_id": node.unique_id,
+            "kept": f"not rebuilt: built by run {reference.kept_from} from the same code, dbt project, profiles, "
+            "packages and settings, and unchanged since (columns and rows hashed)",
+        }
+        if node.resource_type == "seed" or node.props["config"].get("materialized") == "table":
+            metadata["dagster/row_count"] = reference.row_counts[node.relation]
+        yield dg.Output(None, output_name=context.assets_def.get_output_name_for_asset_key(key), metadata=metadata)
 
 
 def _build_failure(invocation) -> str:
