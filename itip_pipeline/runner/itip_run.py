@@ -122,14 +122,14 @@ def _why_rebuilding(settings: Settings) -> str | None:
 def _load_build_publish(settings: Settings, years: list[int] | None, seed: int, started: float) -> RunSummary:
     """run_all once it has something to do: the landing folder read (generated when empty), then load and publish."""
     from itip_pipeline.defs.dbt.environment import dbt_env
-    from itip_pipeline.defs.dbt.project import parse_ahead
+    from itip_pipeline.defs.dbt.project import SAVED_PARSE, TARGET, parse_ahead
     from itip_pipeline.defs.dbt.warm import warm_dbt
 
     # dbt is imported in a process of its own while this one checks, imports Dagster and loads: the build starts
     # warm. A stale manifest is parsed meanwhile too, on the other core, once the checks pass (the parse waits
     # for the server's imports anyway): importing the definitions then finds it fresh. The server does not open
     # the working database, and a check that stops the run ends the server with it.
-    with warm_dbt(dbt_env(settings.work_db)):
+    with warm_dbt(dbt_env(settings.work_db), saved_parse=settings.dbt_project_dir / TARGET / SAVED_PARSE):
         with progress.step("starting", "checking the working database and the landing folder"):
             _check_work_db_free(settings)
             from itip_pipeline.ingest.loading.landing_watch import landing_folders

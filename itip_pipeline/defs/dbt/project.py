@@ -27,6 +27,7 @@ DBT_SOURCES_WATCHED = ("models", "macros", "seeds", "tests", "dbt_project.yml")
 # does not.
 PARSED_FOR = "itip_parsed_for.txt"
 TARGET = "target"  # dbt's target folder in the project, DbtProject's default: the manifest and parse state
+SAVED_PARSE = "partial_parse.msgpack"  # dbt's parse of the project in TARGET, which each build starts from
 
 if TYPE_CHECKING:
     from itip_pipeline.defs.dbt.dagster_side import DbtProject

@@ -108,12 +108,15 @@ _LENGTH = struct.Struct("!I")
 
 @contextmanager
 def warm_dbt(
-    env: dict[str, str], entry: str = DBT_ENTRY, idle_imports: tuple[str, ...] = PYTHON_MODEL_IMPORTS
+    env: dict[str, str],
+    entry: str = DBT_ENTRY,
+    idle_imports: tuple[str, ...] = PYTHON_MODEL_IMPORTS,
+    saved_parse: Path | None = None,
 ) -> Iterator[None]:
     """A dbt server started with environment `env` for the duration of the block; dbt commands started in it
     (through `dbt_warm`) are forks of the server. The server ends when this process closes its end of the
-    server's standard input (when this process dies) or at the block's end. `entry` and `idle_imports` are
-    serve's."""
+    server's standard input (when this process dies) or at the block's end. `entry`, `idle_imports` and
+    `saved_parse` are serve's."""
     folder = tempfile.mkdtemp(prefix="itip-dbt-")
     address = os.path.join(folder, "dbt.sock")
     # Listening before the server starts: a client that connects at once waits in the queue, it is not refused.
@@ -126,7 +129,8 @@ def warm_dbt(
             [
                 sys.executable,
                 "-c",
-                f"from {__name__} import serve; serve({listener.fileno()}, {entry!r}, {idle_imports!r})",
+                f"from {__name__} import serve; "
+                f"serve({listener.fileno()}, {entry!r}, {idle_imports!r}, {saved_parse and str(saved_parse)!r})",
             ],
             stdin=subprocess.PIPE,
             stdout=subprocess.DEVNULL,
@@ -151,11 +155,15 @@ def warm_dbt(
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def serve(listening: int, entry: str = DBT_ENTRY, idle_imports: tuple[str, ...] = ()) -> None:
+def serve(
+    listening: int, entry: str = DBT_ENTRY, idle_imports: tuple[str, ...] = (), saved_parse: str | None = None
+) -> None:
     """Import dbt, then fork once per client that connects to the socket `listening` (a file descriptor), until
     standard input closes. `entry` is the `module:function` each fork calls (dbt's own entry point; a test gives
     its own). While no client waits, the server does one thing at a time that a fork would otherwise do itself:
-    with dbt's entry point, it builds dbt's PREBUILT_SCHEMAS, then imports the modules `idle_imports`."""
+    with dbt's entry point, it builds dbt's PREBUILT_SCHEMAS, compiles the readers and writers of dbt's manifest
+    from the project's saved parse `saved_parse` (target/partial_parse.msgpack), then imports the modules
+    `idle_imports`."""
     listener = socket.socket(fileno=listening)
     import importlib
 
@@ -174,6 +182,7 @@ def serve(listening: int, entry: str = DBT_ENTRY, idle_imports: tuple[str, ...] 
     # Only while no client waits: a `dbt parse` asked for early is not kept waiting for them.
     later: list[Callable[[], object]] = [
         *(partial(_build_schema, name) for name in (PREBUILT_SCHEMAS if entry == DBT_ENTRY else ())),
+        *([partial(_compile_manifest_codecs, saved_parse)] if entry == DBT_ENTRY and saved_parse else []),
         *(partial(importlib.import_module, name) for name in idle_imports),
     ]
     while True:
@@ -197,6 +206,18 @@ def _build_schema(name: str) -> None:
 
     module, cls = name.split(":")
     getattr(importlib.import_module(module), cls).json_schema()
+
+
+def _compile_manifest_codecs(saved_parse: str) -> None:
+    """dbt's manifest read from the saved parse and its graph made, and thrown away: dbt's classes compile their
+    readers and writers (mashumaro) at their first use in a process, about a second of a build's start when the
+    fork reads the saved parse and writes the graph. A fork finds them compiled; what it reads is its own
+    reading of the file, whatever the file held here."""
+    from dbt.contracts.graph.manifest import Manifest
+
+    with open(saved_parse, "rb") as file:
+        manifest = Manifest.from_msgpack(file.read())
+    manifest.build_flat_graph()
 
 
 def _fork_for(connection: socket.socket, listener: socket.socket, main: Callable[[], object]) -> None:
