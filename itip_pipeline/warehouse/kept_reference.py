@@ -2,8 +2,8 @@
 
 The reference part is every seed, model and test of the dbt project that reads no dbt source, directly or
 through other nodes: the seeds, their staging views, the tables made from them alone (dim_*, indicator_families,
-policy_targets, …) and the tests on those. What they hold depends on the code, the dbt project, the profiles,
-the installed packages and the settings (build_state's inputs), never on a delivery, so a new year, a corrected
+policy_targets, …) and the tests on those. What they hold depends on the code, the dbt project, the profiles
+and the installed packages (build_state's inputs), never on a delivery, so a new year, a corrected
 delivery or `itip run --force` gives them the same rows. Building them again costs about a quarter of the nodes
 of a `dbt build`, each with dbt's fixed cost per node.
 
@@ -33,8 +33,10 @@ from itip_pipeline.warehouse.working_db import connect
 
 SCHEMA = "reference_kept"
 RECORD = f"{SCHEMA}.record"
-# The inputs a reference relation is made from: all of build_state's but the landing folder.
-NOT_AN_INPUT = ("landing",)
+# The inputs a reference relation is made from: all of build_state's but the landing folder and the settings
+# (the data folder's paths and the pseudonym key), which no reference node reads. The record lives in the working
+# database, so a data folder moved or copied elsewhere keeps it, and a database moved aside takes it along.
+NOT_AN_INPUT = ("landing", "settings")
 BUILT = ("model", "seed")  # what makes a relation; a test makes none
 RESOURCE_TYPES = (*BUILT, "test", "snapshot")
 

@@ -123,7 +123,7 @@ def test_a_reference_relation_changed_since_the_record_is_built_again(project, c
         ({**INPUTS, "dbt_project": "p2"}, True),  # a model or seed edited
         ({**INPUTS, "code": "c2"}, True),
         ({**INPUTS, "dependencies": "d2"}, True),  # dbt or DuckDB upgraded
-        ({**INPUTS, "settings": UNKNOWN}, True),  # changed after the run started
+        ({**INPUTS, "dbt_profiles": UNKNOWN}, True),  # changed after the run started
         (INPUTS, False),  # a build of some assets only
     ],
 )
@@ -136,15 +136,19 @@ def test_other_inputs_or_a_partial_build_build_it_and_remove_the_record_first(pr
     assert plan(work_db, manifest, INPUTS, whole_project=True).kept == ()
 
 
-def test_the_landing_folder_is_not_an_input_of_the_reference_part(project):
+def test_the_landing_folder_and_the_settings_are_not_inputs_of_the_reference_part(project):
+    # A new year's delivery, or the data folder copied elsewhere (its paths are settings), changes none of it.
     work_db, manifest = project
     remember(work_db, manifest, {**INPUTS, "landing": {"2024": "a"}}, "run-1")
-    assert plan(work_db, manifest, {**INPUTS, "landing": {"2024": "a", "2025": "b"}}, whole_project=True).kept
+    moved = {**INPUTS, "landing": {"2024": "a", "2025": "b"}, "settings": "s2"}
+    assert plan(work_db, manifest, moved, whole_project=True).kept
 
 
 def test_nothing_is_recorded_when_an_input_is_unknown_or_a_relation_is_missing(project):
     work_db, manifest = project
     assert not remember(work_db, manifest, {**INPUTS, "code": UNKNOWN}, "run-1")
+    assert remember(work_db, manifest, {**INPUTS, "settings": UNKNOWN}, "run-1")
+    _change(work_db, "drop schema reference_kept cascade")
     _change(work_db, "drop view staging.stg_kinds")
     assert not remember(work_db, manifest, INPUTS, "run-1")
     con = duckdb.connect(str(work_db), read_only=True)

@@ -157,8 +157,8 @@ def _kept_outputs(context: AssetExecutionContext, reference: kept_reference.Plan
         key = translator.get_asset_key(node.props)
         metadata = {
             "unique_id": node.unique_id,
-            "kept": f"not rebuilt: built by run {reference.kept_from} from the same code, dbt project, profiles, "
-            "packages and settings, and unchanged since (columns and rows hashed)",
+            "kept": f"not rebuilt: built by run {reference.kept_from} from the same code, dbt project, profiles and "
+            "packages, and unchanged since (columns and rows hashed)",
         }
         if node.resource_type == "seed" or node.props["config"].get("materialized") == "table":
             metadata["dagster/row_count"] = reference.row_counts[node.relation]
