@@ -106,12 +106,12 @@ WORDS: dict[str, tuple[str, str]] = {
     "checks_intro": (
         "Resultatet av hver kontroll i siste kjøring: dbt-testene og Great Expectations-suiten på "
         "martene. Hver kontroll lenker til kjøringen i Dagster. Referansetabellene (seeds og det som bygges av "
-        "dem alene) bygges bare når koden, dbt-prosjektet eller pakkene er endret; testene deres viser "
-        "resultatet fra kjøringen som bygde dem.",
+        "dem alene) bygges på nytt bare når koden, dbt-prosjektet, profilen eller pakkene er endret, eller "
+        "tabellene ikke lenger er slik de ble bygd; testene deres viser resultatet fra kjøringen som bygde dem.",
         "The outcome of every check in the latest run: the dbt tests and the Great Expectations suite "
         "on the marts. Each links to its run in Dagster. The reference tables (the seeds and what is built from "
-        "them alone) are built only when the code, the dbt project or the packages changed; their tests show the "
-        "outcome from the run that built them.",
+        "them alone) are built again only when the code, the dbt project, the profiles or the packages changed, "
+        "or the tables no longer hold what was built; their tests show the outcome from the run that built them.",
     ),
     "check": ("Kontroll", "Check"),
     "asset": ("Tabell", "Table"),
