@@ -46,9 +46,10 @@ def latest_check_outcomes(instance, check_keys, this_run: str | None = None) -> 
     """The latest evaluation of each check key (failures first, then by table and check). A check that run
     `this_run` (the one asking, past its dbt build) planned and did not evaluate was not run again because its
     table was kept unchanged (warehouse/kept_reference.py): its last evaluation stands, with the run it ran in."""
-    from dagster._core.storage.asset_check_execution_record import AssetCheckExecutionRecordStatus as Status
+    from dagster._core.storage.asset_check_execution_record import (
+        COMPLETED_ASSET_CHECK_EXECUTION_RECORD_STATUSES as evaluated,
+    )
 
-    evaluated = {Status.SUCCEEDED, Status.FAILED}
     storage = instance.event_log_storage
     records = dict(storage.get_latest_asset_check_execution_by_key(list(check_keys)))
     for key, record in records.items():

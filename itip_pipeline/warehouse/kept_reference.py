@@ -53,12 +53,18 @@ class ReferenceNode:
 
 @dataclass(frozen=True)
 class Plan:
-    """What one build does with the reference part: `kept` nodes are left out (dbt_args) and stand as recorded
-    by `kept_from` (the run that built them); an empty `kept` builds them all."""
+    """What one build does with the reference part `nodes`: keeps them, as the run `kept_from` built them (they
+    are left out: dbt_args), or builds them; `record_after`: a build of the whole project that builds them, whose
+    success `remember` records."""
 
-    kept: tuple[ReferenceNode, ...] = ()
+    nodes: tuple[ReferenceNode, ...]
     kept_from: str = ""
     row_counts: Mapping[str, int] | None = None  # by relation, of the kept tables
+    record_after: bool = False
+
+    @property
+    def kept(self) -> tuple[ReferenceNode, ...]:
+        return self.nodes if self.kept_from else ()
 
     @property
     def dbt_args(self) -> list[str]:
@@ -91,13 +97,13 @@ def reference_nodes(manifest: Mapping) -> list[ReferenceNode]:
         for unique_id, node in nodes.items()
         if node["resource_type"] in RESOURCE_TYPES and not from_source(unique_id)
     }
-    ordered: list[str] = []
+    ordered: dict[str, None] = {}  # insertion-ordered
 
     def after_its_parents(unique_id: str) -> None:
         if unique_id in reference and unique_id not in ordered:
             for parent in parents(unique_id):
                 after_its_parents(parent)
-            ordered.append(unique_id)
+            ordered[unique_id] = None
 
     for unique_id in sorted(reference):
         after_its_parents(unique_id)
@@ -129,7 +135,7 @@ def plan(work_db: Path, manifest_path: Path, inputs: Mapping[str, object], whole
     """The reference part kept (as the module's rule says), or built, the record removed first. The caller holds
     the writer lock until the build is over. `whole_project`: the build selects every node (a build of some
     assets only, chosen in Dagster, builds what it was asked for and may leave the reference part as it was)."""
-    nodes = reference_nodes(json.loads(manifest_path.read_text(encoding="utf-8")))
+    nodes = tuple(reference_nodes(json.loads(manifest_path.read_text(encoding="utf-8"))))
     wanted = inputs_hash(inputs)
     con = connect(work_db)
     try:
@@ -137,24 +143,24 @@ def plan(work_db: Path, manifest_path: Path, inputs: Mapping[str, object], whole
         if whole_project and wanted and recorded and recorded["inputs"] == wanted:
             tables = _relations_hash(con, nodes)
             if tables is not None and tables[0] == recorded["relations"]:
-                return Plan(tuple(nodes), recorded["run_id"], tables[1])
+                return Plan(nodes, recorded["run_id"], tables[1])
         if recorded:
             con.execute(f"delete from {RECORD}")
     finally:
         con.close()
-    return Plan()
+    return Plan(nodes, record_after=whole_project)
 
 
-def remember(work_db: Path, manifest_path: Path, inputs: Mapping[str, object], run_id: str) -> bool:
-    """Record that the build of run `run_id`, which built the whole project from `inputs` and passed, built the
-    reference part; False (and nothing recorded) when an input is unknown or a reference relation is missing."""
+def remember(work_db: Path, built: Plan, inputs: Mapping[str, object], run_id: str) -> bool:
+    """Record that the build of run `run_id`, which followed the plan `built` from `inputs` and passed, built the
+    reference part; False (and nothing recorded) when that build was not to be recorded (it kept the part, or
+    built some assets only), an input is unknown or a reference relation is missing."""
     wanted = inputs_hash(inputs)
-    if wanted is None:
+    if not built.record_after or wanted is None:
         return False
-    nodes = reference_nodes(json.loads(manifest_path.read_text(encoding="utf-8")))
     con = connect(work_db)
     try:
-        tables = _relations_hash(con, nodes)
+        tables = _relations_hash(con, built.nodes)
         if tables is None:
             return False
         con.execute("begin")
@@ -178,7 +184,7 @@ def _recorded(con) -> dict[str, str] | None:
     return dict(zip(("inputs", "relations", "run_id"), rows[0], strict=True)) if len(rows) == 1 else None
 
 
-def _relations_hash(con, nodes: list[ReferenceNode]) -> tuple[str, dict[str, int]] | None:
+def _relations_hash(con, nodes: tuple[ReferenceNode, ...]) -> tuple[str, dict[str, int]] | None:
     """A hash of every reference relation's name, columns (names and types, in order) and rows (in any order,
     each row as often as it occurs), and each one's row count; None when one is missing."""
     relations = sorted(node.relation for node in nodes if node.relation)

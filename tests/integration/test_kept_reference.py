@@ -63,6 +63,12 @@ def project(tmp_path):
     return work_db, manifest
 
 
+def _built(work_db: Path, manifest: Path, inputs: dict) -> bool:
+    """A build of the whole project as the pipeline's dbt step makes one: planned, then (having passed)
+    remembered; whether it was recorded."""
+    return remember(work_db, plan(work_db, manifest, inputs, whole_project=True), inputs, "run-1")
+
+
 def _change(work_db: Path, statement: str) -> None:
     con = duckdb.connect(str(work_db))
     con.execute(statement)
@@ -83,7 +89,7 @@ def test_the_reference_part_is_what_reads_no_source_each_node_after_the_nodes_it
 def test_a_build_keeps_the_reference_part_only_as_recorded_and_names_only_its_nodes_to_dbt(project):
     work_db, manifest = project
     assert plan(work_db, manifest, INPUTS, whole_project=True).kept == (), "nothing recorded yet: built"
-    assert remember(work_db, manifest, INPUTS, "run-1")
+    assert _built(work_db, manifest, INPUTS)
     kept = plan(work_db, manifest, INPUTS, whole_project=True)
     assert [n.name for n in kept.kept] == ["kinds", "stg_kinds", "dim_kind", "unique_dim_kind"]
     assert kept.kept_from == "run-1"
@@ -95,7 +101,10 @@ def test_a_build_keeps_the_reference_part_only_as_recorded_and_names_only_its_no
         "--exclude",
         "fqn:itip.reference.kinds fqn:itip.staging.stg_kinds fqn:itip.marts.dim_kind fqn:itip.marts.unique_dim_kind",
     ]
-    assert plan(work_db, manifest, INPUTS, whole_project=True).kept, "a kept build leaves the record as it was"
+    assert not remember(work_db, kept, INPUTS, "run-2"), "a build that kept the part did not build it"
+    assert plan(work_db, manifest, INPUTS, whole_project=True).kept_from == "run-1", "the record is as it was"
+    partial = plan(work_db, manifest, INPUTS, whole_project=False)
+    assert not remember(work_db, partial, INPUTS, "run-3"), "a build of some assets only is not recorded"
 
 
 @pytest.mark.parametrize(
@@ -112,7 +121,7 @@ def test_a_build_keeps_the_reference_part_only_as_recorded_and_names_only_its_no
 )
 def test_a_reference_relation_changed_since_the_record_is_built_again(project, change):
     work_db, manifest = project
-    remember(work_db, manifest, INPUTS, "run-1")
+    _built(work_db, manifest, INPUTS)
     _change(work_db, change)
     assert plan(work_db, manifest, INPUTS, whole_project=True).kept == ()
 
@@ -129,7 +138,7 @@ def test_a_reference_relation_changed_since_the_record_is_built_again(project, c
 )
 def test_other_inputs_or_a_partial_build_build_it_and_remove_the_record_first(project, inputs, whole):
     work_db, manifest = project
-    remember(work_db, manifest, INPUTS, "run-1")
+    _built(work_db, manifest, INPUTS)
     assert plan(work_db, manifest, inputs, whole_project=whole).kept == ()
     # The record went with that decision: a build that then fails, or that another code built, is never kept,
     # even once the inputs are back to what they were.
@@ -139,18 +148,18 @@ def test_other_inputs_or_a_partial_build_build_it_and_remove_the_record_first(pr
 def test_the_landing_folder_and_the_settings_are_not_inputs_of_the_reference_part(project):
     # A new year's delivery, or the data folder copied elsewhere (its paths are settings), changes none of it.
     work_db, manifest = project
-    remember(work_db, manifest, {**INPUTS, "landing": {"2024": "a"}}, "run-1")
+    _built(work_db, manifest, {**INPUTS, "landing": {"2024": "a"}})
     moved = {**INPUTS, "landing": {"2024": "a", "2025": "b"}, "settings": "s2"}
     assert plan(work_db, manifest, moved, whole_project=True).kept
 
 
 def test_nothing_is_recorded_when_an_input_is_unknown_or_a_relation_is_missing(project):
     work_db, manifest = project
-    assert not remember(work_db, manifest, {**INPUTS, "code": UNKNOWN}, "run-1")
-    assert remember(work_db, manifest, {**INPUTS, "settings": UNKNOWN}, "run-1")
+    assert not _built(work_db, manifest, {**INPUTS, "code": UNKNOWN})
+    assert _built(work_db, manifest, {**INPUTS, "settings": UNKNOWN})
     _change(work_db, "drop schema reference_kept cascade")
     _change(work_db, "drop view staging.stg_kinds")
-    assert not remember(work_db, manifest, INPUTS, "run-1")
+    assert not _built(work_db, manifest, INPUTS)
     con = duckdb.connect(str(work_db), read_only=True)
     schemas = con.execute("select schema_name from duckdb_schemas()").fetchall()
     con.close()

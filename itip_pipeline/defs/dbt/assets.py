@@ -58,29 +58,26 @@ def itip_dbt(context: AssetExecutionContext, dbt: DbtCliResource):
     settings = get_settings()
     with writer_lock(settings.work_db), progress.step("dbt build") as step:
         inputs = _build_inputs(settings)  # in this hold of the lock: what this build is made from
-        whole = not context.is_subset
-        reference = kept_reference.plan(settings.work_db, DBT_PROJECT.manifest_path, inputs, whole)
+        reference = kept_reference.plan(
+            settings.work_db, DBT_PROJECT.manifest_path, inputs, whole_project=not context.is_subset
+        )
         with dbt_environment():  # the dbt process starts inside cli()
             invocation = dbt.cli(["build", *reference.dbt_args], context=context, raise_on_error=False)
-        # First: Dagster takes a multi-asset's outputs in the order of its graph, and the reference part comes
-        # before every node that reads delivered data. Stored before the import thread below starts: storing an
-        # event imports parts of SQLAlchemy, which two threads must not import at once.
         try:
+            # First: Dagster takes a multi-asset's outputs in the order of its graph, and the reference part comes
+            # before every node that reads delivered data. Stored before the import thread below starts: storing
+            # an event imports parts of SQLAlchemy, which two threads must not import at once.
             yield from _kept_outputs(context, reference)
-        except BaseException:
-            _stop_dbt(invocation)
-            raise
-        # The checks step after this one imports Great Expectations, seconds of CPU: imported now, on the core
-        # dbt's process leaves free while this thread waits for dbt's events, it is off the critical path.
-        threading.Thread(target=_import_all, args=(IMPORTED_WHILE_DBT_BUILDS,), daemon=True).start()
-        # So do the figure book's two drawing processes, which import and start their renderer now and wait.
-        two_processes.start_ahead()
-        counter = progress.NodeCounter(_nodes_to_build(context) - len(reference.kept))
-        step.detail = counter.at
-        # Each node's events are stored as it finishes, while dbt builds the next ones, not all after the build.
-        # Dagster records a model as materialized when it is built, before the freeze below could refuse the
-        # build; nothing is published from a refused build.
-        try:
+            # The checks step after this one imports Great Expectations, seconds of CPU: imported now, on the core
+            # dbt's process leaves free while this thread waits for dbt's events, it is off the critical path.
+            threading.Thread(target=_import_all, args=(IMPORTED_WHILE_DBT_BUILDS,), daemon=True).start()
+            # So do the figure book's two drawing processes, which import and start their renderer now and wait.
+            two_processes.start_ahead()
+            counter = progress.NodeCounter(_nodes_to_build(context) - len(reference.kept))
+            step.detail = counter.at
+            # Each node's events are stored as it finishes, while dbt builds the next ones, not all after the
+            # build. Dagster records a model as materialized when it is built, before the freeze below could
+            # refuse the build; nothing is published from a refused build.
             for event in _events_with_row_counts(invocation, context):
                 if isinstance(event, NODE_DONE):
                     counter.tick(_node_id(event))
@@ -90,8 +87,7 @@ def itip_dbt(context: AssetExecutionContext, dbt: DbtCliResource):
             raise
         counter.finish()
         if invocation.is_successful():
-            if whole and not reference.kept:
-                kept_reference.remember(settings.work_db, DBT_PROJECT.manifest_path, inputs, context.run_id)
+            kept_reference.remember(settings.work_db, reference, inputs, context.run_id)
             # Frozen in this same hold of the lock: what the checks read and publish publishes is what dbt
             # built and tested here, whatever another run does to the working database afterwards.
             candidate = candidates.candidate_path(settings.candidates_dir, context.run_id)
