@@ -5,6 +5,7 @@ from __future__ import annotations
 import zipfile
 from xml.etree import ElementTree
 
+import openpyxl
 import pandas as pd
 import pytest
 
@@ -83,6 +84,21 @@ def test_parquet_numbers_record_plus_header(tmp_path):
     frame = read_table(write_parquet(tmp_path / "org_survey.parquet", records), ORG_REQUIRED)
     assert frame["k01"].tolist() == ["1", "2", "3.5"]
     assert frame["source_row"].tolist() == [2, 3, 4]
+
+
+def test_a_workbook_column_of_mixed_cells_reads_each_cell_as_it_shows(tmp_path):
+    # 1, 1.0 and True are one value to Python, three cells to a spreadsheet: each is read as its own text, while
+    # equal cells are written once (a million answer codes hold a handful of texts).
+    cells = [1, 1.0, True, " ja ", None, 2.5, 1, "1"]
+    records = org_records(2024, n=len(cells))
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(list(records.columns))
+    for cell, record in zip(cells, records.to_dict("records"), strict=True):
+        sheet.append([cell if column == "K01" else (value or None) for column, value in record.items()])
+    workbook.save(tmp_path / "org_survey.xlsx")
+    frame = read_table(tmp_path / "org_survey.xlsx", ORG_REQUIRED)
+    assert frame["k01"].tolist() == ["1", "1", "True", "ja", pd.NA, "2.5", "1", "1"]
 
 
 def test_parquet_text_is_trimmed_and_blank_text_is_missing(tmp_path):

@@ -332,27 +332,38 @@ FORMAT_READERS: dict[str, Callable[[Path, Sequence[str]], RawTable]] = {
 
 
 def _as_text(values: pd.Series) -> pd.Series:
-    """Cell values as trimmed text, blanks as <NA>; integral floats (3.0 from Excel or SPSS) written as 3."""
+    """Cell values as trimmed text, blanks as <NA>; integral floats (3.0 from Excel or SPSS) written as 3.
+
+    Each distinct value is written once and its cells share that text: a column holds few distinct values
+    (answer codes), so the work and the strings follow them, not the cells."""
     if pd.api.types.is_float_dtype(values):
-        numbers = values.astype("float64")
-        integral = np.isfinite(numbers) & (numbers == np.round(numbers)) & (numbers.abs() < 2**53)
-        text = numbers.map(repr).astype(object)
-        text[integral] = numbers[integral].astype("int64").astype(str)
-        text[numbers.isna()] = None
-    elif values.dtype == object:
-        # A column of strings and blanks (parquet, CSV) is taken as it is, without a call per cell.
-        text = values if pd.api.types.infer_dtype(values, skipna=True) == "string" else values.map(_cell_text)
+        values = values.astype("float64")
+    elif values.dtype == object and pd.api.types.infer_dtype(values, skipna=True) != "string":
+        # Cells of several types (1, 1.0 and True in one xlsx column) are equal as values but not as text:
+        # each cell is written before the distinct texts are taken.
+        values = values.map(_cell_text)
+    codes, distinct = pd.factorize(values, use_na_sentinel=True)  # a blank cell's code is -1
+    if pd.api.types.is_float_dtype(distinct.dtype):
+        written = [_number_text(number) for number in distinct.tolist()]
+    elif distinct.dtype == object:
+        written = list(distinct)
     else:
-        text = values.astype("string")
-    text = pd.Series(text, index=values.index, dtype="string").str.strip()
-    return text.mask(text == "")
+        written = pd.Series(distinct).astype("string").tolist()
+    # The texts trimmed, a blank one as None, and None last, where a blank cell's code -1 finds it.
+    texts = np.array([*(text.strip() or None for text in written), None], dtype=object)
+    return pd.Series(texts[codes], index=values.index, dtype="string")
+
+
+def _number_text(number: float) -> str:
+    """3.0 as 3 (a whole number up to 2**53, which a double holds exactly), any other number as Python writes it."""
+    return str(int(number)) if number.is_integer() and abs(number) < 2**53 else str(number)
 
 
 def _cell_text(value: object) -> str | None:
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return None
-    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
-        return str(int(value))
+    if isinstance(value, float):
+        return _number_text(value)
     if hasattr(value, "isoformat"):
         return value.isoformat()
     return str(value)
