@@ -164,12 +164,20 @@ def _respondents(frame: pd.DataFrame, survey: str, year: int, pseudonym_key: str
 
 
 def _answers(frame: pd.DataFrame, keys: pd.Series, questions: pd.DataFrame, survey: str, year: int) -> pd.DataFrame:
-    codes = {
-        q.question_id: as_numbers(frame[q.source_key]).to_numpy() if q.source_key in frame.columns else np.nan
-        for q in questions.itertuples(index=False)
-    }
-    wide = pd.DataFrame(codes, index=range(len(frame)), dtype="float64")
-    wide.insert(0, RESPONDENT_KEYS[survey][1], keys.to_numpy())
-    answers = wide.melt(id_vars=[RESPONDENT_KEYS[survey][1]], var_name="question_id", value_name="answer_code")
-    answers.insert(0, "survey_year", np.int64(year))
-    return answers.astype({"question_id": "string", "answer_code": "Int64", RESPONDENT_KEYS[survey][1]: "string"})
+    """One row per respondent × codebook question (a question the file lacks is blank), each respondent's rows
+    together: the stored key then repeats row after row, which the working database compresses; question after
+    question, neighbouring rows' keys all differ, and each is written whole (benchmarks/RESULTS.md)."""
+    codes = np.full((len(frame), len(questions)), np.nan)
+    for position, source_key in enumerate(questions["source_key"]):
+        if source_key in frame.columns:
+            codes[:, position] = as_numbers(frame[source_key]).to_numpy()
+    question_ids = np.asarray(questions["question_id"], dtype=object)
+    respondent_keys = keys.to_numpy(dtype=object)
+    return pd.DataFrame(
+        {
+            "survey_year": np.full(codes.size, year, dtype="int64"),
+            RESPONDENT_KEYS[survey][1]: pd.array(np.repeat(respondent_keys, len(questions)), dtype="string"),
+            "question_id": pd.array(np.tile(question_ids, len(frame)), dtype="string"),
+            "answer_code": pd.array(codes.ravel(), dtype="Int64"),
+        }
+    )
