@@ -14,6 +14,7 @@ import zipfile
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import openpyxl
@@ -332,26 +333,35 @@ FORMAT_READERS: dict[str, Callable[[Path, Sequence[str]], RawTable]] = {
 
 
 def _as_text(values: pd.Series) -> pd.Series:
-    """Cell values as trimmed text, blanks as <NA>; integral floats (3.0 from Excel or SPSS) written as 3.
-
-    Each distinct value is written once and its cells share that text: a column holds few distinct values
-    (answer codes), so the work and the strings follow them, not the cells."""
+    """Cell values as trimmed text, blanks as <NA>; integral floats (3.0 from Excel or SPSS) written as 3."""
     if pd.api.types.is_float_dtype(values):
         values = values.astype("float64")
     elif values.dtype == object and pd.api.types.infer_dtype(values, skipna=True) != "string":
         # Cells of several types (1, 1.0 and True in one xlsx column) are equal as values but not as text:
         # each cell is written before the distinct texts are taken.
         values = values.map(_cell_text)
-    codes, distinct = pd.factorize(values, use_na_sentinel=True)  # a blank cell's code is -1
+    return pd.Series(per_distinct_value(values, _trimmed_texts, None), index=values.index, dtype="string")
+
+
+def per_distinct_value(
+    values: pd.Series | np.ndarray, convert: Callable[[Any], np.ndarray], blank: object
+) -> np.ndarray:
+    """Each cell's result, where convert(the distinct values) gives one result per distinct value and a blank cell
+    (None, NaN, <NA>) takes `blank`. A column of a million answers holds a handful of codes: the work follows
+    them, not the cells, and the cells share their value's result. Only where equal values are equal cells."""
+    positions, distinct = pd.factorize(values, use_na_sentinel=True)  # a blank's position is -1: `blank`, last
+    return np.append(convert(distinct), blank)[positions]
+
+
+def _trimmed_texts(distinct: Any) -> np.ndarray:
+    """The distinct values' texts, trimmed, a blank one as None."""
     if pd.api.types.is_float_dtype(distinct.dtype):
-        written = [_number_text(number) for number in distinct.tolist()]
+        texts = [_number_text(number) for number in distinct.tolist()]
     elif distinct.dtype == object:
-        written = list(distinct)
+        texts = list(distinct)
     else:
-        written = pd.Series(distinct).astype("string").tolist()
-    # The texts trimmed, a blank one as None, and None last, where a blank cell's code -1 finds it.
-    texts = np.array([*(text.strip() or None for text in written), None], dtype=object)
-    return pd.Series(texts[codes], index=values.index, dtype="string")
+        texts = pd.Series(distinct).astype("string").tolist()
+    return np.array([text.strip() or None for text in texts], dtype=object)
 
 
 def _number_text(number: float) -> str:

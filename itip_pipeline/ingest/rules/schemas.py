@@ -21,6 +21,7 @@ from pandera.typing import Series
 
 from itip_pipeline.core import contract
 from itip_pipeline.core.personal_values import forbidden_family
+from itip_pipeline.ingest.files.readers import per_distinct_value
 from itip_pipeline.ingest.problems import Problem
 from itip_pipeline.ingest.rules.kommunenummer_rules import ASCII_3_DIGITS, ASCII_4_DIGITS, kommunenr_checks
 
@@ -82,16 +83,18 @@ def as_numbers(values: pd.Series) -> pd.Series:
     # result pandas builds for a string column first (about half the time).
     array = values.to_numpy(dtype=object, na_value=np.nan)
     if isinstance(values.dtype, pd.StringDtype):
-        # Each distinct text is parsed once and its number taken by position: an answer column of a million
-        # rows holds a handful of codes. Only for text, where equal values are equal strings.
-        positions, distinct = pd.factorize(array)  # a blank's position is -1: the NaN appended last
-        parsed = np.asarray(pd.to_numeric(distinct, errors="coerce"), dtype="float64")
-        numbers = pd.Series(np.append(parsed, np.nan)[positions], index=values.index, dtype="float64")
+        # Each distinct text parsed once. Only for text, where equal values are equal strings.
+        parsed = per_distinct_value(array, _parsed_numbers, np.nan)
+        numbers = pd.Series(parsed, index=values.index, dtype="float64")
     else:
         numbers = pd.Series(pd.to_numeric(array, errors="coerce"), index=values.index, dtype="float64")
     if _last.active:
         _last.values, _last.numbers = values, numbers
     return numbers
+
+
+def _parsed_numbers(distinct: np.ndarray) -> np.ndarray:
+    return np.asarray(pd.to_numeric(distinct, errors="coerce"), dtype="float64")
 
 
 def is_number(values: pd.Series) -> pd.Series:
