@@ -94,13 +94,13 @@ def test_the_only_key_in_the_repository_is_the_documented_local_default():
         ["git", "grep", "-l", "-F", LOCAL_PSEUDONYM_KEY], cwd=REPO_ROOT, capture_output=True, text=True, check=False
     ).stdout.split()
     assert tracked == ["itip_pipeline/core/settings.py"]
-    # Every pseudonymise call in the package takes its key from a name (settings), never a literal.
+    # Every pseudonymising call in the package takes its key from a name (settings), never a literal.
     literal_keys = [
         f"{path.name}:{call.lineno}"
         for path in (REPO_ROOT / "itip_pipeline").rglob("*.py")
         for call in ast.walk(ast.parse(path.read_text()))
         if isinstance(call, ast.Call)
-        and getattr(call.func, "id", getattr(call.func, "attr", None)) == "pseudonymise"
+        and getattr(call.func, "id", getattr(call.func, "attr", None)) in ("pseudonymise", "pseudonymise_all")
         and any(isinstance(arg, ast.Constant) for arg in call.args[1:])
     ]
     assert literal_keys == []

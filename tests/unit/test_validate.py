@@ -10,7 +10,7 @@ import pytest
 
 from itip_pipeline.core import contract
 from itip_pipeline.ingest.files.readers import read_table
-from itip_pipeline.ingest.privacy.pseudonymise import pseudonymise
+from itip_pipeline.ingest.privacy.pseudonymise import pseudonymise, pseudonymise_all
 from itip_pipeline.ingest.problems import DeliveryRejected
 from itip_pipeline.ingest.rules.codebook import read_codebook
 from itip_pipeline.ingest.rules.validate import validate_survey
@@ -109,6 +109,16 @@ def test_pseudonymise_is_keyed_and_stable():
     assert len(pseudonymise("R1", "a")) == 64
     with pytest.raises(ValueError):
         pseudonymise("R1", "")
+
+
+@pytest.mark.parametrize("key", ["a", "k" * 64, "lengre enn en blokk: " * 5, "nøkkel-æøå", "\x00\x00"])
+def test_pseudonyms_are_the_standard_hmac_sha256_for_any_key_length(key):
+    ids = ["R1", "P2025-0000001", "", "Ærlig Ødegård", "x" * 200]
+    expected = [hmac.new(key.encode("utf-8"), rid.encode("utf-8"), hashlib.sha256).hexdigest() for rid in ids]
+    assert pseudonymise_all(ids, key) == expected
+    assert [pseudonymise(rid, key) for rid in ids] == expected
+    with pytest.raises(ValueError):
+        pseudonymise_all(ids, "")
 
 
 def test_unknown_column_is_a_warning_and_not_loaded(tmp_path, codebook):

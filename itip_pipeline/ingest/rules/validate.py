@@ -16,7 +16,7 @@ from itip_pipeline.core import contract
 from itip_pipeline.core.personal_values import forbidden_family
 from itip_pipeline.ingest.files.readers import column_key
 from itip_pipeline.ingest.privacy.personal_checks import personal_data_problems
-from itip_pipeline.ingest.privacy.pseudonymise import pseudonymise
+from itip_pipeline.ingest.privacy.pseudonymise import pseudonymise_all
 from itip_pipeline.ingest.problems import DeliveryRejected, Problem
 from itip_pipeline.ingest.rules.kommunenummer_rules import coverage_warning
 from itip_pipeline.ingest.rules.schemas import (
@@ -157,7 +157,7 @@ def _respondents(frame: pd.DataFrame, survey: str, year: int, pseudonym_key: str
     respondents["survey_year"] = np.int64(year)
     if survey == "panel":
         respondents["respondent_key"] = pd.array(
-            [pseudonymise(rid, pseudonym_key) for rid in respondents["respondent_id"]], dtype="string"
+            pseudonymise_all(respondents["respondent_id"], pseudonym_key), dtype="string"
         )
         respondents["weight"] = as_numbers(respondents["weight"])
     return respondents[list(RESPONDENT_COLUMNS[survey])]
