@@ -246,7 +246,7 @@ def _is_date(digits: str) -> bool:
 
 def personal_values(values: pd.Series) -> dict[str, str]:
     """The distinct values of the column that are personal data, with their kind ("birth number" …)."""
-    distinct = values.dropna().drop_duplicates()
+    distinct = values.drop_duplicates().dropna()
     # The sift (_SIFT, pyarrow's RE2) passes on every value the rules could take for personal data.
     text = distinct.astype("string[pyarrow]").str.normalize("NFKC")
     sifted = text.str.contains(_SIFT, regex=True).fillna(False)
