@@ -15,13 +15,17 @@ create table if not exists raw.org_respondents (
 create table if not exists raw.org_answers (
     survey_year integer not null, orgnr varchar not null, question_id varchar not null, answer_code integer
 );
+-- A panel respondent is keyed by its pseudonym and, within its year, by its number (1..n in delivered order):
+-- the answers carry the number, four bytes a row, where the 64-character pseudonym would be written, hashed and
+-- compared in every answer row of every model after.
 create table if not exists raw.panel_respondents (
-    survey_year integer not null, respondent_key varchar not null, weight double not null,
-    gender varchar not null, age_group varchar not null, region varchar not null,
+    survey_year integer not null, respondent_number integer not null, respondent_key varchar not null,
+    weight double not null, gender varchar not null, age_group varchar not null, region varchar not null,
     source_file varchar not null, source_row integer not null, load_id varchar not null
 );
 create table if not exists raw.panel_answers (
-    survey_year integer not null, respondent_key varchar not null, question_id varchar not null, answer_code integer
+    survey_year integer not null, respondent_number integer not null, question_id varchar not null,
+    answer_code integer
 );
 create table if not exists raw.codebook (
     survey_year integer not null, survey varchar not null, source_column varchar not null,
@@ -36,6 +40,50 @@ create table if not exists raw.load_log (
 -- Work databases made before the pseudonym key's fingerprint was recorded get the column (null = unknown key).
 alter table raw.load_log add column if not exists key_fingerprint varchar;
 """
+
+# Work databases whose panel answers carry the pseudonym: the two panel tables made again in the layout above,
+# each respondent numbered in its year (files and rows in their order), in one transaction.
+_PANEL_KEYED = """
+alter table raw.panel_respondents rename to panel_respondents_keyed;
+alter table raw.panel_answers rename to panel_answers_keyed;
+"""
+_PANEL_NUMBERED = """
+insert into raw.panel_respondents
+    (survey_year, respondent_number, respondent_key, weight, gender, age_group, region, source_file, source_row,
+    load_id)
+select
+    survey_year,
+    row_number() over (partition by survey_year order by source_file, source_row),
+    respondent_key, weight, gender, age_group, region, source_file, source_row, load_id
+from raw.panel_respondents_keyed;
+insert into raw.panel_answers (survey_year, respondent_number, question_id, answer_code)
+select answer.survey_year, respondent.respondent_number, answer.question_id, answer.answer_code
+from raw.panel_answers_keyed as answer
+inner join raw.panel_respondents as respondent using (survey_year, respondent_key)
+order by answer.survey_year, respondent.respondent_number;
+drop table raw.panel_answers_keyed;
+drop table raw.panel_respondents_keyed;
+"""
+
+
+def create_raw_tables(con) -> None:
+    """The raw schema in place on an open read-write connection, an older work database's brought up to date."""
+    con.execute(RAW_DDL)
+    keyed = con.execute(
+        "select count(*) from duckdb_columns() where schema_name = 'raw' and table_name = 'panel_answers' "
+        "and column_name = 'respondent_key' and database_name = current_database()"
+    ).fetchall()[0][0]
+    if keyed:
+        con.execute("begin transaction")
+        try:
+            con.execute(_PANEL_KEYED)
+            con.execute(RAW_DDL)
+            con.execute(_PANEL_NUMBERED)
+            con.execute("commit")
+        except BaseException:
+            con.execute("rollback")
+            raise
+
 
 # The tables one survey's load replaces for a year; the codebook is replaced per (year, survey) too.
 SURVEY_TABLES = {

@@ -20,7 +20,7 @@ from pathlib import Path
 import duckdb
 
 from itip_pipeline.core.file_locks import lock_within
-from itip_pipeline.warehouse.raw_tables import RAW_DDL
+from itip_pipeline.warehouse.raw_tables import create_raw_tables
 
 
 class WorkingDatabaseUnavailable(RuntimeError):
@@ -97,7 +97,7 @@ def open_for_writing(work_db: Path, timeout_s: float = 600.0) -> Iterator[duckdb
         work_db.parent.mkdir(parents=True, exist_ok=True)
         con = connect(work_db)
         try:
-            con.execute(RAW_DDL)
+            create_raw_tables(con)
             yield con
         finally:
             con.close()

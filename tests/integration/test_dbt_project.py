@@ -130,10 +130,10 @@ def raw(con) -> pd.DataFrame:
     panel = (
         con.execute("select * from raw.panel_answers")
         .df()
-        .merge(con.execute("select survey_year, respondent_key, weight from raw.panel_respondents").df())
+        .merge(con.execute("select survey_year, respondent_number, weight from raw.panel_respondents").df())
     )
     panel["grp"] = "innbyggere"
-    return pd.concat([org.drop(columns="orgnr"), panel.drop(columns="respondent_key")], ignore_index=True)
+    return pd.concat([org.drop(columns="orgnr"), panel.drop(columns="respondent_number")], ignore_index=True)
 
 
 def fct_row(con, indicator_id: str, item: str | None, population: str, year: int) -> dict:
@@ -983,7 +983,8 @@ def raw_categories(con) -> pd.DataFrame:
     group and region, and an organisation's own ai_adoption answer that year (3-5 adopter, anything else —
     1-2, "vet ikke" or no answer — non-adopter)."""
     panel = con.execute(
-        "select survey_year, respondent_key as respondent, gender, age_group, region from raw.panel_respondents"
+        "select survey_year, respondent_number::varchar as respondent, gender, age_group, region "
+        "from raw.panel_respondents"
     ).df()
     org = con.execute(
         "select r.survey_year, r.orgnr as respondent, a.answer_code from raw.org_respondents r "
@@ -1047,8 +1048,8 @@ def test_breakdown_shares_equal_an_independent_pandas_computation(
     answers = con.execute(
         "select a.survey_year, a.orgnr as respondent, a.question_id, a.answer_code, r.sector as grp, 1.0 as weight "
         "from raw.org_answers a join raw.org_respondents r using (survey_year, orgnr) union all "
-        "select a.survey_year, a.respondent_key, a.question_id, a.answer_code, 'innbyggere', r.weight "
-        "from raw.panel_answers a join raw.panel_respondents r using (survey_year, respondent_key)"
+        "select a.survey_year, a.respondent_number::varchar, a.question_id, a.answer_code, 'innbyggere', r.weight "
+        "from raw.panel_answers a join raw.panel_respondents r using (survey_year, respondent_number)"
     ).df()
     answers = answers.merge(raw_categories[["survey_year", "respondent", breakdown]])
     expected = expected_share(answers[answers[breakdown] == category], question, year, groups, success)

@@ -261,7 +261,8 @@ MESSED_COLUMNS = st.sampled_from([*PANEL_REQUIRED, *(q[0] for q in PANEL_QUESTIO
 def assert_valid_survey_frames(result, n_rows: int) -> None:
     """validate_survey's documented shape, and the rules it promises on every accepted row."""
     assert list(result.respondents.columns) == list(RESPONDENT_COLUMNS["panel"])
-    assert list(result.answers.columns) == ["survey_year", "respondent_key", "question_id", "answer_code"]
+    assert list(result.answers.columns) == ["survey_year", "respondent_number", "question_id", "answer_code"]
+    assert result.respondents["respondent_number"].tolist() == list(range(1, n_rows + 1))
     assert result.n_rows == n_rows == len(result.respondents)
     assert len(result.answers) == n_rows * len(PANEL_QUESTIONS)
     weights = result.respondents["weight"]

@@ -160,3 +160,39 @@ def test_a_changed_codebook_remaps_unchanged_data_files(loaded):
         assert org.status == "loaded" and [w.column for w in org.warnings] == ["k02"]
         ids = {r[0] for r in con.execute("select distinct question_id from raw.org_answers").fetchall()}
     assert ids == {"ai_adoption"}
+
+
+PANEL_ROWS = """
+    select r.survey_year, r.respondent_key, r.respondent_number, a.question_id, a.answer_code
+    from raw.panel_answers as a inner join raw.panel_respondents as r using (survey_year, respondent_number)
+    order by all
+"""
+
+
+def test_a_work_database_whose_panel_answers_carry_the_pseudonym_is_numbered_when_opened(loaded):
+    with open_for_writing(loaded.work_db) as con:
+        as_loaded = con.execute(PANEL_ROWS).fetchall()
+        # The layout before respondents were numbered: the answers keyed by the pseudonym.
+        con.execute("""
+            alter table raw.panel_answers rename to numbered;
+            create table raw.panel_answers (
+                survey_year integer not null, respondent_key varchar not null, question_id varchar not null,
+                answer_code integer
+            );
+            insert into raw.panel_answers
+            select a.survey_year, r.respondent_key, a.question_id, a.answer_code
+            from raw.numbered as a inner join raw.panel_respondents as r using (survey_year, respondent_number);
+            drop table raw.numbered;
+            alter table raw.panel_respondents drop column respondent_number;
+        """)
+    for _ in range(2):  # numbered once; opening it again changes nothing
+        with open_for_writing(loaded.work_db) as con:
+            assert con.execute(PANEL_ROWS).fetchall() == as_loaded
+            columns = con.execute("select column_name from duckdb_columns() where table_name = 'panel_answers'")
+            assert [name for (name,) in columns.fetchall()] == [
+                "survey_year",
+                "respondent_number",
+                "question_id",
+                "answer_code",
+            ]
+    assert len({row[2] for row in as_loaded}) == len(panel_records(YEAR)) > 1

@@ -132,6 +132,7 @@ def write_raw_fixture(db_path: Path, seed: int = 0) -> None:
             panel_respondents.append(
                 (
                     year,
+                    row_no,
                     key,
                     weight,
                     rng.choice(GENDERS),
@@ -144,7 +145,7 @@ def write_raw_fixture(db_path: Path, seed: int = 0) -> None:
             )
             leaning = rng.random()
             for q in questions[("panel", year)]:
-                panel_answers.append((year, key, q["question_id"], _answer(rng, q, leaning)))
+                panel_answers.append((year, row_no, q["question_id"], _answer(rng, q, leaning)))
 
         n_org = sum(ORGS_PER_SECTOR.values())
         for survey, n_rows in (("org", n_org), ("panel", PANEL_SIZE)):

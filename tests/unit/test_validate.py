@@ -82,24 +82,35 @@ def test_panel_ids_are_pseudonymised_and_dropped(tmp_path, codebook):
     result = validate_survey(
         [read_back(tmp_path, "citizen_panel.csv", panel_records(2024), "panel")], codebook, "panel", 2024, KEY
     )
-    assert list(result.respondents.columns) == [
-        "survey_year",
-        "respondent_key",
-        "weight",
-        "gender",
-        "age_group",
-        "region",
-        "source_file",
-        "source_row",
-    ]
+    stored = "survey_year respondent_number respondent_key weight gender age_group region source_file source_row"
+    assert list(result.respondents.columns) == stored.split()
     expected = hmac.new(KEY.encode(), b"R00001", hashlib.sha256).hexdigest()
     assert result.respondents["respondent_key"].iloc[1] == expected
     assert result.respondents["weight"].tolist() == [0.5, 0.6, 0.7]
-    assert set(result.answers["respondent_key"]) == set(result.respondents["respondent_key"])
+    assert result.respondents["respondent_number"].tolist() == [1, 2, 3]
+    assert result.answers["respondent_number"].tolist() == [n for n in (1, 2, 3) for _ in PANEL_QUESTIONS]
     assert len(result.answers) == 3 * len(PANEL_QUESTIONS)
     for frame in (result.respondents, result.answers):
         assert "respondent_id" not in frame.columns
         assert not frame.astype(str).isin(["R00000", "R00001", "R00002"]).any().any()
+
+
+def test_panel_respondents_are_numbered_across_the_years_files_and_their_answers_carry_the_number(tmp_path, codebook):
+    second = panel_records(2024, n=5).iloc[3:].reset_index(drop=True)  # R00003, R00004
+    files = [
+        read_back(tmp_path, "citizen_panel_a.csv", panel_records(2024), "panel"),
+        read_back(tmp_path, "citizen_panel_b.csv", second, "panel"),
+    ]
+    result = validate_survey(files, codebook, "panel", 2024, KEY)
+    respondents = result.respondents
+    assert respondents["respondent_number"].tolist() == [1, 2, 3, 4, 5]
+    assert respondents["source_file"].tolist() == ["citizen_panel_a.csv"] * 3 + ["citizen_panel_b.csv"] * 2
+    number_of = dict(zip(respondents["respondent_key"], respondents["respondent_number"], strict=True))
+    assert number_of[pseudonymise("R00004", KEY)] == 5
+    # each answer row is its own respondent's: P01 is 1 + i % 5 for respondent R0000i
+    p01 = result.answers[result.answers["question_id"] == PANEL_QUESTIONS[0][1]]
+    assert p01["respondent_number"].tolist() == [1, 2, 3, 4, 5]
+    assert p01["answer_code"].tolist() == [1, 2, 3, 4, 5]
 
 
 def test_pseudonymise_is_keyed_and_stable():

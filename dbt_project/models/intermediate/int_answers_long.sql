@@ -15,13 +15,15 @@ panel as (
     select
         'panel' as survey,
         a.survey_year,
-        a.respondent_key as respondent_id,
+        -- the respondent's number, as text like an orgnr: short text is held inline, compared and hashed as cheaply
+        -- as a number, where the 64-character pseudonym is not
+        a.respondent_number::varchar as respondent_id,
         'innbyggere' as respondent_group,
         r.weight,
         a.question_id,
         a.answer_code
     from {{ ref('stg_panel_answers') }} as a
-    inner join {{ ref('stg_panel_respondents') }} as r using (survey_year, respondent_key)
+    inner join {{ ref('stg_panel_respondents') }} as r using (survey_year, respondent_number)
 ),
 
 answers as (

@@ -5,7 +5,7 @@ with panel as (
     unpivot (
         select
             survey_year,
-            respondent_key as respondent_id,
+            respondent_number::varchar as respondent_id,  -- as in int_answers_long
             coalesce(nullif(trim(gender), ''), 'ukjent') as gender,
             coalesce(nullif(trim(age_group), ''), 'ukjent') as age_group,
             coalesce(nullif(trim(region), ''), 'ukjent') as region

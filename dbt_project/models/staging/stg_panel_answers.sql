@@ -1,6 +1,6 @@
 select
     survey_year,
-    respondent_key,
+    respondent_number,
     question_id,
     answer_code
 from {{ source('raw', 'panel_answers') }}

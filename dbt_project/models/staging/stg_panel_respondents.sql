@@ -1,5 +1,6 @@
 select
     survey_year,
+    respondent_number,
     respondent_key,
     weight,
     gender,

@@ -29,9 +29,21 @@ from itip_pipeline.ingest.rules.schemas import (
 # The raw.<survey>_respondents columns, load_id left to the loader.
 RESPONDENT_COLUMNS = {
     "org": ("survey_year", "orgnr", "sector", "kommunenr", "source_file", "source_row"),
-    "panel": ("survey_year", "respondent_key", "weight", "gender", "age_group", "region", "source_file", "source_row"),
+    "panel": (
+        "survey_year",
+        "respondent_number",
+        "respondent_key",
+        "weight",
+        "gender",
+        "age_group",
+        "region",
+        "source_file",
+        "source_row",
+    ),
 }
-RESPONDENT_KEYS = {"org": ("orgnr", "orgnr"), "panel": ("respondent_id", "respondent_key")}  # delivered, stored
+# The delivered id, and what the answers carry: the orgnr, or the panel respondent's number in the year
+# (raw_tables.py says why not its pseudonym).
+RESPONDENT_KEYS = {"org": ("orgnr", "orgnr"), "panel": ("respondent_id", "respondent_number")}
 
 
 @dataclass(frozen=True)
@@ -69,7 +81,10 @@ def validate_survey(
     if problems:
         raise DeliveryRejected(problems)
 
-    respondents = [_respondents(frame, survey, year, pseudonym_key) for frame in frames]
+    respondents: list[pd.DataFrame] = []
+    for frame in frames:  # a panel's respondents numbered 1..n over the year's files, each file's rows in order
+        first_number = 1 + sum(len(r) for r in respondents)
+        respondents.append(_respondents(frame, survey, year, pseudonym_key, first_number))
     stored_key = RESPONDENT_KEYS[survey][1]
     answers = [
         _answers(frame, file_respondents[stored_key], questions, survey, year)
@@ -152,10 +167,11 @@ def _duplicate_respondents(frames: list[pd.DataFrame], survey: str) -> list[Prob
     ]
 
 
-def _respondents(frame: pd.DataFrame, survey: str, year: int, pseudonym_key: str) -> pd.DataFrame:
+def _respondents(frame: pd.DataFrame, survey: str, year: int, pseudonym_key: str, first_number: int) -> pd.DataFrame:
     respondents = frame.rename(columns=contract.ID_COLUMNS[survey])
     respondents["survey_year"] = np.int64(year)
     if survey == "panel":
+        respondents["respondent_number"] = np.arange(first_number, first_number + len(respondents), dtype="int32")
         respondents["respondent_key"] = pd.array(
             pseudonymise_all(respondents["respondent_id"], pseudonym_key), dtype="string"
         )
@@ -172,11 +188,11 @@ def _answers(frame: pd.DataFrame, keys: pd.Series, questions: pd.DataFrame, surv
         if source_key in frame.columns:
             codes[:, position] = as_numbers(frame[source_key]).to_numpy()
     question_ids = np.asarray(questions["question_id"], dtype=object)
-    respondent_keys = keys.to_numpy(dtype=object)
+    repeated = np.repeat(keys.to_numpy(), len(questions))
     return pd.DataFrame(
         {
             "survey_year": np.full(codes.size, year, dtype="int64"),
-            RESPONDENT_KEYS[survey][1]: pd.array(np.repeat(respondent_keys, len(questions)), dtype="string"),
+            RESPONDENT_KEYS[survey][1]: repeated if survey == "panel" else pd.array(repeated, dtype="string"),
             "question_id": pd.array(np.tile(question_ids, len(frame)), dtype="string"),
             "answer_code": pd.array(codes.ravel(), dtype="Int64"),
         }
