@@ -1,32 +1,39 @@
 -- Each breakdown cell's estimate: population × breakdown × category, by the headline's method (macro
 -- indicator_estimates), with the finite population correction where the category's frame is known (the
 -- municipalities of a county: int_breakdown_frames) and var apply_fpc is on.
--- The answers are counted per respondent profile first (int_respondent_profiles: respondents with the same
+-- The answers are counted per respondent profile first (int_profile_answers: respondents with the same
 -- categories), and each profile's counts then go to its category in every breakdown published for the
 -- answer's population and family (breakdown_applies), as int_breakdown_answers puts each answer: the sums
 -- are the same, and the rows joined follow the profiles, not the respondents times the breakdowns.
-with profile_answers as (
+with profile_rows as (
+    {{ answers_by_indicator(
+        ref('int_profile_answers'),
+        ['survey', 'survey_year', 'question_id', 'respondent_group', 'profile_id', 'answer_code', 'is_answered',
+         'is_dont_know', 'n', 'sum_weight', 'sum_weight2']
+    ) }}
+),
+
+profile_answers as (
     select
-        answer.indicator_id,
-        answer.item,
-        answer.item_key,
-        answer.family,
-        answer.measure,
-        answer.population,
-        answer.survey,
-        answer.question_id,
-        answer.survey_year,
-        answer.respondent_group,
-        respondent.profile_id,
-        answer.is_answered,
-        answer.is_dont_know,
-        answer.is_in_base,
-        answer.is_success,
-        count(*) as n,
-        sum(answer.weight) as sum_weight,
-        sum(answer.weight * answer.weight) as sum_weight2
-    from {{ ref('int_indicator_answers') }} as answer
-    inner join {{ ref('int_respondent_profiles') }} as respondent using (survey, survey_year, respondent_id)
+        indicator_id,
+        item,
+        item_key,
+        family,
+        measure,
+        population,
+        survey,
+        question_id,
+        survey_year,
+        respondent_group,
+        profile_id,
+        is_answered,
+        is_dont_know,
+        is_in_base,
+        is_success,
+        sum(n)::bigint as n,
+        sum(sum_weight) as sum_weight,
+        sum(sum_weight2) as sum_weight2
+    from profile_rows
     group by all
 ),
 

@@ -5,7 +5,7 @@
 -- population — and across breakdowns (gender × age) the same atoms carry every relation
 -- (int_disclosure_cells, int_disclosure_inner_counts).
 -- The cost follows the number of atoms, not of respondents: each respondent's categories are one profile
--- number a year (int_respondent_profiles), the answers are counted per profile in one grouped query, and only
+-- number a year (int_respondent_profiles), the answers are counted per profile (int_profile_answers), and only
 -- the few profiles of each block are turned into atoms. A respondent answers a question once, so which breakdowns are
 -- published for it in the block depends only on the question and its group (the breakdowns of every
 -- indicator of the question, for every population that pools the group: answers_by_indicator,
@@ -17,19 +17,17 @@ with answer_counts as (
         answer.survey_year,
         answer.question_id,
         answer.respondent_group,
-        coalesce(respondent.profile_id, 0) as profile_id,
+        answer.profile_id,
         answer.answer_code,
         answer.is_answered,
         answer.is_dont_know,
-        count(*) as n
-    from {{ ref('int_answers_long') }} as answer
-    left join {{ ref('int_respondent_profiles') }} as respondent using (survey, survey_year, respondent_id)
+        answer.n
+    from {{ ref('int_profile_answers') }} as answer
     where answer.is_answered
         and exists (
             select 1 from {{ ref('stg_populations') }} as population
             where {{ pools_group('population', 'answer') }}
         )
-    group by all
 ),
 
 -- the breakdowns published in a block for a respondent group: those of every indicator row its answers count in
