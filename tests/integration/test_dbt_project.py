@@ -233,6 +233,24 @@ def test_a_model_whose_grain_follows_from_its_inputs_has_that_grain(con, model, 
     assert keys == rows, f"{model}: {rows - keys} rows repeat a key ({columns})"
 
 
+def test_every_respondent_has_a_category_in_every_breakdown_of_its_survey(con):
+    # `ukjent` where the characteristic is missing (int_respondent_breakdowns), so the categories partition
+    rows, without = con.execute(
+        "select count(*), count(*) filter (where category is null) from intermediate.int_respondent_breakdowns"
+    ).fetchall()[0]
+    assert rows > 0 and without == 0
+    missing = con.execute("""
+        select count(*)
+        from raw.panel_respondents as r cross join (values ('gender'), ('age_group'), ('region')) as b(k)
+        where not exists (
+            select 1 from intermediate.int_respondent_breakdowns as x
+            where x.survey = 'panel' and x.survey_year = r.survey_year
+                and x.respondent_id = r.respondent_number::varchar and x.breakdown = b.k
+        )
+    """).fetchall()[0][0]
+    assert missing == 0
+
+
 def test_marts_are_in_schema_marts_and_seeds_in_reference(con):
     tables = con.execute("select schema_name, table_name from duckdb_tables() where database_name = 'work'").df()
     assert set(tables[tables.schema_name == "marts"].table_name) == MARTS
