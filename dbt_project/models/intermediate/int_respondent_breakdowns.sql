@@ -1,9 +1,9 @@
 -- Every respondent's category in every breakdown of its survey (seed breakdowns.csv), one row per respondent ×
 -- year × breakdown. A respondent without the characteristic is `ukjent`, so a breakdown's categories always
 -- partition the respondents: their cells sum to the headline cell, which disclosure control relies on.
--- A view: its two readers each read it once (int_breakdown_categories for the categories, int_respondent_profiles
--- to make each respondent's categories one number), and writing three rows per panel respondent out first cost
--- more than the unpivot does twice.
+-- A view: each reader reads it once (int_breakdown_categories for the categories, int_respondent_profiles to make
+-- each respondent's categories one number, int_breakdown_answers for the organisations alone), and writing three
+-- rows per panel respondent out first cost more than the unpivot does twice.
 {{ config(materialized='view') }}
 with panel as (
     unpivot (
