@@ -16,6 +16,7 @@ import re
 import duckdb
 
 from itip_pipeline.warehouse.marts_copy import MARTS_SCHEMA, ident, quote
+from itip_pipeline.warehouse.transactions import transaction
 
 DEFAULT_SCHEMA = "main"
 # A comment longer than this is cut at a word and ends with "…": a tooltip, not a paragraph.
@@ -58,18 +59,16 @@ def add_default_schema_views(con: duckdb.DuckDBPyConnection, database: str) -> l
     previous = con.execute("select current_database()").fetchone()[0]
     con.execute(f"use {ident(database)}")
     # One transaction for the views and their hundreds of comments: a statement outside one commits alone.
-    con.execute("begin transaction")
     try:
-        for table, comment in tables:
-            con.execute(f"create view {DEFAULT_SCHEMA}.{ident(table)} as select * from {MARTS_SCHEMA}.{ident(table)}")
-            if comment:
-                con.execute(f"comment on view {DEFAULT_SCHEMA}.{ident(table)} is {quote(comment)}")
-        for table, column, comment in column_comments:
-            con.execute(f"comment on column {DEFAULT_SCHEMA}.{ident(table)}.{ident(column)} is {quote(comment)}")
-        con.execute("commit")
-    except BaseException:
-        con.execute("rollback")
-        raise
+        with transaction(con):
+            for table, comment in tables:
+                con.execute(
+                    f"create view {DEFAULT_SCHEMA}.{ident(table)} as select * from {MARTS_SCHEMA}.{ident(table)}"
+                )
+                if comment:
+                    con.execute(f"comment on view {DEFAULT_SCHEMA}.{ident(table)} is {quote(comment)}")
+            for table, column, comment in column_comments:
+                con.execute(f"comment on column {DEFAULT_SCHEMA}.{ident(table)}.{ident(column)} is {quote(comment)}")
     finally:
         con.execute(f"use {ident(previous)}")
     return [table for table, _ in tables]

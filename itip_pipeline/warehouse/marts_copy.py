@@ -19,6 +19,8 @@ from typing import NamedTuple
 
 import duckdb
 
+from itip_pipeline.warehouse.transactions import transaction
+
 MARTS_SCHEMA = "marts"
 
 
@@ -87,16 +89,11 @@ def copy_marts(
     keys = source_keys(con, source) if keys is None else keys
     # One transaction for the whole copy: in autocommit every statement (a comment per column, hundreds of
     # them) would commit, and write the target file, on its own.
-    con.execute("begin transaction")
-    try:
+    with transaction(con):
         counts = _copy_schema(con, source, target, tables, keys)
         # The source's own comments (a wide mart's year columns get theirs from a post-hook), and `docs` over them.
         found = _source_comments(con, source)
         _comment(con, target, found if docs is None else {**found, **_documented(con, target, docs)}, comment)
-    except BaseException:
-        con.execute("rollback")
-        raise
-    con.execute("commit")
     return counts
 
 

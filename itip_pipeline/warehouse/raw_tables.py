@@ -6,6 +6,8 @@ that appears or is renamed in a new year needs no schema change.
 
 from __future__ import annotations
 
+from itip_pipeline.warehouse.transactions import transaction
+
 RAW_DDL = """
 create schema if not exists raw;
 create table if not exists raw.org_respondents (
@@ -74,15 +76,10 @@ def create_raw_tables(con) -> None:
         "and column_name = 'respondent_key' and database_name = current_database()"
     ).fetchall()[0][0]
     if keyed:
-        con.execute("begin transaction")
-        try:
+        with transaction(con):
             con.execute(_PANEL_KEYED)
             con.execute(RAW_DDL)
             con.execute(_PANEL_NUMBERED)
-            con.execute("commit")
-        except BaseException:
-            con.execute("rollback")
-            raise
 
 
 # The tables one survey's load replaces for a year; the codebook is replaced per (year, survey) too.

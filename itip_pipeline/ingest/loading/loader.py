@@ -10,8 +10,6 @@ the key has changed, the other loaded panel years are re-hashed (rehash) in the 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -32,6 +30,7 @@ from itip_pipeline.ingest.rules.codebook import RAW_CODEBOOK_COLUMNS
 from itip_pipeline.ingest.rules.validate import SurveyFrames
 from itip_pipeline.ingest.rules.year_delivery import ValidYear, validate_year
 from itip_pipeline.warehouse.raw_tables import SURVEY_TABLES
+from itip_pipeline.warehouse.transactions import transaction
 
 CODEBOOK = "codebook"
 DELIVERY = "delivery"  # the load log's and quarantine's name for a refusal about the year folder as a whole
@@ -56,17 +55,6 @@ class LoadRejected(DeliveryRejected):
     def __init__(self, rejected: DeliveryRejected, quarantine_folder: Path):
         super().__init__(rejected.problems)
         self.quarantine_folder = quarantine_folder
-
-
-@contextmanager
-def _transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
-    con.begin()
-    try:
-        yield
-        con.commit()
-    except BaseException:
-        con.rollback()
-        raise
 
 
 def _log(
@@ -170,7 +158,7 @@ def load_year(con: duckdb.DuckDBPyConnection, settings: Settings, year: int) -> 
             rehashed = rehash_panel_years(loaded, stale, settings)  # RehashFailed: nothing written
             for path in delivered.data_files:
                 archive(path, present[path.name], settings.archive_dir)
-            with _transaction(con):
+            with transaction(con):
                 _replace_year(con, valid, load_id)
                 for part, part_files in files.items():
                     _log(con, load_id, year, part, part_files, _rows_per_file(valid, part), "loaded", None, fingerprint)
