@@ -188,11 +188,10 @@ def _answers(frame: pd.DataFrame, keys: pd.Series, questions: pd.DataFrame, surv
         if source_key in frame.columns:
             codes[:, position] = as_numbers(frame[source_key]).to_numpy()
     question_ids = np.asarray(questions["question_id"], dtype=object)
-    repeated = np.repeat(keys.to_numpy(), len(questions))
     return pd.DataFrame(
         {
             "survey_year": np.full(codes.size, year, dtype="int64"),
-            RESPONDENT_KEYS[survey][1]: repeated if survey == "panel" else pd.array(repeated, dtype="string"),
+            RESPONDENT_KEYS[survey][1]: keys.array.repeat(len(questions)),  # the orgnr's text, the number's int32
             "question_id": pd.array(np.tile(question_ids, len(frame)), dtype="string"),
             "answer_code": pd.array(codes.ravel(), dtype="Int64"),
         }
