@@ -12,11 +12,6 @@ from collections.abc import Iterable
 _BLOCK = hashlib.sha256().block_size
 
 
-def pseudonymise(respondent_id: str, key: str) -> str:
-    """The hex HMAC-SHA256 of the respondent id under the key."""
-    return pseudonymise_all([respondent_id], key)[0]
-
-
 def pseudonymise_all(respondent_ids: Iterable[str], key: str) -> list[str]:
     """The hex HMAC-SHA256 of each respondent id under the key, in order.
 
