@@ -17,6 +17,8 @@ import duckdb
 from itip_pipeline.defs.dbt.environment import dbt_env
 from itip_pipeline.defs.dbt.warm import CLIENT_EXECUTABLE, PYTHON_MODEL_IMPORTS, SOCKET_ENV, warm_dbt
 
+from support.python_source import parse_source
+
 TESTS = Path(__file__).resolve().parents[1]
 FAKE = "fake_dbt:main"
 
@@ -72,8 +74,8 @@ def test_the_server_imports_the_python_models_libraries_while_idle_and_its_forks
 
 
 def test_the_real_servers_idle_imports_are_the_python_models(tmp_path):
-    model = (TESTS.parent / "dbt_project" / "models" / "intermediate" / "int_disclosure_control.py").read_text()
-    nodes = list(ast.walk(ast.parse(model)))
+    model = TESTS.parent / "dbt_project" / "models" / "intermediate" / "int_disclosure_control.py"
+    nodes = list(ast.walk(parse_source(model)))
     imported = {n.module for n in nodes if isinstance(n, ast.ImportFrom)}
     imported |= {alias.name for n in nodes if isinstance(n, ast.Import) for alias in n.names}
     third_party = {name for name in imported if name.split(".")[0] not in sys.stdlib_module_names}

@@ -27,6 +27,7 @@ from itip_pipeline.warehouse.raw_tables import RAW_DDL
 from itip_pipeline.warehouse.working_db import open_for_writing
 
 from support.delivery_builders import panel_records, write_delivery, write_xlsx
+from support.python_source import parse_source
 
 YEAR = 2025  # the question catalogue year the delivery builders follow (and 2026 after it)
 ELEVEN_DIGITS = "01017012345"  # the shape of a birth number, but its control digits are wrong
@@ -98,7 +99,7 @@ def test_the_only_key_in_the_repository_is_the_documented_local_default():
     literal_keys = [
         f"{path.name}:{call.lineno}"
         for path in (REPO_ROOT / "itip_pipeline").rglob("*.py")
-        for call in ast.walk(ast.parse(path.read_text()))
+        for call in ast.walk(parse_source(path))
         if isinstance(call, ast.Call)
         and getattr(call.func, "id", getattr(call.func, "attr", None)) in ("pseudonymise", "pseudonymise_all")
         and any(isinstance(arg, ast.Constant) for arg in call.args[1:])

@@ -123,6 +123,8 @@ def test_the_code_a_spec_is_built_from_is_all_in_the_hashed_packages():
 
     from itip_pipeline.report.chart_cache import PACKAGE, SPEC_CODE
 
+    from support.python_source import parse_source
+
     seen, todo = set(), ["itip_pipeline.report.charts"]
     while todo:
         module = todo.pop()
@@ -130,7 +132,7 @@ def test_the_code_a_spec_is_built_from_is_all_in_the_hashed_packages():
             continue
         seen.add(module)
         path = PACKAGE.parent / (module.replace(".", "/") + ".py")
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        for node in ast.walk(parse_source(path)):
             if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("itip_pipeline"):
                 todo.append(node.module)
             elif isinstance(node, ast.Import):
