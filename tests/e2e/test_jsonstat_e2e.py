@@ -22,7 +22,7 @@ from pyjstat import pyjstat
 from itip_pipeline.report.jsonstat import JSONSTAT_DIR, SHARE_METRICS
 
 from support.jsonstat_reading import problems, read_cells
-from support.local_servers import free_port
+from support.local_servers import free_port, stop_process
 
 JS_DIR = Path(__file__).resolve().parents[1] / "js"
 RATE_METRICS = ("frame_units", "delivered_units", "responding_units", "response_rate_pct")
@@ -194,8 +194,7 @@ def test_pyjstat_reads_the_datasets_over_http(folder):
         frame = pyjstat.Dataset.read(base + "fct_indicator_en.json").write("dataframe")
         assert {"Indicator", "Population", "Year", "Statistical variable", "value"} <= set(frame.columns)
     finally:
-        server.terminate()
-        server.wait(timeout=10)
+        stop_process(server)
 
 
 def test_the_catalogue_conforms_and_every_file_it_names_is_there(folder):

@@ -15,6 +15,17 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def stop_process(process: subprocess.Popen, grace_s: float = 10) -> None:
+    """Ended and waited for: asked to stop (SIGTERM), killed if it has not within the grace time. A server a test
+    started must not outlive it, whatever the signals the test process was started with let through."""
+    process.terminate()
+    try:
+        process.wait(timeout=grace_s)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 def graphql(base: str, query: str, variables: dict | None = None) -> dict:
     """The answer's data; a GraphQL error fails the test with the answer."""
     request = urllib.request.Request(
