@@ -172,9 +172,9 @@ def _respondents(frame: pd.DataFrame, survey: str, year: int, pseudonym_key: str
     respondents["survey_year"] = np.int64(year)
     if survey == "panel":
         respondents["respondent_number"] = np.arange(first_number, first_number + len(respondents), dtype="int32")
-        respondents["respondent_key"] = pd.array(
-            pseudonymise_all(respondents["respondent_id"], pseudonym_key), dtype="string"
-        )
+        # The ids as a plain array: iterating the string column itself goes through pandas element by element.
+        ids = respondents["respondent_id"].to_numpy(dtype=object)
+        respondents["respondent_key"] = pd.array(pseudonymise_all(ids, pseudonym_key), dtype="string")
         respondents["weight"] = as_numbers(respondents["weight"])
     return respondents[list(RESPONDENT_COLUMNS[survey])]
 
