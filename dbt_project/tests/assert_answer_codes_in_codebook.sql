@@ -1,6 +1,9 @@
 -- Every non-blank answer is a code its year's codebook allows: within [min_code, max_code] or the
 -- don't-know code. An answer without a codebook row, or outside the scale, would silently count as
 -- not-success in a share.
+-- A check on int_answers_long in Dagster, the table it judges; it reads others beside it.
+{{ config(meta={'dagster': {'ref': {'name': 'int_answers_long'}}}) }}
+
 select
     answers.survey,
     answers.survey_year,

@@ -1,6 +1,9 @@
 -- Every indicator item has an estimate for every population it is published for, in every loaded year
 -- the question catalogue says its question is asked. A row here is a catalogued figure the marts lack
 -- (a question missing from a delivery, or one whose every answer is blank).
+-- A check on fct_indicator in Dagster, the table it judges; it reads others beside it.
+{{ config(meta={'dagster': {'ref': {'name': 'fct_indicator'}}}) }}
+
 with loaded_years as (
     select distinct survey, survey_year
     from {{ ref('stg_codebook') }}

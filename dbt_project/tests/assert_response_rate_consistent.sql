@@ -2,6 +2,9 @@
 -- the responding units of its population and year, a population's frame is population_frame's (the sum
 -- over its respondent groups), and the county rows add up to the municipal total. A row here is a
 -- contradiction between two published tables.
+-- A check on fct_response_rate in Dagster, the table it judges; it reads others beside it.
+{{ config(meta={'dagster': {'ref': {'name': 'fct_response_rate'}}}) }}
+
 with indicator_base as (
     select population, year, max(n_base) as max_n_base
     from {{ ref('fct_indicator') }}

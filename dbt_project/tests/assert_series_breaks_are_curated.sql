@@ -1,7 +1,8 @@
 {#- A codebook wording or scale change that series_comparability does not mention: the change across it is
     withheld (not comparable by default), but someone should read the report and curate the pair. A
     warning, not an error: withholding the change is already the safe side. -#}
-{{ config(severity='warn') }}
+{#- A check on fct_indicator in Dagster, the table it judges. -#}
+{{ config(severity='warn', meta={'dagster': {'ref': {'name': 'fct_indicator'}}}) }}
 
 select
     fact.indicator_id,

@@ -1,9 +1,10 @@
 """The check results of the latest runs, as a person reads them: every dbt test and Great Expectations check,
 from Dagster's own records of asset-check evaluations, each with the run it ran in.
 
-Dagster records a dbt test as an asset check only when dbt attaches it to one model; a test on a raw source
-(`source_not_null_raw_...`) or a singular test (`tests/assert_*.sql`) has no check. `every_dbt_test` adds those
-from dbt's own run_results.json and manifest of the latest build, so the page lists every test.
+Dagster records a dbt test as an asset check only when dbt attaches it to one model, or its config names one (each
+singular test in `tests/assert_*.sql` does); a test on a raw source (`source_not_null_raw_...`) has no check
+(defs/dbt/source_tests.py). `every_dbt_test` adds those from dbt's own run_results.json and manifest of the latest
+build, so the page lists every test.
 
 Details are copied only for checks on the marts (aggregates); a check on a raw table can carry delivered
 values in its metadata, which stay in Dagster.

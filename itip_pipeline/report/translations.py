@@ -213,10 +213,10 @@ WORDS: dict[str, tuple[str, str]] = {
     ),
     "diff_pp": ("Forskjell (prosentpoeng)", "Difference (percentage points)"),
     "checks_dbt_only": (
-        "dbt-tester som ikke er knyttet til en tabell i Dagster (kildetester og egne SQL-tester) er hentet "
-        "fra dbts eget resultat for samme bygg.",
-        "dbt tests that Dagster does not attach to a table (source tests and singular tests) are taken from "
-        "dbt's own results for the same build.",
+        "dbt-tester som ikke er knyttet til en tabell i Dagster (testene av råtabellene) er hentet fra dbts "
+        "eget resultat for samme bygg.",
+        "dbt tests that Dagster does not attach to a table (the tests of the raw tables) are taken from dbt's "
+        "own results for the same build.",
     ),
     "provenance_survey_year": ("År", "Year"),
     "provenance_survey": ("Undersøkelse", "Survey"),

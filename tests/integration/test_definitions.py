@@ -85,6 +85,39 @@ def test_checks_cover_ingest_dbt_tests_and_great_expectations(defs):
     assert any(c.asset_key == dg.AssetKey(["marts", "fct_indicator"]) for c in dbt_tests)
 
 
+def test_every_dbt_test_on_a_model_is_a_check_and_only_the_source_tests_are_not(defs, dbt_manifest):
+    """A singular test reads several tables, so Dagster attaches it to one only when its config names it; without
+    a check it is missing from the lineage UI, and dagster-dbt warns in every run's log. The raw tables' tests
+    stay observations of the ingest assets, and their warning, untrue here, is dropped."""
+    import json
+    import logging
+
+    from itip_pipeline.defs.dbt.source_tests import DAGSTER_LOGGER, NOTICE, source_test_names
+
+    manifest = json.loads(dbt_manifest.read_text(encoding="utf-8"))
+    tests = {n["name"] for n in manifest["nodes"].values() if n["resource_type"] == "test"}
+    on_sources = source_test_names(manifest)
+    checks = {c.name for c in defs.resolve_asset_graph().asset_check_keys}
+    assert on_sources and "assert_answer_codes_in_codebook" in tests
+    assert tests - on_sources <= checks
+    assert not on_sources & checks
+
+    logger = logging.getLogger(DAGSTER_LOGGER)
+    kept = []
+    handler = logging.Handler()
+    handler.emit = kept.append
+    logger.addHandler(handler)
+    try:
+        for name in (sorted(on_sources)[0], "a_test_run_by_indirect_selection"):
+            logger.warning(f"{NOTICE}{name}`.\n\nThis test was not included in Dagster's asset check selection.")
+        logger.warning("another warning")
+    finally:
+        logger.removeHandler(handler)
+    messages = [record.getMessage() for record in kept]
+    assert len(messages) == 2 and "`a_test_run_by_indirect_selection`" in messages[0], messages
+    assert messages[1] == "another warning"
+
+
 def test_the_reconciliation_only_warns_while_the_hard_checks_block(defs):
     from itip_pipeline.defs.dbt.assets import itip_dbt
     from itip_pipeline.defs.mart_checks import build_mart_checks, mart_keys

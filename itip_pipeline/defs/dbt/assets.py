@@ -23,6 +23,7 @@ from itip_pipeline.defs.dbt.dagster_side import DagsterDbtTranslator, DbtCliReso
 from itip_pipeline.defs.dbt.invocation_dirs import invocation_root, prune_invocation_dirs
 from itip_pipeline.defs.dbt.mart_manifest import mart_declarations
 from itip_pipeline.defs.dbt.project import dbt_environment, dbt_project, prepare_dbt_manifest
+from itip_pipeline.defs.dbt.source_tests import quiet_source_test_notices
 from itip_pipeline.defs.dbt.warm import CLIENT_EXECUTABLE
 from itip_pipeline.report import two_processes
 from itip_pipeline.warehouse import candidates, kept_reference
@@ -46,6 +47,7 @@ class ItipDbtTranslator(DagsterDbtTranslator):
 
 DBT_PROJECT = dbt_project()
 prepare_dbt_manifest()  # parses only when the project changed since the last manifest
+quiet_source_test_notices(DBT_PROJECT.manifest_path)
 
 
 @dbt_assets(
