@@ -5,15 +5,15 @@ import gc
 from pathlib import Path
 
 
-def parse_source(source: str | Path) -> ast.Module:
-    """The syntax tree of a Python file (a path) or of source text.
+def parse_source(path: Path) -> ast.Module:
+    """The syntax tree of a Python file.
 
     The garbage collector is off while the tree is built. CPython 3.11 counts the tree's depth in one counter
     per interpreter: a finalizer the collector runs in between (a leftover database connection closing) can
     let another parse run and leave the counter unbalanced, and `ast.parse` then raises "AST constructor
     recursion depth mismatch" on sound source. Without the collector no Python code runs during the parse.
     """
-    text = source.read_text(encoding="utf-8") if isinstance(source, Path) else source
+    text = path.read_text(encoding="utf-8")
     was_enabled = gc.isenabled()
     gc.disable()
     try:
